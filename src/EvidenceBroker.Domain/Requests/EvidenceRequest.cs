@@ -1,0 +1,109 @@
+using EvidenceBroker.Domain.Lifecycle;
+using Stateless;
+
+namespace EvidenceBroker.Domain.Requests;
+
+/// <summary>
+/// The request aggregate: what was filed, by whom, for whom, and where it stands. The decision's details
+/// (every rule's reason) are stored beside it; the aggregate keeps what its lifecycle needs.
+/// </summary>
+public sealed class EvidenceRequest
+{
+    private StateMachine<RequestState, RequestTrigger>? lifecycle;
+
+    private EvidenceRequest()
+    {
+        // For the persistence layer.
+        Reference = string.Empty;
+        RequestingCountry = string.Empty;
+        AgencyId = string.Empty;
+        ProviderId = string.Empty;
+        ProviderJurisdiction = string.Empty;
+        FiledBy = string.Empty;
+        Content = null!;
+    }
+
+    public EvidenceRequest(
+        Guid id,
+        string reference,
+        RequestContent content,
+        string providerJurisdiction,
+        string filedBy,
+        DateTimeOffset filedAt)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        Id = id;
+        Reference = reference;
+        Content = content;
+        RequestingCountry = content.RequestingCountry;
+        AgencyId = content.AgencyId ?? throw new ArgumentException("A filed request names its agency.", nameof(content));
+        ProviderId = content.ProviderId ?? throw new ArgumentException("A filed request names its provider.", nameof(content));
+        ProviderJurisdiction = providerJurisdiction;
+        FiledBy = filedBy;
+        FiledAt = filedAt;
+        UpdatedAt = filedAt;
+        State = RequestState.Filed;
+    }
+
+    public Guid Id { get; private set; }
+
+    /// <summary>Human-readable reference, e.g. EB-2026-7Q4K9X.</summary>
+    public string Reference { get; private set; }
+
+    public string RequestingCountry { get; private set; }
+    public string AgencyId { get; private set; }
+    public string ProviderId { get; private set; }
+    public string ProviderJurisdiction { get; private set; }
+    public RequestContent Content { get; private set; }
+    public string FiledBy { get; private set; }
+    public DateTimeOffset FiledAt { get; private set; }
+    public DateTimeOffset UpdatedAt { get; private set; }
+    public RequestState State { get; private set; }
+    public Outcome? Outcome { get; private set; }
+    public LegalInstrument? Channel { get; private set; }
+    public string? PolicyVersion { get; private set; }
+
+    /// <summary>Optimistic concurrency: two writers never both move the same request.</summary>
+    public long Revision { get; private set; }
+
+    private StateMachine<RequestState, RequestTrigger> Lifecycle =>
+        lifecycle ??= RequestLifecycle.Create(() => State, s => State = s);
+
+    public IReadOnlyList<RequestTrigger> PermittedTriggers =>
+        [.. Enum.GetValues<RequestTrigger>().Where(t => Lifecycle.CanFire(t))];
+
+    public bool CanFire(RequestTrigger trigger) => Lifecycle.CanFire(trigger);
+
+    /// <summary>Moves the request; throws <see cref="InvalidTransitionException"/> listing what is allowed now.</summary>
+    public void Fire(RequestTrigger trigger, DateTimeOffset at)
+    {
+        if (!Lifecycle.CanFire(trigger))
+        {
+            throw new InvalidTransitionException(State, trigger, PermittedTriggers);
+        }
+
+        Lifecycle.Fire(trigger);
+        UpdatedAt = at;
+        Revision++;
+    }
+
+    /// <summary>Records the engine's decision and moves the request to where that decision sends it.</summary>
+    public void ApplyDecision(Outcome outcome, LegalInstrument? channel, string policyVersion, DateTimeOffset at)
+    {
+        Outcome = outcome;
+        Channel = channel;
+        PolicyVersion = policyVersion;
+        Fire(TriggerFor(outcome), at);
+    }
+
+    private RequestTrigger TriggerFor(Outcome outcome) => outcome switch
+    {
+        Requests.Outcome.Direct when Content.Urgency == Urgency.Preservation => RequestTrigger.RoutePreservation,
+        Requests.Outcome.Direct => RequestTrigger.RouteDirect,
+        Requests.Outcome.Mlat => RequestTrigger.QueueForMlat,
+        Requests.Outcome.HumanReview when Content.Urgency == Urgency.Emergency => RequestTrigger.AwaitSupervisor,
+        Requests.Outcome.HumanReview => RequestTrigger.SendToHumanReview,
+        Requests.Outcome.Rejected => RequestTrigger.Reject,
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, null),
+    };
+}
