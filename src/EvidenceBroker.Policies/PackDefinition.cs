@@ -1,0 +1,83 @@
+using EvidenceBroker.Domain.Requests;
+
+namespace EvidenceBroker.Policies;
+
+// The pack as written in its files, after schema validation and before compilation. Kept apart from the
+// compiled tables so that cross-file checks can report the line where the offending value was written.
+
+internal sealed record PackSettings(
+    string Label,
+    DateOnly EffectiveFrom,
+    bool Illustrative,
+    int ReviewIntervalYears,
+    int SeriousCrimeMinPenaltyYears,
+    int JustificationMinLength,
+    int MaxTimeRangeDays,
+    int MaxNonDisclosureDays,
+    IReadOnlyList<(string Group, string Basis)> SharedMemberships,
+    string NoTreatyBasis);
+
+internal sealed record RuleDefinition(string Id, string Title, string Source, Outcome? OnFailure);
+
+internal sealed record PairDefinition(string A, string B, DateOnly InForceFrom, string? Source);
+
+internal sealed record ChannelDefinition(
+    LegalInstrument Instrument,
+    string Name,
+    string Source,
+    DateOnly? InForceFrom,
+    string? Among,
+    IReadOnlyList<PairDefinition> Pairs,
+    bool FromAny,
+    IReadOnlyList<string> To,
+    int CategoryMask,
+    int EmergencyCategoryMask,
+    int UrgencyMask,
+    bool NotifiesEnforcingState,
+    bool ForbidsTargetingProviderState,
+    IReadOnlyList<DataCategory> Categories,
+    IReadOnlyList<Urgency> Urgencies);
+
+internal sealed record DeadlineDefinition(
+    DeadlineKind Kind,
+    LegalInstrument? Channel,
+    Urgency? Urgency,
+    int Amount,
+    DeadlineUnit Unit,
+    string Source,
+    bool BrokerDefault);
+
+internal sealed record CriterionDefinition(bool Met, string Source, DateOnly AssessedOn, string? Note, bool Illustrative);
+
+internal sealed record TreatyDefinition(IReadOnlyList<string> With, string Basis);
+
+internal sealed record CountryDefinition(
+    string Code,
+    string Name,
+    bool Illustrative,
+    DateOnly ReviewedOn,
+    IReadOnlyList<string> Memberships,
+    bool DeathPenaltyAssurancesRequired,
+    IReadOnlyDictionary<string, CriterionDefinition> Criteria,
+    IReadOnlyList<AgencyInfo> Agencies,
+    string CentralAuthority,
+    IReadOnlyList<TreatyDefinition> Treaties);
+
+internal static class PackVocabulary
+{
+    public const string Eu = "eu";
+    public const string EuEvidence = "eu-e-evidence";
+    public const string EuEio = "eu-eio";
+
+    public static readonly string[] Memberships = [Eu, EuEvidence, EuEio, "cets185", "cets224"];
+
+    /// <summary>The criteria a country file assesses; C1, C8, C10 and C11 come from channels, agencies, dates and the operator.</summary>
+    public static readonly string[] AssessedCriteria = ["C2", "C3", "C4", "C5", "C6", "C7", "C9"];
+
+    /// <summary>Every rule, in the order reasons are listed.</summary>
+    public static readonly string[] Rules =
+    [
+        "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11",
+        "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15",
+    ];
+}

@@ -1,0 +1,409 @@
+using System.Globalization;
+using EvidenceBroker.Domain.Requests;
+
+namespace EvidenceBroker.Policies;
+
+/// <summary>
+/// A validated, compiled policy pack. Immutable: every message, source, deadline list and MLAT route a decision
+/// can carry is built here once, so evaluation only picks precomputed values.
+/// </summary>
+public sealed class PolicyPack
+{
+    internal const int RuleCount = 26;
+
+    private readonly Dictionary<string, int> countryIndex = new(StringComparer.OrdinalIgnoreCase);
+
+    internal PolicyPack(
+        string version,
+        PackSettings settings,
+        List<RuleDefinition> rules,
+        List<ChannelDefinition> channels,
+        List<DeadlineDefinition> deadlines,
+        List<CountryDefinition> countries)
+    {
+        Version = version;
+        Label = settings.Label;
+        EffectiveFrom = settings.EffectiveFrom;
+        Illustrative = settings.Illustrative;
+        Settings = settings;
+
+        RuleDefinitions = new RuleDefinition[RuleCount];
+        for (var i = 0; i < RuleCount; i++)
+        {
+            RuleDefinitions[i] = rules.Find(r => r.Id == PackVocabulary.Rules[i])!;
+        }
+
+        Texts = new RuleTexts(this);
+
+        countries.Sort((a, b) => string.CompareOrdinal(a.Code, b.Code));
+        CountryEntries = new CountryEntry[countries.Count];
+        var infos = new List<CountryInfo>(countries.Count);
+        var agencies = new List<AgencyInfo>();
+        for (var i = 0; i < countries.Count; i++)
+        {
+            var entry = new CountryEntry(i, countries[i], settings, Texts);
+            CountryEntries[i] = entry;
+            countryIndex[entry.Code] = i;
+            infos.Add(entry.Info);
+            agencies.AddRange(entry.Info.Agencies);
+        }
+
+        Countries = infos;
+        Agencies = agencies;
+
+        ChannelEntries = new ChannelEntry[channels.Count];
+        var channelInfos = new List<ChannelInfo>(channels.Count);
+        for (var i = 0; i < channels.Count; i++)
+        {
+            ChannelEntries[i] = new ChannelEntry(channels[i], deadlines, Texts);
+            channelInfos.Add(new ChannelInfo(channels[i].Instrument, channels[i].Name, channels[i].Source, channels[i].Categories, channels[i].Urgencies));
+        }
+
+        Channels = channelInfos;
+        MlatDeadlines = deadlines.FindAll(d => d.Kind == DeadlineKind.MlatPlanning).ConvertAll(ChannelEntry.ToDeadline).ToArray();
+
+        var n = CountryEntries.Length;
+        Pairs = new PairEntry[n * n];
+        for (var r = 0; r < n; r++)
+        {
+            for (var p = 0; p < n; p++)
+            {
+                Pairs[(r * n) + p] = BuildPair(CountryEntries[r], CountryEntries[p], channels);
+            }
+        }
+    }
+
+    /// <summary>The content hash of the pack's YAML files, e.g. "sha256:…"; what every decision records.</summary>
+    public string Version { get; }
+
+    /// <summary>The human label from pack.yaml, e.g. "2026.11 demo pack".</summary>
+    public string Label { get; }
+
+    public DateOnly EffectiveFrom { get; }
+
+    /// <summary>True when the pack's assessments are illustrative (a demo pack), not sourced from law.</summary>
+    public bool Illustrative { get; }
+
+    public IReadOnlyCollection<CountryInfo> Countries { get; }
+
+    public IReadOnlyList<AgencyInfo> Agencies { get; }
+
+    public IReadOnlyList<ChannelInfo> Channels { get; }
+
+    internal PackSettings Settings { get; }
+
+    internal RuleDefinition[] RuleDefinitions { get; }
+
+    internal RuleTexts Texts { get; }
+
+    internal CountryEntry[] CountryEntries { get; }
+
+    internal ChannelEntry[] ChannelEntries { get; }
+
+    internal PairEntry[] Pairs { get; }
+
+    internal Deadline[] MlatDeadlines { get; }
+
+    public CountryInfo? FindCountry(string code) => IndexOf(code) is var i and >= 0 ? CountryEntries[i].Info : null;
+
+    public bool IsRegisteredAgency(string country, string agencyId) =>
+        IndexOf(country) is var i and >= 0 && CountryEntries[i].Agencies.Contains(agencyId);
+
+    internal int IndexOf(string? code) => code is not null && countryIndex.TryGetValue(code, out var i) ? i : -1;
+
+    internal PairEntry Pair(int requesting, int provider) => Pairs[(requesting * CountryEntries.Length) + provider];
+
+    /// <summary>The MLAT route for a pair the pack does not fully know (built on demand; the rare path).</summary>
+    internal MlatRoute RouteFor(string requesting, string provider)
+    {
+        var r = IndexOf(requesting);
+        var p = IndexOf(provider);
+        return BuildRoute(requesting, r >= 0 ? CountryEntries[r] : null, provider, p >= 0 ? CountryEntries[p] : null);
+    }
+
+    private PairEntry BuildPair(CountryEntry requesting, CountryEntry provider, List<ChannelDefinition> channels)
+    {
+        var open = new List<PairChannel>();
+        if (requesting.Index != provider.Index)
+        {
+            for (var c = 0; c < channels.Count; c++)
+            {
+                var channel = channels[c];
+                DateOnly? from = null;
+                var source = channel.Source;
+                if (channel.Among is { } group && requesting.Memberships.Contains(group) && provider.Memberships.Contains(group))
+                {
+                    from = channel.InForceFrom ?? DateOnly.MinValue;
+                }
+                else if (channel.FromAny && channel.To.Contains(provider.Code))
+                {
+                    from = channel.InForceFrom ?? DateOnly.MinValue;
+                }
+                else
+                {
+                    foreach (var pair in channel.Pairs)
+                    {
+                        if ((pair.A == requesting.Code && pair.B == provider.Code) || (pair.B == requesting.Code && pair.A == provider.Code))
+                        {
+                            from = channel.InForceFrom is { } general && general > pair.InForceFrom ? general : pair.InForceFrom;
+                            source = pair.Source ?? channel.Source;
+                        }
+                    }
+                }
+
+                if (from is { } since)
+                {
+                    var entry = ChannelEntries[c];
+                    var sinceText = since == DateOnly.MinValue ? "" : " since " + Iso(since);
+                    open.Add(new PairChannel(
+                        entry,
+                        since,
+                        Texts.Make(0, RuleStatus.Passed, $"{entry.Name} is open from {requesting.Code} to providers in {provider.Code}{sinceText}.", source),
+                        Texts.Make(0, RuleStatus.Failed, $"{entry.Name} from {requesting.Code} to {provider.Code} applies only from {Iso(since)}; until then the request goes by MLAT.", source)));
+                }
+            }
+        }
+
+        var none = requesting.Index == provider.Index
+            ? Texts.Make(0, RuleStatus.Failed, $"Requesting state and provider's state are both {provider.Code}: a domestic request, not a cross-border channel.")
+            : Texts.Make(0, RuleStatus.Failed, $"No direct channel from {requesting.Code} to providers in {provider.Code}; the request goes by MLAT.");
+        return new PairEntry([.. open], BuildRoute(requesting.Code, requesting, provider.Code, provider), none);
+    }
+
+    private MlatRoute BuildRoute(string requestingCode, CountryEntry? requesting, string providerCode, CountryEntry? provider)
+    {
+        string? basis = null;
+        if (provider is not null)
+        {
+            foreach (var treaty in provider.Definition.Treaties)
+            {
+                foreach (var partner in treaty.With)
+                {
+                    if (partner == requestingCode || (requesting is not null && requesting.Memberships.Contains(partner)))
+                    {
+                        basis ??= treaty.Basis;
+                    }
+                }
+            }
+        }
+
+        if (basis is null && requesting is not null && provider is not null)
+        {
+            foreach (var (group, sharedBasis) in Settings.SharedMemberships)
+            {
+                if (requesting.Memberships.Contains(group) && provider.Memberships.Contains(group))
+                {
+                    basis ??= sharedBasis;
+                }
+            }
+        }
+
+        return new MlatRoute(
+            requestingCode,
+            providerCode,
+            requesting?.Definition.CentralAuthority,
+            provider?.Definition.CentralAuthority,
+            basis ?? Settings.NoTreatyBasis);
+    }
+
+    internal static string Iso(DateOnly date) => date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
+
+internal sealed class CountryEntry
+{
+    public CountryEntry(int index, CountryDefinition definition, PackSettings settings, RuleTexts texts)
+    {
+        Index = index;
+        Definition = definition;
+        Code = definition.Code;
+        Memberships = new HashSet<string>(definition.Memberships, StringComparer.Ordinal);
+        Agencies = new HashSet<string>(definition.Agencies.Select(a => a.Id), StringComparer.Ordinal);
+        ReviewDue = definition.ReviewedOn.AddYears(settings.ReviewIntervalYears);
+        Info = new CountryInfo(
+            Code,
+            definition.Name,
+            Memberships.Contains(PackVocabulary.Eu),
+            Memberships.Contains(PackVocabulary.EuEvidence),
+            definition.Illustrative,
+            definition.ReviewedOn,
+            ReviewDue,
+            definition.Memberships,
+            definition.Agencies,
+            definition.CentralAuthority);
+
+        var tag = definition.Illustrative ? " (illustrative assessment)" : "";
+        Criteria = new RuleResult[PackVocabulary.AssessedCriteria.Length];
+        for (var i = 0; i < Criteria.Length; i++)
+        {
+            var id = PackVocabulary.AssessedCriteria[i];
+            var rule = Array.IndexOf(PackVocabulary.Rules, id);
+            if (definition.Criteria.TryGetValue(id, out var criterion))
+            {
+                var note = criterion.Note is null ? "" : ": " + criterion.Note;
+                var illustrative = criterion.Illustrative ? " (illustrative assessment)" : "";
+                Criteria[i] = texts.Make(
+                    rule,
+                    criterion.Met ? RuleStatus.Passed : RuleStatus.Failed,
+                    $"{Code}: {texts.Title(rule)} — {(criterion.Met ? "met" : "not met")}, assessed {PolicyPack.Iso(criterion.AssessedOn)}{illustrative}{note}.",
+                    criterion.Source);
+            }
+            else
+            {
+                Criteria[i] = texts.Make(rule, RuleStatus.Failed, $"{Code}: {texts.Title(rule)} — no assessment in the pack; without one no direct channel is open{tag}.");
+            }
+        }
+
+        C8Passed = texts.Make(7, RuleStatus.Passed, $"The agency is on {Code}'s register of competent authorities.");
+        C8Failed = texts.Make(7, RuleStatus.Failed, $"The agency is not on {Code}'s register of competent authorities.");
+        C10Passed = texts.Make(9, RuleStatus.Passed, $"{Code}'s entry was reviewed on {PolicyPack.Iso(definition.ReviewedOn)}; next review due {PolicyPack.Iso(ReviewDue)}.");
+        C10Failed = texts.Make(9, RuleStatus.Failed, $"{Code}'s entry was reviewed on {PolicyPack.Iso(definition.ReviewedOn)} and was due for review on {PolicyPack.Iso(ReviewDue)}; a stale entry opens no direct channel.");
+        C11Passed = texts.Make(10, RuleStatus.Passed, $"{Code} is not suspended by the operator.");
+        C11Failed = texts.Make(10, RuleStatus.Failed, $"{Code} is suspended by the operator; no direct channel until the suspension is lifted.");
+        EnforcingStateNotification =
+        [
+            new Notification(NotificationKind.EnforcingState, Code,
+                $"Notify the competent authority of {definition.Name} (the enforcing state) with a copy of the order when it is sent.",
+                "Reg. 2023/1543 Art. 8"),
+        ];
+    }
+
+    public int Index { get; }
+
+    public string Code { get; }
+
+    public CountryDefinition Definition { get; }
+
+    public CountryInfo Info { get; }
+
+    public HashSet<string> Memberships { get; }
+
+    public HashSet<string> Agencies { get; }
+
+    public DateOnly ReviewDue { get; }
+
+    /// <summary>C2–C7 and C9, in <see cref="PackVocabulary.AssessedCriteria"/> order.</summary>
+    public RuleResult[] Criteria { get; }
+
+    public RuleResult C8Passed { get; }
+
+    public RuleResult C8Failed { get; }
+
+    public RuleResult C10Passed { get; }
+
+    public RuleResult C10Failed { get; }
+
+    public RuleResult C11Passed { get; }
+
+    public RuleResult C11Failed { get; }
+
+    public Notification[] EnforcingStateNotification { get; }
+
+    public bool DeathPenaltyAssurancesRequired => Definition.DeathPenaltyAssurancesRequired;
+}
+
+internal sealed class ChannelEntry
+{
+    public ChannelEntry(ChannelDefinition definition, List<DeadlineDefinition> deadlines, RuleTexts texts)
+    {
+        Instrument = definition.Instrument;
+        Name = definition.Name;
+        Source = definition.Source;
+        CategoryMask = definition.CategoryMask;
+        EmergencyCategoryMask = definition.EmergencyCategoryMask == 0 ? definition.CategoryMask : definition.EmergencyCategoryMask;
+        UrgencyMask = definition.UrgencyMask;
+        NotifiesEnforcingState = definition.NotifiesEnforcingState;
+        ForbidsTargetingProviderState = definition.ForbidsTargetingProviderState;
+
+        // Index: urgency * 4 + (post-hoc validation ? 1 : 0) + (enforcing-state notification ? 2 : 0).
+        Deadlines = new Deadline[3 * 4][];
+        foreach (var urgency in new[] { Urgency.Standard, Urgency.Emergency, Urgency.Preservation })
+        {
+            for (var variant = 0; variant < 4; variant++)
+            {
+                var list = new List<Deadline>();
+                foreach (var row in deadlines)
+                {
+                    var matches = (row.Channel is null || row.Channel == Instrument) && (row.Urgency is null || row.Urgency == urgency);
+                    var wanted = row.Kind switch
+                    {
+                        DeadlineKind.Response or DeadlineKind.Preservation or DeadlineKind.PreservationExtension => true,
+                        DeadlineKind.PostHocValidation => (variant & 1) != 0,
+                        DeadlineKind.EnforcingStateObjection => (variant & 2) != 0,
+                        _ => false,
+                    };
+                    if (matches && wanted)
+                    {
+                        list.Add(ToDeadline(row));
+                    }
+                }
+
+                Deadlines[((int)urgency * 4) + variant] = [.. list];
+            }
+        }
+
+        var allowed = Describe(definition.Categories);
+        R2Passed = texts.Make(12, RuleStatus.Passed, $"Every data category asked for is allowed on the {Name}.", Source);
+        R2Failed = texts.Make(12, RuleStatus.Failed, $"The {Name} allows only {allowed}{(definition.EmergencyCategoryMask != 0 ? " (any stored category in an emergency)" : "")}; the other categories need MLAT.", Source);
+        R12Passed = texts.Make(22, RuleStatus.Passed, $"Preservation only, on the {Name}: kept 60 days, extendable once by 30 days.");
+        R12NoPreservation = texts.Make(22, RuleStatus.Failed, $"The {Name} has no preservation order; preservation needs another channel or MLAT.");
+        R12PreservationOnly = texts.Make(22, RuleStatus.Failed, $"The {Name} only preserves data; production needs a production order or MLAT.");
+        C1NamedNotOpen = texts.Make(0, RuleStatus.Failed, $"The instrument named, the {Name}, is not open for this pair of states; the request goes by MLAT.", Source);
+    }
+
+    public LegalInstrument Instrument { get; }
+
+    public string Name { get; }
+
+    public string Source { get; }
+
+    public int CategoryMask { get; }
+
+    public int EmergencyCategoryMask { get; }
+
+    public int UrgencyMask { get; }
+
+    public bool NotifiesEnforcingState { get; }
+
+    public bool ForbidsTargetingProviderState { get; }
+
+    public Deadline[][] Deadlines { get; }
+
+    public RuleResult R2Passed { get; }
+
+    public RuleResult R2Failed { get; }
+
+    public RuleResult R12Passed { get; }
+
+    public RuleResult R12NoPreservation { get; }
+
+    public RuleResult R12PreservationOnly { get; }
+
+    public RuleResult C1NamedNotOpen { get; }
+
+    public static Deadline ToDeadline(DeadlineDefinition row)
+    {
+        var iso = row.Unit switch
+        {
+            DeadlineUnit.Hours => $"PT{row.Amount}H",
+            DeadlineUnit.Days => $"P{row.Amount}D",
+            _ => $"P{row.Amount}M",
+        };
+        return new Deadline(row.Kind, row.Amount, row.Unit, iso, row.Source, row.BrokerDefault);
+    }
+
+    private static string Describe(IReadOnlyList<DataCategory> categories)
+    {
+        var names = new List<string>();
+        foreach (var category in categories)
+        {
+            names.Add(WireNames<DataCategory>.Name(category));
+        }
+
+        return names.Count == 1 ? names[0] + " data" : string.Join(", ", names) + " data";
+    }
+}
+
+/// <summary>A channel open for one (requesting, provider) pair, with its precomputed C1 results.</summary>
+internal sealed record PairChannel(ChannelEntry Channel, DateOnly From, RuleResult C1Passed, RuleResult C1NotYet);
+
+internal sealed record PairEntry(PairChannel[] Channels, MlatRoute Route, RuleResult C1NoChannel);

@@ -1,0 +1,238 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace EvidenceBroker.Policies;
+
+/// <summary>Collects errors for one file; every error names the file, the line and the field.</summary>
+internal sealed class FileContext(string file, List<PackError> errors)
+{
+    public string File { get; } = file;
+
+    /// <summary>All errors of the pack so far; a reader compares counts to know whether its part was clean.</summary>
+    public int ErrorCount => errors.Count;
+
+    public void Error(YamlNode? node, string field, string message) =>
+        errors.Add(new PackError(File, node is null ? 0 : checked((int)node.Start.Line), field, message));
+
+    public void Error(Mark mark, string field, string message) =>
+        errors.Add(new PackError(File, checked((int)mark.Line), field, message));
+
+    /// <summary>Parses one YAML document whose root must be a mapping; null (with an error) otherwise.</summary>
+    public YamlMappingNode? Parse(string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            Error(ex.Start, "(yaml)", "Not valid YAML: " + StripPosition(ex.Message));
+            return null;
+        }
+
+        if (stream.Documents.Count != 1)
+        {
+            errors.Add(new PackError(File, 0, "(document)", "Expected exactly one YAML document."));
+            return null;
+        }
+
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            Error(stream.Documents[0].RootNode, "(document)", "Expected a mapping at the top of the file.");
+            return null;
+        }
+
+        return root;
+    }
+
+    // YamlDotNet prefixes messages with "(Line: 3, Col: 1, Idx: 20) - (…): "; the line is reported separately.
+    private static string StripPosition(string message)
+    {
+        var index = message.LastIndexOf("): ", StringComparison.Ordinal);
+        return index >= 0 ? message[(index + 3)..] : message;
+    }
+}
+
+/// <summary>
+/// Reads one mapping against its schema: unknown keys are errors, required keys must be present, scalars must
+/// parse. A reader never throws; it records errors and returns null so the loader can report them all.
+/// </summary>
+internal sealed class MapReader
+{
+    private readonly FileContext context;
+    private readonly YamlMappingNode node;
+    private readonly string path;
+
+    public MapReader(FileContext context, YamlMappingNode node, string path, params string[] allowedKeys)
+    {
+        this.context = context;
+        this.node = node;
+        this.path = path;
+        foreach (var entry in node.Children)
+        {
+            var key = (entry.Key as YamlScalarNode)?.Value;
+            if (key is null || Array.IndexOf(allowedKeys, key) < 0)
+            {
+                context.Error(entry.Key, Field(key ?? "?"), $"Unknown field '{key}'. Allowed: {string.Join(", ", allowedKeys)}.");
+            }
+        }
+    }
+
+    public FileContext Context => context;
+
+    public YamlNode Node => node;
+
+    public string Field(string key) => path.Length == 0 ? key : path + "." + key;
+
+    public YamlNode? Get(string key, bool required)
+    {
+        if (node.Children.TryGetValue(new YamlScalarNode(key), out var value))
+        {
+            return value;
+        }
+
+        if (required)
+        {
+            context.Error(node, Field(key), "Required field is missing.");
+        }
+
+        return null;
+    }
+
+    public string? String(string key, bool required = true)
+    {
+        var value = Get(key, required);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value is not YamlScalarNode scalar || string.IsNullOrWhiteSpace(scalar.Value))
+        {
+            context.Error(value, Field(key), "Expected a non-empty text.");
+            return null;
+        }
+
+        return scalar.Value;
+    }
+
+    public bool? Bool(string key, bool required = true)
+    {
+        var value = Get(key, required);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value is YamlScalarNode { Value: "true" })
+        {
+            return true;
+        }
+
+        if (value is YamlScalarNode { Value: "false" })
+        {
+            return false;
+        }
+
+        context.Error(value, Field(key), "Expected true or false.");
+        return null;
+    }
+
+    public int? Int(string key, int min, int max, bool required = true)
+    {
+        var value = Get(key, required);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value is YamlScalarNode scalar
+            && int.TryParse(scalar.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            && number >= min && number <= max)
+        {
+            return number;
+        }
+
+        context.Error(value, Field(key), $"Expected a whole number from {min} to {max}.");
+        return null;
+    }
+
+    public DateOnly? Date(string key, bool required = true)
+    {
+        var value = Get(key, required);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value is YamlScalarNode scalar
+            && DateOnly.TryParseExact(scalar.Value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return date;
+        }
+
+        context.Error(value, Field(key), $"Expected a date as YYYY-MM-DD, found '{(value as YamlScalarNode)?.Value}'.");
+        return null;
+    }
+
+    public YamlSequenceNode? Sequence(string key, bool required = true)
+    {
+        var value = Get(key, required);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value is YamlSequenceNode sequence)
+        {
+            return sequence;
+        }
+
+        context.Error(value, Field(key), "Expected a list.");
+        return null;
+    }
+
+    public YamlMappingNode? Mapping(string key, bool required = true)
+    {
+        var value = Get(key, required);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value is YamlMappingNode mapping)
+        {
+            return mapping;
+        }
+
+        context.Error(value, Field(key), "Expected a mapping of fields.");
+        return null;
+    }
+
+    /// <summary>A list of non-empty scalars; each item is returned with its node for later error reporting.</summary>
+    public List<(string Value, YamlNode Node)>? Scalars(string key, bool required = true)
+    {
+        var sequence = Sequence(key, required);
+        if (sequence is null)
+        {
+            return null;
+        }
+
+        var items = new List<(string, YamlNode)>();
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            if (sequence.Children[i] is YamlScalarNode { Value: { Length: > 0 } text } scalar)
+            {
+                items.Add((text, scalar));
+            }
+            else
+            {
+                context.Error(sequence.Children[i], $"{Field(key)}[{i}]", "Expected a text item.");
+            }
+        }
+
+        return items;
+    }
+}
