@@ -1,0 +1,197 @@
+using System.Text.Json;
+using EvidenceBroker.Domain.Requests;
+
+namespace EvidenceBroker.Policies.Tests;
+
+public sealed class EngineTests
+{
+    private static readonly DateOnly Today = new(2026, 11, 23);
+    private static readonly JsonSerializerOptions WebOptions = new(JsonSerializerDefaults.Web);
+    private readonly PolicyEngine engine = new(PackLocation.Pack);
+
+    private static RequestContent Request(string from = "GB", string to = "US", params DataCategory[] categories) => new()
+    {
+        RequestingCountry = from,
+        AgencyId = from == "GB" ? "gb-nca" : from == "DE" ? "de-bka" : null,
+        ProviderJurisdiction = to,
+        DataCategories = categories.Length == 0 ? [DataCategory.Content] : categories,
+        Identifiers = [new Identifier { Type = IdentifierType.Email, Value = "suspect@example.com" }],
+        TimeRange = new TimeRange { From = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), To = new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero) },
+        Offence = new Offence { Description = "Fraud", MaxPenaltyYears = 10 },
+        IssuingAuthority = new Authority { Type = AuthorityType.Judge, Name = "Crown Court" },
+        Urgency = Urgency.Standard,
+        Justification = "Payments from fourteen victims were instructed from suspect@example.com.",
+        Target = new Target { Nationality = from, Residence = from, LocatedIn = from },
+        UseLimitsAcknowledged = true,
+        NonDisclosureUntil = new DateOnly(2027, 3, 1),
+    };
+
+    private Decision Evaluate(RequestContent request, DateOnly? on = null, ICountrySuspensions? suspensions = null) =>
+        engine.Evaluate(new PolicyInput(request, request.ProviderJurisdiction!, on ?? Today) { Suspensions = suspensions });
+
+    [Fact]
+    public void Every_decision_gives_a_reason_for_every_rule_in_order()
+    {
+        var decision = Evaluate(Request());
+
+        Assert.Equal(
+            ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9", "R10", "R11", "R12", "R13", "R14", "R15"],
+            decision.Reasons.Select(r => r.Rule));
+        Assert.All(decision.Reasons, r => Assert.False(string.IsNullOrWhiteSpace(r.Message)));
+        Assert.All(decision.Reasons, r => Assert.False(string.IsNullOrWhiteSpace(r.Source)));
+    }
+
+    [Fact]
+    public void Replaying_the_same_input_gives_identical_json()
+    {
+        var request = Request() with { Flags = [SensitiveCircumstance.Press] };
+        var first = JsonSerializer.Serialize(Evaluate(request), DecisionJson.Options);
+
+        var again = new PolicyEngine(PolicyPackLoader.LoadDirectory(PackLocation.Directory).Pack!);
+        var second = JsonSerializer.Serialize(again.Evaluate(new PolicyInput(request, "US", Today)), DecisionJson.Options);
+
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public void Decision_json_uses_camel_case_and_wire_names()
+    {
+        var json = JsonSerializer.Serialize(Evaluate(Request("DE", "IE")), DecisionJson.Options);
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+
+        Assert.Equal("direct", root.GetProperty("outcome").GetString());
+        Assert.Equal("eu-epoc", root.GetProperty("channel").GetString());
+        Assert.Equal("passed", root.GetProperty("reasons")[0].GetProperty("status").GetString());
+        Assert.Equal("not-applicable", root.GetProperty("reasons").EnumerateArray().Single(r => r.GetProperty("rule").GetString() == "R6").GetProperty("status").GetString());
+        Assert.Equal("P10D", root.GetProperty("deadlines")[0].GetProperty("duration").GetString());
+        Assert.StartsWith("sha256:", root.GetProperty("policyVersion").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Json_with_plain_web_options_still_writes_enum_names()
+    {
+        var json = JsonSerializer.Serialize(Evaluate(Request()), WebOptions);
+
+        Assert.Contains("\"outcome\":\"direct\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"channel\":\"cloud-act-agreement\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"status\":\"not-applicable\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parallel_evaluation_gives_the_same_decisions_as_serial()
+    {
+        var requests = new[]
+        {
+            Request(), Request("DE", "IE"), Request("CA", "US"), Request("RU", "US", DataCategory.Subscriber),
+            Request() with { Identifiers = [] }, Request() with { Flags = [SensitiveCircumstance.Political] },
+        };
+        var expected = requests.Select(r => JsonSerializer.Serialize(Evaluate(r), DecisionJson.Compact)).ToArray();
+
+        var mismatches = 0;
+        Parallel.For(0, 20_000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            var k = i % requests.Length;
+            var json = JsonSerializer.Serialize(Evaluate(requests[k]), DecisionJson.Compact);
+            if (json != expected[k])
+            {
+                Interlocked.Increment(ref mismatches);
+            }
+        });
+
+        Assert.Equal(0, mismatches);
+    }
+
+    [Fact]
+    public void Suspension_is_read_from_the_input_not_the_pack()
+    {
+        Assert.Equal(Outcome.Direct, Evaluate(Request()).Outcome);
+
+        var suspended = Evaluate(Request(), suspensions: new CountrySuspensions(["gb"]));
+
+        Assert.Equal(Outcome.Mlat, suspended.Outcome);
+        Assert.Equal(["C11"], suspended.Deciding);
+        Assert.Equal(Outcome.Direct, Evaluate(Request()).Outcome);
+    }
+
+    [Fact]
+    public void Mlat_route_names_central_authorities_and_treaty()
+    {
+        var toIreland = Evaluate(Request("DE", "IE"), on: new DateOnly(2026, 8, 17)).MlatRoute;
+        Assert.Equal("Central Authority for Mutual Assistance, Department of Justice", toIreland.RequestedCentralAuthority);
+        Assert.Contains("Member States of the EU (2000)", toIreland.TreatyBasis, StringComparison.Ordinal);
+
+        var toGermany = Evaluate(Request("FR", "DE")).MlatRoute;
+        Assert.Contains("European Investigation Order", toGermany.TreatyBasis, StringComparison.Ordinal);
+
+        var canadaToGermany = Evaluate(Request("CA", "DE")).MlatRoute;
+        Assert.Contains("CETS 185", canadaToGermany.TreatyBasis, StringComparison.Ordinal);
+
+        var ukToUs = Evaluate(Request("GB", "US") with { Target = new Target { Nationality = "US" } });
+        Assert.Equal(Outcome.Mlat, ukToUs.Outcome);
+        Assert.Equal("GB", ukToUs.MlatRoute.RequestingState);
+        Assert.Equal("US", ukToUs.MlatRoute.RequestedState);
+        Assert.Contains("United Kingdom on Mutual Legal Assistance", ukToUs.MlatRoute.TreatyBasis, StringComparison.Ordinal);
+        Assert.Equal("mlat-planning", WireName(Assert.Single(ukToUs.Deadlines).Kind));
+    }
+
+    [Fact]
+    public void Unknown_provider_state_goes_by_mlat_without_throwing()
+    {
+        var decision = Evaluate(Request() with { ProviderJurisdiction = "NZ" });
+
+        Assert.Equal(Outcome.Mlat, decision.Outcome);
+        Assert.Equal(["C1"], decision.Deciding);
+        Assert.Equal("NZ", decision.MlatRoute.RequestedState);
+    }
+
+    [Fact]
+    public void Mlat_planning_deadline_counts_calendar_months()
+    {
+        var deadline = Evaluate(Request("CA", "DE")).Deadlines.Single();
+
+        Assert.Equal(new DateTimeOffset(2027, 9, 30, 0, 0, 0, TimeSpan.Zero), deadline.DueFrom(new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero)));
+    }
+
+    [Fact]
+    public void Agency_absent_is_not_evaluated_and_does_not_block()
+    {
+        var decision = Evaluate(Request() with { AgencyId = null });
+
+        Assert.Equal(RuleStatus.NotEvaluated, decision.Reason("C8").Status);
+        Assert.Equal(Outcome.Direct, decision.Outcome);
+    }
+
+    [Fact]
+    public void Emergency_confirmation_releases_the_hold()
+    {
+        var emergency = Request() with { Urgency = Urgency.Emergency, EmergencyThreat = "Threat to life stated in messages." };
+
+        Assert.Equal(Outcome.HumanReview, Evaluate(emergency).Outcome);
+        var confirmed = engine.Evaluate(new PolicyInput(emergency, "US", Today) { EmergencyConfirmedBySupervisor = true });
+        Assert.Equal(Outcome.Direct, confirmed.Outcome);
+    }
+
+    [Fact]
+    public void Evaluation_date_decides_not_the_clock()
+    {
+        var request = Request("DE", "IE");
+
+        Assert.Equal(Outcome.Mlat, Evaluate(request, on: new DateOnly(2026, 8, 17)).Outcome);
+        Assert.Equal(Outcome.Direct, Evaluate(request, on: new DateOnly(2026, 8, 18)).Outcome);
+    }
+
+    [Fact]
+    public void A_case_with_a_wrong_expectation_fails()
+    {
+        var json = File.ReadAllText(Path.Combine(PackLocation.Cases, "gb-us-content-direct.json"))
+            .Replace("\"outcome\": \"direct\"", "\"outcome\": \"rejected\"", StringComparison.Ordinal);
+
+        var result = PolicyCases.Run(engine, PolicyCases.Parse("wrong.json", json));
+
+        Assert.False(result.Passed);
+        Assert.Contains(result.Failures, f => f.StartsWith("outcome:", StringComparison.Ordinal));
+    }
+
+    private static string WireName(DeadlineKind kind) => JsonSerializer.Serialize(kind).Trim('"');
+}

@@ -1,0 +1,186 @@
+namespace EvidenceBroker.Policies.Tests;
+
+public sealed class LoaderTests
+{
+    private static Dictionary<string, string> RealFiles()
+    {
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in Directory.EnumerateFiles(PackLocation.Directory, "*.yaml", SearchOption.AllDirectories))
+        {
+            files[Path.GetRelativePath(PackLocation.Directory, path).Replace('\\', '/')] = File.ReadAllText(path);
+        }
+
+        return files;
+    }
+
+    private static PackError SingleError(Dictionary<string, string> files)
+    {
+        var result = PolicyPackLoader.Load(files);
+        Assert.Null(result.Pack);
+        return Assert.Single(result.Errors);
+    }
+
+    [Fact]
+    public void The_real_pack_loads_without_errors()
+    {
+        var result = PolicyPackLoader.LoadDirectory(PackLocation.Directory);
+
+        Assert.Empty(result.Errors);
+        Assert.NotNull(result.Pack);
+        Assert.StartsWith("sha256:", result.Pack.Version, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_pack_covers_the_required_countries_and_seeded_agencies()
+    {
+        var pack = PackLocation.Pack;
+        string[] required = ["US", "GB", "AU", "CA", "JP", "RS", "BR", "IN", "RU", "CN", "TR"];
+        foreach (var code in required)
+        {
+            Assert.NotNull(pack.FindCountry(code));
+        }
+
+        Assert.Equal(27, pack.Countries.Count(c => c.EuMember));
+        Assert.False(pack.FindCountry("DK")!.BoundByEuEvidenceRegulation);
+        Assert.True(pack.IsRegisteredAgency("GB", "gb-met"));
+        Assert.True(pack.IsRegisteredAgency("GB", "gb-nca"));
+        Assert.True(pack.IsRegisteredAgency("US", "us-fbi"));
+        Assert.True(pack.IsRegisteredAgency("DE", "de-bka"));
+        Assert.True(pack.IsRegisteredAgency("FR", "fr-ofac"));
+        Assert.True(pack.IsRegisteredAgency("AU", "au-afp"));
+        Assert.True(pack.IsRegisteredAgency("BR", "br-pf"));
+        Assert.True(pack.IsRegisteredAgency("RU", "ru-mvd"));
+        Assert.False(pack.IsRegisteredAgency("GB", "us-fbi"));
+        Assert.All(pack.Countries, c => Assert.True(c.Agencies.Count >= 2, c.Code));
+    }
+
+    [Fact]
+    public void Version_ignores_line_endings_and_cases_but_not_content()
+    {
+        var files = RealFiles();
+        var version = PolicyPackLoader.Load(files).Pack!.Version;
+
+        var crlf = files.ToDictionary(f => f.Key, f => f.Value.Replace("\n", "\r\n", StringComparison.Ordinal));
+        crlf["cases/ignored.yaml"] = "anything: at all";
+        Assert.Equal(version, PolicyPackLoader.Load(crlf).Pack!.Version);
+
+        files["countries/de.yaml"] = files["countries/de.yaml"].Replace("reviewedOn: 2026-06-01", "reviewedOn: 2026-06-02", StringComparison.Ordinal);
+        Assert.NotEqual(version, PolicyPackLoader.Load(files).Pack!.Version);
+    }
+
+    [Fact]
+    public void Bad_yaml_names_file_and_line()
+    {
+        var files = RealFiles();
+        files["channels.yaml"] = "channels:\n  - id: eu-epoc\n    name: [unclosed\n";
+
+        var error = SingleError(files);
+
+        Assert.Equal("channels.yaml", error.File);
+        Assert.Equal("(yaml)", error.Field);
+        Assert.True(error.Line >= 3, error.ToString());
+    }
+
+    [Fact]
+    public void Unknown_field_names_file_line_and_field()
+    {
+        var files = RealFiles();
+        files["countries/de.yaml"] = files["countries/de.yaml"].Replace("illustrative: true\n", "illustrative: true\nfavouriteColour: blue\n", StringComparison.Ordinal);
+
+        var error = SingleError(files);
+
+        Assert.Equal("countries/de.yaml", error.File);
+        Assert.Equal("favouriteColour", error.Field);
+        Assert.Equal(6, error.Line);
+        Assert.Contains("Unknown field", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_field_names_the_field()
+    {
+        var files = RealFiles();
+        files["countries/fr.yaml"] = files["countries/fr.yaml"].Replace("    source: \"World Justice Project Rule of Law Index 2025\"\n", "", StringComparison.Ordinal);
+
+        var error = SingleError(files);
+
+        Assert.Equal("countries/fr.yaml", error.File);
+        Assert.Equal("criteria.C3.source", error.Field);
+        Assert.True(error.Line > 0);
+    }
+
+    [Fact]
+    public void Bad_country_code_is_refused()
+    {
+        var files = RealFiles();
+        files["channels.yaml"] = files["channels.yaml"].Replace("between: [US, AU]", "between: [US, XX]", StringComparison.Ordinal);
+
+        var error = SingleError(files);
+
+        Assert.Equal("channels.yaml", error.File);
+        Assert.Equal("channels[2].pairs[1].between", error.Field);
+        Assert.Contains("'XX' is not an ISO 3166-1 alpha-2", error.Message, StringComparison.Ordinal);
+        Assert.Equal(41, error.Line);
+    }
+
+    [Fact]
+    public void Country_file_must_match_its_code()
+    {
+        var files = RealFiles();
+        files["countries/de.yaml"] = files["countries/de.yaml"].Replace("code: DE", "code: AT", StringComparison.Ordinal);
+
+        var result = PolicyPackLoader.Load(files);
+
+        Assert.Null(result.Pack);
+        Assert.Contains(result.Errors, e => e.File == "countries/de.yaml" && e.Field == "code" && e.Line == 3);
+    }
+
+    [Fact]
+    public void Bad_date_names_the_value()
+    {
+        var files = RealFiles();
+        files["pack.yaml"] = files["pack.yaml"].Replace("effectiveFrom: 2026-11-01", "effectiveFrom: 1 Nov 2026", StringComparison.Ordinal);
+
+        var error = SingleError(files);
+
+        Assert.Equal("pack.yaml", error.File);
+        Assert.Equal("effectiveFrom", error.Field);
+        Assert.Equal(5, error.Line);
+        Assert.Contains("YYYY-MM-DD", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Missing_rule_is_refused_so_no_decision_lacks_a_reason()
+    {
+        var files = RealFiles();
+        files["rules.yaml"] = string.Join('\n', files["rules.yaml"].Split('\n').Where(l => !l.StartsWith("  R14:", StringComparison.Ordinal)));
+
+        var error = SingleError(files);
+
+        Assert.Equal("rules.R14", error.Field);
+    }
+
+    [Fact]
+    public void Several_errors_are_all_reported_and_no_pack_is_returned()
+    {
+        var files = RealFiles();
+        files["pack.yaml"] = files["pack.yaml"].Replace("effectiveFrom: 2026-11-01", "effectiveFrom: soon", StringComparison.Ordinal);
+        files["countries/gb.yaml"] = files["countries/gb.yaml"].Replace("reviewedOn: 2026-06-01", "reviewedOn: 2026-13-01", StringComparison.Ordinal);
+        files.Remove("deadlines.yaml");
+
+        var result = PolicyPackLoader.Load(files);
+
+        Assert.Null(result.Pack);
+        Assert.Contains(result.Errors, e => e.File == "pack.yaml" && e.Field == "effectiveFrom");
+        Assert.Contains(result.Errors, e => e.File == "countries/gb.yaml" && e.Field == "reviewedOn");
+        Assert.Contains(result.Errors, e => e.File == "deadlines.yaml" && e.Line == 0);
+    }
+
+    [Fact]
+    public void Missing_directory_is_an_error_not_an_exception()
+    {
+        var result = PolicyPackLoader.LoadDirectory(Path.Combine(Path.GetTempPath(), "no-such-pack-" + Guid.NewGuid()));
+
+        Assert.Null(result.Pack);
+        Assert.Single(result.Errors);
+    }
+}
