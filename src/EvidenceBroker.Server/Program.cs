@@ -1,6 +1,72 @@
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Development;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Hosting;
+using EvidenceBroker.Server.Observability;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.ReferenceData;
+using EvidenceBroker.Server.Requests;
+using EvidenceBroker.Server.Routing;
+using FluentValidation;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Identity;
+using Scalar.AspNetCore;
+using Serilog;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddBrokerObservability();
+builder.Services.ConfigureHttpJsonOptions(options => PublicModelJson.Configure(options.SerializerOptions));
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddBrokerErrors();
+builder.Services.AddOptions<LimitsOptions>().Bind(builder.Configuration.GetSection(LimitsOptions.Section));
+builder.Services.AddBrokerPersistence(builder.Configuration);
+builder.Services.AddBrokerAuth(builder.Configuration, builder.Environment);
+builder.Services.AddIdentityCore<PortalUser>(identity =>
+    {
+        identity.Password.RequiredLength = 12;
+        identity.Lockout.MaxFailedAccessAttempts = 5;
+        identity.User.RequireUniqueEmail = true;
+    })
+    .AddEntityFrameworkStores<BrokerDbContext>()
+    .AddDefaultTokenProviders();
+builder.Services.AddBrokerPolicy(builder.Configuration, builder.Environment);
+builder.Services.AddSingleton<AuditTrail>();
+builder.Services.AddScoped<IValidator<RequestContent>, RequestContentValidator>();
+builder.Services.AddScoped<RequestIntake>();
+builder.Services.AddOpenApi();
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseCorrelationId();
+app.UseSerilogRequestLogging();
+app.UseRouting();
+app.UseMiddleware<BodySizeLimitMiddleware>();
+app.UseAuthentication();
+app.UseAuthorization();
 
-app.Run();
+app.MapTokenEndpoint();
+app.MapRequestsApi();
+app.MapReferenceDataApi();
+app.MapPolicyApi();
+app.MapOpenApi();
+app.MapScalarApiReference("/docs");
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+
+await app.Services.InitialiseDatabaseAsync();
+await app.Services.ImportPolicyPackAsync(app.Logger);
+if (app.Environment.IsDevelopment())
+{
+    await DevelopmentSeed.SeedAsync(app.Services, app.Logger);
+}
+
+await app.RunAsync();
+
+/// <summary>The host's entry point, visible to WebApplicationFactory.</summary>
+public partial class Program;

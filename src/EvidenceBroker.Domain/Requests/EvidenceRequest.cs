@@ -63,6 +63,9 @@ public sealed class EvidenceRequest
     public LegalInstrument? Channel { get; private set; }
     public string? PolicyVersion { get; private set; }
 
+    /// <summary>When the provider could first see the request; SLA clocks start here.</summary>
+    public DateTimeOffset? ReleasedToProviderAt { get; private set; }
+
     /// <summary>Optimistic concurrency: two writers never both move the same request.</summary>
     public long Revision { get; private set; }
 
@@ -83,6 +86,11 @@ public sealed class EvidenceRequest
         }
 
         Lifecycle.Fire(trigger);
+        if (ReleasedToProviderAt is null && State is RequestState.RoutedToProvider or RequestState.PreservationActive)
+        {
+            ReleasedToProviderAt = at;
+        }
+
         UpdatedAt = at;
         Revision++;
     }

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Audit;
+
+/// <summary>What is being recorded, before it is given its place in the chain.</summary>
+public sealed record AuditRecord(
+    string Action,
+    string SubjectType,
+    string SubjectId,
+    object Payload,
+    string? StateBefore = null,
+    string? StateAfter = null,
+    string? PolicyVersion = null);
+
+/// <summary>
+/// Appends entries to the chain inside the caller's write transaction (see
+/// <see cref="BrokerDbContext.BeginWriteAsync"/>), which serialises appenders so the chain never forks.
+/// </summary>
+public sealed class AuditTrail(TimeProvider clock)
+{
+    public async Task<AuditEntry> AppendAsync(BrokerDbContext db, Caller actor, AuditRecord record, CancellationToken ct) =>
+        await AppendAsync(db, actor.Subject, actor.Role, actor.Tenant.ToString(), record, ct);
+
+    public async Task<AuditEntry> AppendAsync(
+        BrokerDbContext db, string actorId, string actorRole, string actorTenant, AuditRecord record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(record);
+        if (db.Database.CurrentTransaction is null)
+        {
+            throw new InvalidOperationException("Audit entries are written in the transaction of the change they record.");
+        }
+
+        var (sequence, previousHash) = await HeadAsync(db, ct);
+        var payloadJson = JsonSerializer.Serialize(record.Payload, PublicModelJson.Options);
+        var at = AuditHashing.Normalise(clock.GetUtcNow());
+        var payloadHash = AuditHashing.Sha256Hex(payloadJson);
+        var hash = AuditHashing.Sha256Hex(AuditHashing.Canonical(
+            sequence + 1, at, actorId, actorRole, actorTenant, record.Action, record.SubjectType, record.SubjectId,
+            record.StateBefore, record.StateAfter, record.PolicyVersion, payloadHash, previousHash));
+
+        var entry = new AuditEntry
+        {
+            Sequence = sequence + 1,
+            At = at,
+            ActorId = actorId,
+            ActorRole = actorRole,
+            ActorTenant = actorTenant,
+            Action = record.Action,
+            SubjectType = record.SubjectType,
+            SubjectId = record.SubjectId,
+            StateBefore = record.StateBefore,
+            StateAfter = record.StateAfter,
+            PolicyVersion = record.PolicyVersion,
+            PayloadJson = payloadJson,
+            PayloadHash = payloadHash,
+            PreviousHash = previousHash,
+            Hash = hash,
+        };
+        db.AuditEntries.Add(entry);
+        return entry;
+    }
+
+    private static async Task<(long Sequence, string Hash)> HeadAsync(BrokerDbContext db, CancellationToken ct)
+    {
+        // Entries appended earlier in this same unit of work are not in the database yet.
+        var pending = db.AuditEntries.Local.MaxBy(e => e.Sequence);
+        if (pending is not null)
+        {
+            return (pending.Sequence, pending.Hash);
+        }
+
+        var head = await db.AuditEntries.AsNoTracking()
+            .OrderByDescending(e => e.Sequence)
+            .Select(e => new { e.Sequence, e.Hash })
+            .FirstOrDefaultAsync(ct);
+        return head is null ? (0, AuditHashing.Genesis) : (head.Sequence, head.Hash);
+    }
+}

@@ -1,0 +1,42 @@
+using EvidenceBroker.Server.Persistence;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace EvidenceBroker.Server.Auth;
+
+/// <summary>Registers an OAuth client with OpenIddict and binds it to its tenant, in one place.</summary>
+public static class ApiClients
+{
+    public static async Task RegisterAsync(
+        BrokerDbContext db, IOpenIddictApplicationManager applications, string clientId, string secret,
+        string displayName, Tenant tenant, DateTimeOffset createdAt, CancellationToken ct)
+    {
+        if (await applications.FindByClientIdAsync(clientId, ct) is null)
+        {
+            var descriptor = new OpenIddictApplicationDescriptor
+            {
+                ClientId = clientId,
+                ClientSecret = secret,
+                ClientType = ClientTypes.Confidential,
+                DisplayName = displayName,
+                Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials },
+            };
+            foreach (var scope in BrokerScopes.AllowedFor(tenant.Kind))
+            {
+                descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
+            }
+
+            await applications.CreateAsync(descriptor, ct);
+        }
+
+        if (await db.ApiClients.FindAsync([clientId], ct) is null)
+        {
+            db.ApiClients.Add(new ApiClient
+            {
+                ClientId = clientId, DisplayName = displayName, TenantKind = tenant.Kind, TenantId = tenant.Id,
+                Country = tenant.Country, CreatedAt = createdAt,
+            });
+            await db.SaveChangesAsync(ct);
+        }
+    }
+}

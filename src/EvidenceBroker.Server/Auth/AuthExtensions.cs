@@ -1,0 +1,119 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Authorization;
+using OpenIddict.Validation.AspNetCore;
+
+namespace EvidenceBroker.Server.Auth;
+
+public static class AuthExtensions
+{
+    public static IServiceCollection AddBrokerAuth(
+        this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
+        var certificates = SigningCertificates.Load(options, environment);
+
+        services.AddOpenIddict()
+            .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<Persistence.BrokerDbContext>())
+            .AddServer(server =>
+            {
+                server.SetIssuer(options.Issuer);
+                server.SetTokenEndpointUris("connect/token");
+                server.AllowClientCredentialsFlow();
+                server.RegisterScopes([.. BrokerScopes.All]);
+                server.SetAccessTokenLifetime(options.AccessTokenLifetime);
+
+                if (certificates is null)
+                {
+                    // Development only: keys live in memory and every token dies with the process.
+                    server.AddEphemeralEncryptionKey().AddEphemeralSigningKey();
+                }
+                else
+                {
+                    server.AddSigningCertificate(certificates.Value.Signing)
+                        .AddEncryptionCertificate(certificates.Value.Encryption);
+                }
+
+                var aspNetCore = server.UseAspNetCore().EnableTokenEndpointPassthrough();
+                if (environment.IsDevelopment() || options.AllowHttp)
+                {
+                    aspNetCore.DisableTransportSecurityRequirement();
+                }
+            })
+            .AddValidation(validation =>
+            {
+                validation.UseLocalServer();
+                validation.UseAspNetCore();
+            });
+
+        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(null)
+            .AddPolicy(BrokerPolicies.FileRequests, Require(BrokerScopes.RequestsWrite, TenantKind.Agency))
+            .AddPolicy(BrokerPolicies.ReadRequests, policy => policy
+                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(ctx => ctx.User.HasScope(BrokerScopes.RequestsRead)
+                                         || ctx.User.HasScope(BrokerScopes.OversightRead)))
+            .AddPolicy(BrokerPolicies.ReferenceData, policy => policy
+                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(ctx => BrokerClaims.ReadTenant(ctx.User) is not null))
+            .AddPolicy(BrokerPolicies.Oversight, Require(BrokerScopes.OversightRead, TenantKind.Oversight))
+            .AddPolicy(BrokerPolicies.OversightOrAdministration, policy => policy
+                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(ctx => ctx.User.HasScope(BrokerScopes.OversightRead) || ctx.User.HasScope(BrokerScopes.Admin)))
+            .AddPolicy(BrokerPolicies.DryRun, policy => policy
+                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireAssertion(ctx => ctx.User.HasScope(BrokerScopes.RequestsWrite) || ctx.User.HasScope(BrokerScopes.OversightRead)
+                                         || ctx.User.HasScope(BrokerScopes.Admin)))
+            .AddPolicy(BrokerPolicies.Administration, Require(BrokerScopes.Admin, TenantKind.Administration));
+
+        services.AddScoped<TokenIssuer>();
+        return services;
+    }
+
+    private static AuthorizationPolicy Require(string scope, TenantKind tenant) =>
+        new AuthorizationPolicyBuilder(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+            .RequireAuthenticatedUser()
+            .RequireAssertion(ctx => ctx.User.HasScope(scope) && BrokerClaims.ReadTenant(ctx.User)?.Kind == tenant)
+            .Build();
+}
+
+/// <summary>Named authorisation policies; resource checks (which request) happen in the tenant-scoped queries.</summary>
+public static class BrokerPolicies
+{
+    public const string FileRequests = "file-requests";
+    public const string ReadRequests = "read-requests";
+    public const string ReferenceData = "reference-data";
+    public const string Oversight = "oversight";
+    public const string Administration = "administration";
+    public const string OversightOrAdministration = "oversight-or-administration";
+    public const string DryRun = "policy-dry-run";
+}
+
+/// <summary>Loads the token certificates, or refuses to start outside Development without them.</summary>
+internal static class SigningCertificates
+{
+    public static (X509Certificate2 Signing, X509Certificate2 Encryption)? Load(AuthOptions options, IHostEnvironment environment)
+    {
+        if (string.IsNullOrWhiteSpace(options.SigningCertificatePath) || string.IsNullOrWhiteSpace(options.EncryptionCertificatePath))
+        {
+            if (environment.IsDevelopment())
+            {
+                return null;
+            }
+
+            throw new InvalidOperationException(
+                $"The broker will not start in the '{environment.EnvironmentName}' environment without token certificates: " +
+                "set Auth:SigningCertificatePath and Auth:EncryptionCertificatePath (PKCS#12 files) and their passwords. " +
+                "Ephemeral development keys are only used in Development.");
+        }
+
+        return (
+            X509CertificateLoader.LoadPkcs12FromFile(options.SigningCertificatePath, options.SigningCertificatePassword),
+            X509CertificateLoader.LoadPkcs12FromFile(options.EncryptionCertificatePath, options.EncryptionCertificatePassword));
+    }
+}

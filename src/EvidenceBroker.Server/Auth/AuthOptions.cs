@@ -1,0 +1,29 @@
+namespace EvidenceBroker.Server.Auth;
+
+/// <summary>Bound from the "Auth" section.</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>
+    /// The token issuer, fixed so that a token obtained through one host name (localhost) is still accepted
+    /// through another (127.0.0.1 or a load balancer).
+    /// </summary>
+    public Uri Issuer { get; set; } = new("http://localhost:5080/");
+
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>PKCS#12 file with the token signing key. Required outside Development.</summary>
+    public string? SigningCertificatePath { get; set; }
+    public string? SigningCertificatePassword { get; set; }
+
+    /// <summary>PKCS#12 file with the token encryption key. Required outside Development.</summary>
+    public string? EncryptionCertificatePath { get; set; }
+    public string? EncryptionCertificatePassword { get; set; }
+
+    /// <summary>
+    /// Accept plain HTTP on the token endpoint. Always on in Development; elsewhere only behind a TLS-terminating
+    /// proxy that forwards the scheme.
+    /// </summary>
+    public bool AllowHttp { get; set; }
+}

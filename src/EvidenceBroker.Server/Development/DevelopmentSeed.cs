@@ -1,0 +1,124 @@
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.ReferenceData;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace EvidenceBroker.Server.Development;
+
+/// <summary>
+/// Demo agencies, providers, API clients and portal users for Development only. The secrets here are public
+/// by design and never exist in any other environment.
+/// </summary>
+public static class DevelopmentSeed
+{
+    public const string DemoPassword = "Demo-Passw0rd!";
+
+    public static IReadOnlyList<Agency> Agencies { get; } =
+    [
+        new() { Id = "gb-met", Country = "GB", Name = "Metropolitan Police Service" },
+        new() { Id = "gb-nca", Country = "GB", Name = "National Crime Agency" },
+        new() { Id = "us-fbi", Country = "US", Name = "Federal Bureau of Investigation" },
+        new() { Id = "de-bka", Country = "DE", Name = "Bundeskriminalamt" },
+        new() { Id = "fr-ofac", Country = "FR", Name = "Office anti-cybercriminalité" },
+        new() { Id = "au-afp", Country = "AU", Name = "Australian Federal Police" },
+        new() { Id = "br-pf", Country = "BR", Name = "Polícia Federal" },
+        new() { Id = "ru-mvd", Country = "RU", Name = "Ministry of Internal Affairs" },
+    ];
+
+    public static IReadOnlyList<Provider> Providers { get; } =
+    [
+        new() { Id = "northwind-mail", Name = "Northwind Mail Inc.", Jurisdiction = "US" },
+        new() { Id = "emerald-cloud", Name = "Emerald Cloud Ltd (EU representative)", Jurisdiction = "IE" },
+        new() { Id = "rheinhost", Name = "Rheinhost GmbH", Jurisdiction = "DE" },
+        new() { Id = "thames-social", Name = "Thames Social plc", Jurisdiction = "GB" },
+    ];
+
+    public sealed record DemoClient(string ClientId, string Secret, string DisplayName, Tenant Tenant);
+
+    public static IReadOnlyList<DemoClient> Clients { get; } =
+    [
+        new("met-case-system", "dev-met-secret", "Met Police case system", Tenant.Agency("GB", "gb-met")),
+        new("nca-case-system", "dev-nca-secret", "NCA case system", Tenant.Agency("GB", "gb-nca")),
+        new("bka-case-system", "dev-bka-secret", "BKA case system", Tenant.Agency("DE", "de-bka")),
+        new("fbi-case-system", "dev-fbi-secret", "FBI case system", Tenant.Agency("US", "us-fbi")),
+        new("mvd-case-system", "dev-mvd-secret", "MVD case system", Tenant.Agency("RU", "ru-mvd")),
+        new("northwind-legal", "dev-northwind-secret", "Northwind Mail legal team", Tenant.Provider("northwind-mail")),
+        new("emerald-legal", "dev-emerald-secret", "Emerald Cloud legal team", Tenant.Provider("emerald-cloud")),
+        new("ipco-oversight", "dev-ipco-secret", "Oversight body (demo)", Tenant.Oversight("demo-oversight")),
+        new("broker-admin", "dev-admin-secret", "Broker administration", Tenant.Administration("broker")),
+    ];
+
+    public sealed record DemoUser(string Email, string DisplayName, string Role, Tenant Tenant);
+
+    public static IReadOnlyList<DemoUser> Users { get; } =
+    [
+        new("officer@met.example", "Officer Ada Clarke", "officer", Tenant.Agency("GB", "gb-met")),
+        new("supervisor@met.example", "Supervisor Ben Okafor", "supervisor", Tenant.Agency("GB", "gb-met")),
+        new("officer@bka.example", "Kommissarin Eva Braun-Lehmann", "officer", Tenant.Agency("DE", "de-bka")),
+        new("legal@northwind.example", "Priya Raman (Northwind legal)", "provider-legal", Tenant.Provider("northwind-mail")),
+        new("legal@emerald.example", "Sean Byrne (Emerald legal)", "provider-legal", Tenant.Provider("emerald-cloud")),
+        new("reviewer@oversight.example", "Reviewer Clara Vidal", "reviewer", Tenant.Oversight("demo-oversight")),
+        new("auditor@oversight.example", "Auditor Tomas Novak", "oversight", Tenant.Oversight("demo-oversight")),
+        new("admin@broker.example", "Administrator Lea Martin", "administrator", Tenant.Administration("broker")),
+    ];
+
+    public static async Task SeedAsync(IServiceProvider services, ILogger logger, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+
+        foreach (var agency in Agencies)
+        {
+            if (await db.Agencies.FindAsync([agency.Id], ct) is null)
+            {
+                db.Agencies.Add(new Agency { Id = agency.Id, Country = agency.Country, Name = agency.Name });
+            }
+        }
+
+        foreach (var provider in Providers)
+        {
+            if (await db.Providers.FindAsync([provider.Id], ct) is null)
+            {
+                db.Providers.Add(new Provider { Id = provider.Id, Name = provider.Name, Jurisdiction = provider.Jurisdiction });
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+
+        foreach (var client in Clients)
+        {
+            await ApiClients.RegisterAsync(db, applications, client.ClientId, client.Secret, client.DisplayName, client.Tenant,
+                scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
+        }
+
+        foreach (var demo in Users)
+        {
+            if (await users.FindByEmailAsync(demo.Email) is not null)
+            {
+                continue;
+            }
+
+            var user = new PortalUser
+            {
+                UserName = demo.Email, Email = demo.Email, EmailConfirmed = true, DisplayName = demo.DisplayName,
+                Role = demo.Role, TenantKind = demo.Tenant.Kind, TenantId = demo.Tenant.Id, Country = demo.Tenant.Country,
+            };
+            var created = await users.CreateAsync(user, DemoPassword);
+            if (!created.Succeeded)
+            {
+                throw new InvalidOperationException($"Seeding {demo.Email} failed: {string.Join("; ", created.Errors.Select(e => e.Description))}");
+            }
+        }
+
+        logger.LogInformation(
+            "Development seed ready. API clients (client_id / client_secret): {Clients}. Portal users (password {Password}): {Users}",
+            string.Join(", ", Clients.Select(c => $"{c.ClientId} / {c.Secret} [{c.Tenant}]")),
+            DemoPassword,
+            string.Join(", ", Users.Select(u => $"{u.Email} [{u.Role}]")));
+    }
+}

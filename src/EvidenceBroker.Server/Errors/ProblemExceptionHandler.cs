@@ -1,0 +1,90 @@
+using System.Text.Json;
+using EvidenceBroker.Domain.Lifecycle;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace EvidenceBroker.Server.Errors;
+
+/// <summary>
+/// The one place where exceptions become RFC 9457 problem details. Binding failures keep their 4xx status and
+/// name the field; anything unexpected is a 500 without internals (the log has them, under the trace id).
+/// </summary>
+internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
+    {
+        var problem = exception switch
+        {
+            BadHttpRequestException bad => FromBadRequest(bad),
+            InvalidTransitionException transition => FromTransition(transition),
+            Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "The request was changed by someone else at the same time.",
+                Detail = "Read it again and retry.",
+            },
+            OperationCanceledException when http.RequestAborted.IsCancellationRequested => null,
+            _ => null,
+        };
+
+        if (problem is null)
+        {
+            if (http.RequestAborted.IsCancellationRequested)
+            {
+                return true;
+            }
+
+            logger.LogError(exception, "Unhandled exception on {Method} {Path}", http.Request.Method, http.Request.Path);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "The broker could not complete this request.",
+                Detail = "Nothing was changed. Quote the trace id to an administrator.",
+            };
+        }
+
+        http.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails FromBadRequest(BadHttpRequestException bad)
+    {
+        if (bad.InnerException is JsonException json)
+        {
+            return new HttpValidationProblemDetails(JsonPaths.Errors(json))
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request body is not valid JSON for this endpoint.",
+            };
+        }
+
+        return new ProblemDetails
+        {
+            Status = bad.StatusCode,
+            Title = bad.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "The request body is too large.",
+                StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",
+                _ => "The request could not be read.",
+            },
+            Detail = bad.StatusCode == StatusCodes.Status400BadRequest ? bad.Message : null,
+        };
+    }
+
+    private static ProblemDetails FromTransition(InvalidTransitionException transition)
+    {
+        var allowed = transition.Permitted.Select(Wire.Name).ToArray();
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status409Conflict,
+            Title = "That action is not possible in the request's current state.",
+            Detail = $"The request is '{Wire.Name(transition.State)}'; '{Wire.Name(transition.Trigger)}' is not allowed now.",
+            Extensions =
+            {
+                ["state"] = Wire.Name(transition.State),
+                ["allowedActions"] = allowed,
+            },
+        };
+    }
+}

@@ -1,0 +1,51 @@
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Serilog;
+using Serilog.Context;
+using Serilog.Formatting.Compact;
+
+namespace EvidenceBroker.Server.Observability;
+
+public static class ObservabilityExtensions
+{
+    public const string CorrelationHeader = "X-Correlation-Id";
+
+    public static WebApplicationBuilder AddBrokerObservability(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(new CompactJsonFormatter()));
+
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(BrokerTelemetry.SourceName))
+            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddMeter(BrokerTelemetry.SourceName));
+        return builder;
+    }
+
+    /// <summary>
+    /// Every log line of a request carries its correlation id: the caller's, when it sends a sane one, else ours.
+    /// The id is echoed in the response so a caller can quote it.
+    /// </summary>
+    public static IApplicationBuilder UseCorrelationId(this IApplicationBuilder app) =>
+        app.Use(async (http, next) =>
+        {
+            var incoming = http.Request.Headers[CorrelationHeader].ToString();
+            var id = incoming.Length is > 0 and <= 64 && incoming.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')
+                ? incoming
+                : http.TraceIdentifier;
+            http.Response.Headers[CorrelationHeader] = id;
+            using (LogContext.PushProperty("CorrelationId", id))
+            {
+                await next(http);
+            }
+        });
+}
+
+/// <summary>The broker's own activity source and meter name.</summary>
+public static class BrokerTelemetry
+{
+    public const string SourceName = "EvidenceBroker";
+    public static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
+}

@@ -1,0 +1,65 @@
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Notifications;
+using EvidenceBroker.Server.ReferenceData;
+using EvidenceBroker.Server.Requests;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace EvidenceBroker.Server.Persistence;
+
+/// <summary>
+/// The broker's one database. Each provider (SQLite, PostgreSQL) has a subclass with its own migrations and
+/// the few behaviours that differ, such as how a write transaction serialises audit appends.
+/// </summary>
+public abstract class BrokerDbContext(DbContextOptions options) : IdentityDbContext<PortalUser>(options)
+{
+    public DbSet<EvidenceRequest> Requests => Set<EvidenceRequest>();
+    public DbSet<StoredDecision> Decisions => Set<StoredDecision>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<Agency> Agencies => Set<Agency>();
+    public DbSet<Provider> Providers => Set<Provider>();
+    public DbSet<ApiClient> ApiClients => Set<ApiClient>();
+    public DbSet<Routing.PolicyPackVersion> PolicyPacks => Set<Routing.PolicyPackVersion>();
+    public DbSet<Routing.CountrySuspension> CountrySuspensions => Set<Routing.CountrySuspension>();
+
+    /// <summary>
+    /// Begins a transaction for a change that appends to the audit chain. Appenders are serialised so that two
+    /// concurrent changes cannot both extend the same head.
+    /// </summary>
+    public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) =>
+        Database.BeginTransactionAsync(ct);
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.UseOpenIddict();
+        builder.ApplyConfigurationsFromAssembly(typeof(BrokerDbContext).Assembly);
+
+        builder.Entity<ApiClient>(client =>
+        {
+            client.ToTable("api_clients");
+            client.HasKey(c => c.ClientId);
+            client.Property(c => c.ClientId).HasMaxLength(100);
+            client.Property(c => c.DisplayName).HasMaxLength(200);
+            client.Property(c => c.TenantKind).HasConversion<string>().HasMaxLength(20);
+            client.Property(c => c.TenantId).HasMaxLength(64);
+            client.Property(c => c.Country).HasMaxLength(2);
+            client.Ignore(c => c.Tenant);
+        });
+
+        builder.Entity<PortalUser>(user =>
+        {
+            user.Property(u => u.DisplayName).HasMaxLength(200);
+            user.Property(u => u.TenantKind).HasConversion<string>().HasMaxLength(20);
+            user.Property(u => u.TenantId).HasMaxLength(64);
+            user.Property(u => u.Country).HasMaxLength(2);
+            user.Property(u => u.Role).HasMaxLength(40);
+            user.Ignore(u => u.Tenant);
+        });
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace EvidenceBroker.Server.Persistence;
+
+public static class PersistenceExtensions
+{
+    public static IServiceCollection AddBrokerPersistence(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DatabaseOptions>()
+            .Bind(configuration.GetSection(DatabaseOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        switch (options.Provider)
+        {
+            case DatabaseProvider.Postgres:
+                services.AddDbContext<BrokerDbContext, PostgresBrokerDbContext>(db => db
+                    .UseNpgsql(options.ConnectionString)
+                    .UseOpenIddict());
+                break;
+            default:
+                services.AddDbContext<BrokerDbContext, SqliteBrokerDbContext>(db => db
+                    .UseSqlite(options.ConnectionString)
+                    .UseOpenIddict());
+                break;
+        }
+
+        services.AddHealthChecks().AddDbContextCheck<BrokerDbContext>("database", tags: ["ready"]);
+        return services;
+    }
+
+    /// <summary>Creates the SQLite folder, switches SQLite to WAL, and applies migrations when configured to.</summary>
+    public static async Task InitialiseDatabaseAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+
+        if (options.Provider == DatabaseProvider.Sqlite)
+        {
+            var file = new SqliteConnectionStringBuilder(options.ConnectionString).DataSource;
+            var folder = Path.GetDirectoryName(Path.GetFullPath(file));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+        }
+
+        if (options.MigrateAtStart)
+        {
+            await db.Database.MigrateAsync(ct);
+        }
+
+        if (options.Provider == DatabaseProvider.Sqlite)
+        {
+            // WAL lets readers proceed while the single writer commits; it is a property of the file and sticks.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using EvidenceBroker.Domain.Requests;
+using FluentValidation;
+
+namespace EvidenceBroker.Server.Requests;
+
+/// <summary>
+/// Shape checks on a filed request: every field that is malformed, too long or contradictory is reported at
+/// once. Whether the request is lawful to send directly is the policy engine's business, not this validator's.
+/// </summary>
+public sealed class RequestContentValidator : AbstractValidator<RequestContent>
+{
+    public const int MaxIdentifiers = 100;
+    public const int MaxIdentifierLength = 512;
+    public const int MaxNameLength = 200;
+    public const int MaxTextLength = 10_000;
+
+    public RequestContentValidator()
+    {
+        RuleFor(r => r.RequestingCountry).Must(IsCountryCode).WithMessage("Use an ISO 3166-1 alpha-2 code in capitals, e.g. GB.");
+        RuleFor(r => r.AgencyId).NotEmpty().WithMessage("Name the filing agency.")
+            .Must(IsSlug!).When(r => r.AgencyId is not null).WithMessage("Agency ids are lower-case letters, digits and hyphens, at most 64.");
+        RuleFor(r => r.ProviderId).NotEmpty().WithMessage("Name the provider the request is addressed to.")
+            .Must(IsSlug!).When(r => r.ProviderId is not null).WithMessage("Provider ids are lower-case letters, digits and hyphens, at most 64.");
+        RuleFor(r => r.ProviderJurisdiction).Null()
+            .WithMessage("Leave this out when filing: the broker takes the jurisdiction from the provider's record.");
+
+        RuleFor(r => r.DataCategories).NotEmpty().WithMessage("Ask for at least one data category.")
+            .Must(Distinct).WithMessage("Each data category may appear once.");
+        RuleForEach(r => r.DataCategories).IsInEnum();
+
+        RuleFor(r => r.Identifiers).NotEmpty().WithMessage("Give at least one specific identifier.")
+            .Must(list => list.Count <= MaxIdentifiers).WithMessage($"At most {MaxIdentifiers} identifiers per request.");
+        RuleForEach(r => r.Identifiers).ChildRules(identifier =>
+        {
+            identifier.RuleFor(i => i.Type).IsInEnum();
+            identifier.RuleFor(i => i.Value).NotEmpty().WithMessage("The identifier's value is empty.")
+                .MaximumLength(MaxIdentifierLength).WithMessage($"At most {MaxIdentifierLength} characters.")
+                .Must(HasNoControlCharacters).WithMessage("Control characters are not allowed.");
+            identifier.RuleFor(i => i.To).GreaterThan(i => i.From).When(i => i.From is not null && i.To is not null)
+                .WithMessage("'to' must be after 'from'.");
+        });
+
+        RuleFor(r => r.TimeRange!.To).GreaterThan(r => r.TimeRange!.From).When(r => r.TimeRange is not null)
+            .OverridePropertyName("timeRange.to").WithMessage("'to' must be after 'from'.");
+
+        RuleFor(r => r.Offence.Description).NotEmpty().MaximumLength(2_000).Must(IsFreeText)
+            .OverridePropertyName("offence.description").WithMessage("Describe the offence in at most 2,000 characters, without control characters.");
+        RuleFor(r => r.Offence.Code).MaximumLength(64).Must(HasNoControlCharacters!).When(r => r.Offence.Code is not null)
+            .OverridePropertyName("offence.code").WithMessage("At most 64 characters, without control characters.");
+        RuleFor(r => r.Offence.MaxPenaltyYears).InclusiveBetween(0, 100)
+            .OverridePropertyName("offence.maxPenaltyYears").WithMessage("Between 0 and 100 years (use 100 for life).");
+
+        RuleFor(r => r.IssuingAuthority).SetValidator(new AuthorityValidator());
+        RuleFor(r => r.ValidatedBy!).SetValidator(new AuthorityValidator()).When(r => r.ValidatedBy is not null);
+        RuleFor(r => r.Urgency).IsInEnum();
+
+        RuleFor(r => r.Justification).NotEmpty().WithMessage("State the facts that link the identifiers to the offence.")
+            .MaximumLength(MaxTextLength).WithMessage($"At most {MaxTextLength:N0} characters.")
+            .Must(IsFreeText).WithMessage("Control characters are not allowed.");
+        RuleFor(r => r.EmergencyThreat).MaximumLength(4_000).Must(IsFreeText!).When(r => r.EmergencyThreat is not null)
+            .WithMessage("At most 4,000 characters, without control characters.");
+
+        RuleFor(r => r.Target!.Nationality).Must(IsCountryCode!).When(r => r.Target?.Nationality is not null)
+            .OverridePropertyName("target.nationality").WithMessage("Use an ISO 3166-1 alpha-2 code.");
+        RuleFor(r => r.Target!.Residence).Must(IsCountryCode!).When(r => r.Target?.Residence is not null)
+            .OverridePropertyName("target.residence").WithMessage("Use an ISO 3166-1 alpha-2 code.");
+        RuleFor(r => r.Target!.LocatedIn).Must(IsCountryCode!).When(r => r.Target?.LocatedIn is not null)
+            .OverridePropertyName("target.locatedIn").WithMessage("Use an ISO 3166-1 alpha-2 code.");
+
+        RuleFor(r => r.Flags).Must(Distinct).WithMessage("Each flag may appear once.");
+        RuleForEach(r => r.Flags).IsInEnum();
+    }
+
+    public static bool IsCountryCode(string code) => code is { Length: 2 } && char.IsAsciiLetterUpper(code[0]) && char.IsAsciiLetterUpper(code[1]);
+
+    public static bool IsSlug(string id) =>
+        id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');
+
+    private static bool Distinct<T>(IReadOnlyList<T> values) => values.Distinct().Count() == values.Count;
+
+    private static bool HasNoControlCharacters(string text) => !text.Any(char.IsControl);
+
+    /// <summary>Free text may hold line breaks and tabs, nothing else below space.</summary>
+    private static bool IsFreeText(string text) => !text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'));
+
+    private sealed class AuthorityValidator : AbstractValidator<Authority>
+    {
+        public AuthorityValidator()
+        {
+            RuleFor(a => a.Type).IsInEnum();
+            RuleFor(a => a.Name).NotEmpty().MaximumLength(MaxNameLength).Must(HasNoControlCharacters)
+                .WithMessage($"Name the authority in at most {MaxNameLength} characters, without control characters.");
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Domain.Requests;
+
+namespace EvidenceBroker.Server.Requests;
+
+/// <summary>A request as the API returns it.</summary>
+public sealed record RequestResource(
+    Guid Id,
+    string Reference,
+    RequestState State,
+    Outcome? Outcome,
+    LegalInstrument? Channel,
+    string? PolicyVersion,
+    string RequestingCountry,
+    string AgencyId,
+    string ProviderId,
+    string ProviderJurisdiction,
+    DateTimeOffset FiledAt,
+    DateTimeOffset UpdatedAt,
+    DateTimeOffset? ReleasedToProviderAt,
+    RequestContent Request)
+{
+    public static RequestResource From(EvidenceRequest r) => new(
+        r.Id, r.Reference, r.State, r.Outcome, r.Channel, r.PolicyVersion, r.RequestingCountry, r.AgencyId,
+        r.ProviderId, r.ProviderJurisdiction, r.FiledAt, r.UpdatedAt, r.ReleasedToProviderAt, r.Content);
+}
+
+/// <summary>One line of a listing: enough to find the request, not its content.</summary>
+public sealed record RequestSummary(
+    Guid Id,
+    string Reference,
+    RequestState State,
+    Outcome? Outcome,
+    LegalInstrument? Channel,
+    string RequestingCountry,
+    string AgencyId,
+    string ProviderId,
+    DateTimeOffset FiledAt,
+    DateTimeOffset UpdatedAt);
+
+public sealed record ResultPage<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);

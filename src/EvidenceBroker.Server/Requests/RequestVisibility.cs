@@ -1,0 +1,26 @@
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Auth;
+
+namespace EvidenceBroker.Server.Requests;
+
+/// <summary>
+/// The tenant boundary, applied to every query of requests: an agency sees its own, a provider only what has
+/// been released to it, oversight everything, anyone else nothing. Callers get 404 for the rest, never 403,
+/// so that a request's existence does not leak across tenants.
+/// </summary>
+public static class RequestVisibility
+{
+    public static IQueryable<EvidenceRequest> VisibleTo(this IQueryable<EvidenceRequest> requests, Caller caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var id = caller.Tenant.Id;
+        return caller.Tenant.Kind switch
+        {
+            TenantKind.Agency when caller.Can(BrokerScopes.RequestsRead) => requests.Where(r => r.AgencyId == id),
+            TenantKind.Provider when caller.Can(BrokerScopes.RequestsRead) || caller.Can(BrokerScopes.ProviderRespond) =>
+                requests.Where(r => r.ProviderId == id && r.ReleasedToProviderAt != null),
+            TenantKind.Oversight when caller.Can(BrokerScopes.OversightRead) => requests,
+            _ => requests.Where(_ => false),
+        };
+    }
+}

@@ -1,0 +1,168 @@
+using System.Security.Claims;
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Requests;
+
+public static class RequestsApi
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+    public const int MaxPageSize = 100;
+
+    public static IEndpointRouteBuilder MapRequestsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/requests").WithTags("Requests");
+
+        group.MapPost("/", FileAsync)
+            .RequireAuthorization(BrokerPolicies.FileRequests)
+            .WithSummary("File a request")
+            .WithDescription("Validates and decides the request at once. Send an Idempotency-Key header to make retries safe: " +
+                             "the same key and body return the same request, a different body under the same key is refused with 409.");
+        group.MapGet("/{id:guid}", GetAsync)
+            .RequireAuthorization(BrokerPolicies.ReadRequests)
+            .WithSummary("Read one request");
+        group.MapGet("/", ListAsync)
+            .RequireAuthorization(BrokerPolicies.ReadRequests)
+            .WithSummary("List requests visible to the caller, newest first");
+        return app;
+    }
+
+    private static async Task<Results<Created<RequestResource>, ValidationProblem, ProblemHttpResult>> FileAsync(
+        RequestContent request,
+        [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
+        ClaimsPrincipal user,
+        RequestIntake intake,
+        HttpContext http,
+        CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        if (idempotencyKey is not null && !IsValidKey(idempotencyKey))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [IdempotencyHeader] = ["Use 1 to 128 visible ASCII characters."],
+            });
+        }
+
+        switch (await intake.FileAsync(caller, request, idempotencyKey, ct))
+        {
+            case IntakeResult.Filed filed:
+                if (filed.Replayed)
+                {
+                    http.Response.Headers["Idempotent-Replayed"] = "true";
+                }
+
+                return TypedResults.Created($"/api/v1/requests/{filed.Request.Id}", filed.Request);
+            case IntakeResult.Invalid { Status: StatusCodes.Status403Forbidden } forbidden:
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status403Forbidden,
+                    title: "Not allowed for your tenant.",
+                    extensions: new Dictionary<string, object?> { ["errors"] = forbidden.Errors });
+            case IntakeResult.Invalid invalid:
+                return TypedResults.ValidationProblem(invalid.Errors);
+            case IntakeResult.KeyReused reused:
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status409Conflict,
+                    title: "This Idempotency-Key was already used with a different body.",
+                    detail: "Use a new key for a new request, or resend the original body unchanged.",
+                    extensions: new Dictionary<string, object?> { ["existingRequestId"] = reused.ExistingRequestId });
+            default:
+                throw new InvalidOperationException("Unknown intake result.");
+        }
+    }
+
+    private static async Task<Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        var request = await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == id, ct);
+        return request is null
+            ? TypedResults.NotFound(NotFoundProblem(id))
+            : TypedResults.Ok(RequestResource.From(request));
+    }
+
+    private static async Task<Results<Ok<ResultPage<RequestSummary>>, ValidationProblem, ProblemHttpResult>> ListAsync(
+        ClaimsPrincipal user,
+        BrokerDbContext db,
+        CancellationToken ct,
+        string? state = null,
+        string? outcome = null,
+        string? channel = null,
+        string? agencyId = null,
+        string? providerId = null,
+        string? requestingCountry = null,
+        DateTimeOffset? filedFrom = null,
+        DateTimeOffset? filedTo = null,
+        int page = 1,
+        int pageSize = 20)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var query = db.Requests.AsNoTracking().VisibleTo(caller);
+        if (state is not null)
+        {
+            if (Wire.TryParse<RequestState>(state, out var s)) { query = query.Where(r => r.State == s); }
+            else { errors["state"] = [$"One of: {string.Join(", ", Wire.Names<RequestState>())}."]; }
+        }
+
+        if (outcome is not null)
+        {
+            if (Wire.TryParse<Outcome>(outcome, out var o)) { query = query.Where(r => r.Outcome == o); }
+            else { errors["outcome"] = [$"One of: {string.Join(", ", Wire.Names<Outcome>())}."]; }
+        }
+
+        if (channel is not null)
+        {
+            if (Wire.TryParse<LegalInstrument>(channel, out var c)) { query = query.Where(r => r.Channel == c); }
+            else { errors["channel"] = [$"One of: {string.Join(", ", Wire.Names<LegalInstrument>())}."]; }
+        }
+
+        if (agencyId is not null) { query = query.Where(r => r.AgencyId == agencyId); }
+        if (providerId is not null) { query = query.Where(r => r.ProviderId == providerId); }
+        if (requestingCountry is not null) { query = query.Where(r => r.RequestingCountry == requestingCountry); }
+        if (filedFrom is not null) { query = query.Where(r => r.FiledAt >= filedFrom); }
+        if (filedTo is not null) { query = query.Where(r => r.FiledAt < filedTo); }
+        if (page < 1) { errors["page"] = ["Pages start at 1."]; }
+        if (pageSize is < 1 or > MaxPageSize) { errors["pageSize"] = [$"Between 1 and {MaxPageSize}."]; }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var total = await query.CountAsync(ct);
+        var items = await query
+            .OrderByDescending(r => r.FiledAt).ThenByDescending(r => r.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(r => new RequestSummary(r.Id, r.Reference, r.State, r.Outcome, r.Channel, r.RequestingCountry,
+                r.AgencyId, r.ProviderId, r.FiledAt, r.UpdatedAt))
+            .ToListAsync(ct);
+        return TypedResults.Ok(new ResultPage<RequestSummary>(items, page, pageSize, total));
+    }
+
+    public static ProblemDetails NotFoundProblem(Guid id) => new()
+    {
+        Status = StatusCodes.Status404NotFound,
+        Title = "No such request.",
+        Detail = $"There is no request {id} that you can see.",
+    };
+
+    private static bool IsValidKey(string key) => key.Length is > 0 and <= 128 && key.All(c => c is > ' ' and <= '~');
+}

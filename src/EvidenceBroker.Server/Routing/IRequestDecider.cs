@@ -1,0 +1,18 @@
+using EvidenceBroker.Domain.Requests;
+
+namespace EvidenceBroker.Server.Routing;
+
+/// <summary>The decision the intake stores: the outcome, and the engine's input and answer as JSON for replay.</summary>
+public sealed record RoutingDecision(
+    Outcome Outcome,
+    LegalInstrument Channel,
+    string PolicyVersion,
+    DateOnly EvaluatedOn,
+    string InputJson,
+    string DecisionJson);
+
+/// <summary>Decides a request with the active policy pack and the operator's current suspensions.</summary>
+public interface IRequestDecider
+{
+    Task<RoutingDecision> DecideAsync(RequestContent content, string providerJurisdiction, DateOnly evaluatedOn, CancellationToken ct);
+}

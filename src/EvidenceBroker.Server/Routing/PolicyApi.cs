@@ -1,0 +1,197 @@
+using System.Security.Claims;
+using System.Text.Json;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Routing;
+
+public sealed record PolicyPackUpload(IReadOnlyDictionary<string, string> Files);
+
+public sealed record PolicyPackSummary(string Version, string Label, DateOnly EffectiveFrom, bool IsActive, DateTimeOffset StoredAt, DateTimeOffset? ActivatedAt);
+
+public sealed record SuspensionRequest(string Country, string Reason);
+
+public static class PolicyApi
+{
+    /// <summary>Fields a dry run may leave out or fill differently from a filing.</summary>
+    private static readonly HashSet<string> DryRunRelaxed = new(StringComparer.Ordinal) { "agencyId", "providerId", "providerJurisdiction" };
+
+    /// <summary>A whole pack (every country file) is far larger than a request.</summary>
+    private const long MaxPackBytes = 4 * 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapPolicyApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/requests/{id:guid}/decision", GetDecisionAsync)
+            .RequireAuthorization(BrokerPolicies.ReadRequests)
+            .WithTags("Requests")
+            .WithSummary("The stored decision: outcome, channel, every rule's reason and the policy version that decided");
+
+        var policy = app.MapGroup("/api/v1/policy").WithTags("Policy");
+        policy.MapPost("/evaluate", EvaluateAsync)
+            .RequireAuthorization(BrokerPolicies.DryRun)
+            .WithSummary("Dry run: what the active pack would decide for this request. Nothing is stored.");
+        policy.MapGet("/versions", ListVersionsAsync).RequireAuthorization(BrokerPolicies.OversightOrAdministration);
+        policy.MapPost("/versions", UploadAsync).RequireAuthorization(BrokerPolicies.Administration)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxPackBytes))
+            .WithSummary("Store a new pack version (not yet active). A malformed pack is refused with every error.");
+        policy.MapPost("/versions/{version}/activate", ActivateAsync).RequireAuthorization(BrokerPolicies.Administration)
+            .WithSummary("Make a stored version decide new requests. Audited; old decisions keep their version.");
+        policy.MapGet("/suspensions", async Task<Ok<List<CountrySuspension>>> (BrokerDbContext db, CancellationToken ct) =>
+                TypedResults.Ok(await db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).ToListAsync(ct)))
+            .RequireAuthorization(BrokerPolicies.OversightOrAdministration);
+        policy.MapPost("/suspensions", SuspendAsync).RequireAuthorization(BrokerPolicies.Administration)
+            .WithSummary("C11: take a country off every direct channel at once, with a reason.");
+        policy.MapDelete("/suspensions/{country}", LiftAsync).RequireAuthorization(BrokerPolicies.Administration);
+        return app;
+    }
+
+    private static async Task<Results<ContentHttpResult, NotFound<ProblemDetails>, ForbidHttpResult>> GetDecisionAsync(
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return TypedResults.Forbid();
+        }
+
+        var visible = await db.Requests.AsNoTracking().VisibleTo(caller).AnyAsync(r => r.Id == id, ct);
+        var decision = visible ? await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == id, ct) : null;
+        return decision is null
+            ? TypedResults.NotFound(RequestsApi.NotFoundProblem(id))
+            : TypedResults.Content(decision.DecisionJson, "application/json");
+    }
+
+    private static async Task<Results<ContentHttpResult, ValidationProblem>> EvaluateAsync(
+        RequestContent request, IValidator<RequestContent> validator, PolicyRegistry registry, BrokerDbContext db,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var errors = (await validator.ValidateAsync(request, ct)).Errors.ToProblemErrors();
+        foreach (var relaxed in DryRunRelaxed)
+        {
+            errors.Remove(relaxed);
+        }
+
+        string? jurisdiction = request.ProviderJurisdiction;
+        if (request.ProviderId is not null)
+        {
+            jurisdiction = await db.Providers.AsNoTracking().Where(p => p.Id == request.ProviderId).Select(p => p.Jurisdiction).SingleOrDefaultAsync(ct);
+            if (jurisdiction is null)
+            {
+                errors["providerId"] = ["No provider with this id is registered."];
+            }
+        }
+        else if (jurisdiction is null || !RequestContentValidator.IsCountryCode(jurisdiction))
+        {
+            errors["providerJurisdiction"] = ["Give providerId, or providerJurisdiction as an ISO 3166-1 alpha-2 code."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var engine = await registry.ActiveEngineAsync(db, ct);
+        var suspended = await db.CountrySuspensions.AsNoTracking().Select(s => s.Country).ToListAsync(ct);
+        var input = new PolicyInput(request, jurisdiction!, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
+        {
+            Suspensions = new CountrySuspensions(suspended),
+        };
+        return TypedResults.Content(JsonSerializer.Serialize(engine.Evaluate(input), DecisionJson.Compact), "application/json");
+    }
+
+    private static async Task<Ok<List<PolicyPackSummary>>> ListVersionsAsync(BrokerDbContext db, CancellationToken ct) =>
+        TypedResults.Ok(await db.PolicyPacks.AsNoTracking()
+            .OrderByDescending(p => p.StoredAt)
+            .Select(p => new PolicyPackSummary(p.Version, p.Label, p.EffectiveFrom, p.IsActive, p.StoredAt, p.ActivatedAt))
+            .ToListAsync(ct));
+
+    private static async Task<Results<Created<PolicyPackSummary>, ValidationProblem>> UploadAsync(
+        PolicyPackUpload upload, ClaimsPrincipal user, PolicyPackStore store, BrokerDbContext db, CancellationToken ct)
+    {
+        var caller = Caller.From(user)!;
+        var result = await store.StoreAsync(upload.Files, caller.Subject, caller.Role, caller.Tenant.ToString(), ct);
+        if (result.Pack is null)
+        {
+            return TypedResults.ValidationProblem(
+                result.Errors.GroupBy(e => e.Line > 0 ? $"{e.File}:{e.Line}:{e.Field}" : $"{e.File}:{e.Field}")
+                    .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
+                title: "The policy pack is malformed; nothing was stored.");
+        }
+
+        var stored = await db.PolicyPacks.AsNoTracking().SingleAsync(p => p.Version == result.Pack.Version, ct);
+        return TypedResults.Created($"/api/v1/policy/versions/{stored.Version}",
+            new PolicyPackSummary(stored.Version, stored.Label, stored.EffectiveFrom, stored.IsActive, stored.StoredAt, stored.ActivatedAt));
+    }
+
+    private static async Task<Results<NoContent, NotFound<ProblemDetails>>> ActivateAsync(
+        string version, ClaimsPrincipal user, PolicyPackStore store, CancellationToken ct)
+    {
+        var caller = Caller.From(user)!;
+        return await store.ActivateAsync(version, caller.Subject, caller.Role, caller.Tenant.ToString(), ct)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such policy pack version.", Detail = version });
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem>> SuspendAsync(
+        SuspensionRequest body, ClaimsPrincipal user, BrokerDbContext db, PolicyRegistry registry, AuditTrail audit,
+        TimeProvider clock, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!RequestContentValidator.IsCountryCode(body.Country) || !registry.KnowsCountry(body.Country))
+        {
+            errors["country"] = ["A country of the active policy pack, as an ISO 3166-1 alpha-2 code."];
+        }
+
+        if (string.IsNullOrWhiteSpace(body.Reason) || body.Reason.Length > 2000 || body.Reason.Any(c => char.IsControl(c) && c != '\n'))
+        {
+            errors["reason"] = ["State the reason, in at most 2,000 characters."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var caller = Caller.From(user)!;
+        await using var transaction = await db.BeginWriteAsync(ct);
+        if (await db.CountrySuspensions.FindAsync([body.Country], ct) is null)
+        {
+            db.CountrySuspensions.Add(new CountrySuspension
+            {
+                Country = body.Country, Reason = body.Reason, SuspendedAt = clock.GetUtcNow(), SuspendedBy = caller.Subject,
+            });
+            await audit.AppendAsync(db, caller, new AuditRecord("country.suspended", "country", body.Country,
+                new { body.Reason }, StateBefore: "eligible", StateAfter: "suspended"), ct);
+            await db.SaveChangesAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<NoContent, NotFound<ProblemDetails>>> LiftAsync(
+        string country, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, CancellationToken ct)
+    {
+        var caller = Caller.From(user)!;
+        await using var transaction = await db.BeginWriteAsync(ct);
+        var suspension = await db.CountrySuspensions.FindAsync([country], ct);
+        if (suspension is null)
+        {
+            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "This country is not suspended.", Detail = country });
+        }
+
+        db.CountrySuspensions.Remove(suspension);
+        await audit.AppendAsync(db, caller, new AuditRecord("country.reinstated", "country", country,
+            new { previousReason = suspension.Reason }, StateBefore: "suspended", StateAfter: "eligible"), ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Routing;
+
+/// <summary>Runs the active engine with the suspensions in force now, and keeps its exact input for replay.</summary>
+public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) : IRequestDecider
+{
+    public async Task<RoutingDecision> DecideAsync(
+        RequestContent content, string providerJurisdiction, DateOnly evaluatedOn, CancellationToken ct)
+    {
+        var engine = await registry.ActiveEngineAsync(db, ct);
+        var suspended = await db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).Select(s => s.Country).ToListAsync(ct);
+        var stored = new StoredPolicyInput(content, providerJurisdiction, evaluatedOn, suspended, EmergencyConfirmedBySupervisor: false);
+        var decision = engine.Evaluate(stored.ToInput());
+        return new RoutingDecision(
+            decision.Outcome, decision.Channel, decision.PolicyVersion, evaluatedOn, stored.ToJson(),
+            JsonSerializer.Serialize(decision, DecisionJson.Compact));
+    }
+
+    /// <summary>Decides again, with the pack version and input a stored decision recorded.</summary>
+    public async Task<Decision> ReplayAsync(string policyVersion, string inputJson, CancellationToken ct)
+    {
+        var engine = await registry.EngineForAsync(db, policyVersion, ct);
+        return engine.Evaluate(StoredPolicyInput.FromJson(inputJson).ToInput());
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Routing;
+
+/// <summary>Stores pack versions and activates one, each step audited. A pack that does not load is never stored.</summary>
+public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry, AuditTrail audit, TimeProvider clock)
+{
+    public static Dictionary<string, string> ReadDirectory(string directory) =>
+        Directory.EnumerateFiles(directory, "*.yaml", SearchOption.AllDirectories)
+            .ToDictionary(path => Path.GetRelativePath(directory, path).Replace('\\', '/'), File.ReadAllText, StringComparer.Ordinal);
+
+    /// <summary>Validates and stores a pack (idempotent by content hash). Returns the load errors if it is malformed.</summary>
+    public async Task<PolicyPackLoadResult> StoreAsync(
+        IReadOnlyDictionary<string, string> files, string actorId, string actorRole, string actorTenant, CancellationToken ct)
+    {
+        var result = PolicyPackLoader.Load(files);
+        if (result.Pack is not { } pack || await db.PolicyPacks.AnyAsync(p => p.Version == pack.Version, ct))
+        {
+            return result;
+        }
+
+        await using var transaction = await db.BeginWriteAsync(ct);
+        db.PolicyPacks.Add(new PolicyPackVersion
+        {
+            Version = pack.Version,
+            Label = pack.Label,
+            EffectiveFrom = pack.EffectiveFrom,
+            FilesJson = JsonSerializer.Serialize(files.OrderBy(f => f.Key, StringComparer.Ordinal).ToDictionary(f => f.Key, f => f.Value)),
+            StoredAt = clock.GetUtcNow(),
+            StoredBy = actorId,
+        });
+        await audit.AppendAsync(db, actorId, actorRole, actorTenant,
+            new AuditRecord("policy.stored", "policy-pack", pack.Version, new { pack.Label, pack.EffectiveFrom }, PolicyVersion: pack.Version), ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return result;
+    }
+
+    /// <summary>Makes a stored version the one that decides new requests. Old decisions keep their own version.</summary>
+    public async Task<bool> ActivateAsync(string version, string actorId, string actorRole, string actorTenant, CancellationToken ct)
+    {
+        await using var transaction = await db.BeginWriteAsync(ct);
+        var target = await db.PolicyPacks.SingleOrDefaultAsync(p => p.Version == version, ct);
+        if (target is null)
+        {
+            return false;
+        }
+
+        var previous = await db.PolicyPacks.Where(p => p.IsActive && p.Version != version).ToListAsync(ct);
+        foreach (var old in previous)
+        {
+            old.IsActive = false;
+        }
+
+        target.IsActive = true;
+        target.ActivatedAt = clock.GetUtcNow();
+        target.ActivatedBy = actorId;
+        await audit.AppendAsync(db, actorId, actorRole, actorTenant,
+            new AuditRecord("policy.activated", "policy-pack", version,
+                new { target.Label, previous = previous.Select(p => p.Version).ToArray() },
+                StateBefore: previous.FirstOrDefault()?.Version, StateAfter: version, PolicyVersion: version), ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+
+        registry.Activate((await registry.EngineForAsync(db, version, ct)).Pack);
+        return true;
+    }
+}

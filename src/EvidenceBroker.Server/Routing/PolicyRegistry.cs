@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Routing;
+
+/// <summary>
+/// Holds compiled packs: the active one for new decisions, and any stored version on demand for replay.
+/// The database says which version is active, so every broker node follows an activation made on another.
+/// </summary>
+public sealed class PolicyRegistry : IPolicyCatalogue
+{
+    private readonly ConcurrentDictionary<string, PolicyEngine> engines = new(StringComparer.Ordinal);
+    private PolicyEngine? active; // swapped atomically; readers may see the previous engine for one request
+
+    public PolicyEngine Active => active ?? throw new InvalidOperationException("No policy pack is active yet.");
+
+    public string ActiveVersion => Active.Pack.Version;
+
+    public void Activate(PolicyPack pack)
+    {
+        ArgumentNullException.ThrowIfNull(pack);
+        active = engines.GetOrAdd(pack.Version, _ => new PolicyEngine(pack));
+    }
+
+    /// <summary>The active engine, switching first if another node activated a different version.</summary>
+    public async Task<PolicyEngine> ActiveEngineAsync(BrokerDbContext db, CancellationToken ct)
+    {
+        var version = await db.PolicyPacks.AsNoTracking().Where(p => p.IsActive).Select(p => p.Version).SingleOrDefaultAsync(ct);
+        if (version is null || version == active?.Pack.Version)
+        {
+            return Active;
+        }
+
+        var engine = await EngineForAsync(db, version, ct);
+        active = engine;
+        return engine;
+    }
+
+    /// <summary>The engine of any stored version, for replaying a decision with the pack that made it.</summary>
+    public async Task<PolicyEngine> EngineForAsync(BrokerDbContext db, string version, CancellationToken ct)
+    {
+        if (engines.TryGetValue(version, out var cached))
+        {
+            return cached;
+        }
+
+        var stored = await db.PolicyPacks.AsNoTracking().SingleOrDefaultAsync(p => p.Version == version, ct)
+                     ?? throw new InvalidOperationException($"Policy pack {version} is not stored.");
+        var files = JsonSerializer.Deserialize<Dictionary<string, string>>(stored.FilesJson)!;
+        var result = PolicyPackLoader.Load(files);
+        if (result.Pack is null)
+        {
+            throw new InvalidOperationException($"Stored policy pack {version} no longer loads: {result.Errors[0]}");
+        }
+
+        return engines.GetOrAdd(version, _ => new PolicyEngine(result.Pack));
+    }
+
+    public bool KnowsCountry(string code) => Active.Pack.Countries.Any(c => c.Code == code);
+
+    public IReadOnlyList<CountryResource> Countries() =>
+        [.. Active.Pack.Countries.OrderBy(c => c.Code, StringComparer.Ordinal)
+            .Select(c => new CountryResource(c.Code, c.Name, c.EuMember, c.BoundByEuEvidenceRegulation, c.ReviewDue))];
+}

@@ -1,0 +1,17 @@
+namespace EvidenceBroker.Server.Routing;
+
+public static class RoutingExtensions
+{
+    public static IServiceCollection AddBrokerPolicy(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddOptions<PolicyOptions>()
+            .Bind(configuration.GetSection(PolicyOptions.Section))
+            .PostConfigure(o => o.ActivateOnStart |= environment.IsDevelopment() && configuration[$"{PolicyOptions.Section}:{nameof(PolicyOptions.ActivateOnStart)}"] is null);
+        services.AddSingleton<PolicyRegistry>();
+        services.AddSingleton<IPolicyCatalogue>(sp => sp.GetRequiredService<PolicyRegistry>());
+        services.AddScoped<PolicyDecider>();
+        services.AddScoped<IRequestDecider>(sp => sp.GetRequiredService<PolicyDecider>());
+        services.AddScoped<PolicyPackStore>();
+        return services;
+    }
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Tests.Infrastructure;
+
+namespace EvidenceBroker.Server.Tests.Auth;
+
+/// <summary>One request of agency A (Met) to provider X (Northwind), routed directly; created once for the matrix.</summary>
+public sealed class MatrixFixture : IAsyncLifetime
+{
+    public BrokerFactory Broker { get; } = new();
+    public Guid RequestOfAgencyA { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        using var officer = await Broker.ClientAsync("met-case-system");
+        using var response = await officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber());
+        var body = await response.JsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, body.ToString());
+        Assert.Equal("routed-to-provider", body.GetProperty("state").GetString());
+        RequestOfAgencyA = body.GetProperty("id").GetGuid();
+    }
+
+    public async Task DisposeAsync() => await Broker.DisposeAsync();
+}
+
+/// <summary>
+/// Every endpoint × every kind of caller → the expected status. 404 (not 403) for another tenant's request, so
+/// that existence does not leak; 403 where the caller's role can never use the endpoint.
+/// </summary>
+public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixture<MatrixFixture>
+{
+    // Callers: anonymous, officer of agency A, officer of agency B, provider X (addressee), provider Y, oversight, admin.
+    private static readonly string?[] Callers =
+        [null, "met-case-system", "bka-case-system", "northwind-legal", "emerald-legal", "ipco-oversight", "broker-admin"];
+
+    public static TheoryData<string, string, int[]> Matrix => new()
+    {
+        //                                                     anon  A    B    X    Y    oversight admin
+        { "GET", "/api/v1/requests/{A}",                       [401, 200, 404, 200, 404, 200, 403] },
+        { "GET", "/api/v1/requests/{A}/decision",              [401, 200, 404, 200, 404, 200, 403] },
+        { "GET", "/api/v1/requests/{missing}",                 [401, 404, 404, 404, 404, 404, 403] },
+        { "GET", "/api/v1/requests",                           [401, 200, 200, 200, 200, 200, 403] },
+        { "POST", "/api/v1/requests",                          [401, 201, 403, 403, 403, 403, 403] },
+        { "POST", "/api/v1/policy/evaluate",                   [401, 200, 200, 403, 403, 200, 200] },
+        { "GET", "/api/v1/providers",                          [401, 200, 200, 200, 200, 200, 200] },
+        { "GET", "/api/v1/agencies",                           [401, 200, 200, 200, 200, 200, 200] },
+        { "GET", "/api/v1/countries",                          [401, 200, 200, 200, 200, 200, 200] },
+        { "GET", "/api/v1/policy/versions",                    [401, 403, 403, 403, 403, 200, 200] },
+        { "GET", "/api/v1/policy/suspensions",                 [401, 403, 403, 403, 403, 200, 200] },
+        { "POST", "/api/v1/policy/suspensions",                [401, 403, 403, 403, 403, 403, 204] },
+        { "DELETE", "/api/v1/policy/suspensions/JP",           [401, 403, 403, 403, 403, 403, 204] },
+        { "POST", "/api/v1/policy/versions/sha256:none/activate", [401, 403, 403, 403, 403, 403, 404] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public async Task Each_caller_gets_the_expected_status(string method, string template, int[] expected)
+    {
+        var url = template.Replace("{A}", fixture.RequestOfAgencyA.ToString(), StringComparison.Ordinal)
+            .Replace("{missing}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
+        var mismatches = new List<string>();
+        for (var i = 0; i < Callers.Length; i++)
+        {
+            using var client = await fixture.Broker.ClientAsync(Callers[i]);
+            using var message = new HttpRequestMessage(new HttpMethod(method), url) { Content = BodyFor(method, url) };
+            if (method == "DELETE" && Callers[i] == "broker-admin")
+            {
+                // Something to lift: the admin suspends first (its own POST row proves that works).
+                using var suspend = await client.PostJsonAsync("/api/v1/policy/suspensions", new { country = "JP", reason = "matrix test" });
+            }
+
+            using var response = await client.SendAsync(message);
+            if ((int)response.StatusCode != expected[i])
+            {
+                mismatches.Add($"{Callers[i] ?? "anonymous"}: expected {expected[i]}, got {(int)response.StatusCode}");
+            }
+
+            if (response.IsSuccessStatusCode && url == "/api/v1/policy/suspensions" && method == "POST")
+            {
+                using var lift = await client.DeleteAsync("/api/v1/policy/suspensions/JP");
+            }
+        }
+
+        Assert.True(mismatches.Count == 0, $"{method} {template}: {string.Join("; ", mismatches)}");
+    }
+
+    [Fact]
+    public async Task Listings_never_show_another_tenants_request()
+    {
+        foreach (var (caller, sees) in new[]
+                 {
+                     ("met-case-system", true), ("bka-case-system", false), ("northwind-legal", true),
+                     ("emerald-legal", false), ("ipco-oversight", true),
+                 })
+        {
+            using var client = await fixture.Broker.ClientAsync(caller);
+            var page = await (await client.GetAsync("/api/v1/requests?pageSize=100")).JsonAsync();
+            var ids = page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ToList();
+            Assert.True(sees == ids.Contains(fixture.RequestOfAgencyA), $"{caller} sees={!sees}");
+        }
+    }
+
+    private static StringContent? BodyFor(string method, string url)
+    {
+        if (method != "POST")
+        {
+            return null;
+        }
+
+        JsonNode body = url switch
+        {
+            "/api/v1/policy/suspensions" => new JsonObject { ["country"] = "JP", ["reason"] = "matrix test" },
+            _ when url.EndsWith("/activate", StringComparison.Ordinal) => new JsonObject(),
+            _ => SampleRequests.MetToNorthwindSubscriber(),
+        };
+        return new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using EvidenceBroker.Server.Tests.Infrastructure;
+
+namespace EvidenceBroker.Server.Tests.Hosting;
+
+public sealed class StartupTests
+{
+    private sealed class ProductionWithoutCertificates : BrokerFactory
+    {
+        protected override string Environment => "Production";
+    }
+
+    private sealed class ProductionWithCertificates(string signing, string encryption) : BrokerFactory
+    {
+        protected override string Environment => "Production";
+
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+        [
+            new("Auth:SigningCertificatePath", signing),
+            new("Auth:SigningCertificatePassword", "test"),
+            new("Auth:EncryptionCertificatePath", encryption),
+            new("Auth:EncryptionCertificatePassword", "test"),
+            new("Auth:AllowHttp", "true"),
+        ];
+    }
+
+    [Fact]
+    public void Outside_development_the_broker_refuses_to_start_without_token_certificates()
+    {
+        using var broker = new ProductionWithoutCertificates();
+
+        var error = Assert.ThrowsAny<Exception>(() => broker.CreateClient());
+
+        Assert.Contains("without token certificates", Flatten(error), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Outside_development_the_broker_starts_with_configured_certificates_and_has_no_demo_data()
+    {
+        var folder = Directory.CreateTempSubdirectory("eb-certs-").FullName;
+        var signing = WriteCertificate(folder, "signing.pfx", X509KeyUsageFlags.DigitalSignature);
+        var encryption = WriteCertificate(folder, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment);
+        using var broker = new ProductionWithCertificates(signing, encryption);
+        using var client = broker.CreateClient();
+
+        using var live = await client.GetAsync("/health/live");
+        using var token = await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = "met-case-system", ["client_secret"] = "dev-met-secret",
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, token.StatusCode);
+    }
+
+    [Fact]
+    public async Task Health_endpoints_report_live_and_ready()
+    {
+        using var broker = new BrokerFactory();
+        using var client = broker.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApi_document_and_interactive_ui_are_served()
+    {
+        using var broker = new BrokerFactory();
+        using var client = broker.CreateClient();
+
+        var document = await (await client.GetAsync("/openapi/v1.json")).JsonAsync();
+        using var ui = await client.GetAsync("/docs");
+
+        Assert.True(document.GetProperty("paths").TryGetProperty("/api/v1/requests", out _));
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+    }
+
+    private static string WriteCertificate(string folder, string name, X509KeyUsageFlags usage)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=Evidence Broker test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, critical: true));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
+        var path = Path.Combine(folder, name);
+        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, "test"));
+        return path;
+    }
+
+    private static string Flatten(Exception error) =>
+        error.InnerException is null ? error.Message : error.Message + " | " + Flatten(error.InnerException);
+}

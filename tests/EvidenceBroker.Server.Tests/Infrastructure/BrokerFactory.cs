@@ -1,0 +1,149 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EvidenceBroker.Server.Development;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EvidenceBroker.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real broker in memory: real SQLite file (or a real PostgreSQL database), real token endpoint, real
+/// policy pack from the repository. Time is a <see cref="FakeTimeProvider"/> the test can move.
+/// </summary>
+public class BrokerFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string> tokens = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim tokenLock = new(1, 1);
+    private readonly string directory = Directory.CreateTempSubdirectory("eb-test-").FullName;
+
+    public BrokerFactory()
+        : this(DatabaseProvider.Sqlite, null)
+    {
+    }
+
+    protected BrokerFactory(DatabaseProvider provider, string? connectionString)
+    {
+        Provider = provider;
+        ConnectionString = connectionString ?? $"Data Source={Path.Combine(directory, "broker.db")}";
+    }
+
+    public DatabaseProvider Provider { get; }
+    public string ConnectionString { get; }
+    public string DataDirectory => directory;
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+
+    /// <summary>Extra settings a test class needs, applied after the defaults.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
+
+    protected virtual string Environment => "Development";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(Environment);
+        builder.UseSetting("Database:Provider", Provider.ToString());
+        builder.UseSetting("Database:ConnectionString", ConnectionString);
+        builder.UseSetting("Auth:Issuer", "http://localhost/");
+        builder.UseSetting("Storage:Root", Path.Combine(directory, "files"));
+        builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+
+    /// <summary>A token from the real token endpoint for a Development demo client.</summary>
+    public async Task<string> TokenAsync(string clientId, string? scope = null)
+    {
+        var cacheKey = $"{clientId} {scope}";
+        await tokenLock.WaitAsync();
+        try
+        {
+            if (tokens.TryGetValue(cacheKey, out var cached))
+            {
+                return cached;
+            }
+
+            var secret = DevelopmentSeed.Clients.Single(c => c.ClientId == clientId).Secret;
+            using var client = CreateClient();
+            var form = new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials",
+                ["client_id"] = clientId,
+                ["client_secret"] = secret,
+            };
+            if (scope is not null)
+            {
+                form["scope"] = scope;
+            }
+
+            using var response = await client.PostAsync("/connect/token", new FormUrlEncodedContent(form));
+            var body = await response.Content.ReadAsStringAsync();
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"Token request for {clientId} failed: {(int)response.StatusCode} {body}");
+            }
+
+            var token = JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+            tokens[cacheKey] = token;
+            return token;
+        }
+        finally
+        {
+            tokenLock.Release();
+        }
+    }
+
+    /// <summary>An HTTP client carrying a bearer token of the named demo client; null for anonymous.</summary>
+    public async Task<HttpClient> ClientAsync(string? clientId)
+    {
+        var client = CreateClient();
+        if (clientId is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(clientId));
+        }
+
+        return client;
+    }
+
+    public async Task<T> WithDbAsync<T>(Func<BrokerDbContext, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<BrokerDbContext>());
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            tokenLock.Dispose();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open by a finishing background task; the OS temp cleaner takes it.
+            }
+        }
+    }
+}
+
+public static class HttpJson
+{
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, object body) =>
+        client.PostAsJsonAsync(url, body);
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Tests.Requests;
+
+/// <summary>Every bad body gets a 4xx problem document naming what is wrong, and nothing is stored.</summary>
+public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFactory>
+{
+    public static TheoryData<string, string, int, string> Bodies()
+    {
+        var valid = SampleRequests.MetToNorthwindSubscriber();
+        var longIdentifier = valid.With("identifiers", new JsonArray(new JsonObject { ["type"] = "email", ["value"] = new string('a', 10_000) }));
+        var controlCharacters = valid.With("identifiers", new JsonArray(new JsonObject { ["type"] = "email", ["value"] = "a\u0000b@example.com" }));
+        var offenceWithText = valid.DeepClone().AsObject();
+        offenceWithText["offence"]!["maxPenaltyYears"] = "ten";
+        var identifierTypeNumber = valid.With("identifiers", new JsonArray(new JsonObject { ["type"] = 0, ["value"] = "x@example.com" }));
+        return new TheoryData<string, string, int, string>
+        {
+            { "malformed JSON", "{\"requestingCountry\": \"GB\",", 400, "body" },
+            { "not an object", "[1,2,3]", 400, "body" },
+            { "empty body", "", 400, "" },
+            { "wrong type", offenceWithText.ToJsonString(), 400, "offence.maxPenaltyYears" },
+            { "unknown enum value", valid.With("urgency", "urgent").ToJsonString(), 400, "urgency" },
+            { "enum as a number", valid.With("urgency", 1).ToJsonString(), 400, "urgency" },
+            { "nested enum as a number", identifierTypeNumber.ToJsonString(), 400, "identifiers[0].type" },
+            { "unknown data category", valid.With("dataCategories", new JsonArray("everything")).ToJsonString(), 400, "dataCategories[0]" },
+            { "missing required field", valid.Without("justification").ToJsonString(), 400, "justification" },
+            { "null for a required list", valid.With("identifiers", null).ToJsonString(), 400, "identifiers" },
+            { "unknown property", valid.With("priority", "high").ToJsonString(), 400, "priority" },
+            { "10,000-character identifier", longIdentifier.ToJsonString(), 400, "identifiers[0].value" },
+            { "control characters", controlCharacters.ToJsonString(), 400, "identifiers[0].value" },
+            { "no identifiers", valid.With("identifiers", new JsonArray()).ToJsonString(), 400, "identifiers" },
+            { "lower-case country", valid.With("requestingCountry", "gb").ToJsonString(), 400, "requestingCountry" },
+            { "time range backwards", valid.With("timeRange", new JsonObject { ["from"] = "2026-06-01T00:00:00Z", ["to"] = "2026-01-01T00:00:00Z" }).ToJsonString(), 400, "timeRange.to" },
+            { "bad date", valid.With("nonDisclosureUntil", "next year").ToJsonString(), 400, "nonDisclosureUntil" },
+            { "unknown provider", valid.With("providerId", "no-such-provider").ToJsonString(), 400, "providerId" },
+            { "another country", valid.With("requestingCountry", "FR").ToJsonString(), 400, "requestingCountry" },
+            { "another agency", valid.With("agencyId", "gb-nca").ToJsonString(), 403, "agencyId" },
+            { "jurisdiction supplied", valid.With("providerJurisdiction", "GB").ToJsonString(), 400, "providerJurisdiction" },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task Bad_body_gets_a_problem_naming_the_field_and_nothing_is_stored(string because, string body, int status, string field)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var before = await CountsAsync();
+
+        using var response = await officer.PostAsync("/api/v1/requests", new StringContent(body, Encoding.UTF8, "application/json"));
+        var problem = await response.JsonAsync();
+
+        Assert.True(status == (int)response.StatusCode, $"{because}: {(int)response.StatusCode} {problem}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        if (field.Length > 0)
+        {
+            Assert.True(problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out _),
+                $"{because}: expected an error for '{field}' in {problem}");
+        }
+
+        Assert.Equal(before, await CountsAsync());
+    }
+
+    [Fact]
+    public async Task Oversize_body_is_refused_with_413()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var huge = SampleRequests.MetToNorthwindSubscriber().With("justification", new string('x', 200_000));
+
+        using var response = await officer.PostAsync("/api/v1/requests", new StringContent(huge.ToJsonString(), Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(413, (await response.JsonAsync()).GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Oversize_chunked_body_is_refused_with_413()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var huge = SampleRequests.MetToNorthwindSubscriber().With("justification", new string('x', 200_000)).ToJsonString();
+        var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(huge)));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/requests") { Content = content };
+        message.Headers.TransferEncodingChunked = true;
+
+        using var response = await officer.SendAsync(message);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Wrong_content_type_is_refused_with_415()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        using var response = await officer.PostAsync("/api/v1/requests",
+            new StringContent(SampleRequests.MetToNorthwindSubscriber().ToJsonString(), Encoding.UTF8, "text/plain"));
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(415, (await response.JsonAsync()).GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Bad_idempotency_key_is_named()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/requests")
+        {
+            Content = new StringContent(SampleRequests.MetToNorthwindSubscriber().ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        message.Headers.TryAddWithoutValidation("Idempotency-Key", new string('k', 200));
+
+        using var response = await officer.SendAsync(message);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+    }
+
+    [Fact]
+    public async Task Unknown_route_gets_a_problem_document()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        using var response = await officer.GetAsync("/api/v1/nothing-here");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    private Task<(int Requests, int Audit, int Outbox)> CountsAsync() =>
+        broker.WithDbAsync(async db => (await db.Requests.CountAsync(), await db.AuditEntries.CountAsync(), await db.Outbox.CountAsync()));
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Tests.Requests;
+
+public sealed class IntakeTests(BrokerFactory broker) : IClassFixture<BrokerFactory>
+{
+    [Fact]
+    public async Task Filing_returns_201_with_location_and_the_request_reads_back()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        using var created = await officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber());
+        var body = await created.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal($"/api/v1/requests/{body.GetProperty("id").GetGuid()}", created.Headers.Location!.OriginalString);
+        Assert.Matches("^EB-2026-[2-9A-Z]{6}$", body.GetProperty("reference").GetString());
+        var read = await (await officer.GetAsync(created.Headers.Location)).JsonAsync();
+        Assert.Equal(body.GetProperty("id").GetGuid(), read.GetProperty("id").GetGuid());
+        Assert.Equal("suspect.one@northwind.example",
+            read.GetProperty("request").GetProperty("identifiers")[0].GetProperty("value").GetString());
+    }
+
+    [Fact]
+    public async Task Filing_writes_request_decision_audit_and_outbox_together()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var id = (await (await officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber())).JsonAsync())
+            .GetProperty("id").GetGuid();
+
+        var (decision, audit, outbox) = await broker.WithDbAsync(async db => (
+            await db.Decisions.CountAsync(d => d.RequestId == id),
+            await db.AuditEntries.CountAsync(a => a.SubjectId == id.ToString()),
+            await db.Outbox.CountAsync(m => m.RequestId == id)));
+
+        Assert.Equal((1, 2, 2), (decision, audit, outbox));
+    }
+
+    [Fact]
+    public async Task Same_idempotency_key_and_body_returns_the_same_request()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var key = Guid.NewGuid().ToString();
+
+        var first = await SendWithKeyAsync(officer, key, SampleRequests.MetToNorthwindSubscriber());
+        var second = await SendWithKeyAsync(officer, key, SampleRequests.MetToNorthwindSubscriber());
+
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal(HttpStatusCode.Created, second.Status);
+        Assert.Equal(first.Id, second.Id);
+        Assert.Equal(1, await broker.WithDbAsync(db => db.IdempotencyRecords.CountAsync(k => k.Key == key)));
+    }
+
+    [Fact]
+    public async Task Same_idempotency_key_with_a_different_body_is_a_conflict()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var key = Guid.NewGuid().ToString();
+        await SendWithKeyAsync(officer, key, SampleRequests.MetToNorthwindSubscriber());
+
+        var changed = SampleRequests.MetToNorthwindSubscriber().With("justification", "Something else entirely, with other facts.");
+        var second = await SendWithKeyAsync(officer, key, changed);
+
+        Assert.Equal(HttpStatusCode.Conflict, second.Status);
+    }
+
+    [Fact]
+    public async Task Concurrent_retries_with_one_key_create_one_request()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var key = Guid.NewGuid().ToString();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8)
+            .Select(_ => SendWithKeyAsync(officer, key, SampleRequests.MetToNorthwindSubscriber())));
+
+        Assert.All(results, r => Assert.Equal(HttpStatusCode.Created, r.Status));
+        Assert.Single(results.Select(r => r.Id).Distinct());
+    }
+
+    [Fact]
+    public async Task Listing_pages_and_filters()
+    {
+        using var officer = await broker.ClientAsync("bka-case-system");
+        var bka = SampleRequests.MetToNorthwindSubscriber()
+            .With("requestingCountry", "DE").With("agencyId", "de-bka");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await officer.PostJsonAsync("/api/v1/requests", bka)).StatusCode);
+        }
+
+        var page = await (await officer.GetAsync("/api/v1/requests?page=1&pageSize=2&requestingCountry=DE")).JsonAsync();
+
+        Assert.Equal(2, page.GetProperty("items").GetArrayLength());
+        Assert.True(page.GetProperty("total").GetInt32() >= 3);
+        Assert.All(page.GetProperty("items").EnumerateArray(), i => Assert.Equal("de-bka", i.GetProperty("agencyId").GetString()));
+    }
+
+    [Theory]
+    [InlineData("state=sent", "state")]
+    [InlineData("outcome=maybe", "outcome")]
+    [InlineData("pageSize=1000", "pageSize")]
+    [InlineData("page=0", "page")]
+    public async Task Bad_listing_parameters_are_named(string query, string field)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        using var response = await officer.GetAsync($"/api/v1/requests?{query}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task Reference_data_lists_providers_with_jurisdictions_and_pack_countries()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        var providers = await (await officer.GetAsync("/api/v1/providers")).JsonAsync();
+        var countries = await (await officer.GetAsync("/api/v1/countries")).JsonAsync();
+
+        Assert.Contains(providers.EnumerateArray(), p => p.GetProperty("id").GetString() == "emerald-cloud"
+                                                          && p.GetProperty("jurisdiction").GetString() == "IE");
+        Assert.Contains(countries.EnumerateArray(), c => c.GetProperty("code").GetString() == "DK");
+    }
+
+    private static async Task<(HttpStatusCode Status, Guid? Id)> SendWithKeyAsync(HttpClient client, string key, JsonObject body)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/requests")
+        {
+            Content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        message.Headers.Add("Idempotency-Key", key);
+        using var response = await client.SendAsync(message);
+        var json = await response.JsonAsync();
+        return (response.StatusCode, response.IsSuccessStatusCode ? json.GetProperty("id").GetGuid() : null);
+    }
+}

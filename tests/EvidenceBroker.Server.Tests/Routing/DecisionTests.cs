@@ -1,0 +1,160 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Routing;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EvidenceBroker.Server.Tests.Routing;
+
+public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFactory>
+{
+    private static readonly string[] EveryRule =
+        [.. Enumerable.Range(1, 11).Select(i => $"C{i}"), .. Enumerable.Range(1, 15).Select(i => $"R{i}")];
+
+    [Fact]
+    public async Task Each_filed_request_is_decided_at_once_with_a_reason_for_every_rule()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var id = await FileAsync(officer, SampleRequests.MetToNorthwindSubscriber());
+
+        var decision = await (await officer.GetAsync($"/api/v1/requests/{id}/decision")).JsonAsync();
+
+        Assert.Equal("direct", decision.GetProperty("outcome").GetString());
+        Assert.Equal("cloud-act-agreement", decision.GetProperty("channel").GetString());
+        Assert.StartsWith("sha256:", decision.GetProperty("policyVersion").GetString(), StringComparison.Ordinal);
+        var rules = decision.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("rule").GetString()).ToList();
+        Assert.Equal(EveryRule.Order(), rules.Order());
+    }
+
+    [Fact]
+    public async Task A_request_without_a_direct_channel_is_queued_for_mlat_and_hidden_from_the_provider()
+    {
+        using var officer = await broker.ClientAsync("mvd-case-system");
+        using var provider = await broker.ClientAsync("northwind-legal");
+        var id = await FileAsync(officer, SampleRequests.MvdToNorthwind());
+
+        var request = await (await officer.GetAsync($"/api/v1/requests/{id}")).JsonAsync();
+        using var asProvider = await provider.GetAsync($"/api/v1/requests/{id}");
+
+        Assert.Equal("mlat", request.GetProperty("outcome").GetString());
+        Assert.Equal("queued-for-mlat", request.GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, asProvider.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_stored_decision_replays_identically_with_its_own_version_after_a_new_pack_is_activated()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        using var admin = await broker.ClientAsync("broker-admin");
+        var id = await FileAsync(officer, SampleRequests.MetToNorthwindSubscriber());
+        var stored = await broker.WithDbAsync(db => db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == id));
+
+        var files = PolicyPackStore.ReadDirectory(PackDirectory());
+        files["pack.yaml"] = files["pack.yaml"] + "\n# a reviewed copy, activated by the test\n";
+        using var upload = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
+        var newVersion = (await upload.JsonAsync()).GetProperty("version").GetString()!;
+        try
+        {
+            using var activate = await admin.PostAsync($"/api/v1/policy/versions/{newVersion}/activate", null);
+            var laterId = await FileAsync(officer, SampleRequests.MetToNorthwindSubscriber());
+            var later = await broker.WithDbAsync(db => db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == laterId));
+
+            var replayed = await broker.WithDbAsync(async db =>
+            {
+                using var scope = broker.Services.CreateScope();
+                var decider = scope.ServiceProvider.GetRequiredService<PolicyDecider>();
+                return await decider.ReplayAsync(stored.PolicyVersion, stored.InputJson, CancellationToken.None);
+            });
+
+            Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+            Assert.Equal(HttpStatusCode.NoContent, activate.StatusCode);
+            Assert.NotEqual(stored.PolicyVersion, newVersion);
+            Assert.Equal(newVersion, later.PolicyVersion);
+            Assert.Equal(stored.DecisionJson, JsonSerializer.Serialize(replayed, DecisionJson.Compact));
+        }
+        finally
+        {
+            using var restore = await admin.PostAsync($"/api/v1/policy/versions/{stored.PolicyVersion}/activate", null);
+        }
+    }
+
+    [Fact]
+    public async Task A_malformed_pack_is_refused_with_file_line_and_field_and_the_active_version_stays()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+        var before = await ActiveVersionAsync();
+        var files = PolicyPackStore.ReadDirectory(PackDirectory());
+        files["countries/gb.yaml"] = files["countries/gb.yaml"].Replace("code: GB", "code: G1", StringComparison.Ordinal);
+
+        using var upload = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
+        var problem = await upload.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, upload.StatusCode);
+        Assert.Contains(problem.GetProperty("errors").EnumerateObject(), e => e.Name.StartsWith("countries/gb.yaml:", StringComparison.Ordinal));
+        Assert.Equal(before, await ActiveVersionAsync());
+    }
+
+    [Fact]
+    public async Task Dry_run_decides_without_storing_anything()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var before = await broker.WithDbAsync(db => db.Requests.CountAsync());
+        var request = SampleRequests.MetToNorthwindSubscriber().Without("providerId").With("providerJurisdiction", "US");
+
+        using var response = await officer.PostJsonAsync("/api/v1/policy/evaluate", request);
+        var decision = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("direct", decision.GetProperty("outcome").GetString());
+        Assert.Equal(before, await broker.WithDbAsync(db => db.Requests.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Suspending_a_country_sends_its_next_request_to_mlat_citing_C11()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        using var admin = await broker.ClientAsync("broker-admin");
+        using var suspend = await admin.PostJsonAsync("/api/v1/policy/suspensions", new { country = "GB", reason = "Test: review of safeguards" });
+        try
+        {
+            var id = await FileAsync(officer, SampleRequests.MetToNorthwindSubscriber());
+            var decision = await (await officer.GetAsync($"/api/v1/requests/{id}/decision")).JsonAsync();
+
+            Assert.Equal(HttpStatusCode.NoContent, suspend.StatusCode);
+            Assert.Equal("mlat", decision.GetProperty("outcome").GetString());
+            var c11 = decision.GetProperty("reasons").EnumerateArray().Single(r => r.GetProperty("rule").GetString() == "C11");
+            Assert.Equal("failed", c11.GetProperty("status").GetString());
+        }
+        finally
+        {
+            using var lift = await admin.DeleteAsync("/api/v1/policy/suspensions/GB");
+        }
+    }
+
+    private async Task<string> ActiveVersionAsync() =>
+        await broker.WithDbAsync(db => db.PolicyPacks.Where(p => p.IsActive).Select(p => p.Version).SingleAsync());
+
+    private static async Task<Guid> FileAsync(HttpClient officer, JsonObject body)
+    {
+        using var response = await officer.PostJsonAsync("/api/v1/requests", body);
+        var json = await response.JsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, json.ToString());
+        return json.GetProperty("id").GetGuid();
+    }
+
+    private static string PackDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "policies", "pack.yaml")))
+            {
+                return Path.Combine(dir.FullName, "policies");
+            }
+        }
+
+        throw new DirectoryNotFoundException("policies/ not found above the test assembly.");
+    }
+}

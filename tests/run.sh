@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The one test command (README): installs what is missing, starts a throwaway PostgreSQL, runs every test
+# project, and prints "N passed, N failed" last. Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# 1. System packages: PostgreSQL (persistence tests), Chromium (portal tests), poppler (PDF pages to PNG).
+need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+if [ ${#need[@]} -gt 0 ]; then
+  log "installing ${need[*]}"
+  if [ "$(id -u)" -ne 0 ]; then sudo=sudo; else sudo=; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# 2. A throwaway PostgreSQL cluster on its own port, removed on exit.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pg_dir=$(mktemp -d /tmp/eb-pg.XXXXXX)
+pg_port=${EB_TEST_PG_PORT:-55432}
+chmod 755 "$pg_dir"
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
+[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$pg_dir"
+cleanup() {
+  as_postgres "$pg_bin/pg_ctl -D $pg_dir/data -m immediate stop" >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap cleanup EXIT
+log "starting PostgreSQL ($pg_bin) on port $pg_port"
+as_postgres "$pg_bin/initdb -D $pg_dir/data -U eb --auth=trust -E UTF8 >/dev/null"
+as_postgres "$pg_bin/pg_ctl -D $pg_dir/data -l $pg_dir/log -o '-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off' -w start >/dev/null"
+export EB_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=eb;Database=postgres;Pooling=true"
+
+# 3. Build once, then test every project; TRX files carry the counts.
+results="$root/TestResults"
+rm -rf "$results"
+log "building"
+dotnet build EvidenceBroker.sln -c Release -nologo -v quiet
+log "testing"
+set +e
+dotnet test EvidenceBroker.sln -c Release --no-build --nologo --logger "trx" --results-directory "$results" -- RunConfiguration.TestSessionTimeout=1500000
+status=$?
+set -e
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters"); p=${p:-0}
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters"); f=${f:-0}
+  e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters"); e=${e:-0}
+  t=$(sed -n 's/.* timeout="\([0-9]*\)".*/\1/p' <<<"$counters"); t=${t:-0}
+  n=$(sed -n 's/.* notExecuted="\([0-9]*\)".*/\1/p' <<<"$counters"); n=${n:-0}
+  passed=$((passed + p)); failed=$((failed + f + e + t)); skipped=$((skipped + n))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+if [ "$passed" -eq 0 ]; then log "no test ran"; failed=$((failed + 1)); fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
