@@ -62,7 +62,7 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
         await audit.AppendAsync(db, actorId, actorRole, actorTenant,
             new AuditRecord("policy.activated", "policy-pack", version,
                 new { target.Label, previous = previous.Select(p => p.Version).ToArray() },
-                StateBefore: previous.FirstOrDefault()?.Version, StateAfter: version, PolicyVersion: version), ct);
+                StateBefore: "stored", StateAfter: "active", PolicyVersion: version), ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
 

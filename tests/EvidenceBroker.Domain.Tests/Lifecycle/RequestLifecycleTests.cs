@@ -1,0 +1,86 @@
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Domain.Requests;
+
+namespace EvidenceBroker.Domain.Tests.Lifecycle;
+
+public sealed class RequestLifecycleTests
+{
+    private static readonly DateTimeOffset Filed = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData(Outcome.Direct, Urgency.Standard, RequestState.RoutedToProvider)]
+    [InlineData(Outcome.Direct, Urgency.Preservation, RequestState.PreservationActive)]
+    [InlineData(Outcome.Mlat, Urgency.Standard, RequestState.QueuedForMlat)]
+    [InlineData(Outcome.HumanReview, Urgency.Standard, RequestState.AwaitingHumanReview)]
+    [InlineData(Outcome.HumanReview, Urgency.Emergency, RequestState.AwaitingSupervisor)]
+    [InlineData(Outcome.Rejected, Urgency.Standard, RequestState.Rejected)]
+    public void A_decision_moves_the_request_where_its_outcome_sends_it(Outcome outcome, Urgency urgency, RequestState expected)
+    {
+        var request = NewRequest(urgency);
+
+        request.ApplyDecision(outcome, LegalInstrument.CloudActAgreement, "sha256:test", Filed);
+
+        Assert.Equal(expected, request.State);
+    }
+
+    [Fact]
+    public void Release_to_the_provider_is_stamped_once_and_starts_the_clock()
+    {
+        var request = NewRequest(Urgency.Standard);
+        request.ApplyDecision(Outcome.Direct, LegalInstrument.CloudActAgreement, "sha256:test", Filed);
+
+        request.Fire(RequestTrigger.Acknowledge, Filed.AddHours(2));
+
+        Assert.Equal(Filed, request.ReleasedToProviderAt);
+        Assert.Equal(2, request.Revision);
+    }
+
+    [Fact]
+    public void An_impossible_trigger_is_refused_with_the_triggers_allowed_now()
+    {
+        var request = NewRequest(Urgency.Standard);
+        request.ApplyDecision(Outcome.Mlat, LegalInstrument.Mlat, "sha256:test", Filed);
+
+        var error = Assert.Throws<InvalidTransitionException>(() => request.Fire(RequestTrigger.Produce, Filed));
+
+        Assert.Equal(RequestState.QueuedForMlat, error.State);
+        Assert.Equal([RequestTrigger.Withdraw, RequestTrigger.Close], error.Permitted.Order().ToArray());
+        Assert.Equal(RequestState.QueuedForMlat, request.State);
+    }
+
+    [Fact]
+    public void Preservation_can_be_extended_only_once()
+    {
+        var request = NewRequest(Urgency.Preservation);
+        request.ApplyDecision(Outcome.Direct, LegalInstrument.EuEpocPr, "sha256:test", Filed);
+
+        request.Fire(RequestTrigger.ExtendPreservation, Filed.AddDays(50));
+
+        Assert.False(request.CanFire(RequestTrigger.ExtendPreservation));
+    }
+
+    [Fact]
+    public void The_diagram_is_generated_from_the_machine()
+    {
+        var mermaid = RequestLifecycle.ToMermaid();
+
+        Assert.StartsWith("stateDiagram-v2", mermaid.TrimStart(), StringComparison.Ordinal);
+        Assert.Contains("RoutedToProvider --> Acknowledged", mermaid, StringComparison.Ordinal);
+    }
+
+    private static EvidenceRequest NewRequest(Urgency urgency) => new(
+        Guid.NewGuid(), "EB-2026-TEST01",
+        new RequestContent
+        {
+            RequestingCountry = "GB",
+            AgencyId = "gb-met",
+            ProviderId = "northwind-mail",
+            DataCategories = [DataCategory.Subscriber],
+            Identifiers = [new Identifier { Type = IdentifierType.Email, Value = "a@example.com" }],
+            Offence = new Offence { Description = "Fraud", MaxPenaltyYears = 10 },
+            IssuingAuthority = new Authority { Type = AuthorityType.Court, Name = "Court" },
+            Urgency = urgency,
+            Justification = "Facts.",
+        },
+        "US", "met-case-system", Filed);
+}
