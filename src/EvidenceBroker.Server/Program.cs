@@ -4,6 +4,7 @@ using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Development;
 using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Hosting;
+using EvidenceBroker.Server.Jobs;
 using EvidenceBroker.Server.Observability;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.ReferenceData;
@@ -33,6 +34,7 @@ builder.Services.AddIdentityCore<PortalUser>(identity =>
     .AddEntityFrameworkStores<BrokerDbContext>()
     .AddDefaultTokenProviders();
 builder.Services.AddBrokerPolicy(builder.Configuration, builder.Environment);
+builder.Services.AddBrokerJobs(builder.Configuration);
 builder.Services.AddSingleton<AuditTrail>();
 builder.Services.AddScoped<IValidator<RequestContent>, RequestContentValidator>();
 builder.Services.AddScoped<RequestIntake>();
@@ -53,6 +55,7 @@ app.MapTokenEndpoint();
 app.MapRequestsApi();
 app.MapReferenceDataApi();
 app.MapPolicyApi();
+app.MapJobsDashboard();
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

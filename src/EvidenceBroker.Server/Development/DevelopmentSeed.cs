@@ -115,10 +115,20 @@ public static class DevelopmentSeed
             }
         }
 
-        logger.LogInformation(
-            "Development seed ready. API clients (client_id / client_secret): {Clients}. Portal users (password {Password}): {Users}",
-            string.Join(", ", Clients.Select(c => $"{c.ClientId} / {c.Secret} [{c.Tenant}]")),
-            DemoPassword,
-            string.Join(", ", Users.Select(u => $"{u.Email} [{u.Role}]")));
+        var lines = new System.Text.StringBuilder()
+            .AppendLine("Development demo data (never present outside Development).")
+            .AppendLine("API clients — POST /connect/token with grant_type=client_credentials:");
+        foreach (var client in Clients)
+        {
+            lines.AppendLine(System.FormattableString.Invariant($"  {client.ClientId,-18} secret {client.Secret,-22} {client.Tenant}"));
+        }
+
+        lines.AppendLine(System.FormattableString.Invariant($"Portal users — password {DemoPassword}:"));
+        foreach (var user in Users)
+        {
+            lines.AppendLine(System.FormattableString.Invariant($"  {user.Email,-28} {user.Role,-15} {user.Tenant}"));
+        }
+
+        logger.LogInformation("{DemoData}", lines.ToString());
     }
 }

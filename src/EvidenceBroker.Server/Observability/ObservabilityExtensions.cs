@@ -12,11 +12,20 @@ public static class ObservabilityExtensions
 
     public static WebApplicationBuilder AddBrokerObservability(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
-            .ReadFrom.Services(services)
-            .Enrich.FromLogContext()
-            .WriteTo.Console(new CompactJsonFormatter()));
+        // Compact JSON for machines everywhere but a developer's console, unless asked for (Logging:Json=true).
+        var json = !builder.Environment.IsDevelopment() || builder.Configuration.GetValue<bool>("Logging:Json");
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext();
+            if (json)
+            {
+                logger.WriteTo.Console(new CompactJsonFormatter());
+            }
+            else
+            {
+                logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj}{NewLine}{Exception}");
+            }
+        });
 
         builder.Services.AddOpenTelemetry()
             .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(BrokerTelemetry.SourceName))

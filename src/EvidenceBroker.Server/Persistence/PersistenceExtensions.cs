@@ -52,6 +52,21 @@ public static class PersistenceExtensions
         if (options.MigrateAtStart)
         {
             await db.Database.MigrateAsync(ct);
+            if (options.Provider == DatabaseProvider.Postgres)
+            {
+                // Hangfire's tables, created here once under a lock rather than by every node's Hangfire server at once.
+                await db.Database.OpenConnectionAsync(ct);
+                try
+                {
+                    await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(4542484600)", ct);
+                    Hangfire.PostgreSql.PostgreSqlObjectsInstaller.Install((Npgsql.NpgsqlConnection)db.Database.GetDbConnection(), "hangfire");
+                    await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(4542484600)", ct);
+                }
+                finally
+                {
+                    await db.Database.CloseConnectionAsync();
+                }
+            }
         }
 
         if (options.Provider == DatabaseProvider.Sqlite)

@@ -1,0 +1,82 @@
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Persistence;
+using Hangfire;
+using Hangfire.Dashboard;
+using Hangfire.PostgreSql;
+
+namespace EvidenceBroker.Server.Jobs;
+
+/// <summary>Bound from the "Jobs" section.</summary>
+public sealed class JobsOptions
+{
+    public const string Section = "Jobs";
+
+    /// <summary>Run a Hangfire server in this process. Off for nodes that only serve HTTP.</summary>
+    public bool RunServer { get; set; } = true;
+
+    public int WorkerCount { get; set; } = 4;
+}
+
+/// <summary>
+/// Hangfire: in-memory storage with SQLite (deadlines live in the database; jobs are rebuilt at start), and
+/// Hangfire.PostgreSql when the broker runs on PostgreSQL with several nodes.
+/// </summary>
+public static class JobsExtensions
+{
+    public static IServiceCollection AddBrokerJobs(this IServiceCollection services, IConfiguration configuration)
+    {
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var options = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+
+        services.AddHangfire(config =>
+        {
+            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            if (database.Provider == DatabaseProvider.Postgres)
+            {
+                // The schema is created by InitialiseDatabaseAsync before any server starts (two nodes racing to
+                // create it on an empty database fail), so Hangfire must not try again here.
+                config.UsePostgreSqlStorage(
+                    storage => storage.UseNpgsqlConnection(database.ConnectionString),
+                    new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = false, SchemaName = "hangfire" });
+            }
+            else
+            {
+                config.UseInMemoryStorage();
+            }
+        });
+
+        if (options.RunServer)
+        {
+            services.AddHangfireServer(server =>
+            {
+                server.WorkerCount = options.WorkerCount;
+                server.SchedulePollingInterval = TimeSpan.FromSeconds(5);
+            });
+        }
+
+        return services;
+    }
+
+    /// <summary>The dashboard, for administrators only (a signed-in portal administrator or an admin token).</summary>
+    public static IEndpointRouteBuilder MapJobsDashboard(this IEndpointRouteBuilder app)
+    {
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new AdministratorsOnly()],
+            DisplayStorageConnectionString = false,
+            DashboardTitle = "Evidence Broker jobs",
+        });
+        return app;
+    }
+
+    private sealed class AdministratorsOnly : IDashboardAuthorizationFilter
+    {
+        public bool Authorize(DashboardContext context)
+        {
+            var user = context.GetHttpContext().User;
+            return user.Identity?.IsAuthenticated == true && BrokerClaims.ReadTenant(user)?.Kind == TenantKind.Administration;
+        }
+    }
+}
