@@ -5,6 +5,8 @@ using EvidenceBroker.Server.Development;
 using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.Jobs;
+using EvidenceBroker.Server.Mlat;
+using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Observability;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.ReferenceData;
@@ -38,6 +40,11 @@ builder.Services.AddBrokerJobs(builder.Configuration);
 builder.Services.AddSingleton<AuditTrail>();
 builder.Services.AddScoped<IValidator<RequestContent>, RequestContentValidator>();
 builder.Services.AddScoped<RequestIntake>();
+builder.Services.AddScoped<RequestActions>();
+builder.Services.AddSingleton<ProductionStore>();
+builder.Services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section));
+builder.Services.AddScoped<EvidenceBroker.Server.Mlat.MlatDrafting>();
+builder.Services.AddBrokerSla(builder.Configuration);
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
@@ -53,6 +60,8 @@ app.UseAuthorization();
 
 app.MapTokenEndpoint();
 app.MapRequestsApi();
+app.MapRequestLifecycleApi();
+app.MapMlatApi();
 app.MapReferenceDataApi();
 app.MapPolicyApi();
 app.MapJobsDashboard();
@@ -64,6 +73,7 @@ app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
 
 await app.Services.InitialiseDatabaseAsync();
 await app.Services.ImportPolicyPackAsync(app.Logger);
+await app.Services.RebuildSlaJobsAsync(app.Logger);
 if (app.Environment.IsDevelopment())
 {
     await DevelopmentSeed.SeedAsync(app.Services, app.Logger);

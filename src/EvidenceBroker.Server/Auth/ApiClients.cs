@@ -9,7 +9,7 @@ public static class ApiClients
 {
     public static async Task RegisterAsync(
         BrokerDbContext db, IOpenIddictApplicationManager applications, string clientId, string secret,
-        string displayName, Tenant tenant, DateTimeOffset createdAt, CancellationToken ct)
+        string displayName, Tenant tenant, IReadOnlyList<string> scopes, DateTimeOffset createdAt, CancellationToken ct)
     {
         if (await applications.FindByClientIdAsync(clientId, ct) is null)
         {
@@ -21,7 +21,14 @@ public static class ApiClients
                 DisplayName = displayName,
                 Permissions = { Permissions.Endpoints.Token, Permissions.GrantTypes.ClientCredentials },
             };
-            foreach (var scope in BrokerScopes.AllowedFor(tenant.Kind))
+            var allowed = BrokerScopes.AllowedFor(tenant.Kind);
+            var refused = scopes.Where(scope => !allowed.Contains(scope)).ToList();
+            if (refused.Count > 0)
+            {
+                throw new ArgumentException($"A {tenant.Kind} client may not hold {string.Join(", ", refused)}.", nameof(scopes));
+            }
+
+            foreach (var scope in scopes)
             {
                 descriptor.Permissions.Add(Permissions.Prefixes.Scope + scope);
             }

@@ -54,7 +54,8 @@ public static class AuthExtensions
                 .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(ctx => ctx.User.HasScope(BrokerScopes.RequestsRead)
-                                         || ctx.User.HasScope(BrokerScopes.OversightRead)))
+                                         || ctx.User.HasScope(BrokerScopes.OversightRead)
+                                         || ctx.User.HasScope(BrokerScopes.RequestsReview)))
             .AddPolicy(BrokerPolicies.ReferenceData, policy => policy
                 .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()

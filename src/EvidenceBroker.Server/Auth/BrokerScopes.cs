@@ -9,15 +9,32 @@ public static class BrokerScopes
     public const string OversightRead = "oversight.read";
     public const string Admin = "admin";
 
-    public static IReadOnlyList<string> All { get; } = [RequestsWrite, RequestsRead, ProviderRespond, OversightRead, Admin];
+    /// <summary>Confirm or refuse an emergency request of one's own agency by a second channel (R11).</summary>
+    public const string RequestsSupervise = "requests.supervise";
 
-    /// <summary>The scopes a tenant kind may ever be granted: a provider can never file, oversight never writes.</summary>
-    public static IReadOnlyList<string> AllowedFor(TenantKind kind) => kind switch
+    /// <summary>Decide requests the engine sent to human review (a broker legal reviewer).</summary>
+    public const string RequestsReview = "requests.review";
+
+    public static IReadOnlyList<string> All { get; } =
+        [RequestsWrite, RequestsRead, ProviderRespond, OversightRead, Admin, RequestsSupervise, RequestsReview];
+
+    /// <summary>What a new client of a tenant kind gets unless registered with more (supervise and review are extra).</summary>
+    public static IReadOnlyList<string> DefaultFor(TenantKind kind) => kind switch
     {
         TenantKind.Agency => [RequestsWrite, RequestsRead],
         TenantKind.Provider => [ProviderRespond, RequestsRead],
         TenantKind.Oversight => [OversightRead],
         TenantKind.Administration => [Admin],
+        _ => [],
+    };
+
+    /// <summary>The scopes a tenant kind may ever be granted: a provider can never file, oversight never writes.</summary>
+    public static IReadOnlyList<string> AllowedFor(TenantKind kind) => kind switch
+    {
+        TenantKind.Agency => [RequestsWrite, RequestsRead, RequestsSupervise],
+        TenantKind.Provider => [ProviderRespond, RequestsRead],
+        TenantKind.Oversight => [OversightRead],
+        TenantKind.Administration => [Admin, RequestsReview],
         _ => [],
     };
 }

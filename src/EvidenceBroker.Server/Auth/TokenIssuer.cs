@@ -12,7 +12,7 @@ namespace EvidenceBroker.Server.Auth;
 /// The token endpoint's own step (OpenIddict has already authenticated the client): build the identity the
 /// access token will carry, bound to the client's one tenant and limited to the scopes that tenant may hold.
 /// </summary>
-public sealed class TokenIssuer(BrokerDbContext db)
+public sealed class TokenIssuer(BrokerDbContext db, IOpenIddictApplicationManager applications)
 {
     public async Task<IResult> IssueAsync(HttpContext http, CancellationToken ct)
     {
@@ -30,7 +30,12 @@ public sealed class TokenIssuer(BrokerDbContext db)
             return Refuse(OpenIddictConstants.Errors.InvalidClient, "The client is not registered with a tenant, or is disabled.");
         }
 
-        var allowed = BrokerScopes.AllowedFor(client.TenantKind);
+        // What this client was registered with, never more than its tenant kind may hold.
+        var application = await applications.FindByClientIdAsync(client.ClientId, ct);
+        var permissions = application is null ? [] : await applications.GetPermissionsAsync(application, ct);
+        var allowed = BrokerScopes.AllowedFor(client.TenantKind)
+            .Where(scope => permissions.Contains(Permissions.Prefixes.Scope + scope))
+            .ToList();
         var requested = request.GetScopes();
         var granted = requested.IsDefaultOrEmpty ? allowed : requested.Intersect(allowed, StringComparer.Ordinal).ToList();
         if (!requested.IsDefaultOrEmpty && granted.Count != requested.Length)

@@ -36,7 +36,10 @@ public static class DevelopmentSeed
         new() { Id = "thames-social", Name = "Thames Social plc", Jurisdiction = "GB" },
     ];
 
-    public sealed record DemoClient(string ClientId, string Secret, string DisplayName, Tenant Tenant);
+    public sealed record DemoClient(string ClientId, string Secret, string DisplayName, Tenant Tenant, IReadOnlyList<string>? Scopes = null)
+    {
+        public IReadOnlyList<string> GrantedScopes => Scopes ?? BrokerScopes.DefaultFor(Tenant.Kind);
+    }
 
     public static IReadOnlyList<DemoClient> Clients { get; } =
     [
@@ -45,10 +48,14 @@ public static class DevelopmentSeed
         new("bka-case-system", "dev-bka-secret", "BKA case system", Tenant.Agency("DE", "de-bka")),
         new("fbi-case-system", "dev-fbi-secret", "FBI case system", Tenant.Agency("US", "us-fbi")),
         new("mvd-case-system", "dev-mvd-secret", "MVD case system", Tenant.Agency("RU", "ru-mvd")),
+        new("met-supervisor-desk", "dev-met-supervisor-secret", "Met Police supervisors' desk", Tenant.Agency("GB", "gb-met"),
+            [BrokerScopes.RequestsRead, BrokerScopes.RequestsSupervise]),
         new("northwind-legal", "dev-northwind-secret", "Northwind Mail legal team", Tenant.Provider("northwind-mail")),
         new("emerald-legal", "dev-emerald-secret", "Emerald Cloud legal team", Tenant.Provider("emerald-cloud")),
         new("ipco-oversight", "dev-ipco-secret", "Oversight body (demo)", Tenant.Oversight("demo-oversight")),
         new("broker-admin", "dev-admin-secret", "Broker administration", Tenant.Administration("broker")),
+        new("broker-review-desk", "dev-review-secret", "Broker legal review desk", Tenant.Administration("broker"),
+            [BrokerScopes.RequestsReview]),
     ];
 
     public sealed record DemoUser(string Email, string DisplayName, string Role, Tenant Tenant);
@@ -60,7 +67,7 @@ public static class DevelopmentSeed
         new("officer@bka.example", "Kommissarin Eva Braun-Lehmann", "officer", Tenant.Agency("DE", "de-bka")),
         new("legal@northwind.example", "Priya Raman (Northwind legal)", "provider-legal", Tenant.Provider("northwind-mail")),
         new("legal@emerald.example", "Sean Byrne (Emerald legal)", "provider-legal", Tenant.Provider("emerald-cloud")),
-        new("reviewer@oversight.example", "Reviewer Clara Vidal", "reviewer", Tenant.Oversight("demo-oversight")),
+        new("reviewer@broker.example", "Reviewer Clara Vidal", "reviewer", Tenant.Administration("broker")),
         new("auditor@oversight.example", "Auditor Tomas Novak", "oversight", Tenant.Oversight("demo-oversight")),
         new("admin@broker.example", "Administrator Lea Martin", "administrator", Tenant.Administration("broker")),
     ];
@@ -92,7 +99,7 @@ public static class DevelopmentSeed
 
         foreach (var client in Clients)
         {
-            await ApiClients.RegisterAsync(db, applications, client.ClientId, client.Secret, client.DisplayName, client.Tenant,
+            await ApiClients.RegisterAsync(db, applications, client.ClientId, client.Secret, client.DisplayName, client.Tenant, client.GrantedScopes,
                 scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
         }
 

@@ -20,6 +20,11 @@ public abstract class BrokerDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<StoredDecision> Decisions => Set<StoredDecision>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<Clarification> Clarifications => Set<Clarification>();
+    public DbSet<Production> Productions => Set<Production>();
+    public DbSet<RequestNote> RequestNotes => Set<RequestNote>();
+    public DbSet<Sla.Deadline> Deadlines => Set<Sla.Deadline>();
+    public DbSet<Mlat.MlatDraft> MlatDrafts => Set<Mlat.MlatDraft>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<Agency> Agencies => Set<Agency>();
     public DbSet<Provider> Providers => Set<Provider>();

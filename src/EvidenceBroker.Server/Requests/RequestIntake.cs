@@ -5,6 +5,8 @@ using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Mlat;
+using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Routing;
@@ -37,6 +39,9 @@ public sealed class RequestIntake(
     IRequestDecider decider,
     IPolicyCatalogue catalogue,
     AuditTrail audit,
+    SlaClock sla,
+    SlaScheduler scheduler,
+    MlatDrafting mlat,
     IValidator<RequestContent> validator,
     TimeProvider clock)
 {
@@ -117,6 +122,12 @@ public sealed class RequestIntake(
             new { outcome = decision.Outcome, channel = decision.Channel, decisionHash = AuditHashing.Sha256Hex(decision.DecisionJson) },
             StateBefore: Wire.Name(RequestState.Filed), StateAfter: Wire.Name(request.State), PolicyVersion: decision.PolicyVersion), ct);
 
+        if (decision.Outcome == Outcome.Mlat)
+        {
+            mlat.Draft(request, decision.Decision, now);
+        }
+
+        var clocks = await sla.SynchroniseAsync(request, decision.Decision.Deadlines, trigger: null, now, ct);
         Announce(request, now);
         if (idempotencyKey is not null)
         {
@@ -128,32 +139,20 @@ public sealed class RequestIntake(
 
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        await scheduler.ScheduleAsync(clocks, ct);
         return new IntakeResult.Filed(RequestResource.From(request), Replayed: false);
     }
 
     /// <summary>The agency always hears the decision; the provider hears only of requests released to it.</summary>
     private void Announce(EvidenceRequest request, DateTimeOffset now)
     {
-        var payload = JsonSerializer.Serialize(
-            new { requestId = request.Id, request.Reference, state = request.State, request.Outcome, request.Channel },
-            PublicModelJson.Options);
-        db.Outbox.Add(NewMessage("request.decided", $"agency:{request.AgencyId}", request.Id, payload, now));
+        var payload = new { requestId = request.Id, request.Reference, state = request.State, request.Outcome, request.Channel };
+        OutboxEntries.Add(db, "request.decided", OutboxEntries.Agency(request.AgencyId), request.Id, payload, now);
         if (request.ReleasedToProviderAt is not null)
         {
-            db.Outbox.Add(NewMessage("request.routed", $"provider:{request.ProviderId}", request.Id, payload, now));
+            OutboxEntries.Add(db, "request.routed", OutboxEntries.Provider(request.ProviderId), request.Id, payload, now);
         }
     }
-
-    private static OutboxMessage NewMessage(string topic, string recipient, Guid requestId, string payload, DateTimeOffset now) => new()
-    {
-        Id = Guid.CreateVersion7(now),
-        Topic = topic,
-        Recipient = recipient,
-        RequestId = requestId,
-        PayloadJson = payload,
-        CreatedAt = now,
-        NextAttemptAt = now,
-    };
 
     public static string HashOf(RequestContent content) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(content, PublicModelJson.Options)));

@@ -20,6 +20,7 @@ public static class RequestVisibility
             TenantKind.Provider when caller.Can(BrokerScopes.RequestsRead) || caller.Can(BrokerScopes.ProviderRespond) =>
                 requests.Where(r => r.ProviderId == id && r.ReleasedToProviderAt != null),
             TenantKind.Oversight when caller.Can(BrokerScopes.OversightRead) => requests,
+            TenantKind.Administration when caller.Can(BrokerScopes.RequestsReview) => requests,
             _ => requests.Where(_ => false),
         };
     }

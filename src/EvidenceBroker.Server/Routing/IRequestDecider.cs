@@ -1,4 +1,5 @@
 using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Policies;
 
 namespace EvidenceBroker.Server.Routing;
 
@@ -9,7 +10,8 @@ public sealed record RoutingDecision(
     string PolicyVersion,
     DateOnly EvaluatedOn,
     string InputJson,
-    string DecisionJson);
+    string DecisionJson,
+    Decision Decision);
 
 /// <summary>Decides a request with the active policy pack and the operator's current suspensions.</summary>
 public interface IRequestDecider

@@ -18,7 +18,7 @@ public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) :
         var decision = engine.Evaluate(stored.ToInput());
         return new RoutingDecision(
             decision.Outcome, decision.Channel, decision.PolicyVersion, evaluatedOn, stored.ToJson(),
-            JsonSerializer.Serialize(decision, DecisionJson.Compact));
+            JsonSerializer.Serialize(decision, DecisionJson.Compact), decision);
     }
 
     /// <summary>Decides again, with the pack version and input a stored decision recorded.</summary>

@@ -49,6 +49,10 @@ public class BrokerFactory : WebApplicationFactory<Program>
         builder.UseSetting("Auth:Issuer", "http://localhost/");
         builder.UseSetting("Storage:Root", Path.Combine(directory, "files"));
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+
+        // No Hangfire server: scheduled jobs stay in storage where tests can count them, and tests run the SLA
+        // monitor themselves with the fake clock.
+        builder.UseSetting("Jobs:RunServer", "false");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -1,0 +1,125 @@
+using System.Security.Claims;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Mlat;
+
+public sealed record MlatDraftSummary(Guid RequestId, string Reference, string RequestingState, string RequestedState, MlatDraftState State,
+    DateTimeOffset DraftedAt, DateTimeOffset PlanningDueAt, int AgeDays, bool PastPlanningFigure);
+
+public sealed record BacklogRow(string RequestingState, string RequestedState, int UpTo3Months, int From3To6Months, int From6To10Months, int Over10Months, int Total);
+
+public sealed record MlatNote(string? Text = null);
+
+/// <summary>The queue of pre-filled MLAT drafts: agencies see theirs, oversight sees the backlog by country and age.</summary>
+public static class MlatApi
+{
+    public static IEndpointRouteBuilder MapMlatApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/mlat").WithTags("MLAT queue").RequireAuthorization(BrokerPolicies.ReadRequests);
+        group.MapGet("/drafts", ListAsync).WithSummary("Drafts visible to the caller, oldest first, with age against the 10-month planning figure");
+        group.MapGet("/drafts/{id:guid}", GetAsync).WithSummary("One pre-filled draft");
+        group.MapPost("/drafts/{id:guid}/sent", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct) =>
+            FireAsync(id, MlatDraftTrigger.Send, note, user, db, audit, clock, ct));
+        group.MapPost("/drafts/{id:guid}/executed", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct) =>
+            FireAsync(id, MlatDraftTrigger.RecordExecution, note, user, db, audit, clock, ct));
+        group.MapPost("/drafts/{id:guid}/refused", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct) =>
+            FireAsync(id, MlatDraftTrigger.RecordRefusal, note, user, db, audit, clock, ct));
+        app.MapGet("/api/v1/mlat/backlog", BacklogAsync).WithTags("MLAT queue")
+            .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .WithSummary("Open drafts by requesting and requested state and age");
+        return app;
+    }
+
+    private static IQueryable<MlatDraft> Visible(BrokerDbContext db, Caller caller) =>
+        db.MlatDrafts.AsNoTracking().Where(d => db.Requests.VisibleTo(caller).Any(r => r.Id == d.RequestId));
+
+    private static async Task<Results<Ok<List<MlatDraftSummary>>, ForbidHttpResult>> ListAsync(
+        ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return TypedResults.Forbid();
+        }
+
+        var now = clock.GetUtcNow();
+        var drafts = await Visible(db, caller).OrderBy(d => d.DraftedAt).Take(500).ToListAsync(ct);
+        return TypedResults.Ok(drafts.Select(d => new MlatDraftSummary(d.RequestId, d.Reference, d.RequestingState, d.RequestedState, d.State,
+            d.DraftedAt, d.PlanningDueAt, (int)(now - d.DraftedAt).TotalDays, now > d.PlanningDueAt && d.ClosedAt is null)).ToList());
+    }
+
+    private static async Task<Results<Ok<MlatDraft>, NotFound<ProblemDetails>, ForbidHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return TypedResults.Forbid();
+        }
+
+        var draft = await Visible(db, caller).SingleOrDefaultAsync(d => d.RequestId == id, ct);
+        return draft is null ? TypedResults.NotFound(RequestsApi.NotFoundProblem(id)) : TypedResults.Ok(draft);
+    }
+
+    private static async Task<Results<Ok<MlatDraft>, NotFound<ProblemDetails>, ProblemHttpResult>> FireAsync(
+        Guid id, MlatDraftTrigger trigger, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        await using var transaction = await db.BeginWriteAsync(ct);
+        var draft = await db.MlatDrafts.Where(d => db.Requests.VisibleTo(caller).Any(r => r.Id == d.RequestId)).SingleOrDefaultAsync(d => d.RequestId == id, ct);
+        if (draft is null)
+        {
+            return TypedResults.NotFound(RequestsApi.NotFoundProblem(id));
+        }
+
+        if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsWrite))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the requesting agency records the MLAT's progress.");
+        }
+
+        if (!draft.CanFire(trigger))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
+                title: "That step is not possible for this draft now.",
+                extensions: new Dictionary<string, object?>
+                {
+                    ["state"] = Wire.Name(draft.State),
+                    ["allowedActions"] = draft.PermittedTriggers.Select(t => Wire.Name(t)).ToArray(),
+                });
+        }
+
+        var before = draft.State;
+        draft.Fire(trigger, clock.GetUtcNow());
+        await audit.AppendAsync(db, caller, new AuditRecord($"mlat.{Wire.Name(trigger)}", "request", id.ToString(),
+            new { text = note?.Text }, Wire.Name(before), Wire.Name(draft.State)), ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.Ok(draft);
+    }
+
+    private static async Task<Ok<List<BacklogRow>>> BacklogAsync(BrokerDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var open = await db.MlatDrafts.AsNoTracking().Where(d => d.ClosedAt == null)
+            .Select(d => new { d.RequestingState, d.RequestedState, d.DraftedAt }).ToListAsync(ct);
+        return TypedResults.Ok(open
+            .GroupBy(d => (d.RequestingState, d.RequestedState))
+            .Select(g => new BacklogRow(g.Key.RequestingState, g.Key.RequestedState,
+                g.Count(d => d.DraftedAt > now.AddMonths(-3)),
+                g.Count(d => d.DraftedAt <= now.AddMonths(-3) && d.DraftedAt > now.AddMonths(-6)),
+                g.Count(d => d.DraftedAt <= now.AddMonths(-6) && d.DraftedAt > now.AddMonths(-10)),
+                g.Count(d => d.DraftedAt <= now.AddMonths(-10)),
+                g.Count()))
+            .OrderByDescending(r => r.Total).ThenBy(r => r.RequestingState, StringComparer.Ordinal)
+            .ToList());
+    }
+}

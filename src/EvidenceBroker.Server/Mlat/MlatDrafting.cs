@@ -1,0 +1,48 @@
+using System.Globalization;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Persistence;
+
+namespace EvidenceBroker.Server.Mlat;
+
+/// <summary>Turns an MLAT outcome into a pre-filled draft, in the transaction that records the outcome.</summary>
+public sealed class MlatDrafting(BrokerDbContext db)
+{
+    public const int PlanningMonths = 10;
+
+    public MlatDraft Draft(EvidenceRequest request, Decision decision, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(decision);
+        var content = request.Content;
+        var route = decision.MlatRoute;
+        var planning = decision.Deadlines.FirstOrDefault(d => d.Kind == DeadlineKind.MlatPlanning);
+        var draft = new MlatDraft
+        {
+            RequestId = request.Id,
+            Reference = request.Reference,
+            RequestingState = route.RequestingState,
+            RequestedState = route.RequestedState,
+            RequestingCentralAuthority = route.RequestingCentralAuthority,
+            RequestedCentralAuthority = route.RequestedCentralAuthority,
+            TreatyBasis = route.TreatyBasis,
+            IssuingAuthority = $"{content.IssuingAuthority.Name} ({Wire.Name(content.IssuingAuthority.Type)})"
+                               + (content.ValidatedBy is { } v ? $", validated by {v.Name} ({Wire.Name(v.Type)})" : string.Empty),
+            Offence = content.Offence.Description
+                      + (content.Offence.Code is { } code ? $" [{code}]" : string.Empty)
+                      + "; maximum penalty " + content.Offence.MaxPenaltyYears.ToString(CultureInfo.InvariantCulture) + " years"
+                      + (content.Offence.ListedOffence ? "; listed offence" : string.Empty),
+            Facts = content.Justification,
+            Identifiers = string.Join('\n', content.Identifiers.Select(i =>
+                $"{Wire.Name(i.Type)}: {i.Value}" + (i.From is not null || i.To is not null ? $" ({i.From:yyyy-MM-dd} to {i.To:yyyy-MM-dd})" : string.Empty))),
+            DataSought = string.Join(", ", content.DataCategories.Select(c => Wire.Name(c)))
+                         + (content.TimeRange is { } range ? $"; from {range.From:yyyy-MM-dd} to {range.To:yyyy-MM-dd}" : string.Empty),
+            WhyMlat = string.Join('\n', decision.Reasons.Where(r => r.Status == RuleStatus.Failed).Select(r => $"{r.Rule}: {r.Message}")),
+            DraftedAt = now,
+            PlanningDueAt = planning?.DueFrom(now) ?? now.AddMonths(PlanningMonths),
+        };
+        db.MlatDrafts.Add(draft);
+        return draft;
+    }
+}

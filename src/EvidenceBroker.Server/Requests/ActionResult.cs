@@ -1,0 +1,19 @@
+namespace EvidenceBroker.Server.Requests;
+
+/// <summary>What a lifecycle action came to. An impossible trigger throws and becomes 409 with the allowed actions.</summary>
+public abstract record ActionResult
+{
+    private ActionResult()
+    {
+    }
+
+    public sealed record Done(RequestResource Request) : ActionResult;
+
+    /// <summary>Not visible to the caller (or absent): 404, never 403, across tenants.</summary>
+    public sealed record NotFound : ActionResult;
+
+    /// <summary>Visible, but the caller's role may not take this action.</summary>
+    public sealed record Forbidden(string Reason) : ActionResult;
+
+    public sealed record Invalid(IDictionary<string, string[]> Errors) : ActionResult;
+}

@@ -1,0 +1,54 @@
+namespace EvidenceBroker.Server.Requests;
+
+/// <summary>A provider's question about a request and the agency's answer; the SLA clock may pause meanwhile.</summary>
+public sealed class Clarification
+{
+    public required Guid Id { get; init; }
+    public required Guid RequestId { get; init; }
+    public required string AskedBy { get; init; }
+    public required string Question { get; init; }
+    public required DateTimeOffset AskedAt { get; init; }
+    public string? AnsweredBy { get; set; }
+    public string? Answer { get; set; }
+    public DateTimeOffset? AnsweredAt { get; set; }
+}
+
+/// <summary>
+/// A response package a provider uploaded. The bytes live outside the database (Storage:Root); the row keeps
+/// what proves them: size and SHA-256.
+/// </summary>
+public sealed class Production
+{
+    public required Guid Id { get; init; }
+    public required Guid RequestId { get; init; }
+    public required string FileName { get; init; }
+    public required string ContentType { get; init; }
+    public required long SizeBytes { get; init; }
+    public required string Sha256 { get; init; }
+
+    /// <summary>Relative to the storage root.</summary>
+    public required string StoredPath { get; init; }
+
+    public required bool Partial { get; init; }
+    public required string UploadedBy { get; init; }
+    public required DateTimeOffset UploadedAt { get; init; }
+}
+
+/// <summary>The provider's grounds when it refuses or objects, and the human decisions on a request.</summary>
+public sealed class RequestNote
+{
+    public required Guid Id { get; init; }
+    public required Guid RequestId { get; init; }
+
+    /// <summary>refusal, objection, withdrawal, review, emergency-confirmation, emergency-refusal, validation.</summary>
+    public required string Kind { get; init; }
+
+    public required string Author { get; init; }
+    public required string AuthorRole { get; init; }
+
+    /// <summary>Wire names of the grounds, comma-separated, when the kind has grounds.</summary>
+    public string? Grounds { get; init; }
+
+    public required string Text { get; init; }
+    public required DateTimeOffset At { get; init; }
+}

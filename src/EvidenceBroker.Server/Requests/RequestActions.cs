@@ -1,0 +1,351 @@
+using System.Text.Json;
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Mlat;
+using EvidenceBroker.Server.Notifications;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Sla;
+using Microsoft.EntityFrameworkCore;
+using PolicyDeadline = EvidenceBroker.Policies.Deadline;
+
+namespace EvidenceBroker.Server.Requests;
+
+/// <summary>What a person adds to an action: a question, an answer, grounds, a reason.</summary>
+public sealed record ActionInput(string? Text = null, IReadOnlyList<RefusalGround>? Grounds = null);
+
+/// <summary>
+/// Every change of a request after filing goes through here, from the API and the portal alike: check who may
+/// take the action, fire the lifecycle trigger, record what the person said, move the clocks, write the audit
+/// entry and the notifications — all in one transaction.
+/// </summary>
+public sealed class RequestActions(
+    BrokerDbContext db, AuditTrail audit, SlaClock sla, SlaScheduler scheduler, MlatDrafting mlat, ProductionStore store, TimeProvider clock)
+{
+    public const int MaxTextLength = RequestContentValidator.MaxTextLength;
+
+    public Task<ActionResult> ApplyAsync(Caller caller, Guid requestId, RequestTrigger trigger, ActionInput input, CancellationToken ct) =>
+        ApplyAsync(caller, requestId, trigger, input, alsoRecord: null, ct);
+
+    /// <summary>
+    /// Streams a response package to storage, then records the production. The package is checked for who may
+    /// send it before a byte is stored, and removed again if the production cannot be recorded.
+    /// </summary>
+    public async Task<ActionResult> ProduceAsync(
+        Caller caller, Guid requestId, bool partial, string fileName, string contentType, Stream body, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var trigger = partial ? RequestTrigger.ProducePartially : RequestTrigger.Produce;
+        var request = await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
+        if (request is null)
+        {
+            return new ActionResult.NotFound();
+        }
+
+        if (WhoMay(caller, request, trigger) is { } refusal)
+        {
+            return new ActionResult.Forbidden(refusal);
+        }
+
+        if (!request.CanFire(trigger))
+        {
+            throw new InvalidTransitionException(request.State, trigger, request.PermittedTriggers);
+        }
+
+        var productionId = Guid.CreateVersion7(clock.GetUtcNow());
+        var (path, size, sha256) = await store.SaveAsync(requestId, productionId, body, ct);
+        try
+        {
+            var result = await ApplyAsync(caller, requestId, trigger, new ActionInput(), (now, _) =>
+            {
+                db.Productions.Add(new Production
+                {
+                    Id = productionId, RequestId = requestId, FileName = fileName, ContentType = contentType, SizeBytes = size,
+                    Sha256 = sha256, StoredPath = path, Partial = partial, UploadedBy = caller.DisplayName, UploadedAt = now,
+                });
+                return new { productionId, fileName, size, sha256, partial };
+            }, ct);
+            if (result is not ActionResult.Done)
+            {
+                store.Delete(path);
+            }
+
+            return result;
+        }
+        catch
+        {
+            store.Delete(path);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a production for the requesting agency only (oversight sees metadata, never content). The download
+    /// is audited before the first byte leaves.
+    /// </summary>
+    public async Task<(ActionResult Result, Production? Production, Stream? Content)> OpenProductionAsync(
+        Caller caller, Guid requestId, Guid productionId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        await using var transaction = await db.BeginWriteAsync(ct);
+        var request = await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
+        var production = request is null ? null
+            : await db.Productions.AsNoTracking().SingleOrDefaultAsync(p => p.Id == productionId && p.RequestId == requestId, ct);
+        if (production is null)
+        {
+            return (new ActionResult.NotFound(), null, null);
+        }
+
+        if (caller.Tenant.Kind != TenantKind.Agency || caller.Tenant.Id != request!.AgencyId || !caller.Can(BrokerScopes.RequestsRead))
+        {
+            return (new ActionResult.Forbidden("Only the requesting agency can download what was produced."), null, null);
+        }
+
+        await audit.AppendAsync(db, caller, new AuditRecord("production.downloaded", "request", requestId.ToString(),
+            new { productionId, production.Sha256, production.SizeBytes }), ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return (new ActionResult.Done(RequestResource.From(request)), production, store.Open(production.StoredPath));
+    }
+
+    private async Task<ActionResult> ApplyAsync(
+        Caller caller, Guid requestId, RequestTrigger trigger, ActionInput input, Func<DateTimeOffset, EvidenceRequest, object>? alsoRecord,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(input);
+        if (Validate(trigger, input) is { } errors)
+        {
+            return new ActionResult.Invalid(errors);
+        }
+
+        IReadOnlyList<Sla.Deadline> changedClocks;
+        EvidenceRequest request;
+        await using (var transaction = await db.BeginWriteAsync(ct))
+        {
+            var found = await db.Requests.VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
+            if (found is null)
+            {
+                return new ActionResult.NotFound();
+            }
+
+            request = found;
+            if (WhoMay(caller, request, trigger) is { } refusal)
+            {
+                return new ActionResult.Forbidden(refusal);
+            }
+
+            var now = clock.GetUtcNow();
+            var before = request.State;
+            request.Fire(trigger, now);
+            await RecordWhatWasSaidAsync(caller, request, trigger, input, now, ct);
+            var extra = alsoRecord?.Invoke(now, request);
+
+            var decision = await db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == request.Id, ct);
+            if (trigger == RequestTrigger.SendToMlat)
+            {
+                mlat.Draft(request, DecisionJsonReader.Read(decision.DecisionJson), now);
+            }
+
+            changedClocks = await sla.SynchroniseAsync(request, DecisionJsonReader.Deadlines(decision.DecisionJson), trigger, now, ct);
+            await audit.AppendAsync(db, caller, new AuditRecord(
+                $"request.{Wire.Name(trigger)}", "request", request.Id.ToString(),
+                new { text = input.Text, grounds = input.Grounds, production = extra }, Wire.Name(before), Wire.Name(request.State)), ct);
+            Announce(request, trigger, before, now);
+
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+
+        // After commit: a crash here loses only the job, which the start-up rebuild and the sweep put back.
+        await scheduler.ScheduleAsync(changedClocks, ct);
+        return new ActionResult.Done(RequestResource.From(request));
+    }
+
+    /// <summary>
+    /// R4/R11: the judge or court that validated an emergency order after the fact. Ends the 48-hour clock; not
+    /// a change of state.
+    /// </summary>
+    public async Task<ActionResult> RecordValidationAsync(Caller caller, Guid requestId, Authority validatedBy, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(validatedBy);
+        if (validatedBy.Type is not (AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge)
+            || string.IsNullOrWhiteSpace(validatedBy.Name) || validatedBy.Name.Length > RequestContentValidator.MaxNameLength)
+        {
+            return new ActionResult.Invalid(new Dictionary<string, string[]>
+            {
+                ["validatedBy"] = ["A judge, investigating judge or court, named in at most 200 characters."],
+            });
+        }
+
+        Sla.Deadline? completed;
+        EvidenceRequest? request;
+        await using (var transaction = await db.BeginWriteAsync(ct))
+        {
+            request = await db.Requests.VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
+            if (request is null)
+            {
+                return new ActionResult.NotFound();
+            }
+
+            if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsWrite))
+            {
+                return new ActionResult.Forbidden("Only the filing agency records the validation of its order.");
+            }
+
+            var now = clock.GetUtcNow();
+            completed = await sla.CompleteValidationAsync(requestId, now, ct);
+            if (completed is null)
+            {
+                return new ActionResult.Invalid(new Dictionary<string, string[]>
+                {
+                    ["validatedBy"] = ["This request has no open post-hoc validation."],
+                });
+            }
+
+            AddNote(caller, request.Id, "validation", null, $"{Wire.Name(validatedBy.Type)}: {validatedBy.Name}", now);
+            await audit.AppendAsync(db, caller, new AuditRecord("request.validated", "request", request.Id.ToString(), new { validatedBy }), ct);
+            if (request.ReleasedToProviderAt is not null)
+            {
+                OutboxEntries.Add(db, "request.validated", OutboxEntries.Provider(request.ProviderId), request.Id,
+                    new { requestId = request.Id, request.Reference, validatedBy }, now);
+            }
+
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+
+        await scheduler.ScheduleAsync([completed], ct);
+        return new ActionResult.Done(RequestResource.From(request));
+    }
+
+    /// <summary>Which role takes which action; null when the caller may.</summary>
+    public static string? WhoMay(Caller caller, EvidenceRequest request, RequestTrigger trigger)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        var kind = caller.Tenant.Kind;
+        return trigger switch
+        {
+            RequestTrigger.Acknowledge or RequestTrigger.RequestClarification or RequestTrigger.Produce
+                or RequestTrigger.ProducePartially or RequestTrigger.Refuse or RequestTrigger.RaiseObjection =>
+                kind == TenantKind.Provider && caller.Can(BrokerScopes.ProviderRespond) ? null : "Only the provider's legal team can do this.",
+            RequestTrigger.Withdraw or RequestTrigger.AnswerClarification or RequestTrigger.ExtendPreservation
+                or RequestTrigger.ConvertToProduction or RequestTrigger.Close =>
+                kind == TenantKind.Agency && caller.Can(BrokerScopes.RequestsWrite) ? null : "Only the filing agency can do this.",
+            RequestTrigger.ConfirmEmergency or RequestTrigger.RefuseEmergency =>
+                kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsSupervise)
+                    ? "Only a supervisor of the filing agency can confirm or refuse an emergency request."
+                    : caller.Subject == request.FiledBy
+                        ? "The officer who filed an emergency request cannot confirm it: a second person must."
+                        : null,
+            RequestTrigger.ApproveDirect or RequestTrigger.SendToMlat =>
+                caller.Can(BrokerScopes.RequestsReview) ? null : "Only a reviewer decides requests sent to human review.",
+            RequestTrigger.Reject when request.State == RequestState.AwaitingHumanReview =>
+                caller.Can(BrokerScopes.RequestsReview) ? null : "Only a reviewer decides requests sent to human review.",
+            _ => "The broker takes this step itself.",
+        };
+    }
+
+    private static Dictionary<string, string[]>? Validate(RequestTrigger trigger, ActionInput input)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var needsText = trigger is RequestTrigger.RequestClarification or RequestTrigger.AnswerClarification or RequestTrigger.Refuse
+            or RequestTrigger.RaiseObjection or RequestTrigger.Withdraw or RequestTrigger.RefuseEmergency or RequestTrigger.ApproveDirect
+            or RequestTrigger.SendToMlat or RequestTrigger.Reject;
+        if (needsText && string.IsNullOrWhiteSpace(input.Text))
+        {
+            errors["text"] = [trigger switch
+            {
+                RequestTrigger.RequestClarification => "Ask the question.",
+                RequestTrigger.AnswerClarification => "Give the answer.",
+                _ => "State the reason.",
+            }];
+        }
+
+        if (input.Text is { } text && (text.Length > MaxTextLength || text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))))
+        {
+            errors["text"] = [$"At most {MaxTextLength:N0} characters, without control characters."];
+        }
+
+        if (trigger is RequestTrigger.Refuse or RequestTrigger.RaiseObjection)
+        {
+            if (input.Grounds is not { Count: > 0 } grounds)
+            {
+                errors["grounds"] = ["Give at least one ground."];
+            }
+            else if (grounds.Distinct().Count() != grounds.Count || grounds.Any(g => !Enum.IsDefined(g)))
+            {
+                errors["grounds"] = ["Each ground once, from the list of grounds."];
+            }
+        }
+        else if (input.Grounds is { Count: > 0 })
+        {
+            errors["grounds"] = ["Only a refusal or an objection has grounds."];
+        }
+
+        return errors.Count == 0 ? null : errors;
+    }
+
+    private async Task RecordWhatWasSaidAsync(Caller caller, EvidenceRequest request, RequestTrigger trigger, ActionInput input, DateTimeOffset now, CancellationToken ct)
+    {
+        switch (trigger)
+        {
+            case RequestTrigger.RequestClarification:
+                db.Clarifications.Add(new Clarification
+                {
+                    Id = Guid.CreateVersion7(now), RequestId = request.Id, AskedBy = caller.DisplayName, Question = input.Text!, AskedAt = now,
+                });
+                break;
+            case RequestTrigger.AnswerClarification:
+                var open = await db.Clarifications.Where(c => c.RequestId == request.Id && c.AnsweredAt == null)
+                    .OrderByDescending(c => c.AskedAt).FirstAsync(ct);
+                open.Answer = input.Text;
+                open.AnsweredBy = caller.DisplayName;
+                open.AnsweredAt = now;
+                break;
+            case RequestTrigger.Refuse:
+            case RequestTrigger.RaiseObjection:
+                AddNote(caller, request.Id, trigger == RequestTrigger.Refuse ? "refusal" : "objection",
+                    string.Join(',', input.Grounds!.Select(g => Wire.Name(g))), input.Text!, now);
+                break;
+            case RequestTrigger.ApproveDirect or RequestTrigger.SendToMlat or RequestTrigger.Reject:
+                AddNote(caller, request.Id, "review", Wire.Name(trigger), input.Text!, now);
+                break;
+            case RequestTrigger.Withdraw or RequestTrigger.ConfirmEmergency or RequestTrigger.RefuseEmergency when input.Text is not null:
+                AddNote(caller, request.Id, Wire.Name(trigger), null, input.Text, now);
+                break;
+        }
+    }
+
+    private void AddNote(Caller caller, Guid requestId, string kind, string? grounds, string text, DateTimeOffset now) =>
+        db.RequestNotes.Add(new RequestNote
+        {
+            Id = Guid.CreateVersion7(now), RequestId = requestId, Kind = kind, Author = caller.DisplayName, AuthorRole = caller.Role,
+            Grounds = grounds, Text = text, At = now,
+        });
+
+    /// <summary>Tell the other side. The provider hears nothing of a request it has not received.</summary>
+    private void Announce(EvidenceRequest request, RequestTrigger trigger, RequestState before, DateTimeOffset now)
+    {
+        var payload = new { requestId = request.Id, request.Reference, action = trigger, from = before, state = request.State };
+        var topic = $"request.{Wire.Name(trigger)}";
+        OutboxEntries.Add(db, topic, OutboxEntries.Agency(request.AgencyId), request.Id, payload, now);
+        if (request.ReleasedToProviderAt is not null)
+        {
+            OutboxEntries.Add(db, topic, OutboxEntries.Provider(request.ProviderId), request.Id, payload, now);
+        }
+    }
+}
+
+/// <summary>Reads parts of a stored decision without caring about members added later.</summary>
+public static class DecisionJsonReader
+{
+    public static Decision Read(string json) =>
+        JsonSerializer.Deserialize<Decision>(json, DecisionJson.Options) ?? throw new InvalidOperationException("Empty stored decision.");
+
+    public static IReadOnlyList<PolicyDeadline> Deadlines(string json) => Read(json).Deadlines;
+}

@@ -1,0 +1,221 @@
+using System.Security.Claims;
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Sla;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace EvidenceBroker.Server.Requests;
+
+public sealed record ActionBody(string? Text = null, IReadOnlyList<RefusalGround>? Grounds = null);
+
+public sealed record ReviewBody(string Decision, string Text);
+
+public sealed record ValidationBody(Authority ValidatedBy);
+
+public sealed record ProductionResource(Guid Id, string FileName, string ContentType, long SizeBytes, string Sha256, bool Partial, string UploadedBy, DateTimeOffset UploadedAt);
+
+public sealed record DeadlineResource(Guid Id, DeadlineKind Kind, DateTimeOffset StartsAt, DateTimeOffset DueAt, bool Paused,
+    DateTimeOffset? Reminder50At, DateTimeOffset? Reminder80At, DateTimeOffset? BreachedAt, DateTimeOffset? CompletedAt, string Source);
+
+public sealed record TimelineEntry(long Sequence, DateTimeOffset At, string Action, string Actor, string ActorRole, string? StateBefore, string? StateAfter, string Hash);
+
+public sealed record Timeline(IReadOnlyList<TimelineEntry> Events, IReadOnlyList<Clarification> Clarifications, IReadOnlyList<RequestNote> Notes,
+    IReadOnlyList<DeadlineResource> Deadlines, IReadOnlyList<ProductionResource> Productions);
+
+public sealed record InboxItem(Guid Id, string Reference, RequestState State, string RequestingCountry, string AgencyId, Urgency Urgency,
+    DateTimeOffset ReleasedAt, DateTimeOffset? DueAt, bool AtRisk, bool Overdue);
+
+/// <summary>What providers, officers, supervisors and reviewers do to a request after it is filed.</summary>
+public static class RequestLifecycleApi
+{
+    public static IEndpointRouteBuilder MapRequestLifecycleApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/requests/{id:guid}").WithTags("Request lifecycle").RequireAuthorization(BrokerPolicies.ReadRequests);
+
+        MapAction(group, "/acknowledge", RequestTrigger.Acknowledge, "Provider: acknowledge receipt");
+        MapAction(group, "/clarifications", RequestTrigger.RequestClarification, "Provider: ask a question; the clock pauses until answered");
+        MapAction(group, "/clarifications/answer", RequestTrigger.AnswerClarification, "Officer: answer the open question");
+        MapAction(group, "/refusal", RequestTrigger.Refuse, "Provider: refuse, with grounds");
+        MapAction(group, "/objection", RequestTrigger.RaiseObjection, "Provider: object, with grounds");
+        MapAction(group, "/withdrawal", RequestTrigger.Withdraw, "Officer: withdraw the request, with a reason");
+        MapAction(group, "/preservation/extension", RequestTrigger.ExtendPreservation, "Officer: extend a preservation once by 30 days");
+        MapAction(group, "/preservation/conversion", RequestTrigger.ConvertToProduction, "Officer: turn a preservation into a production order");
+        MapAction(group, "/emergency/confirmation", RequestTrigger.ConfirmEmergency, "Supervisor (not the filer): confirm an emergency by a second channel");
+        MapAction(group, "/emergency/refusal", RequestTrigger.RefuseEmergency, "Supervisor: refuse an emergency request");
+        MapAction(group, "/closure", RequestTrigger.Close, "Officer: close a finished request");
+
+        group.MapPost("/review", ReviewAsync).WithSummary("Reviewer: decide a request the engine sent to human review (direct, mlat or rejected)");
+        group.MapPost("/validation", ValidateAsync).WithSummary("Officer: record the judge or court that validated an emergency order afterwards");
+        group.MapPost("/productions", ProduceAsync)
+            .WithMetadata(new RequestSizeLimitAttribute(app.ServiceProvider.GetRequiredService<IOptions<StorageOptions>>().Value.MaxProductionBytes))
+            .WithSummary("Provider: upload a response package as the raw body (?fileName=…&partial=true|false); its SHA-256 is recorded");
+        group.MapGet("/productions", ListProductionsAsync).WithSummary("What was produced: names, sizes, hashes (never content)");
+        group.MapGet("/productions/{productionId:guid}/content", DownloadAsync).WithSummary("Requesting agency only: download a production (audited)");
+        group.MapGet("/timeline", TimelineAsync).WithSummary("Audit events, clarifications, notes, deadlines and productions of one request");
+
+        app.MapGet("/api/v1/provider/inbox", InboxAsync).WithTags("Request lifecycle")
+            .RequireAuthorization(BrokerPolicies.ReadRequests)
+            .WithSummary("Provider: open requests, most urgent deadline first, with at-risk (past 80 %) and overdue flags");
+        return app;
+    }
+
+    private static void MapAction(RouteGroupBuilder group, string pattern, RequestTrigger trigger, string summary) =>
+        group.MapPost(pattern, (Guid id, ActionBody? body, ClaimsPrincipal user, RequestActions actions, CancellationToken ct) =>
+                ApplyAsync(id, trigger, new ActionInput(body?.Text, body?.Grounds), user, actions, ct))
+            .WithSummary(summary);
+
+    private static async Task<Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> ApplyAsync(
+        Guid id, RequestTrigger trigger, ActionInput input, ClaimsPrincipal user, RequestActions actions, CancellationToken ct) =>
+        ToHttp(id, Caller.From(user) is { } caller
+            ? await actions.ApplyAsync(caller, id, trigger, input, ct)
+            : new ActionResult.Forbidden("The token carries no tenant."));
+
+    private static async Task<Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> ReviewAsync(
+        Guid id, ReviewBody body, ClaimsPrincipal user, RequestActions actions, CancellationToken ct)
+    {
+        RequestTrigger? trigger = body.Decision switch
+        {
+            "direct" => RequestTrigger.ApproveDirect,
+            "mlat" => RequestTrigger.SendToMlat,
+            "rejected" => RequestTrigger.Reject,
+            _ => null,
+        };
+        if (trigger is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["decision"] = ["One of: direct, mlat, rejected."] });
+        }
+
+        return await ApplyAsync(id, trigger.Value, new ActionInput(body.Text), user, actions, ct);
+    }
+
+    private static async Task<Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> ValidateAsync(
+        Guid id, ValidationBody body, ClaimsPrincipal user, RequestActions actions, CancellationToken ct) =>
+        ToHttp(id, Caller.From(user) is { } caller
+            ? await actions.RecordValidationAsync(caller, id, body.ValidatedBy, ct)
+            : new ActionResult.Forbidden("The token carries no tenant."));
+
+    private static async Task<Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> ProduceAsync(
+        Guid id, HttpRequest http, ClaimsPrincipal user, RequestActions actions, CancellationToken ct,
+        string? fileName = null, bool partial = false)
+    {
+        if (fileName is null || fileName.Length is 0 or > 255 || fileName.Any(c => char.IsControl(c) || c is '/' or '\\') || fileName is "." or "..")
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["fileName"] = ["Name the package (1–255 characters, no path separators or control characters)."],
+            });
+        }
+
+        var contentType = string.IsNullOrWhiteSpace(http.ContentType) ? "application/octet-stream" : http.ContentType;
+        if (contentType.Length > 100)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["Content-Type"] = ["At most 100 characters."] });
+        }
+
+        return ToHttp(id, Caller.From(user) is { } caller
+            ? await actions.ProduceAsync(caller, id, partial, fileName, contentType, http.Body, ct)
+            : new ActionResult.Forbidden("The token carries no tenant."));
+    }
+
+    private static async Task<Results<Ok<List<ProductionResource>>, NotFound<ProblemDetails>>> ListProductionsAsync(
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller || !await db.Requests.VisibleTo(caller).AnyAsync(r => r.Id == id, ct))
+        {
+            return TypedResults.NotFound(RequestsApi.NotFoundProblem(id));
+        }
+
+        return TypedResults.Ok(await db.Productions.AsNoTracking().Where(p => p.RequestId == id).OrderBy(p => p.UploadedAt)
+            .Select(p => new ProductionResource(p.Id, p.FileName, p.ContentType, p.SizeBytes, p.Sha256, p.Partial, p.UploadedBy, p.UploadedAt))
+            .ToListAsync(ct));
+    }
+
+    private static async Task<Results<FileStreamHttpResult, NotFound<ProblemDetails>, ProblemHttpResult>> DownloadAsync(
+        Guid id, Guid productionId, ClaimsPrincipal user, RequestActions actions, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        var (result, production, content) = await actions.OpenProductionAsync(caller, id, productionId, ct);
+        return result switch
+        {
+            ActionResult.Done => TypedResults.Stream(content!, production!.ContentType, production.FileName),
+            ActionResult.Forbidden forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: forbidden.Reason),
+            _ => TypedResults.NotFound(RequestsApi.NotFoundProblem(id)),
+        };
+    }
+
+    private static async Task<Results<Ok<Timeline>, NotFound<ProblemDetails>>> TimelineAsync(
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller || !await db.Requests.VisibleTo(caller).AnyAsync(r => r.Id == id, ct))
+        {
+            return TypedResults.NotFound(RequestsApi.NotFoundProblem(id));
+        }
+
+        var subject = id.ToString();
+        var events = await db.AuditEntries.AsNoTracking().Where(e => e.SubjectType == "request" && e.SubjectId == subject)
+            .OrderBy(e => e.Sequence)
+            .Select(e => new TimelineEntry(e.Sequence, e.At, e.Action, e.ActorId, e.ActorRole, e.StateBefore, e.StateAfter, e.Hash))
+            .ToListAsync(ct);
+        var clarifications = await db.Clarifications.AsNoTracking().Where(c => c.RequestId == id).OrderBy(c => c.AskedAt).ToListAsync(ct);
+        var notes = await db.RequestNotes.AsNoTracking().Where(n => n.RequestId == id).OrderBy(n => n.At).ToListAsync(ct);
+        var deadlines = await db.Deadlines.AsNoTracking().Where(d => d.RequestId == id).OrderBy(d => d.StartsAt)
+            .Select(d => new DeadlineResource(d.Id, d.Kind, d.StartsAt, d.DueAt, d.PausedAt != null, d.Reminder50At, d.Reminder80At,
+                d.BreachedAt, d.CompletedAt, d.Source))
+            .ToListAsync(ct);
+        var productions = await db.Productions.AsNoTracking().Where(p => p.RequestId == id).OrderBy(p => p.UploadedAt)
+            .Select(p => new ProductionResource(p.Id, p.FileName, p.ContentType, p.SizeBytes, p.Sha256, p.Partial, p.UploadedBy, p.UploadedAt))
+            .ToListAsync(ct);
+        return TypedResults.Ok(new Timeline(events, clarifications, notes, deadlines, productions));
+    }
+
+    private static async Task<Results<Ok<List<InboxItem>>, ProblemHttpResult>> InboxAsync(
+        ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { Tenant.Kind: TenantKind.Provider } caller)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The inbox is for provider legal teams.");
+        }
+
+        var open = new[]
+        {
+            RequestState.RoutedToProvider, RequestState.Acknowledged, RequestState.ClarificationRequested,
+            RequestState.PreservationActive, RequestState.PreservationExtended,
+        };
+        var rows = await db.Requests.AsNoTracking().VisibleTo(caller).Where(r => open.Contains(r.State))
+            .Select(r => new
+            {
+                Request = r,
+                Clock = db.Deadlines.Where(d => d.RequestId == r.Id && d.CompletedAt == null
+                                                && (d.Kind == DeadlineKind.Response || d.Kind == DeadlineKind.Preservation))
+                    .OrderBy(d => d.DueAt).FirstOrDefault(),
+            })
+            .ToListAsync(ct);
+        var now = clock.GetUtcNow();
+        return TypedResults.Ok(rows
+            .Select(row => new InboxItem(row.Request.Id, row.Request.Reference, row.Request.State, row.Request.RequestingCountry,
+                row.Request.AgencyId, row.Request.Content.Urgency, row.Request.ReleasedToProviderAt!.Value, row.Clock?.DueAt,
+                row.Clock is { } c && now >= c.Mark(0.8) && now < c.DueAt, row.Clock is { } d && now >= d.DueAt))
+            .OrderBy(i => i.DueAt ?? DateTimeOffset.MaxValue)
+            .ToList());
+    }
+
+    private static Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem> ToHttp(Guid id, ActionResult result) =>
+        result switch
+        {
+            ActionResult.Done done => TypedResults.Ok(done.Request),
+            ActionResult.NotFound => TypedResults.NotFound(RequestsApi.NotFoundProblem(id)),
+            ActionResult.Forbidden forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your action to take.", detail: forbidden.Reason),
+            ActionResult.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
+            _ => throw new InvalidOperationException("Unknown action result."),
+        };
+}

@@ -1,0 +1,72 @@
+using System.Text.Json.Serialization;
+
+namespace EvidenceBroker.Server.Sla;
+
+public enum DeadlineKind
+{
+    /// <summary>The provider must answer (EU 10 days, emergency 8 h, broker defaults elsewhere).</summary>
+    [JsonStringEnumMemberName("response")] Response,
+
+    /// <summary>Data kept for 60 days, extendable once by 30 (Art. 11).</summary>
+    [JsonStringEnumMemberName("preservation")] Preservation,
+
+    /// <summary>An emergency order issued without prior validation must be validated within 48 h (Art. 4).</summary>
+    [JsonStringEnumMemberName("post-hoc-validation")] PostHocValidation,
+
+    /// <summary>When the provider may notify the user.</summary>
+    [JsonStringEnumMemberName("non-disclosure-end")] NonDisclosureEnd,
+
+    /// <summary>MLAT planning figure (10 months): ageing, not a legal deadline.</summary>
+    [JsonStringEnumMemberName("mlat-planning")] MlatPlanning,
+}
+
+/// <summary>
+/// One clock on a request. Stored, so that the jobs that watch it can be rebuilt at any start; every mark
+/// (50 %, 80 %, due) is stamped once, which makes the watching job safe to run twice.
+/// </summary>
+public sealed class Deadline
+{
+    public required Guid Id { get; init; }
+    public required Guid RequestId { get; init; }
+    public required DeadlineKind Kind { get; init; }
+    public required DateTimeOffset StartsAt { get; init; }
+    public required DateTimeOffset DueAt { get; set; }
+
+    /// <summary>Where the duration comes from (law or broker default).</summary>
+    public required string Source { get; init; }
+
+    /// <summary>Set while a clarification is open and the clock is paused.</summary>
+    public DateTimeOffset? PausedAt { get; set; }
+
+    public DateTimeOffset? Reminder50At { get; set; }
+    public DateTimeOffset? Reminder80At { get; set; }
+    public DateTimeOffset? BreachedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+    public bool Extended { get; set; }
+
+    /// <summary>When the watching job must next look; null when nothing is left to watch.</summary>
+    public DateTimeOffset? NextCheckAt { get; set; }
+
+    /// <summary>The Hangfire job scheduled for <see cref="NextCheckAt"/>, so a restart does not schedule it twice.</summary>
+    public string? ScheduledJobId { get; set; }
+
+    public bool HasReminders => Kind is DeadlineKind.Response or DeadlineKind.Preservation or DeadlineKind.PostHocValidation;
+
+    public TimeSpan Length => DueAt - StartsAt;
+
+    public DateTimeOffset Mark(double fraction) => StartsAt + (Length * fraction);
+
+    /// <summary>Recomputes <see cref="NextCheckAt"/> from the marks not yet stamped.</summary>
+    public void Plan()
+    {
+        if (CompletedAt is not null || PausedAt is not null || BreachedAt is not null)
+        {
+            NextCheckAt = null;
+            return;
+        }
+
+        NextCheckAt = HasReminders && Reminder50At is null ? Mark(0.5)
+            : HasReminders && Reminder80At is null ? Mark(0.8)
+            : DueAt;
+    }
+}

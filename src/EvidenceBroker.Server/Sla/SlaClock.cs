@@ -1,0 +1,168 @@
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using PolicyDeadline = EvidenceBroker.Policies.Deadline;
+using PolicyDeadlineKind = EvidenceBroker.Policies.DeadlineKind;
+
+namespace EvidenceBroker.Server.Sla;
+
+/// <summary>
+/// Keeps a request's clocks in step with its state, inside the transaction that changes the state: start the
+/// provider's clock at release, pause it during a clarification, extend a preservation once, stop every clock
+/// when the request is answered, withdrawn or closed. Durations come from the stored decision (the pack).
+/// </summary>
+public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
+{
+    private static readonly TimeSpan PreservationExtension = TimeSpan.FromDays(30);
+
+    /// <summary>Returns the deadlines it created or changed, to be (re)scheduled once the transaction commits.</summary>
+    public async Task<IReadOnlyList<Deadline>> SynchroniseAsync(
+        EvidenceRequest request, IReadOnlyList<PolicyDeadline> durations, RequestTrigger? trigger, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var stored = await db.Deadlines.Where(d => d.RequestId == request.Id && d.CompletedAt == null).ToListAsync(ct);
+        var open = stored.Concat(db.Deadlines.Local.Where(d => d.RequestId == request.Id && d.CompletedAt == null))
+            .Distinct().ToList();
+        var touched = new List<Deadline>();
+
+        void Start(DeadlineKind kind, DateTimeOffset from, DateTimeOffset due, string source)
+        {
+            if (open.Any(d => d.Kind == kind))
+            {
+                return;
+            }
+
+            var deadline = new Deadline { Id = Guid.CreateVersion7(now), RequestId = request.Id, Kind = kind, StartsAt = from, DueAt = due, Source = source };
+            deadline.Plan();
+            db.Deadlines.Add(deadline);
+            open.Add(deadline);
+            touched.Add(deadline);
+        }
+
+        void Complete(Func<Deadline, bool> which)
+        {
+            foreach (var deadline in open.Where(d => d.CompletedAt is null && which(d)))
+            {
+                deadline.CompletedAt = now;
+                deadline.Plan();
+                touched.Add(deadline);
+            }
+        }
+
+        var content = request.Content;
+        if (trigger is null)
+        {
+            // Filing: clocks that run from the order itself, whatever the route.
+            if (content.Urgency == Urgency.Emergency && NeedsPostHocValidation(content)
+                && Find(durations, PolicyDeadlineKind.PostHocValidation) is { } validation)
+            {
+                Start(DeadlineKind.PostHocValidation, request.FiledAt, validation.DueFrom(request.FiledAt), validation.Source);
+            }
+        }
+
+        if (request.ReleasedToProviderAt is { } released)
+        {
+            if (request.State is RequestState.PreservationActive or RequestState.PreservationExtended
+                && Find(durations, PolicyDeadlineKind.Preservation) is { } preservation)
+            {
+                Start(DeadlineKind.Preservation, released, preservation.DueFrom(released), preservation.Source);
+            }
+
+            if (request.State is RequestState.RoutedToProvider or RequestState.Acknowledged or RequestState.ClarificationRequested
+                && Find(durations, PolicyDeadlineKind.Response) is { } response)
+            {
+                var from = trigger == RequestTrigger.ConvertToProduction ? now : released;
+                Start(DeadlineKind.Response, from, response.DueFrom(from), response.Source);
+            }
+
+            if (content.NonDisclosureUntil is { } until)
+            {
+                var end = new DateTimeOffset(until.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+                Start(DeadlineKind.NonDisclosureEnd, released, end < released ? released : end, "Request: nonDisclosureUntil");
+            }
+        }
+
+        if (request.State == RequestState.QueuedForMlat && Find(durations, PolicyDeadlineKind.MlatPlanning) is { } planning)
+        {
+            Start(DeadlineKind.MlatPlanning, now, planning.DueFrom(now), planning.Source);
+        }
+
+        switch (trigger)
+        {
+            case RequestTrigger.RequestClarification when options.Value.PauseDuringClarification:
+                foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Response && d.PausedAt is null))
+                {
+                    deadline.PausedAt = now;
+                    deadline.Plan();
+                    touched.Add(deadline);
+                }
+
+                break;
+            case RequestTrigger.AnswerClarification:
+                foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Response && d.PausedAt is not null))
+                {
+                    deadline.DueAt += now - deadline.PausedAt!.Value;
+                    deadline.PausedAt = null;
+                    deadline.Plan();
+                    touched.Add(deadline);
+                }
+
+                break;
+            case RequestTrigger.ExtendPreservation:
+                foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Preservation && !d.Extended))
+                {
+                    deadline.DueAt += PreservationExtension;
+                    deadline.Extended = true;
+                    deadline.Reminder50At = null;
+                    deadline.Reminder80At = null;
+                    deadline.Plan();
+                    touched.Add(deadline);
+                }
+
+                break;
+            case RequestTrigger.ConvertToProduction:
+                Complete(d => d.Kind == DeadlineKind.Preservation);
+                break;
+            case RequestTrigger.ConfirmEmergency:
+                // A supervisor confirmed; a validated order also ends the post-hoc validation clock.
+                break;
+        }
+
+        switch (request.State)
+        {
+            case RequestState.Produced or RequestState.PartiallyProduced or RequestState.Refused or RequestState.Objected
+                or RequestState.PreservationExpired:
+                Complete(d => d.Kind is DeadlineKind.Response or DeadlineKind.Preservation);
+                break;
+            case RequestState.Withdrawn or RequestState.Rejected or RequestState.Closed:
+                Complete(d => d.Kind != DeadlineKind.NonDisclosureEnd || request.State != RequestState.Closed);
+                break;
+        }
+
+        return touched.Distinct().ToList();
+    }
+
+    /// <summary>Ends the post-hoc validation clock once a judge or court validated an emergency order.</summary>
+    public async Task<Deadline?> CompleteValidationAsync(Guid requestId, DateTimeOffset now, CancellationToken ct)
+    {
+        var deadline = await db.Deadlines.SingleOrDefaultAsync(
+            d => d.RequestId == requestId && d.Kind == DeadlineKind.PostHocValidation && d.CompletedAt == null, ct);
+        if (deadline is not null)
+        {
+            deadline.CompletedAt = now;
+            deadline.Plan();
+        }
+
+        return deadline;
+    }
+
+    /// <summary>R4: an emergency order not issued or validated by a judge or court must be validated within 48 h.</summary>
+    public static bool NeedsPostHocValidation(RequestContent content) =>
+        content.IssuingAuthority.Type is not (AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge)
+        && content.ValidatedBy is null;
+
+    private static PolicyDeadline? Find(IReadOnlyList<PolicyDeadline> durations, PolicyDeadlineKind kind) =>
+        durations.FirstOrDefault(d => d.Kind == kind);
+}

@@ -1,0 +1,115 @@
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Notifications;
+using EvidenceBroker.Server.Persistence;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Sla;
+
+/// <summary>
+/// The job that watches one deadline: stamps the 50 % and 80 % reminders and the breach (or, for a preservation,
+/// the expiry) once each, records them in the audit trail and tells the parties. Re-reads everything and is
+/// safe to run twice or late.
+/// </summary>
+public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, SlaScheduler scheduler, TimeProvider clock)
+{
+    public const string Actor = "sla-monitor";
+    private const string ActorRole = "system";
+    private const string ActorTenant = "Administration:broker";
+
+    [AutomaticRetry(Attempts = 5)]
+    public async Task CheckAsync(Guid deadlineId, CancellationToken ct)
+    {
+        Deadline? deadline;
+        await using (var transaction = await db.BeginWriteAsync(ct))
+        {
+            deadline = await db.Deadlines.SingleOrDefaultAsync(d => d.Id == deadlineId, ct);
+            if (deadline?.NextCheckAt is null)
+            {
+                return;
+            }
+
+            var now = clock.GetUtcNow();
+            var request = await db.Requests.SingleAsync(r => r.Id == deadline.RequestId, ct);
+            if (deadline.HasReminders && deadline.Reminder50At is null && now >= deadline.Mark(0.5))
+            {
+                deadline.Reminder50At = now;
+                await RecordAsync(deadline, "sla.reminder-50", request, ct);
+            }
+
+            if (deadline.HasReminders && deadline.Reminder80At is null && now >= deadline.Mark(0.8))
+            {
+                deadline.Reminder80At = now;
+                await RecordAsync(deadline, "sla.reminder-80", request, ct);
+            }
+
+            if (now >= deadline.DueAt)
+            {
+                switch (deadline.Kind)
+                {
+                    case DeadlineKind.Preservation when request.CanFire(RequestTrigger.ExpirePreservation):
+                        var before = request.State;
+                        request.Fire(RequestTrigger.ExpirePreservation, now);
+                        deadline.CompletedAt = now;
+                        await audit.AppendAsync(db, Actor, ActorRole, ActorTenant, new AuditRecord(
+                            "request.expire-preservation", "request", request.Id.ToString(), new { deadlineId = deadline.Id, deadline.DueAt },
+                            Wire.Name(before), Wire.Name(request.State)), ct);
+                        Notify("request.preservation-expired", deadline, request, now);
+                        break;
+                    case DeadlineKind.NonDisclosureEnd:
+                        deadline.CompletedAt = now;
+                        await RecordAsync(deadline, "request.non-disclosure-ended", request, ct);
+                        break;
+                    default:
+                        deadline.BreachedAt = now;
+                        await RecordAsync(deadline, deadline.Kind == DeadlineKind.PostHocValidation ? "sla.validation-overdue" : "sla.breached",
+                            request, ct);
+                        break;
+                }
+            }
+
+            deadline.Plan();
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+
+        await scheduler.ScheduleAsync([deadline], ct);
+    }
+
+    /// <summary>Looks at every deadline whose next mark has passed: the safety net for a job lost in a crash.</summary>
+    public async Task<int> SweepAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var due = await db.Deadlines.AsNoTracking().Where(d => d.NextCheckAt != null && d.NextCheckAt <= now)
+            .OrderBy(d => d.NextCheckAt).Select(d => d.Id).Take(1000).ToListAsync(ct);
+        foreach (var id in due)
+        {
+            await CheckAsync(id, ct);
+            db.ChangeTracker.Clear();
+        }
+
+        return due.Count;
+    }
+
+    private async Task RecordAsync(Deadline deadline, string action, Domain.Requests.EvidenceRequest request, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await audit.AppendAsync(db, Actor, ActorRole, ActorTenant, new AuditRecord(
+            action, "request", deadline.RequestId.ToString(),
+            new { deadlineId = deadline.Id, kind = deadline.Kind, deadline.DueAt, deadline.Source }), ct);
+        Notify(action, deadline, request, now);
+    }
+
+    /// <summary>The agency always hears; the provider only about requests it has received.</summary>
+    private void Notify(string topic, Deadline deadline, Domain.Requests.EvidenceRequest request, DateTimeOffset now)
+    {
+        var payload = new { requestId = deadline.RequestId, request.Reference, deadlineId = deadline.Id, kind = deadline.Kind, deadline.DueAt };
+        OutboxEntries.Add(db, topic, OutboxEntries.Agency(request.AgencyId), deadline.RequestId, payload, now);
+        if (request.ReleasedToProviderAt is not null && deadline.Kind != DeadlineKind.MlatPlanning)
+        {
+            OutboxEntries.Add(db, topic, OutboxEntries.Provider(request.ProviderId), deadline.RequestId, payload, now);
+        }
+    }
+}

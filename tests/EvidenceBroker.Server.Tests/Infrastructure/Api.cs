@@ -1,0 +1,41 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace EvidenceBroker.Server.Tests.Infrastructure;
+
+/// <summary>Short calls for the lifecycle tests: file, act, read.</summary>
+public static class Api
+{
+    public static async Task<Guid> FileAsync(this BrokerFactory broker, string clientId, JsonObject body)
+    {
+        using var client = await broker.ClientAsync(clientId);
+        using var response = await client.PostJsonAsync("/api/v1/requests", body);
+        var json = await response.JsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, json.ToString());
+        return json.GetProperty("id").GetGuid();
+    }
+
+    public static async Task<(HttpStatusCode Status, JsonElement Body)> ActAsync(
+        this BrokerFactory broker, string clientId, Guid id, string action, object? body = null)
+    {
+        using var client = await broker.ClientAsync(clientId);
+        using var content = new StringContent(body is null ? "" : JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync($"/api/v1/requests/{id}/{action}", body is null ? null : content);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    public static async Task<JsonElement> GetAsync(this BrokerFactory broker, string clientId, string url)
+    {
+        using var client = await broker.ClientAsync(clientId);
+        using var response = await client.GetAsync(url);
+        var json = await response.JsonAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{url}: {(int)response.StatusCode} {json}");
+        return json;
+    }
+
+    public static async Task<string> StateAsync(this BrokerFactory broker, string clientId, Guid id) =>
+        (await broker.GetAsync(clientId, $"/api/v1/requests/{id}")).GetProperty("state").GetString()!;
+}

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Tests.Requests;
+
+public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerFactory>
+{
+    private const string Officer = "met-case-system";
+    private const string Provider = "northwind-legal";
+
+    [Fact]
+    public async Task Provider_acknowledges_and_produces_and_only_the_agency_downloads_the_exact_bytes()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var package = RandomNumberGenerator.GetBytes(300_000);
+
+        var acknowledged = await broker.ActAsync(Provider, id, "acknowledge");
+        var produced = await UploadAsync(id, package);
+        using var officer = await broker.ClientAsync(Officer);
+        var productions = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/productions");
+        var productionId = productions[0].GetProperty("id").GetGuid();
+        using var download = await officer.GetAsync($"/api/v1/requests/{id}/productions/{productionId}/content");
+        var bytes = await download.Content.ReadAsByteArrayAsync();
+        using var asProvider = await (await broker.ClientAsync(Provider)).GetAsync($"/api/v1/requests/{id}/productions/{productionId}/content");
+        using var asOversight = await (await broker.ClientAsync("ipco-oversight")).GetAsync($"/api/v1/requests/{id}/productions/{productionId}/content");
+
+        Assert.Equal(HttpStatusCode.OK, acknowledged.Status);
+        Assert.Equal("produced", produced.GetProperty("state").GetString());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(package)), productions[0].GetProperty("sha256").GetString());
+        Assert.Equal(package, bytes);
+        Assert.Equal(HttpStatusCode.Forbidden, asProvider.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, asOversight.StatusCode);
+        Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == id.ToString() && e.Action == "production.downloaded")));
+    }
+
+    [Fact]
+    public async Task An_impossible_action_gets_409_listing_what_is_allowed_now()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+
+        var (status, problem) = await broker.ActAsync(Officer, id, "clarifications/answer", new { text = "There is no question." });
+
+        Assert.Equal(HttpStatusCode.Conflict, status);
+        Assert.Equal("routed-to-provider", problem.GetProperty("state").GetString());
+        Assert.Contains("acknowledge", problem.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()));
+    }
+
+    [Fact]
+    public async Task A_refusal_needs_grounds_and_records_them()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+
+        var withoutGrounds = await broker.ActAsync(Provider, id, "refusal", new { text = "No." });
+        var unknownGround = await broker.ActAsync(Provider, id, "refusal", new { text = "No.", grounds = new[] { "because" } });
+        var refused = await broker.ActAsync(Provider, id, "refusal", new { text = "The account was closed in 2024.", grounds = new[] { "data-not-held" } });
+        var timeline = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/timeline");
+
+        Assert.Equal(HttpStatusCode.BadRequest, withoutGrounds.Status);
+        Assert.True(withoutGrounds.Body.GetProperty("errors").TryGetProperty("grounds", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownGround.Status);
+        Assert.Equal("refused", refused.Body.GetProperty("state").GetString());
+        Assert.Contains(timeline.GetProperty("notes").EnumerateArray(), n => n.GetProperty("grounds").GetString() == "data-not-held");
+    }
+
+    [Fact]
+    public async Task Roles_and_tenants_are_enforced_on_actions()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+
+        var otherProvider = await broker.ActAsync("emerald-legal", id, "acknowledge");
+        var otherAgency = await broker.ActAsync("bka-case-system", id, "withdrawal", new { text = "Not ours." });
+        var officerActingAsProvider = await broker.ActAsync(Officer, id, "acknowledge");
+        var oversightWriting = await broker.ActAsync("ipco-oversight", id, "acknowledge");
+        var providerWithdrawing = await broker.ActAsync(Provider, id, "withdrawal", new { text = "No." });
+
+        Assert.Equal(HttpStatusCode.NotFound, otherProvider.Status);
+        Assert.Equal(HttpStatusCode.NotFound, otherAgency.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, officerActingAsProvider.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, oversightWriting.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, providerWithdrawing.Status);
+        Assert.Equal("routed-to-provider", await broker.StateAsync(Officer, id));
+    }
+
+    [Fact]
+    public async Task An_emergency_waits_for_a_second_person_of_the_agency_then_goes_to_the_provider()
+    {
+        var emergency = SampleRequests.MetToNorthwindSubscriber()
+            .With("urgency", "emergency")
+            .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
+            .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" });
+        var id = await broker.FileAsync(Officer, emergency);
+        var stateAtFiling = await broker.StateAsync(Officer, id);
+
+        var byOfficer = await broker.ActAsync(Officer, id, "emergency/confirmation", new { text = "Confirmed." });
+        var bySupervisor = await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called DI Shah back on 020 7230 1212." });
+        var timeline = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/timeline");
+        var validated = await broker.ActAsync(Officer, id, "validation", new { validatedBy = new { type = "judge", name = "District Judge Patel" } });
+
+        Assert.Equal("awaiting-supervisor", stateAtFiling);
+        Assert.Equal(HttpStatusCode.Forbidden, byOfficer.Status);
+        Assert.Equal("routed-to-provider", bySupervisor.Body.GetProperty("state").GetString());
+        Assert.Contains(timeline.GetProperty("deadlines").EnumerateArray(), d => d.GetProperty("kind").GetString() == "post-hoc-validation");
+        Assert.Equal(HttpStatusCode.OK, validated.Status);
+    }
+
+    [Fact]
+    public async Task A_reviewer_decides_a_human_review_request_and_both_reasons_are_kept()
+    {
+        var press = SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press"));
+        var id = await broker.FileAsync(Officer, press);
+        var stateAtFiling = await broker.StateAsync(Officer, id);
+
+        var byOversight = await broker.ActAsync("ipco-oversight", id, "review", new { decision = "direct", text = "Fine." });
+        var byReviewer = await broker.ActAsync("broker-review-desk", id, "review",
+            new { decision = "direct", text = "The journalist is a suspect, not a source; no source material is sought." });
+        var decision = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/decision");
+        var timeline = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/timeline");
+
+        Assert.Equal("awaiting-human-review", stateAtFiling);
+        Assert.Equal(HttpStatusCode.Forbidden, byOversight.Status);
+        Assert.Equal("routed-to-provider", byReviewer.Body.GetProperty("state").GetString());
+        Assert.Equal("human-review", decision.GetProperty("outcome").GetString());
+        Assert.Contains(timeline.GetProperty("notes").EnumerateArray(), n => n.GetProperty("kind").GetString() == "review");
+    }
+
+    [Fact]
+    public async Task Upload_is_checked_before_storing_and_needs_a_file_name()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        using var provider = await broker.ClientAsync(Provider);
+
+        using var noName = await provider.PostAsync($"/api/v1/requests/{id}/productions", new ByteArrayContent([1, 2, 3]));
+        using var beforeAcknowledging = await provider.PostAsync($"/api/v1/requests/{id}/productions?fileName=x.zip", new ByteArrayContent([1, 2, 3]));
+
+        Assert.Equal(HttpStatusCode.BadRequest, noName.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, beforeAcknowledging.StatusCode);
+        Assert.Equal(0, await broker.WithDbAsync(db => db.Productions.CountAsync(p => p.RequestId == id)));
+        Assert.False(Directory.Exists(Path.Combine(broker.DataDirectory, "files", id.ToString("N")))
+                     && Directory.EnumerateFiles(Path.Combine(broker.DataDirectory, "files", id.ToString("N"))).Any());
+    }
+
+    private async Task<System.Text.Json.JsonElement> UploadAsync(Guid id, byte[] package)
+    {
+        using var provider = await broker.ClientAsync(Provider);
+        var content = new ByteArrayContent(package);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        using var response = await provider.PostAsync($"/api/v1/requests/{id}/productions?fileName=production.zip", content);
+        var json = await response.JsonAsync();
+        Assert.True(response.IsSuccessStatusCode, json.ToString());
+        return json;
+    }
+}
