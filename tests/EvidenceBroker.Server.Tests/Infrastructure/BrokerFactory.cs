@@ -16,7 +16,7 @@ namespace EvidenceBroker.Server.Tests.Infrastructure;
 /// </summary>
 public class BrokerFactory : WebApplicationFactory<Program>
 {
-    private readonly Dictionary<string, string> tokens = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Token, DateTimeOffset IssuedAt)> tokens = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim tokenLock = new(1, 1);
     private readonly string directory = Directory.CreateTempSubdirectory("eb-test-").FullName;
 
@@ -68,9 +68,11 @@ public class BrokerFactory : WebApplicationFactory<Program>
         await tokenLock.WaitAsync();
         try
         {
-            if (tokens.TryGetValue(cacheKey, out var cached))
+            // The token server reads the same fake clock as everything else: a test that moves time needs new tokens.
+            if (tokens.TryGetValue(cacheKey, out var cached) && Clock.GetUtcNow() - cached.IssuedAt < TimeSpan.FromMinutes(10)
+                && Clock.GetUtcNow() >= cached.IssuedAt)
             {
-                return cached;
+                return cached.Token;
             }
 
             var secret = DevelopmentSeed.Clients.Single(c => c.ClientId == clientId).Secret;
@@ -94,7 +96,7 @@ public class BrokerFactory : WebApplicationFactory<Program>
             }
 
             var token = JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
-            tokens[cacheKey] = token;
+            tokens[cacheKey] = (token, Clock.GetUtcNow());
             return token;
         }
         finally

@@ -1,0 +1,35 @@
+using System.Net;
+using EvidenceBroker.Server.Tests.Infrastructure;
+
+namespace EvidenceBroker.Server.Tests.Mlat;
+
+public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerFactory>
+{
+    [Fact]
+    public async Task An_mlat_outcome_becomes_a_prefilled_draft_that_ages_and_moves_through_its_states()
+    {
+        var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+
+        var draft = await broker.GetAsync("mvd-case-system", $"/api/v1/mlat/drafts/{id}");
+        var backlog = await broker.GetAsync("ipco-oversight", "/api/v1/mlat/backlog");
+        using var asProvider = await (await broker.ClientAsync("northwind-legal")).GetAsync($"/api/v1/mlat/drafts/{id}");
+        using var asOtherAgency = await (await broker.ClientAsync("met-case-system")).GetAsync($"/api/v1/mlat/drafts/{id}");
+        using var mvd = await broker.ClientAsync("mvd-case-system");
+        using var executedTooEarly = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/executed", null);
+        using var sent = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/sent", null);
+        broker.Clock.Advance(TimeSpan.FromDays(330));
+        var aged = await broker.GetAsync("mvd-case-system", "/api/v1/mlat/drafts");
+
+        Assert.Equal("RU", draft.GetProperty("requestingState").GetString());
+        Assert.Equal("US", draft.GetProperty("requestedState").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(draft.GetProperty("treatyBasis").GetString()));
+        Assert.Contains("suspect.one@northwind.example", draft.GetProperty("identifiers").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrWhiteSpace(draft.GetProperty("whyMlat").GetString()));
+        Assert.Contains(backlog.EnumerateArray(), r => r.GetProperty("requestingState").GetString() == "RU");
+        Assert.Equal(HttpStatusCode.NotFound, asProvider.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, asOtherAgency.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, executedTooEarly.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
+        Assert.Contains(aged.EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id && d.GetProperty("pastPlanningFigure").GetBoolean());
+    }
+}

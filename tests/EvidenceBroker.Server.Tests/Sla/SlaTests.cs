@@ -1,0 +1,149 @@
+using System.Net;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Sla;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EvidenceBroker.Server.Tests.Sla;
+
+/// <summary>Time is driven with the factory's FakeTimeProvider; the monitor is run as Hangfire would run it.</summary>
+public sealed class SlaTests
+{
+    private const string Officer = "met-case-system";
+    private const string Provider = "northwind-legal";
+
+    [Fact]
+    public async Task Reminders_at_50_and_80_percent_then_a_breach_each_recorded_once()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var response = await ResponseDeadlineAsync(broker, id);
+        var length = response.DueAt - response.StartsAt;
+
+        broker.Clock.Advance(length * 0.5 + TimeSpan.FromMinutes(1));
+        await SweepAsync(broker);
+        var afterHalf = await ResponseDeadlineAsync(broker, id);
+        broker.Clock.Advance(length * 0.3);
+        await SweepAsync(broker);
+        broker.Clock.Advance(length * 0.2);
+        await SweepAsync(broker);
+        await SweepAsync(broker); // at-least-once: running again changes nothing
+        var after = await ResponseDeadlineAsync(broker, id);
+        var actions = await AuditActionsAsync(broker, id);
+
+        Assert.NotNull(afterHalf.Reminder50At);
+        Assert.Null(afterHalf.Reminder80At);
+        Assert.NotNull(after.Reminder80At);
+        Assert.NotNull(after.BreachedAt);
+        Assert.Null(after.NextCheckAt);
+        Assert.Equal(1, actions.Count(a => a == "sla.reminder-50"));
+        Assert.Equal(1, actions.Count(a => a == "sla.reminder-80"));
+        Assert.Equal(1, actions.Count(a => a == "sla.breached"));
+        Assert.True(await broker.WithDbAsync(db => db.Outbox.AnyAsync(m => m.RequestId == id && m.Topic == "sla.breached" && m.Recipient == "provider:northwind-mail")));
+    }
+
+    [Fact]
+    public async Task An_open_clarification_pauses_the_clock_and_the_answer_moves_the_deadline()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var original = await ResponseDeadlineAsync(broker, id);
+
+        await broker.ActAsync(Provider, id, "clarifications", new { text = "Which of the two accounts with this address?" });
+        var paused = await ResponseDeadlineAsync(broker, id);
+        broker.Clock.Advance(TimeSpan.FromDays(3));
+        await SweepAsync(broker);
+        await broker.ActAsync(Officer, id, "clarifications/answer", new { text = "The one created on 2 February 2026." });
+        var resumed = await ResponseDeadlineAsync(broker, id);
+
+        Assert.NotNull(paused.PausedAt);
+        Assert.Null(paused.NextCheckAt);
+        Assert.Null(resumed.PausedAt);
+        Assert.Equal(original.DueAt + TimeSpan.FromDays(3), resumed.DueAt);
+        Assert.Null(resumed.Reminder50At);
+    }
+
+    [Fact]
+    public async Task A_preservation_is_extended_once_and_then_expires()
+    {
+        await using var broker = new BrokerFactory();
+        var preservation = SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation");
+        var id = await broker.FileAsync(Officer, preservation);
+        var first = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
+
+        var extended = await broker.ActAsync(Officer, id, "preservation/extension");
+        var again = await broker.ActAsync(Officer, id, "preservation/extension");
+        var longer = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
+        broker.Clock.Advance(longer.DueAt - broker.Clock.GetUtcNow() + TimeSpan.FromMinutes(1));
+        await SweepAsync(broker);
+
+        Assert.Equal(HttpStatusCode.OK, extended.Status);
+        Assert.Equal(HttpStatusCode.Conflict, again.Status);
+        Assert.Equal(first.DueAt + TimeSpan.FromDays(30), longer.DueAt);
+        Assert.Equal("preservation-expired", await broker.StateAsync(Officer, id));
+    }
+
+    [Fact]
+    public async Task Producing_stops_the_clock()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+
+        await broker.ActAsync(Provider, id, "acknowledge");
+        await broker.ActAsync(Provider, id, "refusal", new { text = "Not held.", grounds = new[] { "data-not-held" } });
+        var response = await ResponseDeadlineAsync(broker, id);
+
+        Assert.NotNull(response.CompletedAt);
+        Assert.Null(response.NextCheckAt);
+    }
+
+    [Fact]
+    public async Task A_restart_rebuilds_every_pending_job_exactly_once()
+    {
+        var folder = Directory.CreateTempSubdirectory("eb-restart-").FullName;
+        var database = $"Data Source={Path.Combine(folder, "broker.db")}";
+        int watched;
+        await using (var first = new SharedDatabaseFactory(database))
+        {
+            await first.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+            await first.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
+            await first.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+            watched = await first.WithDbAsync(db => db.Deadlines.CountAsync(d => d.NextCheckAt != null));
+        }
+
+        await using var second = new SharedDatabaseFactory(database);
+        second.CreateClient().Dispose(); // start: migrations, seed, policy import, SLA rebuild
+        var scheduledAtStart = second.Services.GetRequiredService<JobStorage>().GetMonitoringApi().ScheduledCount();
+        var rebuiltAgain = await RebuildAsync(second);
+        var scheduledAfter = second.Services.GetRequiredService<JobStorage>().GetMonitoringApi().ScheduledCount();
+
+        Assert.True(watched >= 4, $"expected at least four watched deadlines, got {watched}");
+        Assert.Equal(watched, scheduledAtStart);
+        Assert.Equal(0, rebuiltAgain);
+        Assert.Equal(watched, scheduledAfter);
+    }
+
+    private sealed class SharedDatabaseFactory(string connectionString) : BrokerFactory(DatabaseProvider.Sqlite, connectionString);
+
+    private static async Task SweepAsync(BrokerFactory broker)
+    {
+        await using var scope = broker.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<SlaMonitor>().SweepAsync(CancellationToken.None);
+    }
+
+    private static async Task<int> RebuildAsync(BrokerFactory broker)
+    {
+        await using var scope = broker.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<SlaScheduler>().RebuildAsync(CancellationToken.None);
+    }
+
+    private static Task<Deadline> ResponseDeadlineAsync(BrokerFactory broker, Guid id) => DeadlineAsync(broker, id, DeadlineKind.Response);
+
+    private static Task<Deadline> DeadlineAsync(BrokerFactory broker, Guid id, DeadlineKind kind) =>
+        broker.WithDbAsync(db => db.Deadlines.AsNoTracking().SingleAsync(d => d.RequestId == id && d.Kind == kind));
+
+    private static Task<List<string>> AuditActionsAsync(BrokerFactory broker, Guid id) =>
+        broker.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == id.ToString()).Select(e => e.Action).ToListAsync());
+}
