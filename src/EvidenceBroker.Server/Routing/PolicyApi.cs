@@ -44,6 +44,11 @@ public static class PolicyApi
             .WithSummary("Store a new pack version (not yet active). A malformed pack is refused with every error.");
         policy.MapPost("/versions/{version}/activate", ActivateAsync).RequireAuthorization(BrokerPolicies.Administration)
             .WithSummary("Make a stored version decide new requests. Audited; old decisions keep their version.");
+        policy.MapPost("/what-if", WhatIfUploadAsync).RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxPackBytes))
+            .WithSummary("Re-decide every stored request under a candidate pack (not stored) and list what would change");
+        policy.MapGet("/versions/{version}/what-if", WhatIfStoredAsync).RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .WithSummary("Re-decide every stored request under a stored pack version and list what would change");
         policy.MapGet("/suspensions", async Task<Ok<List<CountrySuspension>>> (BrokerDbContext db, CancellationToken ct) =>
                 TypedResults.Ok(await db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).ToListAsync(ct)))
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration);
@@ -106,6 +111,30 @@ public static class PolicyApi
         return TypedResults.Content(JsonSerializer.Serialize(engine.Evaluate(input), DecisionJson.Compact), "application/json");
     }
 
+    private static async Task<Results<Ok<WhatIfReport>, ValidationProblem>> WhatIfUploadAsync(
+        PolicyPackUpload upload, PolicyWhatIf whatIf, CancellationToken ct)
+    {
+        var result = PolicyPackLoader.Load(upload.Files);
+        return result.Pack is null
+            ? TypedResults.ValidationProblem(PackErrors(result), title: "The candidate policy pack is malformed.")
+            : TypedResults.Ok(await whatIf.CompareAsync(new PolicyEngine(result.Pack), ct));
+    }
+
+    private static async Task<Results<Ok<WhatIfReport>, NotFound<ProblemDetails>>> WhatIfStoredAsync(
+        string version, PolicyWhatIf whatIf, PolicyRegistry registry, BrokerDbContext db, CancellationToken ct)
+    {
+        if (!await db.PolicyPacks.AnyAsync(p => p.Version == version, ct))
+        {
+            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such policy pack version.", Detail = version });
+        }
+
+        return TypedResults.Ok(await whatIf.CompareAsync(await registry.EngineForAsync(db, version, ct), ct));
+    }
+
+    private static Dictionary<string, string[]> PackErrors(PolicyPackLoadResult result) =>
+        result.Errors.GroupBy(e => e.Line > 0 ? $"{e.File}:{e.Line}:{e.Field}" : $"{e.File}:{e.Field}")
+            .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
+
     private static async Task<Ok<List<PolicyPackSummary>>> ListVersionsAsync(BrokerDbContext db, CancellationToken ct) =>
         TypedResults.Ok(await db.PolicyPacks.AsNoTracking()
             .OrderByDescending(p => p.StoredAt)
@@ -119,10 +148,7 @@ public static class PolicyApi
         var result = await store.StoreAsync(upload.Files, caller.Subject, caller.Role, caller.Tenant.ToString(), ct);
         if (result.Pack is null)
         {
-            return TypedResults.ValidationProblem(
-                result.Errors.GroupBy(e => e.Line > 0 ? $"{e.File}:{e.Line}:{e.Field}" : $"{e.File}:{e.Field}")
-                    .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
-                title: "The policy pack is malformed; nothing was stored.");
+            return TypedResults.ValidationProblem(PackErrors(result), title: "The policy pack is malformed; nothing was stored.");
         }
 
         var stored = await db.PolicyPacks.AsNoTracking().SingleAsync(p => p.Version == result.Pack.Version, ct);

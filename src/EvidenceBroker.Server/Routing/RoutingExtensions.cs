@@ -12,6 +12,7 @@ public static class RoutingExtensions
         services.AddScoped<PolicyDecider>();
         services.AddScoped<IRequestDecider>(sp => sp.GetRequiredService<PolicyDecider>());
         services.AddScoped<PolicyPackStore>();
+        services.AddScoped<PolicyWhatIf>();
         return services;
     }
 }

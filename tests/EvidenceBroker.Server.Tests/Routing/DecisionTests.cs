@@ -134,6 +134,36 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
         }
     }
 
+    [Fact]
+    public async Task What_if_lists_the_stored_requests_a_candidate_pack_would_decide_differently()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+        var gb = await FileAsync(await broker.ClientAsync("met-case-system"), SampleRequests.MetToNorthwindSubscriber());
+        var files = PolicyPackStore.ReadDirectory(PackDirectory());
+        var unchanged = await (await admin.PostJsonAsync("/api/v1/policy/what-if", new { files })).JsonAsync();
+
+        // The candidate takes the UK off the direct channels: its criterion C4 is no longer met.
+        files["countries/gb.yaml"] = MarkCriterionUnmet(files["countries/gb.yaml"], "C4");
+        using var response = await admin.PostJsonAsync("/api/v1/policy/what-if", new { files });
+        var report = await response.JsonAsync();
+
+        Assert.Equal(0, unchanged.GetProperty("changed").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(report.GetProperty("changed").GetInt32() >= 1, report.ToString());
+        Assert.Contains(report.GetProperty("changes").EnumerateArray(), c => c.GetProperty("requestId").GetGuid() == gb
+            && c.GetProperty("after").GetString() == "mlat");
+    }
+
+    private static string MarkCriterionUnmet(string yaml, string criterion)
+    {
+        var lines = yaml.Split('\n').ToList();
+        var at = lines.FindIndex(l => l.TrimStart().StartsWith(criterion + ":", StringComparison.Ordinal));
+        Assert.True(at >= 0, $"{criterion} not found in the country file");
+        var met = lines.FindIndex(at, l => l.TrimStart().StartsWith("met:", StringComparison.Ordinal));
+        lines[met] = lines[met].Replace("true", "false", StringComparison.Ordinal);
+        return string.Join('\n', lines);
+    }
+
     private async Task<string> ActiveVersionAsync() =>
         await broker.WithDbAsync(db => db.PolicyPacks.Where(p => p.IsActive).Select(p => p.Version).SingleAsync());
 
