@@ -45,6 +45,7 @@ builder.Services.AddSingleton<ProductionStore>();
 builder.Services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section));
 builder.Services.AddScoped<EvidenceBroker.Server.Mlat.MlatDrafting>();
 builder.Services.AddBrokerSla(builder.Configuration);
+builder.Services.AddBrokerRateLimiting(builder.Configuration);
 builder.Services.AddOpenApi();
 
 var app = builder.Build();
@@ -55,8 +56,10 @@ app.UseCorrelationId();
 app.UseSerilogRequestLogging();
 app.UseRouting();
 app.UseMiddleware<BodySizeLimitMiddleware>();
+app.UseTokenEndpointThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 
 app.MapTokenEndpoint();
 app.MapRequestsApi();

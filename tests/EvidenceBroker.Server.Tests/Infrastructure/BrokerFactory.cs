@@ -53,6 +53,12 @@ public class BrokerFactory : WebApplicationFactory<Program>
         // No Hangfire server: scheduled jobs stay in storage where tests can count them, and tests run the SLA
         // monitor themselves with the fake clock.
         builder.UseSetting("Jobs:RunServer", "false");
+
+        // Functional tests file many requests quickly; the limits have their own tests.
+        builder.UseSetting("RateLimits:TokenPerClientPerMinute", "100000");
+        builder.UseSetting("RateLimits:TokenPerAddressPerMinute", "100000");
+        builder.UseSetting("RateLimits:IntakePerClientPerPeriod", "100000");
+        builder.UseSetting("RateLimits:IntakeBurst", "100000");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Text;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using OpenIddict.Abstractions;
+
+namespace EvidenceBroker.Server.Hosting;
+
+/// <summary>Bound from the "RateLimits" section.</summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "RateLimits";
+
+    /// <summary>Token requests per minute for one client id (credential stuffing is per client).</summary>
+    public int TokenPerClientPerMinute { get; set; } = 30;
+
+    /// <summary>Token requests per minute from one network address, whatever client ids it tries.</summary>
+    public int TokenPerAddressPerMinute { get; set; } = 120;
+
+    /// <summary>Requests one client may file per <see cref="IntakePeriod"/>, sustained; bursts up to <see cref="IntakeBurst"/>.</summary>
+    public int IntakePerClientPerPeriod { get; set; } = 50;
+
+    public TimeSpan IntakePeriod { get; set; } = TimeSpan.FromSeconds(1);
+
+    public int IntakeBurst { get; set; } = 100;
+}
+
+/// <summary>
+/// 429 with Retry-After and a problem document. The token endpoint is throttled before authentication (OpenIddict
+/// answers bad secrets inside the authentication step, so a later limiter would never count them); intake is
+/// throttled per authenticated client.
+/// </summary>
+public static class RateLimiting
+{
+    public const string IntakePolicy = "intake";
+
+    public static IServiceCollection AddBrokerRateLimiting(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.AddSingleton(new TokenThrottle(options));
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = (context, ct) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                return new ValueTask(WriteTooManyAsync(context.HttpContext, retryAfter));
+            };
+            limiter.AddPolicy(IntakePolicy, http => RateLimitPartition.GetTokenBucketLimiter(
+                http.User.FindFirstValue(OpenIddictConstants.Claims.Subject) ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = options.IntakeBurst,
+                    TokensPerPeriod = options.IntakePerClientPerPeriod,
+                    ReplenishmentPeriod = options.IntakePeriod,
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+        });
+        return services;
+    }
+
+    public static IApplicationBuilder UseTokenEndpointThrottle(this IApplicationBuilder app) =>
+        app.UseMiddleware<TokenThrottleMiddleware>();
+
+    internal static async Task WriteTooManyAsync(HttpContext http, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
+        await problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = StatusCodes.Status429TooManyRequests,
+                Title = "Too many requests.",
+                Detail = $"Try again in {seconds} s.",
+            },
+        });
+    }
+}
+
+/// <summary>Fixed windows per client id and per address for the token endpoint.</summary>
+public sealed class TokenThrottle(RateLimitOptions options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> perClient = PartitionedRateLimiter.Create<string, string>(key =>
+        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = options.TokenPerClientPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
+        }));
+
+    private readonly PartitionedRateLimiter<string> perAddress = PartitionedRateLimiter.Create<string, string>(key =>
+        RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = options.TokenPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
+        }));
+
+    public (bool Allowed, TimeSpan RetryAfter) TryAcquire(string clientId, string address)
+    {
+        foreach (var lease in new[] { perAddress.AttemptAcquire(address), perClient.AttemptAcquire(clientId) })
+        {
+            using (lease)
+            {
+                if (!lease.IsAcquired)
+                {
+                    return (false, lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1));
+                }
+            }
+        }
+
+        return (true, TimeSpan.Zero);
+    }
+
+    public void Dispose()
+    {
+        perClient.Dispose();
+        perAddress.Dispose();
+    }
+}
+
+internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottle throttle)
+{
+    public async Task InvokeAsync(HttpContext http)
+    {
+        if (HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals("/connect/token", StringComparison.OrdinalIgnoreCase))
+        {
+            var clientId = await ClientIdAsync(http.Request) ?? "(none)";
+            var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            var (allowed, retryAfter) = throttle.TryAcquire(clientId, address);
+            if (!allowed)
+            {
+                await RateLimiting.WriteTooManyAsync(http, retryAfter);
+                return;
+            }
+        }
+
+        await next(http);
+    }
+
+    /// <summary>The client id from HTTP Basic or the form (the form is buffered, so OpenIddict reads it again).</summary>
+    private static async Task<string?> ClientIdAsync(HttpRequest request)
+    {
+        if (AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var header)
+            && string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) && header.Parameter is { } parameter)
+        {
+            try
+            {
+                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(parameter));
+                return Uri.UnescapeDataString(decoded.Split(':', 2)[0]);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+
+        if (!request.HasFormContentType)
+        {
+            return null;
+        }
+
+        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        var id = form["client_id"].ToString();
+        return id.Length is > 0 and <= 100 ? id : null;
+    }
+}

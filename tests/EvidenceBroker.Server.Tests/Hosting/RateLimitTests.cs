@@ -1,0 +1,67 @@
+using System.Net;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Tests.Hosting;
+
+public sealed class RateLimitTests
+{
+    private sealed class TightLimits : BrokerFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+        [
+            new("RateLimits:TokenPerClientPerMinute", "3"),
+            new("RateLimits:IntakePerClientPerPeriod", "1"),
+            new("RateLimits:IntakePeriod", "01:00:00"),
+            new("RateLimits:IntakeBurst", "2"),
+        ];
+    }
+
+    [Fact]
+    public async Task Repeated_token_attempts_for_one_client_get_429_with_retry_after()
+    {
+        await using var broker = new TightLimits();
+        using var client = broker.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 4; i++)
+        {
+            last?.Dispose();
+            last = await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials", ["client_id"] = "met-case-system", ["client_secret"] = $"guess-{i}",
+            }));
+            statuses.Add(last.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], statuses);
+        Assert.True(last!.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        Assert.Equal("application/problem+json", last.Content.Headers.ContentType?.MediaType);
+        using var otherClient = await client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = "bka-case-system", ["client_secret"] = "dev-bka-secret",
+        }));
+        Assert.Equal(HttpStatusCode.OK, otherClient.StatusCode);
+        last.Dispose();
+    }
+
+    [Fact]
+    public async Task Filing_faster_than_the_client_limit_gets_429_and_stores_nothing()
+    {
+        await using var broker = new TightLimits();
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        var responses = new List<HttpResponseMessage>();
+        for (var i = 0; i < 3; i++)
+        {
+            responses.Add(await officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber()));
+        }
+
+        Assert.Equal(HttpStatusCode.Created, responses[0].StatusCode);
+        Assert.Equal(HttpStatusCode.Created, responses[1].StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, responses[2].StatusCode);
+        Assert.NotNull(responses[2].Headers.RetryAfter);
+        Assert.Equal(2, await broker.WithDbAsync(db => db.Requests.CountAsync()));
+        responses.ForEach(r => r.Dispose());
+    }
+}
