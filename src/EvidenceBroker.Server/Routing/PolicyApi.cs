@@ -114,6 +114,11 @@ public static class PolicyApi
     private static async Task<Results<Ok<WhatIfReport>, ValidationProblem>> WhatIfUploadAsync(
         PolicyPackUpload upload, PolicyWhatIf whatIf, CancellationToken ct)
     {
+        if (UploadErrors(upload) is { } invalid)
+        {
+            return TypedResults.ValidationProblem(invalid);
+        }
+
         var result = PolicyPackLoader.Load(upload.Files);
         return result.Pack is null
             ? TypedResults.ValidationProblem(PackErrors(result), title: "The candidate policy pack is malformed.")
@@ -131,6 +136,30 @@ public static class PolicyApi
         return TypedResults.Ok(await whatIf.CompareAsync(await registry.EngineForAsync(db, version, ct), ct));
     }
 
+    /// <summary>The envelope of an upload: paths and texts present and sane, before the loader judges the content.</summary>
+    private static Dictionary<string, string[]>? UploadErrors(PolicyPackUpload upload)
+    {
+        if (upload.Files is not { Count: > 0 and <= 500 } files)
+        {
+            return new() { ["files"] = ["Send the pack's files as an object of relative path → text (1 to 500 files)."] };
+        }
+
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var (path, text) in files)
+        {
+            if (string.IsNullOrWhiteSpace(path) || path.Length > 200 || path.Any(char.IsControl) || path.Contains("..", StringComparison.Ordinal))
+            {
+                errors["files"] = ["File paths are relative, at most 200 characters, without '..' or control characters."];
+            }
+            else if (text is null)
+            {
+                errors[$"files.{path}"] = ["The file's text is missing."];
+            }
+        }
+
+        return errors.Count == 0 ? null : errors;
+    }
+
     private static Dictionary<string, string[]> PackErrors(PolicyPackLoadResult result) =>
         result.Errors.GroupBy(e => e.Line > 0 ? $"{e.File}:{e.Line}:{e.Field}" : $"{e.File}:{e.Field}")
             .ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
@@ -144,6 +173,11 @@ public static class PolicyApi
     private static async Task<Results<Created<PolicyPackSummary>, ValidationProblem>> UploadAsync(
         PolicyPackUpload upload, ClaimsPrincipal user, PolicyPackStore store, BrokerDbContext db, CancellationToken ct)
     {
+        if (UploadErrors(upload) is { } invalid)
+        {
+            return TypedResults.ValidationProblem(invalid);
+        }
+
         var caller = Caller.From(user)!;
         var result = await store.StoreAsync(upload.Files, caller.Subject, caller.Role, caller.Tenant.ToString(), ct);
         if (result.Pack is null)
