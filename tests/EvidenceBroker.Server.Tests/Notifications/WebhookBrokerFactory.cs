@@ -14,7 +14,14 @@ public class WebhookBrokerFactory : BrokerFactory
 {
     private readonly KeyValuePair<string, string?>[] extra;
 
-    public WebhookBrokerFactory(params KeyValuePair<string, string?>[] settings) => extra = settings;
+    public WebhookBrokerFactory()
+        : this([])
+    {
+    }
+
+    private WebhookBrokerFactory(KeyValuePair<string, string?>[] settings) => extra = settings;
+
+    public static WebhookBrokerFactory With(string key, string value) => new([new(key, value)]);
 
     protected WebhookBrokerFactory(DatabaseProvider provider, string connectionString, KeyValuePair<string, string?>[] settings)
         : base(provider, connectionString) => extra = settings;

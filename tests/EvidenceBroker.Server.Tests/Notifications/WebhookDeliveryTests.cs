@@ -141,7 +141,7 @@ public sealed class WebhookDeliveryTests
     public async Task A_receiver_that_answers_too_late_gets_a_duplicate_it_can_detect_by_webhook_id()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var broker = new WebhookBrokerFactory(new KeyValuePair<string, string?>("Webhooks:Timeout", "00:00:01"));
+        await using var broker = WebhookBrokerFactory.With("Webhooks:Timeout", "00:00:01");
         using var admin = await broker.ClientAsync("broker-admin");
         await Steps.SetUrlAsync(admin, "agencies", "gb-met", receiver.BaseUrl + "/hooks");
         receiver.AnswerLateNext(1, TimeSpan.FromSeconds(3));
