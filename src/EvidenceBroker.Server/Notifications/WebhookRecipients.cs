@@ -13,9 +13,9 @@ public static class WebhookRecipients
     public const string ProviderPrefix = "provider:";
     public const int MaxUrlLength = 500;
 
-    public static string Agency(string id) => AgencyPrefix + id;
+    public static string Agency(string id) => OutboxEntries.Agency(id);
 
-    public static string Provider(string id) => ProviderPrefix + id;
+    public static string Provider(string id) => OutboxEntries.Provider(id);
 
     public static async Task<WebhookTarget> ResolveAsync(BrokerDbContext db, string recipient, DateTimeOffset now, CancellationToken ct)
     {

@@ -26,9 +26,8 @@ public class WebhookBrokerFactory : BrokerFactory
     protected WebhookBrokerFactory(DatabaseProvider provider, string connectionString, KeyValuePair<string, string?>[] settings)
         : base(provider, connectionString) => extra = settings;
 
-    /// <remarks>Tokens outlive the day of retries these tests step through on the fake clock.</remarks>
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-        [new("Webhooks:RunWorker", "false"), new("Auth:AccessTokenLifetime", "3.00:00:00"), .. extra];
+        [new("Webhooks:RunWorker", "false"), .. extra];
 
     public WebhookDelivery Delivery => Services.GetRequiredService<WebhookDelivery>();
 

@@ -165,9 +165,11 @@ public sealed class WebhookDeliveryTests
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var broker = new WebhookBrokerFactory();
-        using var admin = await broker.ClientAsync("broker-admin");
-        using var officer = await broker.ClientAsync("met-case-system");
-        await Steps.SetUrlAsync(admin, "agencies", "gb-met", receiver.BaseUrl + "/hooks");
+        using (var setup = await broker.ClientAsync("broker-admin"))
+        {
+            await Steps.SetUrlAsync(setup, "agencies", "gb-met", receiver.BaseUrl + "/hooks");
+        }
+
         receiver.FailureStatus = 500;
         receiver.FailAlways();
         await Steps.FileAsync(broker);
@@ -187,6 +189,9 @@ public sealed class WebhookDeliveryTests
         }
         while (message.DeadAt is null && passes < 50);
 
+        // Tokens are taken now: half a day has passed on the clock the token server reads.
+        using var admin = await broker.ClientAsync("broker-admin");
+        using var officer = await broker.ClientAsync("met-case-system");
         using var list = await admin.GetAsync("/api/v1/admin/webhooks/dead-letters");
         using var forbidden = await officer.GetAsync("/api/v1/admin/webhooks/dead-letters");
         var dead = Assert.Single((await list.JsonAsync()).GetProperty("items").EnumerateArray());
