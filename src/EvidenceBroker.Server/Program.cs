@@ -6,6 +6,7 @@ using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.Jobs;
 using EvidenceBroker.Server.Mlat;
+using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Observability;
 using EvidenceBroker.Server.Persistence;
@@ -37,6 +38,7 @@ builder.Services.AddIdentityCore<PortalUser>(identity =>
     .AddDefaultTokenProviders();
 builder.Services.AddBrokerPolicy(builder.Configuration, builder.Environment);
 builder.Services.AddBrokerJobs(builder.Configuration);
+builder.Services.AddBrokerWebhooks(builder.Configuration);
 builder.Services.AddSingleton<AuditTrail>();
 builder.Services.AddScoped<IValidator<RequestContent>, RequestContentValidator>();
 builder.Services.AddScoped<RequestIntake>();
@@ -68,6 +70,7 @@ app.MapMlatApi();
 app.MapReferenceDataApi();
 app.MapPolicyApi();
 app.MapJobsDashboard();
+app.MapWebhooksAdminApi();
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
@@ -80,6 +83,7 @@ await app.Services.RebuildSlaJobsAsync(app.Logger);
 if (app.Environment.IsDevelopment())
 {
     await DevelopmentSeed.SeedAsync(app.Services, app.Logger);
+    await app.Services.SeedDevelopmentWebhookSecretsAsync();
 }
 
 await app.RunAsync();

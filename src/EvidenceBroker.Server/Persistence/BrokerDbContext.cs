@@ -26,6 +26,7 @@ public abstract class BrokerDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<Sla.Deadline> Deadlines => Set<Sla.Deadline>();
     public DbSet<Mlat.MlatDraft> MlatDrafts => Set<Mlat.MlatDraft>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<WebhookSecret> WebhookSecrets => Set<WebhookSecret>();
     public DbSet<Agency> Agencies => Set<Agency>();
     public DbSet<Provider> Providers => Set<Provider>();
     public DbSet<ApiClient> ApiClients => Set<ApiClient>();

@@ -1,0 +1,59 @@
+using EvidenceBroker.Server.Development;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Notifications;
+
+public static class NotificationsExtensions
+{
+    public static IServiceCollection AddBrokerWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<WebhookOptions>()
+            .Bind(configuration.GetSection(WebhookOptions.Section))
+            .ValidateDataAnnotations()
+            .Validate(o => o.MaxRetryDelay >= o.FirstRetryDelay, "Webhooks:MaxRetryDelay must not be shorter than FirstRetryDelay.")
+            .ValidateOnStart();
+
+        // Redirects are failures, not followed: a receiver that moved registers its new URL, and the signed body
+        // must not be replayed to wherever a redirect points.
+        services.AddHttpClient(WebhookDelivery.HttpClientName, client =>
+            {
+                client.Timeout = Timeout.InfiniteTimeSpan; // WebhookDelivery applies Webhooks:Timeout per attempt.
+                client.DefaultRequestHeaders.UserAgent.ParseAdd("EvidenceBroker-Webhooks/1.0");
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            });
+
+        services.AddSingleton<WebhookDelivery>();
+        var run = configuration.GetSection(WebhookOptions.Section).GetValue(nameof(WebhookOptions.RunWorker), defaultValue: true);
+        if (run)
+        {
+            services.AddHostedService<WebhookDeliveryWorker>();
+        }
+
+        return services;
+    }
+
+    /// <summary>Development only: fixed demo secrets for every seeded agency and provider (see docs/webhooks.md).</summary>
+    public static async Task SeedDevelopmentWebhookSecretsAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
+        var recipients = DevelopmentSeed.Agencies.Select(a => WebhookRecipients.Agency(a.Id))
+            .Concat(DevelopmentSeed.Providers.Select(p => WebhookRecipients.Provider(p.Id)));
+        foreach (var recipient in recipients)
+        {
+            if (!await db.WebhookSecrets.AnyAsync(s => s.Recipient == recipient, ct))
+            {
+                db.WebhookSecrets.Add(new WebhookSecret { Recipient = recipient, Secret = WebhookSecret.ForDevelopment(recipient), CreatedAt = now });
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+}

@@ -1,0 +1,99 @@
+using EvidenceBroker.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Notifications;
+
+/// <summary>Where a recipient wants its webhooks, and the secrets to sign them with (current first).</summary>
+public sealed record WebhookTarget(bool Known, string? Url, IReadOnlyList<string> Secrets);
+
+/// <summary>Resolves agency:&lt;id&gt; / provider:&lt;id&gt; recipients and checks webhook URLs.</summary>
+public static class WebhookRecipients
+{
+    public const string AgencyPrefix = "agency:";
+    public const string ProviderPrefix = "provider:";
+    public const int MaxUrlLength = 500;
+
+    public static string Agency(string id) => OutboxEntries.Agency(id);
+
+    public static string Provider(string id) => OutboxEntries.Provider(id);
+
+    public static async Task<WebhookTarget> ResolveAsync(BrokerDbContext db, string recipient, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(recipient);
+        bool known;
+        string? url;
+        if (recipient.StartsWith(AgencyPrefix, StringComparison.Ordinal))
+        {
+            var id = recipient[AgencyPrefix.Length..];
+            var agency = await db.Agencies.AsNoTracking().Where(a => a.Id == id).Select(a => new { a.WebhookUrl }).SingleOrDefaultAsync(ct);
+            (known, url) = (agency is not null, agency?.WebhookUrl);
+        }
+        else if (recipient.StartsWith(ProviderPrefix, StringComparison.Ordinal))
+        {
+            var id = recipient[ProviderPrefix.Length..];
+            var provider = await db.Providers.AsNoTracking().Where(p => p.Id == id).Select(p => new { p.WebhookUrl }).SingleOrDefaultAsync(ct);
+            (known, url) = (provider is not null, provider?.WebhookUrl);
+        }
+        else
+        {
+            (known, url) = (false, null);
+        }
+
+        var secrets = new List<string>(2);
+        if (known && url is not null)
+        {
+            var secret = await db.WebhookSecrets.AsNoTracking().SingleOrDefaultAsync(s => s.Recipient == recipient, ct);
+            if (secret is not null)
+            {
+                secrets.Add(secret.Secret);
+                if (secret.PreviousSecret is not null && secret.PreviousValidUntil > now)
+                {
+                    secrets.Add(secret.PreviousSecret);
+                }
+            }
+        }
+
+        return new WebhookTarget(known, string.IsNullOrWhiteSpace(url) ? null : url, secrets);
+    }
+
+    /// <summary>
+    /// Null when <paramref name="url"/> is acceptable. Absolute http(s) only; plain http only in Development, because
+    /// the body names requests and agencies and must not cross a network in clear; no credentials in the URL, because
+    /// URLs are shown to administrators and the signature already authenticates the broker.
+    /// </summary>
+    public static string? CheckUrl(string url, bool development)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        if (url.Length > MaxUrlLength)
+        {
+            return $"At most {MaxUrlLength} characters.";
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttps && uri.Scheme != Uri.UriSchemeHttp))
+        {
+            return "Use an absolute http or https URL.";
+        }
+
+        if (uri.Scheme == Uri.UriSchemeHttp && !development)
+        {
+            return "Use https: plain http is accepted only in Development.";
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return "Do not put credentials in the URL: every delivery is signed with the recipient's webhook secret.";
+        }
+
+        if (!string.IsNullOrEmpty(uri.Fragment))
+        {
+            return "A URL fragment is never sent to the server; remove it.";
+        }
+
+        return null;
+    }
+
+    /// <summary>Scheme, host and path only: what may go into logs and the audit trail (a query string may carry a token).</summary>
+    public static string Redacted(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Path) : "(invalid)";
+}

@@ -1,0 +1,41 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace EvidenceBroker.Server.Notifications;
+
+/// <summary>
+/// The HMAC key one recipient (agency:&lt;id&gt; or provider:&lt;id&gt;) verifies deliveries with. Kept apart from the
+/// agency and provider records so that reading reference data never loads a secret.
+/// </summary>
+/// <remarks>
+/// The broker must be able to compute the HMAC, so the secret is stored, not hashed. It is shown once (when created
+/// or rotated), never logged, never written to the audit trail and never returned by a read endpoint.
+/// </remarks>
+public sealed class WebhookSecret
+{
+    public const string Prefix = "whsec_";
+
+    public required string Recipient { get; init; }
+
+    /// <summary>whsec_ followed by the base64 of the key bytes (the Standard Webhooks serialisation).</summary>
+    public required string Secret { get; set; }
+
+    /// <summary>After a rotation the old secret still signs until this instant, so receivers can switch without loss.</summary>
+    public string? PreviousSecret { get; set; }
+
+    public DateTimeOffset? PreviousValidUntil { get; set; }
+    public required DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>32 random bytes, as in the Standard Webhooks reference libraries.</summary>
+    public static string Generate() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>
+    /// Development only: a fixed secret per recipient whose key is the readable text dev-webhook-secret:&lt;recipient&gt;,
+    /// so a local receiver can be set up without calling the API.
+    /// </summary>
+    public static string ForDevelopment(string recipient) =>
+        Prefix + Convert.ToBase64String(Encoding.UTF8.GetBytes($"dev-webhook-secret:{recipient}"));
+
+    public static byte[] KeyOf(string secret) =>
+        Convert.FromBase64String(secret.StartsWith(Prefix, StringComparison.Ordinal) ? secret[Prefix.Length..] : secret);
+}

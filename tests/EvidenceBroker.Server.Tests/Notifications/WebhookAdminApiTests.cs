@@ -1,0 +1,185 @@
+using System.Net;
+using System.Net.Http.Json;
+using EvidenceBroker.Server.Notifications;
+using EvidenceBroker.Server.ReferenceData;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Tests.Notifications;
+
+/// <summary>Administrators manage webhook endpoints and secrets; nobody else can, and bad URLs are refused by field.</summary>
+public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFixture<WebhookBrokerFactory>
+{
+    [Theory]
+    [InlineData("ftp://hooks.example/in")]
+    [InlineData("/relative/path")]
+    [InlineData("not a url")]
+    [InlineData("https://user:password@hooks.example/in")]
+    [InlineData("https://hooks.example/in#fragment")]
+    public async Task A_bad_webhook_url_is_a_validation_problem_naming_the_url_field(string url)
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+
+        using var response = await admin.PutAsJsonAsync("/api/v1/admin/agencies/gb-nca/webhook", new { url });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty("url", out _));
+    }
+
+    [Fact]
+    public async Task Only_administrators_manage_webhooks()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        using var provider = await broker.ClientAsync("northwind-legal");
+        using var anonymous = await broker.ClientAsync(null);
+
+        using var officerPut = await officer.PutAsJsonAsync("/api/v1/admin/agencies/gb-met/webhook", new { url = "https://evil.example/" });
+        using var providerRotate = await provider.PostAsync("/api/v1/admin/providers/northwind-mail/webhook/rotate-secret", null);
+        using var anonymousList = await anonymous.GetAsync("/api/v1/admin/webhooks/dead-letters");
+
+        Assert.Equal(HttpStatusCode.Forbidden, officerPut.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, providerRotate.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymousList.StatusCode);
+        Assert.Null(await broker.WithDbAsync(db => db.Agencies.Where(a => a.Id == "gb-met").Select(a => a.WebhookUrl).SingleAsync()));
+    }
+
+    [Fact]
+    public async Task Unknown_recipients_and_messages_are_not_found()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+
+        using var agency = await admin.PutAsJsonAsync("/api/v1/admin/agencies/no-such-agency/webhook", new { url = "https://hooks.example/" });
+        using var rotate = await admin.PostAsync("/api/v1/admin/providers/no-such-provider/webhook/rotate-secret", null);
+        using var retry = await admin.PostAsync($"/api/v1/admin/webhooks/dead-letters/{Guid.NewGuid()}/retry", null);
+
+        Assert.Equal(HttpStatusCode.NotFound, agency.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, rotate.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, retry.StatusCode);
+    }
+
+    [Fact]
+    public async Task Registering_a_first_url_issues_a_secret_once_and_reads_never_show_it()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+        await broker.WithDbAsync(async db =>
+        {
+            db.Agencies.Add(new Agency { Id = "ie-gnci", Country = "IE", Name = "Garda National Cyber Crime Bureau" });
+            return await db.SaveChangesAsync();
+        });
+
+        using var first = await admin.PutAsJsonAsync("/api/v1/admin/agencies/ie-gnci/webhook", new { url = "https://gnci.example/hooks?tenant=7" });
+        using var second = await admin.PutAsJsonAsync("/api/v1/admin/agencies/ie-gnci/webhook", new { url = "https://gnci.example/v2/hooks" });
+        using var read = await admin.GetAsync("/api/v1/admin/agencies/ie-gnci/webhook");
+        var issued = (await first.JsonAsync()).GetProperty("secret").GetString()!;
+        var stored = await broker.WithDbAsync(db => db.WebhookSecrets.AsNoTracking().SingleAsync(s => s.Recipient == "agency:ie-gnci"));
+        var audit = await broker.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .Where(e => e.Action == "webhook.endpoint-changed" && e.SubjectId == "ie-gnci").ToListAsync());
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(stored.Secret, issued);
+        Assert.False((await second.JsonAsync()).TryGetProperty("secret", out _));
+        var body = await read.JsonAsync();
+        Assert.Equal("https://gnci.example/v2/hooks", body.GetProperty("url").GetString());
+        Assert.True(body.GetProperty("hasSecret").GetBoolean());
+        Assert.False(body.TryGetProperty("secret", out _));
+        Assert.Equal(2, audit.Count);
+        Assert.All(audit, e => Assert.DoesNotContain(issued, e.PayloadJson, StringComparison.Ordinal));
+        Assert.All(audit, e => Assert.DoesNotContain("tenant=7", e.PayloadJson, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Rotating_a_secret_returns_it_once_keeps_the_old_one_briefly_and_is_audited_without_it()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+
+        using var rotated = await admin.PostAsync("/api/v1/admin/providers/emerald-cloud/webhook/rotate-secret", null);
+        var body = await rotated.JsonAsync();
+        var secret = body.GetProperty("secret").GetString()!;
+        var stored = await broker.WithDbAsync(db => db.WebhookSecrets.AsNoTracking().SingleAsync(s => s.Recipient == "provider:emerald-cloud"));
+        var audit = await broker.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .SingleAsync(e => e.Action == "webhook.secret-rotated" && e.SubjectId == "emerald-cloud"));
+
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        Assert.Equal(secret, stored.Secret);
+        Assert.Equal(WebhookSecret.ForDevelopment("provider:emerald-cloud"), stored.PreviousSecret);
+        Assert.Equal(broker.Clock.GetUtcNow() + TimeSpan.FromHours(24), stored.PreviousValidUntil);
+        Assert.DoesNotContain(secret, audit.PayloadJson, StringComparison.Ordinal);
+        Assert.DoesNotContain(stored.PreviousSecret!, audit.PayloadJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_dead_letter_list_validates_its_paging()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+
+        using var response = await admin.GetAsync("/api/v1/admin/webhooks/dead-letters?page=0&pageSize=1000");
+
+        var errors = (await response.JsonAsync()).GetProperty("errors");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(errors.TryGetProperty("page", out _));
+        Assert.True(errors.TryGetProperty("pageSize", out _));
+    }
+}
+
+/// <summary>The rules that do not need a running broker.</summary>
+public sealed class WebhookRulesTests
+{
+    [Fact]
+    public void Plain_http_is_refused_outside_development()
+    {
+        Assert.Null(WebhookRecipients.CheckUrl("http://127.0.0.1:8080/hooks", development: true));
+        Assert.NotNull(WebhookRecipients.CheckUrl("http://hooks.example/in", development: false));
+        Assert.Null(WebhookRecipients.CheckUrl("https://hooks.example/in", development: false));
+    }
+
+    [Fact]
+    public void Retry_delays_double_from_thirty_seconds_up_to_the_cap_and_jitter_only_adds()
+    {
+        var options = new WebhookOptions();
+
+        Assert.Equal(TimeSpan.FromSeconds(30), options.RetryDelay(1, 0));
+        Assert.Equal(TimeSpan.FromMinutes(1), options.RetryDelay(2, 0));
+        Assert.Equal(TimeSpan.FromMinutes(2), options.RetryDelay(3, 0));
+        Assert.Equal(TimeSpan.FromHours(4), options.RetryDelay(11, 0));
+        Assert.Equal(TimeSpan.FromHours(4), options.RetryDelay(40, 0));
+        Assert.InRange(options.RetryDelay(1, 0.999).TotalSeconds, 30, 36);
+    }
+
+    [Fact]
+    public void The_default_schedule_spends_its_attempts_within_the_maximum_age()
+    {
+        var options = new WebhookOptions();
+
+        var worstCase = Enumerable.Range(1, options.MaxAttempts - 1).Aggregate(TimeSpan.Zero, (sum, n) => sum + options.RetryDelay(n, 1));
+
+        Assert.True(worstCase < options.MaxAge, $"{worstCase} of retries exceeds {options.MaxAge}");
+        Assert.True(worstCase > TimeSpan.FromHours(8), "Receivers should survive a working day's outage.");
+    }
+
+    [Fact]
+    public void The_signer_reproduces_the_test_vector_in_docs_webhooks_md()
+    {
+        var body = System.Text.Encoding.UTF8.GetBytes(
+            "{\"id\":\"019ab0f2-8c00-7000-8000-000000000001\",\"type\":\"request.decided\",\"timestamp\":\"2026-11-23T09:00:00+00:00\"," +
+            "\"data\":{\"requestId\":\"019ab0f2-8c00-7000-8000-0000000000aa\"}}");
+
+        var header = WebhookSigner.Sign(WebhookSecret.ForDevelopment("agency:gb-met"), "019ab0f2-8c00-7000-8000-000000000001", 1_795_424_400, body);
+
+        Assert.Equal("whsec_ZGV2LXdlYmhvb2stc2VjcmV0OmFnZW5jeTpnYi1tZXQ=", WebhookSecret.ForDevelopment("agency:gb-met"));
+        Assert.Equal("v1,OwwW7LVfzv5nUD9Lm9Pza4pKmqAww3jT45hv+U3kYjo=", header);
+    }
+
+    [Fact]
+    public void A_signature_made_by_the_broker_verifies_and_a_wrong_secret_does_not()
+    {
+        var secret = WebhookSecret.Generate();
+        var body = "{\"type\":\"request.decided\"}"u8.ToArray();
+
+        var header = WebhookSigner.Sign(secret, "msg-1", 1_795_000_000, body);
+
+        Assert.True(WebhookSigner.Verify(secret, "msg-1", 1_795_000_000, body, header));
+        Assert.False(WebhookSigner.Verify(WebhookSecret.Generate(), "msg-1", 1_795_000_000, body, header));
+        Assert.False(WebhookSigner.Verify(secret, "msg-2", 1_795_000_000, body, header));
+    }
+}
