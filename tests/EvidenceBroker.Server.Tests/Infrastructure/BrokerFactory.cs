@@ -53,6 +53,7 @@ public class BrokerFactory : WebApplicationFactory<Program>
         // No Hangfire server: scheduled jobs stay in storage where tests can count them, and tests run the SLA
         // monitor themselves with the fake clock.
         builder.UseSetting("Jobs:RunServer", "false");
+        builder.UseSetting("Webhooks:RunWorker", "false");
 
         // Functional tests file many requests quickly; the limits have their own tests.
         builder.UseSetting("RateLimits:TokenPerClientPerMinute", "100000");
