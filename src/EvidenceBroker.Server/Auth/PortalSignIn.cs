@@ -82,6 +82,13 @@ public static class PortalSignIn
             antiforgery.HeaderName = "RequestVerificationToken";
         });
 
+        services.Configure<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>(tempData =>
+        {
+            tempData.Cookie.Name = "eb.flash";
+            tempData.Cookie.SameSite = SameSiteMode.Strict;
+            tempData.Cookie.SecurePolicy = secure;
+        });
+
         services.AddAuthorizationBuilder()
             .AddPolicy(Portal, policy => Cookie(policy))
             .AddPolicy(Officer, policy => Cookie(policy).RequireClaim(PortalRoles.RoleClaim, PortalRoles.Officer, PortalRoles.Supervisor))
