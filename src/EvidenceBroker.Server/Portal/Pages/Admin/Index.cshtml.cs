@@ -20,7 +20,7 @@ public sealed class IndexModel(
     BrokerDbContext db, UserManager<PortalUser> users, IOpenIddictApplicationManager applications, AuditTrail audit, TimeProvider clock) : PageModel
 {
     public List<Agency> Agencies { get; private set; } = [];
-    public List<Provider> Providers { get; private set; } = [];
+    public List<ReferenceData.Provider> Providers { get; private set; } = [];
     public List<PortalUser> Users { get; private set; } = [];
     public List<ApiClient> Clients { get; private set; } = [];
     public Dictionary<string, string> Errors { get; } = [];
@@ -67,7 +67,7 @@ public sealed class IndexModel(
         if (Errors.Count > 0) { await LoadAsync(ct); return Page(); }
 
         await using var tx = await db.BeginWriteAsync(ct);
-        db.Providers.Add(new Provider { Id = Id!, Jurisdiction = country, Name = Name!.Trim() });
+        db.Providers.Add(new ReferenceData.Provider { Id = Id!, Jurisdiction = country, Name = Name!.Trim() });
         await audit.AppendAsync(db, Me, new AuditRecord("provider.registered", "provider", Id!, new { jurisdiction = country, name = Name.Trim() }), ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

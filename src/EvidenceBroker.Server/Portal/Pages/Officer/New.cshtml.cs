@@ -17,7 +17,7 @@ public sealed class NewModel(BrokerDbContext db, PortalPreview preview, RequestI
     [BindProperty]
     public RequestForm Form { get; set; } = new();
 
-    public List<Provider> Providers { get; private set; } = [];
+    public List<ReferenceData.Provider> Providers { get; private set; } = [];
     public string? AgencyName { get; private set; }
     public Caller Officer => Caller.From(User) ?? throw new InvalidOperationException("The portal policy admits only tenants.");
     public Dictionary<string, string[]> Errors { get; private set; } = [];

@@ -22,7 +22,7 @@ public sealed class IndexModel(PortalRequests requests, BrokerDbContext db, IPol
     [BindProperty(SupportsGet = true)] public DateOnly? To { get; set; }
 
     public List<PortalRow> Rows { get; private set; } = [];
-    public List<Provider> Providers { get; private set; } = [];
+    public List<ReferenceData.Provider> Providers { get; private set; } = [];
     public IReadOnlyList<CountryResource> Countries { get; private set; } = [];
     public DateTimeOffset Now { get; private set; }
 
