@@ -26,14 +26,14 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         Assert.Contains("/portal/account/login", page.Url, StringComparison.Ordinal);
 
         // A wrong code is refused; the right one signs in.
-        await page.GetByLabel("Email").FillAsync("supervisor@met.example");
-        await page.GetByLabel("Password").FillAsync(EvidenceBroker.Server.Development.DevelopmentSeed.DemoPassword);
+        await page.GetByLabel("Email", new() { Exact = true }).FillAsync("supervisor@met.example");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(EvidenceBroker.Server.Development.DevelopmentSeed.DemoPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
         await page.WaitForURLAsync("**/account/twofactor**");
-        await page.GetByLabel("Code").FillAsync("000000" == portal.CodeFor("supervisor@met.example") ? "111111" : "000000");
+        await page.GetByLabel("Code", new() { Exact = true }).FillAsync("000000" == portal.CodeFor("supervisor@met.example") ? "111111" : "000000");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not right");
-        await page.GetByLabel("Code").FillAsync(portal.CodeFor("supervisor@met.example"));
+        await page.GetByLabel("Code", new() { Exact = true }).FillAsync(portal.CodeFor("supervisor@met.example"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync("**/portal/officer");
     }
@@ -113,8 +113,8 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await oversight.GotoAsync("/portal/oversight/statistics");
         await PortalFixture.ShotAsync(oversight, "10-oversight-statistics");
         await oversight.GotoAsync("/portal/oversight/audit");
-        await Assertions.Expect(oversight.GetByTestId("chain-status")).ToContainTextAsync("Intact");
         await PortalFixture.ShotAsync(oversight, "11-oversight-audit");
+        await Assertions.Expect(oversight.GetByTestId("chain-status")).ToContainTextAsync("Intact");
     }
 
     [Fact]
@@ -171,18 +171,18 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await page.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync(provider);
         await page.GetByLabel("Content", new() { Exact = true }).CheckAsync();
         await page.GetByLabel("Identifier 1", new() { Exact = true }).FillAsync("suspect@example.com");
-        await page.GetByLabel("First day of data").FillAsync("2026-05-07");
-        await page.GetByLabel("Last day of data").FillAsync("2026-11-02");
+        await page.GetByLabel("First day of data", new() { Exact = true }).FillAsync("2026-05-07");
+        await page.GetByLabel("Last day of data", new() { Exact = true }).FillAsync("2026-11-02");
         await page.GetByLabel("Offence", new() { Exact = true }).FillAsync("Fraud by false representation");
-        await page.GetByLabel("Maximum penalty (years)").FillAsync("10");
-        await page.GetByLabel("Issuing authority").SelectOptionAsync("judge");
-        await page.GetByLabel("Name of the authority").FillAsync("Southwark Crown Court");
-        await page.GetByLabel("Justification").FillAsync(
+        await page.GetByLabel("Maximum penalty (years)", new() { Exact = true }).FillAsync("10");
+        await page.GetByLabel("Issuing authority", new() { Exact = true }).SelectOptionAsync("judge");
+        await page.GetByLabel("Name of the authority", new() { Exact = true }).FillAsync("Southwark Crown Court");
+        await page.GetByLabel("Justification", new() { Exact = true }).FillAsync(
             "Fourteen victims paid deposits for non-existent flats; each payment instruction came from suspect@example.com.");
-        await page.GetByLabel("Target nationality").FillAsync("GB");
-        await page.GetByLabel("Target residence").FillAsync("GB");
-        await page.GetByLabel("Target located in").FillAsync("GB");
-        await page.GetByLabel("Provider must not tell the user until").FillAsync("2027-05-22");
+        await page.GetByLabel("Target nationality", new() { Exact = true }).FillAsync("GB");
+        await page.GetByLabel("Target residence", new() { Exact = true }).FillAsync("GB");
+        await page.GetByLabel("Target located in", new() { Exact = true }).FillAsync("GB");
+        await page.GetByLabel("Provider must not tell the user until", new() { Exact = true }).FillAsync("2027-05-22");
         await page.GetByLabel("The issuing authority accepts the use limits", new() { Exact = false }).CheckAsync();
         await Assertions.Expect(page.GetByTestId("preview-outcome")).ToHaveTextAsync(expectedPreview);
         if (screenshot is not null) { await PortalFixture.ShotAsync(page, screenshot); }

@@ -23,13 +23,8 @@ public sealed record PreviewReason(string Rule, string Status, string StatusLabe
 /// </summary>
 public sealed class PortalPreview(IValidator<RequestContent> validator, PolicyRegistry registry, BrokerDbContext db, TimeProvider clock)
 {
-    public async Task<PreviewResult> PreviewAsync(RequestContent? content, Dictionary<string, string[]> errors, CancellationToken ct)
+    public async Task<PreviewResult> PreviewAsync(RequestContent content, Dictionary<string, string[]> errors, CancellationToken ct)
     {
-        if (content is null)
-        {
-            return new PreviewResult(errors, null);
-        }
-
         foreach (var (field, messages) in (await validator.ValidateAsync(content, ct)).Errors.ToProblemErrors())
         {
             errors.TryAdd(field, messages);

@@ -40,7 +40,7 @@ public sealed class RequestForm
     /// <summary>Makes a double click or a reload file once: the intake's idempotency key.</summary>
     public string? SubmissionKey { get; set; }
 
-    public RequestContent? ToContent(string country, string agencyId, Dictionary<string, string[]> errors)
+    public RequestContent ToContent(string country, string agencyId, Dictionary<string, string[]> errors)
     {
         var categories = Parse<DataCategory>(Categories, "dataCategories", errors);
         var flags = Parse<SensitiveCircumstance>(Flags, "flags", errors);
@@ -77,6 +77,7 @@ public sealed class RequestForm
 
         if (!Wire.TryParse<AuthorityType>(AuthorityType, out var authorityType))
         {
+            authorityType = Domain.Requests.AuthorityType.Other;
             errors["issuingAuthority.type"] = ["Choose who issued the order."];
         }
 
@@ -120,11 +121,7 @@ public sealed class RequestForm
             target = new Target { Nationality = Code(TargetNationality), Residence = Code(TargetResidence), LocatedIn = Code(TargetLocatedIn) };
         }
 
-        if (errors.Count > 0)
-        {
-            return null;
-        }
-
+        // Unreadable fields fall back to neutral values so the preview can still decide; filing refuses while errors remain.
         return new RequestContent
         {
             RequestingCountry = country,

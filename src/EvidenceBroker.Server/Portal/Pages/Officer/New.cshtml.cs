@@ -43,7 +43,7 @@ public sealed class NewModel(BrokerDbContext db, PortalPreview preview, RequestI
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var content = Form.ToContent(Officer.Tenant.Country ?? "", Officer.Tenant.Id, errors);
-        if (content is not null)
+        if (errors.Count == 0)
         {
             var key = Form.SubmissionKey is { Length: > 0 and <= 64 } k ? "portal-" + k : null;
             switch (await intake.FileAsync(Officer, content, key, ct))
