@@ -74,6 +74,24 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await Assertions.Expect(provider.GetByTestId("reference")).ToHaveTextAsync(reference);
         await PortalFixture.ShotAsync(provider, "06-provider-request");
 
+        // The provider acknowledges, then produces by uploading the response package.
+        await provider.GetByTestId("action-acknowledge").GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(provider.GetByTestId("state")).ToHaveTextAsync("Acknowledged");
+        await provider.GetByLabel("Response package").SetInputFilesAsync(new FilePayload
+        {
+            Name = "northwind-production.txt", MimeType = "text/plain", Buffer = "mailbox export for suspect@example.com\n"u8.ToArray(),
+        });
+        await provider.GetByRole(AriaRole.Button, new() { Name = "Upload and produce" }).ClickAsync();
+        await Assertions.Expect(provider.GetByTestId("state")).ToHaveTextAsync("Produced");
+        await PortalFixture.ShotAsync(provider, "06b-provider-produced");
+
+        // The officer downloads what was produced.
+        await officer.GotoAsync($"/portal/requests/detail/{id}");
+        await Assertions.Expect(officer.GetByTestId("state")).ToHaveTextAsync("Produced");
+        var produced = await officer.RunAndWaitForDownloadAsync(() => officer.GetByTestId("download-production").ClickAsync());
+        Assert.Equal("mailbox export for suspect@example.com\n", await File.ReadAllTextAsync((await produced.PathAsync())!));
+        await PortalFixture.ShotAsync(officer, "06c-officer-produced");
+
         // Oversight searches by provider and outcome, opens the decision and downloads its record.
         var oversight = await portal.NewPageAsync();
         await portal.SignInAsync(oversight, Auditor);

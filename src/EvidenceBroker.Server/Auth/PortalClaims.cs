@@ -24,16 +24,18 @@ public static class PortalRoles
     /// <summary>Marks a supervisor of an agency: may confirm or refuse the agency's emergency requests.</summary>
     public const string SupervisorClaim = "supervisor";
 
-    /// <summary>Marks an oversight reviewer: may decide requests sent to human review.</summary>
+    /// <summary>Marks a broker legal reviewer: may decide requests sent to human review.</summary>
     public const string ReviewerClaim = "reviewer";
 
     public static IReadOnlyList<string> All { get; } = [Officer, Supervisor, ProviderLegal, Reviewer, Oversight, Administrator];
 
     public static IReadOnlyList<string> ScopesFor(string role) => role switch
     {
-        Officer or Supervisor => [BrokerScopes.RequestsWrite, BrokerScopes.RequestsRead],
+        Officer => [BrokerScopes.RequestsWrite, BrokerScopes.RequestsRead],
+        Supervisor => [BrokerScopes.RequestsWrite, BrokerScopes.RequestsRead, BrokerScopes.RequestsSupervise],
         ProviderLegal => [BrokerScopes.ProviderRespond, BrokerScopes.RequestsRead],
-        Reviewer or Oversight => [BrokerScopes.OversightRead],
+        Reviewer => [BrokerScopes.RequestsReview],
+        Oversight => [BrokerScopes.OversightRead],
         Administrator => [BrokerScopes.Admin],
         _ => [],
     };
@@ -43,8 +45,8 @@ public static class PortalRoles
     {
         Officer or Supervisor => TenantKind.Agency,
         ProviderLegal => TenantKind.Provider,
-        Reviewer or Oversight => TenantKind.Oversight,
-        Administrator => TenantKind.Administration,
+        Oversight => TenantKind.Oversight,
+        Reviewer or Administrator => TenantKind.Administration,
         _ => null,
     };
 }

@@ -154,6 +154,32 @@ public static class PortalText
 
     public static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
 
+    public static string Trigger(RequestTrigger trigger) => trigger switch
+    {
+        RequestTrigger.Acknowledge => "Acknowledge",
+        RequestTrigger.RequestClarification => "Ask for clarification",
+        RequestTrigger.AnswerClarification => "Answer the clarification",
+        RequestTrigger.Produce => "Produce",
+        RequestTrigger.ProducePartially => "Produce in part",
+        RequestTrigger.Refuse => "Refuse",
+        RequestTrigger.RaiseObjection => "Object",
+        RequestTrigger.Withdraw => "Withdraw",
+        RequestTrigger.ConfirmEmergency => "Confirm the emergency",
+        RequestTrigger.RefuseEmergency => "Refuse the emergency",
+        RequestTrigger.ApproveDirect => "Approve for the direct channel",
+        RequestTrigger.SendToMlat => "Send to MLAT",
+        RequestTrigger.Reject => "Reject",
+        RequestTrigger.ExtendPreservation => "Extend preservation",
+        RequestTrigger.ConvertToProduction => "Convert to a production order",
+        RequestTrigger.Close => "Close",
+        _ => Wire.Name(trigger),
+    };
+
+    /// <summary>Actions whose form asks for a text (question, answer, reason).</summary>
+    public static bool NeedsText(RequestTrigger trigger) => trigger is RequestTrigger.RequestClarification or RequestTrigger.AnswerClarification
+        or RequestTrigger.Refuse or RequestTrigger.RaiseObjection or RequestTrigger.Withdraw or RequestTrigger.RefuseEmergency
+        or RequestTrigger.ApproveDirect or RequestTrigger.SendToMlat or RequestTrigger.Reject;
+
     public static string Action(string action) => action switch
     {
         "request.filed" => "Filed",

@@ -125,7 +125,7 @@ public sealed class IndexModel(
         if (Errors.Count > 0 || tenant is null) { await LoadAsync(ct); return Page(); }
 
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        await ApiClients.RegisterAsync(db, applications, Id!, secret, Name!.Trim(), tenant, clock.GetUtcNow(), ct);
+        await ApiClients.RegisterAsync(db, applications, Id!, secret, Name!.Trim(), tenant, BrokerScopes.DefaultFor(tenant.Kind), clock.GetUtcNow(), ct);
         await using (var tx = await db.BeginWriteAsync(ct))
         {
             await audit.AppendAsync(db, Me, new AuditRecord("client.registered", "api-client", Id!, new { tenant = tenant.ToString() }), ct);
