@@ -102,7 +102,7 @@
   function confirmations() {
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
-        if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+        if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
       });
     });
   }
