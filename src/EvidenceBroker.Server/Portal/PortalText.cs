@@ -126,15 +126,22 @@ public static class PortalText
         _ => "Not checked",
     };
 
-    public static string Deadline(Deadline deadline) => deadline.Kind switch
+    public static string Deadline(Deadline deadline)
     {
-        DeadlineKind.Response => $"Provider answers within {deadline.Duration}",
-        DeadlineKind.Preservation => $"Data preserved for {deadline.Duration}",
-        DeadlineKind.PreservationExtension => $"Preservation extendable by {deadline.Duration}",
-        DeadlineKind.PostHocValidation => $"Order validated by a judge within {deadline.Duration}",
-        DeadlineKind.EnforcingStateObjection => $"Enforcing state may object within {deadline.Duration}",
-        DeadlineKind.MlatPlanning => $"MLAT planning figure: {deadline.Duration}",
-        _ => deadline.Duration,
+        var unit = deadline.Unit switch { DeadlineUnit.Hours => "hour", DeadlineUnit.Days => "day", _ => "month" };
+        var duration = string.Create(CultureInfo.InvariantCulture, $"{deadline.Amount} {unit}{(deadline.Amount == 1 ? "" : "s")}");
+        return DeadlineText(deadline, duration);
+    }
+
+    private static string DeadlineText(Deadline deadline, string duration) => deadline.Kind switch
+    {
+        DeadlineKind.Response => $"Provider answers within {duration}",
+        DeadlineKind.Preservation => $"Data preserved for {duration}",
+        DeadlineKind.PreservationExtension => $"Preservation extendable by {duration}",
+        DeadlineKind.PostHocValidation => $"Order validated by a judge within {duration}",
+        DeadlineKind.EnforcingStateObjection => $"Enforcing state may object within {duration}",
+        DeadlineKind.MlatPlanning => $"MLAT planning figure: {duration}",
+        _ => duration,
     } + (deadline.BrokerDefault ? " (broker default)" : "");
 
     /// <summary>"3 d 4 h left", "5 h left", "overdue by 2 d".</summary>
