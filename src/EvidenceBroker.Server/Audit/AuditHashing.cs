@@ -14,7 +14,8 @@ public static class AuditHashing
     public static DateTimeOffset Normalise(DateTimeOffset at)
     {
         var utc = at.ToUniversalTime();
-        return new DateTimeOffset(utc.Ticks - (utc.Ticks % 10), TimeSpan.Zero);
+        // 100 µs: the precision SQLite keeps (DateTimeOffsetToBinaryConverter stores ticks / 1000); finer digits broke verification under a real clock.
+        return new DateTimeOffset(utc.Ticks - (utc.Ticks % 1000), TimeSpan.Zero);
     }
 
     public static string Sha256Hex(string text) =>

@@ -1,0 +1,106 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+
+namespace EvidenceBroker.Server.Auth;
+
+/// <summary>Bound from the "Portal" section.</summary>
+public sealed class PortalSignInOptions
+{
+    public const string Section = "Portal";
+
+    /// <summary>How soon a "sign out everywhere" (new security stamp) reaches every other session.</summary>
+    public TimeSpan SecurityStampInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
+}
+
+/// <summary>
+/// Cookie sign-in for portal users, beside (never instead of) the API's bearer tokens: the default scheme stays
+/// OpenIddict validation, so an API endpoint without a token still answers 401, and only portal pages name
+/// the cookie scheme in their policies.
+/// </summary>
+public static class PortalSignIn
+{
+    public const string Portal = "portal";
+    public const string Officer = "portal-officer";
+    public const string Supervisor = "portal-supervisor";
+    public const string Provider = "portal-provider";
+    public const string Oversight = "portal-oversight";
+    public const string Administrator = "portal-administrator";
+
+    public static IServiceCollection AddPortalSignIn(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        var options = configuration.GetSection(PortalSignInOptions.Section).Get<PortalSignInOptions>() ?? new PortalSignInOptions();
+        var secure = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+
+        services.AddIdentityCore<PortalUser>()
+            .AddSignInManager()
+            .AddClaimsPrincipalFactory<PortalClaimsFactory>();
+        services.Configure<IdentityOptions>(identity =>
+        {
+            identity.Password.RequiredLength = 12;
+            identity.Password.RequireDigit = true;
+            identity.Password.RequireLowercase = true;
+            identity.Password.RequireUppercase = true;
+            identity.Password.RequireNonAlphanumeric = true;
+            identity.Lockout.AllowedForNewUsers = true;
+            identity.Lockout.MaxFailedAccessAttempts = 5;
+            identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            identity.SignIn.RequireConfirmedAccount = false;
+        });
+        services.Configure<SecurityStampValidatorOptions>(stamp => stamp.ValidationInterval = options.SecurityStampInterval);
+
+        services.AddAuthentication().AddIdentityCookies();
+        services.ConfigureApplicationCookie(cookie =>
+        {
+            cookie.Cookie.Name = "eb.portal";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Strict;
+            cookie.Cookie.SecurePolicy = secure;
+            cookie.ExpireTimeSpan = options.SessionLifetime;
+            cookie.SlidingExpiration = true;
+            cookie.LoginPath = "/portal/account/login";
+            cookie.LogoutPath = "/portal/account/logout";
+            cookie.AccessDeniedPath = "/portal/account/denied";
+        });
+        foreach (var scheme in new[] { IdentityConstants.TwoFactorUserIdScheme, IdentityConstants.TwoFactorRememberMeScheme, IdentityConstants.ExternalScheme })
+        {
+            services.Configure<CookieAuthenticationOptions>(scheme, cookie =>
+            {
+                cookie.Cookie.HttpOnly = true;
+                cookie.Cookie.SameSite = SameSiteMode.Strict;
+                cookie.Cookie.SecurePolicy = secure;
+            });
+        }
+
+        services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.Cookie.Name = "eb.antiforgery";
+            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.Cookie.SecurePolicy = secure;
+            antiforgery.HeaderName = "RequestVerificationToken";
+        });
+
+        services.Configure<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>(tempData =>
+        {
+            tempData.Cookie.Name = "eb.flash";
+            tempData.Cookie.SameSite = SameSiteMode.Strict;
+            tempData.Cookie.SecurePolicy = secure;
+        });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Portal, policy => Cookie(policy))
+            .AddPolicy(Officer, policy => Cookie(policy).RequireClaim(PortalRoles.RoleClaim, PortalRoles.Officer, PortalRoles.Supervisor))
+            .AddPolicy(Supervisor, policy => Cookie(policy).RequireClaim(PortalRoles.SupervisorClaim, "true"))
+            .AddPolicy(Provider, policy => Cookie(policy).RequireClaim(PortalRoles.RoleClaim, PortalRoles.ProviderLegal))
+            .AddPolicy(Oversight, policy => Cookie(policy).RequireClaim(PortalRoles.RoleClaim, PortalRoles.Oversight, PortalRoles.Reviewer))
+            .AddPolicy(Administrator, policy => Cookie(policy).RequireClaim(PortalRoles.RoleClaim, PortalRoles.Administrator));
+        return services;
+    }
+
+    private static AuthorizationPolicyBuilder Cookie(AuthorizationPolicyBuilder policy) =>
+        policy.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme)
+            .RequireAuthenticatedUser()
+            .RequireAssertion(ctx => BrokerClaims.ReadTenant(ctx.User) is not null);
+}

@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
+using EvidenceBroker.Server.Auth;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace EvidenceBroker.Server.Portal.Pages.Account;
+
+/// <summary>
+/// Password step. The application cookie is never issued here: a user with an authenticator goes on to the
+/// code step, a user without one to enrolment, both holding only the short two-factor cookie.
+/// </summary>
+public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users) : PageModel
+{
+    [BindProperty, Required, EmailAddress, StringLength(256)]
+    public string Email { get; set; } = "";
+
+    [BindProperty, Required, StringLength(256)]
+    public string Password { get; set; } = "";
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public async Task OnGetAsync()
+    {
+        // A fresh sign-in starts from nothing: drop a half-finished two-factor step.
+        await HttpContext.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var user = await users.FindByEmailAsync(Email);
+        if (user is null)
+        {
+            ModelState.AddModelError("", "The email or password is not right.");
+            return Page();
+        }
+
+        var result = await signIn.CheckPasswordSignInAsync(user, Password, lockoutOnFailure: true);
+        if (result.IsLockedOut)
+        {
+            ModelState.AddModelError("", "This account is locked for a while after too many failed attempts. Try again later or ask your administrator.");
+            return Page();
+        }
+
+        if (!result.Succeeded)
+        {
+            ModelState.AddModelError("", "The email or password is not right.");
+            return Page();
+        }
+
+        // The same cookie SignInManager itself writes for its two-factor step, so TwoFactorAuthenticatorSignInAsync reads it.
+        var pending = new ClaimsIdentity(IdentityConstants.TwoFactorUserIdScheme);
+        pending.AddClaim(new Claim(ClaimTypes.Name, user.Id));
+        await HttpContext.SignInAsync(IdentityConstants.TwoFactorUserIdScheme, new ClaimsPrincipal(pending),
+            new AuthenticationProperties { IsPersistent = false });
+
+        var returnUrl = Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : null;
+        return user.TwoFactorEnabled
+            ? RedirectToPage("/Account/TwoFactor", new { returnUrl })
+            : RedirectToPage("/Account/Enrol", new { returnUrl });
+    }
+}

@@ -1,0 +1,44 @@
+using System.ComponentModel.DataAnnotations;
+using EvidenceBroker.Server.Auth;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace EvidenceBroker.Server.Portal.Pages.Account;
+
+/// <summary>The TOTP step for enrolled users. Wrong codes count toward lockout like wrong passwords.</summary>
+public sealed class TwoFactorModel(SignInManager<PortalUser> signIn) : PageModel
+{
+    [BindProperty, Required, StringLength(7, MinimumLength = 6)]
+    public string Code { get; set; } = "";
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public async Task<IActionResult> OnGetAsync() =>
+        await signIn.GetTwoFactorAuthenticationUserAsync() is { TwoFactorEnabled: true } ? Page() : RedirectToPage("/Account/Login");
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (await signIn.GetTwoFactorAuthenticationUserAsync() is not { TwoFactorEnabled: true })
+        {
+            return RedirectToPage("/Account/Login");
+        }
+
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var result = await signIn.TwoFactorAuthenticatorSignInAsync(Code.Replace(" ", "", StringComparison.Ordinal), isPersistent: false, rememberClient: false);
+        if (result.Succeeded)
+        {
+            return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/portal");
+        }
+
+        ModelState.AddModelError("", result.IsLockedOut
+            ? "This account is locked for a while after too many failed attempts."
+            : "That code is not right. Codes change every 30 seconds; enter the current one.");
+        return Page();
+    }
+}

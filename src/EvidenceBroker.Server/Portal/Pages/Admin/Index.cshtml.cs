@@ -1,0 +1,179 @@
+using System.Security.Cryptography;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.ReferenceData;
+using EvidenceBroker.Server.Requests;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Abstractions;
+
+namespace EvidenceBroker.Server.Portal.Pages.Admin;
+
+/// <summary>
+/// The directory: agencies, providers, portal users and API clients. Each addition is audited; an API client's
+/// secret is generated here and shown exactly once, in the response to the POST that created it.
+/// </summary>
+public sealed class IndexModel(
+    BrokerDbContext db, UserManager<PortalUser> users, IOpenIddictApplicationManager applications, AuditTrail audit, TimeProvider clock) : PageModel
+{
+    public List<Agency> Agencies { get; private set; } = [];
+    public List<ReferenceData.Provider> Providers { get; private set; } = [];
+    public List<PortalUser> Users { get; private set; } = [];
+    public List<ApiClient> Clients { get; private set; } = [];
+    public Dictionary<string, string> Errors { get; } = [];
+    public string? ShownSecret { get; private set; }
+    public string? ShownSecretFor { get; private set; }
+
+    [BindProperty] public string? Kind { get; set; }
+    [BindProperty] public string? Id { get; set; }
+    [BindProperty] public string? Name { get; set; }
+    [BindProperty] public string? Country { get; set; }
+    [BindProperty] public string? Email { get; set; }
+    [BindProperty] public string? Role { get; set; }
+    [BindProperty] public string? TenantId { get; set; }
+
+    private Caller Me => Caller.From(User)!;
+
+    public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostAgencyAsync(CancellationToken ct)
+    {
+        var country = Country?.Trim().ToUpperInvariant() ?? "";
+        Check(RequestContentValidator.IsSlug(Id ?? ""), "agency.id", "Lower-case letters, digits and hyphens, at most 64.");
+        Check(RequestContentValidator.IsCountryCode(country), "agency.country", "An ISO 3166-1 alpha-2 code.");
+        Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "agency.name", "Name the agency (at most 200 characters).");
+        if (Errors.Count == 0 && await db.Agencies.AnyAsync(a => a.Id == Id, ct)) { Errors["agency.id"] = "This id is taken."; }
+        if (Errors.Count > 0) { await LoadAsync(ct); return Page(); }
+
+        await using var tx = await db.BeginWriteAsync(ct);
+        db.Agencies.Add(new Agency { Id = Id!, Country = country, Name = Name!.Trim() });
+        await audit.AppendAsync(db, Me, new AuditRecord("agency.registered", "agency", Id!, new { country, name = Name.Trim() }), ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        TempData["Flash"] = $"Agency {Id} registered.";
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostProviderAsync(CancellationToken ct)
+    {
+        var country = Country?.Trim().ToUpperInvariant() ?? "";
+        Check(RequestContentValidator.IsSlug(Id ?? ""), "provider.id", "Lower-case letters, digits and hyphens, at most 64.");
+        Check(RequestContentValidator.IsCountryCode(country), "provider.country", "The jurisdiction as an ISO 3166-1 alpha-2 code.");
+        Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "provider.name", "Name the provider (at most 200 characters).");
+        if (Errors.Count == 0 && await db.Providers.AnyAsync(p => p.Id == Id, ct)) { Errors["provider.id"] = "This id is taken."; }
+        if (Errors.Count > 0) { await LoadAsync(ct); return Page(); }
+
+        await using var tx = await db.BeginWriteAsync(ct);
+        db.Providers.Add(new ReferenceData.Provider { Id = Id!, Jurisdiction = country, Name = Name!.Trim() });
+        await audit.AppendAsync(db, Me, new AuditRecord("provider.registered", "provider", Id!, new { jurisdiction = country, name = Name.Trim() }), ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        TempData["Flash"] = $"Provider {Id} registered.";
+        return RedirectToPage();
+    }
+
+    /// <summary>A new user gets a one-time password shown here; they must enrol an authenticator at first sign-in.</summary>
+    public async Task<IActionResult> OnPostUserAsync(CancellationToken ct)
+    {
+        var tenant = await TenantAsync(Role is null ? null : PortalRoles.TenantKindFor(Role), "user", ct);
+        Check(!string.IsNullOrWhiteSpace(Email) && Email.Contains('@', StringComparison.Ordinal) && Email.Length <= 256, "user.email", "An email address.");
+        Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "user.name", "The person's name (at most 200 characters).");
+        if (Errors.Count > 0 || tenant is null) { await LoadAsync(ct); return Page(); }
+
+        var password = "Eb-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('/', 'x').Replace('+', 'y') + "9!";
+        var user = new PortalUser
+        {
+            UserName = Email!.Trim(), Email = Email.Trim(), EmailConfirmed = true, DisplayName = Name!.Trim(), Role = Role!,
+            TenantKind = tenant.Kind, TenantId = tenant.Id, Country = tenant.Country,
+        };
+        var created = await users.CreateAsync(user, password);
+        if (!created.Succeeded)
+        {
+            Errors["user.email"] = string.Join(" ", created.Errors.Select(e => e.Description));
+            await LoadAsync(ct);
+            return Page();
+        }
+
+        await using (var tx = await db.BeginWriteAsync(ct))
+        {
+            await audit.AppendAsync(db, Me, new AuditRecord("user.created", "portal-user", user.Id, new { user.Email, user.Role, tenant = tenant.ToString() }), ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        ShownSecretFor = $"First-time password for {user.Email}";
+        ShownSecret = password;
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostClientAsync(CancellationToken ct)
+    {
+        TenantKind? kind = Enum.TryParse<TenantKind>(Kind, ignoreCase: true, out var k) ? k : null;
+        Check(kind is not null, "client.kind", "Choose the tenant kind.");
+        var tenant = await TenantAsync(kind, "client", ct);
+        Check(RequestContentValidator.IsSlug(Id ?? ""), "client.id", "Lower-case letters, digits and hyphens, at most 64.");
+        Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "client.name", "Name the client (at most 200 characters).");
+        if (Errors.Count == 0 && (await db.ApiClients.AnyAsync(c => c.ClientId == Id, ct) || await applications.FindByClientIdAsync(Id!, ct) is not null))
+        {
+            Errors["client.id"] = "This client id is taken.";
+        }
+
+        if (Errors.Count > 0 || tenant is null) { await LoadAsync(ct); return Page(); }
+
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        await ApiClients.RegisterAsync(db, applications, Id!, secret, Name!.Trim(), tenant, BrokerScopes.DefaultFor(tenant.Kind), clock.GetUtcNow(), ct);
+        await using (var tx = await db.BeginWriteAsync(ct))
+        {
+            await audit.AppendAsync(db, Me, new AuditRecord("client.registered", "api-client", Id!, new { tenant = tenant.ToString() }), ct);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+
+        ShownSecretFor = $"Client secret for {Id}";
+        ShownSecret = secret;
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    private async Task<Tenant?> TenantAsync(TenantKind? kind, string form, CancellationToken ct)
+    {
+        var id = TenantId?.Trim() ?? "";
+        switch (kind)
+        {
+            case TenantKind.Agency:
+                var agency = await db.Agencies.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
+                Check(agency is not null, $"{form}.tenant", "No agency with this id.");
+                return agency is null ? null : Tenant.Agency(agency.Country, agency.Id);
+            case TenantKind.Provider:
+                var known = await db.Providers.AnyAsync(p => p.Id == id, ct);
+                Check(known, $"{form}.tenant", "No provider with this id.");
+                return known ? Tenant.Provider(id) : null;
+            case TenantKind.Oversight:
+                Check(RequestContentValidator.IsSlug(id), $"{form}.tenant", "The oversight body's id.");
+                return Tenant.Oversight(id);
+            case TenantKind.Administration:
+                Check(RequestContentValidator.IsSlug(id), $"{form}.tenant", "The administration's id.");
+                return Tenant.Administration(id);
+            default:
+                Check(false, $"{form}.role", "Choose a role.");
+                return null;
+        }
+    }
+
+    private void Check(bool ok, string field, string message)
+    {
+        if (!ok) { Errors.TryAdd(field, message); }
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        Agencies = await db.Agencies.AsNoTracking().OrderBy(a => a.Country).ThenBy(a => a.Name).ToListAsync(ct);
+        Providers = await db.Providers.AsNoTracking().OrderBy(p => p.Name).ToListAsync(ct);
+        Users = await db.Users.AsNoTracking().OrderBy(u => u.TenantKind).ThenBy(u => u.Email).ToListAsync(ct);
+        Clients = await db.ApiClients.AsNoTracking().OrderBy(c => c.ClientId).ToListAsync(ct);
+    }
+}

@@ -1,0 +1,78 @@
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.ReferenceData;
+using EvidenceBroker.Server.Requests;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Portal.Pages.Officer;
+
+/// <summary>
+/// The request form (domain.md §3). The preview handler answers the page's script as the officer types; filing
+/// goes through <see cref="RequestIntake"/>, the same service the API uses, under the officer's own tenant.
+/// </summary>
+public sealed class NewModel(BrokerDbContext db, PortalPreview preview, RequestIntake intake) : PageModel
+{
+    [BindProperty]
+    public RequestForm Form { get; set; } = new();
+
+    public List<ReferenceData.Provider> Providers { get; private set; } = [];
+    public string? AgencyName { get; private set; }
+    public Caller Officer => Caller.From(User) ?? throw new InvalidOperationException("The portal policy admits only tenants.");
+    public Dictionary<string, string[]> Errors { get; private set; } = [];
+    public PreviewDecision? Decision { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Form.SubmissionKey = Guid.NewGuid().ToString("N");
+        Form.Urgency = "standard";
+        await LoadAsync(ct);
+    }
+
+    /// <summary>Live preview: validation errors by field and the engine's decision, as JSON for portal.js.</summary>
+    public async Task<IActionResult> OnPostPreviewAsync(CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var content = Form.ToContent(Officer.Tenant.Country ?? "", Officer.Tenant.Id, errors);
+        var result = await preview.PreviewAsync(content, errors, ct);
+        return new JsonResult(result);
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var content = Form.ToContent(Officer.Tenant.Country ?? "", Officer.Tenant.Id, errors);
+        if (errors.Count == 0)
+        {
+            var key = Form.SubmissionKey is { Length: > 0 and <= 64 } k ? "portal-" + k : null;
+            switch (await intake.FileAsync(Officer, content, key, ct))
+            {
+                case IntakeResult.Filed filed:
+                    TempData["Flash"] = $"Request {filed.Request.Reference} filed: {PortalText.Outcome(filed.Request.Outcome)}.";
+                    return RedirectToPage("/Requests/Detail", new { id = filed.Request.Id });
+                case IntakeResult.Invalid invalid:
+                    foreach (var (field, messages) in invalid.Errors) { errors[field] = messages; }
+                    break;
+                case IntakeResult.KeyReused:
+                    errors[""] = ["This form was already filed with different content. Reload the page to start a new request."];
+                    break;
+            }
+        }
+
+        Errors = errors;
+        Decision = (await preview.PreviewAsync(content, new Dictionary<string, string[]>(), ct)).Decision;
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    public string? ErrorFor(string field) => Errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        Providers = await db.Providers.AsNoTracking().OrderBy(p => p.Name).ToListAsync(ct);
+        AgencyName = await db.Agencies.AsNoTracking().Where(a => a.Id == Officer.Tenant.Id).Select(a => a.Name).SingleOrDefaultAsync(ct);
+        while (Form.IdentifierValues.Count < RequestForm.IdentifierRows) { Form.IdentifierValues.Add(""); }
+        while (Form.IdentifierTypes.Count < RequestForm.IdentifierRows) { Form.IdentifierTypes.Add("email"); }
+    }
+}

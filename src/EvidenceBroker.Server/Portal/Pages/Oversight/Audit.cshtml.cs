@@ -1,0 +1,19 @@
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Portal.Pages.Oversight;
+
+/// <summary>Audit-chain status: every hash recomputed now, and the latest entries.</summary>
+public sealed class AuditModel(BrokerDbContext db) : PageModel
+{
+    public ChainVerification Chain { get; private set; } = null!;
+    public List<AuditEntry> Latest { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Chain = await AuditVerifier.VerifyAsync(db, ct);
+        Latest = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence).Take(30).ToListAsync(ct);
+    }
+}

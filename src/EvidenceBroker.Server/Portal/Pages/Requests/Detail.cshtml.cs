@@ -1,0 +1,136 @@
+using System.Text;
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using ActionResult = EvidenceBroker.Server.Requests.ActionResult;
+
+namespace EvidenceBroker.Server.Portal.Pages.Requests;
+
+/// <summary>
+/// One request, for every role that may see it: content, decision with every rule's reason, the audited
+/// timeline, clarifications, productions, and the actions open to this role in this state. Actions go through
+/// <see cref="RequestActions"/>, the service the API uses. Another tenant's request is a plain 404.
+/// </summary>
+[RequestSizeLimit(1L << 30)]
+public sealed class DetailModel(PortalRequests requests, RequestActions actions, BrokerDbContext db, TimeProvider clock) : PageModel
+{
+    public PortalRequest Item { get; private set; } = null!;
+    public DateTimeOffset Now { get; private set; }
+    public List<Clarification> Clarifications { get; private set; } = [];
+    public List<Production> Productions { get; private set; } = [];
+    public List<RequestTrigger> Allowed { get; private set; } = [];
+    public Caller Me => Caller.From(User)!;
+    public string? Role => User.FindFirst(PortalRoles.RoleClaim)?.Value;
+
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
+    {
+        if (await requests.FindAsync(Me, id, ct) is not { } item)
+        {
+            return NotFound();
+        }
+
+        Item = item;
+        Now = clock.GetUtcNow();
+        Clarifications = await db.Clarifications.AsNoTracking().Where(c => c.RequestId == id).OrderBy(c => c.Id).ToListAsync(ct);
+        Productions = await db.Productions.AsNoTracking().Where(p => p.RequestId == id).OrderBy(p => p.Id).ToListAsync(ct);
+        Allowed = [.. item.Request.PermittedTriggers.Where(t => RequestActions.WhoMay(Me, item.Request, t) is null)];
+        return Page();
+    }
+
+    /// <summary>Any lifecycle action with an optional text and grounds: acknowledge, clarify, refuse, withdraw, confirm…</summary>
+    public async Task<IActionResult> OnPostActionAsync(Guid id, string trigger, string? text, List<string>? grounds, CancellationToken ct)
+    {
+        if (!Wire.TryParse<RequestTrigger>(trigger, out var parsed))
+        {
+            return BadRequest();
+        }
+
+        var parsedGrounds = new List<RefusalGround>();
+        foreach (var g in grounds ?? [])
+        {
+            if (Wire.TryParse<RefusalGround>(g, out var ground)) { parsedGrounds.Add(ground); }
+        }
+
+        try
+        {
+            var input = new ActionInput(string.IsNullOrWhiteSpace(text) ? null : text.Trim(), parsedGrounds.Count > 0 ? parsedGrounds : null);
+            return Report(await actions.ApplyAsync(Me, id, parsed, input, ct), id, parsed);
+        }
+        catch (InvalidTransitionException e)
+        {
+            TempData["Flash"] = $"Not possible now: the request is {PortalText.State(e.State)}.";
+            return RedirectToPage(new { id });
+        }
+    }
+
+    public async Task<IActionResult> OnPostProduceAsync(Guid id, IFormFile? package, bool partial, CancellationToken ct)
+    {
+        if (package is null || package.Length == 0)
+        {
+            TempData["Flash"] = "Choose the file to upload.";
+            return RedirectToPage(new { id });
+        }
+
+        await using var body = package.OpenReadStream();
+        try
+        {
+            var name = Path.GetFileName(package.FileName);
+            var type = string.IsNullOrWhiteSpace(package.ContentType) ? "application/octet-stream" : package.ContentType;
+            return Report(await actions.ProduceAsync(Me, id, partial, name, type, body, ct), id,
+                partial ? RequestTrigger.ProducePartially : RequestTrigger.Produce);
+        }
+        catch (InvalidTransitionException e)
+        {
+            TempData["Flash"] = $"Not possible now: the request is {PortalText.State(e.State)}.";
+            return RedirectToPage(new { id });
+        }
+    }
+
+    public async Task<IActionResult> OnGetProductionAsync(Guid id, Guid productionId, CancellationToken ct)
+    {
+        var (result, production, content) = await actions.OpenProductionAsync(Me, id, productionId, ct);
+        return result switch
+        {
+            ActionResult.Done when production is not null && content is not null => File(content, production.ContentType, production.FileName),
+            ActionResult.Forbidden => Forbid(),
+            _ => NotFound(),
+        };
+    }
+
+    /// <summary>The stored decision exactly as the engine wrote it, for a case file.</summary>
+    public async Task<IActionResult> OnGetDecisionAsync(Guid id, CancellationToken ct)
+    {
+        if (await requests.FindAsync(Me, id, ct) is not { Decision: not null } item)
+        {
+            return NotFound();
+        }
+
+        var json = System.Text.Json.JsonSerializer.Serialize(item.Decision, EvidenceBroker.Policies.DecisionJson.Options);
+        return File(Encoding.UTF8.GetBytes(json), "application/json", $"{item.Request.Reference}-decision.json");
+    }
+
+    private IActionResult Report(ActionResult result, Guid id, RequestTrigger trigger)
+    {
+        switch (result)
+        {
+            case ActionResult.Done done:
+                TempData["Flash"] = $"{PortalText.Trigger(trigger)}: done. The request is now {PortalText.State(done.Request.State).ToLowerInvariant()}.";
+                break;
+            case ActionResult.NotFound:
+                return NotFound();
+            case ActionResult.Forbidden forbidden:
+                TempData["Flash"] = forbidden.Reason;
+                break;
+            case ActionResult.Invalid invalid:
+                TempData["Flash"] = string.Join(" ", invalid.Errors.SelectMany(e => e.Value));
+                break;
+        }
+
+        return RedirectToPage(new { id });
+    }
+}

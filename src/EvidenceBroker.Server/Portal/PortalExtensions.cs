@@ -1,0 +1,95 @@
+using EvidenceBroker.Server.Auth;
+using Microsoft.AspNetCore.Mvc.ApplicationModels;
+
+namespace EvidenceBroker.Server.Portal;
+
+/// <summary>
+/// The web portal: server-rendered Razor Pages under /portal, signed in with a cookie, on the same services and
+/// tenant boundaries as the API. Pages live in Portal/Pages; the one stylesheet and small scripts in wwwroot.
+/// </summary>
+public static class PortalExtensions
+{
+    public const string AssetsPath = "/portal/assets";
+
+    public static IServiceCollection AddBrokerPortal(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        services.AddPortalSignIn(configuration, environment);
+        services.Configure<RouteOptions>(routes => routes.LowercaseUrls = true);
+        services.AddRazorPages(pages =>
+            {
+                pages.RootDirectory = "/Portal/Pages";
+                pages.Conventions.Add(new PortalPrefix());
+                pages.Conventions.AuthorizeFolder("/", PortalSignIn.Portal);
+                pages.Conventions.AllowAnonymousToFolder("/Account");
+                pages.Conventions.AuthorizePage("/Account/Security", PortalSignIn.Portal);
+                pages.Conventions.AuthorizeFolder("/Officer", PortalSignIn.Officer);
+                pages.Conventions.AuthorizeFolder("/Supervisor", PortalSignIn.Supervisor);
+                pages.Conventions.AuthorizeFolder("/Provider", PortalSignIn.Provider);
+                pages.Conventions.AuthorizeFolder("/Oversight", PortalSignIn.Oversight);
+                pages.Conventions.AuthorizeFolder("/Admin", PortalSignIn.Administrator);
+            });
+        services.AddScoped<PortalPreview>();
+        services.AddScoped<PortalRequests>();
+        return services;
+    }
+
+    /// <summary>Security headers and the portal's static files. Placed before routing.</summary>
+    public static WebApplication UseBrokerPortal(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        app.Use(async (http, next) =>
+        {
+            if (http.Request.Path.StartsWithSegments("/portal"))
+            {
+                http.Response.OnStarting(() =>
+                {
+                    var headers = http.Response.Headers;
+                    // No inline script or style anywhere in the portal: only our own files, and data: images (QR codes).
+                    headers.ContentSecurityPolicy =
+                        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+                        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+                    headers.XContentTypeOptions = "nosniff";
+                    headers.XFrameOptions = "DENY";
+                    headers["Referrer-Policy"] = "no-referrer";
+                    headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()";
+                    headers["Cross-Origin-Opener-Policy"] = "same-origin";
+                    if (!headers.ContainsKey("Cache-Control") && !http.Request.Path.StartsWithSegments(AssetsPath))
+                    {
+                        headers.CacheControl = "no-store";
+                    }
+
+                    return Task.CompletedTask;
+                });
+            }
+
+            await next(http);
+        });
+        app.UseStaticFiles(new StaticFileOptions { RequestPath = AssetsPath });
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapBrokerPortal(this IEndpointRouteBuilder app)
+    {
+        app.MapRazorPages();
+        return app;
+    }
+
+    /// <summary>Every page lives under /portal, so the API, the docs and the portal never share a path.</summary>
+    private sealed class PortalPrefix : IPageRouteModelConvention
+    {
+        public void Apply(PageRouteModel model)
+        {
+            foreach (var selector in model.Selectors)
+            {
+                if (selector.AttributeRouteModel is { } route)
+                {
+                    route.Template = AttributeRouteModel.CombineTemplates("portal", route.Template);
+                }
+            }
+        }
+    }
+}

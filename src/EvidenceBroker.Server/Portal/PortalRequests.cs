@@ -1,0 +1,138 @@
+using System.Text.Json;
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Portal;
+
+/// <summary>One line of a portal listing, with the deadline that matters for it now.</summary>
+public sealed record PortalRow(
+    Guid Id, string Reference, RequestState State, Outcome? Outcome, LegalInstrument? Channel, string RequestingCountry,
+    string AgencyId, string ProviderId, DateTimeOffset FiledAt, DateTimeOffset UpdatedAt, Urgency Urgency, DateTimeOffset? Due)
+{
+    /// <summary>At risk: less than a fifth of the time left, or under 24 hours.</summary>
+    public string Risk(DateTimeOffset now) =>
+        Due is not { } due || PortalText.IsFinished(State) ? "none"
+        : due < now ? "overdue"
+        : due - now < TimeSpan.FromHours(24) || (due - now).Ticks < (due - FiledAt).Ticks / 5 ? "at-risk"
+        : "on-time";
+}
+
+/// <summary>A request as its page shows it: content, decision with every reason, and the audited timeline.</summary>
+public sealed record PortalRequest(EvidenceRequest Request, Decision? Decision, IReadOnlyList<AuditEntry> Timeline, DateTimeOffset? Due, string? ProviderName, string? AgencyName);
+
+/// <summary>Filters of the oversight search; all optional.</summary>
+public sealed record PortalSearch(
+    string? Country = null, string? ProviderId = null, Outcome? Outcome = null, LegalInstrument? Channel = null,
+    string? Rule = null, DateOnly? From = null, DateOnly? To = null, RequestState? State = null);
+
+/// <summary>
+/// Read side of the portal. Every query starts from <see cref="RequestVisibility.VisibleTo"/>, so a page can
+/// only ever show what the API would show the same tenant.
+/// </summary>
+public sealed class PortalRequests(BrokerDbContext db)
+{
+    public const int PageSize = 50;
+
+    public async Task<List<PortalRow>> ListAsync(Caller caller, PortalSearch search, CancellationToken ct, int take = PageSize)
+    {
+        var query = db.Requests.AsNoTracking().VisibleTo(caller);
+        if (search.Country is { Length: > 0 } country) { query = query.Where(r => r.RequestingCountry == country); }
+        if (search.ProviderId is { Length: > 0 } provider) { query = query.Where(r => r.ProviderId == provider); }
+        if (search.Outcome is { } outcome) { query = query.Where(r => r.Outcome == outcome); }
+        if (search.Channel is { } channel) { query = query.Where(r => r.Channel == channel); }
+        if (search.State is { } state) { query = query.Where(r => r.State == state); }
+        if (search.From is { } from)
+        {
+            var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            query = query.Where(r => r.FiledAt >= start);
+        }
+
+        if (search.To is { } to)
+        {
+            var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            query = query.Where(r => r.FiledAt < end);
+        }
+
+        var joined = from r in query
+                     join d in db.Decisions.AsNoTracking() on r.Id equals d.RequestId into ds
+                     from d in ds.DefaultIfEmpty()
+                     select new { Request = r, DecisionJson = d == null ? null : d.DecisionJson };
+
+        // SQLite cannot order by DateTimeOffset; the id is a version-7 GUID, ordered by time of filing.
+        var rows = await joined.OrderByDescending(x => x.Request.Id).Take(search.Rule is null ? take : take * 20).ToListAsync(ct);
+        var result = new List<PortalRow>(rows.Count);
+        foreach (var row in rows)
+        {
+            var decision = Parse(row.DecisionJson);
+            if (search.Rule is { Length: > 0 } rule
+                && decision?.Reasons.Any(x => x.Rule.Equals(rule, StringComparison.OrdinalIgnoreCase) && x.Status == RuleStatus.Failed) != true)
+            {
+                continue;
+            }
+
+            var r = row.Request;
+            result.Add(new PortalRow(r.Id, r.Reference, r.State, r.Outcome, r.Channel, r.RequestingCountry, r.AgencyId, r.ProviderId,
+                r.FiledAt, r.UpdatedAt, r.Content.Urgency, DueOf(r, decision)));
+            if (result.Count == take)
+            {
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    public async Task<PortalRequest?> FindAsync(Caller caller, Guid id, CancellationToken ct)
+    {
+        var request = await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (request is null)
+        {
+            return null;
+        }
+
+        var decision = Parse(await db.Decisions.AsNoTracking().Where(d => d.RequestId == id).Select(d => d.DecisionJson).SingleOrDefaultAsync(ct));
+        var key = id.ToString();
+        var timeline = await db.AuditEntries.AsNoTracking()
+            .Where(e => e.SubjectType == "request" && e.SubjectId == key)
+            .OrderBy(e => e.Sequence).ToListAsync(ct);
+        var provider = await db.Providers.AsNoTracking().Where(p => p.Id == request.ProviderId).Select(p => p.Name).SingleOrDefaultAsync(ct);
+        var agency = await db.Agencies.AsNoTracking().Where(a => a.Id == request.AgencyId).Select(a => a.Name).SingleOrDefaultAsync(ct);
+        return new PortalRequest(request, decision, timeline, DueOf(request, decision), provider, agency);
+    }
+
+    public static Decision? Parse(string? json) =>
+        json is null ? null : JsonSerializer.Deserialize<Decision>(json, DecisionJson.Options);
+
+    /// <summary>
+    /// The deadline that runs now: the provider's answer (or the preservation period) from release, the MLAT
+    /// planning figure from filing. Nothing for requests that are finished or waiting on the broker's side.
+    /// </summary>
+    public static DateTimeOffset? DueOf(EvidenceRequest request, Decision? decision)
+    {
+        if (decision is null || PortalText.IsFinished(request.State))
+        {
+            return null;
+        }
+
+        if (request.State == RequestState.QueuedForMlat)
+        {
+            return decision.Deadlines.FirstOrDefault(d => d.Kind == DeadlineKind.MlatPlanning)?.DueFrom(request.FiledAt);
+        }
+
+        if (request.ReleasedToProviderAt is not { } released)
+        {
+            return null;
+        }
+
+        var kind = request.State is RequestState.PreservationActive or RequestState.PreservationExtended
+            ? DeadlineKind.Preservation
+            : DeadlineKind.Response;
+        return decision.Deadlines.FirstOrDefault(d => d.Kind == kind)?.DueFrom(released);
+    }
+}

@@ -1,0 +1,197 @@
+using System.Globalization;
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
+
+namespace EvidenceBroker.Server.Portal;
+
+/// <summary>Plain-language names for the vocabulary, so pages never show a wire name where a sentence fits.</summary>
+public static class PortalText
+{
+    public static string Role(string? role) => role switch
+    {
+        PortalRoles.Officer => "Officer",
+        PortalRoles.Supervisor => "Supervisor",
+        PortalRoles.ProviderLegal => "Provider legal team",
+        PortalRoles.Reviewer => "Oversight reviewer",
+        PortalRoles.Oversight => "Oversight",
+        PortalRoles.Administrator => "Administrator",
+        _ => role ?? "",
+    };
+
+    public static string State(RequestState state) => state switch
+    {
+        RequestState.Filed => "Filed",
+        RequestState.AwaitingHumanReview => "Awaiting human review",
+        RequestState.AwaitingSupervisor => "Awaiting supervisor",
+        RequestState.QueuedForMlat => "Queued for MLAT",
+        RequestState.Rejected => "Rejected",
+        RequestState.RoutedToProvider => "With the provider",
+        RequestState.Acknowledged => "Acknowledged",
+        RequestState.ClarificationRequested => "Clarification requested",
+        RequestState.Produced => "Produced",
+        RequestState.PartiallyProduced => "Partially produced",
+        RequestState.Refused => "Refused",
+        RequestState.Objected => "Objected",
+        RequestState.PreservationActive => "Preserved",
+        RequestState.PreservationExtended => "Preservation extended",
+        RequestState.PreservationExpired => "Preservation expired",
+        RequestState.Withdrawn => "Withdrawn",
+        RequestState.Closed => "Closed",
+        _ => Wire.Name(state),
+    };
+
+    /// <summary>A CSS tone for a state badge: calm by default, amber for waiting on someone, red for a refusal.</summary>
+    public static string Tone(RequestState state) => state switch
+    {
+        RequestState.Produced or RequestState.PartiallyProduced or RequestState.PreservationActive or RequestState.PreservationExtended => "good",
+        RequestState.Rejected or RequestState.Refused or RequestState.Objected => "bad",
+        RequestState.AwaitingHumanReview or RequestState.AwaitingSupervisor or RequestState.ClarificationRequested or RequestState.QueuedForMlat => "wait",
+        RequestState.Withdrawn or RequestState.Closed or RequestState.PreservationExpired => "done",
+        _ => "info",
+    };
+
+    public static bool IsFinished(RequestState state) => state is RequestState.Produced or RequestState.PartiallyProduced
+        or RequestState.Refused or RequestState.Objected or RequestState.Rejected or RequestState.Withdrawn
+        or RequestState.Closed or RequestState.PreservationExpired;
+
+    public static string Outcome(Outcome? outcome) => outcome switch
+    {
+        Domain.Requests.Outcome.Direct => "Direct to provider",
+        Domain.Requests.Outcome.Mlat => "MLAT",
+        Domain.Requests.Outcome.HumanReview => "Human review",
+        Domain.Requests.Outcome.Rejected => "Rejected",
+        _ => "—",
+    };
+
+    public static string OutcomeExplained(Outcome outcome, LegalInstrument channel) => outcome switch
+    {
+        Domain.Requests.Outcome.Direct => $"Can go straight to the provider under {Channel(channel)}.",
+        Domain.Requests.Outcome.Mlat => "No direct channel is open for this request: a pre-filled MLAT draft goes to the central authority. Plan for about ten months.",
+        Domain.Requests.Outcome.HumanReview => "A person must decide before anything is sent. They will see the reasons below.",
+        Domain.Requests.Outcome.Rejected => "Cannot be sent as it stands. Fix the points marked below and it can be filed again.",
+        _ => "",
+    };
+
+    public static string Channel(LegalInstrument? channel) => channel switch
+    {
+        LegalInstrument.CloudActAgreement => "CLOUD Act agreement",
+        LegalInstrument.EuEpoc => "EU Production Order (EPOC)",
+        LegalInstrument.EuEpocPr => "EU Preservation Order (EPOC-PR)",
+        LegalInstrument.BudapestArt7 => "Budapest Protocol Art. 7",
+        LegalInstrument.Voluntary => "Voluntary disclosure (18 U.S.C. §2702)",
+        LegalInstrument.Mlat => "MLAT",
+        null => "—",
+        _ => Wire.Name(channel.Value),
+    };
+
+    public static string Category(DataCategory category) => category switch
+    {
+        DataCategory.Subscriber => "Subscriber information",
+        DataCategory.Identification => "Identification (IP and time only)",
+        DataCategory.Traffic => "Traffic data",
+        DataCategory.Content => "Content",
+        DataCategory.Interception => "Real-time interception",
+        _ => Wire.Name(category),
+    };
+
+    public static string Authority(AuthorityType type) => type switch
+    {
+        AuthorityType.Judge => "Judge",
+        AuthorityType.Court => "Court",
+        AuthorityType.InvestigatingJudge => "Investigating judge",
+        AuthorityType.Prosecutor => "Prosecutor",
+        AuthorityType.Police => "Police",
+        _ => "Other",
+    };
+
+    public static string Flag(SensitiveCircumstance flag) => flag switch
+    {
+        SensitiveCircumstance.Press => "Journalist or press",
+        SensitiveCircumstance.Political => "Political activity",
+        SensitiveCircumstance.Privileged => "Legally privileged",
+        SensitiveCircumstance.Immunity => "Immunity",
+        SensitiveCircumstance.DeathPenaltyPossible => "Death penalty possible",
+        SensitiveCircumstance.OnBehalfOfThirdState => "On behalf of a third state",
+        _ => Wire.Name(flag),
+    };
+
+    public static string RuleStatusText(RuleStatus status) => status switch
+    {
+        RuleStatus.Passed => "Met",
+        RuleStatus.Failed => "Not met",
+        RuleStatus.NotApplicable => "Does not apply",
+        _ => "Not checked",
+    };
+
+    public static string Deadline(Deadline deadline)
+    {
+        var unit = deadline.Unit switch { DeadlineUnit.Hours => "hour", DeadlineUnit.Days => "day", _ => "month" };
+        var duration = string.Create(CultureInfo.InvariantCulture, $"{deadline.Amount} {unit}{(deadline.Amount == 1 ? "" : "s")}");
+        return DeadlineText(deadline, duration);
+    }
+
+    private static string DeadlineText(Deadline deadline, string duration) => deadline.Kind switch
+    {
+        DeadlineKind.Response => $"Provider answers within {duration}",
+        DeadlineKind.Preservation => $"Data preserved for {duration}",
+        DeadlineKind.PreservationExtension => $"Preservation extendable by {duration}",
+        DeadlineKind.PostHocValidation => $"Order validated by a judge within {duration}",
+        DeadlineKind.EnforcingStateObjection => $"Enforcing state may object within {duration}",
+        DeadlineKind.MlatPlanning => $"MLAT planning figure: {duration}",
+        _ => duration,
+    } + (deadline.BrokerDefault ? " (broker default)" : "");
+
+    /// <summary>"3 d 4 h left", "5 h left", "overdue by 2 d".</summary>
+    public static string Countdown(DateTimeOffset due, DateTimeOffset now)
+    {
+        var span = due - now;
+        var abs = span.Duration();
+        var text = abs.TotalDays >= 1
+            ? string.Create(CultureInfo.InvariantCulture, $"{(int)abs.TotalDays} d {abs.Hours} h")
+            : abs.TotalHours >= 1
+                ? string.Create(CultureInfo.InvariantCulture, $"{(int)abs.TotalHours} h {abs.Minutes} min")
+                : string.Create(CultureInfo.InvariantCulture, $"{Math.Max(1, abs.Minutes)} min");
+        return span < TimeSpan.Zero ? $"overdue by {text}" : $"{text} left";
+    }
+
+    public static string When(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy, HH:mm 'UTC'", CultureInfo.InvariantCulture);
+
+    public static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
+
+    public static string Trigger(RequestTrigger trigger) => trigger switch
+    {
+        RequestTrigger.Acknowledge => "Acknowledge",
+        RequestTrigger.RequestClarification => "Ask for clarification",
+        RequestTrigger.AnswerClarification => "Answer the clarification",
+        RequestTrigger.Produce => "Produce",
+        RequestTrigger.ProducePartially => "Produce in part",
+        RequestTrigger.Refuse => "Refuse",
+        RequestTrigger.RaiseObjection => "Object",
+        RequestTrigger.Withdraw => "Withdraw",
+        RequestTrigger.ConfirmEmergency => "Confirm the emergency",
+        RequestTrigger.RefuseEmergency => "Refuse the emergency",
+        RequestTrigger.ApproveDirect => "Approve for the direct channel",
+        RequestTrigger.SendToMlat => "Send to MLAT",
+        RequestTrigger.Reject => "Reject",
+        RequestTrigger.ExtendPreservation => "Extend preservation",
+        RequestTrigger.ConvertToProduction => "Convert to a production order",
+        RequestTrigger.Close => "Close",
+        _ => Wire.Name(trigger),
+    };
+
+    /// <summary>Actions whose form asks for a text (question, answer, reason).</summary>
+    public static bool NeedsText(RequestTrigger trigger) => trigger is RequestTrigger.RequestClarification or RequestTrigger.AnswerClarification
+        or RequestTrigger.Refuse or RequestTrigger.RaiseObjection or RequestTrigger.Withdraw or RequestTrigger.RefuseEmergency
+        or RequestTrigger.ApproveDirect or RequestTrigger.SendToMlat or RequestTrigger.Reject;
+
+    public static string Action(string action) => action switch
+    {
+        "request.filed" => "Filed",
+        "request.decided" => "Decided by the policy engine",
+        _ => char.ToUpperInvariant(action.Replace("request.", "", StringComparison.Ordinal)[0])
+             + action.Replace("request.", "", StringComparison.Ordinal)[1..].Replace('-', ' ').Replace('.', ' ').Replace('_', ' '),
+    };
+}

@@ -1,0 +1,184 @@
+using System.Globalization;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Errors;
+
+namespace EvidenceBroker.Server.Portal;
+
+/// <summary>
+/// The officer's request form as posted (plain strings, so a half-filled form still binds and the preview can
+/// say what is missing). <see cref="ToContent"/> turns it into the public model and reports fields it cannot read.
+/// </summary>
+public sealed class RequestForm
+{
+    public const int IdentifierRows = 3;
+
+    public string? ProviderId { get; set; }
+    public string? LegalInstrument { get; set; }
+    public List<string> Categories { get; set; } = [];
+    public List<string> IdentifierTypes { get; set; } = [];
+    public List<string> IdentifierValues { get; set; } = [];
+    public string? TimeFrom { get; set; }
+    public string? TimeTo { get; set; }
+    public string? OffenceDescription { get; set; }
+    public string? OffenceCode { get; set; }
+    public string? MaxPenaltyYears { get; set; }
+    public bool ListedOffence { get; set; }
+    public string? AuthorityType { get; set; }
+    public string? AuthorityName { get; set; }
+    public string? ValidatedByType { get; set; }
+    public string? ValidatedByName { get; set; }
+    public string? Urgency { get; set; }
+    public string? EmergencyThreat { get; set; }
+    public string? Justification { get; set; }
+    public string? TargetNationality { get; set; }
+    public string? TargetResidence { get; set; }
+    public string? TargetLocatedIn { get; set; }
+    public List<string> Flags { get; set; } = [];
+    public bool UseLimitsAcknowledged { get; set; }
+    public string? NonDisclosureUntil { get; set; }
+
+    /// <summary>Makes a double click or a reload file once: the intake's idempotency key.</summary>
+    public string? SubmissionKey { get; set; }
+
+    public RequestContent ToContent(string country, string agencyId, Dictionary<string, string[]> errors)
+    {
+        var categories = Parse<DataCategory>(Categories, "dataCategories", errors);
+        var flags = Parse<SensitiveCircumstance>(Flags, "flags", errors);
+        var identifiers = new List<Identifier>();
+        for (var i = 0; i < IdentifierValues.Count; i++)
+        {
+            var value = IdentifierValues[i]?.Trim();
+            if (string.IsNullOrEmpty(value))
+            {
+                continue;
+            }
+
+            var typeText = i < IdentifierTypes.Count ? IdentifierTypes[i] : null;
+            if (!Wire.TryParse<IdentifierType>(typeText, out var type))
+            {
+                errors[$"identifiers[{identifiers.Count}].type"] = ["Choose the kind of identifier."];
+                continue;
+            }
+
+            identifiers.Add(new Identifier { Type = type, Value = value });
+        }
+
+        LegalInstrument? instrument = null;
+        if (!string.IsNullOrEmpty(LegalInstrument))
+        {
+            if (Wire.TryParse<LegalInstrument>(LegalInstrument, out var parsed)) { instrument = parsed; }
+            else { errors["legalInstrument"] = ["Choose a legal instrument from the list, or let the broker pick."]; }
+        }
+
+        if (!Wire.TryParse<Urgency>(Urgency, out var urgency))
+        {
+            errors["urgency"] = ["Choose standard, emergency or preservation."];
+        }
+
+        if (!Wire.TryParse<AuthorityType>(AuthorityType, out var authorityType))
+        {
+            authorityType = Domain.Requests.AuthorityType.Other;
+            errors["issuingAuthority.type"] = ["Choose who issued the order."];
+        }
+
+        Authority? validatedBy = null;
+        if (!string.IsNullOrWhiteSpace(ValidatedByName) || !string.IsNullOrEmpty(ValidatedByType))
+        {
+            if (Wire.TryParse<AuthorityType>(ValidatedByType, out var vType))
+            {
+                validatedBy = new Authority { Type = vType, Name = ValidatedByName?.Trim() ?? "" };
+            }
+            else
+            {
+                errors["validatedBy.type"] = ["Choose who validated the order, or leave both validation fields empty."];
+            }
+        }
+
+        decimal penalty = 0;
+        if (string.IsNullOrWhiteSpace(MaxPenaltyYears)
+            || !decimal.TryParse(MaxPenaltyYears, NumberStyles.Number, CultureInfo.InvariantCulture, out penalty))
+        {
+            errors["offence.maxPenaltyYears"] = ["Give the maximum penalty in years, as a number."];
+        }
+
+        TimeRange? range = null;
+        var from = Date(TimeFrom, "timeRange.from", errors);
+        var to = Date(TimeTo, "timeRange.to", errors);
+        if (from is not null && to is not null)
+        {
+            // Whole days: "to" is inclusive on the form, so the range ends at the next midnight.
+            range = new TimeRange { From = Midnight(from.Value), To = Midnight(to.Value.AddDays(1)) };
+        }
+        else if (from is not null || to is not null)
+        {
+            errors["timeRange"] = ["Give both the first and the last day of the data wanted."];
+        }
+
+        var nonDisclosure = Date(NonDisclosureUntil, "nonDisclosureUntil", errors);
+        Target? target = null;
+        if (!string.IsNullOrWhiteSpace(TargetNationality) || !string.IsNullOrWhiteSpace(TargetResidence) || !string.IsNullOrWhiteSpace(TargetLocatedIn))
+        {
+            target = new Target { Nationality = Code(TargetNationality), Residence = Code(TargetResidence), LocatedIn = Code(TargetLocatedIn) };
+        }
+
+        // Unreadable fields fall back to neutral values so the preview can still decide; filing refuses while errors remain.
+        return new RequestContent
+        {
+            RequestingCountry = country,
+            AgencyId = agencyId,
+            ProviderId = string.IsNullOrWhiteSpace(ProviderId) ? null : ProviderId,
+            LegalInstrument = instrument,
+            DataCategories = categories,
+            Identifiers = identifiers,
+            TimeRange = range,
+            Offence = new Offence
+            {
+                Description = OffenceDescription?.Trim() ?? "",
+                Code = string.IsNullOrWhiteSpace(OffenceCode) ? null : OffenceCode.Trim(),
+                MaxPenaltyYears = penalty,
+                ListedOffence = ListedOffence,
+            },
+            IssuingAuthority = new Authority { Type = authorityType, Name = AuthorityName?.Trim() ?? "" },
+            ValidatedBy = validatedBy,
+            Urgency = urgency,
+            Justification = Justification?.Trim() ?? "",
+            EmergencyThreat = string.IsNullOrWhiteSpace(EmergencyThreat) ? null : EmergencyThreat.Trim(),
+            Target = target,
+            Flags = flags,
+            UseLimitsAcknowledged = UseLimitsAcknowledged,
+            NonDisclosureUntil = nonDisclosure,
+        };
+    }
+
+    private static List<T> Parse<T>(List<string> values, string field, Dictionary<string, string[]> errors) where T : struct, Enum
+    {
+        var parsed = new List<T>();
+        foreach (var value in values.Where(v => !string.IsNullOrEmpty(v)))
+        {
+            if (Wire.TryParse<T>(value, out var item)) { parsed.Add(item); }
+            else { errors[field] = [$"'{value}' is not one of the choices."]; }
+        }
+
+        return parsed;
+    }
+
+    private static DateOnly? Date(string? text, string field, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return date;
+        }
+
+        errors[field] = ["Use a date such as 2026-11-23."];
+        return null;
+    }
+
+    private static DateTimeOffset Midnight(DateOnly date) => new(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+
+    private static string? Code(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim().ToUpperInvariant();
+}

@@ -1,0 +1,129 @@
+// Evidence Broker portal: the only script. Progressive enhancement — every page works without it.
+"use strict";
+
+(function () {
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // Live eligibility preview on the officer's request form.
+  function requestForm(form) {
+    const url = form.dataset.previewUrl;
+    const body = document.getElementById("preview-body");
+    const token = form.querySelector("input[name='__RequestVerificationToken']");
+    let timer = 0;
+    let sequence = 0;
+
+    function showEmergency() {
+      const urgency = form.querySelector("input[name='Form.Urgency']:checked");
+      form.querySelectorAll("[data-show-when]").forEach(function (node) {
+        node.hidden = !urgency || urgency.value !== node.dataset.showWhen;
+      });
+    }
+
+    function showErrors(errors, touchedOnly) {
+      form.querySelectorAll("[data-error-for]").forEach(function (node) {
+        const messages = errors[node.dataset.errorFor];
+        node.textContent = messages ? messages.join(" ") : "";
+      });
+    }
+
+    function render(result) {
+      showErrors(result.errors || {});
+      body.replaceChildren();
+      const decision = result.decision;
+      if (!decision) {
+        const hint = el("p", "muted", "Choose a provider and fill in the form: the decision appears here.");
+        hint.dataset.testid = "preview-outcome";
+        body.append(hint);
+        return;
+      }
+      const outcome = el("p", "outcome outcome-" + decision.outcome, decision.outcomeLabel);
+      outcome.dataset.testid = "preview-outcome";
+      body.append(outcome, el("p", "", decision.explanation));
+      const facts = el("dl", "facts");
+      facts.append(el("dt", "", "Channel"), el("dd", "", decision.channelLabel));
+      facts.append(el("dt", "", "Deadline"), el("dd", "", decision.deadlines.length ? decision.deadlines.join("; ") : "—"));
+      facts.append(el("dt", "", "Policy"), el("dd", "", decision.policyVersion));
+      body.append(facts);
+      const errorCount = Object.keys(result.errors || {}).length;
+      if (errorCount > 0) {
+        body.append(el("p", "warn", errorCount === 1 ? "One field still needs attention before filing." : errorCount + " fields still need attention before filing."));
+      }
+      const failed = decision.reasons.filter(function (r) { return r.status === "Failed"; });
+      const list = el("ul", "reasons");
+      (failed.length ? failed : decision.reasons.slice(0, 0)).forEach(function (r) {
+        const item = el("li", r.deciding ? "reason deciding" : "reason");
+        item.append(el("strong", "", r.rule + " · " + r.statusLabel), el("span", "", " " + r.message));
+        list.append(item);
+      });
+      if (failed.length) {
+        body.append(el("h3", "", "Why"), list);
+      } else {
+        body.append(el("p", "good", "Every rule that applies is met."));
+      }
+    }
+
+    function preview() {
+      const mine = ++sequence;
+      const data = new FormData(form);
+      fetch(url, {
+        method: "POST",
+        body: new URLSearchParams(data),
+        headers: { "RequestVerificationToken": token ? token.value : "" },
+        credentials: "same-origin",
+      }).then(function (response) {
+        if (!response.ok) throw new Error("preview " + response.status);
+        return response.json();
+      }).then(function (result) {
+        if (mine === sequence) render(result);
+      }).catch(function () {
+        if (mine === sequence) {
+          body.replaceChildren(el("p", "muted", "The preview is unavailable right now; filing still checks everything."));
+        }
+      });
+    }
+
+    function schedule() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(preview, 300);
+    }
+
+    form.addEventListener("input", schedule);
+    form.addEventListener("change", function () { showEmergency(); schedule(); });
+    showEmergency();
+    if (form.querySelector("select[name='Form.ProviderId']").value) preview();
+  }
+
+  // Forms that change something irreversible ask once.
+  function confirmations() {
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
+      });
+    });
+  }
+
+  // Copy buttons (API client secrets, authenticator keys).
+  function copyButtons() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        const source = document.getElementById(button.dataset.copy);
+        if (source && navigator.clipboard) {
+          navigator.clipboard.writeText(source.textContent.trim()).then(function () { button.textContent = "Copied"; });
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const form = document.getElementById("request-form");
+    if (form) requestForm(form);
+    confirmations();
+    copyButtons();
+  });
+})();

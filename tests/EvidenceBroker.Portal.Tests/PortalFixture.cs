@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Playwright;
+using OtpNet;
+
+namespace EvidenceBroker.Portal.Tests;
+
+/// <summary>
+/// The real broker on a real Kestrel port (Chromium cannot reach the in-memory test server), with a fresh SQLite
+/// file and the Development demo users, and one headless system Chromium shared by the tests.
+/// </summary>
+public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("eb-portal-").FullName;
+    private readonly Dictionary<string, string> authenticatorKeys = new(StringComparer.Ordinal);
+    private IPlaywright? playwright;
+
+    public PortalFixture()
+    {
+        Port = FreePort();
+        BaseUrl = $"http://127.0.0.1:{Port}";
+        this.UseKestrel(Port);
+    }
+
+    public int Port { get; }
+    public string BaseUrl { get; }
+    public IBrowser Browser { get; private set; } = null!;
+
+    public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("Database:Provider", "Sqlite");
+        builder.UseSetting("Database:ConnectionString", $"Data Source={Path.Combine(directory, "broker.db")}");
+        builder.UseSetting("Auth:Issuer", BaseUrl + "/");
+        builder.UseSetting("Storage:Root", Path.Combine(directory, "files"));
+        builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+        builder.UseSetting("Portal:SecurityStampInterval", "00:00:00");
+    }
+
+    public async Task InitializeAsync()
+    {
+        StartServer();
+        Directory.CreateDirectory(ScreenshotDirectory);
+        playwright = await Playwright.CreateAsync();
+        Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    public async Task<IPage> NewPageAsync(int width = 1366, int height = 900)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseUrl, ViewportSize = new ViewportSize { Width = width, Height = height }, AcceptDownloads = true,
+        });
+        context.SetDefaultTimeout(15_000);
+        return await context.NewPageAsync();
+    }
+
+    /// <summary>
+    /// Signs a demo user in through the portal: password, then enrolment from the key printed beside the QR code
+    /// on first sign-in, or the code from the key enrolled earlier.
+    /// </summary>
+    public async Task SignInAsync(IPage page, string email, string? screenshotPrefix = null)
+    {
+        await page.GotoAsync("/portal/account/login");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByLabel("Password").FillAsync(EvidenceBroker.Server.Development.DevelopmentSeed.DemoPassword);
+        if (screenshotPrefix is not null) { await ShotAsync(page, screenshotPrefix + "-login"); }
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+
+        if (page.Url.Contains("/account/enrol", StringComparison.Ordinal))
+        {
+            var key = (await page.GetByTestId("authenticator-key").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
+            authenticatorKeys[email] = key;
+            if (screenshotPrefix is not null) { await ShotAsync(page, screenshotPrefix + "-enrol"); }
+            await page.GetByLabel("Code shown by the app").FillAsync(CodeFor(email));
+            await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign in" }).ClickAsync();
+        }
+        else
+        {
+            await page.WaitForURLAsync("**/account/twofactor**");
+            await page.GetByLabel("Code").FillAsync(CodeFor(email));
+            if (screenshotPrefix is not null) { await ShotAsync(page, screenshotPrefix + "-code"); }
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        }
+
+        await page.WaitForSelectorAsync("header .who");
+    }
+
+    public bool IsEnrolled(string email) => authenticatorKeys.ContainsKey(email);
+
+    public string CodeFor(string email) => new Totp(Base32Encoding.ToBytes(authenticatorKeys[email])).ComputeTotp();
+
+    public static Task ShotAsync(IPage page, string name) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        if (Browser is not null) { await Browser.CloseAsync(); }
+        playwright?.Dispose();
+        await DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EvidenceBroker.sln"))) { dir = dir.Parent; }
+        return dir?.FullName ?? AppContext.BaseDirectory;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PortalGroup : ICollectionFixture<PortalFixture>
+{
+    public const string Name = "portal";
+}

@@ -1,0 +1,215 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace EvidenceBroker.Portal.Tests;
+
+/// <summary>End-to-end journeys in a real Chromium against a real Kestrel broker.</summary>
+[Collection(PortalGroup.Name)]
+public sealed partial class PortalJourneyTests(PortalFixture portal)
+{
+    private const string Officer = "officer@met.example";
+    private const string OtherAgencyOfficer = "officer@bka.example";
+    private const string ProviderLegal = "legal@northwind.example";
+    private const string Auditor = "auditor@oversight.example";
+    private const string Admin = "admin@broker.example";
+
+    [Fact]
+    public async Task Sign_in_requires_enrolling_an_authenticator_then_a_code_every_time()
+    {
+        var page = await portal.NewPageAsync();
+        await portal.SignInAsync(page, "supervisor@met.example", screenshotPrefix: "01");
+        Assert.True(portal.IsEnrolled("supervisor@met.example"));
+        Assert.Contains("/portal/officer", page.Url, StringComparison.Ordinal);
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.GotoAsync("/portal/officer");
+        Assert.Contains("/portal/account/login", page.Url, StringComparison.Ordinal);
+
+        // A wrong code is refused; the right one signs in.
+        await page.GetByLabel("Email", new() { Exact = true }).FillAsync("supervisor@met.example");
+        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(EvidenceBroker.Server.Development.DevelopmentSeed.DemoPassword);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
+        await page.WaitForURLAsync("**/account/twofactor**");
+        await page.GetByLabel("Code", new() { Exact = true }).FillAsync("000000" == portal.CodeFor("supervisor@met.example") ? "111111" : "000000");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not right");
+        await page.GetByLabel("Code", new() { Exact = true }).FillAsync(portal.CodeFor("supervisor@met.example"));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForURLAsync("**/portal/officer");
+    }
+
+    [Fact]
+    public async Task The_api_stays_bearer_only_even_with_a_portal_cookie()
+    {
+        var page = await portal.NewPageAsync();
+        await portal.SignInAsync(page, Officer);
+        var response = await page.Context.APIRequest.GetAsync("/api/v1/requests");
+        Assert.Equal(401, response.Status);
+        var headers = (await page.GotoAsync("/portal/officer"))!.Headers;
+        Assert.Contains("script-src 'self'", headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.DoesNotContain("unsafe-inline", headers["content-security-policy"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_eligible_request_goes_direct_and_the_provider_and_oversight_see_it_but_another_agency_does_not()
+    {
+        var officer = await portal.NewPageAsync();
+        await portal.SignInAsync(officer, Officer);
+        var (id, reference) = await FileAsync(officer, "northwind-mail", expectedPreview: "Direct to provider", screenshot: "02-officer-new-request");
+        await Assertions.Expect(officer.GetByTestId("outcome")).ToHaveTextAsync("Direct to provider");
+        await Assertions.Expect(officer.GetByTestId("state")).ToHaveTextAsync("With the provider");
+        await Assertions.Expect(officer.GetByTestId("reasons")).ToContainTextAsync("R1");
+        await PortalFixture.ShotAsync(officer, "03-officer-request");
+        await officer.GotoAsync("/portal/officer");
+        await Assertions.Expect(officer.GetByRole(AriaRole.Link, new() { Name = reference })).ToBeVisibleAsync();
+        await Assertions.Expect(officer.Locator("tr", new() { HasText = reference })).ToContainTextAsync("left");
+        await PortalFixture.ShotAsync(officer, "04-officer-my-requests");
+
+        // The provider's legal team finds it in its inbox, with its deadline.
+        var provider = await portal.NewPageAsync();
+        await portal.SignInAsync(provider, ProviderLegal);
+        await Assertions.Expect(provider.GetByRole(AriaRole.Link, new() { Name = reference })).ToBeVisibleAsync();
+        await PortalFixture.ShotAsync(provider, "05-provider-inbox");
+        await provider.GetByRole(AriaRole.Link, new() { Name = reference }).ClickAsync();
+        await Assertions.Expect(provider.GetByTestId("reference")).ToHaveTextAsync(reference);
+        await PortalFixture.ShotAsync(provider, "06-provider-request");
+
+        // The provider acknowledges, then produces by uploading the response package.
+        await provider.GetByTestId("action-acknowledge").GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(provider.GetByTestId("state")).ToHaveTextAsync("Acknowledged");
+        await provider.GetByLabel("Response package").SetInputFilesAsync(new FilePayload
+        {
+            Name = "northwind-production.txt", MimeType = "text/plain", Buffer = "mailbox export for suspect@example.com\n"u8.ToArray(),
+        });
+        await provider.GetByRole(AriaRole.Button, new() { Name = "Upload and produce" }).ClickAsync();
+        await Assertions.Expect(provider.GetByTestId("state")).ToHaveTextAsync("Produced");
+        await PortalFixture.ShotAsync(provider, "06b-provider-produced");
+
+        // The officer downloads what was produced.
+        await officer.GotoAsync($"/portal/requests/detail/{id}");
+        await Assertions.Expect(officer.GetByTestId("state")).ToHaveTextAsync("Produced");
+        var produced = await officer.RunAndWaitForDownloadAsync(() => officer.GetByTestId("download-production").ClickAsync());
+        Assert.Equal("mailbox export for suspect@example.com\n", await File.ReadAllTextAsync((await produced.PathAsync())!));
+        await PortalFixture.ShotAsync(officer, "06c-officer-produced");
+
+        // Oversight searches by provider and outcome, opens the decision and downloads its record.
+        var oversight = await portal.NewPageAsync();
+        await portal.SignInAsync(oversight, Auditor);
+        await oversight.GetByLabel("Provider").SelectOptionAsync("northwind-mail");
+        await oversight.GetByLabel("Outcome").SelectOptionAsync("direct");
+        await oversight.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Assertions.Expect(oversight.GetByRole(AriaRole.Link, new() { Name = reference })).ToBeVisibleAsync();
+        await PortalFixture.ShotAsync(oversight, "07-oversight-search");
+        await oversight.GetByRole(AriaRole.Link, new() { Name = reference }).ClickAsync();
+        var rows = await oversight.GetByTestId("reasons").Locator("tbody tr").CountAsync();
+        Assert.True(rows >= 26, $"every rule C1–C11 and R1–R15 is listed, found {rows}");
+        var download = await oversight.RunAndWaitForDownloadAsync(() => oversight.GetByTestId("download-decision").ClickAsync());
+        var json = await File.ReadAllTextAsync((await download.PathAsync())!);
+        Assert.Contains("\"outcome\": \"direct\"", json, StringComparison.Ordinal);
+        await PortalFixture.ShotAsync(oversight, "08-oversight-decision");
+
+        // An officer of another agency cannot open it by URL: 404, as if it did not exist.
+        var stranger = await portal.NewPageAsync();
+        await portal.SignInAsync(stranger, OtherAgencyOfficer);
+        var response = await stranger.GotoAsync($"/portal/requests/detail/{id}");
+        Assert.Equal(404, response!.Status);
+    }
+
+    [Fact]
+    public async Task A_request_without_a_direct_channel_lands_in_the_mlat_queue()
+    {
+        var officer = await portal.NewPageAsync();
+        await portal.SignInAsync(officer, Officer);
+        var (_, reference) = await FileAsync(officer, "rheinhost", expectedPreview: "MLAT", screenshot: null);
+        await Assertions.Expect(officer.GetByTestId("state")).ToHaveTextAsync("Queued for MLAT");
+
+        var oversight = await portal.NewPageAsync();
+        await portal.SignInAsync(oversight, Auditor);
+        await oversight.GotoAsync("/portal/oversight/mlat");
+        await Assertions.Expect(oversight.GetByRole(AriaRole.Link, new() { Name = reference })).ToBeVisibleAsync();
+        await PortalFixture.ShotAsync(oversight, "09-oversight-mlat");
+        await oversight.GotoAsync("/portal/oversight/statistics");
+        await PortalFixture.ShotAsync(oversight, "10-oversight-statistics");
+        await oversight.GotoAsync("/portal/oversight/audit");
+        await PortalFixture.ShotAsync(oversight, "11-oversight-audit");
+        await Assertions.Expect(oversight.GetByTestId("chain-status")).ToContainTextAsync("Intact");
+    }
+
+    [Fact]
+    public async Task The_form_validates_as_the_officer_types()
+    {
+        var officer = await portal.NewPageAsync();
+        await portal.SignInAsync(officer, Officer);
+        await officer.GotoAsync("/portal/officer/new");
+        await officer.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync("northwind-mail");
+        await officer.GetByLabel("Identifier 1", new() { Exact = true }).FillAsync("*");
+        await Assertions.Expect(officer.GetByTestId("preview-outcome")).ToHaveTextAsync("Rejected");
+        await Assertions.Expect(officer.Locator("[data-error-for='justification']")).ToContainTextAsync("facts");
+        await Assertions.Expect(officer.Locator("#preview")).ToContainTextAsync("R1");
+    }
+
+    [Fact]
+    public async Task The_administrator_suspends_a_country_with_a_reason_and_registers_an_api_client()
+    {
+        var admin = await portal.NewPageAsync();
+        await portal.SignInAsync(admin, Admin);
+        await PortalFixture.ShotAsync(admin, "12-admin-directory");
+        await admin.GetByLabel("Client id").FillAsync("portal-test-client");
+        await admin.GetByLabel("Tenant kind").SelectOptionAsync("Agency");
+        await admin.Locator("#cl-name").FillAsync("Test case system");
+        await admin.GetByLabel("Tenant id").FillAsync("gb-nca");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Register client" }).ClickAsync();
+        var secret = await admin.GetByTestId("shown-secret").InnerTextAsync();
+        Assert.Matches(HexSecret(), secret.Trim());
+        await admin.GotoAsync("/portal/admin");
+        Assert.DoesNotContain(secret.Trim(), await admin.ContentAsync(), StringComparison.Ordinal);
+
+        await admin.GotoAsync("/portal/admin/policy");
+        await admin.GetByLabel("Country").SelectOptionAsync("RU");
+        await admin.GetByLabel("Reason").FillAsync("Demo: assessment under review after new surveillance law.");
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Suspend now" }).ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("suspensions")).ToContainTextAsync("RU");
+        await PortalFixture.ShotAsync(admin, "13-admin-policy");
+    }
+
+    [Fact]
+    public async Task The_request_form_reads_well_on_a_tablet()
+    {
+        var officer = await portal.NewPageAsync(width: 820, height: 1180);
+        await portal.SignInAsync(officer, Officer);
+        await officer.GotoAsync("/portal/officer/new");
+        var width = await officer.EvaluateAsync<int>("document.documentElement.scrollWidth");
+        Assert.True(width <= 820, $"no sideways scrolling on a tablet, page is {width}px wide");
+        await PortalFixture.ShotAsync(officer, "14-tablet-new-request");
+    }
+
+    private static async Task<(Guid Id, string Reference)> FileAsync(IPage page, string provider, string expectedPreview, string? screenshot)
+    {
+        await page.GotoAsync("/portal/officer/new");
+        await page.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync(provider);
+        await page.GetByLabel("Content", new() { Exact = true }).CheckAsync();
+        await page.GetByLabel("Identifier 1", new() { Exact = true }).FillAsync("suspect@example.com");
+        await page.GetByLabel("First day of data", new() { Exact = true }).FillAsync("2026-05-07");
+        await page.GetByLabel("Last day of data", new() { Exact = true }).FillAsync("2026-11-02");
+        await page.GetByLabel("Offence", new() { Exact = true }).FillAsync("Fraud by false representation");
+        await page.GetByLabel("Maximum penalty (years)", new() { Exact = true }).FillAsync("10");
+        await page.GetByLabel("Issuing authority", new() { Exact = true }).SelectOptionAsync("judge");
+        await page.GetByLabel("Name of the authority", new() { Exact = true }).FillAsync("Southwark Crown Court");
+        await page.GetByLabel("Justification", new() { Exact = true }).FillAsync(
+            "Fourteen victims paid deposits for non-existent flats; each payment instruction came from suspect@example.com.");
+        await page.GetByLabel("Target nationality", new() { Exact = true }).FillAsync("GB");
+        await page.GetByLabel("Target residence", new() { Exact = true }).FillAsync("GB");
+        await page.GetByLabel("Target located in", new() { Exact = true }).FillAsync("GB");
+        await page.GetByLabel("Provider must not tell the user until", new() { Exact = true }).FillAsync("2027-05-22");
+        await page.GetByLabel("The issuing authority accepts the use limits", new() { Exact = false }).CheckAsync();
+        await Assertions.Expect(page.GetByTestId("preview-outcome")).ToHaveTextAsync(expectedPreview);
+        if (screenshot is not null) { await PortalFixture.ShotAsync(page, screenshot); }
+        await page.GetByRole(AriaRole.Button, new() { Name = "File request" }).ClickAsync();
+        await page.WaitForURLAsync("**/portal/requests/detail/**");
+        var id = Guid.Parse(page.Url[(page.Url.LastIndexOf('/') + 1)..]);
+        return (id, (await page.GetByTestId("reference").InnerTextAsync()).Trim());
+    }
+
+    [GeneratedRegex("^[0-9a-f]{64}$")]
+    private static partial Regex HexSecret();
+}
