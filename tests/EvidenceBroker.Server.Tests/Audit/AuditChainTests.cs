@@ -25,6 +25,21 @@ public sealed class AuditChainTests(BrokerFactory broker) : IClassFixture<Broker
     }
 
     [Fact]
+    public async Task The_chain_verifies_when_times_carry_digits_finer_than_the_database_keeps()
+    {
+        using var met = await broker.ClientAsync("met-case-system");
+        for (var i = 0; i < 3; i++)
+        {
+            broker.Clock.Advance(TimeSpan.FromTicks(1_234_567 + i)); // 123.4567 ms: below SQLite's 100 µs resolution
+            Assert.Equal(HttpStatusCode.Created, (await met.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber())).StatusCode);
+        }
+
+        var verification = await broker.WithDbAsync(db => AuditVerifier.VerifyAsync(db, CancellationToken.None));
+
+        Assert.True(verification.Intact, verification.Reason);
+    }
+
+    [Fact]
     public async Task The_database_refuses_to_update_or_delete_audit_entries()
     {
         using var met = await broker.ClientAsync("met-case-system");
