@@ -79,7 +79,7 @@ app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+app.MapGet("/", () => Results.Redirect("/portal")).ExcludeFromDescription();
 
 await app.Services.InitialiseDatabaseAsync();
 await app.Services.ImportPolicyPackAsync(app.Logger);
