@@ -200,58 +200,14 @@ public static class PolicyApi
     }
 
     private static async Task<Results<NoContent, ValidationProblem>> SuspendAsync(
-        SuspensionRequest body, ClaimsPrincipal user, BrokerDbContext db, PolicyRegistry registry, AuditTrail audit,
-        TimeProvider clock, CancellationToken ct)
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (!RequestContentValidator.IsCountryCode(body.Country) || !registry.KnowsCountry(body.Country))
-        {
-            errors["country"] = ["A country of the active policy pack, as an ISO 3166-1 alpha-2 code."];
-        }
-
-        if (string.IsNullOrWhiteSpace(body.Reason) || body.Reason.Length > 2000 || body.Reason.Any(c => char.IsControl(c) && c != '\n'))
-        {
-            errors["reason"] = ["State the reason, in at most 2,000 characters."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return TypedResults.ValidationProblem(errors);
-        }
-
-        var caller = Caller.From(user)!;
-        await using var transaction = await db.BeginWriteAsync(ct);
-        if (await db.CountrySuspensions.FindAsync([body.Country], ct) is null)
-        {
-            db.CountrySuspensions.Add(new CountrySuspension
-            {
-                Country = body.Country, Reason = body.Reason, SuspendedAt = clock.GetUtcNow(), SuspendedBy = caller.Subject,
-            });
-            await audit.AppendAsync(db, caller, new AuditRecord("country.suspended", "country", body.Country,
-                new { body.Reason }, StateBefore: "eligible", StateAfter: "suspended"), ct);
-            await db.SaveChangesAsync(ct);
-        }
-
-        await transaction.CommitAsync(ct);
-        return TypedResults.NoContent();
-    }
+        SuspensionRequest body, ClaimsPrincipal user, SuspensionSwitch suspensions, CancellationToken ct) =>
+        await suspensions.SuspendAsync(Caller.From(user)!, body.Country, body.Reason, ct) is { } errors
+            ? TypedResults.ValidationProblem(errors)
+            : TypedResults.NoContent();
 
     private static async Task<Results<NoContent, NotFound<ProblemDetails>>> LiftAsync(
-        string country, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, CancellationToken ct)
-    {
-        var caller = Caller.From(user)!;
-        await using var transaction = await db.BeginWriteAsync(ct);
-        var suspension = await db.CountrySuspensions.FindAsync([country], ct);
-        if (suspension is null)
-        {
-            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "This country is not suspended.", Detail = country });
-        }
-
-        db.CountrySuspensions.Remove(suspension);
-        await audit.AppendAsync(db, caller, new AuditRecord("country.reinstated", "country", country,
-            new { previousReason = suspension.Reason }, StateBefore: "suspended", StateAfter: "eligible"), ct);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return TypedResults.NoContent();
-    }
+        string country, ClaimsPrincipal user, SuspensionSwitch suspensions, CancellationToken ct) =>
+        await suspensions.ReinstateAsync(Caller.From(user)!, country, ct)
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "This country is not suspended.", Detail = country });
 }

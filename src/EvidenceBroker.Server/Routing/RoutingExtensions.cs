@@ -13,6 +13,7 @@ public static class RoutingExtensions
         services.AddScoped<IRequestDecider>(sp => sp.GetRequiredService<PolicyDecider>());
         services.AddScoped<PolicyPackStore>();
         services.AddScoped<PolicyWhatIf>();
+        services.AddScoped<SuspensionSwitch>();
         return services;
     }
 }

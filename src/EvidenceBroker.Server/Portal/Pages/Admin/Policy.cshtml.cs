@@ -16,7 +16,8 @@ public sealed record WhatIf(string Version, int Replayed, int Changed, List<(str
 /// Policy pack versions (activation only after a what-if summary) and the C11 switch: suspend a country at
 /// once with a reason, or reinstate it. Activation goes through <see cref="PolicyPackStore"/>, like the API.
 /// </summary>
-public sealed class PolicyModel(BrokerDbContext db, PolicyPackStore store, PolicyRegistry registry, AuditTrail audit, TimeProvider clock) : PageModel
+public sealed class PolicyModel(
+    BrokerDbContext db, PolicyPackStore store, PolicyRegistry registry, PolicyWhatIf whatIf, SuspensionSwitch suspensions) : PageModel
 {
     public List<PolicyPackVersion> Versions { get; private set; } = [];
     public List<CountrySuspension> Suspensions { get; private set; } = [];
@@ -38,26 +39,9 @@ public sealed class PolicyModel(BrokerDbContext db, PolicyPackStore store, Polic
             return NotFound();
         }
 
-        var engine = await registry.EngineForAsync(db, version, ct);
-        var recent = await db.Decisions.AsNoTracking().OrderByDescending(d => d.RequestId).Take(500)
-            .Join(db.Requests.AsNoTracking(), d => d.RequestId, r => r.Id, (d, r) => new { d.InputJson, d.Outcome, r.Reference })
-            .ToListAsync(ct);
-        var examples = new List<(string, string, string)>();
-        var changed = 0;
-        foreach (var decision in recent)
-        {
-            var replayed = engine.Evaluate(StoredPolicyInput.FromJson(decision.InputJson).ToInput());
-            if (replayed.Outcome != decision.Outcome)
-            {
-                changed++;
-                if (examples.Count < 10)
-                {
-                    examples.Add((decision.Reference, PortalText.Outcome(decision.Outcome), PortalText.Outcome(replayed.Outcome)));
-                }
-            }
-        }
-
-        Preview = new WhatIf(version, recent.Count, changed, examples);
+        var report = await whatIf.CompareAsync(await registry.EngineForAsync(db, version, ct), ct);
+        Preview = new WhatIf(version, report.Replayed, report.Changed,
+            [.. report.Changes.Take(10).Select(c => (c.Reference, PortalText.Outcome(c.Before), PortalText.Outcome(c.After)))]);
         await LoadAsync(ct);
         return Page();
     }
@@ -76,51 +60,29 @@ public sealed class PolicyModel(BrokerDbContext db, PolicyPackStore store, Polic
     /// <summary>The same checks, record and audit entry as POST /api/v1/policy/suspensions.</summary>
     public async Task<IActionResult> OnPostSuspendAsync(CancellationToken ct)
     {
-        var country = Country?.Trim().ToUpperInvariant() ?? "";
-        if (!RequestContentValidator.IsCountryCode(country) || !registry.KnowsCountry(country))
+        var country = Country?.Trim().ToUpperInvariant();
+        if (await suspensions.SuspendAsync(Me, country, Reason, ct) is { } errors)
         {
-            Errors["country"] = "Choose a country of the active policy pack.";
-        }
+            foreach (var (field, messages) in errors)
+            {
+                Errors[field] = messages[0];
+            }
 
-        if (string.IsNullOrWhiteSpace(Reason) || Reason.Length > 2000 || Reason.Any(c => char.IsControl(c) && c is not ('\n' or '\r')))
-        {
-            Errors["reason"] = "State the reason, in at most 2,000 characters.";
-        }
-
-        if (Errors.Count > 0)
-        {
             await LoadAsync(ct);
             return Page();
         }
 
-        await using var transaction = await db.BeginWriteAsync(ct);
-        if (await db.CountrySuspensions.FindAsync([country], ct) is null)
-        {
-            db.CountrySuspensions.Add(new CountrySuspension { Country = country, Reason = Reason!.Trim(), SuspendedAt = clock.GetUtcNow(), SuspendedBy = Me.Subject });
-            await audit.AppendAsync(db, Me, new AuditRecord("country.suspended", "country", country,
-                new { Reason = Reason.Trim() }, StateBefore: "eligible", StateAfter: "suspended"), ct);
-            await db.SaveChangesAsync(ct);
-        }
-
-        await transaction.CommitAsync(ct);
         TempData["Flash"] = $"{country} is suspended: no direct channel for new requests from it.";
         return RedirectToPage();
     }
 
     public async Task<IActionResult> OnPostLiftAsync(string country, CancellationToken ct)
     {
-        await using var transaction = await db.BeginWriteAsync(ct);
-        var suspension = await db.CountrySuspensions.FindAsync([country], ct);
-        if (suspension is null)
+        if (!await suspensions.ReinstateAsync(Me, country, ct))
         {
             return NotFound();
         }
 
-        db.CountrySuspensions.Remove(suspension);
-        await audit.AppendAsync(db, Me, new AuditRecord("country.reinstated", "country", country,
-            new { previousReason = suspension.Reason }, StateBefore: "suspended", StateAfter: "eligible"), ct);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
         TempData["Flash"] = $"{country} is reinstated.";
         return RedirectToPage();
     }
