@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -24,6 +25,12 @@ public enum ExportStatus
 /// </summary>
 public sealed class ExportJob
 {
+    /// <summary>How job parameters are stored: the parameter records as they are, enums by name.</summary>
+    public static JsonSerializerOptions ParametersOptions { get; } = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+    };
+
     public required Guid Id { get; init; }
     public required ExportKind Kind { get; init; }
     public required string ParametersJson { get; init; }

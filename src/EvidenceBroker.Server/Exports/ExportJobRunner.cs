@@ -1,5 +1,4 @@
 using System.Text.Json;
-using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Persistence;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
@@ -55,7 +54,7 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
     private static async Task<(byte[], string, string)> OversightAsync(
         BrokerDbContext db, ExportJob job, DateTimeOffset now, IProgress<(int, string)> progress, CancellationToken ct)
     {
-        var parameters = JsonSerializer.Deserialize<OversightReportParameters>(job.ParametersJson, PublicModelJson.Options)!;
+        var parameters = JsonSerializer.Deserialize<OversightReportParameters>(job.ParametersJson, ExportJob.ParametersOptions)!;
         var data = await OversightReportQuery.BuildAsync(db, parameters, now, progress, ct);
         var pdf = OversightReportDocument.Render(data);
         return (pdf, $"oversight-report-{Formatting.Date(parameters.From)}-{Formatting.Date(parameters.To)}.pdf", "application/pdf");
@@ -64,7 +63,7 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
     private static async Task<(byte[], string, string)> TransparencyAsync(
         BrokerDbContext db, ExportJob job, DateTimeOffset now, IProgress<(int, string)> progress, CancellationToken ct)
     {
-        var parameters = JsonSerializer.Deserialize<TransparencyReportParameters>(job.ParametersJson, PublicModelJson.Options)!;
+        var parameters = JsonSerializer.Deserialize<TransparencyReportParameters>(job.ParametersJson, ExportJob.ParametersOptions)!;
         progress.Report((20, "reading requests"));
         var data = await TransparencyReportQuery.BuildAsync(db, parameters, now, ct);
         progress.Report((80, "rendering"));

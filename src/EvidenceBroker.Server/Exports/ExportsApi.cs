@@ -16,10 +16,11 @@ using OpenIddict.Validation.AspNetCore;
 namespace EvidenceBroker.Server.Exports;
 
 /// <summary>An oversight report request: filing dates from/to (inclusive) and optional filters, as wire names.</summary>
-public sealed record OversightReportRequest(DateOnly? From, DateOnly? To, string? RequestingCountry, string? ProviderId, string? Channel, string? Outcome);
+public sealed record OversightReportRequest(
+    DateOnly? From = null, DateOnly? To = null, string? RequestingCountry = null, string? ProviderId = null, string? Channel = null, string? Outcome = null);
 
 /// <summary>A transparency report request: period "2026-H2", optional requesting country, format pdf (default) or csv.</summary>
-public sealed record TransparencyReportRequest(string? Period, string? RequestingCountry, string? Format);
+public sealed record TransparencyReportRequest(string? Period = null, string? RequestingCountry = null, string? Format = null);
 
 public sealed record ExportJobResource(Guid Id, ExportKind Kind, ExportStatus Status, int Progress, string? Stage, DateTimeOffset CreatedAt,
     DateTimeOffset? CompletedAt, string? FileName, string? Download, string? Error)
@@ -93,7 +94,7 @@ public static class ExportsApi
             : TypedResults.File(MlatDraftDocument.Render(data), Pdf, $"mlat-draft-{data.Request.Reference}.pdf");
     }
 
-    private static async Task<Results<AcceptedAtRoute<ExportJobResource>, Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueOversightAsync(
+    private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueOversightAsync(
         OversightReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -127,7 +128,7 @@ public static class ExportsApi
         return await QueueAsync(ExportKind.OversightReport, parameters, user, db, audit, jobs, clock, ct);
     }
 
-    private static async Task<Results<AcceptedAtRoute<ExportJobResource>, Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueTransparencyAsync(
+    private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueTransparencyAsync(
         TransparencyReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(body);
@@ -150,7 +151,7 @@ public static class ExportsApi
             user, db, audit, jobs, clock, ct);
     }
 
-    private static async Task<Results<AcceptedAtRoute<ExportJobResource>, Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueAsync<T>(
+    private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueAsync<T>(
         ExportKind kind, T parameters, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
@@ -163,7 +164,7 @@ public static class ExportsApi
         {
             Id = Guid.CreateVersion7(now),
             Kind = kind,
-            ParametersJson = JsonSerializer.Serialize(parameters, PublicModelJson.Options),
+            ParametersJson = JsonSerializer.Serialize(parameters, ExportJob.ParametersOptions),
             RequestedBy = caller.Subject,
             RequestedByTenant = caller.Tenant.ToString(),
             CreatedAt = now,

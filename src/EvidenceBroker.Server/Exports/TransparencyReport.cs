@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Serialization;
 using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Exports.Pdf;
@@ -11,7 +12,9 @@ namespace EvidenceBroker.Server.Exports;
 /// <summary>A half-year, written 2026-H2.</summary>
 public readonly record struct HalfYear(int Year, int Half)
 {
+    [JsonIgnore]
     public DateTimeOffset Start => new(Year, Half == 1 ? 1 : 7, 1, 0, 0, 0, TimeSpan.Zero);
+    [JsonIgnore]
     public DateTimeOffset End => Half == 1 ? new(Year, 7, 1, 0, 0, 0, TimeSpan.Zero) : new(Year + 1, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Year}-H{Half}");
