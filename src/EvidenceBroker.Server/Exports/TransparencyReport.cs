@@ -177,7 +177,7 @@ public static class TransparencyReportDocument
         pdf.Table(
             [new("Country", 0.8f), new("Provider", 1.8f), new("Requests", 0.9f, PdfAlign.Right), new("Accounts", 0.9f, PdfAlign.Right),
              new("Emerg.", 0.75f, PdfAlign.Right), new("Preserv.", 0.8f, PdfAlign.Right), new("Some data", 0.95f, PdfAlign.Right),
-             new("Content", 0.8f, PdfAlign.Right), new("Non-content", 0.95f, PdfAlign.Right), new("None", 0.7f, PdfAlign.Right),
+             new("Content", 0.8f, PdfAlign.Right), new("Non-content", 1.15f, PdfAlign.Right), new("None", 0.7f, PdfAlign.Right),
              new("Rejected", 0.85f, PdfAlign.Right)],
             data.Rows.Append(t).Select(r => (IReadOnlyList<string>)
             [

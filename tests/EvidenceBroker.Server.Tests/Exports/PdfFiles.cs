@@ -14,7 +14,6 @@ public static partial class PdfFiles
     {
         using var document = PdfDocument.Open(pdf);
         var text = string.Concat(document.GetPages().Select(p => p.Text));
-        File.WriteAllText(Path.Combine(Path.GetTempPath(), "eb-last-pdf.txt"), text);
         return Squash(text);
     }
 
