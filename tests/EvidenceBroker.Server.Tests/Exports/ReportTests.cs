@@ -6,9 +6,14 @@ using EvidenceBroker.Server.Tests.Infrastructure;
 
 namespace EvidenceBroker.Server.Tests.Exports;
 
-/// <summary>Three direct GB requests, two Russian ones that go to MLAT, one from the BKA: a known set to count.</summary>
+/// <summary>
+/// Three direct GB requests, two Russian ones that go to MLAT, one from the BKA: a known set to count.
+/// </summary>
 public sealed class ReportsFixture : BrokerFactory, IAsyncLifetime
 {
+    /// <summary>Reports are built by the real Hangfire server here: the test polls the job as a client would.</summary>
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Jobs:RunServer", "true")];
+
     public async Task InitializeAsync()
     {
         using var met = await ClientAsync("met-case-system");
