@@ -6,7 +6,7 @@ using EvidenceBroker.Policies;
 
 namespace EvidenceBroker.Cli;
 
-/// <summary>The <c>evidencebroker</c> command line. Exit codes: 0 ok, 1 failed cases or pack errors, 2 bad input.</summary>
+/// <summary>The <c>evidencebroker</c> command line. Exit codes: 0 ok, 1 failed cases, pack errors or a broken audit chain, 2 bad input, 3 broker unavailable.</summary>
 public static class Program
 {
     public const int Ok = 0;
@@ -16,11 +16,15 @@ public static class Program
     public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
 
     /// <summary>The testable entry point: everything the commands print goes to the writers given.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        RunAsync(args, output, error, http: null, cancellationToken);
+
+    /// <summary>As above; <paramref name="http"/> carries the commands that call a broker (tests pass an in-memory one).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, HttpMessageHandler? http, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(error);
-        var root = BuildCommand(output, error);
+        var root = BuildCommand(output, error, http);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -35,7 +39,7 @@ public static class Program
         return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
     }
 
-    private static RootCommand BuildCommand(TextWriter output, TextWriter error)
+    private static RootCommand BuildCommand(TextWriter output, TextWriter error, HttpMessageHandler? http)
     {
         var testDirectory = new Argument<string?>("DIR")
         {
@@ -56,7 +60,7 @@ public static class Program
             parse.GetValue(suspendOption) ?? [], output, error));
 
         var policy = new Command("policy", "Work with the policy pack.") { test, evaluate };
-        return new RootCommand("Evidence Broker command line.") { policy };
+        return new RootCommand("Evidence Broker command line.") { policy, AuditCommands.Build(output, error, http) };
     }
 
     private static int PolicyTest(string? directory, TextWriter output, TextWriter error)

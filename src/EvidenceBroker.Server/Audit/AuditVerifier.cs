@@ -1,46 +1,202 @@
+using System.Data.Common;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace EvidenceBroker.Server.Audit;
+
+/// <summary>The latest checkpoint signed by the broker's key, and what verification found about it.</summary>
+public sealed record CheckpointCheck(long Sequence, string HeadHash, DateTimeOffset At, string KeyId, bool SignatureValid, bool Covered);
 
 /// <summary>"Intact up to N", or the first broken entry and why.</summary>
 public sealed record ChainVerification(long Entries, long IntactUpTo, long? BrokenAt, string? Reason)
 {
     public bool Intact => BrokenAt is null;
+
+    /// <summary>The checkpoint the chain was held against; null when none was signed yet (or none was checked).</summary>
+    public CheckpointCheck? Checkpoint { get; init; }
+
+    /// <summary>Checkpoints signed by a key this broker does not hold (rotated or ephemeral development keys).</summary>
+    public int UnverifiableCheckpoints { get; init; }
+
+    public string Summary => Intact
+        ? Checkpoint is null
+            ? $"Intact up to {IntactUpTo} ({Entries} entries; no signed checkpoint yet)."
+            : $"Intact up to {IntactUpTo} ({Entries} entries; signed checkpoint at {Checkpoint.Sequence} covered)."
+        : $"Broken at entry {BrokenAt}: {Reason} Intact up to {IntactUpTo}.";
 }
 
-/// <summary>Walks the chain in sequence order, recomputing every hash; stops at the first break.</summary>
+/// <summary>
+/// Walks the chain in sequence order, recomputing every hash, and stops at the first break; then holds the chain
+/// against the latest signed checkpoint, which catches a cut-off tail or a chain recomputed after forgery.
+/// Reads with a plain data reader: the verifier must keep up with very long chains.
+/// </summary>
 public static class AuditVerifier
 {
-    public static async Task<ChainVerification> VerifyAsync(BrokerDbContext db, CancellationToken ct)
+    private const string Select =
+        "SELECT \"Sequence\", \"At\", \"ActorId\", \"ActorRole\", \"ActorTenant\", \"Action\", \"SubjectType\", \"SubjectId\", " +
+        "\"StateBefore\", \"StateAfter\", \"PolicyVersion\", \"PayloadJson\", \"PayloadHash\", \"PreviousHash\", \"Hash\" " +
+        "FROM audit_entries ORDER BY \"Sequence\"";
+
+    private static readonly Func<long, DateTimeOffset> FromSqliteBinary = new DateTimeOffsetToBinaryConverter().ConvertFromProviderTyped;
+
+    public static Task<ChainVerification> VerifyAsync(BrokerDbContext db, CancellationToken ct) => VerifyAsync(db, null, ct);
+
+    public static async Task<ChainVerification> VerifyAsync(BrokerDbContext db, AuditSigningKey? key, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        long expected = 1;
-        long count = 0;
-        var previousHash = AuditHashing.Genesis;
-        await foreach (var entry in db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).AsAsyncEnumerable().WithCancellation(ct))
+        var chain = await WalkAsync(db, ct);
+        if (key is null)
         {
-            count++;
-            var reason = entry.Sequence != expected
-                ? entry.Sequence > expected
-                    ? $"entries {expected}–{entry.Sequence - 1} are missing"
-                    : $"sequence {entry.Sequence} appears out of order"
-                : entry.PreviousHash != previousHash
-                    ? "its previous-hash does not match the entry before it"
-                    : AuditHashing.Sha256Hex(entry.PayloadJson) != entry.PayloadHash
-                        ? "its payload does not match its payload hash"
-                        : AuditHashing.HashOf(entry) != entry.Hash
-                            ? "its content does not match its hash"
-                            : null;
-            if (reason is not null)
-            {
-                return new ChainVerification(count, expected - 1, expected, $"Entry {expected}: {reason}.");
-            }
-
-            previousHash = entry.Hash;
-            expected++;
+            return chain.Result;
         }
 
-        return new ChainVerification(count, expected - 1, null, null);
+        var checkpoints = await db.AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.Sequence).ThenByDescending(c => c.Id).ToListAsync(ct);
+        var own = checkpoints.Where(c => c.KeyId == key.KeyId).ToList();
+        var result = chain.Result with { UnverifiableCheckpoints = checkpoints.Count - own.Count };
+        if (own.Count == 0)
+        {
+            return result;
+        }
+
+        var latest = own[0];
+        var check = new CheckpointCheck(latest.Sequence, latest.HeadHash, latest.At, latest.KeyId, SignatureValid: true, Covered: false);
+        if (own.FirstOrDefault(c => !key.Verify(AuditCheckpoint.SignedMessage(c.Sequence, c.HeadHash, c.At), c.Signature)) is { } forged)
+        {
+            // A stored checkpoint this key did not sign: someone wrote to the checkpoint table.
+            var bad = new CheckpointCheck(forged.Sequence, forged.HeadHash, forged.At, forged.KeyId, SignatureValid: false, Covered: false);
+            return result.Intact
+                ? result with
+                {
+                    Checkpoint = bad,
+                    BrokenAt = forged.Sequence,
+                    IntactUpTo = Math.Min(result.IntactUpTo, forged.Sequence - 1),
+                    Reason = $"Entry {forged.Sequence}: the checkpoint recorded for it does not carry a valid signature of key {key.KeyId}; the checkpoints were altered.",
+                }
+                : result with { Checkpoint = bad };
+        }
+
+        if (!result.Intact && result.BrokenAt <= latest.Sequence)
+        {
+            // The chain broke inside what the checkpoint covers; that break is the first and the more precise finding.
+            return result with { Checkpoint = check };
+        }
+
+        if (chain.HashAt(latest.Sequence) is not { } hashThere)
+        {
+            var first = result.IntactUpTo + 1;
+            return result with
+            {
+                Checkpoint = check,
+                BrokenAt = first,
+                Reason = $"Entry {first}: the chain ends at entry {result.IntactUpTo}, but the checkpoint signed at " +
+                         $"{latest.At.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC covers entries up to {latest.Sequence}: " +
+                         (first == latest.Sequence ? $"entry {first} was" : $"entries {first}–{latest.Sequence} were") + " cut off the tail.",
+            };
+        }
+
+        if (!string.Equals(hashThere, latest.HeadHash, StringComparison.Ordinal))
+        {
+            // The chain is consistent in itself but not the one that was signed: it was rewritten and rehashed.
+            // What is still proven is the last earlier checkpoint that matches.
+            var proven = own.Skip(1).FirstOrDefault(c => string.Equals(chain.HashAt(c.Sequence), c.HeadHash, StringComparison.Ordinal));
+            return result with
+            {
+                Checkpoint = check,
+                BrokenAt = latest.Sequence,
+                IntactUpTo = proven?.Sequence ?? 0,
+                Reason = $"Entry {latest.Sequence}: its hash is {hashThere[..12]}…, but the checkpoint signed at " +
+                         $"{latest.At.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC recorded {latest.HeadHash[..12]}…; the chain up to there was rewritten and rehashed.",
+            };
+        }
+
+        return result with { Checkpoint = check with { Covered = true } };
     }
+
+    private sealed record Walk(ChainVerification Result, IReadOnlyDictionary<long, string> Hashes)
+    {
+        public string? HashAt(long sequence) => Hashes.GetValueOrDefault(sequence);
+    }
+
+    private static async Task<Walk> WalkAsync(BrokerDbContext db, CancellationToken ct)
+    {
+        var wanted = await db.AuditCheckpoints.AsNoTracking().Select(c => c.Sequence).Distinct().ToListAsync(ct);
+        var remember = wanted.ToHashSet();
+        var hashes = new Dictionary<long, string>();
+        var connection = db.Database.GetDbConnection();
+        var opened = connection.State != System.Data.ConnectionState.Open;
+        if (opened)
+        {
+            await db.Database.OpenConnectionAsync(ct);
+        }
+
+        try
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Select;
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+            var hasher = new ChainHasher();
+            var timeIsBinary = reader.GetFieldType(1) == typeof(long);
+            long expected = 1;
+            long count = 0;
+            var previousHash = AuditHashing.Genesis;
+            while (await reader.ReadAsync(ct))
+            {
+                count++;
+                var sequence = reader.GetInt64(0);
+                var at = timeIsBinary ? FromSqliteBinary(reader.GetInt64(1)) : reader.GetFieldValue<DateTimeOffset>(1);
+                var actorId = reader.GetString(2);
+                var actorRole = reader.GetString(3);
+                var actorTenant = reader.GetString(4);
+                var action = reader.GetString(5);
+                var subjectType = reader.GetString(6);
+                var subjectId = reader.GetString(7);
+                var stateBefore = NullableString(reader, 8);
+                var stateAfter = NullableString(reader, 9);
+                var policyVersion = NullableString(reader, 10);
+                var payloadJson = reader.GetString(11);
+                var payloadHash = reader.GetString(12);
+                var entryPreviousHash = reader.GetString(13);
+                var hash = reader.GetString(14);
+
+                var reason = sequence != expected
+                    ? sequence > expected
+                        ? sequence - 1 == expected ? $"entry {expected} is missing" : $"entries {expected}–{sequence - 1} are missing"
+                        : $"sequence {sequence} appears out of order"
+                    : !string.Equals(entryPreviousHash, previousHash, StringComparison.Ordinal)
+                        ? "its previous-hash does not match the entry before it"
+                        : !hasher.PayloadMatches(payloadJson, payloadHash)
+                            ? "its payload does not match its payload hash"
+                            : !hasher.HashMatches(sequence, at, actorId, actorRole, actorTenant, action, subjectType, subjectId,
+                                stateBefore, stateAfter, policyVersion, payloadHash, entryPreviousHash, hash)
+                                ? "its content does not match its hash"
+                                : null;
+                if (reason is not null)
+                {
+                    return new Walk(new ChainVerification(count, expected - 1, expected, $"Entry {expected}: {reason}."), hashes);
+                }
+
+                if (remember.Contains(sequence))
+                {
+                    hashes[sequence] = hash;
+                }
+
+                previousHash = hash;
+                expected++;
+            }
+
+            return new Walk(new ChainVerification(count, expected - 1, null, null), hashes);
+        }
+        finally
+        {
+            if (opened)
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+    }
+
+    private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 }

@@ -25,6 +25,8 @@ public abstract class BrokerDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<RequestNote> RequestNotes => Set<RequestNote>();
     public DbSet<Sla.Deadline> Deadlines => Set<Sla.Deadline>();
     public DbSet<Mlat.MlatDraft> MlatDrafts => Set<Mlat.MlatDraft>();
+    public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
+    public DbSet<Exports.ExportJob> ExportJobs => Set<Exports.ExportJob>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<WebhookSecret> WebhookSecrets => Set<WebhookSecret>();
     public DbSet<Agency> Agencies => Set<Agency>();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using EvidenceBroker.Server.Tests.Audit;
 using EvidenceBroker.Server.Tests.Infrastructure;
 
 namespace EvidenceBroker.Server.Tests.Hosting;
@@ -23,6 +24,7 @@ public sealed class StartupTests
             new("Auth:EncryptionCertificatePath", encryption),
             new("Auth:EncryptionCertificatePassword", "test"),
             new("Auth:AllowHttp", "true"),
+            new("Audit:SigningKeyPath", AuditKeyFile.Write(Path.GetDirectoryName(signing)!)),
         ];
     }
 

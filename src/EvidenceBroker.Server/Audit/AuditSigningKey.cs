@@ -1,0 +1,139 @@
+using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace EvidenceBroker.Server.Audit;
+
+/// <summary>Bound from the "Audit" section.</summary>
+public sealed class AuditOptions
+{
+    public const string Section = "Audit";
+
+    /// <summary>ECDSA private key as PEM (PKCS#8 or SEC1, optionally encrypted) or a PKCS#12 file (.pfx/.p12).</summary>
+    public string? SigningKeyPath { get; set; }
+
+    public string? SigningKeyPassword { get; set; }
+
+    /// <summary>Development only: keep a generated key in this file so checkpoints still verify after a restart.</summary>
+    public string? DevelopmentKeyPath { get; set; }
+
+    /// <summary>How often the chain head is signed when it moved.</summary>
+    [Range(1, 59)]
+    public int CheckpointIntervalMinutes { get; set; } = 15;
+}
+
+/// <summary>The key that signs checkpoints. Its id is derived from the public key, so a checkpoint names its signer.</summary>
+public sealed class AuditSigningKey : IDisposable
+{
+    private readonly ECDsa key;
+
+    public AuditSigningKey(ECDsa key, string origin)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        this.key = key;
+        Origin = origin;
+        var publicKey = key.ExportSubjectPublicKeyInfo();
+        KeyId = Convert.ToHexStringLower(SHA256.HashData(publicKey))[..16];
+        PublicKeyPem = PemEncoding.WriteString("PUBLIC KEY", publicKey);
+    }
+
+    public string KeyId { get; }
+    public string PublicKeyPem { get; }
+
+    /// <summary>Where the key came from ("file …", "ephemeral development key"), for logs and the verify report.</summary>
+    public string Origin { get; }
+
+    public string Sign(byte[] message) =>
+        Convert.ToBase64String(key.SignData(message, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
+
+    public bool Verify(byte[] message, string signature)
+    {
+        Span<byte> bytes = stackalloc byte[160];
+        return Convert.TryFromBase64String(signature, bytes, out var length)
+               && key.VerifyData(message, bytes[..length], HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+    }
+
+    public void Dispose() => key.Dispose();
+
+    /// <summary>
+    /// The configured key; in Development a generated one (kept in a file when DevelopmentKeyPath is set, else in
+    /// memory). Anywhere else the broker refuses to start without one, as it does without token certificates.
+    /// </summary>
+    public static AuditSigningKey Load(AuditOptions options, IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(environment);
+        if (!string.IsNullOrWhiteSpace(options.SigningKeyPath))
+        {
+            return new AuditSigningKey(LoadFile(options.SigningKeyPath, options.SigningKeyPassword), $"file {options.SigningKeyPath}");
+        }
+
+        if (!environment.IsDevelopment())
+        {
+            throw new InvalidOperationException(
+                $"The broker will not start in the '{environment.EnvironmentName}' environment without an audit signing key: " +
+                "set Audit:SigningKeyPath (an ECDSA P-256 private key as PEM, or a PKCS#12 file) and Audit:SigningKeyPassword if it is encrypted. " +
+                "Generated keys are only used in Development.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.DevelopmentKeyPath))
+        {
+            return new AuditSigningKey(ECDsa.Create(ECCurve.NamedCurves.nistP256), "ephemeral development key");
+        }
+
+        return new AuditSigningKey(LoadOrCreateDevelopmentKey(options.DevelopmentKeyPath), $"development key file {options.DevelopmentKeyPath}");
+    }
+
+    private static ECDsa LoadFile(string path, string? password)
+    {
+        var extension = Path.GetExtension(path);
+        if (extension.Equals(".pfx", StringComparison.OrdinalIgnoreCase) || extension.Equals(".p12", StringComparison.OrdinalIgnoreCase))
+        {
+            using var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
+            return certificate.GetECDsaPrivateKey()
+                   ?? throw new InvalidOperationException($"{path}: the certificate has no ECDSA private key.");
+        }
+
+        var pem = File.ReadAllText(path);
+        var key = ECDsa.Create();
+        if (string.IsNullOrEmpty(password))
+        {
+            key.ImportFromPem(pem);
+        }
+        else
+        {
+            key.ImportFromEncryptedPem(pem, password);
+        }
+
+        return key;
+    }
+
+    private static ECDsa LoadOrCreateDevelopmentKey(string path)
+    {
+        if (!File.Exists(path))
+        {
+            using var generated = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+
+            // Written aside and moved, so two processes starting at once agree on one key.
+            var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+            File.WriteAllText(temporary, generated.ExportPkcs8PrivateKeyPem());
+            try
+            {
+                File.Move(temporary, path, overwrite: false);
+            }
+            catch (IOException)
+            {
+                File.Delete(temporary);
+            }
+        }
+
+        var key = ECDsa.Create();
+        key.ImportFromPem(File.ReadAllText(path));
+        return key;
+    }
+}

@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Text.Json;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Exports.Pdf;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Exports;
+
+/// <summary>
+/// The human review of a request. The review workflow is being built separately; until it records reviews this is
+/// always null and the dossier prints "none", so the section and its place in the document are already fixed.
+/// </summary>
+public sealed record HumanReviewSummary(string Reviewer, DateTimeOffset DecidedAt, string Outcome, string Reasons);
+
+/// <summary>Everything the dossier of one request shows, read in one go.</summary>
+public sealed record DossierData(
+    EvidenceRequest Request,
+    string AgencyName,
+    string ProviderName,
+    StoredDecision? Stored,
+    Decision? Decision,
+    HumanReviewSummary? Review,
+    IReadOnlyList<AuditEntry> Audit,
+    IReadOnlyList<AuditCheckpoint> Checkpoints,
+    DateTimeOffset GeneratedAt);
+
+public static class DossierQuery
+{
+    /// <summary>Null when the caller may not see the request (the endpoint answers 404).</summary>
+    public static async Task<DossierData?> LoadAsync(BrokerDbContext db, Caller caller, Guid id, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var request = await db.Requests.AsNoTracking().ExportableBy(caller).SingleOrDefaultAsync(r => r.Id == id, ct);
+        if (request is null)
+        {
+            return null;
+        }
+
+        var stored = await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == id, ct);
+        var agency = await db.Agencies.AsNoTracking().Where(a => a.Id == request.AgencyId).Select(a => a.Name).SingleOrDefaultAsync(ct);
+        var provider = await db.Providers.AsNoTracking().Where(p => p.Id == request.ProviderId).Select(p => p.Name).SingleOrDefaultAsync(ct);
+        var subject = id.ToString();
+        var audit = await db.AuditEntries.AsNoTracking()
+            .Where(e => e.SubjectType == "request" && e.SubjectId == subject)
+            .OrderBy(e => e.Sequence)
+            .ToListAsync(ct);
+        var checkpoints = new List<AuditCheckpoint>();
+        if (audit.Count > 0)
+        {
+            // For each entry the first checkpoint at or after it; those up to the one covering the last entry suffice.
+            var first = audit[0].Sequence;
+            var last = audit[^1].Sequence;
+            var covering = await db.AuditCheckpoints.AsNoTracking()
+                .Where(c => c.Sequence >= last).OrderBy(c => c.Sequence).ThenBy(c => c.Id).FirstOrDefaultAsync(ct);
+            checkpoints = await db.AuditCheckpoints.AsNoTracking()
+                .Where(c => c.Sequence >= first && c.Sequence < last).OrderBy(c => c.Sequence).ThenBy(c => c.Id).ToListAsync(ct);
+            if (covering is not null)
+            {
+                checkpoints.Add(covering);
+            }
+        }
+
+        return new DossierData(
+            request, agency ?? request.AgencyId, provider ?? request.ProviderId, stored,
+            stored is null ? null : JsonSerializer.Deserialize<Decision>(stored.DecisionJson, DecisionJson.Options),
+            Review: null, audit, checkpoints, now);
+    }
+}
+
+/// <summary>The decision dossier of one request, as a court or oversight body would read it.</summary>
+public static class DossierDocument
+{
+    public static byte[] Render(DossierData data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var request = data.Request;
+        var content = request.Content;
+        using var pdf = new PdfLayout();
+        pdf.Title($"Decision dossier {request.Reference}",
+            $"Request {request.Id} · state {Formatting.Name(request.State)} · generated {Formatting.Time(data.GeneratedAt)}");
+
+        pdf.Heading("1. Request");
+        pdf.Fields(
+        [
+            ("Reference", request.Reference),
+            ("Requesting", $"{request.RequestingCountry} · {data.AgencyName} ({request.AgencyId})"),
+            ("Provider", $"{data.ProviderName} ({request.ProviderId}), jurisdiction {request.ProviderJurisdiction}"),
+            ("Filed", $"{Formatting.Time(request.FiledAt)} by {request.FiledBy}"),
+            ("Legal instrument asked", content.LegalInstrument is { } asked ? Formatting.Name(asked) : "none named: broker picks the channel"),
+            ("Urgency", Formatting.Name(content.Urgency) + (content.EmergencyThreat is { } threat ? $" — threat: {threat}" : string.Empty)),
+            ("Data categories", string.Join(", ", content.DataCategories.Select(c => Formatting.Name(c)))),
+            ("Identifiers", string.Join("\n", content.Identifiers.Select(i => $"{Formatting.Name(i.Type)}: {i.Value}" +
+                (i.From is not null || i.To is not null ? $" ({Formatting.Time(i.From, "…")} – {Formatting.Time(i.To, "…")})" : string.Empty)))),
+            ("Time range", content.TimeRange is { } range ? $"{Formatting.Time(range.From)} – {Formatting.Time(range.To)}" : "not stated"),
+            ("Offence", $"{content.Offence.Description}" + (content.Offence.Code is { } code ? $" [{code}]" : string.Empty) +
+                        string.Create(CultureInfo.InvariantCulture, $"; max. penalty {content.Offence.MaxPenaltyYears} years") +
+                        (content.Offence.ListedOffence ? "; listed offence" : string.Empty)),
+            ("Issuing authority", $"{Formatting.Name(content.IssuingAuthority.Type)}: {content.IssuingAuthority.Name}"),
+            ("Validated by", content.ValidatedBy is { } v ? $"{Formatting.Name(v.Type)}: {v.Name}" : "—"),
+            ("Target", content.Target is { } t ? $"nationality {t.Nationality ?? "?"}, residence {t.Residence ?? "?"}, located in {t.LocatedIn ?? "?"}" : "nothing stated"),
+            ("Flags", content.Flags.Count == 0 ? "none" : string.Join(", ", content.Flags.Select(f => Formatting.Name(f)))),
+            ("Use limits acknowledged", content.UseLimitsAcknowledged ? "yes" : "no"),
+            ("Non-disclosure until", content.NonDisclosureUntil is { } until ? Formatting.Date(until) : "—"),
+            ("Justification", content.Justification),
+        ]);
+
+        pdf.Heading("2. Decision");
+        if (data.Decision is not { } decision || data.Stored is not { } stored)
+        {
+            pdf.Paragraph("No decision has been recorded for this request.");
+        }
+        else
+        {
+            pdf.Fields(
+            [
+                ("Outcome", Formatting.Name(decision.Outcome)),
+                ("Channel", Formatting.Name(decision.Channel) + (decision.EvaluatedChannel is { } evaluated && evaluated != decision.Channel
+                    ? $" (evaluated: {Formatting.Name(evaluated)})" : string.Empty)),
+                ("Deciding rules", decision.Deciding.Count == 0 ? "none failed" : string.Join(", ", decision.Deciding)),
+                ("Policy version", $"{decision.PolicyVersion} — {decision.PolicyLabel}"),
+                ("Evaluated on", Formatting.Date(decision.EvaluatedOn)),
+                ("Decided at", Formatting.Time(stored.DecidedAt)),
+                ("Decision hash", AuditHashing.Sha256Hex(stored.DecisionJson)),
+                ("Notifications", decision.Notifications.Count == 0 ? "none" : string.Join("\n", decision.Notifications.Select(n => $"{n.Country}: {n.Message} ({n.Source})"))),
+            ]);
+            pdf.Table(
+                [new("Rule", 0.55f, Style: PdfStyle.SmallBold), new("Result", 0.95f), new("Message", 4.2f), new("Source", 2.3f)],
+                decision.Reasons.Select(r => (IReadOnlyList<string>)
+                [
+                    r.Rule,
+                    Formatting.Name(r.Status) + (r.Status == RuleStatus.Failed && r.OnFailure is { } onFailure ? $" → {Formatting.Name(onFailure)}" : string.Empty),
+                    r.Message,
+                    r.Source,
+                ]));
+        }
+
+        pdf.Heading("3. Human review");
+        if (data.Review is { } review)
+        {
+            pdf.Fields([("Reviewer", review.Reviewer), ("Decided", Formatting.Time(review.DecidedAt)), ("Outcome", review.Outcome), ("Reasons", review.Reasons)]);
+        }
+        else
+        {
+            pdf.Paragraph("None: no human review has been recorded for this request.");
+        }
+
+        pdf.Heading("4. Timeline and deadlines");
+        var events = new List<(DateTimeOffset At, string Event, string Detail)> { (request.FiledAt, "Filed", request.FiledBy) };
+        if (data.Stored is { } decided)
+        {
+            events.Add((decided.DecidedAt, "Decided", $"{Formatting.Name(decided.Outcome)}, policy {decided.PolicyVersion}"));
+        }
+
+        if (request.ReleasedToProviderAt is { } released)
+        {
+            events.Add((released, "Released to provider", request.ProviderId));
+        }
+
+        events.AddRange(data.Audit.Select(e => (e.At, $"Audit #{e.Sequence.ToString(CultureInfo.InvariantCulture)}: {e.Action}",
+            $"{e.ActorRole} {e.ActorId}" + (e.StateAfter is null ? string.Empty : $"; {e.StateBefore ?? "—"} → {e.StateAfter}"))));
+        pdf.Table([new("When", 1.3f), new("Event", 1.8f), new("Detail", 3.4f)],
+            events.OrderBy(e => e.At).Select(e => (IReadOnlyList<string>)[Formatting.Time(e.At), e.Event, e.Detail]));
+        pdf.Fields(
+        [
+            ("Filed → decided", Formatting.Duration(data.Stored?.DecidedAt - request.FiledAt)),
+            ("Filed → released", request.ReleasedToProviderAt is { } r2 ? Formatting.Duration(r2 - request.FiledAt) : "not released to the provider"),
+        ]);
+        if (data.Decision is { Deadlines.Count: > 0 } withDeadlines)
+        {
+            pdf.Paragraph("Deadlines run from the release to the provider.", PdfStyle.Small);
+            pdf.Table(
+                [new("Deadline", 1.5f), new("Duration", 0.9f), new("Due", 1.3f), new("Status", 1.3f), new("Source", 2.5f)],
+                withDeadlines.Deadlines.Select(d =>
+                {
+                    var due = request.ReleasedToProviderAt is { } start ? d.DueFrom(start) : (DateTimeOffset?)null;
+                    var status = due is null ? "starts on release"
+                        : due < data.GeneratedAt ? $"passed {Formatting.Duration(data.GeneratedAt - due.Value)} ago"
+                        : $"{Formatting.Duration(due.Value - data.GeneratedAt)} left";
+                    return (IReadOnlyList<string>)
+                    [
+                        Formatting.Name(d.Kind), d.Duration, Formatting.Time(due, "—"), status,
+                        d.Source + (d.BrokerDefault ? " (broker default)" : string.Empty),
+                    ];
+                }));
+        }
+
+        pdf.Heading("5. Audit trail");
+        pdf.Paragraph("Each entry's hash covers its fields and the previous entry's hash (SHA-256 over the canonical encoding). " +
+                      "The checkpoint is the first signed checkpoint whose chain head is at or after the entry.", PdfStyle.Small);
+        pdf.Table(
+            [new("#", 0.45f, PdfAlign.Right), new("When / actor", 1.9f), new("Action / state", 1.75f), new("Hash, previous hash, checkpoint", 4.6f, Style: PdfStyle.Hash)],
+            data.Audit.Select(e =>
+            {
+                var checkpoint = data.Checkpoints.FirstOrDefault(c => c.Sequence >= e.Sequence);
+                return (IReadOnlyList<string>)
+                [
+                    e.Sequence.ToString(CultureInfo.InvariantCulture),
+                    $"{Formatting.PreciseTime(e.At)}\n{e.ActorRole} {e.ActorId}\n{e.ActorTenant}",
+                    e.Action + (e.StateAfter is null ? string.Empty : $"\n{e.StateBefore ?? "—"} → {e.StateAfter}") +
+                    (e.PolicyVersion is null ? string.Empty : $"\npolicy {e.PolicyVersion}"),
+                    $"hash {e.Hash}\nprev {e.PreviousHash}\n" + (checkpoint is null
+                        ? "checkpoint: none yet (the next signed checkpoint will cover it)"
+                        : string.Create(CultureInfo.InvariantCulture, $"checkpoint #{checkpoint.Id} at entry {checkpoint.Sequence}, {Formatting.Time(checkpoint.At)}, key {checkpoint.KeyId}")),
+                ];
+            }));
+        if (data.Checkpoints.Count > 0)
+        {
+            pdf.Table(
+                [new("Checkpoint", 0.8f), new("Covers up to", 0.8f), new("Signed", 1.3f), new("Head hash and signature (ECDSA P-256, base64)", 4.6f, Style: PdfStyle.Hash)],
+                data.Checkpoints.Select(c => (IReadOnlyList<string>)
+                [
+                    string.Create(CultureInfo.InvariantCulture, $"#{c.Id}"), c.Sequence.ToString(CultureInfo.InvariantCulture),
+                    $"{Formatting.Time(c.At)}\nkey {c.KeyId}", $"{c.HeadHash}\n{c.Signature}",
+                ]));
+        }
+
+        return pdf.Render(new PdfInfo(
+            $"Decision dossier {request.Reference}", $"Decision dossier of request {request.Id}", "Evidence Broker",
+            "decision dossier; audit trail", $"{request.Reference} · generated {Formatting.Time(data.GeneratedAt)}", data.GeneratedAt));
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using EvidenceBroker.Server.Persistence;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Exports;
+
+/// <summary>
+/// Builds a queued report. Hangfire delivers at least once: the job takes only the id, re-reads the job, and does
+/// nothing if the file is already there.
+/// </summary>
+public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider clock, ILogger<ExportJobRunner> logger)
+{
+    [AutomaticRetry(Attempts = 2)]
+    public async Task RunAsync(Guid jobId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        var job = await db.ExportJobs.SingleOrDefaultAsync(j => j.Id == jobId, ct);
+        if (job is null || job.Status == ExportStatus.Completed)
+        {
+            return;
+        }
+
+        await SetProgressAsync(db, job, 5, "started", ct);
+        try
+        {
+            var progress = new SyncProgress(p => SetProgressAsync(db, job, p.Percent, p.Stage, ct).GetAwaiter().GetResult());
+            var now = clock.GetUtcNow();
+            (byte[] Content, string FileName, string ContentType) file = job.Kind switch
+            {
+                ExportKind.OversightReport => await OversightAsync(db, job, now, progress, ct),
+                _ => await TransparencyAsync(db, job, now, progress, ct),
+            };
+            job.Content = file.Content;
+            job.FileName = file.FileName;
+            job.ContentType = file.ContentType;
+            job.Status = ExportStatus.Completed;
+            job.Progress = 100;
+            job.Stage = "ready";
+            job.CompletedAt = clock.GetUtcNow();
+            await db.SaveChangesAsync(ct);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Export job {JobId} failed", jobId);
+            job.Status = ExportStatus.Failed;
+            job.Error = "The report could not be built; the broker's log has the details.";
+            job.CompletedAt = clock.GetUtcNow();
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<(byte[], string, string)> OversightAsync(
+        BrokerDbContext db, ExportJob job, DateTimeOffset now, IProgress<(int, string)> progress, CancellationToken ct)
+    {
+        var parameters = JsonSerializer.Deserialize<OversightReportParameters>(job.ParametersJson, ExportJob.ParametersOptions)!;
+        var data = await OversightReportQuery.BuildAsync(db, parameters, now, progress, ct);
+        var pdf = OversightReportDocument.Render(data);
+        return (pdf, $"oversight-report-{Formatting.Date(parameters.From)}-{Formatting.Date(parameters.To)}.pdf", "application/pdf");
+    }
+
+    private static async Task<(byte[], string, string)> TransparencyAsync(
+        BrokerDbContext db, ExportJob job, DateTimeOffset now, IProgress<(int, string)> progress, CancellationToken ct)
+    {
+        var parameters = JsonSerializer.Deserialize<TransparencyReportParameters>(job.ParametersJson, ExportJob.ParametersOptions)!;
+        progress.Report((20, "reading requests"));
+        var data = await TransparencyReportQuery.BuildAsync(db, parameters, now, ct);
+        progress.Report((80, "rendering"));
+        var name = $"transparency-report-{parameters.Period}{(parameters.RequestingCountry is { } c ? "-" + c : string.Empty)}";
+        return parameters.Format == TransparencyFormat.Csv
+            ? (TransparencyReportDocument.RenderCsv(data), name + ".csv", "text/csv; charset=utf-8")
+            : (TransparencyReportDocument.RenderPdf(data), name + ".pdf", "application/pdf");
+    }
+
+    private static async Task SetProgressAsync(BrokerDbContext db, ExportJob job, int percent, string stage, CancellationToken ct)
+    {
+        job.Status = ExportStatus.Running;
+        job.Progress = percent;
+        job.Stage = stage;
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Reports on the calling thread, between queries, so progress writes never overlap a running query.</summary>
+    private sealed class SyncProgress(Action<(int Percent, string Stage)> report) : IProgress<(int Percent, string Stage)>
+    {
+        public void Report((int Percent, string Stage) value) => report(value);
+    }
+}

@@ -1,0 +1,247 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
+using Hangfire;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Validation.AspNetCore;
+
+namespace EvidenceBroker.Server.Exports;
+
+/// <summary>An oversight report request: filing dates from/to (inclusive) and optional filters, as wire names.</summary>
+public sealed record OversightReportRequest(
+    DateOnly? From = null, DateOnly? To = null, string? RequestingCountry = null, string? ProviderId = null, string? Channel = null, string? Outcome = null);
+
+/// <summary>A transparency report request: period "2026-H2", optional requesting country, format pdf (default) or csv.</summary>
+public sealed record TransparencyReportRequest(string? Period = null, string? RequestingCountry = null, string? Format = null);
+
+public sealed record ExportJobResource(Guid Id, ExportKind Kind, ExportStatus Status, int Progress, string? Stage, DateTimeOffset CreatedAt,
+    DateTimeOffset? CompletedAt, string? FileName, string? Download, string? Error)
+{
+    public static ExportJobResource From(ExportJob job) => new(job.Id, job.Kind, job.Status, job.Progress, job.Stage, job.CreatedAt, job.CompletedAt,
+        job.FileName, job.Status == ExportStatus.Completed ? $"/api/v1/exports/jobs/{job.Id}/file" : null, job.Error);
+}
+
+public static class ExportsApi
+{
+    private const string Pdf = "application/pdf";
+
+    public static IEndpointRouteBuilder MapExportsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/requests/{id:guid}/dossier.pdf", DossierAsync)
+            .RequireAuthorization(AnyTenant)
+            .WithTags("Exports")
+            .WithSummary("The decision dossier of one request as PDF/A: request, every rule's reason, review, timeline, audit entries with hashes")
+            .WithDescription("Officers and providers get the dossiers of their own requests, oversight and administrators every dossier.");
+
+        var exports = app.MapGroup("/api/v1/exports").WithTags("Exports");
+        exports.MapGet("/requests/{id:guid}/mlat-draft.pdf", MlatDraftAsync)
+            .RequireAuthorization(AnyTenant)
+            .WithSummary("The pre-filled MLAT request for the central authority (requesting agency, oversight, administrators)");
+        exports.MapPost("/oversight-reports", QueueOversightAsync)
+            .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .WithSummary("Queue an oversight report (PDF) for a filing period and filters; poll the returned job");
+        exports.MapPost("/transparency-reports", QueueTransparencyAsync)
+            .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .WithSummary("Queue a transparency report for a half-year (e.g. 2026-H2), optionally one requesting country, as PDF or CSV");
+        exports.MapGet("/jobs/{id:guid}", JobAsync)
+            .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .WithSummary("Status and progress of a queued report");
+        exports.MapGet("/jobs/{id:guid}/file", DownloadAsync)
+            .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .WithSummary("The finished report; 409 while it is still being built");
+        return app;
+    }
+
+    /// <summary>Any authenticated tenant; which requests it may export is decided by <see cref="ExportAccess"/>.</summary>
+    private static void AnyTenant(Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder policy) => policy
+        .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+        .RequireAuthenticatedUser()
+        .RequireAssertion(ctx => BrokerClaims.ReadTenant(ctx.User) is not null);
+
+    private static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>, ProblemHttpResult>> DossierAsync(
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        var data = await DossierQuery.LoadAsync(db, caller, id, clock.GetUtcNow(), ct);
+        return data is null
+            ? TypedResults.NotFound(RequestsApi.NotFoundProblem(id))
+            : TypedResults.File(DossierDocument.Render(data), Pdf, $"dossier-{data.Request.Reference}.pdf");
+    }
+
+    private static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>, ProblemHttpResult>> MlatDraftAsync(
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        var data = ExportAccess.MaySeeMlatDrafts(caller) ? await DossierQuery.LoadAsync(db, caller, id, clock.GetUtcNow(), ct) : null;
+        return data is null
+            ? TypedResults.NotFound(RequestsApi.NotFoundProblem(id))
+            : TypedResults.File(MlatDraftDocument.Render(data), Pdf, $"mlat-draft-{data.Request.Reference}.pdf");
+    }
+
+    private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueOversightAsync(
+        OversightReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var errors = new Dictionary<string, string[]>();
+        if (body.From is null) { errors["from"] = ["Required: the first filing date, YYYY-MM-DD."]; }
+        if (body.To is null) { errors["to"] = ["Required: the last filing date, YYYY-MM-DD."]; }
+        if (body.From is { } f && body.To is { } t && t < f) { errors["to"] = ["Must not be before 'from'."]; }
+        if (body.From is { } f2 && body.To is { } t2 && t2.DayNumber - f2.DayNumber > 3660) { errors["to"] = ["A report covers at most ten years."]; }
+        if (body.RequestingCountry is { } country && !IsCountry(country)) { errors["requestingCountry"] = ["An ISO 3166-1 alpha-2 code, e.g. GB."]; }
+        if (body.ProviderId is { Length: 0 or > 64 }) { errors["providerId"] = ["1 to 64 characters."]; }
+        LegalInstrument? channel = null;
+        if (body.Channel is not null)
+        {
+            if (Wire.TryParse<LegalInstrument>(body.Channel, out var c)) { channel = c; }
+            else { errors["channel"] = [$"One of: {string.Join(", ", Wire.Names<LegalInstrument>())}."]; }
+        }
+
+        Outcome? outcome = null;
+        if (body.Outcome is not null)
+        {
+            if (Wire.TryParse<Outcome>(body.Outcome, out var o)) { outcome = o; }
+            else { errors["outcome"] = [$"One of: {string.Join(", ", Wire.Names<Outcome>())}."]; }
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var parameters = new OversightReportParameters(body.From!.Value, body.To!.Value, body.RequestingCountry, body.ProviderId, channel, outcome);
+        return await QueueAsync(ExportKind.OversightReport, parameters, user, db, audit, jobs, clock, ct);
+    }
+
+    private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueTransparencyAsync(
+        TransparencyReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var errors = new Dictionary<string, string[]>();
+        if (!HalfYear.TryParse(body.Period, out var period)) { errors["period"] = ["A half-year as YYYY-H1 or YYYY-H2, e.g. 2026-H2."]; }
+        if (body.RequestingCountry is { } country && !IsCountry(country)) { errors["requestingCountry"] = ["An ISO 3166-1 alpha-2 code, e.g. GB."]; }
+        var format = body.Format?.ToLowerInvariant() switch
+        {
+            null or "pdf" => TransparencyFormat.Pdf,
+            "csv" => TransparencyFormat.Csv,
+            _ => (TransparencyFormat?)null,
+        };
+        if (format is null) { errors["format"] = ["pdf or csv."]; }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        return await QueueAsync(ExportKind.TransparencyReport, new TransparencyReportParameters(period, body.RequestingCountry, format!.Value),
+            user, db, audit, jobs, clock, ct);
+    }
+
+    private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueAsync<T>(
+        ExportKind kind, T parameters, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        var now = clock.GetUtcNow();
+        var job = new ExportJob
+        {
+            Id = Guid.CreateVersion7(now),
+            Kind = kind,
+            ParametersJson = JsonSerializer.Serialize(parameters, ExportJob.ParametersOptions),
+            RequestedBy = caller.Subject,
+            RequestedByTenant = caller.Tenant.ToString(),
+            CreatedAt = now,
+            Status = ExportStatus.Queued,
+            Stage = "queued",
+        };
+
+        // Who exported what, and when, is itself part of the record an oversight body may be asked about.
+        await using (var transaction = await db.BeginWriteAsync(ct))
+        {
+            db.ExportJobs.Add(job);
+            await audit.AppendAsync(db, caller, new AuditRecord(
+                "export.requested", "export", job.Id.ToString(), new { kind, parameters = job.ParametersJson }), ct);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+
+        jobs.Enqueue<ExportJobRunner>(runner => runner.RunAsync(job.Id, CancellationToken.None));
+        return TypedResults.Accepted($"/api/v1/exports/jobs/{job.Id}", ExportJobResource.From(job));
+    }
+
+    private static async Task<Results<Ok<ExportJobResource>, NotFound<ProblemDetails>>> JobAsync(
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
+    {
+        var job = await FindJobAsync(id, user, db, ct);
+        return job is null ? TypedResults.NotFound(NoJob(id)) : TypedResults.Ok(job);
+    }
+
+    private static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>, ProblemHttpResult>> DownloadAsync(
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
+    {
+        var status = await FindJobAsync(id, user, db, ct);
+        if (status is null)
+        {
+            return TypedResults.NotFound(NoJob(id));
+        }
+
+        if (status.Status != ExportStatus.Completed)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: status.Status == ExportStatus.Failed ? "The report failed." : "The report is not ready yet.",
+                detail: status.Error ?? string.Create(CultureInfo.InvariantCulture, $"{status.Progress} % done ({status.Stage})."),
+                extensions: new Dictionary<string, object?> { ["status"] = Wire.Name(status.Status), ["progress"] = status.Progress });
+        }
+
+        var file = await db.ExportJobs.AsNoTracking().Where(j => j.Id == id).Select(j => new { j.Content, j.ContentType, j.FileName }).SingleAsync(ct);
+        return TypedResults.File(file.Content!, file.ContentType, file.FileName);
+    }
+
+    /// <summary>A job is visible to its own tenant only; others get 404.</summary>
+    private static async Task<ExportJobResource?> FindJobAsync(Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
+    {
+        if (Caller.From(user) is not { } caller)
+        {
+            return null;
+        }
+
+        var tenant = caller.Tenant.ToString();
+        var job = await db.ExportJobs.AsNoTracking()
+            .Where(j => j.Id == id && j.RequestedByTenant == tenant)
+            .Select(j => new ExportJob
+            {
+                Id = j.Id, Kind = j.Kind, ParametersJson = string.Empty, RequestedBy = j.RequestedBy, RequestedByTenant = j.RequestedByTenant,
+                CreatedAt = j.CreatedAt, Status = j.Status, Progress = j.Progress, Stage = j.Stage, CompletedAt = j.CompletedAt,
+                FileName = j.FileName, Error = j.Error,
+            })
+            .SingleOrDefaultAsync(ct);
+        return job is null ? null : ExportJobResource.From(job);
+    }
+
+    private static ProblemDetails NoJob(Guid id) => new()
+    {
+        Status = StatusCodes.Status404NotFound,
+        Title = "No such export.",
+        Detail = $"There is no export job {id} that you can see.",
+    };
+
+    private static bool IsCountry(string code) => code is { Length: 2 } && char.IsAsciiLetterUpper(code[0]) && char.IsAsciiLetterUpper(code[1]);
+}

@@ -1,0 +1,48 @@
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Tests.Audit;
+
+/// <summary>The CLI through its entry point, against the real broker in memory.</summary>
+public sealed class AuditCliTests(BrokerFactory broker) : IClassFixture<BrokerFactory>
+{
+    private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var handler = broker.Server.CreateHandler();
+        var exit = await EvidenceBroker.Cli.Program.RunAsync(args, output, error, handler);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Audit_verify_prints_intact_up_to_the_head_and_exits_0()
+    {
+        using var met = await broker.ClientAsync("met-case-system");
+        await met.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber());
+        var head = await broker.WithDbAsync(db => db.AuditEntries.MaxAsync(e => e.Sequence));
+
+        var (exit, output, _) = await RunAsync("audit", "verify", "--broker", "http://localhost", "--client-id", "ipco-oversight", "--client-secret", "dev-ipco-secret");
+
+        Assert.Equal(0, exit);
+        Assert.StartsWith($"INTACT  Intact up to {head}", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audit_verify_with_an_officer_client_is_refused_with_exit_3()
+    {
+        var (exit, _, error) = await RunAsync("audit", "verify", "--broker", "http://localhost", "--client-id", "met-case-system", "--client-secret", "dev-met-secret");
+
+        Assert.Equal(3, exit);
+        Assert.Contains("must be an oversight or administration client", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audit_verify_without_a_secret_is_bad_input()
+    {
+        var (exit, _, error) = await RunAsync("audit", "verify", "--broker", "http://localhost", "--client-id", "ipco-oversight");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--client-secret", error, StringComparison.Ordinal);
+    }
+}

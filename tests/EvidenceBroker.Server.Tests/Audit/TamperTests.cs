@@ -1,0 +1,209 @@
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EvidenceBroker.Server.Tests.Audit;
+
+/// <summary>
+/// A broker with 12 audit entries and a signed checkpoint at entry 8. Each test tampers with its own copy of the
+/// database file, with the append-only triggers dropped there, as someone with file access could.
+/// </summary>
+public sealed class TamperFixture : BrokerFactory, IAsyncLifetime
+{
+    public AuditSigningKey Key => Services.GetRequiredService<AuditSigningKey>();
+
+    /// <summary>The entry the checkpoint signed (startup writes a few entries of its own before the filings).</summary>
+    public long CheckpointAt { get; private set; }
+
+    public long Total { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        using var met = await ClientAsync("met-case-system");
+        for (var i = 0; i < 4; i++)
+        {
+            (await met.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber())).EnsureSuccessStatusCode();
+        }
+
+        await using (var scope = Services.CreateAsyncScope())
+        {
+            CheckpointAt = (await scope.ServiceProvider.GetRequiredService<AuditCheckpoints>().WriteIfMovedAsync(CancellationToken.None))!.Sequence;
+        }
+
+        Clock.Advance(TimeSpan.FromMinutes(20));
+        for (var i = 0; i < 2; i++)
+        {
+            (await met.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber())).EnsureSuccessStatusCode();
+        }
+
+        Total = await WithDbAsync(db => db.AuditEntries.LongCountAsync());
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
+
+    /// <summary>A copy of the database with the triggers gone, and a context over it.</summary>
+    public async Task<SqliteBrokerDbContext> CopyAsync()
+    {
+        var path = Path.Combine(DataDirectory, $"copy-{Guid.NewGuid():N}.db");
+        await WithDbAsync(db => db.Database.ExecuteSqlAsync($"VACUUM INTO {path}"));
+        var db = new SqliteBrokerDbContext(new DbContextOptionsBuilder<SqliteBrokerDbContext>()
+            .UseSqlite(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString())
+            .UseOpenIddict()
+            .Options);
+        await db.Database.ExecuteSqlRawAsync("DROP TRIGGER audit_entries_no_update");
+        await db.Database.ExecuteSqlRawAsync("DROP TRIGGER audit_entries_no_delete");
+        await db.Database.ExecuteSqlRawAsync("DROP TRIGGER audit_checkpoints_no_update");
+        await db.Database.ExecuteSqlRawAsync("DROP TRIGGER audit_checkpoints_no_delete");
+
+        return db;
+    }
+}
+
+public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixture>
+{
+    private Task<ChainVerification> VerifyAsync(BrokerDbContext db) => AuditVerifier.VerifyAsync(db, broker.Key, CancellationToken.None);
+
+    [Fact]
+    public async Task An_untouched_copy_is_intact_and_covered_by_its_checkpoint()
+    {
+        await using var db = await broker.CopyAsync();
+
+        var result = await VerifyAsync(db);
+
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(broker.Total, result.IntactUpTo);
+        Assert.Equal(broker.CheckpointAt, result.Checkpoint?.Sequence);
+        Assert.True(result.Checkpoint?.Covered);
+    }
+
+    [Fact]
+    public async Task A_changed_field_is_detected_at_its_entry()
+    {
+        await using var db = await broker.CopyAsync();
+        await db.Database.ExecuteSqlRawAsync("UPDATE audit_entries SET \"ActorId\" = 'someone-else' WHERE \"Sequence\" = 3");
+
+        var result = await VerifyAsync(db);
+
+        Assert.Equal((3L, 2L), (result.BrokenAt!.Value, result.IntactUpTo));
+        Assert.Contains("content does not match its hash", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_changed_payload_is_detected_at_its_entry()
+    {
+        await using var db = await broker.CopyAsync();
+        var forged = "{\"outcome\":\"rejected\"}";
+        await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET \"PayloadJson\" = {forged} WHERE \"Sequence\" = 6");
+
+        var result = await VerifyAsync(db);
+
+        Assert.Equal(6, result.BrokenAt);
+        Assert.Contains("payload does not match", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_deleted_row_is_detected_where_it_is_missing()
+    {
+        await using var db = await broker.CopyAsync();
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM audit_entries WHERE \"Sequence\" = 5");
+
+        var result = await VerifyAsync(db);
+
+        Assert.Equal((5L, 4L), (result.BrokenAt!.Value, result.IntactUpTo));
+        Assert.Contains("entry 5 is missing", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_inserted_entry_breaks_the_chain_right_after_it()
+    {
+        await using var db = await broker.CopyAsync();
+        // Make room at 4 (two steps: the key is unique at every row), then insert a well-formed forged entry there.
+        await db.Database.ExecuteSqlRawAsync("UPDATE audit_entries SET \"Sequence\" = -\"Sequence\" - 1 WHERE \"Sequence\" >= 4");
+        await db.Database.ExecuteSqlRawAsync("UPDATE audit_entries SET \"Sequence\" = -\"Sequence\" WHERE \"Sequence\" < 0");
+        var third = await db.AuditEntries.AsNoTracking().SingleAsync(e => e.Sequence == 3);
+        var payload = "{\"note\":\"forged\"}";
+        var forged = new AuditEntry
+        {
+            Sequence = 4, At = third.At, ActorId = "intruder", ActorRole = "administrator", ActorTenant = "Administration:broker",
+            Action = "request.withdrawn", SubjectType = "request", SubjectId = third.SubjectId, PayloadJson = payload,
+            PayloadHash = AuditHashing.Sha256Hex(payload), PreviousHash = third.Hash, Hash = string.Empty,
+        };
+        db.AuditEntries.Add(new AuditEntry
+        {
+            Sequence = forged.Sequence, At = forged.At, ActorId = forged.ActorId, ActorRole = forged.ActorRole, ActorTenant = forged.ActorTenant,
+            Action = forged.Action, SubjectType = forged.SubjectType, SubjectId = forged.SubjectId, PayloadJson = forged.PayloadJson,
+            PayloadHash = forged.PayloadHash, PreviousHash = forged.PreviousHash, Hash = AuditHashing.HashOf(forged),
+        });
+        await db.SaveChangesAsync();
+
+        var result = await VerifyAsync(db);
+
+        Assert.Equal((5L, 4L), (result.BrokenAt!.Value, result.IntactUpTo));
+        Assert.Contains("previous-hash does not match", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reordered_entries_are_detected_at_the_first_moved_one()
+    {
+        await using var db = await broker.CopyAsync();
+        await db.Database.ExecuteSqlRawAsync("UPDATE audit_entries SET \"Sequence\" = -1 WHERE \"Sequence\" = 2");
+        await db.Database.ExecuteSqlRawAsync("UPDATE audit_entries SET \"Sequence\" = 2 WHERE \"Sequence\" = 3");
+        await db.Database.ExecuteSqlRawAsync("UPDATE audit_entries SET \"Sequence\" = 3 WHERE \"Sequence\" = -1");
+
+        var result = await VerifyAsync(db);
+
+        Assert.Equal((2L, 1L), (result.BrokenAt!.Value, result.IntactUpTo));
+    }
+
+    [Fact]
+    public async Task A_truncated_tail_is_detected_by_the_signed_checkpoint()
+    {
+        await using var db = await broker.CopyAsync();
+        var cut = broker.CheckpointAt - 1;
+        await db.Database.ExecuteSqlAsync($"DELETE FROM audit_entries WHERE \"Sequence\" >= {cut}");
+
+        var result = await VerifyAsync(db);
+        var withoutKey = await AuditVerifier.VerifyAsync(db, CancellationToken.None);
+
+        Assert.True(withoutKey.Intact, "the shortened chain is consistent in itself; only the checkpoint can tell");
+        Assert.Equal((cut, cut - 1), (result.BrokenAt!.Value, result.IntactUpTo));
+        Assert.Contains($"entries {cut}–{broker.CheckpointAt} were cut off the tail", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_chain_rewritten_and_rehashed_is_detected_by_the_signed_checkpoint()
+    {
+        await using var db = await broker.CopyAsync();
+        var entries = await db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).ToListAsync();
+        var previous = AuditHashing.Genesis;
+        foreach (var e in entries)
+        {
+            var action = e.Sequence == 3 ? "request.withdrawn" : e.Action;
+            var hash = AuditHashing.Sha256Hex(AuditHashing.Canonical(e.Sequence, e.At, e.ActorId, e.ActorRole, e.ActorTenant, action,
+                e.SubjectType, e.SubjectId, e.StateBefore, e.StateAfter, e.PolicyVersion, e.PayloadHash, previous));
+            await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET \"Action\" = {action}, \"PreviousHash\" = {previous}, \"Hash\" = {hash} WHERE \"Sequence\" = {e.Sequence}");
+            previous = hash;
+        }
+
+        var result = await VerifyAsync(db);
+
+        Assert.Equal(broker.CheckpointAt, result.BrokenAt);
+        Assert.Contains("rewritten and rehashed", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_altered_in_the_table_fails_its_signature()
+    {
+        await using var db = await broker.CopyAsync();
+        await db.Database.ExecuteSqlRawAsync("UPDATE audit_checkpoints SET \"Sequence\" = \"Sequence\" + 4");
+
+        var result = await VerifyAsync(db);
+
+        Assert.False(result.Intact);
+        Assert.False(result.Checkpoint?.SignatureValid);
+        Assert.Contains("valid signature", result.Reason, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,130 @@
+using System.Net;
+using System.Text.Json;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EvidenceBroker.Server.Tests.Exports;
+
+public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFactory>
+{
+    private async Task<(Guid Id, string Reference)> FileAsync(string client = "met-case-system", System.Text.Json.Nodes.JsonObject? body = null)
+    {
+        using var officer = await broker.ClientAsync(client);
+        var created = await (await officer.PostJsonAsync("/api/v1/requests", body ?? SampleRequests.MetToNorthwindSubscriber())).JsonAsync();
+        return (created.GetProperty("id").GetGuid(), created.GetProperty("reference").GetString()!);
+    }
+
+    private async Task<HttpResponseMessage> DossierAsync(string client, Guid id)
+    {
+        using var caller = await broker.ClientAsync(client);
+        return await caller.GetAsync($"/api/v1/requests/{id}/dossier.pdf");
+    }
+
+    [Fact]
+    public async Task The_dossier_shows_every_rule_of_the_decision_and_every_audit_hash()
+    {
+        var (id, reference) = await FileAsync();
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<AuditCheckpoints>().WriteIfMovedAsync(CancellationToken.None);
+        }
+
+        using var response = await DossierAsync("met-case-system", id);
+        var pdf = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+        var text = PdfFiles.Text(pdf);
+        var stored = await broker.WithDbAsync(db => db.Decisions.SingleAsync(d => d.RequestId == id));
+        var decision = JsonSerializer.Deserialize<Decision>(stored.DecisionJson, DecisionJson.Options)!;
+        Assert.Contains(reference, text, StringComparison.Ordinal);
+        Assert.All(decision.Reasons, r =>
+        {
+            Assert.Contains(PdfFiles.Squash(r.Rule), text, StringComparison.Ordinal);
+            Assert.Contains(PdfFiles.Squash(r.Message), text, StringComparison.Ordinal);
+        });
+        Assert.Contains(PdfFiles.Squash(decision.PolicyVersion), text, StringComparison.Ordinal);
+        var entries = await broker.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == id.ToString()).ToListAsync());
+        Assert.Equal(2, entries.Count);
+        Assert.All(entries, e => Assert.Contains(e.Hash, text, StringComparison.Ordinal));
+        Assert.Contains("checkpoint#", text, StringComparison.Ordinal);
+        Assert.Contains("None:nohumanreview", text, StringComparison.Ordinal);
+        Assert.Contains("Page1of", text, StringComparison.Ordinal);
+        await PdfFiles.RasteriseFirstPageAsync(pdf, "dossier");
+    }
+
+    [Fact]
+    public async Task The_dossier_embeds_its_own_two_fonts()
+    {
+        var (id, _) = await FileAsync();
+
+        var pdf = await (await DossierAsync("met-case-system", id)).Content.ReadAsByteArrayAsync();
+
+        var fonts = PdfFiles.FontNames(pdf);
+        Assert.All(fonts, f => Assert.Contains("Go", f, StringComparison.Ordinal));
+        Assert.InRange(fonts.Count, 1, 2);
+        Assert.True(pdf.AsSpan().IndexOf("FontFile2"u8) >= 0, "fonts are embedded");
+    }
+
+    [Theory]
+    [InlineData("met-case-system", HttpStatusCode.OK)]
+    [InlineData("nca-case-system", HttpStatusCode.NotFound)]
+    [InlineData("northwind-legal", HttpStatusCode.OK)]
+    [InlineData("emerald-legal", HttpStatusCode.NotFound)]
+    [InlineData("ipco-oversight", HttpStatusCode.OK)]
+    [InlineData("broker-admin", HttpStatusCode.OK)]
+    public async Task Dossiers_go_to_the_request_s_own_tenants_oversight_and_administrators(string client, HttpStatusCode expected)
+    {
+        var (id, _) = await FileAsync();
+
+        using var response = await DossierAsync(client, id);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_provider_cannot_get_the_dossier_of_a_request_not_released_to_it()
+    {
+        var (id, _) = await FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+
+        using var response = await DossierAsync("northwind-legal", id);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_mlat_draft_carries_the_route_the_facts_and_why_no_direct_channel()
+    {
+        var (id, reference) = await FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var officer = await broker.ClientAsync("mvd-case-system");
+
+        using var response = await officer.GetAsync($"/api/v1/exports/requests/{id}/mlat-draft.pdf");
+        var pdf = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = PdfFiles.Text(pdf);
+        var decision = JsonSerializer.Deserialize<Decision>(
+            await broker.WithDbAsync(db => db.Decisions.Where(d => d.RequestId == id).Select(d => d.DecisionJson).SingleAsync()), DecisionJson.Options)!;
+        Assert.Contains("Requestformutuallegalassistance", text, StringComparison.Ordinal);
+        Assert.Contains(reference, text, StringComparison.Ordinal);
+        Assert.Contains(PdfFiles.Squash(decision.MlatRoute.TreatyBasis), text, StringComparison.Ordinal);
+        Assert.Contains("suspect.one@northwind.example", text, StringComparison.Ordinal);
+        Assert.All(decision.Reasons.Where(r => r.Status == RuleStatus.Failed), r => Assert.Contains(PdfFiles.Squash(r.Rule + r.Message), text, StringComparison.Ordinal));
+        Assert.Contains(decision.Reasons, r => r.Status == RuleStatus.Failed);
+        await PdfFiles.RasteriseFirstPageAsync(pdf, "mlat-draft");
+    }
+
+    [Fact]
+    public async Task Providers_never_get_mlat_drafts()
+    {
+        var (id, _) = await FileAsync();
+        using var provider = await broker.ClientAsync("northwind-legal");
+
+        using var response = await provider.GetAsync($"/api/v1/exports/requests/{id}/mlat-draft.pdf");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}

@@ -1,0 +1,170 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Tests.Infrastructure;
+
+namespace EvidenceBroker.Server.Tests.Exports;
+
+/// <summary>
+/// Three direct GB requests, two Russian ones that go to MLAT, one from the BKA: a known set to count.
+/// </summary>
+public sealed class ReportsFixture : BrokerFactory, IAsyncLifetime
+{
+    /// <summary>Reports are built by the real Hangfire server here: the test polls the job as a client would.</summary>
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Jobs:RunServer", "true")];
+
+    public async Task InitializeAsync()
+    {
+        using var met = await ClientAsync("met-case-system");
+        using var mvd = await ClientAsync("mvd-case-system");
+        using var bka = await ClientAsync("bka-case-system");
+        for (var i = 0; i < 3; i++)
+        {
+            (await met.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber())).EnsureSuccessStatusCode();
+        }
+
+        for (var i = 0; i < 2; i++)
+        {
+            (await mvd.PostJsonAsync("/api/v1/requests", SampleRequests.MvdToNorthwind())).EnsureSuccessStatusCode();
+        }
+
+        (await bka.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber().With("requestingCountry", "DE").With("agencyId", "de-bka")))
+            .EnsureSuccessStatusCode();
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => Task.CompletedTask;
+}
+
+public sealed class ReportTests(ReportsFixture broker) : IClassFixture<ReportsFixture>
+{
+    private async Task<(JsonElement Job, byte[] File, string ContentType)> RunAsync(string client, string path, object body)
+    {
+        using var caller = await broker.ClientAsync(client);
+        using var queued = await caller.PostJsonAsync(path, body);
+        Assert.True(queued.StatusCode == HttpStatusCode.Accepted, await queued.Content.ReadAsStringAsync());
+        var location = queued.Headers.Location!;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var job = await (await caller.GetAsync(location)).JsonAsync();
+            var status = job.GetProperty("status").GetString();
+            if (status == "completed")
+            {
+                using var file = await caller.GetAsync(job.GetProperty("download").GetString());
+                Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+                return (job, await file.Content.ReadAsByteArrayAsync(), file.Content.Headers.ContentType!.MediaType!);
+            }
+
+            Assert.NotEqual("failed", status);
+            Assert.True(DateTime.UtcNow < deadline, $"the export did not finish: {job}");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task The_oversight_report_counts_by_country_outcome_and_mlat_backlog()
+    {
+        var (job, pdf, type) = await RunAsync("ipco-oversight", "/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-11-30" });
+
+        Assert.Equal("application/pdf", type);
+        Assert.Equal(100, job.GetProperty("progress").GetInt32());
+        var text = PdfFiles.Text(pdf);
+        Assert.Contains("Requestsfiled6", text, StringComparison.Ordinal);
+        Assert.Contains("MLAT2(33.3%)", text, StringComparison.Ordinal);
+        Assert.Contains("GB3", text, StringComparison.Ordinal);
+        Assert.Contains("RU2", text, StringComparison.Ordinal);
+        Assert.Contains("2requestsofthisperiodarestillqueuedforMLAT", text, StringComparison.Ordinal);
+        await PdfFiles.RasteriseFirstPageAsync(pdf, "oversight-report");
+    }
+
+    [Fact]
+    public async Task The_oversight_report_applies_its_filters()
+    {
+        var (_, pdf, _) = await RunAsync("broker-admin", "/api/v1/exports/oversight-reports",
+            new { from = "2026-11-01", to = "2026-11-30", requestingCountry = "RU", outcome = "mlat" });
+
+        Assert.Contains("Requestsfiled2", PdfFiles.Text(pdf), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_transparency_report_csv_has_one_line_per_country_and_provider_and_a_total()
+    {
+        var (_, csv, type) = await RunAsync("ipco-oversight", "/api/v1/exports/transparency-reports", new { period = "2026-H2", format = "csv" });
+
+        Assert.Equal("text/csv", type);
+        var lines = Encoding.UTF8.GetString(csv).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("period,requesting_country,provider,requests,accounts_specified", lines[0], StringComparison.Ordinal);
+        Assert.Contains("2026-H2,GB,northwind-mail,3,3,3,0,0,0,0,0.0,0,0,3,0", lines);
+        Assert.Contains("2026-H2,RU,northwind-mail,2,2,0,0,0,2,0,0.0,0,0,2,0", lines);
+        Assert.StartsWith("2026-H2,all,all providers,6,", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_transparency_report_pdf_for_one_country()
+    {
+        var (_, pdf, type) = await RunAsync("ipco-oversight", "/api/v1/exports/transparency-reports", new { period = "2026-H2", requestingCountry = "GB" });
+
+        Assert.Equal("application/pdf", type);
+        var text = PdfFiles.Text(pdf);
+        Assert.Contains("Transparencyreport2026-H2", text, StringComparison.Ordinal);
+        Assert.Contains("Requests3", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("RU", text.Replace("Requests", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        await PdfFiles.RasteriseFirstPageAsync(pdf, "transparency-report");
+    }
+
+    [Fact]
+    public async Task Bad_report_parameters_are_refused_naming_each_field()
+    {
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+
+        var oversightReport = await (await oversight.PostJsonAsync("/api/v1/exports/oversight-reports",
+            new { from = "2026-11-30", to = "2026-11-01", channel = "carrier-pigeon" })).JsonAsync();
+        using var transparency = await oversight.PostJsonAsync("/api/v1/exports/transparency-reports", new { period = "2026-Q3", format = "xlsx" });
+        var transparencyBody = await transparency.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, transparency.StatusCode);
+        var errors = oversightReport.GetProperty("errors");
+        Assert.True(errors.TryGetProperty("to", out _));
+        Assert.True(errors.TryGetProperty("channel", out _));
+        Assert.True(transparencyBody.GetProperty("errors").TryGetProperty("period", out _));
+        Assert.True(transparencyBody.GetProperty("errors").TryGetProperty("format", out _));
+    }
+
+    [Theory]
+    [InlineData("met-case-system")]
+    [InlineData("northwind-legal")]
+    public async Task Officers_and_providers_cannot_order_reports(string client)
+    {
+        using var caller = await broker.ClientAsync(client);
+
+        using var response = await caller.PostJsonAsync("/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-11-30" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Another_tenant_s_export_job_is_not_found()
+    {
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        using var queued = await oversight.PostJsonAsync("/api/v1/exports/transparency-reports", new { period = "2026-H2" });
+        using var admin = await broker.ClientAsync("broker-admin");
+
+        using var response = await admin.GetAsync(queued.Headers.Location);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ordering_a_report_is_audited()
+    {
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        var job = await (await oversight.PostJsonAsync("/api/v1/exports/transparency-reports", new { period = "2026-H2" })).JsonAsync();
+        var id = job.GetProperty("id").GetGuid().ToString();
+
+        var entry = await broker.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+            db.AuditEntries, e => e.SubjectType == "export" && e.SubjectId == id));
+
+        Assert.Equal(("export.requested", "oversight"), (entry.Action, entry.ActorRole));
+    }
+}
