@@ -59,7 +59,7 @@ public static class Program
             parse.GetValue(file)!, parse.GetValue(packOption), parse.GetValue(onOption), parse.GetValue(confirmedOption),
             parse.GetValue(suspendOption) ?? [], output, error));
 
-        var policy = new Command("policy", "Work with the policy pack.") { test, evaluate };
+        var policy = new Command("policy", "Work with the policy pack.") { test, evaluate, WhatIfCommand.Build(output, error, http) };
         return new RootCommand("Evidence Broker command line.") { policy, AuditCommands.Build(output, error, http) };
     }
 

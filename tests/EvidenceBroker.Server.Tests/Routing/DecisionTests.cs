@@ -52,7 +52,7 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
         var id = await FileAsync(officer, SampleRequests.MetToNorthwindSubscriber());
         var stored = await broker.WithDbAsync(db => db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == id));
 
-        var files = PolicyPackStore.ReadDirectory(PackDirectory());
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
         files["pack.yaml"] = files["pack.yaml"] + "\n# a reviewed copy, activated by the test\n";
         using var upload = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
         var newVersion = (await upload.JsonAsync()).GetProperty("version").GetString()!;
@@ -86,7 +86,7 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
     {
         using var admin = await broker.ClientAsync("broker-admin");
         var before = await ActiveVersionAsync();
-        var files = PolicyPackStore.ReadDirectory(PackDirectory());
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
         files["countries/gb.yaml"] = files["countries/gb.yaml"].Replace("code: GB", "code: G1", StringComparison.Ordinal);
 
         using var upload = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
@@ -139,11 +139,11 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
     {
         using var admin = await broker.ClientAsync("broker-admin");
         var gb = await FileAsync(await broker.ClientAsync("met-case-system"), SampleRequests.MetToNorthwindSubscriber());
-        var files = PolicyPackStore.ReadDirectory(PackDirectory());
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
         var unchanged = await (await admin.PostJsonAsync("/api/v1/policy/what-if", new { files })).JsonAsync();
 
         // The candidate takes the UK off the direct channels: its criterion C4 is no longer met.
-        files["countries/gb.yaml"] = MarkCriterionUnmet(files["countries/gb.yaml"], "C4");
+        files["countries/gb.yaml"] = PolicyPackFiles.MarkCriterionUnmet(files["countries/gb.yaml"], "C4");
         using var response = await admin.PostJsonAsync("/api/v1/policy/what-if", new { files });
         var report = await response.JsonAsync();
 
@@ -152,16 +152,6 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
         Assert.True(report.GetProperty("changed").GetInt32() >= 1, report.ToString());
         Assert.Contains(report.GetProperty("changes").EnumerateArray(), c => c.GetProperty("requestId").GetGuid() == gb
             && c.GetProperty("after").GetString() == "mlat");
-    }
-
-    private static string MarkCriterionUnmet(string yaml, string criterion)
-    {
-        var lines = yaml.Split('\n').ToList();
-        var at = lines.FindIndex(l => l.TrimStart().StartsWith(criterion + ":", StringComparison.Ordinal));
-        Assert.True(at >= 0, $"{criterion} not found in the country file");
-        var met = lines.FindIndex(at, l => l.TrimStart().StartsWith("met:", StringComparison.Ordinal));
-        lines[met] = lines[met].Replace("true", "false", StringComparison.Ordinal);
-        return string.Join('\n', lines);
     }
 
     private async Task<string> ActiveVersionAsync() =>
@@ -173,18 +163,5 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
         var json = await response.JsonAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, json.ToString());
         return json.GetProperty("id").GetGuid();
-    }
-
-    private static string PackDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "policies", "pack.yaml")))
-            {
-                return Path.Combine(dir.FullName, "policies");
-            }
-        }
-
-        throw new DirectoryNotFoundException("policies/ not found above the test assembly.");
     }
 }
