@@ -60,7 +60,11 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
         {
             BaseURL = BaseUrl, ViewportSize = new ViewportSize { Width = width, Height = height }, AcceptDownloads = true,
         });
-        context.SetDefaultTimeout(15_000);
+        // Generous: on a 2-core machine a first filing (JIT, first SQLite write, policy decision) under a full test
+        // run can take well over the usual few seconds; a slow machine must not turn into a red build.
+        context.SetDefaultTimeout(45_000);
+        context.SetDefaultNavigationTimeout(60_000);
+        Assertions.SetDefaultExpectTimeout(30_000);
         return await context.NewPageAsync();
     }
 

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
@@ -106,6 +107,10 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         var download = await oversight.RunAndWaitForDownloadAsync(() => oversight.GetByTestId("download-decision").ClickAsync());
         var json = await File.ReadAllTextAsync((await download.PathAsync())!);
         Assert.Contains("\"outcome\": \"direct\"", json, StringComparison.Ordinal);
+        var dossier = await oversight.RunAndWaitForDownloadAsync(() => oversight.GetByTestId("download-dossier").ClickAsync());
+        var pdf = await File.ReadAllBytesAsync((await dossier.PathAsync())!);
+        Assert.True(pdf.Length > 10_000 && Encoding.ASCII.GetString(pdf, 0, 5) == "%PDF-", "the dossier is a PDF");
+        Assert.Equal($"dossier-{reference}.pdf", dossier.SuggestedFilename);
         await PortalFixture.ShotAsync(oversight, "08-oversight-decision");
 
         // An officer of another agency cannot open it by URL: 404, as if it did not exist.

@@ -11,10 +11,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Exports;
 
-/// <summary>
-/// The human review of a request. The review workflow is being built separately; until it records reviews this is
-/// always null and the dossier prints "none", so the section and its place in the document are already fixed.
-/// </summary>
+/// <summary>The reviewer's decision on a request the engine sent to human review, kept beside the engine's reasons.</summary>
 public sealed record HumanReviewSummary(string Reviewer, DateTimeOffset DecidedAt, string Outcome, string Reasons);
 
 /// <summary>Everything the dossier of one request shows, read in one go.</summary>
@@ -65,11 +62,25 @@ public static class DossierQuery
             }
         }
 
+        var review = await db.RequestNotes.AsNoTracking()
+            .Where(n => n.RequestId == id && n.Kind == "review")
+            .OrderByDescending(n => n.At)
+            .FirstOrDefaultAsync(ct);
         return new DossierData(
             request, agency ?? request.AgencyId, provider ?? request.ProviderId, stored,
             stored is null ? null : JsonSerializer.Deserialize<Decision>(stored.DecisionJson, DecisionJson.Options),
-            Review: null, audit, checkpoints, now);
+            review is null ? null : new HumanReviewSummary(review.Author, review.At, ReviewOutcome(review.Grounds), review.Text),
+            audit, checkpoints, now);
     }
+
+    /// <summary>The review note keeps the trigger the reviewer chose; the dossier says where it sent the request.</summary>
+    private static string ReviewOutcome(string? trigger) => trigger switch
+    {
+        "approve-direct" => "direct to the provider",
+        "send-to-mlat" => "MLAT",
+        "reject" => "rejected",
+        _ => trigger ?? "recorded",
+    };
 }
 
 /// <summary>The decision dossier of one request, as a court or oversight body would read it.</summary>

@@ -102,6 +102,15 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
         };
     }
 
+    /// <summary>The decision dossier (PDF/A), the same document the API serves; tenant rules as for the request itself.</summary>
+    public async Task<IActionResult> OnGetDossierAsync(Guid id, CancellationToken ct)
+    {
+        var data = await Exports.DossierQuery.LoadAsync(db, Me, id, clock.GetUtcNow(), ct);
+        return data is null
+            ? NotFound()
+            : File(Exports.DossierDocument.Render(data), "application/pdf", $"dossier-{data.Request.Reference}.pdf");
+    }
+
     /// <summary>The stored decision exactly as the engine wrote it, for a case file.</summary>
     public async Task<IActionResult> OnGetDecisionAsync(Guid id, CancellationToken ct)
     {
