@@ -1,0 +1,217 @@
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.LoadTest;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Sla;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Cluster.Tests;
+
+/// <summary>
+/// Issue 8: two broker processes, one PostgreSQL. Everything is observed from outside — HTTP answers, the webhooks a
+/// receiver got, and the shared database — while the nodes run as they would in production (Hangfire servers and
+/// webhook workers on both).
+/// </summary>
+public sealed class ClusterTests(LocalCluster cluster) : IClassFixture<LocalCluster>
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(75);
+
+    [ClusterFact]
+    public async Task Concurrent_filing_through_both_nodes_decides_routes_and_audits_every_request_once()
+    {
+        const int count = 120;
+        var prefix = "concurrent-" + Guid.NewGuid().ToString("N")[..8];
+        var before = await CountRequestsAsync();
+
+        // Every request is sent to both nodes at about the same moment, under the same Idempotency-Key.
+        using var forward = new LoadGenerator(Options(prefix, count, cluster.Node1, cluster.Node2));
+        using var backward = new LoadGenerator(Options(prefix, count, cluster.Node2, cluster.Node1));
+        var reports = await Task.WhenAll(forward.RunAsync(default), backward.RunAsync(default));
+
+        var answers = reports.SelectMany(r => r.Outcomes).ToList();
+        Assert.Equal(2 * count, answers.Count);
+        Assert.All(answers, a => Assert.Equal(201, a.Status));
+        foreach (var pair in answers.GroupBy(a => a.Index))
+        {
+            Assert.Single(pair.Select(a => a.RequestId).Distinct());
+            Assert.Single(pair, a => !a.Replayed); // one node created it, the other replayed it
+        }
+
+        var ids = answers.Select(a => a.RequestId!.Value).Distinct().ToList();
+        Assert.Equal(count, ids.Count);
+        Assert.Equal(before + count, await CountRequestsAsync());
+        await AssertDecidedAndRoutedOnceAsync(ids);
+        await AssertWebhooksDeliveredAsync(ids, exactlyOnce: true);
+
+        // Every SLA mark fires once although both nodes run Hangfire servers and the sweep runs twice at once.
+        var watched = ids.Take(20).ToList();
+        await ExpireResponseDeadlinesAsync(watched, forgetJobs: false);
+        var jobs = new RecurringJobManager(cluster.Jobs());
+        jobs.Trigger(SlaExtensions.SweepJobId);
+        jobs.Trigger(SlaExtensions.SweepJobId);
+        await AssertSlaMarksOnceAsync(watched);
+        await AssertChainIntactAsync();
+    }
+
+    [ClusterFact]
+    public async Task Kill_nine_under_load_loses_no_acknowledged_request_and_everything_resumes()
+    {
+        const int count = 400;
+        var prefix = "crash-" + Guid.NewGuid().ToString("N")[..8];
+        var before = await CountRequestsAsync();
+
+        using var generator = new LoadGenerator(Options(prefix, count, cluster.Node1, cluster.Node2));
+        var load = generator.RunAsync(default);
+        Assert.True(await LocalCluster.EventuallyAsync(async () => await CountKeysAsync(prefix) >= 60, TimeSpan.FromSeconds(60)));
+
+        // Deadlines committed whose job was never scheduled (the crash window between commit and scheduling).
+        var early = await FiledAsync(prefix, 20);
+        await ExpireResponseDeadlinesAsync(early, forgetJobs: true);
+
+        Assert.False(load.IsCompleted, "the load ended before the kill; nothing was tested under load");
+        cluster.KillNine(2);
+        var first = await load;
+        Assert.Contains(first.Outcomes, o => o.Status == 0); // node 2 really died mid-run
+        Assert.All(first.Outcomes, o => Assert.Contains(o.Status, new[] { 0, 201 }));
+
+        await cluster.RestartAsync(2);
+
+        // The client retries everything with the same keys, now through the restarted node first.
+        using var retry = new LoadGenerator(Options(prefix, count, cluster.Node2, cluster.Node1));
+        var second = await retry.RunAsync(default);
+        Assert.Equal(count, second.Outcomes.Count);
+        Assert.All(second.Outcomes, o => Assert.Equal(201, o.Status));
+        var acknowledged = first.Outcomes.Where(o => o.Status == 201).ToDictionary(o => o.Index, o => o.RequestId);
+        foreach (var answer in second.Outcomes.Where(o => acknowledged.ContainsKey(o.Index)))
+        {
+            Assert.Equal(acknowledged[answer.Index], answer.RequestId);
+            Assert.True(answer.Replayed);
+        }
+
+        var ids = second.Outcomes.Select(o => o.RequestId!.Value).Distinct().ToList();
+        Assert.Equal(count, ids.Count);
+        Assert.Equal(before + count, await CountRequestsAsync()); // no duplicate from any retry
+        Assert.Equal(count, await CountKeysAsync(prefix));
+        await AssertDecidedAndRoutedOnceAsync(ids);
+        await AssertChainIntactAsync();
+
+        // Webhooks claimed by the dead node are delivered once its lease runs out; deadlines fire once.
+        await AssertWebhooksDeliveredAsync(ids, exactlyOnce: false);
+        await AssertSlaMarksOnceAsync(early);
+        await AssertChainIntactAsync();
+    }
+
+    private static LoadOptions Options(string prefix, int count, params Uri[] targets) => new()
+    {
+        Targets = targets, Requests = count, Concurrency = 8, Duration = TimeSpan.FromSeconds(90), KeyPrefix = prefix,
+    };
+
+    private async Task<int> CountRequestsAsync()
+    {
+        await using var db = cluster.Db();
+        return await db.Requests.CountAsync();
+    }
+
+    private async Task<int> CountKeysAsync(string prefix)
+    {
+        await using var db = cluster.Db();
+        return await db.IdempotencyRecords.CountAsync(k => k.Key.StartsWith(prefix));
+    }
+
+    private async Task<List<Guid>> FiledAsync(string prefix, int take)
+    {
+        await using var db = cluster.Db();
+        return await db.IdempotencyRecords.Where(k => k.Key.StartsWith(prefix)).OrderBy(k => k.CreatedAt)
+            .Select(k => k.RequestId).Take(take).ToListAsync();
+    }
+
+    private async Task AssertDecidedAndRoutedOnceAsync(List<Guid> ids)
+    {
+        await using var db = cluster.Db();
+        var subjects = ids.Select(id => id.ToString()).ToList();
+        var audit = await db.AuditEntries.Where(e => subjects.Contains(e.SubjectId) && (e.Action == "request.filed" || e.Action == "request.decided"))
+            .GroupBy(e => new { e.SubjectId, e.Action }).Select(g => g.Count()).ToListAsync();
+        Assert.Equal(2 * ids.Count, audit.Count);
+        Assert.All(audit, n => Assert.Equal(1, n));
+
+        Assert.Equal(ids.Count, await db.Decisions.CountAsync(d => ids.Contains(d.RequestId)));
+        Assert.Equal(ids.Count, await db.Requests.CountAsync(r => ids.Contains(r.Id) && r.Outcome == Outcome.Direct));
+        var messages = await db.Outbox.Where(m => m.RequestId != null && ids.Contains(m.RequestId.Value))
+            .GroupBy(m => new { m.RequestId, m.Topic, m.Recipient }).Select(g => new { g.Key.Topic, g.Key.Recipient, Count = g.Count() }).ToListAsync();
+        Assert.Equal(ids.Count, messages.Count(m => m.Topic == "request.decided" && m.Recipient == "agency:gb-met"));
+        Assert.Equal(ids.Count, messages.Count(m => m.Topic == "request.routed" && m.Recipient == "provider:northwind-mail"));
+        Assert.All(messages, m => Assert.Equal(1, m.Count));
+    }
+
+    private async Task AssertWebhooksDeliveredAsync(List<Guid> ids, bool exactlyOnce)
+    {
+        List<Guid> expected = [];
+        var settled = await LocalCluster.EventuallyAsync(async () =>
+        {
+            await using var db = cluster.Db();
+            var outbox = await db.Outbox.Where(m => m.RequestId != null && ids.Contains(m.RequestId.Value))
+                .Select(m => new { m.Id, m.DeliveredAt, m.SkippedReason, m.DeadAt }).ToListAsync();
+            expected = [.. outbox.Select(m => m.Id)];
+            return outbox.All(m => m.DeliveredAt != null && m.SkippedReason == null && m.DeadAt == null)
+                   && expected.All(cluster.Receiver.Deliveries.ContainsKey);
+        }, Patience);
+        Assert.True(settled, $"{expected.Count(id => !cluster.Receiver.Deliveries.ContainsKey(id))} of {expected.Count} webhooks never arrived");
+        if (exactlyOnce)
+        {
+            Assert.All(expected, id => Assert.Equal(1, cluster.Receiver.Deliveries[id]));
+        }
+    }
+
+    /// <summary>
+    /// Moves the response deadline of each request so that its 50 %, 80 % and due marks have all passed: what a broker
+    /// sees when it comes back after the deadline. Optionally forgets the stored job id, as if the node had crashed
+    /// between the commit and the scheduling of the job.
+    /// </summary>
+    private async Task ExpireResponseDeadlinesAsync(List<Guid> ids, bool forgetJobs)
+    {
+        await using var db = cluster.Db();
+        var now = DateTimeOffset.UtcNow;
+        var changed = await db.Deadlines.Where(d => ids.Contains(d.RequestId) && d.Kind == DeadlineKind.Response)
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(d => d.StartsAt, now.AddHours(-2))
+                .SetProperty(d => d.DueAt, now.AddMinutes(-1))
+                .SetProperty(d => d.NextCheckAt, now.AddHours(-1)));
+        Assert.Equal(ids.Count, changed);
+        if (forgetJobs)
+        {
+            await db.Deadlines.Where(d => ids.Contains(d.RequestId) && d.Kind == DeadlineKind.Response)
+                .ExecuteUpdateAsync(set => set.SetProperty(d => d.ScheduledJobId, (string?)null));
+        }
+    }
+
+    private async Task AssertSlaMarksOnceAsync(List<Guid> ids)
+    {
+        var subjects = ids.Select(id => id.ToString()).ToList();
+        string[] marks = ["sla.reminder-50", "sla.reminder-80", "sla.breached"];
+        async Task<List<int>> CountsAsync()
+        {
+            await using var db = cluster.Db();
+            return await db.AuditEntries.Where(e => subjects.Contains(e.SubjectId) && marks.Contains(e.Action))
+                .GroupBy(e => new { e.SubjectId, e.Action }).Select(g => g.Count()).ToListAsync();
+        }
+
+        Assert.True(await LocalCluster.EventuallyAsync(async () => (await CountsAsync()).Count == 3 * ids.Count, Patience),
+            $"SLA marks stamped: {(await CountsAsync()).Count} of {3 * ids.Count}");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // a second run, had there been one, would have appended by now
+        var counts = await CountsAsync();
+        Assert.Equal(3 * ids.Count, counts.Count);
+        Assert.All(counts, n => Assert.Equal(1, n));
+
+        await using var check = cluster.Db();
+        Assert.Equal(ids.Count, await check.Deadlines.CountAsync(d => ids.Contains(d.RequestId) && d.Kind == DeadlineKind.Response
+                                                                      && d.BreachedAt != null && d.NextCheckAt == null));
+    }
+
+    private async Task AssertChainIntactAsync()
+    {
+        await using var db = cluster.Db();
+        var verification = await AuditVerifier.VerifyAsync(db, default);
+        Assert.True(verification.Intact, verification.Reason);
+        Assert.True(verification.Entries > 0);
+    }
+}
