@@ -29,6 +29,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddBrokerErrors();
 builder.Services.AddOptions<LimitsOptions>().Bind(builder.Configuration.GetSection(LimitsOptions.Section));
 builder.Services.AddBrokerPersistence(builder.Configuration);
+builder.Services.AddBrokerDataProtection();
 builder.Services.AddBrokerAuth(builder.Configuration, builder.Environment);
 builder.Services.AddIdentityCore<PortalUser>(identity =>
     {

@@ -12,7 +12,8 @@ namespace EvidenceBroker.Cluster.Tests;
 /// receiver got, and the shared database — while the nodes run as they would in production (Hangfire servers and
 /// webhook workers on both).
 /// </summary>
-public sealed class ClusterTests(LocalCluster cluster) : IClassFixture<LocalCluster>
+[Collection(SharedClusterDefinition.Name)]
+public sealed class ClusterTests(LocalCluster cluster)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(75);
 

@@ -297,3 +297,10 @@ public sealed class ClusterFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>One cluster for every test class: starting two nodes costs half a minute on two cores.</summary>
+[CollectionDefinition(Name)]
+public sealed class SharedClusterDefinition : ICollectionFixture<LocalCluster>
+{
+    public const string Name = "cluster";
+}

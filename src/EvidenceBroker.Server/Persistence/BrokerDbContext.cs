@@ -14,7 +14,8 @@ namespace EvidenceBroker.Server.Persistence;
 /// The broker's one database. Each provider (SQLite, PostgreSQL) has a subclass with its own migrations and
 /// the few behaviours that differ, such as how a write transaction serialises audit appends.
 /// </summary>
-public abstract class BrokerDbContext(DbContextOptions options) : IdentityDbContext<PortalUser>(options)
+public abstract class BrokerDbContext(DbContextOptions options)
+    : IdentityDbContext<PortalUser>(options), Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.IDataProtectionKeyContext
 {
     public DbSet<EvidenceRequest> Requests => Set<EvidenceRequest>();
     public DbSet<StoredDecision> Decisions => Set<StoredDecision>();
@@ -34,6 +35,7 @@ public abstract class BrokerDbContext(DbContextOptions options) : IdentityDbCont
     public DbSet<ApiClient> ApiClients => Set<ApiClient>();
     public DbSet<Routing.PolicyPackVersion> PolicyPacks => Set<Routing.PolicyPackVersion>();
     public DbSet<Routing.CountrySuspension> CountrySuspensions => Set<Routing.CountrySuspension>();
+    public DbSet<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> DataProtectionKeys => Set<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
 
     /// <summary>
     /// Begins a transaction for a change that appends to the audit chain. Appenders are serialised so that two
