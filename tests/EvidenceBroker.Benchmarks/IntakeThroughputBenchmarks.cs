@@ -1,0 +1,196 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace EvidenceBroker.Benchmarks;
+
+/// <summary>
+/// Issue 8: requests per second through the whole intake — real Kestrel on loopback, a real client-credentials token
+/// validated on every call, validation, policy decision, one transaction with the request, decision, two audit
+/// entries, deadlines, outbox messages and the idempotency key, then the SLA job scheduled. The baseline in the same
+/// run is a bare endpoint on the same server that does one INSERT of the same body. Each invocation sends
+/// <see cref="Batch"/> requests, <see cref="Concurrency"/> in flight, so the reported time per operation is
+/// 1 / throughput; the p99 latency of each run is printed at cleanup (// p99 …).
+/// PostgreSQL runs only when EB_TEST_POSTGRES names a server (tests/run.sh's throwaway one is fine).
+/// </summary>
+[SimpleJob(RunStrategy.Monitoring, warmupCount: 3, iterationCount: 10)]
+public class IntakeThroughputBenchmarks
+{
+    public const int Batch = 2000;
+    public const int Concurrency = 32;
+
+    private Host host = null!;
+    private HttpClient http = null!;
+    private string token = "";
+    private int counter;
+    private readonly ConcurrentBag<double> latencies = [];
+
+    [ParamsSource(nameof(Providers))]
+    public DatabaseProvider Provider { get; set; }
+
+    public static IEnumerable<DatabaseProvider> Providers() =>
+        Environment.GetEnvironmentVariable("EB_TEST_POSTGRES") is null ? [DatabaseProvider.Sqlite] : [DatabaseProvider.Sqlite, DatabaseProvider.Postgres];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        host = new Host(Provider);
+        host.UseKestrel(0);
+        host.StartServer();
+        http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency }) { BaseAddress = host.ClientOptions.BaseAddress };
+        using var scope = host.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<BrokerDbContext>().Database.ExecuteSqlRaw(
+            "CREATE TABLE IF NOT EXISTS bench_bare (id TEXT PRIMARY KEY, body TEXT NOT NULL)");
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = "met-case-system", ["client_secret"] = "dev-met-secret",
+        });
+        using var response = http.PostAsync(new Uri("/connect/token", UriKind.Relative), form).GetAwaiter().GetResult();
+        token = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        var sorted = latencies.Order().ToArray();
+        if (sorted.Length > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"// p99 {Provider}: {sorted[(int)(sorted.Length * 0.99)]:0.0} ms, p50 {sorted[sorted.Length / 2]:0.0} ms over {sorted.Length} requests"));
+        }
+
+        http.Dispose();
+        host.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Batch, Description = "bare endpoint: one INSERT of the same body")]
+    public Task BareInsert() => SendBatchAsync("/bench/bare", authenticated: false);
+
+    [Benchmark(OperationsPerInvoke = Batch, Description = "file a request: token, validation, decision, audit, outbox")]
+    public Task FileRequest() => SendBatchAsync("/api/v1/requests", authenticated: true);
+
+    private async Task SendBatchAsync(string path, bool authenticated)
+    {
+        var next = 0;
+        var record = !authenticated ? null : latencies;
+        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) <= Batch)
+            {
+                var n = Interlocked.Increment(ref counter);
+                using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative))
+                {
+                    Content = new StringContent(Body(n), Encoding.UTF8, "application/json"),
+                };
+                if (authenticated)
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                    request.Headers.Add("Idempotency-Key", $"bench-{n.ToString(CultureInfo.InvariantCulture)}");
+                }
+
+                var started = Stopwatch.GetTimestamp();
+                using var response = await http.SendAsync(request);
+                if ((int)response.StatusCode is not (201 or 204))
+                {
+                    throw new InvalidOperationException($"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                }
+
+                record?.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+        }));
+    }
+
+    private static string Body(int n) => $$"""
+        {"requestingCountry":"GB","agencyId":"gb-met","providerId":"northwind-mail","dataCategories":["subscriber"],
+         "identifiers":[{"type":"email","value":"suspect-{{n.ToString(CultureInfo.InvariantCulture)}}@northwind.example"}],
+         "timeRange":{"from":"2026-01-01T00:00:00Z","to":"2026-06-30T00:00:00Z"},
+         "offence":{"description":"Fraud by false representation (Fraud Act 2006 s.2)","code":"FA2006-s2","maxPenaltyYears":10},
+         "issuingAuthority":{"type":"court","name":"Westminster Magistrates' Court"},"urgency":"standard",
+         "justification":"Bank records show the proceeds of 14 invoice frauds were requested from victims by messages sent from this address.",
+         "useLimitsAcknowledged":true,"nonDisclosureUntil":"2027-06-30"}
+        """;
+
+    /// <summary>The real broker (Development demo clients), plus the bare baseline endpoint in front of its pipeline.</summary>
+    private sealed class Host(DatabaseProvider provider) : WebApplicationFactory<Program>
+    {
+        private readonly string directory = Directory.CreateTempSubdirectory("eb-bench-intake-").FullName;
+        private string? postgresDatabase;
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            string connection;
+            if (provider == DatabaseProvider.Postgres)
+            {
+                var server = Environment.GetEnvironmentVariable("EB_TEST_POSTGRES")!;
+                postgresDatabase = $"eb_bench_{Guid.NewGuid():N}";
+                using (var admin = new NpgsqlConnection(server))
+                {
+                    admin.Open();
+                    using var create = new NpgsqlCommand($"CREATE DATABASE {postgresDatabase}", admin);
+                    create.ExecuteNonQuery();
+                }
+
+                connection = new NpgsqlConnectionStringBuilder(server) { Database = postgresDatabase, MaxPoolSize = 64 }.ConnectionString;
+            }
+            else
+            {
+                connection = $"Data Source={Path.Combine(directory, "broker.db")}";
+            }
+
+            builder.UseEnvironment("Development");
+            builder.UseSetting("Database:Provider", provider.ToString());
+            builder.UseSetting("Database:ConnectionString", connection);
+            builder.UseSetting("Storage:Root", Path.Combine(directory, "files"));
+            builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+            builder.UseSetting("Webhooks:RunWorker", "false");
+            builder.UseSetting("Jobs:RunServer", "false");
+            builder.UseSetting("RateLimits:IntakePerClientPerPeriod", "1000000");
+            builder.UseSetting("RateLimits:IntakeBurst", "1000000");
+            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, BareEndpoint>());
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            base.Dispose(disposing);
+            if (disposing && postgresDatabase is not null)
+            {
+                NpgsqlConnection.ClearAllPools();
+                using var admin = new NpgsqlConnection(Environment.GetEnvironmentVariable("EB_TEST_POSTGRES"));
+                admin.Open();
+                using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {postgresDatabase} WITH (FORCE)", admin);
+                drop.ExecuteNonQuery();
+            }
+        }
+    }
+
+    /// <summary>POST /bench/bare: read the body, insert it with a new id, answer 204. No token, no validation, no audit.</summary>
+    private sealed class BareEndpoint : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Map("/bench/bare", branch => branch.Run(async http =>
+            {
+                using var reader = new StreamReader(http.Request.Body);
+                var body = await reader.ReadToEndAsync(http.RequestAborted);
+                var db = http.RequestServices.GetRequiredService<BrokerDbContext>();
+                var id = Guid.CreateVersion7().ToString();
+                await db.Database.ExecuteSqlAsync($"INSERT INTO bench_bare (id, body) VALUES ({id}, {body})", http.RequestAborted);
+                http.Response.StatusCode = StatusCodes.Status204NoContent;
+            }));
+            next(app);
+        };
+    }
+}
