@@ -124,7 +124,7 @@ public class IntakeThroughputBenchmarks
         """;
 
     /// <summary>The real broker (Development demo clients), plus the bare baseline endpoint in front of its pipeline.</summary>
-    private sealed class Host(DatabaseProvider provider) : WebApplicationFactory<Program>
+    private sealed class Host(DatabaseProvider provider) : WebApplicationFactory<global::Program>
     {
         private readonly string directory = Directory.CreateTempSubdirectory("eb-bench-intake-").FullName;
         private string? postgresDatabase;
