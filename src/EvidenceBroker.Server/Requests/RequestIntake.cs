@@ -98,7 +98,7 @@ public sealed class RequestIntake(
         }
 
         var request = new EvidenceRequest(
-            Guid.CreateVersion7(now), NewReference(now), content, provider.Jurisdiction, caller.Subject, now);
+            Guid.CreateVersion7(now), await UnusedReferenceAsync(now, ct), content, provider.Jurisdiction, caller.Subject, now);
         db.Requests.Add(request);
         await audit.AppendAsync(db, caller, new AuditRecord(
             "request.filed", "request", request.Id.ToString(),
@@ -157,11 +157,27 @@ public sealed class RequestIntake(
     public static string HashOf(RequestContent content) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(content, PublicModelJson.Options)));
 
-    /// <summary>EB-2026-7Q4K9X: short enough to read out on the phone; no 0/O or 1/I to confuse.</summary>
+    /// <summary>
+    /// A reference no other request has. Random codes collide by the birthday bound long before they run out, so the
+    /// candidate is checked inside the write transaction, where writers are serialised and the check cannot race.
+    /// </summary>
+    private async Task<string> UnusedReferenceAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        while (true)
+        {
+            var candidate = NewReference(now);
+            if (!await db.Requests.AnyAsync(r => r.Reference == candidate, ct))
+            {
+                return candidate;
+            }
+        }
+    }
+
+    /// <summary>EB-2026-7Q4K9XM2: short enough to read out on the phone; no 0/O or 1/I to confuse.</summary>
     private static string NewReference(DateTimeOffset now)
     {
         const string alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-        Span<char> code = stackalloc char[6];
+        Span<char> code = stackalloc char[8];
         for (var i = 0; i < code.Length; i++)
         {
             code[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];

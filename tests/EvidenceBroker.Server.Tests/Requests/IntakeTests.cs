@@ -17,7 +17,7 @@ public sealed class IntakeTests(BrokerFactory broker) : IClassFixture<BrokerFact
 
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal($"/api/v1/requests/{body.GetProperty("id").GetGuid()}", created.Headers.Location!.OriginalString);
-        Assert.Matches("^EB-2026-[2-9A-Z]{6}$", body.GetProperty("reference").GetString());
+        Assert.Matches("^EB-2026-[2-9A-Z]{8}$", body.GetProperty("reference").GetString());
         var read = await (await officer.GetAsync(created.Headers.Location)).JsonAsync();
         Assert.Equal(body.GetProperty("id").GetGuid(), read.GetProperty("id").GetGuid());
         Assert.Equal("suspect.one@northwind.example",
