@@ -1,6 +1,7 @@
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
 using Hangfire;
+using Microsoft.AspNetCore.Authentication;
 using Hangfire.Dashboard;
 using Hangfire.PostgreSql;
 
@@ -64,19 +65,34 @@ public static class JobsExtensions
     {
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
-            Authorization = [new AdministratorsOnly()],
+            Authorization = [],
+            AsyncAuthorization = [new AdministratorsOnly()],
             DisplayStorageConnectionString = false,
             DashboardTitle = "Evidence Broker jobs",
         });
         return app;
     }
 
-    private sealed class AdministratorsOnly : IDashboardAuthorizationFilter
+    /// <summary>
+    /// An administrator's bearer token, or a signed-in portal administrator: the API's default scheme is the bearer
+    /// token, so the portal's cookie has to be read explicitly here.
+    /// </summary>
+    private sealed class AdministratorsOnly : IDashboardAsyncAuthorizationFilter
     {
-        public bool Authorize(DashboardContext context)
+        public async Task<bool> AuthorizeAsync(DashboardContext context)
         {
-            var user = context.GetHttpContext().User;
-            return user.Identity?.IsAuthenticated == true && BrokerClaims.ReadTenant(user)?.Kind == TenantKind.Administration;
+            var http = context.GetHttpContext();
+            if (IsAdministrator(http.User))
+            {
+                return true;
+            }
+
+            var portal = await http.AuthenticateAsync(Microsoft.AspNetCore.Identity.IdentityConstants.ApplicationScheme);
+            return portal.Succeeded && IsAdministrator(portal.Principal);
         }
+
+        private static bool IsAdministrator(System.Security.Claims.ClaimsPrincipal? user) =>
+            user?.Identity?.IsAuthenticated == true && BrokerClaims.ReadTenant(user)?.Kind == TenantKind.Administration
+            && user.HasScope(BrokerScopes.Admin);
     }
 }
