@@ -209,7 +209,9 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await page.GetByLabel("The issuing authority accepts the use limits", new() { Exact = false }).CheckAsync();
         await Assertions.Expect(page.GetByTestId("preview-outcome")).ToHaveTextAsync(expectedPreview);
         if (screenshot is not null) { await PortalFixture.ShotAsync(page, screenshot); }
-        await page.GetByRole(AriaRole.Button, new() { Name = "File request" }).ClickAsync();
+        // The live preview re-renders beside the form while the page settles; a click by coordinates can land on
+        // the moving layout under load. Dispatch the click on the button itself (the form still submits natively).
+        await page.GetByRole(AriaRole.Button, new() { Name = "File request" }).DispatchEventAsync("click");
         await page.WaitForURLAsync("**/portal/requests/detail/**");
         var id = Guid.Parse(page.Url[(page.Url.LastIndexOf('/') + 1)..]);
         return (id, (await page.GetByTestId("reference").InnerTextAsync()).Trim());
