@@ -7,6 +7,7 @@ using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Exports.Pdf;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
+using EvidenceBroker.Server.Routing;
 using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Exports;
@@ -68,7 +69,7 @@ public static class DossierQuery
             .FirstOrDefaultAsync(ct);
         return new DossierData(
             request, agency ?? request.AgencyId, provider ?? request.ProviderId, stored,
-            stored is null ? null : JsonSerializer.Deserialize<Decision>(stored.DecisionJson, DecisionJson.Options),
+            DecisionJsonReader.ReadOrNull(stored?.DecisionJson),
             review is null ? null : new HumanReviewSummary(review.Author, review.At, ReviewOutcome(review.Grounds), review.Text),
             audit, checkpoints, now);
     }

@@ -5,6 +5,7 @@ using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Exports.Pdf;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Routing;
 using Microsoft.EntityFrameworkCore;
 using SkiaSharp;
 
@@ -77,7 +78,7 @@ public static class OversightReportQuery
         {
             var sample = group.First().Id;
             var json = await db.Decisions.AsNoTracking().Where(d => d.RequestId == sample).Select(d => d.DecisionJson).SingleOrDefaultAsync(ct);
-            var decision = json is null ? null : JsonSerializer.Deserialize<Decision>(json, DecisionJson.Options);
+            var decision = DecisionJsonReader.ReadOrNull(json);
             deadlines[group.Key] = decision?.Deadlines.FirstOrDefault(d => d.Kind == DeadlineKind.Response)
                                    ?? decision?.Deadlines.FirstOrDefault(d => d.Kind == DeadlineKind.Preservation);
         }

@@ -6,6 +6,7 @@ using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
+using EvidenceBroker.Server.Routing;
 using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Portal;
@@ -107,7 +108,7 @@ public sealed class PortalRequests(BrokerDbContext db)
     }
 
     public static Decision? Parse(string? json) =>
-        json is null ? null : JsonSerializer.Deserialize<Decision>(json, DecisionJson.Options);
+        DecisionJsonReader.ReadOrNull(json);
 
     /// <summary>
     /// The deadline that runs now: the provider's answer (or the preservation period) from release, the MLAT

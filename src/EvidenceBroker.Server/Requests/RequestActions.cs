@@ -9,6 +9,7 @@ using EvidenceBroker.Server.Mlat;
 using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Sla;
+using EvidenceBroker.Server.Routing;
 using Microsoft.EntityFrameworkCore;
 using PolicyDeadline = EvidenceBroker.Policies.Deadline;
 
@@ -339,13 +340,4 @@ public sealed class RequestActions(
             OutboxEntries.Add(db, topic, OutboxEntries.Provider(request.ProviderId), request.Id, payload, now);
         }
     }
-}
-
-/// <summary>Reads parts of a stored decision without caring about members added later.</summary>
-public static class DecisionJsonReader
-{
-    public static Decision Read(string json) =>
-        JsonSerializer.Deserialize<Decision>(json, DecisionJson.Options) ?? throw new InvalidOperationException("Empty stored decision.");
-
-    public static IReadOnlyList<PolicyDeadline> Deadlines(string json) => Read(json).Deadlines;
 }

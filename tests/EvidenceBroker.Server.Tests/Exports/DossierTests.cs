@@ -12,9 +12,9 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
 {
     private async Task<(Guid Id, string Reference)> FileAsync(string client = "met-case-system", System.Text.Json.Nodes.JsonObject? body = null)
     {
-        using var officer = await broker.ClientAsync(client);
-        var created = await (await officer.PostJsonAsync("/api/v1/requests", body ?? SampleRequests.MetToNorthwindSubscriber())).JsonAsync();
-        return (created.GetProperty("id").GetGuid(), created.GetProperty("reference").GetString()!);
+        var id = await broker.FileAsync(client, body ?? SampleRequests.MetToNorthwindSubscriber());
+        var created = await broker.GetAsync(client, $"/api/v1/requests/{id}");
+        return (id, created.GetProperty("reference").GetString()!);
     }
 
     private async Task<HttpResponseMessage> DossierAsync(string client, Guid id)
