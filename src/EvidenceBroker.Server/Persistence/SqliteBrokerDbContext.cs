@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -7,27 +6,13 @@ namespace EvidenceBroker.Server.Persistence;
 
 /// <summary>
 /// SQLite: one writer at a time by design (Microsoft.Data.Sqlite begins transactions IMMEDIATE), which already
-/// serialises audit appends. Writers of this process also queue at an in-process gate per database file, so they
-/// wait in order instead of retrying against the busy lock.
+/// serialises audit appends. Writers of this process queue at one <see cref="SqliteGroupCommit"/> per database
+/// file, which shares each disk flush among the changes queued behind it.
 /// </summary>
 public sealed class SqliteBrokerDbContext(DbContextOptions<SqliteBrokerDbContext> options) : BrokerDbContext(options)
 {
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> WriterGates = new(StringComparer.Ordinal);
-
-    public override async Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct)
-    {
-        var gate = WriterGates.GetOrAdd(Database.GetConnectionString() ?? string.Empty, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(ct);
-        try
-        {
-            return new GatedTransaction(await Database.BeginTransactionAsync(ct), gate);
-        }
-        catch
-        {
-            gate.Release();
-            throw;
-        }
-    }
+    public override Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) =>
+        SqliteGroupCommit.For(Database.GetConnectionString() ?? string.Empty).BeginAsync(this, ct);
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

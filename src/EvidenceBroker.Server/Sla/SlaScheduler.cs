@@ -13,7 +13,15 @@ public sealed class SlaScheduler(BrokerDbContext db, IBackgroundJobClient jobs, 
 {
     public async Task ScheduleAsync(IEnumerable<Deadline> deadlines, CancellationToken ct)
     {
-        foreach (var deadline in deadlines)
+        var scheduled = deadlines.ToList();
+        if (scheduled.Count == 0)
+        {
+            return;
+        }
+
+        // A write like any other: it queues with the other writers instead of contending for SQLite's lock.
+        await using var transaction = await db.BeginWriteAsync(ct);
+        foreach (var deadline in scheduled)
         {
             if (deadline.ScheduledJobId is { } previous)
             {
@@ -32,6 +40,8 @@ public sealed class SlaScheduler(BrokerDbContext db, IBackgroundJobClient jobs, 
             await db.Deadlines.Where(d => d.Id == deadline.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.ScheduledJobId, jobId), ct);
         }
+
+        await transaction.CommitAsync(ct);
     }
 
     /// <summary>At start: schedule every watched deadline whose job is not already pending in the job storage.</summary>

@@ -13,7 +13,7 @@ public static class Api
         using var client = await broker.ClientAsync(clientId);
         using var response = await client.PostJsonAsync("/api/v1/requests", body);
         var json = await response.JsonAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, json.ToString());
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{json}\n{broker.ServerErrors}");
         return json.GetProperty("id").GetGuid();
     }
 

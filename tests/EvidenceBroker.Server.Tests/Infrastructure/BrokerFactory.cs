@@ -36,6 +36,9 @@ public class BrokerFactory : WebApplicationFactory<Program>
     public string DataDirectory => directory;
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
 
+    /// <summary>What the server logged at Error and above; quote it when a call answers 500.</summary>
+    public ServerErrorLog ServerErrors { get; } = new();
+
     /// <summary>Extra settings a test class needs, applied after the defaults.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings => [];
 
@@ -65,7 +68,11 @@ public class BrokerFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureServices(services => services.AddSingleton<TimeProvider>(Clock));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<Serilog.Core.ILogEventSink>(ServerErrors);
+        });
     }
 
     /// <summary>A token from the real token endpoint for a Development demo client.</summary>

@@ -1,0 +1,245 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace EvidenceBroker.Server.Persistence;
+
+/// <summary>
+/// Group commit for one SQLite file. SQLite has one writer at a time and every commit waits for the disk
+/// (synchronous=FULL: a 201 must survive a power cut), so committing each change alone caps the broker at the
+/// disk's flush rate. Instead, writers queue at a gate and take turns in one open transaction on a shared
+/// connection, each inside its own savepoint; when nobody is queueing (or the batch is full) the writer at the
+/// gate commits the whole batch with one flush. Nobody's commit returns before the batch holding it is durable,
+/// so nothing is acknowledged early; a change that fails rolls back to its savepoint and leaves the others be.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
+    "One per database file for the life of the process; the connection is disposed at every commit.")]
+internal sealed class SqliteGroupCommit
+{
+    /// <summary>Enough to amortise a flush over many changes, small enough to keep each batch's latency low.</summary>
+    private const int MaxChangesPerCommit = 64;
+
+    private const string Savepoint = "broker_change";
+
+    private static readonly ConcurrentDictionary<string, SqliteGroupCommit> Files = new(StringComparer.Ordinal);
+
+    private readonly SemaphoreSlim gate = new(1, 1);
+    private readonly string connectionString;
+    private readonly List<TaskCompletionSource> committed = [];
+    private int queued;
+    private SqliteConnection? connection;
+    private SqliteTransaction? batch;
+
+    private SqliteGroupCommit(string connectionString) => this.connectionString = connectionString;
+
+    public static SqliteGroupCommit For(string connectionString) => Files.GetOrAdd(connectionString, cs => new SqliteGroupCommit(cs));
+
+    /// <summary>Waits for the gate, then points the context at the batch's connection and transaction.</summary>
+    public async Task<IDbContextTransaction> BeginAsync(DbContext context, CancellationToken ct)
+    {
+        Interlocked.Increment(ref queued);
+        try
+        {
+            await gate.WaitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            Interlocked.Decrement(ref queued);
+
+            // The writer before us may have left the commit to us; take the gate once more to honour that.
+            await gate.WaitAsync(CancellationToken.None);
+            await EndTurnAsync(context: null);
+            throw;
+        }
+
+        Interlocked.Decrement(ref queued);
+        try
+        {
+            if (batch is null)
+            {
+                connection = new SqliteConnection(connectionString);
+                await connection.OpenAsync(ct);
+                batch = (SqliteTransaction)await connection.BeginTransactionAsync(ct); // BEGIN IMMEDIATE
+            }
+
+            context.Database.SetDbConnection(connection, contextOwnsConnection: false);
+            var transaction = await context.Database.UseTransactionAsync(batch, ct)
+                ?? throw new InvalidOperationException("EF Core did not take the batch transaction.");
+            await transaction.CreateSavepointAsync(Savepoint, ct);
+            return new Change(this, context, transaction);
+        }
+        catch
+        {
+            await EndTurnAsync(context);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Called by the writer at the gate when its change is over. Commits the batch when nobody else is queueing or
+    /// the batch is full; otherwise hands the gate, and the duty to commit, to the next writer.
+    /// </summary>
+    private async Task EndTurnAsync(DbContext? context, TaskCompletionSource? mine = null)
+    {
+        try
+        {
+            if (context is not null)
+            {
+                Detach(context);
+            }
+
+            if (mine is not null)
+            {
+                committed.Add(mine);
+            }
+
+            if (batch is not null && (Volatile.Read(ref queued) == 0 || committed.Count >= MaxChangesPerCommit))
+            {
+                await CommitBatchAsync();
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task CommitBatchAsync()
+    {
+        var waiting = committed.ToArray();
+        committed.Clear();
+        try
+        {
+            await batch!.CommitAsync();
+            foreach (var change in waiting)
+            {
+                change.SetResult();
+            }
+        }
+        catch (Exception e)
+        {
+            // Nobody in this batch was acknowledged yet: each of them fails, and the callers answer accordingly.
+            foreach (var change in waiting)
+            {
+                change.SetException(e);
+            }
+        }
+        finally
+        {
+            await batch!.DisposeAsync();
+            await connection!.DisposeAsync();
+            batch = null;
+            connection = null;
+        }
+    }
+
+    /// <summary>The context goes back to a connection of its own, so later reads do not touch the shared one.</summary>
+    private void Detach(DbContext context)
+    {
+        context.Database.UseTransaction(null);
+        context.Database.SetDbConnection(new SqliteConnection(connectionString), contextOwnsConnection: true);
+    }
+
+    /// <summary>One writer's change inside the batch.</summary>
+    private sealed class Change(SqliteGroupCommit group, DbContext context, IDbContextTransaction transaction) : IDbContextTransaction
+    {
+        private Task? ended;
+
+        public Guid TransactionId => transaction.TransactionId;
+
+        public bool SupportsSavepoints => true;
+
+        public void Commit() => CommitAsync().GetAwaiter().GetResult();
+
+        /// <summary>Returns once the batch holding this change is on disk.</summary>
+        public Task CommitAsync(CancellationToken cancellationToken = default)
+        {
+            if (ended is not null)
+            {
+                throw new InvalidOperationException("This change was already committed or rolled back.");
+            }
+
+            ended = CommitCoreAsync();
+            return ended;
+        }
+
+        private async Task CommitCoreAsync()
+        {
+            var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            try
+            {
+                await transaction.ReleaseSavepointAsync(Savepoint);
+            }
+            catch
+            {
+                await RollbackCoreAsync();
+                throw;
+            }
+
+            await group.EndTurnAsync(context, durable);
+            await durable.Task;
+        }
+
+        public void Rollback() => RollbackAsync().GetAwaiter().GetResult();
+
+        public Task RollbackAsync(CancellationToken cancellationToken = default)
+        {
+            ended ??= RollbackCoreAsync();
+            return ended;
+        }
+
+        private async Task RollbackCoreAsync()
+        {
+            try
+            {
+                await transaction.RollbackToSavepointAsync(Savepoint);
+                await transaction.ReleaseSavepointAsync(Savepoint);
+            }
+            catch (SqliteException)
+            {
+                // SQLite rolled the whole transaction back itself (disk full, I/O error): the batch's commit fails
+                // and reports it to every change in it.
+            }
+
+            await group.EndTurnAsync(context);
+        }
+
+        public void CreateSavepoint(string name) => transaction.CreateSavepoint(name);
+
+        public Task CreateSavepointAsync(string name, CancellationToken cancellationToken = default) =>
+            transaction.CreateSavepointAsync(name, cancellationToken);
+
+        public void RollbackToSavepoint(string name) => transaction.RollbackToSavepoint(name);
+
+        public Task RollbackToSavepointAsync(string name, CancellationToken cancellationToken = default) =>
+            transaction.RollbackToSavepointAsync(name, cancellationToken);
+
+        public void ReleaseSavepoint(string name) => transaction.ReleaseSavepoint(name);
+
+        public Task ReleaseSavepointAsync(string name, CancellationToken cancellationToken = default) =>
+            transaction.ReleaseSavepointAsync(name, cancellationToken);
+
+        public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+        /// <summary>A change disposed without a commit is rolled back, as EF Core's own transactions are.</summary>
+        public async ValueTask DisposeAsync()
+        {
+            if (ended is null)
+            {
+                await RollbackAsync();
+            }
+            else
+            {
+                try
+                {
+                    await ended;
+                }
+                catch
+                {
+                    // The caller has seen this failure from CommitAsync or RollbackAsync already.
+                }
+            }
+        }
+    }
+}
