@@ -45,7 +45,7 @@ builder.Services.AddBrokerWebhooks(builder.Configuration);
 builder.Services.AddSingleton<AuditTrail>();
 builder.Services.AddBrokerAudit(builder.Configuration, builder.Environment);
 builder.Services.AddBrokerExports();
-builder.Services.AddScoped<IValidator<RequestContent>, RequestContentValidator>();
+builder.Services.AddSingleton<IValidator<RequestContent>, RequestContentValidator>(); // built once: its rules compile expression trees
 builder.Services.AddScoped<RequestIntake>();
 builder.Services.AddScoped<RequestActions>();
 builder.Services.AddSingleton<ProductionStore>();
@@ -89,7 +89,7 @@ app.MapGet("/", () => Results.Redirect("/portal")).ExcludeFromDescription();
 
 await app.Services.InitialiseDatabaseAsync();
 await app.Services.ImportPolicyPackAsync(app.Logger);
-await app.Services.RebuildSlaJobsAsync(app.Logger);
+app.Services.ScheduleSlaSweep();
 if (app.Environment.IsDevelopment())
 {
     await DevelopmentSeed.SeedAsync(app.Services, app.Logger);

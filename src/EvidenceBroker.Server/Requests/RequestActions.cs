@@ -24,7 +24,7 @@ public sealed record ActionInput(string? Text = null, IReadOnlyList<RefusalGroun
 /// entry and the notifications — all in one transaction.
 /// </summary>
 public sealed class RequestActions(
-    BrokerDbContext db, AuditTrail audit, SlaClock sla, SlaScheduler scheduler, MlatDrafting mlat, ProductionStore store, TimeProvider clock)
+    BrokerDbContext db, AuditTrail audit, SlaClock sla, MlatDrafting mlat, ProductionStore store, TimeProvider clock)
 {
     public const int MaxTextLength = RequestContentValidator.MaxTextLength;
 
@@ -123,7 +123,6 @@ public sealed class RequestActions(
             return new ActionResult.Invalid(errors);
         }
 
-        IReadOnlyList<Sla.Deadline> changedClocks;
         EvidenceRequest request;
         await using (var transaction = await db.BeginWriteAsync(ct))
         {
@@ -151,7 +150,7 @@ public sealed class RequestActions(
                 mlat.Draft(request, DecisionJsonReader.Read(decision.DecisionJson), now);
             }
 
-            changedClocks = await sla.SynchroniseAsync(request, DecisionJsonReader.Deadlines(decision.DecisionJson), trigger, now, ct);
+            await sla.SynchroniseAsync(request, DecisionJsonReader.Deadlines(decision.DecisionJson), trigger, now, ct);
             await audit.AppendAsync(db, caller, new AuditRecord(
                 $"request.{Wire.Name(trigger)}", "request", request.Id.ToString(),
                 new { text = input.Text, grounds = input.Grounds, production = extra }, Wire.Name(before), Wire.Name(request.State)), ct);
@@ -161,8 +160,6 @@ public sealed class RequestActions(
             await transaction.CommitAsync(ct);
         }
 
-        // After commit: a crash here loses only the job, which the start-up rebuild and the sweep put back.
-        await scheduler.ScheduleAsync(changedClocks, ct);
         return new ActionResult.Done(RequestResource.From(request));
     }
 
@@ -182,7 +179,6 @@ public sealed class RequestActions(
             });
         }
 
-        Sla.Deadline? completed;
         EvidenceRequest? request;
         await using (var transaction = await db.BeginWriteAsync(ct))
         {
@@ -198,7 +194,7 @@ public sealed class RequestActions(
             }
 
             var now = clock.GetUtcNow();
-            completed = await sla.CompleteValidationAsync(requestId, now, ct);
+            var completed = await sla.CompleteValidationAsync(requestId, now, ct);
             if (completed is null)
             {
                 return new ActionResult.Invalid(new Dictionary<string, string[]>
@@ -219,7 +215,6 @@ public sealed class RequestActions(
             await transaction.CommitAsync(ct);
         }
 
-        await scheduler.ScheduleAsync([completed], ct);
         return new ActionResult.Done(RequestResource.From(request));
     }
 

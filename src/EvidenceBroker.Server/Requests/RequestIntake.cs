@@ -40,7 +40,6 @@ public sealed class RequestIntake(
     IPolicyCatalogue catalogue,
     AuditTrail audit,
     SlaClock sla,
-    SlaScheduler scheduler,
     MlatDrafting mlat,
     IValidator<RequestContent> validator,
     TimeProvider clock)
@@ -127,7 +126,7 @@ public sealed class RequestIntake(
             mlat.Draft(request, decision.Decision, now);
         }
 
-        var clocks = await sla.SynchroniseAsync(request, decision.Decision.Deadlines, trigger: null, now, ct);
+        await sla.SynchroniseAsync(request, decision.Decision.Deadlines, trigger: null, now, ct);
         Announce(request, now);
         if (idempotencyKey is not null)
         {
@@ -139,7 +138,6 @@ public sealed class RequestIntake(
 
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        await scheduler.ScheduleAsync(clocks, ct);
         return new IntakeResult.Filed(RequestResource.From(request), Replayed: false);
     }
 

@@ -47,9 +47,6 @@ public sealed class Deadline
     /// <summary>When the watching job must next look; null when nothing is left to watch.</summary>
     public DateTimeOffset? NextCheckAt { get; set; }
 
-    /// <summary>The Hangfire job scheduled for <see cref="NextCheckAt"/>, so a restart does not schedule it twice.</summary>
-    public string? ScheduledJobId { get; set; }
-
     public bool HasReminders => Kind is DeadlineKind.Response or DeadlineKind.Preservation or DeadlineKind.PostHocValidation;
 
     public TimeSpan Length => DueAt - StartsAt;

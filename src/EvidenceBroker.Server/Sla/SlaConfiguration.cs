@@ -12,7 +12,6 @@ internal sealed class DeadlineConfiguration : IEntityTypeConfiguration<Deadline>
         builder.HasKey(d => d.Id);
         builder.Property(d => d.Kind).HasConversion<string>().HasMaxLength(30);
         builder.Property(d => d.Source).HasMaxLength(300);
-        builder.Property(d => d.ScheduledJobId).HasMaxLength(100);
         builder.HasOne<EvidenceRequest>().WithMany().HasForeignKey(d => d.RequestId);
         builder.HasIndex(d => d.RequestId);
 

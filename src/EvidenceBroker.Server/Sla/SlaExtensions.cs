@@ -11,22 +11,19 @@ public static class SlaExtensions
     {
         services.AddOptions<SlaOptions>().Bind(configuration.GetSection(SlaOptions.Section));
         services.AddScoped<SlaClock>();
-        services.AddScoped<SlaScheduler>();
         services.AddScoped<SlaMonitor>();
         return services;
     }
 
     /// <summary>
-    /// Deadlines live in the database; at every start the jobs that watch them are scheduled again (each once),
-    /// and a periodic sweep catches any mark whose job was lost between a commit and its scheduling.
+    /// Registers the SLA sweep as a recurring Hangfire job (once per cluster per run). Deadlines live only in the
+    /// database: nothing has to be rebuilt at start, and marks that came due while the broker was down are stamped
+    /// by the first sweep after it comes back.
     /// </summary>
-    public static async Task RebuildSlaJobsAsync(this IServiceProvider services, ILogger logger, CancellationToken ct = default)
+    public static void ScheduleSlaSweep(this IServiceProvider services)
     {
-        await using var scope = services.CreateAsyncScope();
-        var scheduled = await scope.ServiceProvider.GetRequiredService<SlaScheduler>().RebuildAsync(ct);
-        var every = scope.ServiceProvider.GetRequiredService<IOptions<SlaOptions>>().Value.SweepEvery;
-        scope.ServiceProvider.GetRequiredService<IRecurringJobManager>().AddOrUpdate<SlaMonitor>(
+        var every = services.GetRequiredService<IOptions<SlaOptions>>().Value.SweepEvery;
+        services.GetRequiredService<IRecurringJobManager>().AddOrUpdate<SlaMonitor>(
             SweepJobId, m => m.SweepAsync(CancellationToken.None), Cron.MinuteInterval(Math.Max(1, (int)every.TotalMinutes)));
-        logger.LogInformation("SLA: {Count} deadline jobs scheduled at start", scheduled);
     }
 }

@@ -9,29 +9,55 @@ using Microsoft.EntityFrameworkCore;
 namespace EvidenceBroker.Server.Sla;
 
 /// <summary>
-/// The job that watches one deadline: stamps the 50 % and 80 % reminders and the breach (or, for a preservation,
-/// the expiry) once each, records them in the audit trail and tells the parties. Re-reads everything and is
-/// safe to run twice or late.
+/// The sweep that watches every deadline: a recurring job that finds the deadlines whose next mark has come (one
+/// indexed query), stamps the 50 % and 80 % reminders and the breach (or, for a preservation, the expiry) once
+/// each, records them in the audit trail and tells the parties. Deadlines live only in the database, so there
+/// is nothing to rebuild after a restart or a crash, and nothing is scheduled while a request is filed. Each
+/// deadline is re-read inside its own write, so two nodes sweeping at once, or a sweep run twice, stamp nothing twice.
 /// </summary>
-public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, SlaScheduler scheduler, TimeProvider clock)
+public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, TimeProvider clock)
 {
     public const string Actor = "sla-monitor";
     private const string ActorRole = "system";
     private const string ActorTenant = "Administration:broker";
+    private const int Batch = 500;
 
+    /// <summary>Stamps every mark that has come due, in batches until none is left; returns how many deadlines it checked.</summary>
     [AutomaticRetry(Attempts = 5)]
-    public async Task CheckAsync(Guid deadlineId, CancellationToken ct)
+    [DisableConcurrentExecution(timeoutInSeconds: 60)]
+    public async Task<int> SweepAsync(CancellationToken ct)
     {
-        Deadline? deadline;
-        await using (var transaction = await db.BeginWriteAsync(ct))
+        var checkedCount = 0;
+        while (true)
         {
-            deadline = await db.Deadlines.SingleOrDefaultAsync(d => d.Id == deadlineId, ct);
-            if (deadline?.NextCheckAt is null)
+            var now = clock.GetUtcNow();
+            var due = await db.Deadlines.AsNoTracking().Where(d => d.NextCheckAt != null && d.NextCheckAt <= now)
+                .OrderBy(d => d.NextCheckAt).Select(d => d.Id).Take(Batch).ToListAsync(ct);
+            foreach (var id in due)
             {
-                return;
+                await CheckAsync(id, ct);
+                db.ChangeTracker.Clear();
             }
 
+            checkedCount += due.Count;
+            if (due.Count < Batch)
+            {
+                return checkedCount;
+            }
+        }
+    }
+
+    private async Task CheckAsync(Guid deadlineId, CancellationToken ct)
+    {
+        await using (var transaction = await db.BeginWriteAsync(ct))
+        {
             var now = clock.GetUtcNow();
+            var deadline = await db.Deadlines.SingleOrDefaultAsync(d => d.Id == deadlineId, ct);
+            if (deadline?.NextCheckAt is null || deadline.NextCheckAt > now)
+            {
+                return; // another sweep got here first
+            }
+
             var request = await db.Requests.SingleAsync(r => r.Id == deadline.RequestId, ct);
             if (deadline.HasReminders && deadline.Reminder50At is null && now >= deadline.Mark(0.5))
             {
@@ -74,23 +100,6 @@ public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, SlaSchedule
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
         }
-
-        await scheduler.ScheduleAsync([deadline], ct);
-    }
-
-    /// <summary>Looks at every deadline whose next mark has passed: the safety net for a job lost in a crash.</summary>
-    public async Task<int> SweepAsync(CancellationToken ct)
-    {
-        var now = clock.GetUtcNow();
-        var due = await db.Deadlines.AsNoTracking().Where(d => d.NextCheckAt != null && d.NextCheckAt <= now)
-            .OrderBy(d => d.NextCheckAt).Select(d => d.Id).Take(1000).ToListAsync(ct);
-        foreach (var id in due)
-        {
-            await CheckAsync(id, ct);
-            db.ChangeTracker.Clear();
-        }
-
-        return due.Count;
     }
 
     private async Task RecordAsync(Deadline deadline, string action, Domain.Requests.EvidenceRequest request, CancellationToken ct)

@@ -3,6 +3,7 @@ using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Hangfire;
+using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -100,29 +101,31 @@ public sealed class SlaTests
     }
 
     [Fact]
-    public async Task A_restart_rebuilds_every_pending_job_exactly_once()
+    public async Task Marks_that_came_due_while_the_broker_was_down_are_stamped_by_the_first_sweep_after_a_restart()
     {
         var folder = Directory.CreateTempSubdirectory("eb-restart-").FullName;
         var database = $"Data Source={Path.Combine(folder, "broker.db")}";
-        int watched;
+        Guid id;
         await using (var first = new SharedDatabaseFactory(database))
         {
-            await first.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
-            await first.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
-            await first.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
-            watched = await first.WithDbAsync(db => db.Deadlines.CountAsync(d => d.NextCheckAt != null));
+            id = await first.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+            Assert.Equal(0, first.Services.GetRequiredService<JobStorage>().GetMonitoringApi().ScheduledCount()); // filing schedules no job
         }
 
         await using var second = new SharedDatabaseFactory(database);
-        second.CreateClient().Dispose(); // start: migrations, seed, policy import, SLA rebuild
-        var scheduledAtStart = second.Services.GetRequiredService<JobStorage>().GetMonitoringApi().ScheduledCount();
-        var rebuiltAgain = await RebuildAsync(second);
-        var scheduledAfter = second.Services.GetRequiredService<JobStorage>().GetMonitoringApi().ScheduledCount();
+        var response = await ResponseDeadlineAsync(second, id);
+        second.Clock.Advance(response.DueAt - second.Clock.GetUtcNow() + TimeSpan.FromHours(1));
+        using (var connection = second.Services.GetRequiredService<JobStorage>().GetConnection())
+        {
+            Assert.Contains(connection.GetRecurringJobs(), job => job.Id == SlaExtensions.SweepJobId);
+        }
 
-        Assert.True(watched >= 4, $"expected at least four watched deadlines, got {watched}");
-        Assert.Equal(watched, scheduledAtStart);
-        Assert.Equal(0, rebuiltAgain);
-        Assert.Equal(watched, scheduledAfter);
+        await SweepAsync(second);
+        var actions = await AuditActionsAsync(second, id);
+
+        Assert.Equal(1, actions.Count(a => a == "sla.reminder-50"));
+        Assert.Equal(1, actions.Count(a => a == "sla.reminder-80"));
+        Assert.Equal(1, actions.Count(a => a == "sla.breached"));
     }
 
     private sealed class SharedDatabaseFactory(string connectionString) : BrokerFactory(DatabaseProvider.Sqlite, connectionString);
@@ -131,12 +134,6 @@ public sealed class SlaTests
     {
         await using var scope = broker.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<SlaMonitor>().SweepAsync(CancellationToken.None);
-    }
-
-    private static async Task<int> RebuildAsync(BrokerFactory broker)
-    {
-        await using var scope = broker.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<SlaScheduler>().RebuildAsync(CancellationToken.None);
     }
 
     private static Task<Deadline> ResponseDeadlineAsync(BrokerFactory broker, Guid id) => DeadlineAsync(broker, id, DeadlineKind.Response);

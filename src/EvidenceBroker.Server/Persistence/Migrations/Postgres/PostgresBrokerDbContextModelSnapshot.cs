@@ -943,10 +943,6 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
                     b.Property<Guid>("RequestId")
                         .HasColumnType("uuid");
 
-                    b.Property<string>("ScheduledJobId")
-                        .HasMaxLength(100)
-                        .HasColumnType("character varying(100)");
-
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(300)

@@ -936,10 +936,6 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
                     b.Property<Guid>("RequestId")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("ScheduledJobId")
-                        .HasMaxLength(100)
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(300)
