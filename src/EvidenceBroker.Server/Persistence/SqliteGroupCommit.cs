@@ -46,10 +46,7 @@ internal sealed class SqliteGroupCommit
         catch (OperationCanceledException)
         {
             Interlocked.Decrement(ref queued);
-
-            // The writer before us may have left the commit to us; take the gate once more to honour that.
-            await gate.WaitAsync(CancellationToken.None);
-            await EndTurnAsync(context: null);
+            await CommitIfAbandonedAsync();
             throw;
         }
 
@@ -95,6 +92,32 @@ internal sealed class SqliteGroupCommit
             }
 
             if (batch is not null && (Volatile.Read(ref queued) == 0 || committed.Count >= MaxChangesPerCommit))
+            {
+                await CommitBatchAsync();
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+
+        await CommitIfAbandonedAsync();
+    }
+
+    /// <summary>
+    /// A writer that left the commit to the next one in the queue may find that the next one gave up (its request
+    /// was cancelled) and nobody is left. Whoever changes the queue last checks for that, so a batch is never stranded.
+    /// </summary>
+    private async Task CommitIfAbandonedAsync()
+    {
+        if (Volatile.Read(ref queued) != 0 || Volatile.Read(ref batch) is null || !gate.Wait(0))
+        {
+            return; // someone else is at the gate, or will be, and ends its turn with the same check
+        }
+
+        try
+        {
+            if (batch is not null && Volatile.Read(ref queued) == 0)
             {
                 await CommitBatchAsync();
             }
