@@ -17,15 +17,18 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
 {
     private static readonly TimeSpan PreservationExtension = TimeSpan.FromDays(30);
 
-    /// <summary>Returns the deadlines it created or changed, to be (re)scheduled once the transaction commits.</summary>
-    public async Task<IReadOnlyList<Deadline>> SynchroniseAsync(
+    /// <summary>Starts, pauses, resumes and stops the request's clocks for the state it has just reached.</summary>
+    public async Task SynchroniseAsync(
         EvidenceRequest request, IReadOnlyList<PolicyDeadline> durations, RequestTrigger? trigger, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var stored = await db.Deadlines.Where(d => d.RequestId == request.Id && d.CompletedAt == null).ToListAsync(ct);
+
+        // A request being filed has no stored clocks yet; asking the database would only cost the writer's turn.
+        var stored = db.Entry(request).State == EntityState.Added
+            ? []
+            : await db.Deadlines.Where(d => d.RequestId == request.Id && d.CompletedAt == null).ToListAsync(ct);
         var open = stored.Concat(db.Deadlines.Local.Where(d => d.RequestId == request.Id && d.CompletedAt == null))
             .Distinct().ToList();
-        var touched = new List<Deadline>();
 
         void Start(DeadlineKind kind, DateTimeOffset from, DateTimeOffset due, string source)
         {
@@ -38,7 +41,6 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
             deadline.Plan();
             db.Deadlines.Add(deadline);
             open.Add(deadline);
-            touched.Add(deadline);
         }
 
         void Complete(Func<Deadline, bool> which)
@@ -47,7 +49,6 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
             {
                 deadline.CompletedAt = now;
                 deadline.Plan();
-                touched.Add(deadline);
             }
         }
 
@@ -96,7 +97,6 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 {
                     deadline.PausedAt = now;
                     deadline.Plan();
-                    touched.Add(deadline);
                 }
 
                 break;
@@ -106,7 +106,6 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                     deadline.DueAt += now - deadline.PausedAt!.Value;
                     deadline.PausedAt = null;
                     deadline.Plan();
-                    touched.Add(deadline);
                 }
 
                 break;
@@ -118,7 +117,6 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                     deadline.Reminder50At = null;
                     deadline.Reminder80At = null;
                     deadline.Plan();
-                    touched.Add(deadline);
                 }
 
                 break;
@@ -140,8 +138,6 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 Complete(d => d.Kind != DeadlineKind.NonDisclosureEnd || request.State != RequestState.Closed);
                 break;
         }
-
-        return touched.Distinct().ToList();
     }
 
     /// <summary>Ends the post-hoc validation clock once a judge or court validated an emergency order.</summary>
