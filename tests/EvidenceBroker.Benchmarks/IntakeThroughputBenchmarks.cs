@@ -20,8 +20,9 @@ namespace EvidenceBroker.Benchmarks;
 /// <summary>
 /// Issue 8: requests per second through the whole intake — real Kestrel on loopback, a real client-credentials token
 /// validated on every call, validation, policy decision, one transaction with the request, decision, two audit
-/// entries, deadlines, outbox messages and the idempotency key, then the SLA job scheduled. The baseline in the same
-/// run is a bare endpoint on the same server that does one INSERT of the same body. Each invocation sends
+/// entries, deadlines, outbox messages and the idempotency key, acknowledged once that transaction is on disk. The
+/// baseline in the same run is a bare endpoint on the same server that does one INSERT of the same body (autocommit:
+/// one disk flush per request, where filings share flushes through the group commit). Each invocation sends
 /// <see cref="Batch"/> requests, <see cref="Concurrency"/> in flight, so the reported time per operation is
 /// 1 / throughput; the p99 latency of each run is printed at cleanup (// p99 …).
 /// PostgreSQL runs only when EB_TEST_POSTGRES names a server (tests/run.sh's throwaway one is fine).
