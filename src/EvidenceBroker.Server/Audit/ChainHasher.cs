@@ -13,7 +13,9 @@ namespace EvidenceBroker.Server.Audit;
 /// </summary>
 internal sealed class ChainHasher
 {
-    private const string TimeFormat = "yyyy-MM-ddTHH:mm:ss.ffffffZ";
+    /// <summary>"yyyy-MM-ddTHH:mm:ss." of the last second formatted: entries come in time order, many in the same second.</summary>
+    private readonly byte[] second = new byte[20];
+    private long secondFormatted = -1;
 
     private byte[] buffer = new byte[2048];
     private int length;
@@ -59,8 +61,7 @@ internal sealed class ChainHasher
         Span<byte> field = stackalloc byte[32];
         sequence.TryFormat(field, out var digits, provider: CultureInfo.InvariantCulture);
         AppendAscii(field[..digits]);
-        AuditHashing.Normalise(at).TryFormat(field, out var time, TimeFormat, CultureInfo.InvariantCulture);
-        AppendAscii(field[..time]);
+        AppendAscii(FormatTime(AuditHashing.Normalise(at), field));
     }
 
     public void Append(ReadOnlySpan<char> value)
@@ -97,6 +98,23 @@ internal sealed class ChainHasher
 
     /// <summary>The encoded bytes of the last entry, for the equivalence tests.</summary>
     internal ReadOnlySpan<byte> LastEncoding => buffer.AsSpan(0, length);
+
+    /// <summary>The time as "yyyy-MM-ddTHH:mm:ss.ffffffZ" writes it, formatting only the fraction anew within a second.</summary>
+    private Span<byte> FormatTime(DateTimeOffset utc, Span<byte> field)
+    {
+        var (whole, fraction) = Math.DivRem(utc.Ticks, TimeSpan.TicksPerSecond);
+        if (whole != secondFormatted)
+        {
+            utc.TryFormat(second, out _, "yyyy-MM-ddTHH:mm:ss.", CultureInfo.InvariantCulture);
+            secondFormatted = whole;
+        }
+
+        second.CopyTo(field);
+        // "ffffff": the first six digits of the seven-digit tick fraction, zeros kept.
+        (fraction / 10).TryFormat(field[second.Length..], out _, "D6", CultureInfo.InvariantCulture);
+        field[second.Length + 6] = (byte)'Z';
+        return field[..(second.Length + 7)];
+    }
 
     private void AppendAscii(ReadOnlySpan<byte> value)
     {

@@ -254,7 +254,9 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
         {
             Rows++;
             var sequence = raw.sqlite3_column_int64(row, 0);
+            var payloadHash = Text(row, PayloadHash);
             var previousHash = Text(row, PreviousHash);
+            var hash = Text(row, Hash);
             if (Rows == 1)
             {
                 // How the chain arrives at this row is for the join to check, against the ranges before.
@@ -266,9 +268,9 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
                 ? AuditVerifier.SequenceBreak(sequence, Expected)
                 : Rows > 1 && !previousHash.SequenceEqual(LastHash)
                     ? AuditVerifier.PreviousHashBreak
-                    : !hasher.PayloadMatches(Text(row, PayloadJson), Text(row, PayloadHash))
+                    : !hasher.PayloadMatches(Text(row, PayloadJson), payloadHash)
                         ? AuditVerifier.PayloadBreak
-                        : !ContentMatches(row, sequence, hasher)
+                        : !ContentMatches(row, sequence, payloadHash, previousHash, hash, hasher)
                             ? AuditVerifier.ContentBreak
                             : null;
             if (Reason is not null)
@@ -276,7 +278,6 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
                 return false;
             }
 
-            var hash = Text(row, Hash);
             if (remember.Contains(sequence))
             {
                 Hashes[sequence] = Encoding.UTF8.GetString(hash);
@@ -287,7 +288,8 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
             return true;
         }
 
-        private static bool ContentMatches(sqlite3_stmt row, long sequence, ChainHasher hasher)
+        private static bool ContentMatches(
+            sqlite3_stmt row, long sequence, ReadOnlySpan<byte> payloadHash, ReadOnlySpan<byte> previousHash, ReadOnlySpan<byte> hash, ChainHasher hasher)
         {
             hasher.Begin(sequence, AuditVerifier.FromSqliteBinary(raw.sqlite3_column_int64(row, 1)));
             for (var column = ActorId; column <= PolicyVersion; column++)
@@ -295,9 +297,9 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
                 hasher.Append(Text(row, column));
             }
 
-            hasher.Append(Text(row, PayloadHash));
-            hasher.Append(Text(row, PreviousHash));
-            return hasher.Matches(Text(row, Hash));
+            hasher.Append(payloadHash);
+            hasher.Append(previousHash);
+            return hasher.Matches(hash);
         }
 
         /// <summary>
