@@ -25,11 +25,16 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
     private static readonly byte[] Genesis = Encoding.ASCII.GetBytes(AuditHashing.Genesis);
 
     /// <summary>
-    /// Whether the raw read applies: it hashes the stored bytes as they are, which is right for UTF-8 text only
-    /// (a database created as UTF-16 is left to the data reader, which decodes it).
+    /// Whether the raw read applies: it needs its column bindings (<see cref="SqliteColumns"/>) and hashes the
+    /// stored bytes as they are, which is right for UTF-8 text only (a UTF-16 database is left to the data reader).
     /// </summary>
     public static async Task<bool> AppliesToAsync(SqliteConnection connection, CancellationToken ct)
     {
+        if (!SqliteColumns.Available)
+        {
+            return false;
+        }
+
         using var pragma = Prepare(Native(connection), "PRAGMA encoding");
         return await FirstStepAsync(connection, pragma, ct) == raw.SQLITE_ROW
                && raw.sqlite3_column_text(pragma, 0).utf8_to_string() == "UTF-8";
@@ -161,6 +166,8 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
         raw.sqlite3_bind_int64(statement, 2, range.To);
         var walk = new RangeWalk();
         var hasher = new ChainHasher();
+        // The statement stays alive (and undisposed) until this method returns, so its raw pointer stays valid.
+        var row = statement.DangerousGetHandle();
         for (var rc = await FirstStepAsync(on, statement, stop); rc == raw.SQLITE_ROW; rc = Checked(Native(on), raw.sqlite3_step(statement)))
         {
             if ((walk.Rows & 4095) == 0)
@@ -168,7 +175,7 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
                 stop.ThrowIfCancellationRequested();
             }
 
-            if (!walk.Accept(statement, hasher, remember))
+            if (!walk.Accept(row, hasher, remember))
             {
                 // Whatever the ranges after this one hold, the first break is here or before.
                 foreach (var later in stops.Skip(index + 1))
@@ -250,10 +257,10 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
         public Dictionary<long, string> Hashes { get; } = [];
 
         /// <summary>Checks the current row as the data-reader walk does, in the same order; false at a break.</summary>
-        public bool Accept(sqlite3_stmt row, ChainHasher hasher, IReadOnlySet<long> remember)
+        public bool Accept(nint row, ChainHasher hasher, IReadOnlySet<long> remember)
         {
             Rows++;
-            var sequence = raw.sqlite3_column_int64(row, 0);
+            var sequence = SqliteColumns.Int64(row, 0);
             var payloadHash = Text(row, PayloadHash);
             var previousHash = Text(row, PreviousHash);
             var hash = Text(row, Hash);
@@ -289,9 +296,9 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
         }
 
         private static bool ContentMatches(
-            sqlite3_stmt row, long sequence, ReadOnlySpan<byte> payloadHash, ReadOnlySpan<byte> previousHash, ReadOnlySpan<byte> hash, ChainHasher hasher)
+            nint row, long sequence, ReadOnlySpan<byte> payloadHash, ReadOnlySpan<byte> previousHash, ReadOnlySpan<byte> hash, ChainHasher hasher)
         {
-            hasher.Begin(sequence, AuditVerifier.FromSqliteBinary(raw.sqlite3_column_int64(row, 1)));
+            hasher.Begin(sequence, AuditVerifier.FromSqliteBinary(SqliteColumns.Int64(row, 1)));
             for (var column = ActorId; column <= PolicyVersion; column++)
             {
                 hasher.Append(Text(row, column));
@@ -306,10 +313,10 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
         /// A text column's stored bytes, valid until the next step. NULL reads as empty, as the data reader's
         /// null does for the three optional fields; the schema forbids NULL elsewhere, and the reader would refuse it.
         /// </summary>
-        private static ReadOnlySpan<byte> Text(sqlite3_stmt row, int column)
+        private static ReadOnlySpan<byte> Text(nint row, int column)
         {
-            var text = raw.sqlite3_column_blob(row, column);
-            if (text.IsEmpty && column is < StateBefore or > PolicyVersion && raw.sqlite3_column_type(row, column) == raw.SQLITE_NULL)
+            var text = SqliteColumns.Bytes(row, column);
+            if (text.IsEmpty && column is < StateBefore or > PolicyVersion && SqliteColumns.IsNull(row, column))
             {
                 throw new InvalidOperationException($"The data is NULL at ordinal {column}. This method can't be called on NULL values.");
             }
