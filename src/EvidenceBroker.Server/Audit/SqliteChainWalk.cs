@@ -6,7 +6,7 @@ using SQLitePCL;
 namespace EvidenceBroker.Server.Audit;
 
 /// <summary>
-/// The chain walk on SQLite, where stepping rows and turning 15 columns into strings cost more than hashing them.
+/// The chain walk on SQLite, where reading rows through the data reader as 15 strings cost more than hashing them.
 /// It reads each row's stored UTF-8 straight from the native statement (no strings, no copies) and, on a long
 /// chain in a database file, walks ranges of sequence numbers on several connections at once. Each range is walked
 /// as if the chain arrived intact at its first row; joining the ranges in order then checks that assumption,
@@ -17,7 +17,7 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
     /// <summary>A range shorter than this does not pay for opening another connection.</summary>
     private const long MinimumRange = 50_000;
 
-    /// <summary>Beyond a few ranges SQLite's page reads, not the hashing, set the pace.</summary>
+    /// <summary>Each range holds a connection and a thread; more than a few would crowd out the server's other work.</summary>
     private const int MaximumRanges = 4;
 
     private const string SelectRange = AuditVerifier.SelectEntries + "WHERE \"Sequence\" BETWEEN ?1 AND ?2 ORDER BY \"Sequence\"";
