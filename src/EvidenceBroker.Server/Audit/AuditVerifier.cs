@@ -1,5 +1,6 @@
 using System.Data.Common;
 using EvidenceBroker.Server.Persistence;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -30,23 +31,32 @@ public sealed record ChainVerification(long Entries, long IntactUpTo, long? Brok
 /// <summary>
 /// Walks the chain in sequence order, recomputing every hash, and stops at the first break; then holds the chain
 /// against the latest signed checkpoint, which catches a cut-off tail or a chain recomputed after forgery.
-/// Reads with a plain data reader: the verifier must keep up with very long chains.
+/// The verifier must keep up with very long chains: on SQLite it reads the stored UTF-8 through the native
+/// statement and walks long chains in parallel ranges (<see cref="SqliteChainWalk"/>); elsewhere a plain data reader.
 /// </summary>
 public static class AuditVerifier
 {
-    private const string Select =
+    /// <summary>The stored fields in the order of <see cref="AuditHashing.Canonical"/>, with the payload and the entry's own hash.</summary>
+    internal const string SelectEntries =
         "SELECT \"Sequence\", \"At\", \"ActorId\", \"ActorRole\", \"ActorTenant\", \"Action\", \"SubjectType\", \"SubjectId\", " +
         "\"StateBefore\", \"StateAfter\", \"PolicyVersion\", \"PayloadJson\", \"PayloadHash\", \"PreviousHash\", \"Hash\" " +
-        "FROM audit_entries ORDER BY \"Sequence\"";
+        "FROM audit_entries ";
 
-    private static readonly Func<long, DateTimeOffset> FromSqliteBinary = new DateTimeOffsetToBinaryConverter().ConvertFromProviderTyped;
+    /// <summary>SQLite keeps instants as the binary long of <see cref="DateTimeOffsetToBinaryConverter"/>.</summary>
+    internal static readonly Func<long, DateTimeOffset> FromSqliteBinary = new DateTimeOffsetToBinaryConverter().ConvertFromProviderTyped;
 
     public static Task<ChainVerification> VerifyAsync(BrokerDbContext db, CancellationToken ct) => VerifyAsync(db, null, ct);
 
-    public static async Task<ChainVerification> VerifyAsync(BrokerDbContext db, AuditSigningKey? key, CancellationToken ct)
+    public static Task<ChainVerification> VerifyAsync(BrokerDbContext db, AuditSigningKey? key, CancellationToken ct) => VerifyAsync(db, key, null, ct);
+
+    /// <summary>
+    /// <paramref name="ranges"/>: how many parts a SQLite chain is walked in at once; null lets the chain's length and
+    /// the machine's cores decide. Tests set it to hold the split walk to the same findings as the whole one.
+    /// </summary>
+    internal static async Task<ChainVerification> VerifyAsync(BrokerDbContext db, AuditSigningKey? key, int? ranges, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var chain = await WalkAsync(db, ct);
+        var chain = await WalkAsync(db, ranges, ct);
         if (key is null)
         {
             return chain.Result;
@@ -114,16 +124,9 @@ public static class AuditVerifier
         return result with { Checkpoint = check with { Covered = true } };
     }
 
-    private sealed record Walk(ChainVerification Result, IReadOnlyDictionary<long, string> Hashes)
+    private static async Task<ChainWalk> WalkAsync(BrokerDbContext db, int? ranges, CancellationToken ct)
     {
-        public string? HashAt(long sequence) => Hashes.GetValueOrDefault(sequence);
-    }
-
-    private static async Task<Walk> WalkAsync(BrokerDbContext db, CancellationToken ct)
-    {
-        var wanted = await db.AuditCheckpoints.AsNoTracking().Select(c => c.Sequence).Distinct().ToListAsync(ct);
-        var remember = wanted.ToHashSet();
-        var hashes = new Dictionary<long, string>();
+        var remember = (await db.AuditCheckpoints.AsNoTracking().Select(c => c.Sequence).Distinct().ToListAsync(ct)).ToHashSet();
         var connection = db.Database.GetDbConnection();
         var opened = connection.State != System.Data.ConnectionState.Open;
         if (opened)
@@ -133,61 +136,9 @@ public static class AuditVerifier
 
         try
         {
-            await using var command = connection.CreateCommand();
-            command.CommandText = Select;
-            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-            await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
-            var hasher = new ChainHasher();
-            var timeIsBinary = reader.GetFieldType(1) == typeof(long);
-            long expected = 1;
-            long count = 0;
-            var previousHash = AuditHashing.Genesis;
-            while (await reader.ReadAsync(ct))
-            {
-                count++;
-                var sequence = reader.GetInt64(0);
-                var at = timeIsBinary ? FromSqliteBinary(reader.GetInt64(1)) : reader.GetFieldValue<DateTimeOffset>(1);
-                var actorId = reader.GetString(2);
-                var actorRole = reader.GetString(3);
-                var actorTenant = reader.GetString(4);
-                var action = reader.GetString(5);
-                var subjectType = reader.GetString(6);
-                var subjectId = reader.GetString(7);
-                var stateBefore = NullableString(reader, 8);
-                var stateAfter = NullableString(reader, 9);
-                var policyVersion = NullableString(reader, 10);
-                var payloadJson = reader.GetString(11);
-                var payloadHash = reader.GetString(12);
-                var entryPreviousHash = reader.GetString(13);
-                var hash = reader.GetString(14);
-
-                var reason = sequence != expected
-                    ? sequence > expected
-                        ? sequence - 1 == expected ? $"entry {expected} is missing" : $"entries {expected}–{sequence - 1} are missing"
-                        : $"sequence {sequence} appears out of order"
-                    : !string.Equals(entryPreviousHash, previousHash, StringComparison.Ordinal)
-                        ? "its previous-hash does not match the entry before it"
-                        : !hasher.PayloadMatches(payloadJson, payloadHash)
-                            ? "its payload does not match its payload hash"
-                            : !hasher.HashMatches(sequence, at, actorId, actorRole, actorTenant, action, subjectType, subjectId,
-                                stateBefore, stateAfter, policyVersion, payloadHash, entryPreviousHash, hash)
-                                ? "its content does not match its hash"
-                                : null;
-                if (reason is not null)
-                {
-                    return new Walk(new ChainVerification(count, expected - 1, expected, $"Entry {expected}: {reason}."), hashes);
-                }
-
-                if (remember.Contains(sequence))
-                {
-                    hashes[sequence] = hash;
-                }
-
-                previousHash = hash;
-                expected++;
-            }
-
-            return new Walk(new ChainVerification(count, expected - 1, null, null), hashes);
+            return connection is SqliteConnection sqlite && await SqliteChainWalk.AppliesToAsync(sqlite, ct)
+                ? await new SqliteChainWalk(sqlite, remember, ct).WalkAsync(ranges)
+                : await ReaderWalkAsync(db, connection, remember, ct);
         }
         finally
         {
@@ -198,5 +149,84 @@ public static class AuditVerifier
         }
     }
 
+    /// <summary>The portable walk, for PostgreSQL: one data reader, fields read as strings.</summary>
+    private static async Task<ChainWalk> ReaderWalkAsync(BrokerDbContext db, DbConnection connection, HashSet<long> remember, CancellationToken ct)
+    {
+        var hashes = new Dictionary<long, string>();
+        await using var command = connection.CreateCommand();
+        command.CommandText = SelectEntries + "ORDER BY \"Sequence\"";
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        var hasher = new ChainHasher();
+        var timeIsBinary = reader.GetFieldType(1) == typeof(long);
+        long expected = 1;
+        long count = 0;
+        var previousHash = AuditHashing.Genesis;
+        while (await reader.ReadAsync(ct))
+        {
+            count++;
+            var sequence = reader.GetInt64(0);
+            var at = timeIsBinary ? FromSqliteBinary(reader.GetInt64(1)) : reader.GetFieldValue<DateTimeOffset>(1);
+            var actorId = reader.GetString(2);
+            var actorRole = reader.GetString(3);
+            var actorTenant = reader.GetString(4);
+            var action = reader.GetString(5);
+            var subjectType = reader.GetString(6);
+            var subjectId = reader.GetString(7);
+            var stateBefore = NullableString(reader, 8);
+            var stateAfter = NullableString(reader, 9);
+            var policyVersion = NullableString(reader, 10);
+            var payloadJson = reader.GetString(11);
+            var payloadHash = reader.GetString(12);
+            var entryPreviousHash = reader.GetString(13);
+            var hash = reader.GetString(14);
+
+            var reason = sequence != expected
+                ? SequenceBreak(sequence, expected)
+                : !string.Equals(entryPreviousHash, previousHash, StringComparison.Ordinal)
+                    ? PreviousHashBreak
+                    : !hasher.PayloadMatches(payloadJson, payloadHash)
+                        ? PayloadBreak
+                        : !hasher.HashMatches(sequence, at, actorId, actorRole, actorTenant, action, subjectType, subjectId,
+                            stateBefore, stateAfter, policyVersion, payloadHash, entryPreviousHash, hash)
+                            ? ContentBreak
+                            : null;
+            if (reason is not null)
+            {
+                return ChainWalk.Broken(count, expected, reason, hashes);
+            }
+
+            if (remember.Contains(sequence))
+            {
+                hashes[sequence] = hash;
+            }
+
+            previousHash = hash;
+            expected++;
+        }
+
+        return new ChainWalk(new ChainVerification(count, expected - 1, null, null), hashes);
+    }
+
+    internal const string PreviousHashBreak = "its previous-hash does not match the entry before it";
+    internal const string PayloadBreak = "its payload does not match its payload hash";
+    internal const string ContentBreak = "its content does not match its hash";
+
+    /// <summary>Why the walk, expecting <paramref name="expected"/> next, cannot accept <paramref name="sequence"/>.</summary>
+    internal static string SequenceBreak(long sequence, long expected) =>
+        sequence > expected
+            ? sequence - 1 == expected ? $"entry {expected} is missing" : $"entries {expected}–{sequence - 1} are missing"
+            : $"sequence {sequence} appears out of order";
+
     private static string? NullableString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+}
+
+/// <summary>What a walk found, and the hashes of the entries that checkpoints were signed at (up to any break).</summary>
+internal sealed record ChainWalk(ChainVerification Result, IReadOnlyDictionary<long, string> Hashes)
+{
+    public string? HashAt(long sequence) => Hashes.GetValueOrDefault(sequence);
+
+    /// <summary>The first break: <paramref name="rows"/> read (the broken one included), the entry expected there, and why.</summary>
+    public static ChainWalk Broken(long rows, long expected, string reason, IReadOnlyDictionary<long, string> hashes) =>
+        new(new ChainVerification(rows, expected - 1, expected, $"Entry {expected}: {reason}."), hashes);
 }
