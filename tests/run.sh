@@ -39,6 +39,9 @@ export EB_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=eb;Database=postg
 # 3. Build once, then test every project; TRX files carry the counts.
 results="$root/TestResults"
 rm -rf "$results"
+mkdir -p "$results"
+# Test servers append their logged errors here; printed below if anything fails.
+export EB_SERVER_ERROR_LOG="$results/server-errors.log"
 log "building"
 dotnet build EvidenceBroker.sln -c Release -nologo -v quiet
 log "testing"
@@ -60,5 +63,10 @@ for trx in "$results"/*.trx; do
 done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
 if [ "$passed" -eq 0 ]; then log "no test ran"; failed=$((failed + 1)); fi
-echo "$passed passed, $failed failed, $skipped skipped"
+if [ "$failed" -ne 0 ] && [ -s "$EB_SERVER_ERROR_LOG" ]; then
+  log "errors the test servers logged (last 200 lines of $EB_SERVER_ERROR_LOG):"
+  tail -n 200 "$EB_SERVER_ERROR_LOG"
+fi
+log "$skipped skipped"
+echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

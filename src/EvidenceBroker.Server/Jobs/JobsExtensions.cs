@@ -19,34 +19,35 @@ public sealed class JobsOptions
 }
 
 /// <summary>
-/// Hangfire: in-memory storage with SQLite (deadlines live in the database; jobs are rebuilt at start), and
+/// Hangfire: in-memory storage with SQLite (deadlines live in the database and are swept from there), and
 /// Hangfire.PostgreSql when the broker runs on PostgreSQL with several nodes.
 /// </summary>
 public static class JobsExtensions
 {
+    private static readonly PostgreSqlStorageOptions PostgresStorageOptions = new() { PrepareSchemaIfNecessary = false, SchemaName = "hangfire" };
+
     public static IServiceCollection AddBrokerJobs(this IServiceCollection services, IConfiguration configuration)
     {
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var options = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
 
-        services.AddHangfire(config =>
-        {
-            config.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-                .UseSimpleAssemblyNameTypeSerializer()
-                .UseRecommendedSerializerSettings();
-            if (database.Provider == DatabaseProvider.Postgres)
-            {
+        // One storage and one job activator per host, owned by its container. Hangfire's default registrations hand
+        // out the process-wide JobStorage.Current and JobActivator.Current, whichever host set them last: with two
+        // hosts in one process (the tests), a job could be enqueued into the other host's storage or run with the
+        // other host's services, against the other host's database, and its own request stayed "queued" for ever.
+        services.AddSingleton<JobActivator>(provider => new Hangfire.AspNetCore.AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
+        services.AddSingleton<JobStorage>(_ => database.Provider == DatabaseProvider.Postgres
+            ? new PostgreSqlStorage(
                 // The schema is created by InitialiseDatabaseAsync before any server starts (two nodes racing to
                 // create it on an empty database fail), so Hangfire must not try again here.
-                config.UsePostgreSqlStorage(
-                    storage => storage.UseNpgsqlConnection(database.ConnectionString),
-                    new PostgreSqlStorageOptions { PrepareSchemaIfNecessary = false, SchemaName = "hangfire" });
-            }
-            else
-            {
-                config.UseInMemoryStorage();
-            }
-        });
+                new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(database.ConnectionString, PostgresStorageOptions),
+                PostgresStorageOptions)
+            : new Hangfire.InMemory.InMemoryStorage());
+        services.AddHangfire((provider, config) => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseStorage(provider.GetRequiredService<JobStorage>()));
 
         if (options.RunServer)
         {
