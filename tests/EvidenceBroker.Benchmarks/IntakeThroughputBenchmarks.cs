@@ -24,20 +24,22 @@ namespace EvidenceBroker.Benchmarks;
 /// baseline in the same run is a bare endpoint on the same server that does one INSERT of the same body (autocommit:
 /// one disk flush per request, where filings share flushes through the group commit). Each invocation sends
 /// <see cref="Batch"/> requests, <see cref="Concurrency"/> in flight, so the reported time per operation is
-/// 1 / throughput; the p99 latency of each run is printed at cleanup (// p99 …).
+/// 1 / throughput; the p99 latency of the measured iterations (warm-up excluded) is printed at cleanup (// p99 …).
 /// PostgreSQL runs only when EB_TEST_POSTGRES names a server (tests/run.sh's throwaway one is fine).
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, warmupCount: 3, iterationCount: 10)]
+[SimpleJob(RunStrategy.Monitoring, warmupCount: Warmups, iterationCount: 10)]
 public class IntakeThroughputBenchmarks
 {
     public const int Batch = 2000;
     public const int Concurrency = 32;
+    private const int Warmups = 3;
 
     private Host host = null!;
     private HttpClient http = null!;
     private string token = "";
     private int counter;
     private readonly ConcurrentBag<double> latencies = [];
+    private int iteration;
 
     [ParamsSource(nameof(Providers))]
     public DatabaseProvider Provider { get; set; }
@@ -63,6 +65,10 @@ public class IntakeThroughputBenchmarks
         token = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("access_token").GetString()!;
     }
 
+    /// <summary>Counts iterations, so that latencies are kept only once the warm-up ones are over.</summary>
+    [IterationSetup]
+    public void NextIteration() => iteration++;
+
     [GlobalCleanup]
     public void Cleanup()
     {
@@ -86,7 +92,7 @@ public class IntakeThroughputBenchmarks
     private async Task SendBatchAsync(string path, bool authenticated)
     {
         var next = 0;
-        var record = !authenticated ? null : latencies;
+        var record = !authenticated || iteration <= Warmups ? null : latencies;
         await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async _ =>
         {
             while (Interlocked.Increment(ref next) <= Batch)
