@@ -21,8 +21,8 @@ public enum DeadlineKind
 }
 
 /// <summary>
-/// One clock on a request. Stored, so that the jobs that watch it can be rebuilt at any start; every mark
-/// (50 %, 80 %, due) is stamped once, which makes the watching job safe to run twice.
+/// One clock on a request, watched by the SLA sweep through <see cref="NextCheckAt"/>; every mark (50 %, 80 %,
+/// due) is stamped once, which makes the sweep safe to run twice or on two nodes at once.
 /// </summary>
 public sealed class Deadline
 {
@@ -44,7 +44,7 @@ public sealed class Deadline
     public DateTimeOffset? CompletedAt { get; set; }
     public bool Extended { get; set; }
 
-    /// <summary>When the watching job must next look; null when nothing is left to watch.</summary>
+    /// <summary>When the sweep must next look; null when nothing is left to watch.</summary>
     public DateTimeOffset? NextCheckAt { get; set; }
 
     public bool HasReminders => Kind is DeadlineKind.Response or DeadlineKind.Preservation or DeadlineKind.PostHocValidation;
