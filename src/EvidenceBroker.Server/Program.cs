@@ -58,11 +58,13 @@ builder.Services.AddBrokerPortal(builder.Configuration, builder.Environment);
 
 var app = builder.Build();
 
+// Request logging sits outside the exception handler, so it logs the status the caller got (a 400 for a body that
+// does not bind) instead of an exception passing through on its way to becoming that 400.
+app.UseCorrelationId();
+app.UseSerilogRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseCorrelationId();
 app.UseBrokerPortal();
-app.UseSerilogRequestLogging();
 app.UseRouting();
 app.UseMiddleware<BodySizeLimitMiddleware>();
 app.UseTokenEndpointThrottle();

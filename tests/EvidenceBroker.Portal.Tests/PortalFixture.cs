@@ -80,6 +80,10 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
         if (screenshotPrefix is not null) { await ShotAsync(page, screenshotPrefix + "-login"); }
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
 
+        // Wait for where the password step leads (enrolment the first time, the code afterwards): reading page.Url
+        // straight after the click could still see the login page under load, and then waited for the wrong page.
+        await page.WaitForURLAsync(url => url.Contains("/account/enrol", StringComparison.Ordinal)
+                                          || url.Contains("/account/twofactor", StringComparison.Ordinal));
         if (page.Url.Contains("/account/enrol", StringComparison.Ordinal))
         {
             var key = (await page.GetByTestId("authenticator-key").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
@@ -90,7 +94,6 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
         }
         else
         {
-            await page.WaitForURLAsync("**/account/twofactor**");
             await page.GetByLabel("Code").FillAsync(CodeFor(email));
             if (screenshotPrefix is not null) { await ShotAsync(page, screenshotPrefix + "-code"); }
             await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
