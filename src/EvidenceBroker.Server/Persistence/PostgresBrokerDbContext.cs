@@ -1,21 +1,31 @@
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace EvidenceBroker.Server.Persistence;
 
 /// <summary>
 /// PostgreSQL: several broker nodes write at once, so a write transaction takes a transaction-scoped advisory
-/// lock before it reads the audit chain's head; the lock is released at commit or rollback.
+/// lock before it reads the audit chain's head; the lock is released at commit or rollback. Within a node, writers
+/// share that transaction through the <see cref="GroupCommit"/>, so one lock and one flush serve many changes.
 /// </summary>
 public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbContext> options) : BrokerDbContext(options)
 {
     /// <summary>An arbitrary constant naming the audit-chain lock.</summary>
     private const long AuditChainLockKey = 0x45_42_41_55_44_49_54; // "EBAUDIT"
 
-    public override async Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct)
+    public override Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) =>
+        GroupCommit.For(Database.GetConnectionString() ?? string.Empty, connectionString => new NpgsqlConnection(connectionString), LockedAsync)
+            .BeginAsync(this, ct);
+
+    private static async Task<DbTransaction> LockedAsync(DbConnection connection, CancellationToken ct)
     {
-        var transaction = await Database.BeginTransactionAsync(ct);
-        await Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({AuditChainLockKey})", ct);
+        var transaction = await connection.BeginTransactionAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT pg_advisory_xact_lock({AuditChainLockKey})";
+        await command.ExecuteNonQueryAsync(ct);
         return transaction;
     }
 }

@@ -6,13 +6,17 @@ namespace EvidenceBroker.Server.Persistence;
 
 /// <summary>
 /// SQLite: one writer at a time by design (Microsoft.Data.Sqlite begins transactions IMMEDIATE), which already
-/// serialises audit appends. Writers of this process queue at one <see cref="SqliteGroupCommit"/> per database
-/// file, which shares each disk flush among the changes queued behind it.
+/// serialises audit appends. Writers of this process queue at one <see cref="GroupCommit"/> per database file,
+/// which shares each disk flush among the changes queued behind it.
 /// </summary>
 public sealed class SqliteBrokerDbContext(DbContextOptions<SqliteBrokerDbContext> options) : BrokerDbContext(options)
 {
     public override Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) =>
-        SqliteGroupCommit.For(Database.GetConnectionString() ?? string.Empty).BeginAsync(this, ct);
+        GroupCommit.For(
+                Database.GetConnectionString() ?? string.Empty,
+                connectionString => new Microsoft.Data.Sqlite.SqliteConnection(connectionString),
+                async (connection, token) => await connection.BeginTransactionAsync(token)) // Microsoft.Data.Sqlite: BEGIN IMMEDIATE
+            .BeginAsync(this, ct);
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {

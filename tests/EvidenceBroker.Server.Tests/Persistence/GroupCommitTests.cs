@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EvidenceBroker.Server.Tests.Persistence;
 
 /// <summary>
-/// SQLite writers share one transaction and one disk flush (SqliteGroupCommit). What must hold: a commit returns
+/// SQLite writers share one transaction and one disk flush (GroupCommit). What must hold: a commit returns
 /// only once its change is visible to any other connection; a change that fails is undone alone; a writer that
 /// gives up while queueing does not strand the changes before it.
 /// </summary>

@@ -1,39 +1,51 @@
 using System.Collections.Concurrent;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EvidenceBroker.Server.Persistence;
 
 /// <summary>
-/// Group commit for one SQLite file. SQLite has one writer at a time and every commit waits for the disk
-/// (synchronous=FULL: a 201 must survive a power cut), so committing each change alone caps the broker at the
-/// disk's flush rate. Instead, writers queue at a gate and take turns in one open transaction on a shared
-/// connection, each inside its own savepoint; when nobody is queueing (or the batch is full) the writer at the
-/// gate commits the whole batch with one flush. Nobody's commit returns before the batch holding it is durable,
-/// so nothing is acknowledged early; a change that fails rolls back to its savepoint and leaves the others be.
+/// Group commit for the writers of one database in this process. Writers that append to the audit chain run one
+/// at a time (SQLite has one writer; on PostgreSQL the chain's advisory lock serialises every node's writers), and
+/// every commit waits for the disk, so committing each change alone caps the broker at the disk's flush rate.
+/// Instead, writers queue at a gate and take turns in one open transaction on a shared connection, each inside its
+/// own savepoint; when nobody is queueing (or the batch is full) the writer at the gate commits the whole batch
+/// with one flush. Nobody's commit returns before the batch holding it is durable, so nothing is acknowledged
+/// early; a change that fails rolls back to its savepoint and leaves the others be.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
-    "One per database file for the life of the process; the connection is disposed at every commit.")]
-internal sealed class SqliteGroupCommit
+    "One per database for the life of the process; the connection is disposed at every commit.")]
+internal sealed class GroupCommit
 {
     /// <summary>Enough to amortise a flush over many changes, small enough to keep each batch's latency low.</summary>
     private const int MaxChangesPerCommit = 64;
 
     private const string Savepoint = "broker_change";
 
-    private static readonly ConcurrentDictionary<string, SqliteGroupCommit> Files = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, GroupCommit> Databases = new(StringComparer.Ordinal);
 
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly string connectionString;
+    private readonly Func<string, DbConnection> connect;
+    private readonly Func<DbConnection, CancellationToken, Task<DbTransaction>> begin;
     private readonly List<TaskCompletionSource> committed = [];
     private int queued;
-    private SqliteConnection? connection;
-    private SqliteTransaction? batch;
+    private DbConnection? connection;
+    private DbTransaction? batch;
 
-    private SqliteGroupCommit(string connectionString) => this.connectionString = connectionString;
+    private GroupCommit(string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin)
+    {
+        this.connectionString = connectionString;
+        this.connect = connect;
+        this.begin = begin;
+    }
 
-    public static SqliteGroupCommit For(string connectionString) => Files.GetOrAdd(connectionString, cs => new SqliteGroupCommit(cs));
+    /// <param name="connect">A new, closed connection of the database's provider.</param>
+    /// <param name="begin">Opens the write transaction a batch runs in, with whatever lock serialises the chain.</param>
+    public static GroupCommit For(
+        string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin) =>
+        Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, begin));
 
     /// <summary>Waits for the gate, then points the context at the batch's connection and transaction.</summary>
     public async Task<IDbContextTransaction> BeginAsync(DbContext context, CancellationToken ct)
@@ -55,9 +67,9 @@ internal sealed class SqliteGroupCommit
         {
             if (batch is null)
             {
-                connection = new SqliteConnection(connectionString);
+                connection = connect(connectionString);
                 await connection.OpenAsync(ct);
-                batch = (SqliteTransaction)await connection.BeginTransactionAsync(ct); // BEGIN IMMEDIATE
+                batch = await begin(connection, ct);
             }
 
             context.Database.SetDbConnection(connection, contextOwnsConnection: false);
@@ -161,11 +173,11 @@ internal sealed class SqliteGroupCommit
     private void Detach(DbContext context)
     {
         context.Database.UseTransaction(null);
-        context.Database.SetDbConnection(new SqliteConnection(connectionString), contextOwnsConnection: true);
+        context.Database.SetDbConnection(connect(connectionString), contextOwnsConnection: true);
     }
 
     /// <summary>One writer's change inside the batch.</summary>
-    private sealed class Change(SqliteGroupCommit group, DbContext context, IDbContextTransaction transaction) : IDbContextTransaction
+    private sealed class Change(GroupCommit group, DbContext context, IDbContextTransaction transaction) : IDbContextTransaction
     {
         private Task? ended;
 
@@ -219,10 +231,10 @@ internal sealed class SqliteGroupCommit
                 await transaction.RollbackToSavepointAsync(Savepoint);
                 await transaction.ReleaseSavepointAsync(Savepoint);
             }
-            catch (SqliteException)
+            catch (DbException)
             {
-                // SQLite rolled the whole transaction back itself (disk full, I/O error): the batch's commit fails
-                // and reports it to every change in it.
+                // The database rolled the whole transaction back itself (disk full, I/O error, a lost connection):
+                // the batch's commit fails and reports it to every change in it.
             }
 
             await group.EndTurnAsync(context);
