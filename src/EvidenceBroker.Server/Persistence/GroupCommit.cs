@@ -65,12 +65,7 @@ internal sealed class GroupCommit
         Interlocked.Decrement(ref queued);
         try
         {
-            if (batch is null)
-            {
-                connection = connect(connectionString);
-                await connection.OpenAsync(ct);
-                batch = await begin(connection, ct);
-            }
+            batch ??= await OpenBatchAsync(ct);
 
             context.Database.SetDbConnection(connection, contextOwnsConnection: false);
             var transaction = await context.Database.UseTransactionAsync(batch, ct)
@@ -81,6 +76,28 @@ internal sealed class GroupCommit
         catch
         {
             await EndTurnAsync(context);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens the shared connection and the batch's transaction. A connection whose transaction could not begin (the
+    /// writer was cancelled while waiting for the lock, the database was busy past its timeout) is closed here, or
+    /// it would stay out of the pool for good.
+    /// </summary>
+    private async Task<DbTransaction> OpenBatchAsync(CancellationToken ct)
+    {
+        var opened = connect(connectionString);
+        try
+        {
+            await opened.OpenAsync(ct);
+            var transaction = await begin(opened, ct);
+            connection = opened;
+            return transaction;
+        }
+        catch
+        {
+            await opened.DisposeAsync();
             throw;
         }
     }
