@@ -20,7 +20,7 @@ public class PolicyDecisionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var directory = FindPolicies();
+        var directory = ExportFixtures.FindPolicies();
         var pack = PolicyPackLoader.LoadDirectory(directory).Pack ?? throw new InvalidOperationException("pack did not load");
         engine = new PolicyEngine(pack);
         baseline = new RulesEngineBaseline(pack);
@@ -56,21 +56,4 @@ public class PolicyDecisionBenchmarks
 
     [Benchmark(Description = "Policy decision, compiled pack")]
     public Outcome PolicyCompiledEngine() => engine.Evaluate(input).Outcome;
-
-    private static string FindPolicies()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "policies");
-                if (File.Exists(Path.Combine(candidate, "pack.yaml")))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        throw new InvalidOperationException("policies/ not found");
-    }
 }

@@ -6,15 +6,6 @@ namespace EvidenceBroker.Server.Tests.Audit;
 /// <summary>The CLI through its entry point, against the real broker in memory.</summary>
 public sealed class AuditCliTests(BrokerFactory broker) : IClassFixture<BrokerFactory>
 {
-    private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        using var handler = broker.Server.CreateHandler();
-        var exit = await EvidenceBroker.Cli.Program.RunAsync(args, output, error, handler);
-        return (exit, output.ToString(), error.ToString());
-    }
-
     [Fact]
     public async Task Audit_verify_prints_intact_up_to_the_head_and_exits_0()
     {
@@ -22,7 +13,7 @@ public sealed class AuditCliTests(BrokerFactory broker) : IClassFixture<BrokerFa
         await met.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber());
         var head = await broker.WithDbAsync(db => db.AuditEntries.MaxAsync(e => e.Sequence));
 
-        var (exit, output, _) = await RunAsync("audit", "verify", "--broker", "http://localhost", "--client-id", "ipco-oversight", "--client-secret", "dev-ipco-secret");
+        var (exit, output, _) = await broker.RunCliAsync("audit", "verify", "--broker", "http://localhost", "--client-id", "ipco-oversight", "--client-secret", "dev-ipco-secret");
 
         Assert.Equal(0, exit);
         Assert.StartsWith($"INTACT  Intact up to {head}", output, StringComparison.Ordinal);
@@ -31,7 +22,7 @@ public sealed class AuditCliTests(BrokerFactory broker) : IClassFixture<BrokerFa
     [Fact]
     public async Task Audit_verify_with_an_officer_client_is_refused_with_exit_3()
     {
-        var (exit, _, error) = await RunAsync("audit", "verify", "--broker", "http://localhost", "--client-id", "met-case-system", "--client-secret", "dev-met-secret");
+        var (exit, _, error) = await broker.RunCliAsync("audit", "verify", "--broker", "http://localhost", "--client-id", "met-case-system", "--client-secret", "dev-met-secret");
 
         Assert.Equal(3, exit);
         Assert.Contains("must be an oversight or administration client", error, StringComparison.Ordinal);
@@ -40,7 +31,7 @@ public sealed class AuditCliTests(BrokerFactory broker) : IClassFixture<BrokerFa
     [Fact]
     public async Task Audit_verify_without_a_secret_is_bad_input()
     {
-        var (exit, _, error) = await RunAsync("audit", "verify", "--broker", "http://localhost", "--client-id", "ipco-oversight");
+        var (exit, _, error) = await broker.RunCliAsync("audit", "verify", "--broker", "http://localhost", "--client-id", "ipco-oversight");
 
         Assert.Equal(2, exit);
         Assert.Contains("--client-secret", error, StringComparison.Ordinal);

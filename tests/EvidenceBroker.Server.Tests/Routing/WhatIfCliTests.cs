@@ -19,9 +19,9 @@ public sealed class WhatIfCliTests(BrokerFactory broker) : IClassFixture<BrokerF
             File.WriteAllText(target, path == "countries/gb.yaml" ? PolicyPackFiles.MarkCriterionUnmet(text, "C4") : text);
         }
 
-        var (exit, output, error) = await RunAsync("policy", "what-if", "--pack", candidate,
+        var (exit, output, error) = await broker.RunCliAsync("policy", "what-if", "--pack", candidate,
             "--broker", "http://localhost", "--client-id", "broker-admin", "--client-secret", "dev-admin-secret");
-        var (badExit, _, badError) = await RunAsync("policy", "what-if", "--pack", Path.Combine(candidate, "nowhere"),
+        var (badExit, _, badError) = await broker.RunCliAsync("policy", "what-if", "--pack", Path.Combine(candidate, "nowhere"),
             "--broker", "http://localhost", "--client-id", "broker-admin", "--client-secret", "dev-admin-secret");
 
         Assert.True(exit == 0, error);
@@ -29,14 +29,5 @@ public sealed class WhatIfCliTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Contains($"{reference}  direct → mlat", output, StringComparison.Ordinal);
         Assert.Equal(2, badExit);
         Assert.Contains("--pack", badError, StringComparison.Ordinal);
-    }
-
-    private async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        using var handler = broker.Server.CreateHandler();
-        var exit = await EvidenceBroker.Cli.Program.RunAsync(args, output, error, handler);
-        return (exit, output.ToString(), error.ToString());
     }
 }
