@@ -16,29 +16,46 @@ public sealed record AuditRecord(
     string? StateAfter = null,
     string? PolicyVersion = null);
 
+/// <summary>A record whose payload is serialised and hashed, ready to be given its place in the chain.</summary>
+public sealed record PreparedAuditRecord(AuditRecord Record, string PayloadJson, string PayloadHash);
+
 /// <summary>
 /// Appends entries to the chain inside the caller's write transaction (see
 /// <see cref="BrokerDbContext.BeginWriteAsync"/>), which serialises appenders so the chain never forks.
 /// </summary>
 public sealed class AuditTrail(TimeProvider clock)
 {
+    /// <summary>Serialises and hashes the payload, which needs no place in the chain yet (nor the write lock).</summary>
+    public PreparedAuditRecord Prepare(AuditRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var payloadJson = JsonSerializer.Serialize(record.Payload, PublicModelJson.Options);
+        return new PreparedAuditRecord(record, payloadJson, AuditHashing.Sha256Hex(payloadJson));
+    }
+
     public async Task<AuditEntry> AppendAsync(BrokerDbContext db, Caller actor, AuditRecord record, CancellationToken ct) =>
-        await AppendAsync(db, actor.Subject, actor.Role, actor.Tenant.ToString(), record, ct);
+        await AppendAsync(db, actor.Subject, actor.Role, actor.Tenant.ToString(), Prepare(record), ct);
+
+    public async Task<AuditEntry> AppendAsync(BrokerDbContext db, Caller actor, PreparedAuditRecord prepared, CancellationToken ct) =>
+        await AppendAsync(db, actor.Subject, actor.Role, actor.Tenant.ToString(), prepared, ct);
 
     public async Task<AuditEntry> AppendAsync(
-        BrokerDbContext db, string actorId, string actorRole, string actorTenant, AuditRecord record, CancellationToken ct)
+        BrokerDbContext db, string actorId, string actorRole, string actorTenant, AuditRecord record, CancellationToken ct) =>
+        await AppendAsync(db, actorId, actorRole, actorTenant, Prepare(record), ct);
+
+    private async Task<AuditEntry> AppendAsync(
+        BrokerDbContext db, string actorId, string actorRole, string actorTenant, PreparedAuditRecord prepared, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(prepared);
         if (db.Database.CurrentTransaction is null)
         {
             throw new InvalidOperationException("Audit entries are written in the transaction of the change they record.");
         }
 
+        var (record, payloadJson, payloadHash) = prepared;
         var (sequence, previousHash) = await HeadAsync(db, ct);
-        var payloadJson = JsonSerializer.Serialize(record.Payload, PublicModelJson.Options);
         var at = AuditHashing.Normalise(clock.GetUtcNow());
-        var payloadHash = AuditHashing.Sha256Hex(payloadJson);
         var hash = AuditHashing.Sha256Hex(AuditHashing.Canonical(
             sequence + 1, at, actorId, actorRole, actorTenant, record.Action, record.SubjectType, record.SubjectId,
             record.StateBefore, record.StateAfter, record.PolicyVersion, payloadHash, previousHash));
@@ -62,6 +79,7 @@ public sealed class AuditTrail(TimeProvider clock)
             Hash = hash,
         };
         db.AuditEntries.Add(entry);
+        db.ChainCursor?.Appended(entry.Sequence, entry.Hash);
         return entry;
     }
 
@@ -72,6 +90,13 @@ public sealed class AuditTrail(TimeProvider clock)
         if (pending is not null)
         {
             return (pending.Sequence, pending.Hash);
+        }
+
+        // Earlier changes of the same write batch: their entries are in the open transaction, and the batch knows
+        // where they left the head.
+        if (db.ChainCursor?.Head is { } known)
+        {
+            return known;
         }
 
         var head = await db.AuditEntries.AsNoTracking()

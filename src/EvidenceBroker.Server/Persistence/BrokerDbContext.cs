@@ -44,6 +44,12 @@ public abstract class BrokerDbContext(DbContextOptions options)
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) =>
         Database.BeginTransactionAsync(ct);
 
+    /// <summary>
+    /// While this context's change runs in a shared write batch: the audit chain's head as the batch has moved it,
+    /// so an appender need not read it back from the database. Null outside a batch.
+    /// </summary>
+    internal IAuditChainCursor? ChainCursor { get; set; }
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);

@@ -33,6 +33,7 @@ internal sealed class GroupCommit
     private int queued;
     private DbConnection? connection;
     private DbTransaction? batch;
+    private (long Sequence, string Hash)? chainHead; // as the changes committed so far in the open batch left it
 
     private GroupCommit(string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin)
     {
@@ -48,7 +49,7 @@ internal sealed class GroupCommit
         Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, begin));
 
     /// <summary>Waits for the gate, then points the context at the batch's connection and transaction.</summary>
-    public async Task<IDbContextTransaction> BeginAsync(DbContext context, CancellationToken ct)
+    public async Task<IDbContextTransaction> BeginAsync(BrokerDbContext context, CancellationToken ct)
     {
         Interlocked.Increment(ref queued);
         try
@@ -71,7 +72,12 @@ internal sealed class GroupCommit
             var transaction = await context.Database.UseTransactionAsync(batch, ct)
                 ?? throw new InvalidOperationException("EF Core did not take the batch transaction.");
             await transaction.CreateSavepointAsync(Savepoint, ct);
-            return new Change(this, context, transaction);
+
+            // The change has a savepoint of its own already; SaveChanges need not wrap each call in another.
+            context.Database.AutoSavepointsEnabled = false;
+            var change = new Change(this, context, transaction);
+            context.ChainCursor = change;
+            return change;
         }
         catch
         {
@@ -93,6 +99,7 @@ internal sealed class GroupCommit
             await opened.OpenAsync(ct);
             var transaction = await begin(opened, ct);
             connection = opened;
+            chainHead = null; // read from the database by the batch's first appender
             return transaction;
         }
         catch
@@ -106,7 +113,7 @@ internal sealed class GroupCommit
     /// Called by the writer at the gate when its change is over. Commits the batch when nobody else is queueing or
     /// the batch is full; otherwise hands the gate, and the duty to commit, to the next writer.
     /// </summary>
-    private async Task EndTurnAsync(DbContext? context, TaskCompletionSource? mine = null)
+    private async Task EndTurnAsync(BrokerDbContext? context, TaskCompletionSource? mine = null)
     {
         try
         {
@@ -183,20 +190,30 @@ internal sealed class GroupCommit
             await connection!.DisposeAsync();
             batch = null;
             connection = null;
+            chainHead = null;
         }
     }
 
     /// <summary>The context goes back to a connection of its own, so later reads do not touch the shared one.</summary>
-    private void Detach(DbContext context)
+    private void Detach(BrokerDbContext context)
     {
+        context.ChainCursor = null;
+        context.Database.AutoSavepointsEnabled = true;
         context.Database.UseTransaction(null);
         context.Database.SetDbConnection(connect(connectionString), contextOwnsConnection: true);
     }
 
     /// <summary>One writer's change inside the batch.</summary>
-    private sealed class Change(GroupCommit group, DbContext context, IDbContextTransaction transaction) : IDbContextTransaction
+    private sealed class Change(GroupCommit group, BrokerDbContext context, IDbContextTransaction transaction)
+        : IDbContextTransaction, IAuditChainCursor
     {
         private Task? ended;
+        private (long Sequence, string Hash)? appended;
+
+        /// <summary>Only the writer at the gate reads or moves the head, so the batch's fields need no lock.</summary>
+        public (long Sequence, string Hash)? Head => appended ?? group.chainHead;
+
+        public void Appended(long sequence, string hash) => appended = (sequence, hash);
 
         public Guid TransactionId => transaction.TransactionId;
 
@@ -229,6 +246,7 @@ internal sealed class GroupCommit
                 throw;
             }
 
+            group.chainHead = appended ?? group.chainHead; // a rolled-back change leaves the head where it was
             await group.EndTurnAsync(context, durable);
             await durable.Task;
         }

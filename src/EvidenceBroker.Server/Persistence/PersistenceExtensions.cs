@@ -13,16 +13,18 @@ public static class PersistenceExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        // Pooled contexts: a filing builds its context from a reset one instead of resolving EF Core's internal
+        // services and options anew on every request. Contexts hold no state of their own beyond EF Core's.
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         switch (options.Provider)
         {
             case DatabaseProvider.Postgres:
-                services.AddDbContext<BrokerDbContext, PostgresBrokerDbContext>(db => db
+                services.AddDbContextPool<BrokerDbContext, PostgresBrokerDbContext>(db => db
                     .UseNpgsql(options.ConnectionString)
                     .UseOpenIddict());
                 break;
             default:
-                services.AddDbContext<BrokerDbContext, SqliteBrokerDbContext>(db => db
+                services.AddDbContextPool<BrokerDbContext, SqliteBrokerDbContext>(db => db
                     .UseSqlite(options.ConnectionString)
                     .UseOpenIddict());
                 break;

@@ -76,33 +76,69 @@ public sealed class RequestIntake(
         }
 
         var bodyHash = HashOf(content);
+        if (idempotencyKey is not null && await EarlierFilingAsync(caller, idempotencyKey, bodyHash, ct) is { } replay)
+        {
+            return replay; // a retry of a committed filing is answered without taking a writer's turn
+        }
+
         var now = clock.GetUtcNow();
         var decision = await decider.DecideAsync(content, provider.Jurisdiction, DateOnly.FromDateTime(now.UtcDateTime), ct);
 
-        await using var transaction = await db.BeginWriteAsync(ct);
-        if (idempotencyKey is not null)
+        // Everything that does not depend on other writers is built before the writer's turn, which writers take one
+        // at a time: inside it only the checks that need the write lock, the audit chain and the inserts remain.
+        while (true)
         {
-            var earlier = await db.IdempotencyRecords.AsNoTracking()
-                .SingleOrDefaultAsync(k => k.ClientId == caller.Subject && k.Key == idempotencyKey, ct);
-            if (earlier is not null)
+            var filing = await PrepareAsync(caller, content, provider.Jurisdiction, decision, bodyHash, idempotencyKey, now, ct);
+            await using var transaction = await db.BeginWriteAsync(ct);
+            if (idempotencyKey is not null && await EarlierFilingAsync(caller, idempotencyKey, bodyHash, ct) is { } raced)
             {
-                if (earlier.BodyHash != bodyHash)
-                {
-                    return new IntakeResult.KeyReused(earlier.RequestId);
-                }
-
-                var existing = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == earlier.RequestId, ct);
-                return new IntakeResult.Filed(RequestResource.From(existing), Replayed: true);
+                return raced; // the same key was filed by a concurrent call that got its turn first
             }
+
+            if (await db.Requests.AnyAsync(r => r.Reference == filing.Request.Reference, ct))
+            {
+                db.ChangeTracker.Clear(); // the random reference is taken: build the filing again with a new one
+                continue;
+            }
+
+            await audit.AppendAsync(db, caller, filing.Filed, ct);
+            await audit.AppendAsync(db, caller, filing.Decided, ct);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return new IntakeResult.Filed(RequestResource.From(filing.Request), Replayed: false);
+        }
+    }
+
+    /// <summary>The request an Idempotency-Key was first used for, or a refusal if it came with another body.</summary>
+    private async Task<IntakeResult?> EarlierFilingAsync(Caller caller, string idempotencyKey, string bodyHash, CancellationToken ct)
+    {
+        var earlier = await db.IdempotencyRecords.AsNoTracking()
+            .SingleOrDefaultAsync(k => k.ClientId == caller.Subject && k.Key == idempotencyKey, ct);
+        if (earlier is null)
+        {
+            return null;
         }
 
-        var request = new EvidenceRequest(
-            Guid.CreateVersion7(now), await UnusedReferenceAsync(now, ct), content, provider.Jurisdiction, caller.Subject, now);
+        if (earlier.BodyHash != bodyHash)
+        {
+            return new IntakeResult.KeyReused(earlier.RequestId);
+        }
+
+        var existing = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == earlier.RequestId, ct);
+        return new IntakeResult.Filed(RequestResource.From(existing), Replayed: true);
+    }
+
+    /// <summary>The new request and the rows that go with it, added to the context; the audit records to append.</summary>
+    private async Task<PreparedFiling> PrepareAsync(
+        Caller caller, RequestContent content, string providerJurisdiction, RoutingDecision decision, string bodyHash,
+        string? idempotencyKey, DateTimeOffset now, CancellationToken ct)
+    {
+        var request = new EvidenceRequest(Guid.CreateVersion7(now), NewReference(now), content, providerJurisdiction, caller.Subject, now);
         db.Requests.Add(request);
-        await audit.AppendAsync(db, caller, new AuditRecord(
+        var filed = audit.Prepare(new AuditRecord(
             "request.filed", "request", request.Id.ToString(),
             new { request.Reference, request.AgencyId, request.ProviderId, bodyHash },
-            StateAfter: Wire.Name(RequestState.Filed)), ct);
+            StateAfter: Wire.Name(RequestState.Filed)));
 
         request.ApplyDecision(decision.Outcome, decision.Channel, decision.PolicyVersion, now);
         db.Decisions.Add(new StoredDecision
@@ -116,10 +152,10 @@ public sealed class RequestIntake(
             InputJson = decision.InputJson,
             DecisionJson = decision.DecisionJson,
         });
-        await audit.AppendAsync(db, caller, new AuditRecord(
+        var decided = audit.Prepare(new AuditRecord(
             "request.decided", "request", request.Id.ToString(),
             new { outcome = decision.Outcome, channel = decision.Channel, decisionHash = AuditHashing.Sha256Hex(decision.DecisionJson) },
-            StateBefore: Wire.Name(RequestState.Filed), StateAfter: Wire.Name(request.State), PolicyVersion: decision.PolicyVersion), ct);
+            StateBefore: Wire.Name(RequestState.Filed), StateAfter: Wire.Name(request.State), PolicyVersion: decision.PolicyVersion));
 
         if (decision.Outcome == Outcome.Mlat)
         {
@@ -136,10 +172,10 @@ public sealed class RequestIntake(
             });
         }
 
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return new IntakeResult.Filed(RequestResource.From(request), Replayed: false);
+        return new PreparedFiling(request, filed, decided);
     }
+
+    private sealed record PreparedFiling(EvidenceRequest Request, PreparedAuditRecord Filed, PreparedAuditRecord Decided);
 
     /// <summary>The agency always hears the decision; the provider hears only of requests released to it.</summary>
     private void Announce(EvidenceRequest request, DateTimeOffset now)
@@ -154,22 +190,6 @@ public sealed class RequestIntake(
 
     public static string HashOf(RequestContent content) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(content, PublicModelJson.Options)));
-
-    /// <summary>
-    /// A reference no other request has. Random codes collide by the birthday bound long before they run out, so the
-    /// candidate is checked inside the write transaction, where writers are serialised and the check cannot race.
-    /// </summary>
-    private async Task<string> UnusedReferenceAsync(DateTimeOffset now, CancellationToken ct)
-    {
-        while (true)
-        {
-            var candidate = NewReference(now);
-            if (!await db.Requests.AnyAsync(r => r.Reference == candidate, ct))
-            {
-                return candidate;
-            }
-        }
-    }
 
     /// <summary>EB-2026-7Q4K9XM2: short enough to read out on the phone; no 0/O or 1/I to confuse.</summary>
     private static string NewReference(DateTimeOffset now)

@@ -1,0 +1,14 @@
+namespace EvidenceBroker.Server.Persistence;
+
+/// <summary>
+/// The audit chain's head as known to the open write batch: where the changes committed in it so far, and the
+/// change under way, have left it. Valid only while the batch holds the chain (SQLite's write lock, PostgreSQL's
+/// advisory lock), which is why only the batch hands it out.
+/// </summary>
+internal interface IAuditChainCursor
+{
+    /// <summary>Null until an appender in this batch has read or moved the head.</summary>
+    (long Sequence, string Hash)? Head { get; }
+
+    void Appended(long sequence, string hash);
+}
