@@ -85,18 +85,18 @@ public sealed class AuditTrail(TimeProvider clock)
 
     private static async Task<(long Sequence, string Hash)> HeadAsync(BrokerDbContext db, CancellationToken ct)
     {
-        // Entries appended earlier in this same unit of work are not in the database yet.
-        var pending = db.AuditEntries.Local.MaxBy(e => e.Sequence);
-        if (pending is not null)
+        if (db.ChainCursor is { } cursor)
         {
-            return (pending.Sequence, pending.Hash);
+            // In a shared write batch, which knows where this change and the earlier ones in the batch left the head.
+            if (cursor.Head is { } known)
+            {
+                return known;
+            }
         }
-
-        // Earlier changes of the same write batch: their entries are in the open transaction, and the batch knows
-        // where they left the head.
-        if (db.ChainCursor?.Head is { } known)
+        else if (db.AuditEntries.Local.MaxBy(e => e.Sequence) is { } pending)
         {
-            return known;
+            // Entries appended earlier in this same unit of work are not in the database yet.
+            return (pending.Sequence, pending.Hash);
         }
 
         var head = await db.AuditEntries.AsNoTracking()
