@@ -46,6 +46,8 @@ builder.Services.AddSingleton<AuditTrail>();
 builder.Services.AddBrokerAudit(builder.Configuration, builder.Environment);
 builder.Services.AddBrokerExports();
 builder.Services.AddSingleton<IValidator<RequestContent>, RequestContentValidator>(); // built once: its rules compile expression trees
+builder.Services.AddSingleton<ProviderJurisdictions>();
+builder.Services.AddSingleton<IRequestReferences, RandomRequestReferences>();
 builder.Services.AddScoped<RequestIntake>();
 builder.Services.AddScoped<RequestActions>();
 builder.Services.AddSingleton<ProductionStore>();

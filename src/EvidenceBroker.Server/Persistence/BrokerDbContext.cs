@@ -44,6 +44,9 @@ public abstract class BrokerDbContext(DbContextOptions options)
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) =>
         Database.BeginTransactionAsync(ct);
 
+    /// <summary>Whether saving failed because a row's unique key (primary key or unique index) is taken.</summary>
+    public abstract bool IsUniqueViolation(DbUpdateException exception);
+
     /// <summary>
     /// While this context's change runs in a shared write batch: the audit chain's head as the batch has moved it,
     /// so an appender need not read it back from the database. Null outside a batch.

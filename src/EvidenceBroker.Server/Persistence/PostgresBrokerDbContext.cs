@@ -19,6 +19,9 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
         GroupCommit.For(Database.GetConnectionString() ?? string.Empty, connectionString => new NpgsqlConnection(connectionString), LockedAsync)
             .BeginAsync(this, ct);
 
+    public override bool IsUniqueViolation(DbUpdateException exception) =>
+        exception?.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
+
     private static async Task<DbTransaction> LockedAsync(DbConnection connection, CancellationToken ct)
     {
         var transaction = await connection.BeginTransactionAsync(ct);

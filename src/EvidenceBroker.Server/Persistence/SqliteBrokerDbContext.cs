@@ -35,6 +35,10 @@ public sealed class SqliteBrokerDbContext(DbContextOptions<SqliteBrokerDbContext
         return await connection.BeginTransactionAsync(ct);
     }
 
+    /// <summary>SQLITE_CONSTRAINT_UNIQUE or SQLITE_CONSTRAINT_PRIMARYKEY.</summary>
+    public override bool IsUniqueViolation(DbUpdateException exception) =>
+        exception?.InnerException is Microsoft.Data.Sqlite.SqliteException { SqliteExtendedErrorCode: 2067 or 1555 };
+
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         ArgumentNullException.ThrowIfNull(configurationBuilder);

@@ -9,6 +9,7 @@ using EvidenceBroker.Server.Mlat;
 using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.ReferenceData;
 using EvidenceBroker.Server.Routing;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
@@ -42,8 +43,13 @@ public sealed class RequestIntake(
     SlaClock sla,
     MlatDrafting mlat,
     IValidator<RequestContent> validator,
+    ProviderJurisdictions providers,
+    IRequestReferences references,
     TimeProvider clock)
 {
+    /// <summary>A unique key refused the filing this many times: something else than a retry or a random clash.</summary>
+    private const int MaxAttempts = 4;
+
     public async Task<IntakeResult> FileAsync(Caller caller, RequestContent content, string? idempotencyKey, CancellationToken ct)
     {
         var shape = await validator.ValidateAsync(content, ct);
@@ -69,41 +75,51 @@ public sealed class RequestIntake(
             return Invalid("requestingCountry", "The policy pack has no entry for this country.");
         }
 
-        var provider = await db.Providers.AsNoTracking().SingleOrDefaultAsync(p => p.Id == content.ProviderId, ct);
-        if (provider is null)
+        if (await providers.FindAsync(db, content.ProviderId, ct) is not { } providerJurisdiction)
         {
             return Invalid("providerId", "No provider with this id is registered.");
         }
 
         var bodyHash = HashOf(content);
-        if (idempotencyKey is not null && await EarlierFilingAsync(caller, idempotencyKey, bodyHash, ct) is { } replay)
-        {
-            return replay; // a retry of a committed filing is answered without taking a writer's turn
-        }
-
         var now = clock.GetUtcNow();
-        var decision = await decider.DecideAsync(content, provider.Jurisdiction, DateOnly.FromDateTime(now.UtcDateTime), ct);
+        var decision = await decider.DecideAsync(content, providerJurisdiction, DateOnly.FromDateTime(now.UtcDateTime), ct);
 
         // Everything that does not depend on other writers is built before the writer's turn, which writers take one
-        // at a time: inside it only the checks that need the write lock, the audit chain and the inserts remain.
-        while (true)
+        // at a time. Inside it the filing is inserted straight away: the unique keys on the Idempotency-Key and the
+        // reference refuse a key used before and a random reference already taken. Only then, in a second turn, is it
+        // worth asking which: an earlier filing with the key is answered as a replay, a taken reference is drawn anew.
+        var checkFirst = false;
+        for (var attempt = 1; ; attempt++)
         {
-            var filing = await PrepareAsync(caller, content, provider.Jurisdiction, decision, bodyHash, idempotencyKey, now, ct);
+            var filing = await PrepareAsync(caller, content, providerJurisdiction, decision, bodyHash, idempotencyKey, now, ct);
             await using var transaction = await db.BeginWriteAsync(ct);
-            if (idempotencyKey is not null && await EarlierFilingAsync(caller, idempotencyKey, bodyHash, ct) is { } raced)
+            if (checkFirst)
             {
-                return raced; // the same key was filed by a concurrent call that got its turn first
-            }
+                if (idempotencyKey is not null && await EarlierFilingAsync(caller, idempotencyKey, bodyHash, ct) is { } earlier)
+                {
+                    return earlier; // a retry, or a concurrent call with the same key that had its turn first
+                }
 
-            if (await db.Requests.AnyAsync(r => r.Reference == filing.Request.Reference, ct))
-            {
-                db.ChangeTracker.Clear(); // the random reference is taken: build the filing again with a new one
-                continue;
+                if (await db.Requests.AnyAsync(r => r.Reference == filing.Request.Reference, ct))
+                {
+                    db.ChangeTracker.Clear();
+                    continue;
+                }
             }
 
             await audit.AppendAsync(db, caller, filing.Filed, ct);
             await audit.AppendAsync(db, caller, filing.Decided, ct);
-            await db.SaveChangesAsync(ct);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException e) when (attempt < MaxAttempts && db.IsUniqueViolation(e))
+            {
+                db.ChangeTracker.Clear(); // disposing the change rolls its inserts back; try again, checking first
+                checkFirst = true;
+                continue;
+            }
+
             await transaction.CommitAsync(ct);
             return new IntakeResult.Filed(RequestResource.From(filing.Request), Replayed: false);
         }
@@ -133,7 +149,7 @@ public sealed class RequestIntake(
         Caller caller, RequestContent content, string providerJurisdiction, RoutingDecision decision, string bodyHash,
         string? idempotencyKey, DateTimeOffset now, CancellationToken ct)
     {
-        var request = new EvidenceRequest(Guid.CreateVersion7(now), NewReference(now), content, providerJurisdiction, caller.Subject, now);
+        var request = new EvidenceRequest(Guid.CreateVersion7(now), references.Next(now), content, providerJurisdiction, caller.Subject, now);
         db.Requests.Add(request);
         var filed = audit.Prepare(new AuditRecord(
             "request.filed", "request", request.Id.ToString(),
@@ -190,19 +206,6 @@ public sealed class RequestIntake(
 
     public static string HashOf(RequestContent content) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(content, PublicModelJson.Options)));
-
-    /// <summary>EB-2026-7Q4K9XM2: short enough to read out on the phone; no 0/O or 1/I to confuse.</summary>
-    private static string NewReference(DateTimeOffset now)
-    {
-        const string alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-        Span<char> code = stackalloc char[8];
-        for (var i = 0; i < code.Length; i++)
-        {
-            code[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
-        }
-
-        return $"EB-{now.Year}-{code}";
-    }
 
     private static IntakeResult.Invalid Invalid(string field, string message) =>
         new(new Dictionary<string, string[]> { [field] = [message] });
