@@ -111,7 +111,9 @@ public sealed class RequestIntake(
             await audit.AppendAsync(db, caller, filing.Decided, ct);
             try
             {
-                await db.SaveChangesAsync(ct);
+                // Every row is new, so there are no changes to detect and nothing to accept after: the context ends here.
+                db.ChangeTracker.AutoDetectChangesEnabled = false;
+                await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
             }
             catch (DbUpdateException e) when (attempt < MaxAttempts && db.IsUniqueViolation(e))
             {
