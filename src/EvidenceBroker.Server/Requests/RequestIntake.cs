@@ -109,10 +109,10 @@ public sealed class RequestIntake(
 
             await audit.AppendAsync(db, caller, filing.Filed, ct);
             await audit.AppendAsync(db, caller, filing.Decided, ct);
+            // Every row is new, so there are no changes to detect and nothing to accept after: the context ends here.
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
             try
             {
-                // Every row is new, so there are no changes to detect and nothing to accept after: the context ends here.
-                db.ChangeTracker.AutoDetectChangesEnabled = false;
                 await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
             }
             catch (DbUpdateException e) when (attempt < MaxAttempts && db.IsUniqueViolation(e))
@@ -120,6 +120,10 @@ public sealed class RequestIntake(
                 db.ChangeTracker.Clear(); // disposing the change rolls its inserts back; try again, checking first
                 checkFirst = true;
                 continue;
+            }
+            finally
+            {
+                db.ChangeTracker.AutoDetectChangesEnabled = true;
             }
 
             await transaction.CommitAsync(ct);
