@@ -1,6 +1,7 @@
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.ReferenceData;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Routing;
 using FluentValidation;
@@ -21,7 +22,8 @@ public sealed record PreviewReason(string Rule, string Status, string StatusLabe
 /// The dry run of the policy API, for the portal: same validator, same active engine, same suspensions, nothing
 /// stored. The engine still decides when some fields are wrong, so the officer sees both at once.
 /// </summary>
-public sealed class PortalPreview(IValidator<RequestContent> validator, PolicyRegistry registry, BrokerDbContext db, TimeProvider clock)
+public sealed class PortalPreview(
+    IValidator<RequestContent> validator, PolicyRegistry registry, BrokerDbContext db, ProviderJurisdictions providers, TimeProvider clock)
 {
     public async Task<PreviewResult> PreviewAsync(RequestContent content, Dictionary<string, string[]> errors, CancellationToken ct)
     {
@@ -30,9 +32,7 @@ public sealed class PortalPreview(IValidator<RequestContent> validator, PolicyRe
             errors.TryAdd(field, messages);
         }
 
-        var jurisdiction = content.ProviderId is null
-            ? null
-            : await db.Providers.AsNoTracking().Where(p => p.Id == content.ProviderId).Select(p => p.Jurisdiction).SingleOrDefaultAsync(ct);
+        var jurisdiction = await providers.FindAsync(db, content.ProviderId, ct);
         if (jurisdiction is null)
         {
             errors.TryAdd("providerId", ["Choose the provider the request is addressed to."]);

@@ -5,6 +5,7 @@ using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.ReferenceData;
 using EvidenceBroker.Server.Requests;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -75,7 +76,7 @@ public static class PolicyApi
 
     private static async Task<Results<ContentHttpResult, ValidationProblem>> EvaluateAsync(
         RequestContent request, IValidator<RequestContent> validator, PolicyRegistry registry, BrokerDbContext db,
-        TimeProvider clock, CancellationToken ct)
+        ProviderJurisdictions providers, TimeProvider clock, CancellationToken ct)
     {
         var errors = (await validator.ValidateAsync(request, ct)).Errors.ToProblemErrors();
         foreach (var relaxed in DryRunRelaxed)
@@ -86,7 +87,7 @@ public static class PolicyApi
         string? jurisdiction = request.ProviderJurisdiction;
         if (request.ProviderId is not null)
         {
-            jurisdiction = await db.Providers.AsNoTracking().Where(p => p.Id == request.ProviderId).Select(p => p.Jurisdiction).SingleOrDefaultAsync(ct);
+            jurisdiction = await providers.FindAsync(db, request.ProviderId, ct);
             if (jurisdiction is null)
             {
                 errors["providerId"] = ["No provider with this id is registered."];
