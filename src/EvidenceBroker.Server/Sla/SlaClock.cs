@@ -23,12 +23,9 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
     {
         ArgumentNullException.ThrowIfNull(request);
 
-        // A request being filed has no stored clocks yet; asking the database would only cost the writer's turn.
-        var stored = db.Entry(request).State == EntityState.Added
-            ? []
-            : await db.Deadlines.Where(d => d.RequestId == request.Id && d.CompletedAt == null).ToListAsync(ct);
-        var open = stored.Concat(db.Deadlines.Local.Where(d => d.RequestId == request.Id && d.CompletedAt == null))
-            .Distinct().ToList();
+        // A request being filed (no trigger) has no clocks yet, stored or tracked: looking for them would cost every
+        // filing a scan of the change tracker for nothing.
+        var open = trigger is null ? [] : await OpenClocksAsync(request.Id, ct);
 
         void Start(DeadlineKind kind, DateTimeOffset from, DateTimeOffset due, string source)
         {
@@ -158,6 +155,12 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
     public static bool NeedsPostHocValidation(RequestContent content) =>
         content.IssuingAuthority.Type is not (AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge)
         && content.ValidatedBy is null;
+
+    private async Task<List<Deadline>> OpenClocksAsync(Guid requestId, CancellationToken ct)
+    {
+        var stored = await db.Deadlines.Where(d => d.RequestId == requestId && d.CompletedAt == null).ToListAsync(ct);
+        return [.. stored.Concat(db.Deadlines.Local.Where(d => d.RequestId == requestId && d.CompletedAt == null)).Distinct()];
+    }
 
     private static PolicyDeadline? Find(IReadOnlyList<PolicyDeadline> durations, PolicyDeadlineKind kind) =>
         durations.FirstOrDefault(d => d.Kind == kind);
