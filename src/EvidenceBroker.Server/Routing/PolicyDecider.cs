@@ -10,15 +10,16 @@ namespace EvidenceBroker.Server.Routing;
 public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) : IRequestDecider
 {
     /// <summary>Asked on every decision, so compiled once rather than translated from LINQ each time.</summary>
-    private static readonly Func<BrokerDbContext, IAsyncEnumerable<string>> SuspendedCountriesQuery =
-        EF.CompileAsyncQuery((BrokerDbContext db) => db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).Select(s => s.Country));
+    private static readonly CompiledPerModel<Func<BrokerDbContext, IAsyncEnumerable<string>>> SuspendedCountriesQuery =
+        new(() => EF.CompileAsyncQuery((BrokerDbContext db) =>
+            db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).Select(s => s.Country)));
 
     public async Task<RoutingDecision> DecideAsync(
         RequestContent content, string providerJurisdiction, DateOnly evaluatedOn, CancellationToken ct)
     {
         var engine = await registry.ActiveEngineAsync(db, ct);
         var suspended = new List<string>();
-        await foreach (var country in SuspendedCountriesQuery(db).WithCancellation(ct))
+        await foreach (var country in SuspendedCountriesQuery.For(db)(db).WithCancellation(ct))
         {
             suspended.Add(country);
         }

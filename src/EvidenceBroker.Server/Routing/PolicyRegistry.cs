@@ -14,9 +14,9 @@ public sealed class PolicyRegistry : IPolicyCatalogue
 {
     private readonly ConcurrentDictionary<string, PolicyEngine> engines = new(StringComparer.Ordinal);
     /// <summary>Asked on every decision, so compiled once rather than translated from LINQ each time.</summary>
-    private static readonly Func<BrokerDbContext, CancellationToken, Task<string?>> ActiveVersionQuery =
-        EF.CompileAsyncQuery((BrokerDbContext db, CancellationToken ct) =>
-            db.PolicyPacks.AsNoTracking().Where(p => p.IsActive).Select(p => p.Version).SingleOrDefault());
+    private static readonly CompiledPerModel<Func<BrokerDbContext, CancellationToken, Task<string?>>> ActiveVersionQuery =
+        new(() => EF.CompileAsyncQuery((BrokerDbContext db, CancellationToken ct) =>
+            db.PolicyPacks.AsNoTracking().Where(p => p.IsActive).Select(p => p.Version).SingleOrDefault()));
 
     private PolicyEngine? active; // swapped atomically; readers may see the previous engine for one request
 
@@ -33,7 +33,7 @@ public sealed class PolicyRegistry : IPolicyCatalogue
     /// <summary>The active engine, switching first if another node activated a different version.</summary>
     public async Task<PolicyEngine> ActiveEngineAsync(BrokerDbContext db, CancellationToken ct)
     {
-        var version = await ActiveVersionQuery(db, ct);
+        var version = await ActiveVersionQuery.For(db)(db, ct);
         if (version is null || version == active?.Pack.Version)
         {
             return Active;
