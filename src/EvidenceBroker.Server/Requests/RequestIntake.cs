@@ -113,7 +113,7 @@ public sealed class RequestIntake(
             db.ChangeTracker.AutoDetectChangesEnabled = false;
             try
             {
-                await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
+                await db.InsertAddedAsync(ct);
             }
             catch (DbUpdateException e) when (attempt < MaxAttempts && db.IsUniqueViolation(e))
             {

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace EvidenceBroker.Server.Persistence;
+
+/// <summary>
+/// Saves a unit of work that only adds rows, with one INSERT per row whose text, columns and parameter types come
+/// from EF Core's own model (table and column names, value converters, type mappings) and are worked out once per
+/// entity type. EF Core's SaveChanges spends most of its time sorting, batching and generating the same statements
+/// for every filing, inside the turn that only one writer holds at a time. Whatever a plain INSERT cannot say —
+/// rows changed or deleted, columns the database fills in or defaults, owned, complex or inherited types — goes
+/// through SaveChanges as before, so the model stays the one source of truth for the schema.
+/// </summary>
+internal static class AddedRows
+{
+    private static readonly ConcurrentDictionary<IModel, ModelPlan> Plans = new();
+
+    /// <summary>
+    /// Inserts every added entity the context tracks, parents before children, inside the context's current
+    /// transaction. Leaves the entities tracked as added (the context is expected to end with the unit of work).
+    /// A refused insert surfaces as a <see cref="DbUpdateException"/>, as it would from SaveChanges.
+    /// </summary>
+    public static async Task InsertAddedAsync(this BrokerDbContext db, CancellationToken ct)
+    {
+        var plan = Plans.GetOrAdd(db.Model, _ => new ModelPlan(db.GetService<ISqlGenerationHelper>()));
+        var added = new List<(EntityEntry Entry, TablePlan Table)>();
+        foreach (var entry in db.ChangeTracker.Entries())
+        {
+            if (entry.State == EntityState.Unchanged)
+            {
+                continue;
+            }
+
+            if (entry.State != EntityState.Added || plan.For(entry.Metadata) is not { } table || HasTemporaryValues(entry, table))
+            {
+                await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
+                return;
+            }
+
+            added.Add((entry, table));
+        }
+
+        var connection = db.Database.GetDbConnection();
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        try
+        {
+            // Parents first, so every foreign key finds its row; rows of one table keep the order they were added in.
+            foreach (var (entry, table) in added.OrderBy(row => row.Table.Rank))
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = table.Sql;
+                for (var i = 0; i < table.Columns.Count; i++)
+                {
+                    var column = table.Columns[i];
+                    command.Parameters.Add(column.Mapping.CreateParameter(
+                        command, column.ParameterName, entry.CurrentValues[column.Property], column.Property.IsNullable));
+                }
+
+                await command.ExecuteNonQueryAsync(ct);
+            }
+        }
+        catch (DbException e)
+        {
+            throw new DbUpdateException("The database refused a new row.", e, [.. added.Select(row => row.Entry)]);
+        }
+    }
+
+    /// <summary>A key the database was to generate: only SaveChanges knows how to read it back.</summary>
+    private static bool HasTemporaryValues(EntityEntry entry, TablePlan table) =>
+        table.GeneratedOnAdd.Any(property => entry.Property(property).IsTemporary);
+
+    /// <summary>One model's statements; each model (SQLite, PostgreSQL) has its own.</summary>
+    private sealed class ModelPlan(ISqlGenerationHelper sql)
+    {
+        private readonly ConcurrentDictionary<IEntityType, TablePlan?> tables = new();
+
+        public TablePlan? For(IEntityType type) => tables.GetOrAdd(type, Build);
+
+        private TablePlan? Build(IEntityType type)
+        {
+            if (type.GetTableName() is not { } name || type.BaseType is not null || type.GetDirectlyDerivedTypes().Any()
+                || type.IsOwned() || type.IsMappedToJson() || type.GetComplexProperties().Any()
+                || type.GetNavigations().Any(n => n.TargetEntityType.IsOwned()) || Rank(type, []) is not { } rank)
+            {
+                return null;
+            }
+
+            var table = StoreObjectIdentifier.Table(name, type.GetSchema());
+            var columns = new List<ColumnPlan>();
+            foreach (var property in type.GetProperties())
+            {
+                if (property.ValueGenerated is ValueGenerated.OnUpdate or ValueGenerated.OnAddOrUpdate
+                    || property.GetComputedColumnSql(table) is not null || property.GetDefaultValueSql(table) is not null
+                    || property.FindAnnotation(RelationalAnnotationNames.DefaultValue) is not null
+                    || property.GetColumnName(table) is not { } column)
+                {
+                    return null;
+                }
+
+                columns.Add(new ColumnPlan(property, property.GetRelationalTypeMapping(), column, $"p{columns.Count}"));
+            }
+
+            var text = $"INSERT INTO {sql.DelimitIdentifier(name, type.GetSchema())} " +
+                       $"({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Column)))}) " +
+                       $"VALUES ({string.Join(", ", columns.Select(c => sql.GenerateParameterNamePlaceholder(c.ParameterName)))})";
+            return new TablePlan(text, columns, [.. type.GetProperties().Where(p => p.ValueGenerated == ValueGenerated.OnAdd)], rank);
+        }
+
+        /// <summary>How many tables stand above this one through foreign keys; null for a cycle.</summary>
+        private static int? Rank(IEntityType type, HashSet<IEntityType> path)
+        {
+            if (!path.Add(type))
+            {
+                return null;
+            }
+
+            var rank = 0;
+            foreach (var principal in type.GetForeignKeys().Select(k => k.PrincipalEntityType).Where(p => p != type))
+            {
+                if (Rank(principal, path) is not { } above)
+                {
+                    return null;
+                }
+
+                rank = Math.Max(rank, above + 1);
+            }
+
+            path.Remove(type);
+            return rank;
+        }
+    }
+
+    private sealed record TablePlan(string Sql, IReadOnlyList<ColumnPlan> Columns, IReadOnlyList<IProperty> GeneratedOnAdd, int Rank);
+
+    private sealed record ColumnPlan(IProperty Property, RelationalTypeMapping Mapping, string Column, string ParameterName);
+}

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Net;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Mlat;
+using EvidenceBroker.Server.Notifications;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
+using EvidenceBroker.Server.Sla;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EvidenceBroker.Server.Tests.Persistence;
+
+/// <summary>
+/// Intake inserts a filing's rows with statements built from EF Core's model instead of SaveChanges. What must hold:
+/// the rows are exactly those SaveChanges would have written — every column, every converted value.
+/// </summary>
+public sealed class AddedRowsTests
+{
+    [Fact]
+    public async Task A_filing_inserted_from_the_model_leaves_the_same_rows_as_SaveChanges()
+    {
+        await using var broker = new BrokerFactory();
+        await AssertSameRowsAsSaveChangesAsync(broker);
+    }
+
+    [PostgresFact]
+    public async Task A_filing_inserted_from_the_model_leaves_the_same_rows_as_SaveChanges_on_postgres()
+    {
+        await using var broker = new PostgresBrokerFactory();
+        await AssertSameRowsAsSaveChangesAsync(broker);
+    }
+
+    private static async Task AssertSameRowsAsSaveChangesAsync(BrokerFactory broker)
+    {
+        using var met = await broker.ClientAsync("met-case-system");
+        using var direct = new HttpRequestMessage(HttpMethod.Post, "/api/v1/requests")
+        {
+            Content = JsonContent(SampleRequests.MetToNorthwindSubscriber()),
+        };
+        direct.Headers.Add("Idempotency-Key", "added-rows-1");
+        using var filedDirect = await met.SendAsync(direct);
+        Assert.Equal(HttpStatusCode.Created, filedDirect.StatusCode);
+        await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind()); // MLAT: a draft and its clock
+
+        await using var scope = broker.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        var tables = new[] { typeof(EvidenceRequest), typeof(StoredDecision), typeof(Deadline), typeof(OutboxMessage), typeof(IdempotencyRecord), typeof(MlatDraft) }
+            .Select(type => db.Model.FindEntityType(type)!.GetTableName()!).ToArray();
+        var written = await RowsAsync(db, tables);
+        Assert.All(tables, table => Assert.NotEmpty(written[table]));
+
+        // The same entities, read back through EF Core, deleted, and written again by SaveChanges.
+        object[] entities =
+        [
+            .. await db.Requests.AsNoTracking().ToListAsync(), .. await db.Decisions.AsNoTracking().ToListAsync(),
+            .. await db.Deadlines.AsNoTracking().ToListAsync(), .. await db.Outbox.AsNoTracking().ToListAsync(),
+            .. await db.IdempotencyRecords.AsNoTracking().ToListAsync(), .. await db.MlatDrafts.AsNoTracking().ToListAsync(),
+        ];
+        foreach (var table in tables.Reverse())
+        {
+#pragma warning disable EF1002 // table names come from the model, not from input
+            await db.Database.ExecuteSqlRawAsync($"DELETE FROM \"{table}\"");
+#pragma warning restore EF1002
+        }
+
+        db.AddRange(entities);
+        await db.SaveChangesAsync();
+
+        var rewritten = await RowsAsync(db, tables);
+        Assert.All(tables, table => Assert.Equal(written[table], rewritten[table]));
+    }
+
+    private static StringContent JsonContent(System.Text.Json.Nodes.JsonObject body) =>
+        new(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+
+    /// <summary>Every row of each table as the database stores it, one string per column, in a stable order.</summary>
+    private static async Task<Dictionary<string, List<string>>> RowsAsync(BrokerDbContext db, string[] tables)
+    {
+        var connection = db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            var rows = new Dictionary<string, List<string>>();
+            foreach (var table in tables)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"SELECT * FROM \"{table}\"";
+                await using var reader = await command.ExecuteReaderAsync();
+                var list = new List<string>();
+                while (await reader.ReadAsync())
+                {
+                    list.Add(string.Join(" | ", Enumerable.Range(0, reader.FieldCount).Select(i =>
+                        $"{reader.GetName(i)}={Convert.ToString(reader.GetValue(i), CultureInfo.InvariantCulture)}:{reader.GetFieldType(i).Name}")));
+                }
+
+                list.Sort(StringComparer.Ordinal);
+                rows[table] = list;
+            }
+
+            return rows;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+}
