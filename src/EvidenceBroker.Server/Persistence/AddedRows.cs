@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -19,6 +20,13 @@ namespace EvidenceBroker.Server.Persistence;
 internal static class AddedRows
 {
     private static readonly ConcurrentDictionary<IModel, ModelPlan> Plans = new();
+
+    /// <summary>
+    /// Commands kept per connection for the life of one transaction, which is a whole write batch of several filings:
+    /// SQLite keeps each command's compiled statement, so only the batch's first filing pays for compiling it, and
+    /// closing the connection at the batch's end disposes them. Only the writer holding the turn uses the connection.
+    /// </summary>
+    private static readonly ConditionalWeakTable<DbConnection, PreparedCommands> Prepared = new();
 
     /// <summary>
     /// Inserts every added entity the context tracks, parents before children, inside the context's current
@@ -50,25 +58,62 @@ internal static class AddedRows
         try
         {
             // Parents first, so every foreign key finds its row; rows of one table keep the order they were added in.
+            var prepared = transaction is null ? null : PreparedFor(connection, transaction);
             foreach (var (entry, table) in added.OrderBy(row => row.Table.Rank))
             {
-                await using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = table.Sql;
-                for (var i = 0; i < table.Columns.Count; i++)
+                var command = prepared?.GetValueOrDefault(table);
+                if (command is null)
                 {
-                    var column = table.Columns[i];
-                    command.Parameters.Add(column.Mapping.CreateParameter(
-                        command, column.ParameterName, entry.CurrentValues[column.Property], column.Property.IsNullable));
+                    command = connection.CreateCommand();
+                    command.CommandText = table.Sql;
+                    prepared?.Add(table, command);
                 }
 
-                await command.ExecuteNonQueryAsync(ct);
+                try
+                {
+                    command.Transaction = transaction;
+                    command.Parameters.Clear();
+                    foreach (var column in table.Columns)
+                    {
+                        command.Parameters.Add(column.Mapping.CreateParameter(
+                            command, column.ParameterName, entry.CurrentValues[column.Property], column.Property.IsNullable));
+                    }
+
+                    await command.ExecuteNonQueryAsync(ct);
+                }
+                finally
+                {
+                    if (prepared is null)
+                    {
+                        await command.DisposeAsync();
+                    }
+                }
             }
         }
         catch (DbException e)
         {
             throw new DbUpdateException("The database refused a new row.", e, [.. added.Select(row => row.Entry)]);
         }
+    }
+
+    private static Dictionary<TablePlan, DbCommand> PreparedFor(DbConnection connection, DbTransaction transaction)
+    {
+        if (Prepared.TryGetValue(connection, out var kept) && kept.Transaction == transaction)
+        {
+            return kept.Commands;
+        }
+
+        // A new transaction may follow a close and reopen, which disposed the commands kept for the previous one.
+        var fresh = new PreparedCommands(transaction);
+        Prepared.AddOrUpdate(connection, fresh);
+        return fresh.Commands;
+    }
+
+    private sealed class PreparedCommands(DbTransaction transaction)
+    {
+        public DbTransaction Transaction { get; } = transaction;
+
+        public Dictionary<TablePlan, DbCommand> Commands { get; } = new(ReferenceEqualityComparer.Instance);
     }
 
     /// <summary>A key the database was to generate: only SaveChanges knows how to read it back.</summary>
