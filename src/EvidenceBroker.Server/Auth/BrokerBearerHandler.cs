@@ -76,10 +76,10 @@ internal sealed class BrokerBearerHandler(
             : null;
     }
 
-    /// <summary>The ticket OpenIddict would have built, around a copy of the remembered principal.</summary>
+    /// <summary>The ticket OpenIddict would have built, around this request's copy of the remembered principal.</summary>
     private AuthenticationTicket Ticket(ValidatedToken validated, string token)
     {
-        var principal = validated.Principal.Clone();
+        var principal = validated.Principal;
         var properties = new AuthenticationProperties { ExpiresUtc = validated.ExpiresUtc, IssuedUtc = validated.IssuedUtc };
         properties.StoreTokens([new AuthenticationToken { Name = TokenName, Value = token }]);
         properties.SetParameter(OpenIddictValidationAspNetCoreConstants.Properties.AccessTokenPrincipal, principal);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -37,10 +39,10 @@ internal sealed class ValidatedTokenCache : IDisposable
     }
 
     /// <summary>
-    /// The remembered validation of <paramref name="token"/>, if it is still valid now. The caller gets the shared
-    /// principal and must clone it before handing it to a request.
+    /// The remembered validation of <paramref name="token"/>, if it is still valid now, with a principal of the
+    /// caller's own.
     /// </summary>
-    public bool TryGet(string token, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ValidatedToken? validated)
+    public bool TryGet(string token, [NotNullWhen(true)] out ValidatedToken? validated)
     {
         validated = null;
         if (!enabled)
@@ -62,7 +64,8 @@ internal sealed class ValidatedTokenCache : IDisposable
             return false;
         }
 
-        validated = entry;
+        // Add only keeps principals that can be copied.
+        validated = entry with { Principal = Copy(entry.Principal) ?? throw new UnreachableException() };
         return true;
     }
 
@@ -90,7 +93,12 @@ internal sealed class ValidatedTokenCache : IDisposable
         }
 
         // A private copy: the request that produced the principal keeps its own and may change it.
-        var entry = new ValidatedToken(principal.Clone(), until, expires, principal.GetCreationDate());
+        if (Copy(principal) is not { } copy)
+        {
+            return;
+        }
+
+        var entry = new ValidatedToken(copy, until, expires, principal.GetCreationDate());
 
         // Relative, not absolute: the memory cache runs on the system clock, which need not be the broker's.
         // When the cache is full the entry is simply not kept, and the token is validated again next time.
@@ -98,6 +106,34 @@ internal sealed class ValidatedTokenCache : IDisposable
     }
 
     public void Dispose() => entries.Dispose();
+
+    /// <summary>
+    /// A principal of its own: each identity's own copy, claims included; null when an identity's copy would be of
+    /// another type (and lose its behaviour, such as IdentityModel's case-sensitive claim matching), and such a
+    /// principal is not remembered. <see cref="ClaimsPrincipal.Clone"/> is not enough: it shares the identities, so
+    /// a claim one request adds (a claims transformation) would reach every later one.
+    /// </summary>
+    private static ClaimsPrincipal? Copy(ClaimsPrincipal principal)
+    {
+        if (principal.GetType() != typeof(ClaimsPrincipal))
+        {
+            return null;
+        }
+
+        var identities = new List<ClaimsIdentity>(capacity: 1);
+        foreach (var identity in principal.Identities)
+        {
+            var copy = identity.Clone();
+            if (copy.GetType() != identity.GetType())
+            {
+                return null;
+            }
+
+            identities.Add(copy);
+        }
+
+        return new ClaimsPrincipal(identities);
+    }
 
     private static string KeyOf(string token)
     {
@@ -107,5 +143,5 @@ internal sealed class ValidatedTokenCache : IDisposable
     }
 }
 
-/// <summary>One remembered validation; <see cref="Principal"/> is shared and never handed out as it is.</summary>
+/// <summary>One remembered validation; the cache keeps its principal to itself and hands out copies.</summary>
 internal sealed record ValidatedToken(ClaimsPrincipal Principal, DateTimeOffset ValidUntil, DateTimeOffset ExpiresUtc, DateTimeOffset? IssuedUtc);
