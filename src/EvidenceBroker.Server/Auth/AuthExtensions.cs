@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using OpenIddict.Validation.AspNetCore;
 
@@ -10,7 +11,10 @@ public static class AuthExtensions
         this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         var options = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
-        services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
+        services.AddOptions<AuthOptions>()
+            .Bind(configuration.GetSection(AuthOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         var certificates = SigningCertificates.Load(options, environment);
 
         services.AddOpenIddict()
@@ -51,27 +55,34 @@ public static class AuthExtensions
                 validation.UseAspNetCore();
             });
 
-        services.AddAuthentication(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme);
+        services.AddSingleton<ValidatedTokenCache>();
+        services.AddAuthentication(BrokerBearer.Scheme)
+            .AddScheme<AuthenticationSchemeOptions, BrokerBearerHandler>(BrokerBearer.Scheme, scheme =>
+            {
+                // 401 and 403 stay OpenIddict's own, with the WWW-Authenticate errors clients already parse.
+                scheme.ForwardChallenge = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+                scheme.ForwardForbid = OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme;
+            });
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(null)
             .AddPolicy(BrokerPolicies.FileRequests, Require(BrokerScopes.RequestsWrite, TenantKind.Agency))
             .AddPolicy(BrokerPolicies.ReadRequests, policy => policy
-                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .AddAuthenticationSchemes(BrokerBearer.Scheme)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(ctx => ctx.User.HasScope(BrokerScopes.RequestsRead)
                                          || ctx.User.HasScope(BrokerScopes.OversightRead)
                                          || ctx.User.HasScope(BrokerScopes.RequestsReview)))
             .AddPolicy(BrokerPolicies.ReferenceData, policy => policy
-                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .AddAuthenticationSchemes(BrokerBearer.Scheme)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(ctx => BrokerClaims.ReadTenant(ctx.User) is not null))
             .AddPolicy(BrokerPolicies.Oversight, Require(BrokerScopes.OversightRead, TenantKind.Oversight))
             .AddPolicy(BrokerPolicies.OversightOrAdministration, policy => policy
-                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .AddAuthenticationSchemes(BrokerBearer.Scheme)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(ctx => ctx.User.HasScope(BrokerScopes.OversightRead) || ctx.User.HasScope(BrokerScopes.Admin)))
             .AddPolicy(BrokerPolicies.DryRun, policy => policy
-                .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+                .AddAuthenticationSchemes(BrokerBearer.Scheme)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(ctx => ctx.User.HasScope(BrokerScopes.RequestsWrite) || ctx.User.HasScope(BrokerScopes.OversightRead)
                                          || ctx.User.HasScope(BrokerScopes.Admin)))
@@ -82,7 +93,7 @@ public static class AuthExtensions
     }
 
     private static AuthorizationPolicy Require(string scope, TenantKind tenant) =>
-        new AuthorizationPolicyBuilder(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+        new AuthorizationPolicyBuilder(BrokerBearer.Scheme)
             .RequireAuthenticatedUser()
             .RequireAssertion(ctx => ctx.User.HasScope(scope) && BrokerClaims.ReadTenant(ctx.User)?.Kind == tenant)
             .Build();

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace EvidenceBroker.Server.Auth;
 
 /// <summary>Bound from the "Auth" section.</summary>
@@ -12,6 +14,21 @@ public sealed class AuthOptions
     public Uri Issuer { get; set; } = new("http://localhost:5080/");
 
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// How long a node remembers an access token it has validated, at most; never past the token's own expiry.
+    /// Shorter than the token lifetime so that the tokens of clients that went quiet leave memory within minutes.
+    /// Zero turns the cache off.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan ValidatedTokenCacheLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How many validated access tokens a node remembers. Beyond it new tokens are validated on every call until
+    /// room frees up; a remembered token costs a few kilobytes.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int ValidatedTokenCacheSize { get; set; } = 10_000;
 
     /// <summary>PKCS#12 file with the token signing key. Required outside Development.</summary>
     public string? SigningCertificatePath { get; set; }

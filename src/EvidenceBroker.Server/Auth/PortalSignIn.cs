@@ -17,8 +17,8 @@ public sealed class PortalSignInOptions
 
 /// <summary>
 /// Cookie sign-in for portal users, beside (never instead of) the API's bearer tokens: the default scheme stays
-/// OpenIddict validation, so an API endpoint without a token still answers 401, and only portal pages name
-/// the cookie scheme in their policies.
+/// the bearer scheme (<see cref="BrokerBearer"/>, OpenIddict validation behind a cache), so an API endpoint
+/// without a token still answers 401, and only portal pages name the cookie scheme in their policies.
 /// </summary>
 public static class PortalSignIn
 {

@@ -11,7 +11,6 @@ using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using OpenIddict.Validation.AspNetCore;
 
 namespace EvidenceBroker.Server.Exports;
 
@@ -62,7 +61,7 @@ public static class ExportsApi
 
     /// <summary>Any authenticated tenant; which requests it may export is decided by <see cref="ExportAccess"/>.</summary>
     private static void AnyTenant(Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder policy) => policy
-        .AddAuthenticationSchemes(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
+        .AddAuthenticationSchemes(BrokerBearer.Scheme)
         .RequireAuthenticatedUser()
         .RequireAssertion(ctx => BrokerClaims.ReadTenant(ctx.User) is not null);
 

@@ -89,27 +89,7 @@ public class BrokerFactory : WebApplicationFactory<Program>
                 return cached.Token;
             }
 
-            var secret = DevelopmentSeed.Clients.Single(c => c.ClientId == clientId).Secret;
-            using var client = CreateClient();
-            var form = new Dictionary<string, string>
-            {
-                ["grant_type"] = "client_credentials",
-                ["client_id"] = clientId,
-                ["client_secret"] = secret,
-            };
-            if (scope is not null)
-            {
-                form["scope"] = scope;
-            }
-
-            using var response = await client.PostAsync("/connect/token", new FormUrlEncodedContent(form));
-            var body = await response.Content.ReadAsStringAsync();
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new InvalidOperationException($"Token request for {clientId} failed: {(int)response.StatusCode} {body}");
-            }
-
-            var token = JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+            var token = await NewTokenAsync(clientId, scope);
             tokens[cacheKey] = (token, Clock.GetUtcNow());
             return token;
         }
@@ -117,6 +97,32 @@ public class BrokerFactory : WebApplicationFactory<Program>
         {
             tokenLock.Release();
         }
+    }
+
+    /// <summary>A token just issued by the real token endpoint, for tests that need one no other test has used.</summary>
+    public async Task<string> NewTokenAsync(string clientId, string? scope = null)
+    {
+        var secret = DevelopmentSeed.Clients.Single(c => c.ClientId == clientId).Secret;
+        using var client = CreateClient();
+        var form = new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_id"] = clientId,
+            ["client_secret"] = secret,
+        };
+        if (scope is not null)
+        {
+            form["scope"] = scope;
+        }
+
+        using var response = await client.PostAsync("/connect/token", new FormUrlEncodedContent(form));
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Token request for {clientId} failed: {(int)response.StatusCode} {body}");
+        }
+
+        return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
     }
 
     /// <summary>An HTTP client carrying a bearer token of the named demo client; null for anonymous.</summary>
