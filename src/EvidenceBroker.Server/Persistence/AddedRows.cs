@@ -148,12 +148,16 @@ internal static class AddedRows
                     return null;
                 }
 
-                columns.Add(new ColumnPlan(property, property.GetRelationalTypeMapping(), column, $"p{columns.Count}"));
+                // The parameter's name with its prefix (@p0): without it SQLite's binder tries every prefix in turn.
+                var parameter = $"p{columns.Count}";
+                columns.Add(new ColumnPlan(
+                    property, property.GetRelationalTypeMapping(), column, sql.GenerateParameterName(parameter),
+                    sql.GenerateParameterNamePlaceholder(parameter)));
             }
 
             var text = $"INSERT INTO {sql.DelimitIdentifier(name, type.GetSchema())} " +
                        $"({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Column)))}) " +
-                       $"VALUES ({string.Join(", ", columns.Select(c => sql.GenerateParameterNamePlaceholder(c.ParameterName)))})";
+                       $"VALUES ({string.Join(", ", columns.Select(c => c.Placeholder))})";
             return new TablePlan(text, columns, [.. type.GetProperties().Where(p => p.ValueGenerated == ValueGenerated.OnAdd)], rank);
         }
 
@@ -183,5 +187,6 @@ internal static class AddedRows
 
     private sealed record TablePlan(string Sql, IReadOnlyList<ColumnPlan> Columns, IReadOnlyList<IProperty> GeneratedOnAdd, int Rank);
 
-    private sealed record ColumnPlan(IProperty Property, RelationalTypeMapping Mapping, string Column, string ParameterName);
+    private sealed record ColumnPlan(
+        IProperty Property, RelationalTypeMapping Mapping, string Column, string ParameterName, string Placeholder);
 }
