@@ -103,7 +103,16 @@ internal static class AddedRows
             return kept.Commands;
         }
 
-        // A new transaction may follow a close and reopen, which disposed the commands kept for the previous one.
+        // A new transaction may follow a close and reopen, which disposed the commands kept for the previous one; if
+        // the connection stayed open, they are disposed here, or the connection would go on tracking them.
+        if (kept is not null)
+        {
+            foreach (var command in kept.Commands.Values)
+            {
+                command.Dispose();
+            }
+        }
+
         var fresh = new PreparedCommands(transaction);
         Prepared.AddOrUpdate(connection, fresh);
         return fresh.Commands;
