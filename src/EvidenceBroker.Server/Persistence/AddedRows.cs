@@ -55,44 +55,81 @@ internal static class AddedRows
 
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        var rows = added.OrderBy(row => row.Table.Rank).ToList(); // parents first, so every foreign key finds its row
         try
         {
-            // Parents first, so every foreign key finds its row; rows of one table keep the order they were added in.
-            var prepared = transaction is null ? null : PreparedFor(connection, transaction);
-            foreach (var (entry, table) in added.OrderBy(row => row.Table.Rank))
+            if (connection.CanCreateBatch)
             {
-                var command = prepared?.GetValueOrDefault(table);
-                if (command is null)
-                {
-                    command = connection.CreateCommand();
-                    command.CommandText = table.Sql;
-                    prepared?.Add(table, command);
-                }
-
-                try
-                {
-                    command.Transaction = transaction;
-                    command.Parameters.Clear();
-                    foreach (var column in table.Columns)
-                    {
-                        command.Parameters.Add(column.Mapping.CreateParameter(
-                            command, column.ParameterName, entry.CurrentValues[column.Property], column.Property.IsNullable));
-                    }
-
-                    await command.ExecuteNonQueryAsync(ct);
-                }
-                finally
-                {
-                    if (prepared is null)
-                    {
-                        await command.DisposeAsync();
-                    }
-                }
+                await InsertInOneRoundTripAsync(connection, transaction, rows, ct);
+            }
+            else
+            {
+                await InsertOneByOneAsync(connection, transaction, rows, ct);
             }
         }
         catch (DbException e)
         {
             throw new DbUpdateException("The database refused a new row.", e, [.. added.Select(row => row.Entry)]);
+        }
+    }
+
+    /// <summary>A database across the network (PostgreSQL) takes every insert in one batch: one round trip.</summary>
+    private static async Task InsertInOneRoundTripAsync(
+        DbConnection connection, DbTransaction? transaction, List<(EntityEntry Entry, TablePlan Table)> rows, CancellationToken ct)
+    {
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
+        await using var parameters = connection.CreateCommand(); // type mappings make their parameters through a command
+        foreach (var (entry, table) in rows)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = table.Sql;
+            foreach (var column in table.Columns)
+            {
+                command.Parameters.Add(column.Mapping.CreateParameter(
+                    parameters, column.ParameterName, entry.CurrentValues[column.Property], column.Property.IsNullable));
+            }
+
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>An embedded database (SQLite) has no round trips to save; its cost is compiling each statement.</summary>
+    private static async Task InsertOneByOneAsync(
+        DbConnection connection, DbTransaction? transaction, List<(EntityEntry Entry, TablePlan Table)> rows, CancellationToken ct)
+    {
+        var prepared = transaction is null ? null : PreparedFor(connection, transaction);
+        foreach (var (entry, table) in rows)
+        {
+            var command = prepared?.GetValueOrDefault(table);
+            if (command is null)
+            {
+                command = connection.CreateCommand();
+                command.CommandText = table.Sql;
+                prepared?.Add(table, command);
+            }
+
+            try
+            {
+                command.Transaction = transaction;
+                command.Parameters.Clear();
+                foreach (var column in table.Columns)
+                {
+                    command.Parameters.Add(column.Mapping.CreateParameter(
+                        command, column.ParameterName, entry.CurrentValues[column.Property], column.Property.IsNullable));
+                }
+
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            finally
+            {
+                if (prepared is null)
+                {
+                    await command.DisposeAsync();
+                }
+            }
         }
     }
 
