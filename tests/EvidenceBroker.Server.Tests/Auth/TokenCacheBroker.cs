@@ -37,6 +37,22 @@ public class TokenCacheBroker : BrokerFactory
     /// <summary>How often OpenIddict has validated exactly this token.</summary>
     public int ValidationsOf(string token) => validated.Count(t => t == token);
 
+    /// <summary>
+    /// Lists requests twice with one fresh token, doing <paramref name="between"/> in between; the two statuses and
+    /// how often the token was validated.
+    /// </summary>
+    public async Task<(System.Net.HttpStatusCode First, System.Net.HttpStatusCode Second, int Validations)> TwoCallsAsync(Action between)
+    {
+        var token = await NewTokenAsync("met-case-system");
+        using var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+
+        using var first = await client.GetAsync("/api/v1/requests");
+        between();
+        using var second = await client.GetAsync("/api/v1/requests");
+        return (first.StatusCode, second.StatusCode, ValidationsOf(token));
+    }
+
     /// <summary>Marks of other requests found on a request's principal; empty while no principal is shared.</summary>
     public IReadOnlyCollection<string> ForeignMarks => foreignMarks;
 
