@@ -32,6 +32,32 @@ public sealed class AddedRowsTests
         await AssertSameRowsAsSaveChangesAsync(broker);
     }
 
+    [Fact]
+    public async Task A_unit_of_work_that_also_changes_a_row_is_saved_whole_by_SaveChanges()
+    {
+        await using var broker = new BrokerFactory();
+        var requestId = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+            var message = await db.Outbox.FirstAsync(m => m.RequestId == requestId);
+            message.LastError = "changed in the same unit of work";
+            db.IdempotencyRecords.Add(new IdempotencyRecord
+            {
+                ClientId = "met-case-system", Key = "added-rows-2", BodyHash = new string('0', 64), RequestId = requestId,
+                CreatedAt = DateTimeOffset.UnixEpoch,
+            });
+
+            await db.InsertAddedAsync(CancellationToken.None);
+        }
+
+        await using var check = broker.Services.CreateAsyncScope();
+        var saved = check.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        Assert.True(await saved.Outbox.AnyAsync(m => m.RequestId == requestId && m.LastError == "changed in the same unit of work"));
+        Assert.True(await saved.IdempotencyRecords.AnyAsync(k => k.Key == "added-rows-2"));
+    }
+
     private static async Task AssertSameRowsAsSaveChangesAsync(BrokerFactory broker)
     {
         using var met = await broker.ClientAsync("met-case-system");
