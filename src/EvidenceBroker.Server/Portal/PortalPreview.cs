@@ -40,7 +40,7 @@ public sealed class PortalPreview(
         }
 
         var engine = await registry.ActiveEngineAsync(db, ct);
-        var suspended = await db.CountrySuspensions.AsNoTracking().Select(s => s.Country).ToListAsync(ct);
+        var suspended = await PolicyRegistry.SuspendedCountriesAsync(db, ct);
         var decision = engine.Evaluate(new PolicyInput(content, jurisdiction, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
         {
             Suspensions = new CountrySuspensions(suspended),

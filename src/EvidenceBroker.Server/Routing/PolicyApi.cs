@@ -104,7 +104,7 @@ public static class PolicyApi
         }
 
         var engine = await registry.ActiveEngineAsync(db, ct);
-        var suspended = await db.CountrySuspensions.AsNoTracking().Select(s => s.Country).ToListAsync(ct);
+        var suspended = await PolicyRegistry.SuspendedCountriesAsync(db, ct);
         var input = new PolicyInput(request, jurisdiction!, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
         {
             Suspensions = new CountrySuspensions(suspended),

@@ -9,21 +9,11 @@ namespace EvidenceBroker.Server.Routing;
 /// <summary>Runs the active engine with the suspensions in force now, and keeps its exact input for replay.</summary>
 public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) : IRequestDecider
 {
-    /// <summary>Asked on every decision, so compiled once rather than translated from LINQ each time.</summary>
-    private static readonly CompiledPerModel<Func<BrokerDbContext, IAsyncEnumerable<string>>> SuspendedCountriesQuery =
-        new(() => EF.CompileAsyncQuery((BrokerDbContext db) =>
-            db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).Select(s => s.Country)));
-
     public async Task<RoutingDecision> DecideAsync(
         RequestContent content, string providerJurisdiction, DateOnly evaluatedOn, CancellationToken ct)
     {
         var engine = await registry.ActiveEngineAsync(db, ct);
-        var suspended = new List<string>();
-        await foreach (var country in SuspendedCountriesQuery.For(db)(db).WithCancellation(ct))
-        {
-            suspended.Add(country);
-        }
-
+        var suspended = await PolicyRegistry.SuspendedCountriesAsync(db, ct);
         var stored = new StoredPolicyInput(content, providerJurisdiction, evaluatedOn, suspended, EmergencyConfirmedBySupervisor: false);
         var decision = engine.Evaluate(stored.ToInput());
         return new RoutingDecision(

@@ -13,10 +13,14 @@ namespace EvidenceBroker.Server.Routing;
 public sealed class PolicyRegistry : IPolicyCatalogue
 {
     private readonly ConcurrentDictionary<string, PolicyEngine> engines = new(StringComparer.Ordinal);
-    /// <summary>Asked on every decision, so compiled once rather than translated from LINQ each time.</summary>
+    // Both asked on every decision, so compiled once rather than translated from LINQ each time.
     private static readonly CompiledPerModel<Func<BrokerDbContext, CancellationToken, Task<string?>>> ActiveVersionQuery =
         new(() => EF.CompileAsyncQuery((BrokerDbContext db, CancellationToken ct) =>
             db.PolicyPacks.AsNoTracking().Where(p => p.IsActive).Select(p => p.Version).SingleOrDefault()));
+
+    private static readonly CompiledPerModel<Func<BrokerDbContext, IAsyncEnumerable<string>>> SuspendedCountriesQuery =
+        new(() => EF.CompileAsyncQuery((BrokerDbContext db) =>
+            db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).Select(s => s.Country)));
 
     private PolicyEngine? active; // swapped atomically; readers may see the previous engine for one request
 
@@ -33,7 +37,7 @@ public sealed class PolicyRegistry : IPolicyCatalogue
     /// <summary>The active engine, switching first if another node activated a different version.</summary>
     public async Task<PolicyEngine> ActiveEngineAsync(BrokerDbContext db, CancellationToken ct)
     {
-        var version = await ActiveVersionQuery.For(db)(db, ct);
+        var version = await ActiveVersionAsync(db, ct);
         if (version is null || version == active?.Pack.Version)
         {
             return Active;
@@ -42,6 +46,21 @@ public sealed class PolicyRegistry : IPolicyCatalogue
         var engine = await EngineForAsync(db, version, ct);
         active = engine;
         return engine;
+    }
+
+    /// <summary>The version the database marks active (which every node follows), or null before any is active.</summary>
+    public static Task<string?> ActiveVersionAsync(BrokerDbContext db, CancellationToken ct) => ActiveVersionQuery.For(db)(db, ct);
+
+    /// <summary>The countries whose direct requests are suspended now, in code order: part of every decision's input.</summary>
+    public static async Task<IReadOnlyList<string>> SuspendedCountriesAsync(BrokerDbContext db, CancellationToken ct)
+    {
+        var suspended = new List<string>();
+        await foreach (var country in SuspendedCountriesQuery.For(db)(db).WithCancellation(ct))
+        {
+            suspended.Add(country);
+        }
+
+        return suspended;
     }
 
     /// <summary>The engine of any stored version, for replaying a decision with the pack that made it.</summary>

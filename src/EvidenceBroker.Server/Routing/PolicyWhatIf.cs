@@ -25,7 +25,7 @@ public sealed class PolicyWhatIf(BrokerDbContext db)
     public async Task<WhatIfReport> CompareAsync(PolicyEngine candidate, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(candidate);
-        var active = await db.PolicyPacks.AsNoTracking().Where(p => p.IsActive).Select(p => p.Version).SingleOrDefaultAsync(ct);
+        var active = await PolicyRegistry.ActiveVersionAsync(db, ct);
         var stored = db.Decisions.AsNoTracking()
             .Join(db.Requests.AsNoTracking(), d => d.RequestId, r => r.Id,
                 (d, r) => new { d.RequestId, r.Reference, d.Outcome, d.Channel, d.InputJson })
