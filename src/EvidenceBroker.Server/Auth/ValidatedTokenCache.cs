@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
+using EvidenceBroker.Server.Audit;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
@@ -135,12 +134,7 @@ internal sealed class ValidatedTokenCache : IDisposable
         return new ClaimsPrincipal(identities);
     }
 
-    private static string KeyOf(string token)
-    {
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(token), hash);
-        return Convert.ToHexString(hash);
-    }
+    private static string KeyOf(string token) => AuditHashing.Sha256Hex(token);
 }
 
 /// <summary>One remembered validation; the cache keeps its principal to itself and hands out copies.</summary>
