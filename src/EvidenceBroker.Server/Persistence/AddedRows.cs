@@ -84,12 +84,7 @@ internal static class AddedRows
         {
             var command = batch.CreateBatchCommand();
             command.CommandText = table.Sql;
-            foreach (var column in table.Columns)
-            {
-                command.Parameters.Add(column.Mapping.CreateParameter(
-                    parameters, column.ParameterName, entry.CurrentValues[column.Property], column.Property.IsNullable));
-            }
-
+            Bind(command.Parameters, parameters, entry, table);
             batch.BatchCommands.Add(command);
         }
 
@@ -115,12 +110,7 @@ internal static class AddedRows
             {
                 command.Transaction = transaction;
                 command.Parameters.Clear();
-                foreach (var column in table.Columns)
-                {
-                    command.Parameters.Add(column.Mapping.CreateParameter(
-                        command, column.ParameterName, entry.CurrentValues[column.Property], column.Property.IsNullable));
-                }
-
+                Bind(command.Parameters, command, entry, table);
                 await command.ExecuteNonQueryAsync(ct);
             }
             finally
@@ -130,6 +120,16 @@ internal static class AddedRows
                     await command.DisposeAsync();
                 }
             }
+        }
+    }
+
+    /// <summary>One parameter per column, made by the column's type mapping (converter, provider type) as EF Core would.</summary>
+    private static void Bind(DbParameterCollection parameters, DbCommand factory, EntityEntry entry, TablePlan table)
+    {
+        foreach (var column in table.Columns)
+        {
+            parameters.Add(column.Mapping.CreateParameter(
+                factory, column.ParameterName, entry.CurrentValues[column.Property], column.Property.IsNullable));
         }
     }
 
