@@ -20,7 +20,7 @@ public static class PersistenceExtensions
         {
             case DatabaseProvider.Postgres:
                 services.AddDbContextPool<BrokerDbContext, PostgresBrokerDbContext>(db => db
-                    .UseNpgsql(options.ConnectionString)
+                    .UseNpgsql(PostgresConnectionString.WithBrokerDefaults(options.ConnectionString))
                     .UseOpenIddict());
                 break;
             default:
