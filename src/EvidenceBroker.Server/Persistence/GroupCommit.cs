@@ -21,7 +21,7 @@ internal sealed class GroupCommit
     /// <summary>Enough to amortise a flush over many changes, small enough to keep each batch's latency low.</summary>
     private const int MaxChangesPerCommit = 64;
 
-    private const string Savepoint = "broker_change";
+    internal const string SavepointName = "broker_change";
 
     private static readonly ConcurrentDictionary<string, GroupCommit> Databases = new(StringComparer.Ordinal);
 
@@ -34,6 +34,7 @@ internal sealed class GroupCommit
     private DbConnection? connection;
     private DbTransaction? batch;
     private (long Sequence, string Hash)? chainHead; // as the changes committed so far in the open batch left it
+    private bool changeFailed; // a change in the open batch failed: its transaction is checked before it commits
 
     private GroupCommit(string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin)
     {
@@ -71,7 +72,7 @@ internal sealed class GroupCommit
             context.Database.SetDbConnection(connection, contextOwnsConnection: false);
             var transaction = await context.Database.UseTransactionAsync(batch, ct)
                 ?? throw new InvalidOperationException("EF Core did not take the batch transaction.");
-            await transaction.CreateSavepointAsync(Savepoint, ct);
+            await transaction.CreateSavepointAsync(SavepointName, ct);
 
             // The change has a savepoint of its own already; SaveChanges need not wrap each call in another.
             context.Database.AutoSavepointsEnabled = false;
@@ -81,6 +82,7 @@ internal sealed class GroupCommit
         }
         catch
         {
+            changeFailed |= batch is not null; // the savepoint may have failed half-way, aborting the transaction
             await EndTurnAsync(context);
             throw;
         }
@@ -100,6 +102,7 @@ internal sealed class GroupCommit
             var transaction = await begin(opened, ct);
             connection = opened;
             chainHead = null; // read from the database by the batch's first appender
+            changeFailed = false;
             return transaction;
         }
         catch
@@ -170,6 +173,11 @@ internal sealed class GroupCommit
         committed.Clear();
         try
         {
+            if (changeFailed)
+            {
+                await EnsureAliveAsync();
+            }
+
             await batch!.CommitAsync();
             foreach (var change in waiting)
             {
@@ -191,6 +199,27 @@ internal sealed class GroupCommit
             batch = null;
             connection = null;
             chainHead = null;
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL answers COMMIT on a transaction that a failed statement aborted by rolling it back, without an error,
+    /// which would acknowledge every change in the batch while keeping none. Each change's savepoint normally undoes
+    /// its own failure; should one not have (its savepoint or its rollback failed), the transaction refuses this
+    /// statement, and the whole batch fails instead.
+    /// </summary>
+    private async Task EnsureAliveAsync()
+    {
+        await using var probe = connection!.CreateCommand();
+        probe.Transaction = batch;
+        probe.CommandText = "SELECT 1";
+        try
+        {
+            await probe.ExecuteScalarAsync();
+        }
+        catch (DbException e)
+        {
+            throw new DbUpdateException("A failed change aborted the write batch's transaction; none of its changes was saved.", e);
         }
     }
 
@@ -238,7 +267,7 @@ internal sealed class GroupCommit
             var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             try
             {
-                await transaction.ReleaseSavepointAsync(Savepoint);
+                await transaction.ReleaseSavepointAsync(SavepointName);
             }
             catch
             {
@@ -261,15 +290,16 @@ internal sealed class GroupCommit
 
         private async Task RollbackCoreAsync()
         {
+            group.changeFailed = true;
             try
             {
-                await transaction.RollbackToSavepointAsync(Savepoint);
-                await transaction.ReleaseSavepointAsync(Savepoint);
+                await transaction.RollbackToSavepointAsync(SavepointName);
+                await transaction.ReleaseSavepointAsync(SavepointName);
             }
             catch (DbException)
             {
-                // The database rolled the whole transaction back itself (disk full, I/O error, a lost connection):
-                // the batch's commit fails and reports it to every change in it.
+                // The database rolled the whole transaction back itself (disk full, I/O error, a lost connection), or
+                // the savepoint is gone: the check before the batch's commit fails it for every change in it.
             }
 
             await group.EndTurnAsync(context);

@@ -1,0 +1,39 @@
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EvidenceBroker.Server.Tests.Persistence;
+
+/// <summary>
+/// PostgreSQL answers COMMIT on a transaction that a failed statement aborted by rolling it back, without an error.
+/// What must hold: a write batch whose transaction was aborted never acknowledges the changes it held.
+/// </summary>
+public sealed class PostgresGroupCommitTests
+{
+    [PostgresFact]
+    public async Task A_batch_whose_transaction_was_aborted_fails_every_change_in_it_instead_of_acknowledging_them()
+    {
+        await using var broker = new PostgresBrokerFactory();
+        await broker.WithDbAsync(db => db.Database.ExecuteSqlRawAsync("CREATE TABLE probe (writer INTEGER NOT NULL)"));
+        await using var first = broker.Services.CreateAsyncScope();
+        await using var second = broker.Services.CreateAsyncScope();
+        var committer = first.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        var breaker = second.ServiceProvider.GetRequiredService<BrokerDbContext>();
+
+        var committed = await committer.BeginWriteAsync(CancellationToken.None);
+        var queued = breaker.BeginWriteAsync(CancellationToken.None); // so the first change waits for the batch to end
+        await committer.Database.ExecuteSqlAsync($"INSERT INTO probe (writer) VALUES (1)");
+        var acknowledged = committed.CommitAsync();
+
+        await using (await queued)
+        {
+            // A change that lost its savepoint and then failed: nothing can undo the abort but the whole batch.
+            await breaker.Database.ExecuteSqlRawAsync($"RELEASE SAVEPOINT {GroupCommit.SavepointName}");
+            await Assert.ThrowsAnyAsync<Exception>(() => breaker.Database.ExecuteSqlRawAsync("SELECT 1/0"));
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => acknowledged);
+        Assert.Equal(0, await broker.WithDbAsync(db => db.Database.SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM probe").SingleAsync()));
+    }
+}
