@@ -8,6 +8,7 @@ using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.Jobs;
 using EvidenceBroker.Server.Mlat;
 using EvidenceBroker.Server.Notifications;
+using EvidenceBroker.Server.Retention;
 using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Observability;
 using EvidenceBroker.Server.Persistence;
@@ -57,6 +58,7 @@ builder.Services.AddSingleton<ProductionStore>();
 builder.Services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section));
 builder.Services.AddScoped<EvidenceBroker.Server.Mlat.MlatDrafting>();
 builder.Services.AddBrokerSla(builder.Configuration);
+builder.Services.AddBrokerRetention(builder.Configuration);
 builder.Services.AddBrokerRateLimiting(builder.Configuration);
 builder.Services.AddOpenApi();
 builder.Services.AddBrokerPortal(builder.Configuration, builder.Environment);
@@ -97,6 +99,7 @@ app.MapGet("/", () => Results.Redirect("/portal")).ExcludeFromDescription();
 await app.Services.InitialiseDatabaseAsync();
 await app.Services.ImportPolicyPackAsync(app.Logger);
 app.Services.ScheduleSlaSweep();
+app.Services.ScheduleRetentionSweep();
 if (app.Environment.IsDevelopment())
 {
     await DevelopmentSeed.SeedAsync(app.Services, app.Logger);

@@ -63,5 +63,6 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         builder.Property(r => r.ClientId).HasMaxLength(200);
         builder.Property(r => r.Key).HasMaxLength(128);
         builder.Property(r => r.BodyHash).HasMaxLength(64);
+        builder.HasIndex(r => r.CreatedAt); // the retention sweep forgets the oldest keys first
     }
 }

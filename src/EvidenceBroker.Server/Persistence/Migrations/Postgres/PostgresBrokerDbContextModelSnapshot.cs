@@ -704,6 +704,8 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
 
                     b.HasKey("ClientId", "Key");
 
+                    b.HasIndex("CreatedAt");
+
                     b.ToTable("idempotency_keys", (string)null);
                 });
 

@@ -697,6 +697,8 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
 
                     b.HasKey("ClientId", "Key");
 
+                    b.HasIndex("CreatedAt");
+
                     b.ToTable("idempotency_keys", (string)null);
                 });
 

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Retention;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EvidenceBroker.Server.Tests.Retention;
+
+/// <summary>
+/// The retention sweep forgets old Idempotency-Keys and old delivered webhook messages. What must hold: only those go
+/// (never a request, a pending or dead message, or a young key); each turn says in the audit chain what went; the
+/// chain stays valid; a forgotten key files anew.
+/// </summary>
+public sealed class RetentionSweepTests : IAsyncLifetime
+{
+    private readonly BrokerFactory broker = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await broker.DisposeAsync();
+
+    [Fact]
+    public async Task Old_keys_and_old_delivered_messages_go_everything_else_stays_and_the_audit_chain_says_so()
+    {
+        var delivered = await FileAsync(broker, "old-delivered");
+        var pending = await FileAsync(broker, "old-pending");
+        var dead = await FileAsync(broker, "old-dead");
+        await broker.WithDbAsync(async db =>
+        {
+            var at = broker.Clock.GetUtcNow();
+            await db.Outbox.Where(m => m.RequestId == delivered).ExecuteUpdateAsync(m => m.SetProperty(x => x.DeliveredAt, at));
+            return await db.Outbox.Where(m => m.RequestId == dead).ExecuteUpdateAsync(m => m.SetProperty(x => x.DeadAt, at));
+        });
+        broker.Clock.Advance(TimeSpan.FromDays(31));
+        var young = await FileAsync(broker, "young");
+        var outboxBefore = await broker.WithDbAsync(db => db.Outbox.CountAsync());
+        var deliveredMessages = await broker.WithDbAsync(db => db.Outbox.CountAsync(m => m.RequestId == delivered));
+        Assert.True(deliveredMessages > 0);
+
+        var result = await SweepAsync(broker, new RetentionOptions());
+
+        Assert.Equal(new RetentionResult(IdempotencyKeys: 3, DeliveredWebhooks: deliveredMessages), result);
+        Assert.Equal(["young"], await broker.WithDbAsync(db => db.IdempotencyRecords.Select(k => k.Key).ToListAsync()));
+        Assert.Equal(outboxBefore - deliveredMessages, await broker.WithDbAsync(db => db.Outbox.CountAsync()));
+        Assert.Equal(0, await broker.WithDbAsync(db => db.Outbox.CountAsync(m => m.RequestId == delivered)));
+        Assert.True(await broker.WithDbAsync(db => db.Outbox.AnyAsync(m => m.RequestId == pending)));
+        Assert.True(await broker.WithDbAsync(db => db.Outbox.AnyAsync(m => m.RequestId == dead)));
+        Assert.Equal(4, await broker.WithDbAsync(db => db.Requests.CountAsync()));
+
+        var entry = await broker.WithDbAsync(db => db.AuditEntries.OrderByDescending(e => e.Sequence).FirstAsync());
+        Assert.Equal("retention.swept", entry.Action);
+        Assert.Equal(RetentionSweep.Actor, entry.ActorId);
+        var payload = JsonNode.Parse(entry.PayloadJson)!;
+        Assert.Equal(3, (int)payload["idempotencyKeys"]!);
+        Assert.Equal(deliveredMessages, (int)payload["deliveredWebhooks"]!);
+        var chain = await broker.WithDbAsync(db => AuditVerifier.VerifyAsync(db, CancellationToken.None));
+        Assert.True(chain.Intact, chain.Reason);
+
+        var again = await FileAsync(broker, "old-delivered");
+        Assert.NotEqual(delivered, again); // the key was forgotten: the same key files a new request
+        Assert.NotEqual(young, again);
+    }
+
+    [Fact]
+    public async Task A_sweep_larger_than_one_turn_takes_as_many_turns_as_it_needs_each_recorded()
+    {
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            await FileAsync(broker, key);
+        }
+
+        broker.Clock.Advance(TimeSpan.FromDays(31));
+        var entriesBefore = await broker.WithDbAsync(db => db.AuditEntries.CountAsync());
+
+        var result = await SweepAsync(broker, new RetentionOptions { RowsPerTurn = 1 });
+
+        Assert.Equal(3, result.IdempotencyKeys);
+        Assert.Equal(0, await broker.WithDbAsync(db => db.IdempotencyRecords.CountAsync()));
+        Assert.Equal(3, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "retention.swept")));
+        Assert.Equal(entriesBefore + 3, await broker.WithDbAsync(db => db.AuditEntries.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Nothing_old_enough_means_nothing_deleted_and_nothing_recorded()
+    {
+        await FileAsync(broker, "fresh");
+        var entriesBefore = await broker.WithDbAsync(db => db.AuditEntries.CountAsync());
+
+        var result = await SweepAsync(broker, new RetentionOptions());
+
+        Assert.Equal(new RetentionResult(0, 0), result);
+        Assert.Equal(1, await broker.WithDbAsync(db => db.IdempotencyRecords.CountAsync()));
+        Assert.Equal(entriesBefore, await broker.WithDbAsync(db => db.AuditEntries.CountAsync()));
+    }
+
+    [PostgresFact]
+    public async Task The_sweep_deletes_in_bounded_turns_on_postgres()
+    {
+        await using var postgres = new PostgresBrokerFactory();
+        foreach (var key in new[] { "a", "b", "c" })
+        {
+            await FileAsync(postgres, key);
+        }
+
+        postgres.Clock.Advance(TimeSpan.FromDays(31));
+
+        var result = await SweepAsync(postgres, new RetentionOptions { RowsPerTurn = 2 });
+
+        Assert.Equal(3, result.IdempotencyKeys);
+        Assert.Equal(0, await postgres.WithDbAsync(db => db.IdempotencyRecords.CountAsync()));
+        var chain = await postgres.WithDbAsync(db => AuditVerifier.VerifyAsync(db, CancellationToken.None));
+        Assert.True(chain.Intact, chain.Reason);
+    }
+
+    [Fact]
+    public void The_broker_refuses_to_start_with_a_retention_of_zero_days()
+    {
+        using var misconfigured = new ZeroDayRetention();
+
+        var error = Assert.ThrowsAny<Exception>(() => misconfigured.CreateClient());
+
+        Assert.Contains(nameof(RetentionOptions.IdempotencyKeyDays), error.ToString(), StringComparison.Ordinal);
+    }
+
+    private sealed class ZeroDayRetention : BrokerFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Retention:IdempotencyKeyDays", "0")];
+    }
+
+    private static async Task<RetentionResult> SweepAsync(BrokerFactory broker, RetentionOptions options)
+    {
+        await using var scope = broker.Services.CreateAsyncScope();
+        var sweep = new RetentionSweep(
+            scope.ServiceProvider.GetRequiredService<BrokerDbContext>(), scope.ServiceProvider.GetRequiredService<AuditTrail>(),
+            Options.Create(options), broker.Clock);
+        return await sweep.SweepAsync(CancellationToken.None);
+    }
+
+    private static async Task<Guid> FileAsync(BrokerFactory broker, string key)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/requests")
+        {
+            Content = new StringContent(SampleRequests.MetToNorthwindSubscriber().ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        message.Headers.Add("Idempotency-Key", key);
+        using var response = await officer.SendAsync(message);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.JsonAsync()).GetProperty("id").GetGuid();
+    }
+}
