@@ -100,6 +100,7 @@ await app.Services.InitialiseDatabaseAsync();
 await app.Services.ImportPolicyPackAsync(app.Logger);
 app.Services.ScheduleSlaSweep();
 app.Services.ScheduleRetentionSweep();
+await app.Services.SealClearWebhookSecretsAsync();
 if (app.Environment.IsDevelopment())
 {
     await DevelopmentSeed.SeedAsync(app.Services, app.Logger);

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using EvidenceBroker.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using OpenIddict.Validation.AspNetCore;
@@ -16,6 +17,10 @@ public static class AuthExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         var certificates = SigningCertificates.Load(options, environment);
+        if (certificates is not null)
+        {
+            services.ProtectDataProtectionKeysWith(certificates.Value.Encryption);
+        }
 
         services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<Persistence.BrokerDbContext>())

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.AspNetCore.DataProtection;
 
@@ -18,6 +19,20 @@ public static class SharedDataProtection
         services.AddDataProtection()
             .SetApplicationName(ApplicationName)
             .PersistKeysToDbContext<BrokerDbContext>();
+        return services;
+    }
+
+    /// <summary>
+    /// Encrypts the keys at rest with <paramref name="certificate"/> (its RSA key; every node has the same PFX). The
+    /// keys sit in the database beside what they protect (webhook secrets, Identity's tokens), so without this a copy
+    /// of the database alone would open them. The certificate itself is handed to the decryptor, because on Linux the
+    /// default one looks only in the machine's certificate store.
+    /// </summary>
+    public static IServiceCollection ProtectDataProtectionKeysWith(this IServiceCollection services, X509Certificate2 certificate)
+    {
+        services.AddDataProtection()
+            .ProtectKeysWithCertificate(certificate)
+            .UnprotectKeysWithAnyCertificate(certificate);
         return services;
     }
 }

@@ -28,6 +28,7 @@ public static class NotificationsExtensions
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             });
 
+        services.AddSingleton<WebhookSecretVault>();
         services.AddSingleton<WebhookDelivery>();
         var run = configuration.GetSection(WebhookOptions.Section).GetValue(nameof(WebhookOptions.RunWorker), defaultValue: true);
         if (run)
@@ -38,19 +39,41 @@ public static class NotificationsExtensions
         return services;
     }
 
+    /// <summary>
+    /// Seals the webhook secrets an earlier version stored in clear (whsec_…), once, at start. Two nodes starting at once
+    /// may both seal a row; either sealed value opens to the same secret.
+    /// </summary>
+    public static async Task SealClearWebhookSecretsAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        var vault = scope.ServiceProvider.GetRequiredService<WebhookSecretVault>();
+        var clear = await db.WebhookSecrets
+            .Where(s => s.Secret.StartsWith(WebhookSecret.Prefix) || (s.PreviousSecret != null && s.PreviousSecret.StartsWith(WebhookSecret.Prefix)))
+            .ToListAsync(ct);
+        foreach (var secret in clear)
+        {
+            secret.Secret = vault.Seal(vault.Open(secret.Secret));
+            secret.PreviousSecret = secret.PreviousSecret is null ? null : vault.Seal(vault.Open(secret.PreviousSecret));
+        }
+
+        await db.SaveChangesAsync(ct);
+    }
+
     /// <summary>Development only: fixed demo secrets for every seeded agency and provider (see docs/webhooks.md).</summary>
     public static async Task SeedDevelopmentWebhookSecretsAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
         var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
+        var vault = scope.ServiceProvider.GetRequiredService<WebhookSecretVault>();
         var recipients = DevelopmentSeed.Agencies.Select(a => WebhookRecipients.Agency(a.Id))
             .Concat(DevelopmentSeed.Providers.Select(p => WebhookRecipients.Provider(p.Id)));
         foreach (var recipient in recipients)
         {
             if (!await db.WebhookSecrets.AnyAsync(s => s.Recipient == recipient, ct))
             {
-                db.WebhookSecrets.Add(new WebhookSecret { Recipient = recipient, Secret = WebhookSecret.ForDevelopment(recipient), CreatedAt = now });
+                db.WebhookSecrets.Add(new WebhookSecret { Recipient = recipient, Secret = vault.Seal(WebhookSecret.ForDevelopment(recipient)), CreatedAt = now });
             }
         }
 

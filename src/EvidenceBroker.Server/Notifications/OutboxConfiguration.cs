@@ -26,7 +26,7 @@ internal sealed class WebhookSecretConfiguration : IEntityTypeConfiguration<Webh
         builder.ToTable("webhook_secrets");
         builder.HasKey(s => s.Recipient);
         builder.Property(s => s.Recipient).HasMaxLength(100);
-        builder.Property(s => s.Secret).HasMaxLength(100);
-        builder.Property(s => s.PreviousSecret).HasMaxLength(100);
+        builder.Property(s => s.Secret).HasMaxLength(500); // sealed: see WebhookSecretVault
+        builder.Property(s => s.PreviousSecret).HasMaxLength(500);
     }
 }

@@ -24,6 +24,7 @@ public sealed class WebhookDelivery(
     IHttpClientFactory httpClients,
     TimeProvider clock,
     IOptions<WebhookOptions> options,
+    WebhookSecretVault vault,
     ILogger<WebhookDelivery> logger)
 {
     public const string HttpClientName = "webhooks";
@@ -122,7 +123,7 @@ public sealed class WebhookDelivery(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
-        var target = await WebhookRecipients.ResolveAsync(db, message.Recipient, clock.GetUtcNow(), ct);
+        var target = await WebhookRecipients.ResolveAsync(db, vault, message.Recipient, clock.GetUtcNow(), ct);
 
         // Webhooks are a convenience on top of the API, which stays the source of truth: a recipient that registered
         // no URL is not an error to retry for a day, so the message is settled as skipped at once.

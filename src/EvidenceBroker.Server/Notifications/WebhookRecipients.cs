@@ -17,9 +17,11 @@ public static class WebhookRecipients
 
     public static string Provider(string id) => OutboxEntries.Provider(id);
 
-    public static async Task<WebhookTarget> ResolveAsync(BrokerDbContext db, string recipient, DateTimeOffset now, CancellationToken ct)
+    public static async Task<WebhookTarget> ResolveAsync(
+        BrokerDbContext db, WebhookSecretVault vault, string recipient, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(vault);
         ArgumentNullException.ThrowIfNull(recipient);
         bool known;
         string? url;
@@ -46,10 +48,10 @@ public static class WebhookRecipients
             var secret = await db.WebhookSecrets.AsNoTracking().SingleOrDefaultAsync(s => s.Recipient == recipient, ct);
             if (secret is not null)
             {
-                secrets.Add(secret.Secret);
+                secrets.Add(vault.Open(secret.Secret));
                 if (secret.PreviousSecret is not null && secret.PreviousValidUntil > now)
                 {
-                    secrets.Add(secret.PreviousSecret);
+                    secrets.Add(vault.Open(secret.PreviousSecret));
                 }
             }
         }

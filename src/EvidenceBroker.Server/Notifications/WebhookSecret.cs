@@ -8,8 +8,9 @@ namespace EvidenceBroker.Server.Notifications;
 /// agency and provider records so that reading reference data never loads a secret.
 /// </summary>
 /// <remarks>
-/// The broker must be able to compute the HMAC, so the secret is stored, not hashed. It is shown once (when created
-/// or rotated), never logged, never written to the audit trail and never returned by a read endpoint.
+/// The broker must be able to compute the HMAC, so the secret is stored, not hashed: sealed by
+/// <see cref="WebhookSecretVault"/>. It is shown once (when created or rotated), never logged, never written to the
+/// audit trail and never returned by a read endpoint.
 /// </remarks>
 public sealed class WebhookSecret
 {
@@ -17,10 +18,13 @@ public sealed class WebhookSecret
 
     public required string Recipient { get; init; }
 
-    /// <summary>whsec_ followed by the base64 of the key bytes (the Standard Webhooks serialisation).</summary>
+    /// <summary>
+    /// Sealed by <see cref="WebhookSecretVault"/>; opened, it is whsec_ followed by the base64 of the key bytes (the
+    /// Standard Webhooks serialisation).
+    /// </summary>
     public required string Secret { get; set; }
 
-    /// <summary>After a rotation the old secret still signs until this instant, so receivers can switch without loss.</summary>
+    /// <summary>Sealed, like <see cref="Secret"/>. After a rotation it still signs until <see cref="PreviousValidUntil"/>, so receivers can switch without loss.</summary>
     public string? PreviousSecret { get; set; }
 
     public DateTimeOffset? PreviousValidUntil { get; set; }

@@ -74,14 +74,14 @@ public static class WebhooksAdminApi
             admin.MapGet(path, (string id, BrokerDbContext db, CancellationToken ct) => GetEndpointAsync(kind, id, db, ct))
                 .WithSummary($"The {Name(kind)}'s webhook URL and whether it has a secret (never the secret itself)");
             admin.MapPut(path, (string id, WebhookEndpointChange change, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
-                        TimeProvider clock, IHostEnvironment environment, CancellationToken ct) =>
-                    SetEndpointAsync(kind, id, change, user, db, audit, clock, environment, ct))
+                        WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, CancellationToken ct) =>
+                    SetEndpointAsync(kind, id, change, user, db, audit, vault, clock, environment, ct))
                 .WithSummary($"Set or clear the {Name(kind)}'s webhook URL (audited)")
                 .WithDescription("Absolute http or https URL; https outside Development. The first time a URL is set and the " +
                                  "recipient has no secret yet, one is generated and returned in this response only.");
             admin.MapPost(path + "/rotate-secret", (string id, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
-                        TimeProvider clock, IOptions<WebhookOptions> options, CancellationToken ct) =>
-                    RotateSecretAsync(kind, id, user, db, audit, clock, options.Value, ct))
+                        WebhookSecretVault vault, TimeProvider clock, IOptions<WebhookOptions> options, CancellationToken ct) =>
+                    RotateSecretAsync(kind, id, user, db, audit, vault, clock, options.Value, ct))
                 .WithSummary($"Issue a new webhook secret for the {Name(kind)} (audited)")
                 .WithDescription("Returns the new secret once. The previous one keeps signing as a second signature for " +
                                  "Webhooks:RotationOverlap (24 h by default) so that the receiver can switch without losing deliveries.");
@@ -191,7 +191,7 @@ public static class WebhooksAdminApi
 
     private static async Task<Results<Ok<WebhookEndpointResource>, ValidationProblem, NotFound<ProblemDetails>, ProblemHttpResult>> SetEndpointAsync(
         RecipientKind kind, string id, WebhookEndpointChange change, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
-        TimeProvider clock, IHostEnvironment environment, CancellationToken ct)
+        WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
@@ -237,7 +237,7 @@ public static class WebhooksAdminApi
         if (secret is null && url is not null)
         {
             issued = WebhookSecret.Generate();
-            secret = new WebhookSecret { Recipient = recipient, Secret = issued, CreatedAt = now };
+            secret = new WebhookSecret { Recipient = recipient, Secret = vault.Seal(issued), CreatedAt = now };
             db.WebhookSecrets.Add(secret);
         }
 
@@ -256,8 +256,8 @@ public static class WebhooksAdminApi
     }
 
     private static async Task<Results<Ok<WebhookEndpointResource>, NotFound<ProblemDetails>, ProblemHttpResult>> RotateSecretAsync(
-        RecipientKind kind, string id, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock,
-        WebhookOptions options, CancellationToken ct)
+        RecipientKind kind, string id, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, WebhookSecretVault vault,
+        TimeProvider clock, WebhookOptions options, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
@@ -277,14 +277,14 @@ public static class WebhooksAdminApi
         var secret = await db.WebhookSecrets.SingleOrDefaultAsync(s => s.Recipient == recipient, ct);
         if (secret is null)
         {
-            secret = new WebhookSecret { Recipient = recipient, Secret = issued, CreatedAt = now };
+            secret = new WebhookSecret { Recipient = recipient, Secret = vault.Seal(issued), CreatedAt = now };
             db.WebhookSecrets.Add(secret);
         }
         else
         {
             secret.PreviousSecret = secret.Secret;
             secret.PreviousValidUntil = now + options.RotationOverlap;
-            secret.Secret = issued;
+            secret.Secret = vault.Seal(issued);
             secret.CreatedAt = now;
         }
 

@@ -3,6 +3,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EvidenceBroker.Server.Tests.Audit;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EvidenceBroker.Server.Tests.Hosting;
 
@@ -55,6 +58,25 @@ public sealed class StartupTests
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, token.StatusCode);
+    }
+
+    [Fact]
+    public async Task Outside_development_data_protection_keys_are_stored_encrypted_with_the_certificate_and_still_open()
+    {
+        var folder = Directory.CreateTempSubdirectory("eb-certs-").FullName;
+        using var broker = new ProductionWithCertificates(
+            WriteCertificate(folder, "signing.pfx", X509KeyUsageFlags.DigitalSignature),
+            WriteCertificate(folder, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment));
+        broker.CreateClient().Dispose();
+        var protector = broker.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("startup-test");
+
+        var sealedText = protector.Protect("whsec_probe");
+        var keys = await broker.WithDbAsync(db => db.DataProtectionKeys.AsNoTracking().Select(k => k.Xml!).ToListAsync());
+
+        Assert.NotEmpty(keys);
+        Assert.All(keys, xml => Assert.Contains("encryptedSecret", xml, StringComparison.Ordinal));
+        Assert.All(keys, xml => Assert.DoesNotContain("<masterKey", xml, StringComparison.Ordinal));
+        Assert.Equal("whsec_probe", protector.Unprotect(sealedText));
     }
 
     [Fact]

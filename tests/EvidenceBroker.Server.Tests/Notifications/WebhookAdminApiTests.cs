@@ -4,12 +4,40 @@ using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.ReferenceData;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EvidenceBroker.Server.Tests.Notifications;
 
 /// <summary>Administrators manage webhook endpoints and secrets; nobody else can, and bad URLs are refused by field.</summary>
 public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFixture<WebhookBrokerFactory>
 {
+    private WebhookSecretVault Vault => broker.Services.GetRequiredService<WebhookSecretVault>();
+
+    [Fact]
+    public async Task A_secret_an_earlier_version_stored_in_clear_is_sealed_at_start_and_still_signs_the_same()
+    {
+        var clear = WebhookSecret.Generate();
+        var previous = WebhookSecret.Generate();
+        await broker.WithDbAsync(async db =>
+        {
+            db.WebhookSecrets.Add(new WebhookSecret
+            {
+                Recipient = "agency:legacy-clear", Secret = clear, PreviousSecret = previous, CreatedAt = broker.Clock.GetUtcNow(),
+            });
+            return await db.SaveChangesAsync();
+        });
+
+        await broker.Services.SealClearWebhookSecretsAsync();
+
+        var stored = await broker.WithDbAsync(db => db.WebhookSecrets.AsNoTracking().SingleAsync(s => s.Recipient == "agency:legacy-clear"));
+        Assert.False(stored.Secret.StartsWith(WebhookSecret.Prefix, StringComparison.Ordinal));
+        Assert.False(stored.PreviousSecret!.StartsWith(WebhookSecret.Prefix, StringComparison.Ordinal));
+        Assert.Equal(clear, Vault.Open(stored.Secret));
+        Assert.Equal(previous, Vault.Open(stored.PreviousSecret));
+        Assert.DoesNotContain(await broker.WithDbAsync(db => db.WebhookSecrets.AsNoTracking().Select(s => s.Secret).ToListAsync()),
+            secret => secret.StartsWith(WebhookSecret.Prefix, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("ftp://hooks.example/in")]
     [InlineData("/relative/path")]
@@ -77,7 +105,8 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
             .Where(e => e.Action == "webhook.endpoint-changed" && e.SubjectId == "ie-gnci").ToListAsync());
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        Assert.Equal(stored.Secret, issued);
+        Assert.Equal(issued, Vault.Open(stored.Secret));
+        Assert.DoesNotContain(issued[WebhookSecret.Prefix.Length..], stored.Secret, StringComparison.Ordinal); // sealed at rest
         Assert.False((await second.JsonAsync()).TryGetProperty("secret", out _));
         var body = await read.JsonAsync();
         Assert.Equal("https://gnci.example/v2/hooks", body.GetProperty("url").GetString());
@@ -101,8 +130,9 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
             .SingleAsync(e => e.Action == "webhook.secret-rotated" && e.SubjectId == "emerald-cloud"));
 
         Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
-        Assert.Equal(secret, stored.Secret);
-        Assert.Equal(WebhookSecret.ForDevelopment("provider:emerald-cloud"), stored.PreviousSecret);
+        Assert.Equal(secret, Vault.Open(stored.Secret));
+        Assert.DoesNotContain(secret[WebhookSecret.Prefix.Length..], stored.Secret, StringComparison.Ordinal);
+        Assert.Equal(WebhookSecret.ForDevelopment("provider:emerald-cloud"), Vault.Open(stored.PreviousSecret!));
         Assert.Equal(broker.Clock.GetUtcNow() + TimeSpan.FromHours(24), stored.PreviousValidUntil);
         Assert.DoesNotContain(secret, audit.PayloadJson, StringComparison.Ordinal);
         Assert.DoesNotContain(stored.PreviousSecret!, audit.PayloadJson, StringComparison.Ordinal);

@@ -566,7 +566,7 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("PreviousSecret")
-                        .HasMaxLength(100)
+                        .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
                     b.Property<long?>("PreviousValidUntil")
@@ -574,7 +574,7 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
 
                     b.Property<string>("Secret")
                         .IsRequired()
-                        .HasMaxLength(100)
+                        .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Recipient");

@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.DataProtection;
+
+namespace EvidenceBroker.Server.Notifications;
+
+/// <summary>
+/// Seals webhook secrets before they are stored and opens them to sign a delivery, with the broker's data-protection
+/// keys (shared by every node; outside Development themselves encrypted with the broker's encryption certificate). A
+/// copy of the database alone then yields no secret a forger could sign webhooks with.
+/// </summary>
+public sealed class WebhookSecretVault(IDataProtectionProvider dataProtection)
+{
+    private readonly IDataProtector protector = dataProtection.CreateProtector("EvidenceBroker.Webhooks.Secret.v1");
+
+    public string Seal(string secret) => protector.Protect(secret);
+
+    /// <summary>
+    /// The secret a stored value seals. A value stored in clear by an earlier version (whsec_…) is read as it is, and
+    /// sealed at its next rotation.
+    /// </summary>
+    public string Open(string stored)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        return stored.StartsWith(WebhookSecret.Prefix, StringComparison.Ordinal) ? stored : protector.Unprotect(stored);
+    }
+}
