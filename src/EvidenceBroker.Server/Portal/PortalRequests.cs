@@ -8,13 +8,16 @@ using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Routing;
 using Microsoft.EntityFrameworkCore;
+using OpenDeadline = EvidenceBroker.Server.Sla.Deadline;
+using OpenDeadlineKind = EvidenceBroker.Server.Sla.DeadlineKind;
 
 namespace EvidenceBroker.Server.Portal;
 
 /// <summary>One line of a portal listing, with the deadline that matters for it now.</summary>
 public sealed record PortalRow(
     Guid Id, string Reference, RequestState State, Outcome? Outcome, LegalInstrument? Channel, string RequestingCountry,
-    string AgencyId, string ProviderId, DateTimeOffset FiledAt, DateTimeOffset UpdatedAt, Urgency Urgency, DateTimeOffset? Due)
+    string AgencyId, string ProviderId, DateTimeOffset FiledAt, DateTimeOffset UpdatedAt, Urgency Urgency, DateTimeOffset? Due,
+    bool ClockPaused)
 {
     /// <summary>At risk: less than a fifth of the time left, or under 24 hours.</summary>
     public string Risk(DateTimeOffset now) =>
@@ -25,7 +28,17 @@ public sealed record PortalRow(
 }
 
 /// <summary>A request as its page shows it: content, decision with every reason, and the audited timeline.</summary>
-public sealed record PortalRequest(EvidenceRequest Request, Decision? Decision, IReadOnlyList<AuditEntry> Timeline, DateTimeOffset? Due, string? ProviderName, string? AgencyName);
+public sealed record PortalRequest(
+    EvidenceRequest Request, Decision? Decision, IReadOnlyList<AuditEntry> Timeline, RunningClock Clock, string? ProviderName, string? AgencyName);
+
+/// <summary>
+/// The clock that runs on a request now, as the SLA sweep keeps it: extensions moved its due date, and while a
+/// clarification is open it is paused (no due date then: the time left is frozen until the answer moves it).
+/// </summary>
+public readonly record struct RunningClock(DateTimeOffset? Due, bool Paused)
+{
+    public static RunningClock None => default;
+}
 
 /// <summary>Filters of the oversight search; all optional.</summary>
 public sealed record PortalSearch(
@@ -67,6 +80,9 @@ public sealed class PortalRequests(BrokerDbContext db)
 
         // SQLite cannot order by DateTimeOffset; the id is a version-7 GUID, ordered by time of filing.
         var rows = await joined.OrderByDescending(x => x.Request.Id).Take(search.Rule is null ? take : take * 20).ToListAsync(ct);
+        var ids = rows.Select(x => x.Request.Id).ToList();
+        var clocks = (await db.Deadlines.AsNoTracking().Where(d => ids.Contains(d.RequestId) && d.CompletedAt == null).ToListAsync(ct))
+            .ToLookup(d => d.RequestId);
         var result = new List<PortalRow>(rows.Count);
         foreach (var row in rows)
         {
@@ -78,8 +94,9 @@ public sealed class PortalRequests(BrokerDbContext db)
             }
 
             var r = row.Request;
+            var clock = ClockOf(r, clocks[r.Id]);
             result.Add(new PortalRow(r.Id, r.Reference, r.State, r.Outcome, r.Channel, r.RequestingCountry, r.AgencyId, r.ProviderId,
-                r.FiledAt, r.UpdatedAt, r.Content.Urgency, DueOf(r, decision)));
+                r.FiledAt, r.UpdatedAt, r.Content.Urgency, clock.Due, clock.Paused));
             if (result.Count == take)
             {
                 break;
@@ -104,36 +121,46 @@ public sealed class PortalRequests(BrokerDbContext db)
             .OrderBy(e => e.Sequence).ToListAsync(ct);
         var provider = await db.Providers.AsNoTracking().Where(p => p.Id == request.ProviderId).Select(p => p.Name).SingleOrDefaultAsync(ct);
         var agency = await db.Agencies.AsNoTracking().Where(a => a.Id == request.AgencyId).Select(a => a.Name).SingleOrDefaultAsync(ct);
-        return new PortalRequest(request, decision, timeline, DueOf(request, decision), provider, agency);
+        var open = await db.Deadlines.AsNoTracking().Where(d => d.RequestId == id && d.CompletedAt == null).ToListAsync(ct);
+        return new PortalRequest(request, decision, timeline, ClockOf(request, open), provider, agency);
     }
 
     public static Decision? Parse(string? json) =>
         DecisionJsonReader.ReadOrNull(json);
 
     /// <summary>
-    /// The deadline that runs now: the provider's answer (or the preservation period) from release, the MLAT
-    /// planning figure from filing. Nothing for requests that are finished or waiting on the broker's side.
+    /// The clock that runs now, from the request's open deadlines: the provider's answer (or the preservation period)
+    /// once released, the MLAT planning figure while queued. None for requests that are finished or waiting on the
+    /// broker's side.
     /// </summary>
-    public static DateTimeOffset? DueOf(EvidenceRequest request, Decision? decision)
+    public static RunningClock ClockOf(EvidenceRequest request, IEnumerable<OpenDeadline> open)
     {
-        if (decision is null || PortalText.IsFinished(request.State))
+        if (PortalText.IsFinished(request.State))
         {
-            return null;
+            return RunningClock.None;
         }
 
+        OpenDeadlineKind kind;
         if (request.State == RequestState.QueuedForMlat)
         {
-            return decision.Deadlines.FirstOrDefault(d => d.Kind == DeadlineKind.MlatPlanning)?.DueFrom(request.FiledAt);
+            kind = OpenDeadlineKind.MlatPlanning;
         }
-
-        if (request.ReleasedToProviderAt is not { } released)
+        else if (request.ReleasedToProviderAt is null)
         {
-            return null;
+            return RunningClock.None;
+        }
+        else
+        {
+            kind = request.State is RequestState.PreservationActive or RequestState.PreservationExtended
+                ? OpenDeadlineKind.Preservation
+                : OpenDeadlineKind.Response;
         }
 
-        var kind = request.State is RequestState.PreservationActive or RequestState.PreservationExtended
-            ? DeadlineKind.Preservation
-            : DeadlineKind.Response;
-        return decision.Deadlines.FirstOrDefault(d => d.Kind == kind)?.DueFrom(released);
+        return open.Where(d => d.Kind == kind && d.CompletedAt is null).MinBy(d => d.DueAt) switch
+        {
+            null => RunningClock.None,
+            { PausedAt: not null } => new RunningClock(null, Paused: true),
+            var running => new RunningClock(running.DueAt, Paused: false),
+        };
     }
 }
