@@ -121,6 +121,33 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     }
 
     [Fact]
+    public async Task A_clarification_pauses_the_providers_clock_on_screen_and_the_answer_restarts_it()
+    {
+        var officer = await portal.NewPageAsync();
+        await portal.SignInAsync(officer, Officer);
+        var (id, reference) = await FileAsync(officer, "northwind-mail", expectedPreview: "Direct to provider", screenshot: null);
+        await Assertions.Expect(officer.GetByTestId("countdown")).ToContainTextAsync("left");
+
+        var provider = await portal.NewPageAsync();
+        await portal.SignInAsync(provider, ProviderLegal);
+        await provider.GotoAsync($"/portal/requests/detail/{id}");
+        var ask = provider.GetByTestId("action-request-clarification");
+        await ask.GetByLabel("Your question").FillAsync("Which of the two accounts with this address?");
+        await ask.GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(provider.GetByTestId("countdown")).ToHaveTextAsync("clock paused");
+        await provider.GotoAsync("/portal/provider");
+        await Assertions.Expect(provider.Locator("tr", new() { HasText = reference })).ToContainTextAsync("clock paused");
+        await PortalFixture.ShotAsync(provider, "06d-provider-clock-paused");
+
+        await officer.GotoAsync($"/portal/requests/detail/{id}");
+        await Assertions.Expect(officer.GetByTestId("countdown")).ToHaveTextAsync("clock paused");
+        var answer = officer.GetByTestId("action-answer-clarification");
+        await answer.GetByLabel("Your answer").FillAsync("The one created on 2 February 2026.");
+        await answer.GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(officer.GetByTestId("countdown")).ToContainTextAsync("left");
+    }
+
+    [Fact]
     public async Task A_request_without_a_direct_channel_lands_in_the_mlat_queue()
     {
         var officer = await portal.NewPageAsync();
