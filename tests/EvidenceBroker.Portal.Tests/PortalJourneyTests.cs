@@ -13,6 +13,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     private const string ProviderLegal = "legal@northwind.example";
     private const string Auditor = "auditor@oversight.example";
     private const string Admin = "admin@broker.example";
+    private const string Supervisor = "supervisor@met.example";
 
     [Fact]
     public async Task Sign_in_requires_enrolling_an_authenticator_then_a_code_every_time()
@@ -148,6 +149,30 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     }
 
     [Fact]
+    public async Task An_emergency_waits_for_the_supervisors_confirmation_before_it_reaches_the_provider()
+    {
+        var officer = await portal.NewPageAsync();
+        await portal.SignInAsync(officer, Officer);
+        var (id, reference) = await FileAsync(officer, "northwind-mail", expectedPreview: "Human review", screenshot: null,
+            emergencyThreat: "A message from this address announces an attack on a named person tonight.", category: "Subscriber information");
+        await Assertions.Expect(officer.GetByTestId("state")).ToHaveTextAsync("Awaiting supervisor");
+
+        var supervisor = await portal.NewPageAsync();
+        await portal.SignInAsync(supervisor, Supervisor);
+        await supervisor.GotoAsync("/portal/supervisor");
+        await Assertions.Expect(supervisor.GetByRole(AriaRole.Link, new() { Name = reference })).ToBeVisibleAsync();
+        await PortalFixture.ShotAsync(supervisor, "05b-supervisor-emergencies");
+        await supervisor.GetByRole(AriaRole.Link, new() { Name = reference }).ClickAsync();
+        await supervisor.GetByTestId("action-confirm-emergency").GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(supervisor.GetByTestId("state")).ToHaveTextAsync("With the provider");
+
+        var provider = await portal.NewPageAsync();
+        await portal.SignInAsync(provider, ProviderLegal);
+        await provider.GotoAsync($"/portal/requests/detail/{id}");
+        await Assertions.Expect(provider.GetByTestId("reference")).ToHaveTextAsync(reference);
+    }
+
+    [Fact]
     public async Task A_request_without_a_direct_channel_lands_in_the_mlat_queue()
     {
         var officer = await portal.NewPageAsync();
@@ -215,11 +240,12 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await PortalFixture.ShotAsync(officer, "14-tablet-new-request");
     }
 
-    private static async Task<(Guid Id, string Reference)> FileAsync(IPage page, string provider, string expectedPreview, string? screenshot)
+    private static async Task<(Guid Id, string Reference)> FileAsync(
+        IPage page, string provider, string expectedPreview, string? screenshot, string? emergencyThreat = null, string category = "Content")
     {
         await page.GotoAsync("/portal/officer/new");
         await page.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync(provider);
-        await page.GetByLabel("Content", new() { Exact = true }).CheckAsync();
+        await page.GetByLabel(category, new() { Exact = true }).CheckAsync();
         await page.GetByLabel("Identifier 1", new() { Exact = true }).FillAsync("suspect@example.com");
         await page.GetByLabel("First day of data", new() { Exact = true }).FillAsync("2026-05-07");
         await page.GetByLabel("Last day of data", new() { Exact = true }).FillAsync("2026-11-02");
@@ -234,6 +260,12 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await page.GetByLabel("Target located in", new() { Exact = true }).FillAsync("GB");
         await page.GetByLabel("Provider must not tell the user until", new() { Exact = true }).FillAsync("2027-05-22");
         await page.GetByLabel("The issuing authority accepts the use limits", new() { Exact = false }).CheckAsync();
+        if (emergencyThreat is not null)
+        {
+            await page.GetByLabel("Emergency (threat to life)").CheckAsync();
+            await page.GetByLabel("The imminent threat", new() { Exact = true }).FillAsync(emergencyThreat);
+        }
+
         await Assertions.Expect(page.GetByTestId("preview-outcome")).ToHaveTextAsync(expectedPreview);
         if (screenshot is not null) { await PortalFixture.ShotAsync(page, screenshot); }
         // The live preview re-renders beside the form while the page settles; a click by coordinates can land on
