@@ -72,6 +72,14 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
     /// Signs a demo user in through the portal: password, then enrolment from the key printed beside the QR code
     /// on first sign-in, or the code from the key enrolled earlier.
     /// </summary>
+    /// <summary>A new page, signed in as <paramref name="email"/>.</summary>
+    public async Task<IPage> SignedInPageAsync(string email)
+    {
+        var page = await NewPageAsync();
+        await SignInAsync(page, email);
+        return page;
+    }
+
     public async Task SignInAsync(IPage page, string email, string? screenshotPrefix = null)
     {
         await page.GotoAsync("/portal/account/login");

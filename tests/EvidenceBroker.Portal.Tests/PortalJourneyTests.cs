@@ -43,8 +43,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     [Fact]
     public async Task The_api_stays_bearer_only_even_with_a_portal_cookie()
     {
-        var page = await portal.NewPageAsync();
-        await portal.SignInAsync(page, Officer);
+        var page = await portal.SignedInPageAsync(Officer);
         var response = await page.Context.APIRequest.GetAsync("/api/v1/requests");
         Assert.Equal(401, response.Status);
         var headers = (await page.GotoAsync("/portal/officer"))!.Headers;
@@ -55,8 +54,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     [Fact]
     public async Task An_eligible_request_goes_direct_and_the_provider_and_oversight_see_it_but_another_agency_does_not()
     {
-        var officer = await portal.NewPageAsync();
-        await portal.SignInAsync(officer, Officer);
+        var officer = await portal.SignedInPageAsync(Officer);
         var (id, reference) = await FileAsync(officer, "northwind-mail", expectedPreview: "Direct to provider", screenshot: "02-officer-new-request");
         await Assertions.Expect(officer.GetByTestId("outcome")).ToHaveTextAsync("Direct to provider");
         await Assertions.Expect(officer.GetByTestId("state")).ToHaveTextAsync("With the provider");
@@ -68,8 +66,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await PortalFixture.ShotAsync(officer, "04-officer-my-requests");
 
         // The provider's legal team finds it in its inbox, with its deadline.
-        var provider = await portal.NewPageAsync();
-        await portal.SignInAsync(provider, ProviderLegal);
+        var provider = await portal.SignedInPageAsync(ProviderLegal);
         await Assertions.Expect(provider.GetByRole(AriaRole.Link, new() { Name = reference })).ToBeVisibleAsync();
         await PortalFixture.ShotAsync(provider, "05-provider-inbox");
         await provider.GetByRole(AriaRole.Link, new() { Name = reference }).ClickAsync();
@@ -95,8 +92,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await PortalFixture.ShotAsync(officer, "06c-officer-produced");
 
         // Oversight searches by provider and outcome, opens the decision and downloads its record.
-        var oversight = await portal.NewPageAsync();
-        await portal.SignInAsync(oversight, Auditor);
+        var oversight = await portal.SignedInPageAsync(Auditor);
         await oversight.GetByLabel("Provider").SelectOptionAsync("northwind-mail");
         await oversight.GetByLabel("Outcome").SelectOptionAsync("direct");
         await oversight.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
@@ -115,8 +111,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await PortalFixture.ShotAsync(oversight, "08-oversight-decision");
 
         // An officer of another agency cannot open it by URL: 404, as if it did not exist.
-        var stranger = await portal.NewPageAsync();
-        await portal.SignInAsync(stranger, OtherAgencyOfficer);
+        var stranger = await portal.SignedInPageAsync(OtherAgencyOfficer);
         var response = await stranger.GotoAsync($"/portal/requests/detail/{id}");
         Assert.Equal(404, response!.Status);
     }
@@ -124,13 +119,11 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     [Fact]
     public async Task A_clarification_pauses_the_providers_clock_on_screen_and_the_answer_restarts_it()
     {
-        var officer = await portal.NewPageAsync();
-        await portal.SignInAsync(officer, Officer);
+        var officer = await portal.SignedInPageAsync(Officer);
         var (id, reference) = await FileAsync(officer, "northwind-mail", expectedPreview: "Direct to provider", screenshot: null);
         await Assertions.Expect(officer.GetByTestId("countdown")).ToContainTextAsync("left");
 
-        var provider = await portal.NewPageAsync();
-        await portal.SignInAsync(provider, ProviderLegal);
+        var provider = await portal.SignedInPageAsync(ProviderLegal);
         await provider.GotoAsync($"/portal/requests/detail/{id}");
         var ask = provider.GetByTestId("action-request-clarification");
         await ask.GetByLabel("Your question").FillAsync("Which of the two accounts with this address?");
@@ -151,14 +144,12 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     [Fact]
     public async Task An_emergency_waits_for_the_supervisors_confirmation_before_it_reaches_the_provider()
     {
-        var officer = await portal.NewPageAsync();
-        await portal.SignInAsync(officer, Officer);
+        var officer = await portal.SignedInPageAsync(Officer);
         var (id, reference) = await FileAsync(officer, "northwind-mail", expectedPreview: "Human review", screenshot: null,
             emergencyThreat: "A message from this address announces an attack on a named person tonight.", category: "Subscriber information");
         await Assertions.Expect(officer.GetByTestId("state")).ToHaveTextAsync("Awaiting supervisor");
 
-        var supervisor = await portal.NewPageAsync();
-        await portal.SignInAsync(supervisor, Supervisor);
+        var supervisor = await portal.SignedInPageAsync(Supervisor);
         await supervisor.GotoAsync("/portal/supervisor");
         await Assertions.Expect(supervisor.GetByRole(AriaRole.Link, new() { Name = reference })).ToBeVisibleAsync();
         await PortalFixture.ShotAsync(supervisor, "05b-supervisor-emergencies");
@@ -166,8 +157,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await supervisor.GetByTestId("action-confirm-emergency").GetByRole(AriaRole.Button).ClickAsync();
         await Assertions.Expect(supervisor.GetByTestId("state")).ToHaveTextAsync("With the provider");
 
-        var provider = await portal.NewPageAsync();
-        await portal.SignInAsync(provider, ProviderLegal);
+        var provider = await portal.SignedInPageAsync(ProviderLegal);
         await provider.GotoAsync($"/portal/requests/detail/{id}");
         await Assertions.Expect(provider.GetByTestId("reference")).ToHaveTextAsync(reference);
     }
@@ -175,13 +165,11 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     [Fact]
     public async Task A_request_without_a_direct_channel_lands_in_the_mlat_queue()
     {
-        var officer = await portal.NewPageAsync();
-        await portal.SignInAsync(officer, Officer);
+        var officer = await portal.SignedInPageAsync(Officer);
         var (_, reference) = await FileAsync(officer, "rheinhost", expectedPreview: "MLAT", screenshot: null);
         await Assertions.Expect(officer.GetByTestId("state")).ToHaveTextAsync("Queued for MLAT");
 
-        var oversight = await portal.NewPageAsync();
-        await portal.SignInAsync(oversight, Auditor);
+        var oversight = await portal.SignedInPageAsync(Auditor);
         await oversight.GotoAsync("/portal/oversight/mlat");
         await Assertions.Expect(oversight.GetByRole(AriaRole.Link, new() { Name = reference })).ToBeVisibleAsync();
         await PortalFixture.ShotAsync(oversight, "09-oversight-mlat");
@@ -195,8 +183,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     [Fact]
     public async Task The_form_validates_as_the_officer_types()
     {
-        var officer = await portal.NewPageAsync();
-        await portal.SignInAsync(officer, Officer);
+        var officer = await portal.SignedInPageAsync(Officer);
         await officer.GotoAsync("/portal/officer/new");
         await officer.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync("northwind-mail");
         await officer.GetByLabel("Identifier 1", new() { Exact = true }).FillAsync("*");
@@ -208,8 +195,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     [Fact]
     public async Task The_administrator_suspends_a_country_with_a_reason_and_registers_an_api_client()
     {
-        var admin = await portal.NewPageAsync();
-        await portal.SignInAsync(admin, Admin);
+        var admin = await portal.SignedInPageAsync(Admin);
         await PortalFixture.ShotAsync(admin, "12-admin-directory");
         await admin.GetByLabel("Client id").FillAsync("portal-test-client");
         await admin.GetByLabel("Tenant kind").SelectOptionAsync("Agency");
