@@ -133,7 +133,7 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EvidenceBroker.sln"))) { dir = dir.Parent; }

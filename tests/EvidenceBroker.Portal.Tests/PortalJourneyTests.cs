@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using EvidenceBroker.Server.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace EvidenceBroker.Portal.Tests;
@@ -178,6 +180,37 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await oversight.GotoAsync("/portal/oversight/audit");
         await PortalFixture.ShotAsync(oversight, "11-oversight-audit");
         await Assertions.Expect(oversight.GetByTestId("chain-status")).ToContainTextAsync("Intact");
+    }
+
+    [Fact]
+    public async Task The_administrator_sees_what_a_stored_pack_would_change_before_activating_it()
+    {
+        var files = PolicyPackStore.ReadDirectory(Path.Combine(PortalFixture.RepositoryRoot(), "policies"));
+        files["pack.yaml"] += "\n# a reviewed copy, stored by the portal test\n";
+        string candidate;
+        using (var scope = portal.Services.CreateScope())
+        {
+            var stored = await scope.ServiceProvider.GetRequiredService<PolicyPackStore>()
+                .StoreAsync(files, "portal-test", "administrator", "Administration:broker", CancellationToken.None);
+            candidate = stored.Pack!.Version;
+        }
+
+        var admin = await portal.SignedInPageAsync(Admin);
+        admin.Dialog += (_, dialog) => dialog.AcceptAsync(); // the activation asks once
+        await admin.GotoAsync("/portal/admin/policy");
+        var row = admin.Locator("tr", new() { HasText = candidate });
+        await Assertions.Expect(row).ToContainTextAsync("stored");
+        var original = (await admin.Locator("tr", new() { HasText = "active" }).Locator("code").InnerTextAsync()).Trim();
+        await row.GetByRole(AriaRole.Link, new() { Name = "What if…" }).ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("what-if")).ToContainTextAsync("would get a different outcome");
+        await PortalFixture.ShotAsync(admin, "13-admin-policy-what-if");
+        await admin.GetByRole(AriaRole.Button, new() { Name = $"Activate {candidate}" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("tr", new() { HasText = candidate })).ToContainTextAsync("active");
+
+        // Put the original back, the same way, so the other journeys decide with it.
+        await admin.Locator("tr", new() { HasText = original }).GetByRole(AriaRole.Link, new() { Name = "What if…" }).ClickAsync();
+        await admin.GetByRole(AriaRole.Button, new() { Name = $"Activate {original}" }).ClickAsync();
+        await Assertions.Expect(admin.Locator("tr", new() { HasText = original })).ToContainTextAsync("active");
     }
 
     [Fact]
