@@ -25,6 +25,12 @@ public sealed record PreparedAuditRecord(AuditRecord Record, string PayloadJson,
 /// </summary>
 public sealed class AuditTrail(TimeProvider clock)
 {
+    /// <summary>The role recorded for the broker's own jobs (SLA sweep, retention, policy import at start).</summary>
+    public const string SystemRole = "system";
+
+    /// <summary>The tenant recorded for the broker's own jobs.</summary>
+    public const string SystemTenant = "Administration:broker";
+
     /// <summary>Serialises and hashes the payload, which needs no place in the chain yet (nor the write lock).</summary>
     public PreparedAuditRecord Prepare(AuditRecord record)
     {

@@ -18,8 +18,6 @@ public sealed class RetentionSweep(BrokerDbContext db, AuditTrail audit, IOption
 {
     public const string RecurringJobId = "retention-sweep";
     public const string Actor = "retention";
-    private const string ActorRole = "system";
-    private const string ActorTenant = "Administration:broker";
 
     public async Task<RetentionResult> SweepAsync(CancellationToken ct)
     {
@@ -57,7 +55,7 @@ public sealed class RetentionSweep(BrokerDbContext db, AuditTrail audit, IOption
             .ExecuteDeleteAsync(ct);
         if (keys + webhooks > 0)
         {
-            await audit.AppendAsync(db, Actor, ActorRole, ActorTenant, new AuditRecord(
+            await audit.AppendAsync(db, Actor, AuditTrail.SystemRole, AuditTrail.SystemTenant, new AuditRecord(
                 "retention.swept", "retention", RecurringJobId,
                 new { idempotencyKeys = keys, idempotencyKeysCreatedBefore = keysBefore, deliveredWebhooks = webhooks, webhooksDeliveredBefore = webhooksBefore }),
                 ct);

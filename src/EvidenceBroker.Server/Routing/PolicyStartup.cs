@@ -1,3 +1,4 @@
+using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -26,7 +27,7 @@ public static class PolicyStartup
 
         if (directory is not null && Directory.Exists(directory))
         {
-            var result = await store.StoreAsync(PolicyPackStore.ReadDirectory(directory), System, "system", "Administration:broker", ct);
+            var result = await store.StoreAsync(PolicyPackStore.ReadDirectory(directory), System, AuditTrail.SystemRole, AuditTrail.SystemTenant, ct);
             if (result.Pack is null)
             {
                 var errors = string.Join(Environment.NewLine, result.Errors);
@@ -39,7 +40,7 @@ public static class PolicyStartup
             }
             else if (activeVersion is null || (options.ActivateOnStart && activeVersion != result.Pack.Version))
             {
-                await store.ActivateAsync(result.Pack.Version, System, "system", "Administration:broker", ct);
+                await store.ActivateAsync(result.Pack.Version, System, AuditTrail.SystemRole, AuditTrail.SystemTenant, ct);
                 activeVersion = result.Pack.Version;
             }
             else if (activeVersion != result.Pack.Version)

@@ -18,8 +18,8 @@ namespace EvidenceBroker.Server.Sla;
 public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, TimeProvider clock)
 {
     public const string Actor = "sla-monitor";
-    private const string ActorRole = "system";
-    private const string ActorTenant = "Administration:broker";
+    private const string ActorRole = AuditTrail.SystemRole;
+    private const string ActorTenant = AuditTrail.SystemTenant;
     private const int Batch = 500;
 
     /// <summary>Stamps every mark that has come due, in batches until none is left; returns how many deadlines it checked.</summary>
