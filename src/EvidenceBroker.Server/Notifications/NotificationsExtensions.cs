@@ -53,8 +53,8 @@ public static class NotificationsExtensions
             .ToListAsync(ct);
         foreach (var secret in clear)
         {
-            secret.Secret = vault.Seal(vault.Open(secret.Secret));
-            secret.PreviousSecret = secret.PreviousSecret is null ? null : vault.Seal(vault.Open(secret.PreviousSecret));
+            secret.Secret = vault.SealIfClear(secret.Secret);
+            secret.PreviousSecret = secret.PreviousSecret is null ? null : vault.SealIfClear(secret.PreviousSecret);
         }
 
         await db.SaveChangesAsync(ct);

@@ -20,6 +20,11 @@ public sealed class WebhookSecretVault(IDataProtectionProvider dataProtection)
     public string Open(string stored)
     {
         ArgumentNullException.ThrowIfNull(stored);
-        return stored.StartsWith(WebhookSecret.Prefix, StringComparison.Ordinal) ? stored : protector.Unprotect(stored);
+        return IsClear(stored) ? stored : protector.Unprotect(stored);
     }
+
+    /// <summary>A stored value sealed, or left as it is when it is sealed already.</summary>
+    public string SealIfClear(string stored) => IsClear(stored) ? Seal(stored) : stored;
+
+    private static bool IsClear(string stored) => stored.StartsWith(WebhookSecret.Prefix, StringComparison.Ordinal);
 }
