@@ -129,7 +129,7 @@ public sealed class PortalRequests(BrokerDbContext db)
         DecisionJsonReader.ReadOrNull(json);
 
     /// <summary>
-    /// The clock that runs now, from the request's open deadlines: the provider's answer (or the preservation period)
+    /// The clock that runs now, from the request's open (not completed) deadlines: the provider's answer (or the preservation period)
     /// once released, the MLAT planning figure while queued. None for requests that are finished or waiting on the
     /// broker's side.
     /// </summary>
@@ -156,7 +156,7 @@ public sealed class PortalRequests(BrokerDbContext db)
                 : OpenDeadlineKind.Response;
         }
 
-        return open.Where(d => d.Kind == kind && d.CompletedAt is null).MinBy(d => d.DueAt) switch
+        return open.Where(d => d.Kind == kind).MinBy(d => d.DueAt) switch
         {
             null => RunningClock.None,
             { PausedAt: not null } => new RunningClock(null, Paused: true),
