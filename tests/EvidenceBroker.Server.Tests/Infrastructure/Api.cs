@@ -8,10 +8,19 @@ namespace EvidenceBroker.Server.Tests.Infrastructure;
 /// <summary>Short calls for the lifecycle tests: file, act, read.</summary>
 public static class Api
 {
-    public static async Task<Guid> FileAsync(this BrokerFactory broker, string clientId, JsonObject body)
+    public static async Task<Guid> FileAsync(this BrokerFactory broker, string clientId, JsonObject body, string? idempotencyKey = null)
     {
         using var client = await broker.ClientAsync(clientId);
-        using var response = await client.PostJsonAsync("/api/v1/requests", body);
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/requests")
+        {
+            Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+        };
+        if (idempotencyKey is not null)
+        {
+            message.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        using var response = await client.SendAsync(message);
         var json = await response.JsonAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, $"{json}\n{broker.ServerErrors}");
         return json.GetProperty("id").GetGuid();

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Persistence;
@@ -131,6 +130,10 @@ public sealed class RetentionSweepTests : IAsyncLifetime
         protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Retention:IdempotencyKeyDays", "0")];
     }
 
+    /// <summary>Files the sample request as the Met's case system, under <paramref name="key"/>.</summary>
+    private static Task<Guid> FileAsync(BrokerFactory broker, string key) =>
+        broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber(), key);
+
     private static async Task<RetentionResult> SweepAsync(BrokerFactory broker, RetentionOptions options)
     {
         await using var scope = broker.Services.CreateAsyncScope();
@@ -138,18 +141,5 @@ public sealed class RetentionSweepTests : IAsyncLifetime
             scope.ServiceProvider.GetRequiredService<BrokerDbContext>(), scope.ServiceProvider.GetRequiredService<AuditTrail>(),
             Options.Create(options), broker.Clock);
         return await sweep.SweepAsync(CancellationToken.None);
-    }
-
-    private static async Task<Guid> FileAsync(BrokerFactory broker, string key)
-    {
-        using var officer = await broker.ClientAsync("met-case-system");
-        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/requests")
-        {
-            Content = new StringContent(SampleRequests.MetToNorthwindSubscriber().ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
-        };
-        message.Headers.Add("Idempotency-Key", key);
-        using var response = await officer.SendAsync(message);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.JsonAsync()).GetProperty("id").GetGuid();
     }
 }
