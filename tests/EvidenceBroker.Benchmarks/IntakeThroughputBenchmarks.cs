@@ -26,13 +26,16 @@ namespace EvidenceBroker.Benchmarks;
 /// <see cref="Batch"/> requests, <see cref="Concurrency"/> in flight, so the reported time per operation is
 /// 1 / throughput; the p99 latency of the measured iterations (warm-up excluded) is printed at cleanup (// p99 …).
 /// PostgreSQL runs only when EB_TEST_POSTGRES names a server (tests/run.sh's throwaway one is fine).
+/// The run uses the server garbage collector, as the broker itself does (the Web SDK's default, which a benchmark
+/// project does not inherit), and warms up over enough requests for the JIT to finish its tiers.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, warmupCount: Warmups, iterationCount: 10)]
+[GcServer(true)]
 public class IntakeThroughputBenchmarks
 {
     public const int Batch = 2000;
     public const int Concurrency = 32;
-    private const int Warmups = 3;
+    private const int Warmups = 8;
 
     private Host host = null!;
     private HttpClient http = null!;

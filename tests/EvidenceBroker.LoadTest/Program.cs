@@ -4,7 +4,8 @@ using EvidenceBroker.LoadTest;
 // eb-load: authenticated intake against a broker on this machine, bounded in count and time.
 //   dotnet run -c Release --project tests/EvidenceBroker.LoadTest -- --target http://127.0.0.1:5080 [--target …]
 //     [--requests 5000] [--concurrency 32] [--duration 60] [--client met-case-system --secret dev-met-secret]
-//     [--key-prefix run1] [--retries 0] [--out outcomes.csv]
+//     [--key-prefix run1] [--retries 0] [--out outcomes.csv] [--warm-up 200]
+//     [--broker-pid PID] [--database-process postgres]   (Linux: CPU per request of each, and the ceiling it sets)
 // Exit code 0 when every request got 201, 1 otherwise, 2 for bad arguments.
 var targets = new List<Uri>();
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -59,15 +60,23 @@ using var generator = new LoadGenerator(load);
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
 
-// A short warm-up on separate keys, so that JIT and connection set-up do not count against the broker.
-var warmUp = Math.Min(200, load.Requests);
+// A warm-up on separate keys, so that JIT and connection set-up do not count against the broker.
+var warmUp = Number("warm-up", Math.Min(200, load.Requests));
 using (var warm = new LoadGenerator(load with { Requests = warmUp, KeyPrefix = load.KeyPrefix + "-warmup" }))
 {
     await warm.RunAsync(cancel.Token);
 }
 
+var budget = new CpuBudget(
+    options.TryGetValue("broker-pid", out var pid) ? int.Parse(pid, CultureInfo.InvariantCulture) : null,
+    options.GetValueOrDefault("database-process"));
+budget.Start();
 var report = await generator.RunAsync(cancel.Token);
 Console.WriteLine(report.Summary());
+if (options.ContainsKey("broker-pid") || options.ContainsKey("database-process"))
+{
+    Console.WriteLine(budget.Report(report.Outcomes.Count));
+}
 if (options.TryGetValue("out", out var path))
 {
     await File.WriteAllLinesAsync(path, report.Outcomes.Select(o => string.Create(CultureInfo.InvariantCulture,
@@ -80,6 +89,7 @@ static int Usage(string problem)
 {
     Console.Error.WriteLine($"eb-load: {problem}");
     Console.Error.WriteLine("usage: eb-load --target http://127.0.0.1:5080 [--target …] [--requests N] [--concurrency N] [--duration SECONDS] " +
-                            "[--client ID --secret SECRET] [--agency ID --country CC] [--key-prefix P] [--retries N] [--out FILE]");
+                            "[--client ID --secret SECRET] [--agency ID --country CC] [--key-prefix P] [--retries N] [--out FILE] " +
+                            "[--warm-up N] [--broker-pid PID] [--database-process NAME]");
     return 2;
 }

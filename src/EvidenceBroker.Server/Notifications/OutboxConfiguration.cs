@@ -13,9 +13,17 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         builder.Property(m => m.Recipient).HasMaxLength(100);
         builder.Property(m => m.LastError).HasMaxLength(2000);
         builder.Property(m => m.SkippedReason).HasMaxLength(200);
-        builder.HasIndex(m => new { m.DeliveredAt, m.DeadAt, m.NextAttemptAt });
-        builder.HasIndex(m => m.ClaimToken);
-        builder.HasIndex(m => m.DeadAt);
+
+        // Each index holds only the rows its query looks for. Every message is written pending, so a filing adds an
+        // entry to the pending index alone; the others take a message when it is claimed, delivered or dead.
+        builder.HasIndex(m => m.NextAttemptAt).HasFilter("\"DeliveredAt\" IS NULL AND \"DeadAt\" IS NULL")
+            .HasDatabaseName("ix_outbox_pending"); // the delivery worker's due messages
+        builder.HasIndex(m => m.ClaimToken).HasFilter("\"ClaimToken\" IS NOT NULL")
+            .HasDatabaseName("ix_outbox_claimed"); // the messages a delivery pass claimed
+        builder.HasIndex(m => m.DeadAt).HasFilter("\"DeadAt\" IS NOT NULL")
+            .HasDatabaseName("ix_outbox_dead"); // the administrators' dead letters
+        builder.HasIndex(m => m.DeliveredAt).HasFilter("\"DeliveredAt\" IS NOT NULL")
+            .HasDatabaseName("ix_outbox_delivered"); // the retention sweep
     }
 }
 

@@ -547,11 +547,21 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ClaimToken");
+                    b.HasIndex("ClaimToken")
+                        .HasDatabaseName("ix_outbox_claimed")
+                        .HasFilter("\"ClaimToken\" IS NOT NULL");
 
-                    b.HasIndex("DeadAt");
+                    b.HasIndex("DeadAt")
+                        .HasDatabaseName("ix_outbox_dead")
+                        .HasFilter("\"DeadAt\" IS NOT NULL");
 
-                    b.HasIndex("DeliveredAt", "DeadAt", "NextAttemptAt");
+                    b.HasIndex("DeliveredAt")
+                        .HasDatabaseName("ix_outbox_delivered")
+                        .HasFilter("\"DeliveredAt\" IS NOT NULL");
+
+                    b.HasIndex("NextAttemptAt")
+                        .HasDatabaseName("ix_outbox_pending")
+                        .HasFilter("\"DeliveredAt\" IS NULL AND \"DeadAt\" IS NULL");
 
                     b.ToTable("outbox", (string)null);
                 });
