@@ -20,8 +20,8 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
             .HasDatabaseName("ix_outbox_pending"); // the delivery worker's due messages
         builder.HasIndex(m => m.ClaimToken).HasFilter("\"ClaimToken\" IS NOT NULL")
             .HasDatabaseName("ix_outbox_claimed"); // the messages a delivery pass claimed
-        builder.HasIndex(m => m.DeadAt).HasFilter("\"DeadAt\" IS NOT NULL")
-            .HasDatabaseName("ix_outbox_dead"); // the administrators' dead letters
+        builder.HasIndex(m => m.Id).HasFilter("\"DeadAt\" IS NOT NULL")
+            .HasDatabaseName("ix_outbox_dead"); // the administrators' dead letters, newest first
         builder.HasIndex(m => m.DeliveredAt).HasFilter("\"DeliveredAt\" IS NOT NULL")
             .HasDatabaseName("ix_outbox_delivered"); // the retention sweep
     }

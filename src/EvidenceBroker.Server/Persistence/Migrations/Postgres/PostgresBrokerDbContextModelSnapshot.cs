@@ -558,13 +558,13 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
                         .HasDatabaseName("ix_outbox_claimed")
                         .HasFilter("\"ClaimToken\" IS NOT NULL");
 
-                    b.HasIndex("DeadAt")
-                        .HasDatabaseName("ix_outbox_dead")
-                        .HasFilter("\"DeadAt\" IS NOT NULL");
-
                     b.HasIndex("DeliveredAt")
                         .HasDatabaseName("ix_outbox_delivered")
                         .HasFilter("\"DeliveredAt\" IS NOT NULL");
+
+                    b.HasIndex("Id")
+                        .HasDatabaseName("ix_outbox_dead")
+                        .HasFilter("\"DeadAt\" IS NOT NULL");
 
                     b.HasIndex("NextAttemptAt")
                         .HasDatabaseName("ix_outbox_pending")

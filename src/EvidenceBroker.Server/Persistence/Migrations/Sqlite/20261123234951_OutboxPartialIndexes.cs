@@ -2,7 +2,7 @@
 
 #nullable disable
 
-namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
+namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
 {
     /// <inheritdoc />
     public partial class OutboxPartialIndexes : Migration
@@ -31,7 +31,7 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
             migrationBuilder.CreateIndex(
                 name: "ix_outbox_dead",
                 table: "outbox",
-                column: "DeadAt",
+                column: "Id",
                 filter: "\"DeadAt\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
