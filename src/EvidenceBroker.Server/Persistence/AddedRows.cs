@@ -46,6 +46,11 @@ internal static class AddedRows
 
             if (entry.State != EntityState.Added || plan.For(entry.Metadata) is not { } table || HasTemporaryValues(entry, table))
             {
+                if (db.ChangeSavepoint?.TakePending() == true)
+                {
+                    await db.Database.CurrentTransaction!.CreateSavepointAsync(GroupCommit.SavepointName, CancellationToken.None);
+                }
+
                 await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
                 return;
             }
@@ -60,7 +65,7 @@ internal static class AddedRows
         {
             if (connection.CanCreateBatch)
             {
-                await InsertInOneRoundTripAsync(connection, transaction, rows, ct);
+                await InsertInOneRoundTripAsync(connection, transaction, rows, db.ChangeSavepoint, ct);
             }
             else
             {
@@ -73,22 +78,44 @@ internal static class AddedRows
         }
     }
 
-    /// <summary>A database across the network (PostgreSQL) takes every insert in one batch: one round trip.</summary>
+    /// <summary>
+    /// A database across the network (PostgreSQL) takes every insert in one batch: one round trip. When the change's
+    /// savepoint is still to be made, the batch makes it first and releases it last (<see cref="IChangeSavepoint"/>);
+    /// should an insert fail, the database skips the rest of the batch, RELEASE included, and the change rolls back
+    /// to the savepoint as usual. Such a batch is not cancelled half-way: cancelling a statement of the shared
+    /// transaction before its savepoint exists would abort the whole write batch, not just this change.
+    /// </summary>
     private static async Task InsertInOneRoundTripAsync(
-        DbConnection connection, DbTransaction? transaction, List<(EntityEntry Entry, TablePlan Table)> rows, CancellationToken ct)
+        DbConnection connection, DbTransaction? transaction, List<(EntityEntry Entry, TablePlan Table)> rows,
+        IChangeSavepoint? savepoint, CancellationToken ct)
     {
         await using var batch = connection.CreateBatch();
         batch.Transaction = transaction;
         await using var parameters = connection.CreateCommand(); // type mappings make their parameters through a command
         foreach (var (entry, table) in rows)
         {
-            var command = batch.CreateBatchCommand();
-            command.CommandText = table.Sql;
+            var command = Statement(batch, table.Sql);
             Bind(command.Parameters, parameters, entry, table);
             batch.BatchCommands.Add(command);
         }
 
-        await batch.ExecuteNonQueryAsync(ct);
+        if (savepoint?.TakePending() != true)
+        {
+            await batch.ExecuteNonQueryAsync(ct);
+            return;
+        }
+
+        batch.BatchCommands.Insert(0, Statement(batch, $"SAVEPOINT {GroupCommit.SavepointName}"));
+        batch.BatchCommands.Add(Statement(batch, $"RELEASE SAVEPOINT {GroupCommit.SavepointName}"));
+        await batch.ExecuteNonQueryAsync(CancellationToken.None);
+        savepoint.Released();
+    }
+
+    private static DbBatchCommand Statement(DbBatch batch, string sql)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = sql;
+        return command;
     }
 
     /// <summary>An embedded database (SQLite) has no round trips to save; its cost is compiling each statement.</summary>

@@ -44,6 +44,14 @@ public abstract class BrokerDbContext(DbContextOptions options)
     public virtual Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) =>
         Database.BeginTransactionAsync(ct);
 
+    /// <summary>
+    /// Begins a change that inserts its rows with <see cref="AddedRows.InsertAddedAsync"/> and then commits, as filing
+    /// a request does. Where the database takes statement batches, the change's savepoint and its release go in the
+    /// same round trip as its rows (<see cref="IChangeSavepoint"/>). Reads before the inserts are allowed, but should
+    /// one fail, the whole write batch fails with it (fail-closed: no change of it is acknowledged).
+    /// </summary>
+    public virtual Task<IDbContextTransaction> BeginInsertingWriteAsync(CancellationToken ct) => BeginWriteAsync(ct);
+
     /// <summary>Whether saving failed because a row's unique key (primary key or unique index) is taken.</summary>
     public abstract bool IsUniqueViolation(DbUpdateException exception);
 
@@ -52,6 +60,9 @@ public abstract class BrokerDbContext(DbContextOptions options)
     /// so an appender need not read it back from the database. Null outside a batch.
     /// </summary>
     internal IAuditChainCursor? ChainCursor { get; set; }
+
+    /// <summary>While this context's change runs in a shared write batch whose savepoint it may still have to make.</summary>
+    internal IChangeSavepoint? ChangeSavepoint { get; set; }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -15,9 +15,13 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
     /// <summary>An arbitrary constant naming the audit-chain lock.</summary>
     private const long AuditChainLockKey = 0x45_42_41_55_44_49_54; // "EBAUDIT"
 
-    public override Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) =>
-        GroupCommit.For(Database.GetConnectionString() ?? string.Empty, connectionString => new NpgsqlConnection(connectionString), LockedAsync)
-            .BeginAsync(this, ct);
+    public override Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Batch.BeginAsync(this, ct);
+
+    public override Task<IDbContextTransaction> BeginInsertingWriteAsync(CancellationToken ct) =>
+        Batch.BeginAsync(this, ct, savepointWithInserts: true);
+
+    private GroupCommit Batch =>
+        GroupCommit.For(Database.GetConnectionString() ?? string.Empty, connectionString => new NpgsqlConnection(connectionString), LockedAsync);
 
     public override bool IsUniqueViolation(DbUpdateException exception) =>
         exception?.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

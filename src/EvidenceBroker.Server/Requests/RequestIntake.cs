@@ -93,7 +93,8 @@ public sealed class RequestIntake(
         for (var attempt = 1; ; attempt++)
         {
             var filing = await PrepareAsync(caller, content, providerJurisdiction, decision, bodyHash, idempotencyKey, now, ct);
-            await using var transaction = await db.BeginWriteAsync(ct);
+            // A first attempt only inserts, so its savepoint can travel with its rows; a second one reads first.
+            await using var transaction = checkFirst ? await db.BeginWriteAsync(ct) : await db.BeginInsertingWriteAsync(ct);
             if (checkFirst)
             {
                 if (idempotencyKey is not null && await EarlierFilingAsync(caller, idempotencyKey, bodyHash, ct) is { } earlier)
