@@ -27,38 +27,45 @@ public sealed class CpuBudget
 
     public void Start() => start = IsAvailable ? Take() : null;
 
-    /// <summary>The figures since <see cref="Start"/>, for <paramref name="requests"/> requests.</summary>
-    public string Report(int requests)
+    /// <summary>The CPU used since <see cref="Start"/>, per request of <paramref name="requests"/>; null off Linux.</summary>
+    public CpuPerRequest? Measure(int requests)
     {
         if (start is not { } before || requests == 0)
         {
-            return "CPU budget: not available (Linux /proc only)";
+            return null;
         }
 
         var after = Take();
         double PerRequest(long ticks) => ticks * 1000.0 / TicksPerSecond / requests;
-        var broker = PerRequest(after.Broker - before.Broker);
-        var database = PerRequest(after.Database - before.Database);
-        var self = PerRequest(after.Self - before.Self);
-        var idle = PerRequest(after.Idle - before.Idle);
-        var total = broker + database + self;
-        var ceiling = Environment.ProcessorCount * 1000.0 / total;
+        return new CpuPerRequest(
+            PerRequest(after.Broker - before.Broker), PerRequest(after.Database - before.Database),
+            PerRequest(after.Self - before.Self), PerRequest(after.Idle - before.Idle), Environment.ProcessorCount);
+    }
+
+    /// <summary>What <see cref="Measure"/> found, as one line naming the processes measured.</summary>
+    public string Report(int requests)
+    {
+        if (Measure(requests) is not { } cpu)
+        {
+            return "CPU budget: not available (Linux /proc only)";
+        }
+
         var parts = new List<string>();
         if (brokerPid is not null)
         {
-            parts.Add(Ms($"broker {broker:0.00}"));
+            parts.Add(Ms($"broker {cpu.Broker:0.00}"));
         }
 
         if (databaseProcessName is not null)
         {
-            parts.Add(Ms($"{databaseProcessName} {database:0.00}"));
+            parts.Add(Ms($"{databaseProcessName} {cpu.Database:0.00}"));
         }
 
-        parts.Add(Ms($"eb-load {self:0.00}"));
-        parts.Add(Ms($"idle {idle:0.00}"));
+        parts.Add(Ms($"eb-load {cpu.LoadGenerator:0.00}"));
+        parts.Add(Ms($"idle {cpu.Idle:0.00}"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"CPU per request: {string.Join(", ", parts)} ({Environment.ProcessorCount} cores); "
-            + $"the measured processes' {total:0.00} ms cap this machine at {ceiling:0} requests/s");
+            $"CPU per request: {string.Join(", ", parts)} ({cpu.Cores} cores); "
+            + $"the measured processes' {cpu.Busy:0.00} ms cap this machine at {cpu.CeilingPerSecond:0} requests/s");
 
         static string Ms(FormattableString figure) => figure.ToString(CultureInfo.InvariantCulture) + " ms";
     }
@@ -121,4 +128,13 @@ public sealed class CpuBudget
     }
 
     private readonly record struct Sample(long Broker, long Database, long Self, long Idle);
+}
+
+/// <summary>Milliseconds of CPU per request, by process, and what they allow.</summary>
+public sealed record CpuPerRequest(double Broker, double Database, double LoadGenerator, double Idle, int Cores)
+{
+    public double Busy => Broker + Database + LoadGenerator;
+
+    /// <summary>Requests per second the machine could serve if every core did nothing but this work.</summary>
+    public double CeilingPerSecond => Busy > 0 ? Cores * 1000.0 / Busy : double.PositiveInfinity;
 }
