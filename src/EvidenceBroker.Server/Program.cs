@@ -101,6 +101,7 @@ await app.Services.ImportPolicyPackAsync(app.Logger);
 app.Services.ScheduleSlaSweep();
 app.Services.ScheduleRetentionSweep();
 await app.Services.SealClearWebhookSecretsAsync();
+await app.Services.LoadDisabledClientsAsync();
 if (app.Environment.IsDevelopment())
 {
     await DevelopmentSeed.SeedAsync(app.Services, app.Logger);

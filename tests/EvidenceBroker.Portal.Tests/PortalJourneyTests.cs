@@ -226,7 +226,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     }
 
     [Fact]
-    public async Task The_administrator_suspends_a_country_with_a_reason_and_registers_an_api_client()
+    public async Task The_administrator_suspends_a_country_with_a_reason_and_registers_and_disables_an_api_client()
     {
         var admin = await portal.SignedInPageAsync(Admin);
         await PortalFixture.ShotAsync(admin, "12-admin-directory");
@@ -239,6 +239,8 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         Assert.Matches(HexSecret(), secret.Trim());
         await admin.GotoAsync("/portal/admin");
         Assert.DoesNotContain(secret.Trim(), await admin.ContentAsync(), StringComparison.Ordinal);
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Disable portal-test-client" }).ClickAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Button, new() { Name = "Enable portal-test-client" })).ToBeVisibleAsync();
 
         await admin.GotoAsync("/portal/admin/policy");
         await admin.GetByLabel("Country").SelectOptionAsync("RU");

@@ -61,6 +61,9 @@ public static class AuthExtensions
             });
 
         services.AddSingleton<ValidatedTokenCache>();
+        services.AddSingleton<DisabledClients>();
+        services.AddHostedService<DisabledClientsRefresher>();
+        services.AddScoped<ApiClientSwitch>();
         services.AddAuthentication(BrokerBearer.Scheme)
             .AddScheme<AuthenticationSchemeOptions, BrokerBearerHandler>(BrokerBearer.Scheme, scheme =>
             {
@@ -95,6 +98,14 @@ public static class AuthExtensions
 
         services.AddScoped<TokenIssuer>();
         return services;
+    }
+
+    /// <summary>Reads the disabled API clients before the node serves its first call.</summary>
+    public static async Task LoadDisabledClientsAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        await services.GetRequiredService<DisabledClients>()
+            .RefreshAsync(scope.ServiceProvider.GetRequiredService<Persistence.BrokerDbContext>(), ct);
     }
 
     private static AuthorizationPolicy Require(string scope, TenantKind tenant) =>

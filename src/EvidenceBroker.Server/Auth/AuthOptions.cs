@@ -30,6 +30,13 @@ public sealed class AuthOptions
     [Range(1, 1_000_000)]
     public int ValidatedTokenCacheSize { get; set; } = 10_000;
 
+    /// <summary>
+    /// How often a node re-reads which API clients are disabled: an administrator's switch takes effect at once on
+    /// the node where it was made, and within this period on the others.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan DisabledClientsRefresh { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>PKCS#12 file with the token signing key. Required outside Development.</summary>
     public string? SigningCertificatePath { get; set; }
     public string? SigningCertificatePassword { get; set; }

@@ -33,17 +33,22 @@ internal sealed class BrokerBearerHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     ValidatedTokenCache cache,
+    DisabledClients disabledClients,
     IAuthenticationHandlerProvider handlers)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string BearerPrefix = "Bearer ";
+    private const string DisabledClient = "The client this token was issued to is disabled.";
+
+    /// <summary>This request's token is valid but its client is disabled: the challenge is this handler's own.</summary>
+    private bool refusedAsDisabled;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var token = BearerToken(Request);
         if (token is not null && cache.TryGet(token, out var validated))
         {
-            return AuthenticateResult.Success(Ticket(validated, token));
+            return Disabled(validated.Principal) ?? AuthenticateResult.Success(Ticket(validated, token));
         }
 
         // Asked through the handler, not HttpContext.AuthenticateAsync, so that claims transformation runs once,
@@ -57,6 +62,11 @@ internal sealed class BrokerBearerHandler(
             return result;
         }
 
+        if (Disabled(result.Principal) is { } refused)
+        {
+            return refused;
+        }
+
         // OpenIddict also reads tokens from the query string and form body; only remember the token it validated
         // when that is the header's, so that the key always names the token that was actually checked.
         if (token is not null && string.Equals(result.Properties.GetTokenValue(TokenName), token, StringComparison.Ordinal))
@@ -65,6 +75,27 @@ internal sealed class BrokerBearerHandler(
         }
 
         return AuthenticateResult.Success(new AuthenticationTicket(result.Principal, result.Properties, Scheme.Name));
+    }
+
+    /// <summary>A valid token of a client an administrator has disabled since it was issued: refused (401).</summary>
+    private AuthenticateResult? Disabled(System.Security.Claims.ClaimsPrincipal principal)
+    {
+        refusedAsDisabled = principal.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value is { } client
+                            && disabledClients.Contains(client);
+        return refusedAsDisabled ? AuthenticateResult.Fail(DisabledClient) : null;
+    }
+
+    /// <summary>
+    /// OpenIddict would find nothing wrong with such a token and answer 403, so its challenge is not asked for: the
+    /// answer is 401 with <c>invalid_token</c> (RFC 6750 §3.1), as for a revoked token.
+    /// </summary>
+    protected override string? ResolveTarget(string? scheme) => refusedAsDisabled ? null : base.ResolveTarget(scheme);
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = $"Bearer error=\"invalid_token\", error_description=\"{DisabledClient}\"";
+        return Task.CompletedTask;
     }
 
     /// <summary>The header token exactly as OpenIddict extracts it (it looks at the header first).</summary>

@@ -14,7 +14,8 @@ namespace EvidenceBroker.Server.Portal.Pages.Admin;
 
 /// <summary>
 /// The directory: agencies, providers, portal users and API clients. Each addition is audited; an API client's
-/// secret is generated here and shown exactly once, in the response to the POST that created it.
+/// secret is generated here and shown exactly once, in the response to the POST that created it. An API client can
+/// be disabled here, and enabled again, each switch audited too.
 /// </summary>
 public sealed class IndexModel(
     BrokerDbContext db, UserManager<PortalUser> users, IOpenIddictApplicationManager applications, AuditTrail audit, TimeProvider clock) : PageModel
@@ -34,6 +35,7 @@ public sealed class IndexModel(
     [BindProperty] public string? Email { get; set; }
     [BindProperty] public string? Role { get; set; }
     [BindProperty] public string? TenantId { get; set; }
+    [BindProperty] public bool Disable { get; set; }
 
     private Caller Me => Caller.From(User)!;
 
@@ -137,6 +139,20 @@ public sealed class IndexModel(
         ShownSecret = secret;
         await LoadAsync(ct);
         return Page();
+    }
+
+    /// <summary>Disables an API client (its tokens are refused from now on) or enables it again.</summary>
+    public async Task<IActionResult> OnPostClientSwitchAsync([FromServices] ApiClientSwitch clients, CancellationToken ct)
+    {
+        if (Id is null || !await clients.SetDisabledAsync(Me, Id, Disable, ct))
+        {
+            Errors["client.switch"] = "No API client with this id.";
+            await LoadAsync(ct);
+            return Page();
+        }
+
+        TempData["Flash"] = Disable ? $"API client {Id} disabled: the tokens it holds are refused from now on." : $"API client {Id} enabled.";
+        return RedirectToPage();
     }
 
     private async Task<Tenant?> TenantAsync(TenantKind? kind, string form, CancellationToken ct)

@@ -1,0 +1,91 @@
+using System.Collections.Frozen;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace EvidenceBroker.Server.Auth;
+
+/// <summary>
+/// The API clients an administrator has disabled, as this node knows them. The token endpoint already refuses them
+/// new tokens; this refuses the access tokens they hold, which would otherwise stay good until they expire. The
+/// node where the administrator acted knows at once; the others read the list from the database every
+/// <see cref="AuthOptions.DisabledClientsRefresh"/>, and once at start before serving.
+/// </summary>
+public sealed class DisabledClients
+{
+    private readonly Lock changing = new();
+    private FrozenSet<string> disabled = FrozenSet<string>.Empty;
+    private long localChanges;
+
+    /// <summary>Whether calls made with this client's tokens are refused. One lookup, on every authenticated call.</summary>
+    public bool Contains(string clientId) => Volatile.Read(ref disabled).Contains(clientId);
+
+    /// <summary>Reads the list from the database (at start, and on the refresh period).</summary>
+    public async Task RefreshAsync(BrokerDbContext db, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var changesBefore = Interlocked.Read(ref localChanges);
+        var stored = await db.ApiClients.AsNoTracking().Where(c => c.Disabled).Select(c => c.ClientId).ToListAsync(ct);
+        lock (changing)
+        {
+            // A switch on this node while the list was being read is not in what was read: keep this node's own
+            // list until the next refresh, which will see the switch.
+            if (Interlocked.Read(ref localChanges) == changesBefore)
+            {
+                Volatile.Write(ref disabled, stored.ToFrozenSet(StringComparer.Ordinal));
+            }
+        }
+    }
+
+    /// <summary>Called once a switch on this node is committed.</summary>
+    internal void Set(string clientId, bool isDisabled)
+    {
+        lock (changing)
+        {
+            var next = new HashSet<string>(disabled, StringComparer.Ordinal);
+            if (isDisabled)
+            {
+                next.Add(clientId);
+            }
+            else
+            {
+                next.Remove(clientId);
+            }
+
+            Interlocked.Increment(ref localChanges);
+            Volatile.Write(ref disabled, next.ToFrozenSet(StringComparer.Ordinal));
+        }
+    }
+}
+
+/// <summary>Re-reads <see cref="DisabledClients"/> on every node, so a switch made on another node takes effect here.</summary>
+internal sealed class DisabledClientsRefresher(
+    DisabledClients clients, IServiceScopeFactory scopes, IOptions<AuthOptions> options, TimeProvider clock,
+    ILogger<DisabledClientsRefresher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.DisabledClientsRefresh, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    await clients.RefreshAsync(scope.ServiceProvider.GetRequiredService<BrokerDbContext>(), stoppingToken);
+                }
+#pragma warning disable CA1031 // A failed read (database restarting) keeps the last list; the next tick tries again.
+                catch (Exception e) when (e is not OperationCanceledException)
+#pragma warning restore CA1031
+                {
+                    logger.LogWarning(e, "Could not re-read the disabled API clients; keeping the last list");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // shutting down
+        }
+    }
+}

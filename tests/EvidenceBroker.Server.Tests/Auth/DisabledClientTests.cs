@@ -1,0 +1,73 @@
+using System.Net;
+using System.Security.Claims;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EvidenceBroker.Server.Tests.Auth;
+
+/// <summary>
+/// An administrator disables an API client whose secret leaked. What must hold: the tokens it already holds stop
+/// working at once on this node (even one this node had validated and remembered), it gets no new token, the switch
+/// is audited, enabling it restores access, and another node learns of the switch when it re-reads the list.
+/// </summary>
+public sealed class DisabledClientTests
+{
+    private const string Client = "met-case-system";
+
+    private static readonly Caller Administrator = new(
+        "admin-test", "Administrator", Tenant.Administration("broker"), new ClaimsPrincipal(new ClaimsIdentity("test")));
+
+    [Fact]
+    public async Task A_disabled_client_is_refused_with_the_token_it_holds_and_gets_no_new_one_until_enabled_again()
+    {
+        await using var broker = new BrokerFactory();
+        using var api = await broker.ClientAsync(Client);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/requests")).StatusCode); // validated and remembered
+
+        await SwitchAsync(broker, disable: true);
+
+        using (var refused = await api.GetAsync("/api/v1/requests"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            Assert.Equal("Bearer error=\"invalid_token\", error_description=\"The client this token was issued to is disabled.\"",
+                string.Join(" | ", refused.Headers.WwwAuthenticate));
+        }
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => broker.NewTokenAsync(Client));
+        var audited = await broker.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == Client).Select(e => e.Action).ToListAsync());
+        Assert.Equal(["client.disabled"], audited);
+
+        await SwitchAsync(broker, disable: false);
+
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/requests")).StatusCode);
+        Assert.NotEmpty(await broker.NewTokenAsync(Client));
+    }
+
+    [Fact]
+    public async Task Another_node_refuses_the_client_once_it_re_reads_the_list()
+    {
+        await using var broker = new BrokerFactory();
+        using var api = await broker.ClientAsync(Client);
+        await broker.WithDbAsync(db => db.ApiClients.Where(c => c.ClientId == Client)
+            .ExecuteUpdateAsync(set => set.SetProperty(c => c.Disabled, true))); // as another node's switch leaves it
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/requests")).StatusCode);
+
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            await broker.Services.GetRequiredService<DisabledClients>()
+                .RefreshAsync(scope.ServiceProvider.GetRequiredService<BrokerDbContext>(), CancellationToken.None);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/requests")).StatusCode);
+    }
+
+    private static async Task SwitchAsync(BrokerFactory broker, bool disable)
+    {
+        await using var scope = broker.Services.CreateAsyncScope();
+        Assert.True(await scope.ServiceProvider.GetRequiredService<ApiClientSwitch>()
+            .SetDisabledAsync(Administrator, Client, disable, CancellationToken.None));
+    }
+}
