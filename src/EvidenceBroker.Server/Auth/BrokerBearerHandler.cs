@@ -1,6 +1,8 @@
+using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
 using OpenIddict.Validation.AspNetCore;
 
 namespace EvidenceBroker.Server.Auth;
@@ -8,7 +10,8 @@ namespace EvidenceBroker.Server.Auth;
 /// <summary>
 /// Authenticates an API call by its bearer token, asking OpenIddict's validation only for a token this node has
 /// not validated yet, so that a client reusing one token for many calls pays for parsing it and verifying its RSA
-/// signature once, not on every call.
+/// signature once, not on every call. A valid token of a client an administrator has disabled is refused either
+/// way (<see cref="DisabledClients"/>).
 /// </summary>
 /// <remarks>
 /// Why a remembered result is as good as a fresh one:
@@ -78,9 +81,9 @@ internal sealed class BrokerBearerHandler(
     }
 
     /// <summary>A valid token of a client an administrator has disabled since it was issued: refused (401).</summary>
-    private AuthenticateResult? Disabled(System.Security.Claims.ClaimsPrincipal principal)
+    private AuthenticateResult? Disabled(ClaimsPrincipal principal)
     {
-        refusedAsDisabled = principal.FindFirst(OpenIddict.Abstractions.OpenIddictConstants.Claims.Subject)?.Value is { } client
+        refusedAsDisabled = principal.FindFirst(OpenIddictConstants.Claims.Subject)?.Value is { } client
                             && disabledClients.Contains(client);
         return refusedAsDisabled ? AuthenticateResult.Fail(DisabledClient) : null;
     }
