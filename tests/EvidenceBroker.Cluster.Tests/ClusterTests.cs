@@ -102,6 +102,44 @@ public sealed class ClusterTests(LocalCluster cluster)
         await AssertChainIntactAsync();
     }
 
+    [ClusterFact]
+    public async Task A_client_disabled_on_another_node_is_refused_by_every_node_within_the_refresh_period()
+    {
+        const string client = "bka-case-system"; // used by no other cluster test
+        using var viaNode1 = await LocalCluster.ClientAsync(cluster.Node1, client, "dev-bka-secret");
+        using var viaNode2 = await LocalCluster.ClientAsync(cluster.Node2, client, "dev-bka-secret");
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await viaNode1.GetAsync("/api/v1/requests")).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await viaNode2.GetAsync("/api/v1/requests")).StatusCode);
+
+        // As an administrator's switch on some third node leaves the database: neither node here made it.
+        await SetDisabledAsync(client, true);
+        try
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20); // the refresh period is 5 s
+            while (!(await RefusedAsync(viaNode1) && await RefusedAsync(viaNode2)))
+            {
+                Assert.True(DateTime.UtcNow < deadline, "A node still accepts the disabled client's token after 20 s.");
+                await Task.Delay(250);
+            }
+        }
+        finally
+        {
+            await SetDisabledAsync(client, false);
+        }
+
+        static async Task<bool> RefusedAsync(HttpClient http)
+        {
+            using var response = await http.GetAsync("/api/v1/requests");
+            return response.StatusCode == System.Net.HttpStatusCode.Unauthorized;
+        }
+    }
+
+    private async Task SetDisabledAsync(string clientId, bool disabled)
+    {
+        await using var db = cluster.Db();
+        await db.ApiClients.Where(c => c.ClientId == clientId).ExecuteUpdateAsync(set => set.SetProperty(c => c.Disabled, disabled));
+    }
+
     private static LoadOptions Options(string prefix, int count, params Uri[] targets) => new()
     {
         Targets = targets, Requests = count, Concurrency = 8, Duration = TimeSpan.FromSeconds(90), KeyPrefix = prefix,
