@@ -60,12 +60,14 @@ public sealed class DisabledClients
 
 /// <summary>Re-reads <see cref="DisabledClients"/> on every node, so a switch made on another node takes effect here.</summary>
 internal sealed class DisabledClientsRefresher(
-    DisabledClients clients, IServiceScopeFactory scopes, IOptions<AuthOptions> options, TimeProvider clock,
-    ILogger<DisabledClientsRefresher> logger) : BackgroundService
+    DisabledClients clients, IServiceScopeFactory scopes, IOptions<AuthOptions> options, ILogger<DisabledClientsRefresher> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.DisabledClientsRefresh, clock);
+        // Wall-clock polling, not the broker's TimeProvider: moving the broker's clock (tests move it by days) must
+        // not fire a re-read for every period it skips.
+        using var timer = new PeriodicTimer(options.Value.DisabledClientsRefresh);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
