@@ -241,6 +241,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         Assert.DoesNotContain(secret.Trim(), await admin.ContentAsync(), StringComparison.Ordinal);
         await admin.GetByRole(AriaRole.Button, new() { Name = "Disable portal-test-client" }).ClickAsync();
         await Assertions.Expect(admin.GetByRole(AriaRole.Button, new() { Name = "Enable portal-test-client" })).ToBeVisibleAsync();
+        await PortalFixture.ShotAsync(admin, "12b-admin-client-disabled");
 
         await admin.GotoAsync("/portal/admin/policy");
         await admin.GetByLabel("Country").SelectOptionAsync("RU");
