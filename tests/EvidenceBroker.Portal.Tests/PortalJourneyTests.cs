@@ -243,6 +243,15 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await Assertions.Expect(admin.GetByRole(AriaRole.Button, new() { Name = "Enable portal-test-client" })).ToBeVisibleAsync();
         await PortalFixture.ShotAsync(admin, "12b-admin-client-disabled");
 
+        // A switch that does not say which way is refused, not read as "enable".
+        var form = admin.Context.APIRequest.CreateFormData();
+        form.Set("Id", "portal-test-client");
+        form.Set("__RequestVerificationToken", await admin.Locator("input[name=__RequestVerificationToken]").First.GetAttributeAsync("value") ?? "");
+        var unsaid = await admin.APIRequest.PostAsync("/portal/admin?handler=ClientSwitch", new() { Form = form });
+        Assert.Contains("Say whether to disable or enable the client.", await unsaid.TextAsync(), StringComparison.Ordinal);
+        await admin.ReloadAsync();
+        await Assertions.Expect(admin.GetByRole(AriaRole.Button, new() { Name = "Enable portal-test-client" })).ToBeVisibleAsync();
+
         await admin.GotoAsync("/portal/admin/policy");
         await admin.GetByLabel("Country").SelectOptionAsync("RU");
         await admin.GetByLabel("Reason").FillAsync("Demo: assessment under review after new surveillance law.");

@@ -35,7 +35,7 @@ public sealed class IndexModel(
     [BindProperty] public string? Email { get; set; }
     [BindProperty] public string? Role { get; set; }
     [BindProperty] public string? TenantId { get; set; }
-    [BindProperty] public bool Disable { get; set; }
+    [BindProperty] public bool? Disable { get; set; }
 
     private Caller Me => Caller.From(User)!;
 
@@ -144,14 +144,22 @@ public sealed class IndexModel(
     /// <summary>Disables an API client (its tokens are refused from now on) or enables it again.</summary>
     public async Task<IActionResult> OnPostClientSwitchAsync([FromServices] ApiClientSwitch clients, CancellationToken ct)
     {
-        if (Id is null || !await clients.SetDisabledAsync(Me, Id, Disable, ct))
+        // A missing or unreadable choice is refused, not read as "enable".
+        if (Disable is not { } disable)
+        {
+            Errors["client.switch"] = "Say whether to disable or enable the client.";
+            await LoadAsync(ct);
+            return Page();
+        }
+
+        if (Id is null || !await clients.SetDisabledAsync(Me, Id, disable, ct))
         {
             Errors["client.switch"] = "No API client with this id.";
             await LoadAsync(ct);
             return Page();
         }
 
-        TempData["Flash"] = Disable ? $"API client {Id} disabled: the tokens it holds are refused from now on." : $"API client {Id} enabled.";
+        TempData["Flash"] = disable ? $"API client {Id} disabled: the tokens it holds are refused from now on." : $"API client {Id} enabled.";
         return RedirectToPage();
     }
 
