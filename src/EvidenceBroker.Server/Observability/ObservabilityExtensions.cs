@@ -1,4 +1,5 @@
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Serilog;
 using Serilog.Context;
@@ -9,6 +10,9 @@ namespace EvidenceBroker.Server.Observability;
 public static class ObservabilityExtensions
 {
     public const string CorrelationHeader = "X-Correlation-Id";
+
+    /// <summary>OpenTelemetry's standard setting; read from the environment like every other setting.</summary>
+    public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     public static WebApplicationBuilder AddBrokerObservability(this WebApplicationBuilder builder)
     {
@@ -27,9 +31,17 @@ public static class ObservabilityExtensions
             }
         });
 
-        builder.Services.AddOpenTelemetry()
-            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(BrokerTelemetry.SourceName))
-            .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddMeter(BrokerTelemetry.SourceName));
+        // Traces and metrics go to the OpenTelemetry collector that OTEL_EXPORTER_OTLP_ENDPOINT names (with the other
+        // standard OTEL_* settings). Without one the broker records neither: a span nobody receives is pure cost on
+        // every request.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration[OtlpEndpointSetting]))
+        {
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? BrokerTelemetry.ServiceName))
+                .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddSource(BrokerTelemetry.SourceName).AddOtlpExporter())
+                .WithMetrics(metrics => metrics.AddAspNetCoreInstrumentation().AddMeter(BrokerTelemetry.SourceName).AddOtlpExporter());
+        }
+
         return builder;
     }
 
@@ -56,5 +68,8 @@ public static class ObservabilityExtensions
 public static class BrokerTelemetry
 {
     public const string SourceName = "EvidenceBroker";
+
+    /// <summary>service.name on every span and metric, unless OTEL_SERVICE_NAME names another.</summary>
+    public const string ServiceName = "evidence-broker";
     public static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
 }
