@@ -39,12 +39,8 @@ public sealed class PortalPreview(
             return new PreviewResult(errors, null);
         }
 
-        var engine = await registry.ActiveEngineAsync(db, ct);
-        var suspended = await PolicyRegistry.SuspendedCountriesAsync(db, ct);
-        var decision = engine.Evaluate(new PolicyInput(content, jurisdiction, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
-        {
-            Suspensions = new CountrySuspensions(suspended),
-        });
+        var policy = await registry.InForceAsync(db, ct);
+        var decision = policy.Evaluate(content, jurisdiction, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
         return new PreviewResult(errors, Describe(decision));
     }
 

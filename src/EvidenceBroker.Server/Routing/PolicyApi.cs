@@ -103,13 +103,9 @@ public static class PolicyApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var engine = await registry.ActiveEngineAsync(db, ct);
-        var suspended = await PolicyRegistry.SuspendedCountriesAsync(db, ct);
-        var input = new PolicyInput(request, jurisdiction!, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
-        {
-            Suspensions = new CountrySuspensions(suspended),
-        };
-        return TypedResults.Content(JsonSerializer.Serialize(engine.Evaluate(input), DecisionJson.Compact), "application/json");
+        var policy = await registry.InForceAsync(db, ct);
+        var decision = policy.Evaluate(request, jurisdiction!, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
+        return TypedResults.Content(JsonSerializer.Serialize(decision, DecisionJson.Compact), "application/json");
     }
 
     private static async Task<Results<Ok<WhatIfReport>, ValidationProblem>> WhatIfUploadAsync(

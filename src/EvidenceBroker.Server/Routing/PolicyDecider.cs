@@ -12,10 +12,9 @@ public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) :
     public async Task<RoutingDecision> DecideAsync(
         RequestContent content, string providerJurisdiction, DateOnly evaluatedOn, CancellationToken ct)
     {
-        var engine = await registry.ActiveEngineAsync(db, ct);
-        var suspended = await PolicyRegistry.SuspendedCountriesAsync(db, ct);
-        var stored = new StoredPolicyInput(content, providerJurisdiction, evaluatedOn, suspended, EmergencyConfirmedBySupervisor: false);
-        var decision = engine.Evaluate(stored.ToInput());
+        var policy = await registry.InForceAsync(db, ct);
+        var stored = new StoredPolicyInput(content, providerJurisdiction, evaluatedOn, policy.SuspendedCountries, EmergencyConfirmedBySupervisor: false);
+        var decision = policy.Engine.Evaluate(stored.ToInput());
         return new RoutingDecision(
             decision.Outcome, decision.Channel, decision.PolicyVersion, evaluatedOn, stored.ToJson(),
             JsonSerializer.Serialize(decision, DecisionJson.Compact), decision);

@@ -13,14 +13,16 @@ namespace EvidenceBroker.Server.Routing;
 public sealed class PolicyRegistry : IPolicyCatalogue
 {
     private readonly ConcurrentDictionary<string, PolicyEngine> engines = new(StringComparer.Ordinal);
-    // Both asked on every decision, so compiled once rather than translated from LINQ each time.
     private static readonly CompiledPerModel<Func<BrokerDbContext, CancellationToken, Task<string?>>> ActiveVersionQuery =
         new(() => EF.CompileAsyncQuery((BrokerDbContext db, CancellationToken ct) =>
             db.PolicyPacks.AsNoTracking().Where(p => p.IsActive).Select(p => p.Version).SingleOrDefault()));
 
-    private static readonly CompiledPerModel<Func<BrokerDbContext, IAsyncEnumerable<string>>> SuspendedCountriesQuery =
+    // Asked on every decision: the active version and the suspended countries, in one statement (one snapshot, one
+    // round trip), compiled once rather than translated from LINQ each time.
+    private static readonly CompiledPerModel<Func<BrokerDbContext, IAsyncEnumerable<InForceRow>>> InForceQuery =
         new(() => EF.CompileAsyncQuery((BrokerDbContext db) =>
-            db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).Select(s => s.Country)));
+            db.PolicyPacks.AsNoTracking().Where(p => p.IsActive).Select(p => new InForceRow { IsVersion = true, Value = p.Version })
+                .Concat(db.CountrySuspensions.AsNoTracking().Select(s => new InForceRow { IsVersion = false, Value = s.Country }))));
 
     private PolicyEngine? active; // swapped atomically; readers may see the previous engine for one request
 
@@ -34,34 +36,37 @@ public sealed class PolicyRegistry : IPolicyCatalogue
         active = engines.GetOrAdd(pack.Version, _ => new PolicyEngine(pack));
     }
 
-    /// <summary>The active engine, switching first if another node activated a different version.</summary>
-    public async Task<PolicyEngine> ActiveEngineAsync(BrokerDbContext db, CancellationToken ct)
+    /// <summary>
+    /// The active engine (switching first if another node activated a different version) and the countries whose
+    /// direct requests are suspended now, in code order: what every new decision runs on.
+    /// </summary>
+    public async Task<PolicyInForce> InForceAsync(BrokerDbContext db, CancellationToken ct)
     {
-        var version = await ActiveVersionAsync(db, ct);
-        if (version is null || version == active?.Pack.Version)
+        string? version = null;
+        var suspended = new List<string>();
+        await foreach (var row in InForceQuery.For(db)(db).WithCancellation(ct))
         {
-            return Active;
+            if (row.IsVersion)
+            {
+                version = row.Value;
+            }
+            else
+            {
+                suspended.Add(row.Value);
+            }
         }
 
-        var engine = await EngineForAsync(db, version, ct);
-        active = engine;
-        return engine;
+        suspended.Sort(StringComparer.Ordinal);
+        if (version is not null && version != active?.Pack.Version)
+        {
+            active = await EngineForAsync(db, version, ct);
+        }
+
+        return new PolicyInForce(Active, suspended);
     }
 
     /// <summary>The version the database marks active (which every node follows), or null before any is active.</summary>
     public static Task<string?> ActiveVersionAsync(BrokerDbContext db, CancellationToken ct) => ActiveVersionQuery.For(db)(db, ct);
-
-    /// <summary>The countries whose direct requests are suspended now, in code order: part of every decision's input.</summary>
-    public static async Task<IReadOnlyList<string>> SuspendedCountriesAsync(BrokerDbContext db, CancellationToken ct)
-    {
-        var suspended = new List<string>();
-        await foreach (var country in SuspendedCountriesQuery.For(db)(db).WithCancellation(ct))
-        {
-            suspended.Add(country);
-        }
-
-        return suspended;
-    }
 
     /// <summary>The engine of any stored version, for replaying a decision with the pack that made it.</summary>
     public async Task<PolicyEngine> EngineForAsync(BrokerDbContext db, string version, CancellationToken ct)
@@ -88,4 +93,20 @@ public sealed class PolicyRegistry : IPolicyCatalogue
     public IReadOnlyList<CountryResource> Countries() =>
         [.. Active.Pack.Countries.OrderBy(c => c.Code, StringComparer.Ordinal)
             .Select(c => new CountryResource(c.Code, c.Name, c.EuMember, c.BoundByEuEvidenceRegulation, c.ReviewDue))];
+}
+
+/// <summary>The engine new decisions run on, and the suspensions in force alongside it.</summary>
+public sealed record PolicyInForce(PolicyEngine Engine, IReadOnlyList<string> SuspendedCountries)
+{
+    /// <summary>What a new request would be decided as today, by these rules and suspensions.</summary>
+    public Decision Evaluate(EvidenceBroker.Domain.Requests.RequestContent content, string providerJurisdiction, DateOnly evaluatedOn) =>
+        Engine.Evaluate(new PolicyInput(content, providerJurisdiction, evaluatedOn) { Suspensions = new CountrySuspensions(SuspendedCountries) });
+}
+
+/// <summary>One row of the policy-in-force query: the active version, or a suspended country.</summary>
+internal sealed class InForceRow
+{
+    public bool IsVersion { get; init; }
+
+    public string Value { get; init; } = "";
 }
