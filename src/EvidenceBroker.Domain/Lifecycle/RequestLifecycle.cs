@@ -10,6 +10,50 @@ namespace EvidenceBroker.Domain.Lifecycle;
 /// </summary>
 public static class RequestLifecycle
 {
+    /// <summary>This thread's machine; see <see cref="Borrow"/>.</summary>
+    [ThreadStatic]
+    private static Borrowed? borrowed;
+
+    /// <summary>Whether <paramref name="trigger"/> may fire from <paramref name="state"/>.</summary>
+    public static bool CanFire(RequestState state, RequestTrigger trigger) => Borrow(state).Machine.CanFire(trigger);
+
+    /// <summary>The state <paramref name="trigger"/> moves <paramref name="state"/> to; throws if it may not fire.</summary>
+    public static RequestState Fire(RequestState state, RequestTrigger trigger)
+    {
+        var machine = Borrow(state);
+        machine.Machine.Fire(trigger);
+        return machine.State;
+    }
+
+    /// <summary>The triggers that may fire from <paramref name="state"/>, in declaration order.</summary>
+    public static IReadOnlyList<RequestTrigger> PermittedTriggers(RequestState state)
+    {
+        var machine = Borrow(state).Machine;
+        return [.. Enum.GetValues<RequestTrigger>().Where(machine.CanFire)];
+    }
+
+    /// <summary>
+    /// This thread's machine, pointed at <paramref name="state"/>. Configuring a machine (some sixty transitions) costs
+    /// more than the state change a request makes, and the transitions never differ, so each thread builds one and
+    /// lends it to whatever request it is moving. The machine has no entry, exit or transition actions: a call on it
+    /// runs to its end without re-entering, so one loan never overlaps another.
+    /// </summary>
+    private static Borrowed Borrow(RequestState state)
+    {
+        var machine = borrowed ??= new Borrowed();
+        machine.State = state;
+        return machine;
+    }
+
+    private sealed class Borrowed
+    {
+        public Borrowed() => Machine = Create(() => State, s => State = s);
+
+        public RequestState State { get; set; }
+
+        public StateMachine<RequestState, RequestTrigger> Machine { get; }
+    }
+
     public static StateMachine<RequestState, RequestTrigger> Create(Func<RequestState> read, Action<RequestState> write)
     {
         var machine = new StateMachine<RequestState, RequestTrigger>(read, write);

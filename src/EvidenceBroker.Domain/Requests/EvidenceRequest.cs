@@ -1,5 +1,4 @@
 using EvidenceBroker.Domain.Lifecycle;
-using Stateless;
 
 namespace EvidenceBroker.Domain.Requests;
 
@@ -9,8 +8,6 @@ namespace EvidenceBroker.Domain.Requests;
 /// </summary>
 public sealed class EvidenceRequest
 {
-    private StateMachine<RequestState, RequestTrigger>? lifecycle;
-
     private EvidenceRequest()
     {
         // For the persistence layer.
@@ -69,23 +66,19 @@ public sealed class EvidenceRequest
     /// <summary>Optimistic concurrency: two writers never both move the same request.</summary>
     public long Revision { get; private set; }
 
-    private StateMachine<RequestState, RequestTrigger> Lifecycle =>
-        lifecycle ??= RequestLifecycle.Create(() => State, s => State = s);
+    public IReadOnlyList<RequestTrigger> PermittedTriggers => RequestLifecycle.PermittedTriggers(State);
 
-    public IReadOnlyList<RequestTrigger> PermittedTriggers =>
-        [.. Enum.GetValues<RequestTrigger>().Where(t => Lifecycle.CanFire(t))];
-
-    public bool CanFire(RequestTrigger trigger) => Lifecycle.CanFire(trigger);
+    public bool CanFire(RequestTrigger trigger) => RequestLifecycle.CanFire(State, trigger);
 
     /// <summary>Moves the request; throws <see cref="InvalidTransitionException"/> listing what is allowed now.</summary>
     public void Fire(RequestTrigger trigger, DateTimeOffset at)
     {
-        if (!Lifecycle.CanFire(trigger))
+        if (!CanFire(trigger))
         {
             throw new InvalidTransitionException(State, trigger, PermittedTriggers);
         }
 
-        Lifecycle.Fire(trigger);
+        State = RequestLifecycle.Fire(State, trigger);
         if (ReleasedToProviderAt is null && State is RequestState.RoutedToProvider or RequestState.PreservationActive)
         {
             ReleasedToProviderAt = at;

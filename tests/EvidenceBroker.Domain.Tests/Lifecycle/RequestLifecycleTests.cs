@@ -68,6 +68,32 @@ public sealed class RequestLifecycleTests
         Assert.Contains("RoutedToProvider --> Acknowledged", mermaid, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Requests_moved_in_turn_on_one_thread_each_keep_their_own_state()
+    {
+        var routed = NewRequest(Urgency.Standard);
+        var queued = NewRequest(Urgency.Standard);
+        routed.ApplyDecision(Outcome.Direct, LegalInstrument.CloudActAgreement, "sha256:test", Filed);
+        queued.ApplyDecision(Outcome.Mlat, LegalInstrument.Mlat, "sha256:test", Filed);
+
+        Assert.True(routed.CanFire(RequestTrigger.Acknowledge));
+        Assert.False(queued.CanFire(RequestTrigger.Acknowledge));
+        routed.Fire(RequestTrigger.Acknowledge, Filed.AddHours(1));
+        queued.Fire(RequestTrigger.Close, Filed.AddHours(2));
+        routed.Fire(RequestTrigger.Produce, Filed.AddHours(3));
+
+        Assert.Equal(RequestState.Produced, routed.State);
+        Assert.Equal(RequestState.Closed, queued.State);
+        Assert.Equal([RequestTrigger.Withdraw, RequestTrigger.Close], NewQueued().PermittedTriggers);
+    }
+
+    private static EvidenceRequest NewQueued()
+    {
+        var request = NewRequest(Urgency.Standard);
+        request.ApplyDecision(Outcome.Mlat, LegalInstrument.Mlat, "sha256:test", Filed);
+        return request;
+    }
+
     private static EvidenceRequest NewRequest(Urgency urgency) => new(
         Guid.NewGuid(), "EB-2026-TEST01",
         new RequestContent
