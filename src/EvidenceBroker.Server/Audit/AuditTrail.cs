@@ -31,6 +31,14 @@ public sealed class AuditTrail(TimeProvider clock)
     /// <summary>The tenant recorded for the broker's own jobs.</summary>
     public const string SystemTenant = "Administration:broker";
 
+    // Read by the first appender of every write batch, so compiled once rather than translated from LINQ each time.
+    private static readonly CompiledPerModel<Func<BrokerDbContext, CancellationToken, Task<ChainHead?>>> HeadQuery =
+        new(() => EF.CompileAsyncQuery((BrokerDbContext db, CancellationToken ct) =>
+            db.AuditEntries.AsNoTracking()
+                .OrderByDescending(e => e.Sequence)
+                .Select(e => new ChainHead { Sequence = e.Sequence, Hash = e.Hash })
+                .FirstOrDefault()));
+
     /// <summary>Serialises and hashes the payload, which needs no place in the chain yet (nor the write lock).</summary>
     public PreparedAuditRecord Prepare(AuditRecord record)
     {
@@ -105,10 +113,14 @@ public sealed class AuditTrail(TimeProvider clock)
             return (pending.Sequence, pending.Hash);
         }
 
-        var head = await db.AuditEntries.AsNoTracking()
-            .OrderByDescending(e => e.Sequence)
-            .Select(e => new { e.Sequence, e.Hash })
-            .FirstOrDefaultAsync(ct);
+        var head = await HeadQuery.For(db)(db, ct);
         return head is null ? (0, AuditHashing.Genesis) : (head.Sequence, head.Hash);
+    }
+
+    private sealed class ChainHead
+    {
+        public long Sequence { get; init; }
+
+        public string Hash { get; init; } = "";
     }
 }
