@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -93,20 +94,21 @@ public sealed class PolicyRegistry : IPolicyCatalogue
     public IReadOnlyList<CountryResource> Countries() =>
         [.. Active.Pack.Countries.OrderBy(c => c.Code, StringComparer.Ordinal)
             .Select(c => new CountryResource(c.Code, c.Name, c.EuMember, c.BoundByEuEvidenceRegulation, c.ReviewDue))];
+
+    /// <summary>One row of the policy-in-force query: the active version, or a suspended country.</summary>
+    private sealed class InForceRow
+    {
+        public bool IsVersion { get; init; }
+
+        public string Value { get; init; } = "";
+    }
 }
 
 /// <summary>The engine new decisions run on, and the suspensions in force alongside it.</summary>
 public sealed record PolicyInForce(PolicyEngine Engine, IReadOnlyList<string> SuspendedCountries)
 {
     /// <summary>What a new request would be decided as today, by these rules and suspensions.</summary>
-    public Decision Evaluate(EvidenceBroker.Domain.Requests.RequestContent content, string providerJurisdiction, DateOnly evaluatedOn) =>
+    public Decision Evaluate(RequestContent content, string providerJurisdiction, DateOnly evaluatedOn) =>
         Engine.Evaluate(new PolicyInput(content, providerJurisdiction, evaluatedOn) { Suspensions = new CountrySuspensions(SuspendedCountries) });
 }
 
-/// <summary>One row of the policy-in-force query: the active version, or a suspended country.</summary>
-internal sealed class InForceRow
-{
-    public bool IsVersion { get; init; }
-
-    public string Value { get; init; } = "";
-}

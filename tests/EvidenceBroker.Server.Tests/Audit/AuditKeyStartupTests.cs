@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EvidenceBroker.Server.Tests.Infrastructure;
 
@@ -13,10 +12,10 @@ public sealed class AuditKeyStartupTests
 
         protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         [
-            new("Auth:SigningCertificatePath", Certificate(folder, "signing.pfx", X509KeyUsageFlags.DigitalSignature)),
-            new("Auth:SigningCertificatePassword", "test"),
-            new("Auth:EncryptionCertificatePath", Certificate(folder, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment)),
-            new("Auth:EncryptionCertificatePassword", "test"),
+            new("Auth:SigningCertificatePath", TestCertificates.Write(folder, "signing.pfx", X509KeyUsageFlags.DigitalSignature)),
+            new("Auth:SigningCertificatePassword", TestCertificates.Password),
+            new("Auth:EncryptionCertificatePath", TestCertificates.Write(folder, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment)),
+            new("Auth:EncryptionCertificatePassword", TestCertificates.Password),
             new("Auth:AllowHttp", "true"),
             new("Audit:SigningKeyPath", auditKey),
         ];
@@ -42,21 +41,6 @@ public sealed class AuditKeyStartupTests
         using var live = await client.GetAsync("/health/live");
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
-    }
-
-    private static string Certificate(string folder, string name, X509KeyUsageFlags usage)
-    {
-        var path = Path.Combine(folder, name);
-        if (!File.Exists(path))
-        {
-            using var rsa = RSA.Create(2048);
-            var request = new CertificateRequest($"CN=eb-{name}", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, critical: true));
-            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
-            File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, "test"));
-        }
-
-        return path;
     }
 
     private static string Flatten(Exception error) =>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EvidenceBroker.Server.Tests.Audit;
 using EvidenceBroker.Server.Tests.Infrastructure;
@@ -23,9 +22,9 @@ public sealed class StartupTests
         protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         [
             new("Auth:SigningCertificatePath", signing),
-            new("Auth:SigningCertificatePassword", "test"),
+            new("Auth:SigningCertificatePassword", TestCertificates.Password),
             new("Auth:EncryptionCertificatePath", encryption),
-            new("Auth:EncryptionCertificatePassword", "test"),
+            new("Auth:EncryptionCertificatePassword", TestCertificates.Password),
             new("Auth:AllowHttp", "true"),
             new("Audit:SigningKeyPath", AuditKeyFile.Write(Path.GetDirectoryName(signing)!)),
         ];
@@ -45,8 +44,8 @@ public sealed class StartupTests
     public async Task Outside_development_the_broker_starts_with_configured_certificates_and_has_no_demo_data()
     {
         var folder = Directory.CreateTempSubdirectory("eb-certs-").FullName;
-        var signing = WriteCertificate(folder, "signing.pfx", X509KeyUsageFlags.DigitalSignature);
-        var encryption = WriteCertificate(folder, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment);
+        var signing = TestCertificates.Write(folder, "signing.pfx", X509KeyUsageFlags.DigitalSignature);
+        var encryption = TestCertificates.Write(folder, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment);
         using var broker = new ProductionWithCertificates(signing, encryption);
         using var client = broker.CreateClient();
 
@@ -65,8 +64,8 @@ public sealed class StartupTests
     {
         var folder = Directory.CreateTempSubdirectory("eb-certs-").FullName;
         using var broker = new ProductionWithCertificates(
-            WriteCertificate(folder, "signing.pfx", X509KeyUsageFlags.DigitalSignature),
-            WriteCertificate(folder, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment));
+            TestCertificates.Write(folder, "signing.pfx", X509KeyUsageFlags.DigitalSignature),
+            TestCertificates.Write(folder, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment));
         broker.CreateClient().Dispose();
         var protector = broker.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("startup-test");
 
@@ -100,17 +99,6 @@ public sealed class StartupTests
 
         Assert.True(document.GetProperty("paths").TryGetProperty("/api/v1/requests", out _));
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
-    }
-
-    private static string WriteCertificate(string folder, string name, X509KeyUsageFlags usage)
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=Evidence Broker test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, critical: true));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
-        var path = Path.Combine(folder, name);
-        File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, "test"));
-        return path;
     }
 
     private static string Flatten(Exception error) =>

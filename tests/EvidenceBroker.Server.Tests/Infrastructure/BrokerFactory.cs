@@ -34,7 +34,10 @@ public class BrokerFactory : WebApplicationFactory<Program>
     public DatabaseProvider Provider { get; }
     public string ConnectionString { get; }
     public string DataDirectory => directory;
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));
+    /// <summary>Where every broker's clock starts, whatever today's date.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
+
+    public FakeTimeProvider Clock { get; } = new(Start);
 
     /// <summary>What the server logged at Error and above; quote it when a call answers 500.</summary>
     public ServerErrorLog ServerErrors { get; } = new();
