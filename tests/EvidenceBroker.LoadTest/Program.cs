@@ -41,6 +41,15 @@ if (targets.FirstOrDefault(t => !LoadGenerator.IsLoopback(t)) is { } remote)
     return Usage($"{remote} is not a loopback address: eb-load only loads a broker on this machine");
 }
 
+foreach (var name in new[] { "requests", "concurrency", "duration", "retries", "warm-up", "broker-pid" })
+{
+    if (options.TryGetValue(name, out var text)
+        && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || (value == 0 && name is not ("retries" or "warm-up"))))
+    {
+        return Usage($"--{name} takes a whole number{(name is "retries" or "warm-up" ? "" : " above 0")}, not '{text}'");
+    }
+}
+
 int Number(string name, int fallback) => options.TryGetValue(name, out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
 var load = new LoadOptions
 {
