@@ -128,6 +128,10 @@ public class IntakeThroughputBenchmarks
         }));
     }
 
+    // Half a year from today: a fixed date would turn the filings to human review once it passed.
+    private static readonly string NonDisclosureUntil =
+        DateOnly.FromDateTime(DateTime.UtcNow).AddDays(182).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
     private static string Body(int n) => $$"""
         {"requestingCountry":"GB","agencyId":"gb-met","providerId":"northwind-mail","dataCategories":["subscriber"],
          "identifiers":[{"type":"email","value":"suspect-{{n.ToString(CultureInfo.InvariantCulture)}}@northwind.example"}],
@@ -135,7 +139,7 @@ public class IntakeThroughputBenchmarks
          "offence":{"description":"Fraud by false representation (Fraud Act 2006 s.2)","code":"FA2006-s2","maxPenaltyYears":10},
          "issuingAuthority":{"type":"court","name":"Westminster Magistrates' Court"},"urgency":"standard",
          "justification":"Bank records show the proceeds of 14 invoice frauds were requested from victims by messages sent from this address.",
-         "useLimitsAcknowledged":true,"nonDisclosureUntil":"2027-06-30"}
+         "useLimitsAcknowledged":true,"nonDisclosureUntil":"{{NonDisclosureUntil}}"}
         """;
 
     /// <summary>The real broker (Development demo clients), plus the bare baseline endpoint in front of its pipeline.</summary>

@@ -67,6 +67,8 @@ public sealed class LoadGenerator : IDisposable
 {
     private readonly LoadOptions options;
     private readonly HttpClient http;
+    private readonly string nonDisclosureUntil =
+        DateOnly.FromDateTime(DateTime.UtcNow).AddDays(182).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     public LoadGenerator(LoadOptions options)
     {
@@ -210,7 +212,11 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 
-    /// <summary>A direct subscriber request (court order, GB → US provider); the index makes the identifier, and so the body, unique.</summary>
+    /// <summary>
+    /// A direct subscriber request (court order, GB → US provider); the index makes the identifier, and so the body,
+    /// unique. The non-disclosure date is half a year from today: a fixed one would turn the request to human review
+    /// once it passed.
+    /// </summary>
     public string Body(int index) => $$"""
         {"requestingCountry":"{{options.Country}}","agencyId":"{{options.AgencyId}}","providerId":"northwind-mail",
          "dataCategories":["subscriber"],
@@ -220,7 +226,7 @@ public sealed class LoadGenerator : IDisposable
          "issuingAuthority":{"type":"court","name":"Westminster Magistrates' Court"},
          "urgency":"standard",
          "justification":"Bank records show the proceeds of 14 invoice frauds were requested from victims by messages sent from this address.",
-         "useLimitsAcknowledged":true,"nonDisclosureUntil":"2027-06-30"}
+         "useLimitsAcknowledged":true,"nonDisclosureUntil":"{{nonDisclosureUntil}}"}
         """;
 
     public void Dispose() => http.Dispose();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Routing;
@@ -271,6 +272,10 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await PortalFixture.ShotAsync(officer, "14-tablet-new-request");
     }
 
+    // The portal runs on the real clock, so a fixed date would turn every request to human review once it passed.
+    private static string HalfAYearFromToday() =>
+        DateOnly.FromDateTime(DateTime.UtcNow).AddDays(182).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
     private static async Task<(Guid Id, string Reference)> FileAsync(
         IPage page, string provider, string expectedPreview, string? screenshot, string? emergencyThreat = null, string category = "Content")
     {
@@ -289,7 +294,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await page.GetByLabel("Target nationality", new() { Exact = true }).FillAsync("GB");
         await page.GetByLabel("Target residence", new() { Exact = true }).FillAsync("GB");
         await page.GetByLabel("Target located in", new() { Exact = true }).FillAsync("GB");
-        await page.GetByLabel("Provider must not tell the user until", new() { Exact = true }).FillAsync("2027-05-22");
+        await page.GetByLabel("Provider must not tell the user until", new() { Exact = true }).FillAsync(HalfAYearFromToday());
         await page.GetByLabel("The issuing authority accepts the use limits", new() { Exact = false }).CheckAsync();
         if (emergencyThreat is not null)
         {
