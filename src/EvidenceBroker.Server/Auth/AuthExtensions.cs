@@ -28,6 +28,7 @@ public static class AuthExtensions
             {
                 server.SetIssuer(options.Issuer);
                 server.SetTokenEndpointUris("connect/token");
+                server.AddEventHandler(SkipRequestsOutsideTokenServerPaths.Descriptor);
                 server.AllowClientCredentialsFlow();
                 server.RegisterScopes([.. BrokerScopes.All]);
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime);
