@@ -27,7 +27,7 @@ public static class AuthExtensions
             .AddServer(server =>
             {
                 server.SetIssuer(options.Issuer);
-                server.SetTokenEndpointUris("connect/token");
+                server.SetTokenEndpointUris(TokenServerPaths.Token.TrimStart('/')); // relative to the issuer
                 server.AddEventHandler(SkipRequestsOutsideTokenServerPaths.Descriptor);
                 server.AllowClientCredentialsFlow();
                 server.RegisterScopes([.. BrokerScopes.All]);

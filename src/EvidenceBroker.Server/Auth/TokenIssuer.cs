@@ -69,7 +69,7 @@ public static class TokenEndpoint
 {
     public static IEndpointRouteBuilder MapTokenEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/connect/token", (HttpContext http, TokenIssuer issuer, CancellationToken ct) => issuer.IssueAsync(http, ct))
+        app.MapPost(TokenServerPaths.Token, (HttpContext http, TokenIssuer issuer, CancellationToken ct) => issuer.IssueAsync(http, ct))
             .ExcludeFromDescription()
             .DisableAntiforgery();
         return app;

@@ -10,6 +10,9 @@ namespace EvidenceBroker.Server.Auth;
 /// </summary>
 public static class TokenServerPaths
 {
+    /// <summary>The token endpoint, the only one the broker handles itself (client credentials, passed through).</summary>
+    public const string Token = "/connect/token";
+
     public static readonly PathString Connect = new("/connect");
     public static readonly PathString WellKnown = new("/.well-known");
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Text;
 using System.Threading.RateLimiting;
+using EvidenceBroker.Server.Auth;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using OpenIddict.Abstractions;
@@ -127,7 +128,7 @@ internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottl
 {
     public async Task InvokeAsync(HttpContext http)
     {
-        if (HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals("/connect/token", StringComparison.OrdinalIgnoreCase))
+        if (HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(TokenServerPaths.Token, StringComparison.OrdinalIgnoreCase))
         {
             var clientId = await ClientIdAsync(http.Request) ?? "(none)";
             var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
