@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -18,8 +19,23 @@ public static class AuditHashing
         return new DateTimeOffset(utc.Ticks - (utc.Ticks % 1000), TimeSpan.Zero);
     }
 
-    public static string Sha256Hex(string text) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    /// <summary>SHA-256 of the text's UTF-8 bytes, in lower-case hex. The bytes go through a pooled buffer: a
+    /// decision's explanation alone is some 6 KB, hashed on every filing.</summary>
+    public static string Sha256Hex(string text)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(text, rented);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(rented.AsSpan(0, length), hash);
+            return Convert.ToHexStringLower(hash);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     /// <summary>
     /// One field a line, in a fixed order, each prefixed with its length so that no two different entries

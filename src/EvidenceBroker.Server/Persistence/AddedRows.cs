@@ -153,10 +153,11 @@ internal static class AddedRows
     /// <summary>One parameter per column, made by the column's type mapping (converter, provider type) as EF Core would.</summary>
     private static void Bind(DbParameterCollection parameters, DbCommand factory, EntityEntry entry, TablePlan table)
     {
+        var values = entry.CurrentValues; // a new snapshot object on every read of the property
         foreach (var column in table.Columns)
         {
             parameters.Add(column.Mapping.CreateParameter(
-                factory, column.ParameterName, entry.CurrentValues[column.Property], column.Property.IsNullable));
+                factory, column.ParameterName, values[column.Property], column.Property.IsNullable));
         }
     }
 
