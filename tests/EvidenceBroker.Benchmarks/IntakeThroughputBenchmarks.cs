@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
+using EvidenceBroker.LoadTest;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -128,19 +129,7 @@ public class IntakeThroughputBenchmarks
         }));
     }
 
-    // Half a year from today: a fixed date would turn the filings to human review once it passed.
-    private static readonly string NonDisclosureUntil =
-        DateOnly.FromDateTime(DateTime.UtcNow).AddDays(182).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-
-    private static string Body(int n) => $$"""
-        {"requestingCountry":"GB","agencyId":"gb-met","providerId":"northwind-mail","dataCategories":["subscriber"],
-         "identifiers":[{"type":"email","value":"suspect-{{n.ToString(CultureInfo.InvariantCulture)}}@northwind.example"}],
-         "timeRange":{"from":"2026-01-01T00:00:00Z","to":"2026-06-30T00:00:00Z"},
-         "offence":{"description":"Fraud by false representation (Fraud Act 2006 s.2)","code":"FA2006-s2","maxPenaltyYears":10},
-         "issuingAuthority":{"type":"court","name":"Westminster Magistrates' Court"},"urgency":"standard",
-         "justification":"Bank records show the proceeds of 14 invoice frauds were requested from victims by messages sent from this address.",
-         "useLimitsAcknowledged":true,"nonDisclosureUntil":"{{NonDisclosureUntil}}"}
-        """;
+    private static string Body(int n) => LoadGenerator.Filing(n, "GB", "gb-met");
 
     /// <summary>The real broker (Development demo clients), plus the bare baseline endpoint in front of its pipeline.</summary>
     private sealed class Host(DatabaseProvider provider) : WebApplicationFactory<global::Program>

@@ -67,7 +67,9 @@ public sealed class LoadGenerator : IDisposable
 {
     private readonly LoadOptions options;
     private readonly HttpClient http;
-    private readonly string nonDisclosureUntil =
+
+    // Half a year from today: a fixed date would turn the filings to human review once it passed.
+    private static readonly string NonDisclosureUntil =
         DateOnly.FromDateTime(DateTime.UtcNow).AddDays(182).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     public LoadGenerator(LoadOptions options)
@@ -212,13 +214,15 @@ public sealed class LoadGenerator : IDisposable
         }
     }
 
+    /// <summary>This run's filing number <paramref name="index"/>, from its agency and country.</summary>
+    public string Body(int index) => Filing(index, options.Country, options.AgencyId);
+
     /// <summary>
-    /// A direct subscriber request (court order, GB → US provider); the index makes the identifier, and so the body,
-    /// unique. The non-disclosure date is half a year from today: a fixed one would turn the request to human review
-    /// once it passed.
+    /// A direct subscriber request (court order, to a US provider); the index makes the identifier, and so the body,
+    /// unique. The intake benchmark files the same request.
     /// </summary>
-    public string Body(int index) => $$"""
-        {"requestingCountry":"{{options.Country}}","agencyId":"{{options.AgencyId}}","providerId":"northwind-mail",
+    public static string Filing(int index, string country, string agencyId) => $$"""
+        {"requestingCountry":"{{country}}","agencyId":"{{agencyId}}","providerId":"northwind-mail",
          "dataCategories":["subscriber"],
          "identifiers":[{"type":"email","value":"suspect-{{index.ToString(CultureInfo.InvariantCulture)}}@northwind.example"}],
          "timeRange":{"from":"2026-01-01T00:00:00Z","to":"2026-06-30T00:00:00Z"},
@@ -226,7 +230,7 @@ public sealed class LoadGenerator : IDisposable
          "issuingAuthority":{"type":"court","name":"Westminster Magistrates' Court"},
          "urgency":"standard",
          "justification":"Bank records show the proceeds of 14 invoice frauds were requested from victims by messages sent from this address.",
-         "useLimitsAcknowledged":true,"nonDisclosureUntil":"{{nonDisclosureUntil}}"}
+         "useLimitsAcknowledged":true,"nonDisclosureUntil":"{{NonDisclosureUntil}}"}
         """;
 
     public void Dispose() => http.Dispose();
