@@ -42,7 +42,7 @@ public sealed class MlatDrafting(BrokerDbContext db)
             DraftedAt = now,
             PlanningDueAt = planning?.DueFrom(now) ?? now.AddMonths(PlanningMonths),
         };
-        db.MlatDrafts.Add(draft);
+        db.AddRow(draft);
         return draft;
     }
 }

@@ -10,7 +10,7 @@ public static class OutboxEntries
     public static void Add(BrokerDbContext db, string topic, string recipient, Guid? requestId, object payload, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(db);
-        db.Outbox.Add(new OutboxMessage
+        db.AddRow(new OutboxMessage
         {
             Id = Guid.CreateVersion7(now),
             Topic = topic,

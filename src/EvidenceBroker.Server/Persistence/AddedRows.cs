@@ -29,14 +29,26 @@ internal static class AddedRows
     private static readonly ConditionalWeakTable<DbConnection, PreparedCommands> Prepared = new();
 
     /// <summary>
-    /// Inserts every added entity the context tracks, parents before children, inside the context's current
-    /// transaction. Leaves the entities tracked as added (the context is expected to end with the unit of work).
-    /// A refused insert surfaces as a <see cref="DbUpdateException"/>, as it would from SaveChanges.
+    /// Inserts every row the context queued (<see cref="BrokerDbContext.AddRow{TRow}"/>) and every added entity it
+    /// tracks, parents before children, inside the context's current transaction. Leaves tracked entities as added
+    /// (the context is expected to end with the unit of work). A refused insert surfaces as a
+    /// <see cref="DbUpdateException"/>, as it would from SaveChanges.
     /// </summary>
     public static async Task InsertAddedAsync(this BrokerDbContext db, CancellationToken ct)
     {
         var plan = Plans.GetOrAdd(db.Model, _ => new ModelPlan(db.GetService<ISqlGenerationHelper>()));
-        var added = new List<(EntityEntry Entry, TablePlan Table)>();
+        var added = new List<NewRow>(db.QueuedRows.Count + 4);
+        foreach (var row in db.QueuedRows)
+        {
+            if (db.Model.FindEntityType(row.GetType()) is not { } type || plan.For(type) is not { } table || !table.CanInsertUntracked(row))
+            {
+                await SaveWithChangeTrackerAsync(db, ct);
+                return;
+            }
+
+            added.Add(new NewRow(row, null, table));
+        }
+
         foreach (var entry in db.ChangeTracker.Entries())
         {
             if (entry.State == EntityState.Unchanged)
@@ -46,37 +58,50 @@ internal static class AddedRows
 
             if (entry.State != EntityState.Added || plan.For(entry.Metadata) is not { } table || HasTemporaryValues(entry, table))
             {
-                if (db.ChangeSavepoint?.TakePending() == true)
-                {
-                    await db.Database.CurrentTransaction!.CreateSavepointAsync(GroupCommit.SavepointName, CancellationToken.None);
-                }
-
-                await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
+                await SaveWithChangeTrackerAsync(db, ct);
                 return;
             }
 
-            added.Add((entry, table));
+            added.Add(new NewRow(entry.Entity, entry, table));
         }
 
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        var rows = added.OrderBy(row => row.Table.Rank).ToList(); // parents first, so every foreign key finds its row
+        added.Sort(static (a, b) => a.Table.Rank.CompareTo(b.Table.Rank)); // parents first, so every foreign key finds its row
         try
         {
             if (connection.CanCreateBatch)
             {
-                await InsertInOneRoundTripAsync(connection, transaction, rows, db.ChangeSavepoint, ct);
+                await InsertInOneRoundTripAsync(connection, transaction, added, db.ChangeSavepoint, ct);
             }
             else
             {
-                await InsertOneByOneAsync(connection, transaction, rows, ct);
+                await InsertOneByOneAsync(connection, transaction, added, ct);
             }
         }
         catch (DbException e)
         {
-            throw new DbUpdateException("The database refused a new row.", e, [.. added.Select(row => row.Entry)]);
+            throw new DbUpdateException("The database refused a new row.", e, [.. added.Where(row => row.Entry is not null).Select(row => row.Entry!)]);
         }
     }
+
+    /// <summary>
+    /// What a plain INSERT cannot say goes through SaveChanges, queued rows included: they are handed to the change
+    /// tracker first, which also gives any key still to be generated its value.
+    /// </summary>
+    private static async Task SaveWithChangeTrackerAsync(BrokerDbContext db, CancellationToken ct)
+    {
+        db.TrackQueuedRows();
+        if (db.ChangeSavepoint?.TakePending() == true)
+        {
+            await db.Database.CurrentTransaction!.CreateSavepointAsync(GroupCommit.SavepointName, CancellationToken.None);
+        }
+
+        await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
+    }
+
+    /// <summary>A row to insert: an untracked one queued by the context, or an entity it tracks as added.</summary>
+    private readonly record struct NewRow(object Entity, EntityEntry? Entry, TablePlan Table);
 
     /// <summary>
     /// A database across the network (PostgreSQL) takes every insert in one batch: one round trip. When the change's
@@ -86,16 +111,16 @@ internal static class AddedRows
     /// transaction before its savepoint exists would abort the whole write batch, not just this change.
     /// </summary>
     private static async Task InsertInOneRoundTripAsync(
-        DbConnection connection, DbTransaction? transaction, List<(EntityEntry Entry, TablePlan Table)> rows,
+        DbConnection connection, DbTransaction? transaction, List<NewRow> rows,
         IChangeSavepoint? savepoint, CancellationToken ct)
     {
         await using var batch = connection.CreateBatch();
         batch.Transaction = transaction;
         await using var parameters = connection.CreateCommand(); // type mappings make their parameters through a command
-        foreach (var (entry, table) in rows)
+        foreach (var row in rows)
         {
-            var command = Statement(batch, table.Sql);
-            Bind(command.Parameters, parameters, entry, table);
+            var command = Statement(batch, row.Table.Sql);
+            Bind(command.Parameters, parameters, row);
             batch.BatchCommands.Add(command);
         }
 
@@ -120,24 +145,24 @@ internal static class AddedRows
 
     /// <summary>An embedded database (SQLite) has no round trips to save; its cost is compiling each statement.</summary>
     private static async Task InsertOneByOneAsync(
-        DbConnection connection, DbTransaction? transaction, List<(EntityEntry Entry, TablePlan Table)> rows, CancellationToken ct)
+        DbConnection connection, DbTransaction? transaction, List<NewRow> rows, CancellationToken ct)
     {
         var prepared = transaction is null ? null : PreparedFor(connection, transaction);
-        foreach (var (entry, table) in rows)
+        foreach (var row in rows)
         {
-            var command = prepared?.GetValueOrDefault(table);
+            var command = prepared?.GetValueOrDefault(row.Table);
             if (command is null)
             {
                 command = connection.CreateCommand();
-                command.CommandText = table.Sql;
-                prepared?.Add(table, command);
+                command.CommandText = row.Table.Sql;
+                prepared?.Add(row.Table, command);
             }
 
             try
             {
                 command.Transaction = transaction;
                 command.Parameters.Clear();
-                Bind(command.Parameters, command, entry, table);
+                Bind(command.Parameters, command, row);
                 await command.ExecuteNonQueryAsync(ct);
             }
             finally
@@ -150,14 +175,17 @@ internal static class AddedRows
         }
     }
 
-    /// <summary>One parameter per column, made by the column's type mapping (converter, provider type) as EF Core would.</summary>
-    private static void Bind(DbParameterCollection parameters, DbCommand factory, EntityEntry entry, TablePlan table)
+    /// <summary>
+    /// One parameter per column, made by the column's type mapping (converter, provider type) as EF Core would. Values
+    /// are read from the entity's own properties; only a table with shadow properties needs the tracked entry.
+    /// </summary>
+    private static void Bind(DbParameterCollection parameters, DbCommand factory, NewRow row)
     {
-        var values = entry.CurrentValues; // a new snapshot object on every read of the property
-        foreach (var column in table.Columns)
+        var values = row.Table.HasShadowProperties ? row.Entry!.CurrentValues : null; // a snapshot object per read
+        foreach (var column in row.Table.Columns)
         {
-            parameters.Add(column.Mapping.CreateParameter(
-                factory, column.ParameterName, values[column.Property], column.Property.IsNullable));
+            var value = values is null ? column.Property.GetGetter().GetClrValueUsingContainingEntity(row.Entity) : values[column.Property];
+            parameters.Add(column.Mapping.CreateParameter(factory, column.ParameterName, value, column.Property.IsNullable));
         }
     }
 
@@ -232,7 +260,9 @@ internal static class AddedRows
             var text = $"INSERT INTO {sql.DelimitIdentifier(name, type.GetSchema())} " +
                        $"({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Column)))}) " +
                        $"VALUES ({string.Join(", ", columns.Select(c => c.Placeholder))})";
-            return new TablePlan(text, columns, [.. type.GetProperties().Where(p => p.ValueGenerated == ValueGenerated.OnAdd)], rank);
+            return new TablePlan(
+                text, columns, [.. type.GetProperties().Where(p => p.ValueGenerated == ValueGenerated.OnAdd)], rank,
+                type.GetProperties().Any(p => p.IsShadowProperty()));
         }
 
         /// <summary>How many tables stand above this one through foreign keys; null for a cycle.</summary>
@@ -259,7 +289,16 @@ internal static class AddedRows
         }
     }
 
-    private sealed record TablePlan(string Sql, IReadOnlyList<ColumnPlan> Columns, IReadOnlyList<IProperty> GeneratedOnAdd, int Rank);
+    private sealed record TablePlan(
+        string Sql, IReadOnlyList<ColumnPlan> Columns, IReadOnlyList<IProperty> GeneratedOnAdd, int Rank, bool HasShadowProperties)
+    {
+        /// <summary>
+        /// Whether an untracked row can be inserted as it stands: it has no shadow properties (only a tracked entry
+        /// holds those), and no key or value EF Core would generate on adding it is still unset.
+        /// </summary>
+        public bool CanInsertUntracked(object row) =>
+            !HasShadowProperties && GeneratedOnAdd.All(property => !property.GetGetter().HasSentinelValueUsingContainingEntity(row));
+    }
 
     private sealed record ColumnPlan(
         IProperty Property, RelationalTypeMapping Mapping, string Column, string ParameterName, string Placeholder);

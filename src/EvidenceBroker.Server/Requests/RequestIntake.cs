@@ -90,6 +90,7 @@ public sealed class RequestIntake(
         // reference refuse a key used before and a random reference already taken. Only then, in a second turn, is it
         // worth asking which: an earlier filing with the key is answered as a replay, a taken reference is drawn anew.
         var checkFirst = false;
+        using var rowsOnly = db.QueueNewRows(); // every row of a filing is new: none needs EF Core's change tracking
         for (var attempt = 1; ; attempt++)
         {
             var filing = await PrepareAsync(caller, content, providerJurisdiction, decision, bodyHash, idempotencyKey, now, ct);
@@ -104,14 +105,14 @@ public sealed class RequestIntake(
 
                 if (await db.Requests.AnyAsync(r => r.Reference == filing.Request.Reference, ct))
                 {
-                    db.ChangeTracker.Clear();
+                    db.DiscardChanges();
                     continue;
                 }
             }
 
             await audit.AppendAsync(db, caller, filing.Filed, ct);
             await audit.AppendAsync(db, caller, filing.Decided, ct);
-            // Every row is new, so there are no changes to detect and nothing to accept after: the context ends here.
+            // Should a row need SaveChanges after all, there are no changes to detect and nothing to accept after.
             db.ChangeTracker.AutoDetectChangesEnabled = false;
             try
             {
@@ -119,7 +120,7 @@ public sealed class RequestIntake(
             }
             catch (DbUpdateException e) when (attempt < MaxAttempts && db.IsUniqueViolation(e))
             {
-                db.ChangeTracker.Clear(); // disposing the change rolls its inserts back; try again, checking first
+                db.DiscardChanges(); // disposing the change rolls its inserts back; try again, checking first
                 checkFirst = true;
                 continue;
             }
@@ -158,14 +159,14 @@ public sealed class RequestIntake(
         string? idempotencyKey, DateTimeOffset now, CancellationToken ct)
     {
         var request = new EvidenceRequest(Guid.CreateVersion7(now), references.Next(now), content, providerJurisdiction, caller.Subject, now);
-        db.Requests.Add(request);
+        db.AddRow(request);
         var filed = audit.Prepare(new AuditRecord(
             "request.filed", "request", request.Id.ToString(),
             new { request.Reference, request.AgencyId, request.ProviderId, bodyHash },
             StateAfter: Wire.Name(RequestState.Filed)));
 
         request.ApplyDecision(decision.Outcome, decision.Channel, decision.PolicyVersion, now);
-        db.Decisions.Add(new StoredDecision
+        db.AddRow(new StoredDecision
         {
             RequestId = request.Id,
             Outcome = decision.Outcome,
@@ -190,7 +191,7 @@ public sealed class RequestIntake(
         Announce(request, now);
         if (idempotencyKey is not null)
         {
-            db.IdempotencyRecords.Add(new IdempotencyRecord
+            db.AddRow(new IdempotencyRecord
             {
                 ClientId = caller.Subject, Key = idempotencyKey, BodyHash = bodyHash, RequestId = request.Id, CreatedAt = now,
             });

@@ -36,7 +36,7 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
 
             var deadline = new Deadline { Id = Guid.CreateVersion7(now), RequestId = request.Id, Kind = kind, StartsAt = from, DueAt = due, Source = source };
             deadline.Plan();
-            db.Deadlines.Add(deadline);
+            db.AddRow(deadline);
             open.Add(deadline);
         }
 

@@ -58,6 +58,67 @@ public sealed class AddedRowsTests
         Assert.True(await saved.IdempotencyRecords.AnyAsync(k => k.Key == "added-rows-2"));
     }
 
+    [Fact]
+    public async Task Rows_added_while_the_context_queues_them_are_inserted_without_being_tracked()
+    {
+        await using var broker = new BrokerFactory();
+        var requestId = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        var at = DateTimeOffset.UnixEpoch;
+
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+            using (db.QueueNewRows())
+            {
+                OutboxEntries.Add(db, "test.queued", "agency:gb-met", requestId, new { n = 1 }, at);
+                OutboxEntries.Add(db, "test.discarded", "agency:gb-met", requestId, new { n = 2 }, at);
+                db.DiscardChanges();
+                OutboxEntries.Add(db, "test.queued", "agency:gb-met", requestId, new { n = 3 }, at);
+                Assert.Empty(db.ChangeTracker.Entries());
+
+                await using var transaction = await db.Database.BeginTransactionAsync();
+                await db.InsertAddedAsync(CancellationToken.None);
+                await transaction.CommitAsync();
+                Assert.Empty(db.ChangeTracker.Entries());
+            }
+
+            // Once the scope ends, a new row is tracked again, for SaveChanges.
+            OutboxEntries.Add(db, "test.tracked", "agency:gb-met", requestId, new { n = 4 }, at);
+            Assert.Equal(EntityState.Added, Assert.Single(db.ChangeTracker.Entries()).State);
+        }
+
+        await using var check = broker.Services.CreateAsyncScope();
+        var saved = check.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        var queued = await saved.Outbox.Where(m => m.Topic.StartsWith("test.")).ToListAsync();
+        Assert.Equal("test.queued", Assert.Single(queued).Topic);
+        Assert.Equal("""{"n":3}""", queued[0].PayloadJson);
+    }
+
+    [Fact]
+    public async Task A_queued_row_whose_key_is_still_to_be_generated_is_saved_by_the_change_tracker_which_generates_it()
+    {
+        await using var broker = new BrokerFactory();
+        var requestId = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+            using var queue = db.QueueNewRows();
+            db.AddRow(new OutboxMessage
+            {
+                Id = Guid.Empty, Topic = "test.no-key", Recipient = "agency:gb-met", RequestId = requestId, PayloadJson = "{}",
+                CreatedAt = DateTimeOffset.UnixEpoch, NextAttemptAt = DateTimeOffset.UnixEpoch,
+            });
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await db.InsertAddedAsync(CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        await using var check = broker.Services.CreateAsyncScope();
+        var saved = await check.ServiceProvider.GetRequiredService<BrokerDbContext>().Outbox.SingleAsync(m => m.Topic == "test.no-key");
+        Assert.NotEqual(Guid.Empty, saved.Id);
+    }
+
     private static async Task AssertSameRowsAsSaveChangesAsync(BrokerFactory broker)
     {
         using var met = await broker.ClientAsync("met-case-system");
