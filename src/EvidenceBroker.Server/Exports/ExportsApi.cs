@@ -161,7 +161,7 @@ public static class ExportsApi
         var now = clock.GetUtcNow();
         var job = new ExportJob
         {
-            Id = Guid.CreateVersion7(now),
+            Id = RowIds.Version7(now),
             Kind = kind,
             ParametersJson = JsonSerializer.Serialize(parameters, ExportJob.ParametersOptions),
             RequestedBy = caller.Subject,

@@ -12,7 +12,7 @@ public static class OutboxEntries
         ArgumentNullException.ThrowIfNull(db);
         db.AddRow(new OutboxMessage
         {
-            Id = Guid.CreateVersion7(now),
+            Id = RowIds.Version7(now),
             Topic = topic,
             Recipient = recipient,
             RequestId = requestId,

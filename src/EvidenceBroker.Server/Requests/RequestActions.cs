@@ -56,7 +56,7 @@ public sealed class RequestActions(
             throw new InvalidTransitionException(request.State, trigger, request.PermittedTriggers);
         }
 
-        var productionId = Guid.CreateVersion7(clock.GetUtcNow());
+        var productionId = RowIds.Version7(clock.GetUtcNow());
         var (path, size, sha256) = await store.SaveAsync(requestId, productionId, body, ct);
         try
         {
@@ -293,7 +293,7 @@ public sealed class RequestActions(
             case RequestTrigger.RequestClarification:
                 db.Clarifications.Add(new Clarification
                 {
-                    Id = Guid.CreateVersion7(now), RequestId = request.Id, AskedBy = caller.DisplayName, Question = input.Text!, AskedAt = now,
+                    Id = RowIds.Version7(now), RequestId = request.Id, AskedBy = caller.DisplayName, Question = input.Text!, AskedAt = now,
                 });
                 break;
             case RequestTrigger.AnswerClarification:
@@ -320,7 +320,7 @@ public sealed class RequestActions(
     private void AddNote(Caller caller, Guid requestId, string kind, string? grounds, string text, DateTimeOffset now) =>
         db.RequestNotes.Add(new RequestNote
         {
-            Id = Guid.CreateVersion7(now), RequestId = requestId, Kind = kind, Author = caller.DisplayName, AuthorRole = caller.Role,
+            Id = RowIds.Version7(now), RequestId = requestId, Kind = kind, Author = caller.DisplayName, AuthorRole = caller.Role,
             Grounds = grounds, Text = text, At = now,
         });
 

@@ -158,7 +158,7 @@ public sealed class RequestIntake(
         Caller caller, RequestContent content, string providerJurisdiction, RoutingDecision decision, string bodyHash,
         string? idempotencyKey, DateTimeOffset now, CancellationToken ct)
     {
-        var request = new EvidenceRequest(Guid.CreateVersion7(now), references.Next(now), content, providerJurisdiction, caller.Subject, now);
+        var request = new EvidenceRequest(RowIds.Version7(now), references.Next(now), content, providerJurisdiction, caller.Subject, now);
         db.AddRow(request);
         var filed = audit.Prepare(new AuditRecord(
             "request.filed", "request", request.Id.ToString(),

@@ -34,7 +34,7 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 return;
             }
 
-            var deadline = new Deadline { Id = Guid.CreateVersion7(now), RequestId = request.Id, Kind = kind, StartsAt = from, DueAt = due, Source = source };
+            var deadline = new Deadline { Id = RowIds.Version7(now), RequestId = request.Id, Kind = kind, StartsAt = from, DueAt = due, Source = source };
             deadline.Plan();
             db.AddRow(deadline);
             open.Add(deadline);
