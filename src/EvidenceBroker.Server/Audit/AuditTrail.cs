@@ -107,7 +107,7 @@ public sealed class AuditTrail(TimeProvider clock)
                 return known;
             }
         }
-        else if (db.AuditEntries.Local.Concat(db.QueuedRows.OfType<AuditEntry>()).MaxBy(e => e.Sequence) is { } pending)
+        else if (db.AuditEntries.Local.Concat(db.QueuedRows.Select(row => row.Entity).OfType<AuditEntry>()).MaxBy(e => e.Sequence) is { } pending)
         {
             // Entries appended earlier in this same unit of work are not in the database yet.
             return (pending.Sequence, pending.Hash);

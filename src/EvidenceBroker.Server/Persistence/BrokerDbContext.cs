@@ -17,7 +17,7 @@ namespace EvidenceBroker.Server.Persistence;
 public abstract class BrokerDbContext(DbContextOptions options)
     : IdentityDbContext<PortalUser>(options), Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.IDataProtectionKeyContext
 {
-    private List<object>? queuedRows; // while the context queues new rows (QueueNewRows)
+    private List<QueuedRow>? queuedRows; // while the context queues new rows (QueueNewRows)
 
     public DbSet<EvidenceRequest> Requests => Set<EvidenceRequest>();
     public DbSet<StoredDecision> Decisions => Set<StoredDecision>();
@@ -66,7 +66,7 @@ public abstract class BrokerDbContext(DbContextOptions options)
         ArgumentNullException.ThrowIfNull(row);
         if (queuedRows is not null)
         {
-            queuedRows.Add(row);
+            queuedRows.Add(new QueuedRow(row));
         }
         else
         {
@@ -92,14 +92,14 @@ public abstract class BrokerDbContext(DbContextOptions options)
     }
 
     /// <summary>The rows <see cref="AddRow{TRow}"/> queued, oldest first; empty unless the context queues them.</summary>
-    internal IReadOnlyList<object> QueuedRows => queuedRows ?? (IReadOnlyList<object>)[];
+    internal IReadOnlyList<QueuedRow> QueuedRows => queuedRows ?? (IReadOnlyList<QueuedRow>)[];
 
     /// <summary>Hands the queued rows to the change tracker, for SaveChanges to insert.</summary>
     internal void TrackQueuedRows()
     {
         foreach (var row in QueuedRows)
         {
-            Add(row);
+            Add(row.Entity);
         }
 
         queuedRows?.Clear();

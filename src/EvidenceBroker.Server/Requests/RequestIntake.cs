@@ -94,6 +94,7 @@ public sealed class RequestIntake(
         for (var attempt = 1; ; attempt++)
         {
             var filing = await PrepareAsync(caller, content, providerJurisdiction, decision, bodyHash, idempotencyKey, now, ct);
+            db.BindQueuedRows(); // the rows are complete: their parameters are made now, outside the writers' turn
             // A first attempt only inserts, so its savepoint can travel with its rows; a second one reads first.
             await using var transaction = checkFirst ? await db.BeginWriteAsync(ct) : await db.BeginInsertingWriteAsync(ct);
             if (checkFirst)

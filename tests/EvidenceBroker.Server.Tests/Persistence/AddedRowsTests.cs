@@ -95,6 +95,34 @@ public sealed class AddedRowsTests
     }
 
     [Fact]
+    public async Task A_queued_row_is_inserted_with_the_values_it_had_when_its_parameters_were_bound()
+    {
+        await using var broker = new BrokerFactory();
+        var requestId = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+            using var queue = db.QueueNewRows();
+            OutboxEntries.Add(db, "test.bound", "agency:gb-met", requestId, new { n = 1 }, DateTimeOffset.UnixEpoch);
+            db.BindQueuedRows();
+            var message = (OutboxMessage)db.QueuedRows.Single().Entity;
+            message.LastError = "changed after binding";
+            OutboxEntries.Add(db, "test.unbound", "agency:gb-met", requestId, new { n = 2 }, DateTimeOffset.UnixEpoch);
+
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            await db.InsertAddedAsync(CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        await using var check = broker.Services.CreateAsyncScope();
+        var saved = await check.ServiceProvider.GetRequiredService<BrokerDbContext>().Outbox
+            .Where(m => m.Topic.StartsWith("test.")).OrderBy(m => m.Topic).ToListAsync();
+        Assert.Equal(["test.bound", "test.unbound"], saved.Select(m => m.Topic));
+        Assert.Null(saved[0].LastError);
+    }
+
+    [Fact]
     public async Task A_queued_row_whose_key_is_still_to_be_generated_is_saved_by_the_change_tracker_which_generates_it()
     {
         await using var broker = new BrokerFactory();
