@@ -77,8 +77,8 @@ public abstract class BrokerDbContext(DbContextOptions options)
     /// <summary>
     /// Until the returned scope ends, <see cref="AddRow{TRow}"/> queues rows instead of tracking them: for a unit of
     /// work that only inserts, and ends with <see cref="AddedRows.InsertAddedAsync"/>. Tracking a row costs EF Core an
-    /// identity-map entry, a snapshot of its values and a walk of its graph; on the filing path that was ≈ 7 % of a
-    /// filing's CPU, some of it in the writers' turn. SaveChanges does not see queued rows.
+    /// identity-map entry, a snapshot of its values and a walk of its graph: when filing stopped tracking its rows, the
+    /// broker's CPU per filing fell by about a fifth (eb-load). SaveChanges does not see queued rows.
     /// </summary>
     public IDisposable QueueNewRows()
     {

@@ -76,9 +76,7 @@ public sealed class AddedRowsTests
                 OutboxEntries.Add(db, "test.queued", "agency:gb-met", requestId, new { n = 3 }, at);
                 Assert.Empty(db.ChangeTracker.Entries());
 
-                await using var transaction = await db.Database.BeginTransactionAsync();
-                await db.InsertAddedAsync(CancellationToken.None);
-                await transaction.CommitAsync();
+                await InsertInOneTransactionAsync(db);
                 Assert.Empty(db.ChangeTracker.Entries());
             }
 
@@ -87,9 +85,7 @@ public sealed class AddedRowsTests
             Assert.Equal(EntityState.Added, Assert.Single(db.ChangeTracker.Entries()).State);
         }
 
-        await using var check = broker.Services.CreateAsyncScope();
-        var saved = check.ServiceProvider.GetRequiredService<BrokerDbContext>();
-        var queued = await saved.Outbox.Where(m => m.Topic.StartsWith("test.")).ToListAsync();
+        var queued = await TestMessagesAsync(broker);
         Assert.Equal("test.queued", Assert.Single(queued).Topic);
         Assert.Equal("""{"n":3}""", queued[0].PayloadJson);
     }
@@ -110,14 +106,10 @@ public sealed class AddedRowsTests
             message.LastError = "changed after binding";
             OutboxEntries.Add(db, "test.unbound", "agency:gb-met", requestId, new { n = 2 }, DateTimeOffset.UnixEpoch);
 
-            await using var transaction = await db.Database.BeginTransactionAsync();
-            await db.InsertAddedAsync(CancellationToken.None);
-            await transaction.CommitAsync();
+            await InsertInOneTransactionAsync(db);
         }
 
-        await using var check = broker.Services.CreateAsyncScope();
-        var saved = await check.ServiceProvider.GetRequiredService<BrokerDbContext>().Outbox
-            .Where(m => m.Topic.StartsWith("test.")).OrderBy(m => m.Topic).ToListAsync();
+        var saved = await TestMessagesAsync(broker);
         Assert.Equal(["test.bound", "test.unbound"], saved.Select(m => m.Topic));
         Assert.Null(saved[0].LastError);
     }
@@ -137,14 +129,25 @@ public sealed class AddedRowsTests
                 Id = Guid.Empty, Topic = "test.no-key", Recipient = "agency:gb-met", RequestId = requestId, PayloadJson = "{}",
                 CreatedAt = DateTimeOffset.UnixEpoch, NextAttemptAt = DateTimeOffset.UnixEpoch,
             });
-            await using var transaction = await db.Database.BeginTransactionAsync();
-            await db.InsertAddedAsync(CancellationToken.None);
-            await transaction.CommitAsync();
+            await InsertInOneTransactionAsync(db);
         }
 
-        await using var check = broker.Services.CreateAsyncScope();
-        var saved = await check.ServiceProvider.GetRequiredService<BrokerDbContext>().Outbox.SingleAsync(m => m.Topic == "test.no-key");
-        Assert.NotEqual(Guid.Empty, saved.Id);
+        Assert.NotEqual(Guid.Empty, Assert.Single(await TestMessagesAsync(broker)).Id);
+    }
+
+    private static async Task InsertInOneTransactionAsync(BrokerDbContext db)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await db.InsertAddedAsync(CancellationToken.None);
+        await transaction.CommitAsync();
+    }
+
+    /// <summary>The outbox messages a test queued (topics "test.…"), by topic.</summary>
+    private static async Task<List<OutboxMessage>> TestMessagesAsync(BrokerFactory broker)
+    {
+        await using var scope = broker.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<BrokerDbContext>().Outbox
+            .Where(m => m.Topic.StartsWith("test.")).OrderBy(m => m.Topic).ToListAsync();
     }
 
     private static async Task AssertSameRowsAsSaveChangesAsync(BrokerFactory broker)
