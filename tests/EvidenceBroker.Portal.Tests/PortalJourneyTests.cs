@@ -34,13 +34,13 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await page.GetByLabel("Email", new() { Exact = true }).FillAsync("supervisor@met.example");
         await page.GetByLabel("Password", new() { Exact = true }).FillAsync(EvidenceBroker.Server.Development.DevelopmentSeed.DemoPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue" }).ClickAsync();
-        await page.WaitForURLAsync("**/account/twofactor**");
+        await PortalFixture.ReachedAsync(page, "/account/twofactor");
         await page.GetByLabel("Code", new() { Exact = true }).FillAsync("000000" == portal.CodeFor("supervisor@met.example") ? "111111" : "000000");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not right");
         await page.GetByLabel("Code", new() { Exact = true }).FillAsync(portal.CodeFor("supervisor@met.example"));
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync("**/portal/officer");
+        await PortalFixture.ReachedAsync(page, "/portal/officer$");
     }
 
     [Fact]
@@ -307,7 +307,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         // The live preview re-renders beside the form while the page settles; a click by coordinates can land on
         // the moving layout under load. Dispatch the click on the button itself (the form still submits natively).
         await page.GetByRole(AriaRole.Button, new() { Name = "File request" }).DispatchEventAsync("click");
-        await page.WaitForURLAsync("**/portal/requests/detail/**");
+        await PortalFixture.ReachedAsync(page, "/portal/requests/detail/");
         var id = Guid.Parse(page.Url[(page.Url.LastIndexOf('/') + 1)..]);
         return (id, (await page.GetByTestId("reference").InnerTextAsync()).Trim());
     }
