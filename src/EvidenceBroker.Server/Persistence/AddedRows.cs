@@ -40,13 +40,19 @@ internal static class AddedRows
         var added = new List<NewRow>(db.QueuedRows.Count + 4);
         foreach (var row in db.QueuedRows)
         {
+            if (row.Insert is { } bound)
+            {
+                added.Add(new NewRow(row.Entity, null, bound.Table, bound.Parameters)); // checked when it was bound
+                continue;
+            }
+
             if (UntrackedTable(db, plan, row.Entity) is not { } table)
             {
                 await SaveWithChangeTrackerAsync(db, ct);
                 return;
             }
 
-            added.Add(new NewRow(row.Entity, null, table, row.Parameters));
+            added.Add(new NewRow(row.Entity, null, table, null));
         }
 
         foreach (var entry in db.ChangeTracker.Entries())
@@ -98,9 +104,9 @@ internal static class AddedRows
         using var factory = db.Database.GetDbConnection().CreateCommand(); // type mappings make parameters through a command
         foreach (var row in db.QueuedRows)
         {
-            if (row.Parameters is null && UntrackedTable(db, plan, row.Entity) is { } table)
+            if (row.Insert is null && UntrackedTable(db, plan, row.Entity) is { } table)
             {
-                row.Parameters = Parameters(factory, new NewRow(row.Entity, null, table, null));
+                row.Insert = new BoundInsert(table, Parameters(factory, new NewRow(row.Entity, null, table, null)));
             }
         }
     }
@@ -126,6 +132,9 @@ internal static class AddedRows
 
         await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
     }
+
+    /// <summary>A queued row's INSERT, made before the writers' turn: the table it goes to and its parameters.</summary>
+    internal sealed record BoundInsert(TablePlan Table, IReadOnlyList<DbParameter> Parameters);
 
     /// <summary>
     /// A row to insert: an untracked one queued by the context, or an entity it tracks as added; with its parameters
@@ -331,7 +340,7 @@ internal static class AddedRows
         }
     }
 
-    private sealed record TablePlan(
+    internal sealed record TablePlan(
         string Sql, IReadOnlyList<ColumnPlan> Columns, IReadOnlyList<IProperty> GeneratedOnAdd, int Rank, bool HasShadowProperties)
     {
         /// <summary>
@@ -342,6 +351,6 @@ internal static class AddedRows
             !HasShadowProperties && GeneratedOnAdd.All(property => !property.GetGetter().HasSentinelValueUsingContainingEntity(row));
     }
 
-    private sealed record ColumnPlan(
+    internal sealed record ColumnPlan(
         IProperty Property, RelationalTypeMapping Mapping, string Column, string ParameterName, string Placeholder);
 }
