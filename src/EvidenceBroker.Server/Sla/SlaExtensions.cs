@@ -20,10 +20,23 @@ public static class SlaExtensions
     /// database: nothing has to be rebuilt at start, and marks that came due while the broker was down are stamped
     /// by the first sweep after it comes back.
     /// </summary>
+    /// <remarks>
+    /// The registration takes the job's cluster-wide lock. Should another node hold it past the timeout (one killed
+    /// while triggering the sweep leaves its lock until the storage expires it), the job is registered already, since
+    /// that node was running it: the node starts without re-registering it, rather than failing to start.
+    /// </remarks>
     public static void ScheduleSlaSweep(this IServiceProvider services)
     {
         var every = services.GetRequiredService<IOptions<SlaOptions>>().Value.SweepEvery;
-        services.GetRequiredService<IRecurringJobManager>().AddOrUpdate<SlaMonitor>(
-            SweepJobId, m => m.SweepAsync(CancellationToken.None), Cron.MinuteInterval(Math.Max(1, (int)every.TotalMinutes)));
+        try
+        {
+            services.GetRequiredService<IRecurringJobManager>().AddOrUpdate<SlaMonitor>(
+                SweepJobId, m => m.SweepAsync(CancellationToken.None), Cron.MinuteInterval(Math.Max(1, (int)every.TotalMinutes)));
+        }
+        catch (Hangfire.Storage.DistributedLockTimeoutException e)
+        {
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SlaExtensions)).LogWarning(e,
+                "The SLA sweep's schedule was left as registered: another node holds its lock. A changed interval applies at the next start.");
+        }
     }
 }
