@@ -63,5 +63,31 @@ public sealed class PostgresTests
         }
     }
 
+    [PostgresFact]
+    public async Task A_decisions_explanation_is_stored_lz4_compressed_and_reads_back_whole()
+    {
+        await using var broker = new PostgresBrokerFactory();
+        using var officer = await broker.ClientAsync("met-case-system");
+        using var created = await officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber());
+        var id = (await created.JsonAsync()).GetProperty("id").GetGuid();
+        using var explained = await officer.GetAsync($"/api/v1/requests/{id}/decision");
+
+        var stored = await broker.WithDbAsync(db => db.Database
+            .SqlQuery<StoredCompression>($"""
+                SELECT pg_column_compression("DecisionJson") AS "Method", octet_length("DecisionJson") AS "Length",
+                       pg_column_size("DecisionJson") AS "StoredSize"
+                FROM decisions WHERE "RequestId" = {id}
+                """)
+            .SingleAsync());
+        var json = await broker.WithDbAsync(db => db.Decisions.Where(d => d.RequestId == id).Select(d => d.DecisionJson).SingleAsync());
+
+        Assert.Equal("lz4", stored.Method);
+        Assert.True(stored.StoredSize < stored.Length / 2, $"{stored.StoredSize} bytes stored for {stored.Length}");
+        Assert.Equal(HttpStatusCode.OK, explained.StatusCode);
+        Assert.Equal(json, await explained.Content.ReadAsStringAsync());
+    }
+
+    private sealed record StoredCompression(string Method, int Length, int StoredSize);
+
     private static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 }

@@ -826,14 +826,16 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
 
                     b.Property<string>("DecisionJson")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasAnnotation("Npgsql:Compression:", "lz4");
 
                     b.Property<DateOnly>("EvaluatedOn")
                         .HasColumnType("date");
 
                     b.Property<string>("InputJson")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasAnnotation("Npgsql:Compression:", "lz4");
 
                     b.Property<string>("Outcome")
                         .IsRequired()
