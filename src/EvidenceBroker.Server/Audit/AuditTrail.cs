@@ -67,14 +67,37 @@ public sealed class AuditTrail(TimeProvider clock)
             throw new InvalidOperationException("Audit entries are written in the transaction of the change they record.");
         }
 
+        var entry = Link(actorId, actorRole, actorTenant, prepared, await HeadAsync(db, ct));
+        db.AddRow(entry);
+        db.ChainCursor?.Appended(entry.Sequence, entry.Hash);
+        return entry;
+    }
+
+    /// <summary>
+    /// The records' entries as a change handed whole to the write batch (<see cref="BrokerDbContext.TrySubmitQueuedRowsAsync"/>)
+    /// gets them: chained there, once the head is known. Null if this model cannot insert audit entries untracked.
+    /// </summary>
+    internal IChainedRows? Chained(BrokerDbContext db, Caller actor, params PreparedAuditRecord[] records)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(actor);
+        return AddedRows.TableFor(db, typeof(AuditEntry)) is { } table
+            ? new ChainedAuditEntries(this, actor.Subject, actor.Role, actor.Tenant.ToString(), records, table, ChainedAuditEntries.HeadSql(db))
+            : null;
+    }
+
+    /// <summary>The entry that records <paramref name="prepared"/> right after <paramref name="head"/>.</summary>
+    internal AuditEntry Link(
+        string actorId, string actorRole, string actorTenant, PreparedAuditRecord prepared, (long Sequence, string Hash) head)
+    {
         var (record, payloadJson, payloadHash) = prepared;
-        var (sequence, previousHash) = await HeadAsync(db, ct);
+        var (sequence, previousHash) = head;
         var at = AuditHashing.Normalise(clock.GetUtcNow());
         var hash = AuditHashing.Sha256Hex(AuditHashing.Canonical(
             sequence + 1, at, actorId, actorRole, actorTenant, record.Action, record.SubjectType, record.SubjectId,
             record.StateBefore, record.StateAfter, record.PolicyVersion, payloadHash, previousHash));
 
-        var entry = new AuditEntry
+        return new AuditEntry
         {
             Sequence = sequence + 1,
             At = at,
@@ -92,9 +115,6 @@ public sealed class AuditTrail(TimeProvider clock)
             PreviousHash = previousHash,
             Hash = hash,
         };
-        db.AddRow(entry);
-        db.ChainCursor?.Appended(entry.Sequence, entry.Hash);
-        return entry;
     }
 
     private static async Task<(long Sequence, string Hash)> HeadAsync(BrokerDbContext db, CancellationToken ct)

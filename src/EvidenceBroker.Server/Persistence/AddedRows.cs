@@ -111,6 +111,57 @@ internal static class AddedRows
         }
     }
 
+    /// <summary>The table rows of <paramref name="type"/> go to, or null if only SaveChanges can insert them.</summary>
+    internal static TablePlan? TableFor(BrokerDbContext db, Type type) =>
+        db.Model.FindEntityType(type) is { } entityType ? PlanOf(db).For(entityType) : null;
+
+    /// <summary>A row's INSERT with its parameters, made through a command of the connection it will run on.</summary>
+    internal static BoundInsert Bind(TablePlan table, object row, DbCommand parameterFactory) =>
+        new(table, Parameters(parameterFactory, new NewRow(row, null, table, null)));
+
+    /// <summary>Adds a bound row's INSERT to a statement batch.</summary>
+    internal static void AddTo(DbBatch batch, BoundInsert row)
+    {
+        var command = Statement(batch, row.Table.Sql);
+        foreach (var parameter in row.Parameters)
+        {
+            command.Parameters.Add(parameter);
+        }
+
+        batch.BatchCommands.Add(command);
+    }
+
+    /// <summary>Executes bound INSERTs one by one, with the statements the connection keeps for the transaction.</summary>
+    internal static async Task InsertBoundAsync(
+        DbConnection connection, DbTransaction transaction, IEnumerable<BoundInsert> rows, CancellationToken ct)
+    {
+        var prepared = PreparedFor(connection, transaction);
+        foreach (var row in rows)
+        {
+            var command = PreparedCommand(prepared, connection, row.Table);
+            command.Transaction = transaction;
+            command.Parameters.Clear();
+            foreach (var parameter in row.Parameters)
+            {
+                command.Parameters.Add(parameter);
+            }
+
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    private static DbCommand PreparedCommand(Dictionary<TablePlan, DbCommand> prepared, DbConnection connection, TablePlan table)
+    {
+        if (!prepared.TryGetValue(table, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = table.Sql;
+            prepared.Add(table, command);
+        }
+
+        return command;
+    }
+
     private static ModelPlan PlanOf(BrokerDbContext db) =>
         Plans.GetOrAdd(db.Model, _ => new ModelPlan(db.GetService<ISqlGenerationHelper>()));
 
@@ -179,7 +230,7 @@ internal static class AddedRows
         savepoint.Released();
     }
 
-    private static DbBatchCommand Statement(DbBatch batch, string sql)
+    internal static DbBatchCommand Statement(DbBatch batch, string sql)
     {
         var command = batch.CreateBatchCommand();
         command.CommandText = sql;
@@ -193,12 +244,15 @@ internal static class AddedRows
         var prepared = transaction is null ? null : PreparedFor(connection, transaction);
         foreach (var row in rows)
         {
-            var command = prepared?.GetValueOrDefault(row.Table);
-            if (command is null)
+            DbCommand command;
+            if (prepared is not null)
+            {
+                command = PreparedCommand(prepared, connection, row.Table);
+            }
+            else
             {
                 command = connection.CreateCommand();
                 command.CommandText = row.Table.Sql;
-                prepared?.Add(row.Table, command);
             }
 
             try

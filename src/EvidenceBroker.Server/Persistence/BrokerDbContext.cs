@@ -112,6 +112,29 @@ public abstract class BrokerDbContext(DbContextOptions options)
         queuedRows?.Clear();
     }
 
+    /// <summary>
+    /// Hands the queued rows, bound already (<see cref="AddedRows.BindQueuedRows"/>), to the write batch together with
+    /// the audit entries to chain after them, and returns once they are durable. A change that only inserts need not
+    /// take the writers' turn itself (see <see cref="SubmittedChange"/>). Returns false, having done nothing, when a
+    /// row is not bound or the context tracks changes: such a unit of work takes the turn itself
+    /// (<see cref="BeginInsertingWriteAsync"/>). A refused row surfaces as a <see cref="DbUpdateException"/>, and
+    /// the change then left no trace.
+    /// </summary>
+    internal async Task<bool> TrySubmitQueuedRowsAsync(IChainedRows chained)
+    {
+        if (QueuedRows.Any(row => row.Insert is null) || ChangeTracker.Entries().Any(entry => entry.State != EntityState.Unchanged))
+        {
+            return false;
+        }
+
+        var rows = QueuedRows.Select(row => row.Insert!).OrderBy(row => row.Table.Rank).ToArray(); // parents first
+        await WriteBatch.SubmitAsync(new SubmittedChange(rows, chained));
+        return true;
+    }
+
+    /// <summary>The write batch of this context's database, shared by its writers in this process.</summary>
+    private protected abstract GroupCommit WriteBatch { get; }
+
     /// <summary>Whether saving failed because a row's unique key (primary key or unique index) is taken.</summary>
     public abstract bool IsUniqueViolation(DbUpdateException exception);
 

@@ -17,7 +17,7 @@ namespace EvidenceBroker.Server.Persistence;
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
     "One per database for the life of the process; the connection is disposed at every commit.")]
-internal sealed class GroupCommit
+internal sealed partial class GroupCommit
 {
     /// <summary>Enough to amortise a flush over many changes, small enough to keep each batch's latency low.</summary>
     private const int MaxChangesPerCommit = 64;
@@ -198,7 +198,7 @@ internal sealed class GroupCommit
             await batch!.CommitAsync();
             foreach (var change in waiting)
             {
-                change.SetResult();
+                change.TrySetResult();
             }
         }
         catch (Exception e)
@@ -207,7 +207,7 @@ internal sealed class GroupCommit
             // transaction is disposed below without a commit, which rolls it back.
             foreach (var change in waiting)
             {
-                change.SetException(e);
+                change.TrySetException(e);
             }
         }
         finally

@@ -16,12 +16,12 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
     /// <summary>An arbitrary constant naming the audit-chain lock.</summary>
     private const long AuditChainLockKey = 0x45_42_41_55_44_49_54; // "EBAUDIT"
 
-    public override Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => Batch.BeginAsync(this, ct);
+    public override Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => WriteBatch.BeginAsync(this, ct);
 
     public override Task<IDbContextTransaction> BeginInsertingWriteAsync(CancellationToken ct) =>
-        Batch.BeginAsync(this, ct, savepointWithInserts: true);
+        WriteBatch.BeginAsync(this, ct, savepointWithInserts: true);
 
-    private GroupCommit Batch =>
+    private protected override GroupCommit WriteBatch =>
         GroupCommit.For(Database.GetConnectionString() ?? string.Empty, connectionString => new NpgsqlConnection(connectionString), LockedAsync);
 
     public override bool IsUniqueViolation(DbUpdateException exception) =>

@@ -11,12 +11,13 @@ namespace EvidenceBroker.Server.Persistence;
 /// </summary>
 public sealed class SqliteBrokerDbContext(DbContextOptions<SqliteBrokerDbContext> options) : BrokerDbContext(options)
 {
-    public override Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) =>
+    public override Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => WriteBatch.BeginAsync(this, ct);
+
+    private protected override GroupCommit WriteBatch =>
         GroupCommit.For(
-                Database.GetConnectionString() ?? string.Empty,
-                connectionString => new Microsoft.Data.Sqlite.SqliteConnection(connectionString),
-                BeginBatchAsync)
-            .BeginAsync(this, ct);
+            Database.GetConnectionString() ?? string.Empty,
+            connectionString => new Microsoft.Data.Sqlite.SqliteConnection(connectionString),
+            BeginBatchAsync);
 
     /// <summary>
     /// BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default), on a connection that keeps savepoint journals in memory: every

@@ -95,6 +95,24 @@ public sealed class RequestIntake(
         {
             var filing = await PrepareAsync(caller, content, providerJurisdiction, decision, bodyHash, idempotencyKey, now, ct);
             db.BindQueuedRows(); // the rows are complete: their parameters are made now, outside the writers' turn
+            if (!checkFirst && audit.Chained(db, caller, filing.Filed, filing.Decided) is { } chained)
+            {
+                // A first attempt only inserts: the write batch applies it whole, chaining its audit entries there.
+                try
+                {
+                    if (await db.TrySubmitQueuedRowsAsync(chained))
+                    {
+                        return new IntakeResult.Filed(RequestResource.From(filing.Request), Replayed: false);
+                    }
+                }
+                catch (DbUpdateException e) when (attempt < MaxAttempts && db.IsUniqueViolation(e))
+                {
+                    db.DiscardChanges(); // the change left no trace; try again, checking first
+                    checkFirst = true;
+                    continue;
+                }
+            }
+
             // A first attempt only inserts, so its savepoint can travel with its rows; a second one reads first.
             await using var transaction = checkFirst ? await db.BeginWriteAsync(ct) : await db.BeginInsertingWriteAsync(ct);
             if (checkFirst)

@@ -1,0 +1,289 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Persistence;
+
+/// <summary>
+/// Submitted changes (<see cref="SubmittedChange"/>): a change that only inserts need not take the writers' turn
+/// itself. Handing the turn from writer to writer costs each change a wake-up on the thread pool, which under load
+/// waits behind other requests' work while the turn stays held, plus EF Core's switch of the writer's context onto
+/// the shared connection and back. Instead one loop per database takes the turn and applies every submitted change
+/// in a row, each inside its own savepoint, with its audit entries chained there; on a database across the network
+/// (PostgreSQL) all of them go in one round trip. The changes commit with the write batch as any other.
+/// </summary>
+internal sealed partial class GroupCommit
+{
+    private readonly Channel<SubmittedChange> submissions =
+        Channel.CreateUnbounded<SubmittedChange>(new UnboundedChannelOptions { SingleReader = true });
+
+    private int submissionLoopStarted;
+
+    /// <summary>
+    /// Queues the change for the batch's writer loop; the task completes once the change is durable, or fails with a
+    /// <see cref="DbUpdateException"/> (a refused row: the change left no trace) or with its batch's failure.
+    /// </summary>
+    public Task SubmitAsync(SubmittedChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        if (!submissions.Writer.TryWrite(change))
+        {
+            throw new InvalidOperationException("The write batch takes no more changes."); // unbounded: never
+        }
+
+        if (Interlocked.CompareExchange(ref submissionLoopStarted, 1, 0) == 0)
+        {
+            _ = Task.Run(WriteSubmissionsAsync);
+        }
+
+        return change.Durable.Task;
+    }
+
+    /// <summary>Runs for the life of the process: takes the turn whenever changes wait, as a writer would.</summary>
+    private async Task WriteSubmissionsAsync()
+    {
+        var waiting = submissions.Reader;
+        while (await waiting.WaitToReadAsync())
+        {
+            try
+            {
+                await TakeTurnAsync(waiting);
+            }
+#pragma warning disable CA1031 // every change the failure concerned has been given it; the loop must outlive it
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                // Only disposing the committed batch's connection can throw this far, once every change has its answer.
+            }
+        }
+    }
+
+    private async Task TakeTurnAsync(ChannelReader<SubmittedChange> waiting)
+    {
+        Interlocked.Increment(ref queued);
+        await gate.WaitAsync();
+        Interlocked.Decrement(ref queued);
+        try
+        {
+            await WriteTurnAsync(waiting);
+        }
+        finally
+        {
+            await EndTurnAsync(context: null);
+        }
+    }
+
+    /// <summary>Applies waiting changes until none is left or the batch is full.</summary>
+    private async Task WriteTurnAsync(ChannelReader<SubmittedChange> waiting)
+    {
+        var turn = new List<SubmittedChange>();
+        try
+        {
+            while (committed.Count < MaxChangesPerCommit && waiting.TryRead(out var first))
+            {
+                turn.Clear();
+                turn.Add(first);
+                while (committed.Count + turn.Count < MaxChangesPerCommit && waiting.TryRead(out var next))
+                {
+                    turn.Add(next);
+                }
+
+                batch ??= await OpenBatchAsync(CancellationToken.None);
+                if (connection!.CanCreateBatch)
+                {
+                    await WriteInRoundTripsAsync(turn);
+                }
+                else
+                {
+                    await WriteOneByOneAsync(turn);
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Not a refused row (each change handles its own): the batch could not open, or is in a state nobody knows.
+            // The changes not in it yet fail now; those in it fail with it.
+            changeUnrecoverable |= batch is not null;
+            foreach (var change in turn.Where(change => !committed.Contains(change.Durable)))
+            {
+                change.Durable.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>An embedded database (SQLite): each change's statements run in turn, with no round trip to save.</summary>
+    private async Task WriteOneByOneAsync(List<SubmittedChange> turn)
+    {
+        await using var savepoints = new SavepointCommands(connection!, batch!);
+        foreach (var change in turn)
+        {
+            await savepoints.Savepoint.ExecuteNonQueryAsync();
+            try
+            {
+                chainHead ??= await change.Chained.ReadHeadAsync(connection!, batch!);
+                var (entries, head) = change.Chained.Follow(chainHead.Value, savepoints.ParameterFactory);
+                await AddedRows.InsertBoundAsync(connection!, batch!, change.Rows.Concat(entries), CancellationToken.None);
+                await savepoints.Release.ExecuteNonQueryAsync();
+                chainHead = head;
+                committed.Add(change.Durable);
+            }
+            catch (DbException e)
+            {
+                await UndoAsync(savepoints.RollBack, savepoints.Release);
+                change.Durable.TrySetException(Refused(e));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A database across the network (PostgreSQL): every change of the turn in one batch of statements, each between
+    /// its SAVEPOINT and RELEASE. A refused row makes the database skip the rest of the batch: the changes before it
+    /// stand, its own change rolls back to its savepoint and fails, and the ones after it go again, chained anew.
+    /// </summary>
+    private async Task WriteInRoundTripsAsync(List<SubmittedChange> turn)
+    {
+        await using var parameterFactory = connection!.CreateCommand();
+        var pending = turn;
+        while (pending.Count > 0)
+        {
+            chainHead ??= await pending[0].Chained.ReadHeadAsync(connection, batch!);
+            await using var statements = connection.CreateBatch();
+            statements.Transaction = batch;
+            var ends = new List<(int LastStatement, (long Sequence, string Hash) Head)>(pending.Count);
+            var head = chainHead.Value;
+            foreach (var change in pending)
+            {
+                statements.BatchCommands.Add(AddedRows.Statement(statements, $"SAVEPOINT {SavepointName}"));
+                var (entries, after) = change.Chained.Follow(head, parameterFactory);
+                foreach (var row in change.Rows.Concat(entries))
+                {
+                    AddedRows.AddTo(statements, row);
+                }
+
+                statements.BatchCommands.Add(AddedRows.Statement(statements, $"RELEASE SAVEPOINT {SavepointName}"));
+                ends.Add((statements.BatchCommands.Count - 1, after));
+                head = after;
+            }
+
+            var standing = pending.Count;
+            DbException? refusal = null;
+            try
+            {
+                await statements.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            catch (DbException e) when (FirstRefused(statements, ends) is var refused and >= 0)
+            {
+                standing = refused;
+                refusal = e;
+            }
+            finally
+            {
+                foreach (var statement in statements.BatchCommands)
+                {
+                    statement.Parameters.Clear(); // a parameter belongs to one statement: those going again are free
+                }
+            }
+
+            for (var i = 0; i < standing; i++)
+            {
+                committed.Add(pending[i].Durable);
+                chainHead = ends[i].Head;
+            }
+
+            if (refusal is null)
+            {
+                return;
+            }
+
+            await using (var undo = connection.CreateCommand())
+            await using (var release = connection.CreateCommand())
+            {
+                undo.Transaction = release.Transaction = batch;
+                undo.CommandText = $"ROLLBACK TO SAVEPOINT {SavepointName}";
+                release.CommandText = $"RELEASE SAVEPOINT {SavepointName}";
+                await UndoAsync(undo, release);
+            }
+
+            pending[standing].Durable.TrySetException(Refused(refusal));
+            pending = pending[(standing + 1)..];
+        }
+    }
+
+    /// <summary>
+    /// The change whose INSERT the database refused: the first with an INSERT that did not report its row (those
+    /// before the refusal did; the refused one and those skipped after it did not). -1 if every INSERT went in, as
+    /// when something else failed: then nobody knows what the batch holds.
+    /// </summary>
+    private static int FirstRefused(DbBatch statements, List<(int LastStatement, (long Sequence, string Hash) Head)> ends)
+    {
+        var first = 0;
+        for (var change = 0; change < ends.Count; change++)
+        {
+            for (var insert = first + 1; insert < ends[change].LastStatement; insert++) // between SAVEPOINT and RELEASE
+            {
+                if (statements.BatchCommands[insert].RecordsAffected != 1)
+                {
+                    return change;
+                }
+            }
+
+            first = ends[change].LastStatement + 1;
+        }
+
+        return -1;
+    }
+
+    /// <summary>Rolls a failed change back to its savepoint; if even that fails, the whole batch must fail.</summary>
+    private async Task UndoAsync(DbCommand rollBack, DbCommand release)
+    {
+        changeFailed = true;
+        try
+        {
+            await rollBack.ExecuteNonQueryAsync();
+            await release.ExecuteNonQueryAsync();
+        }
+        catch (DbException)
+        {
+            changeUnrecoverable = true;
+        }
+    }
+
+    private static DbUpdateException Refused(DbException e) => new("The database refused a new row.", e);
+
+    /// <summary>The statements each change of a turn runs around its own, compiled once per turn.</summary>
+    private sealed class SavepointCommands : IAsyncDisposable
+    {
+        public SavepointCommands(DbConnection connection, DbTransaction transaction)
+        {
+            Savepoint = Command(connection, transaction, $"SAVEPOINT {SavepointName}");
+            Release = Command(connection, transaction, $"RELEASE SAVEPOINT {SavepointName}");
+            RollBack = Command(connection, transaction, $"ROLLBACK TO SAVEPOINT {SavepointName}");
+            ParameterFactory = connection.CreateCommand();
+        }
+
+        public DbCommand Savepoint { get; }
+
+        public DbCommand Release { get; }
+
+        public DbCommand RollBack { get; }
+
+        /// <summary>Type mappings make their parameters through a command of the connection.</summary>
+        public DbCommand ParameterFactory { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Savepoint.DisposeAsync();
+            await Release.DisposeAsync();
+            await RollBack.DisposeAsync();
+            await ParameterFactory.DisposeAsync();
+        }
+
+        private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql)
+        {
+            var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            return command;
+        }
+    }
+}
