@@ -78,7 +78,7 @@ internal static class AddedRows
         {
             if (connection.CanCreateBatch)
             {
-                await InsertInOneRoundTripAsync(connection, transaction, added, db.ChangeSavepoint, ct);
+                await InsertInOneRoundTripAsync(connection, transaction, added, ct);
             }
             else
             {
@@ -176,11 +176,6 @@ internal static class AddedRows
     private static async Task SaveWithChangeTrackerAsync(BrokerDbContext db, CancellationToken ct)
     {
         db.TrackQueuedRows();
-        if (db.ChangeSavepoint?.TakePending() == true)
-        {
-            await db.Database.CurrentTransaction!.CreateSavepointAsync(GroupCommit.SavepointName, CancellationToken.None);
-        }
-
         await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
     }
 
@@ -193,16 +188,9 @@ internal static class AddedRows
     /// </summary>
     private readonly record struct NewRow(object Entity, EntityEntry? Entry, TablePlan Table, IReadOnlyList<DbParameter>? Bound);
 
-    /// <summary>
-    /// A database across the network (PostgreSQL) takes every insert in one batch: one round trip. When the change's
-    /// savepoint is still to be made, the batch makes it first and releases it last (<see cref="IChangeSavepoint"/>);
-    /// should an insert fail, the database skips the rest of the batch, RELEASE included, and the change rolls back
-    /// to the savepoint as usual. Such a batch is not cancelled half-way: cancelling a statement of the shared
-    /// transaction before its savepoint exists would abort the whole write batch, not just this change.
-    /// </summary>
+    /// <summary>A database across the network (PostgreSQL) takes every insert in one batch: one round trip.</summary>
     private static async Task InsertInOneRoundTripAsync(
-        DbConnection connection, DbTransaction? transaction, List<NewRow> rows,
-        IChangeSavepoint? savepoint, CancellationToken ct)
+        DbConnection connection, DbTransaction? transaction, List<NewRow> rows, CancellationToken ct)
     {
         await using var batch = connection.CreateBatch();
         batch.Transaction = transaction;
@@ -218,16 +206,7 @@ internal static class AddedRows
             batch.BatchCommands.Add(command);
         }
 
-        if (savepoint?.TakePending() != true)
-        {
-            await batch.ExecuteNonQueryAsync(ct);
-            return;
-        }
-
-        batch.BatchCommands.Insert(0, Statement(batch, $"SAVEPOINT {GroupCommit.SavepointName}"));
-        batch.BatchCommands.Add(Statement(batch, $"RELEASE SAVEPOINT {GroupCommit.SavepointName}"));
-        await batch.ExecuteNonQueryAsync(CancellationToken.None);
-        savepoint.Released();
+        await batch.ExecuteNonQueryAsync(ct);
     }
 
     internal static DbBatchCommand Statement(DbBatch batch, string sql)

@@ -47,14 +47,6 @@ public abstract class BrokerDbContext(DbContextOptions options)
         Database.BeginTransactionAsync(ct);
 
     /// <summary>
-    /// Begins a change that inserts its rows with <see cref="AddedRows.InsertAddedAsync"/> and then commits, as filing
-    /// a request does. Where the database takes statement batches, the change's savepoint and its release go in the
-    /// same round trip as its rows (<see cref="IChangeSavepoint"/>). Reads before the inserts are allowed, but should
-    /// one fail, the whole write batch fails with it (fail-closed: no change of it is acknowledged).
-    /// </summary>
-    public virtual Task<IDbContextTransaction> BeginInsertingWriteAsync(CancellationToken ct) => BeginWriteAsync(ct);
-
-    /// <summary>
     /// Adds a new row to the unit of work. EF Core tracks it, and SaveChanges inserts it; but while the context
     /// <see cref="QueueNewRows">queues new rows</see>, it is kept aside untracked for
     /// <see cref="AddedRows.InsertAddedAsync"/> instead. Features that add rows on the filing path (audit entries,
@@ -117,7 +109,7 @@ public abstract class BrokerDbContext(DbContextOptions options)
     /// the audit entries to chain after them, and returns once they are durable. A change that only inserts need not
     /// take the writers' turn itself (see <see cref="SubmittedChange"/>). Returns false, having done nothing, when a
     /// row is not bound or the context tracks changes: such a unit of work takes the turn itself
-    /// (<see cref="BeginInsertingWriteAsync"/>). A refused row surfaces as a <see cref="DbUpdateException"/>, and
+    /// (<see cref="BeginWriteAsync"/>). A refused row surfaces as a <see cref="DbUpdateException"/>, and
     /// the change then left no trace.
     /// </summary>
     internal async Task<bool> TrySubmitQueuedRowsAsync(IChainedRows chained)
@@ -143,9 +135,6 @@ public abstract class BrokerDbContext(DbContextOptions options)
     /// so an appender need not read it back from the database. Null outside a batch.
     /// </summary>
     internal IAuditChainCursor? ChainCursor { get; set; }
-
-    /// <summary>While this context's change runs in a shared write batch whose savepoint it may still have to make.</summary>
-    internal IChangeSavepoint? ChangeSavepoint { get; set; }
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -12,8 +12,8 @@ namespace EvidenceBroker.Server.Persistence;
 /// Instead, writers queue at a gate and take turns in one open transaction on a shared connection, each inside its
 /// own savepoint; when nobody is queueing (or the batch is full) the writer at the gate commits the whole batch
 /// with one flush. Nobody's commit returns before the batch holding it is durable, so nothing is acknowledged
-/// early; a change that fails rolls back to its savepoint and leaves the others be. A change that only inserts may
-/// have its savepoint made, and released, by its own insert batch (<see cref="IChangeSavepoint"/>).
+/// early; a change that fails rolls back to its savepoint and leaves the others be. A change that only inserts is
+/// handed to the batch whole instead of taking the turn itself (GroupCommit.Submissions.cs).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
     "One per database for the life of the process; the connection is disposed at every commit.")]
@@ -36,7 +36,7 @@ internal sealed partial class GroupCommit
     private DbTransaction? batch;
     private (long Sequence, string Hash)? chainHead; // as the changes committed so far in the open batch left it
     private bool changeFailed; // a change in the open batch failed: its transaction is checked before it commits
-    private bool changeUnrecoverable; // a change failed after releasing its savepoint: the whole batch must fail
+    private bool changeUnrecoverable; // a change could not be undone alone: the whole batch must fail
 
     private GroupCommit(string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin)
     {
@@ -52,11 +52,7 @@ internal sealed partial class GroupCommit
         Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, begin));
 
     /// <summary>Waits for the gate, then points the context at the batch's connection and transaction.</summary>
-    /// <param name="savepointWithInserts">
-    /// The change only inserts, then commits: where the connection takes statement batches, its savepoint is left to
-    /// its insert batch (see <see cref="BrokerDbContext.BeginInsertingWriteAsync"/>) instead of a round trip now.
-    /// </param>
-    public async Task<IDbContextTransaction> BeginAsync(BrokerDbContext context, CancellationToken ct, bool savepointWithInserts = false)
+    public async Task<IDbContextTransaction> BeginAsync(BrokerDbContext context, CancellationToken ct)
     {
         Interlocked.Increment(ref queued);
         try
@@ -78,17 +74,12 @@ internal sealed partial class GroupCommit
             context.Database.SetDbConnection(connection, contextOwnsConnection: false);
             var transaction = await context.Database.UseTransactionAsync(batch, ct)
                 ?? throw new InvalidOperationException("EF Core did not take the batch transaction.");
-            var deferred = savepointWithInserts && connection!.CanCreateBatch;
-            if (!deferred)
-            {
-                await transaction.CreateSavepointAsync(SavepointName, ct);
-            }
+            await transaction.CreateSavepointAsync(SavepointName, ct);
 
-            // The change has a savepoint of its own (or its insert batch makes one); SaveChanges need not add another.
+            // The change has a savepoint of its own; SaveChanges need not add another.
             context.Database.AutoSavepointsEnabled = false;
-            var change = new Change(this, context, transaction, deferred ? SavepointState.Pending : SavepointState.Open);
+            var change = new Change(this, context, transaction);
             context.ChainCursor = change;
-            context.ChangeSavepoint = change;
             return change;
         }
         catch
@@ -245,49 +236,22 @@ internal sealed partial class GroupCommit
     private void Detach(BrokerDbContext context)
     {
         context.ChainCursor = null;
-        context.ChangeSavepoint = null;
         context.Database.AutoSavepointsEnabled = true;
         context.Database.UseTransaction(null);
         context.Database.SetDbConnection(connect(connectionString), contextOwnsConnection: true);
     }
 
-    private enum SavepointState
-    {
-        /// <summary>Not made yet: the change's insert batch makes it. Nothing the change wrote needs undoing.</summary>
-        Pending,
-
-        /// <summary>Made (or sent to be made): a failed change rolls back to it.</summary>
-        Open,
-
-        /// <summary>Released by the change's own insert batch: its rows are part of the batch from now on.</summary>
-        Released,
-    }
-
     /// <summary>One writer's change inside the batch.</summary>
-    private sealed class Change(GroupCommit group, BrokerDbContext context, IDbContextTransaction transaction, SavepointState savepoint)
-        : IDbContextTransaction, IAuditChainCursor, IChangeSavepoint
+    private sealed class Change(GroupCommit group, BrokerDbContext context, IDbContextTransaction transaction)
+        : IDbContextTransaction, IAuditChainCursor
     {
         private Task? ended;
         private (long Sequence, string Hash)? appended;
-        private SavepointState savepoint = savepoint;
 
         /// <summary>Only the writer at the gate reads or moves the head, so the batch's fields need no lock.</summary>
         public (long Sequence, string Hash)? Head => appended ?? group.chainHead;
 
         public void Appended(long sequence, string hash) => appended = (sequence, hash);
-
-        public bool TakePending()
-        {
-            if (savepoint != SavepointState.Pending)
-            {
-                return false;
-            }
-
-            savepoint = SavepointState.Open;
-            return true;
-        }
-
-        public void Released() => savepoint = SavepointState.Released;
 
         public Guid TransactionId => transaction.TransactionId;
 
@@ -312,10 +276,7 @@ internal sealed partial class GroupCommit
             var durable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             try
             {
-                if (savepoint == SavepointState.Open)
-                {
-                    await transaction.ReleaseSavepointAsync(SavepointName);
-                }
+                await transaction.ReleaseSavepointAsync(SavepointName);
             }
             catch
             {
@@ -339,18 +300,10 @@ internal sealed partial class GroupCommit
         private async Task RollbackCoreAsync()
         {
             group.changeFailed = true;
-            if (savepoint == SavepointState.Released)
-            {
-                group.changeUnrecoverable = true; // its rows cannot be taken out of the batch alone
-            }
-
             try
             {
-                if (savepoint == SavepointState.Open)
-                {
-                    await transaction.RollbackToSavepointAsync(SavepointName);
-                    await transaction.ReleaseSavepointAsync(SavepointName);
-                }
+                await transaction.RollbackToSavepointAsync(SavepointName);
+                await transaction.ReleaseSavepointAsync(SavepointName);
             }
             catch (DbException)
             {

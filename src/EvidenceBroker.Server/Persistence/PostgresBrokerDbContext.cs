@@ -1,7 +1,7 @@
 using System.Data.Common;
+using EvidenceBroker.Server.Requests;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using EvidenceBroker.Server.Requests;
 using Npgsql;
 
 namespace EvidenceBroker.Server.Persistence;
@@ -17,9 +17,6 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
     private const long AuditChainLockKey = 0x45_42_41_55_44_49_54; // "EBAUDIT"
 
     public override Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => WriteBatch.BeginAsync(this, ct);
-
-    public override Task<IDbContextTransaction> BeginInsertingWriteAsync(CancellationToken ct) =>
-        WriteBatch.BeginAsync(this, ct, savepointWithInserts: true);
 
     private protected override GroupCommit WriteBatch =>
         GroupCommit.For(Database.GetConnectionString() ?? string.Empty, connectionString => new NpgsqlConnection(connectionString), LockedAsync);

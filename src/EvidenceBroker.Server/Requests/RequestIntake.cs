@@ -113,8 +113,8 @@ public sealed class RequestIntake(
                 }
             }
 
-            // A first attempt only inserts, so its savepoint can travel with its rows; a second one reads first.
-            await using var transaction = checkFirst ? await db.BeginWriteAsync(ct) : await db.BeginInsertingWriteAsync(ct);
+            // A second attempt reads first, so it takes the writers' turn itself (as would a row only SaveChanges can write).
+            await using var transaction = await db.BeginWriteAsync(ct);
             if (checkFirst)
             {
                 if (idempotencyKey is not null && await EarlierFilingAsync(caller, idempotencyKey, bodyHash, ct) is { } earlier)
