@@ -4,6 +4,7 @@ using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -70,6 +71,27 @@ public sealed class SubmittedChangeTests
         Assert.True(verification.Intact, verification.Reason);
     }
 
+    [Fact]
+    public async Task The_batch_writer_outlives_a_batch_that_could_not_open()
+    {
+        await using var broker = new ImpatientBroker();
+        await broker.WithDbAsync(db => db.IdempotencyRecords.CountAsync()); // started: migrated
+
+        // Another process holds SQLite's write lock past the broker's patience: the batch cannot begin.
+        await using (var other = new SqliteConnection(broker.ConnectionString))
+        {
+            await other.OpenAsync();
+            await using var hold = await other.BeginTransactionAsync(); // BEGIN IMMEDIATE; rolled back on leaving
+
+            await Assert.ThrowsAsync<SqliteException>(() => SubmitAsync(broker, "while-locked").WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        await SubmitAsync(broker, "after").WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["after"], await broker.WithDbAsync(db => db.IdempotencyRecords
+            .Where(k => k.ClientId == Tester.Subject).Select(k => k.Key).ToListAsync()));
+    }
+
     /// <summary>Queues the change before returning, as intake does: the submission happens before the first await.</summary>
     private static async Task SubmitAsync(BrokerFactory broker, string key)
     {
@@ -83,6 +105,10 @@ public sealed class SubmittedChangeTests
 
         Assert.True(await db.TrySubmitQueuedRowsAsync(chained!));
     }
+
+    /// <summary>A broker that gives up on SQLite's write lock after one second instead of thirty.</summary>
+    private sealed class ImpatientBroker()
+        : BrokerFactory(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(Path.GetTempPath(), $"eb-impatient-{Guid.NewGuid():N}.db")};Default Timeout=1");
 
     private static IdempotencyRecord Key(string key) => new()
     {
