@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -66,7 +67,22 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
         context.SetDefaultTimeout(45_000);
         context.SetDefaultNavigationTimeout(60_000);
         Assertions.SetDefaultExpectTimeout(30_000);
-        return await context.NewPageAsync();
+        var page = await context.NewPageAsync();
+        Record(page);
+        return page;
+    }
+
+    /// <summary>
+    /// Keeps the page's recent events (navigations, console messages, failed requests and error answers), so that a
+    /// wait that runs out can say what the page was doing (see <see cref="ReachedAsync"/>).
+    /// </summary>
+    private static void Record(IPage page)
+    {
+        var log = PageLogs.GetOrCreateValue(page);
+        page.FrameNavigated += (_, frame) => { if (frame == page.MainFrame) { log.Add($"navigated to {frame.Url}"); } };
+        page.Console += (_, message) => log.Add($"console {message.Type}: {message.Text}");
+        page.RequestFailed += (_, request) => log.Add($"request failed: {request.Method} {request.Url} ({request.Failure})");
+        page.Response += (_, response) => { if (response.Status >= 400) { log.Add($"answer {response.Status}: {response.Url}"); } };
     }
 
     /// <summary>
@@ -116,8 +132,60 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
     /// loading both cores, a WaitForURLAsync after a click twice waited out its whole 60 s on this session's runs
     /// while the browser reported the network idle; polling the address does not depend on catching those events.
     /// </summary>
-    public static Task ReachedAsync(IPage page, string pattern) =>
-        Assertions.Expect(page).ToHaveURLAsync(new Regex(pattern), new() { Timeout = 60_000 });
+    /// <remarks>
+    /// Should the wait run out, the failure says where the page stayed and what it did last, and a screenshot and the
+    /// page's HTML go to TestResults/screenshots: why such waits stalled has not been seen yet.
+    /// </remarks>
+    public static async Task ReachedAsync(IPage page, string pattern)
+    {
+        try
+        {
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex(pattern), new() { Timeout = 60_000 });
+        }
+        catch (PlaywrightException e)
+        {
+            var name = $"stalled-{DateTime.UtcNow:HHmmss-fff}";
+            var evidence = Path.Combine(ScreenshotDirectory, name);
+            try
+            {
+                await ShotAsync(page, name);
+                await File.WriteAllTextAsync(evidence + ".html", await page.ContentAsync());
+            }
+            catch (PlaywrightException)
+            {
+                evidence = "(the page could not be captured)";
+            }
+
+            var events = PageLogs.TryGetValue(page, out var log) ? log.Last(20) : "(none recorded)";
+            throw new TimeoutException(
+                $"Waited for an address matching {pattern}; the page stayed at {page.Url}. Evidence: {evidence}.png/.html. " +
+                $"Its last events:{Environment.NewLine}{events}", e);
+        }
+    }
+
+    private static readonly ConditionalWeakTable<IPage, PageLog> PageLogs = new();
+
+    /// <summary>A page's events, oldest first; written by Playwright's event threads, read after a failed wait.</summary>
+    private sealed class PageLog
+    {
+        private readonly List<string> entries = [];
+
+        public void Add(string entry)
+        {
+            lock (entries)
+            {
+                entries.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {entry}");
+            }
+        }
+
+        public string Last(int count)
+        {
+            lock (entries)
+            {
+                return string.Join(Environment.NewLine, entries.TakeLast(count));
+            }
+        }
+    }
 
     public bool IsEnrolled(string email) => authenticatorKeys.ContainsKey(email);
 
