@@ -106,7 +106,7 @@ internal static class AddedRows
         {
             if (row.Insert is null && UntrackedTable(db, plan, row.Entity) is { } table)
             {
-                row.Insert = new BoundInsert(table, Parameters(factory, new NewRow(row.Entity, null, table, null)));
+                row.Insert = Bind(table, row.Entity, factory);
             }
         }
     }
@@ -120,10 +120,12 @@ internal static class AddedRows
         new(table, Parameters(parameterFactory, new NewRow(row, null, table, null)));
 
     /// <summary>Adds a bound row's INSERT to a statement batch.</summary>
-    internal static void AddTo(DbBatch batch, BoundInsert row)
+    internal static void AddTo(DbBatch batch, BoundInsert row) => AddInsert(batch, row.Table, row.Parameters);
+
+    private static void AddInsert(DbBatch batch, TablePlan table, IEnumerable<DbParameter> parameters)
     {
-        var command = Statement(batch, row.Table.Sql);
-        foreach (var parameter in row.Parameters)
+        var command = Statement(batch, table.Sql);
+        foreach (var parameter in parameters)
         {
             command.Parameters.Add(parameter);
         }
@@ -138,16 +140,21 @@ internal static class AddedRows
         var prepared = PreparedFor(connection, transaction);
         foreach (var row in rows)
         {
-            var command = PreparedCommand(prepared, connection, row.Table);
-            command.Transaction = transaction;
-            command.Parameters.Clear();
-            foreach (var parameter in row.Parameters)
-            {
-                command.Parameters.Add(parameter);
-            }
-
-            await command.ExecuteNonQueryAsync(ct);
+            await ExecuteInsertAsync(PreparedCommand(prepared, connection, row.Table), transaction, row.Parameters, ct);
         }
+    }
+
+    private static async Task ExecuteInsertAsync(
+        DbCommand command, DbTransaction? transaction, IEnumerable<DbParameter> parameters, CancellationToken ct)
+    {
+        command.Transaction = transaction;
+        command.Parameters.Clear();
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(parameter);
+        }
+
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     private static DbCommand PreparedCommand(Dictionary<TablePlan, DbCommand> prepared, DbConnection connection, TablePlan table)
@@ -197,13 +204,7 @@ internal static class AddedRows
         await using var parameters = connection.CreateCommand(); // type mappings make their parameters through a command
         foreach (var row in rows)
         {
-            var command = Statement(batch, row.Table.Sql);
-            foreach (var parameter in row.Bound ?? Parameters(parameters, row))
-            {
-                command.Parameters.Add(parameter);
-            }
-
-            batch.BatchCommands.Add(command);
+            AddInsert(batch, row.Table, row.Bound ?? Parameters(parameters, row));
         }
 
         await batch.ExecuteNonQueryAsync(ct);
@@ -236,14 +237,7 @@ internal static class AddedRows
 
             try
             {
-                command.Transaction = transaction;
-                command.Parameters.Clear();
-                foreach (var parameter in row.Bound ?? Parameters(command, row))
-                {
-                    command.Parameters.Add(parameter);
-                }
-
-                await command.ExecuteNonQueryAsync(ct);
+                await ExecuteInsertAsync(command, transaction, row.Bound ?? Parameters(command, row), ct);
             }
             finally
             {

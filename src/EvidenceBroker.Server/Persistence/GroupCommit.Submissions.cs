@@ -17,6 +17,10 @@ internal sealed partial class GroupCommit
     private readonly Channel<SubmittedChange> submissions =
         Channel.CreateUnbounded<SubmittedChange>(new UnboundedChannelOptions { SingleReader = true });
 
+    private const string SavepointStatement = "SAVEPOINT " + SavepointName;
+    private const string ReleaseStatement = "RELEASE SAVEPOINT " + SavepointName;
+    private const string RollBackStatement = "ROLLBACK TO SAVEPOINT " + SavepointName;
+
     private int submissionLoopStarted;
 
     /// <summary>
@@ -129,7 +133,7 @@ internal sealed partial class GroupCommit
             }
             catch (DbException e)
             {
-                await UndoAsync(savepoints.RollBack, savepoints.Release);
+                await UndoAsync(savepoints);
                 change.Durable.TrySetException(Refused(e));
             }
         }
@@ -142,25 +146,25 @@ internal sealed partial class GroupCommit
     /// </summary>
     private async Task WriteInRoundTripsAsync(List<SubmittedChange> turn)
     {
-        await using var parameterFactory = connection!.CreateCommand();
+        await using var savepoints = new SavepointCommands(connection!, batch!); // for a refused change's rollback
         var pending = turn;
         while (pending.Count > 0)
         {
-            chainHead ??= await pending[0].Chained.ReadHeadAsync(connection, batch!);
-            await using var statements = connection.CreateBatch();
+            chainHead ??= await pending[0].Chained.ReadHeadAsync(connection!, batch!);
+            await using var statements = connection!.CreateBatch();
             statements.Transaction = batch;
             var ends = new List<(int LastStatement, (long Sequence, string Hash) Head)>(pending.Count);
             var head = chainHead.Value;
             foreach (var change in pending)
             {
-                statements.BatchCommands.Add(AddedRows.Statement(statements, $"SAVEPOINT {SavepointName}"));
-                var (entries, after) = change.Chained.Follow(head, parameterFactory);
+                statements.BatchCommands.Add(AddedRows.Statement(statements, SavepointStatement));
+                var (entries, after) = change.Chained.Follow(head, savepoints.ParameterFactory);
                 foreach (var row in change.Rows.Concat(entries))
                 {
                     AddedRows.AddTo(statements, row);
                 }
 
-                statements.BatchCommands.Add(AddedRows.Statement(statements, $"RELEASE SAVEPOINT {SavepointName}"));
+                statements.BatchCommands.Add(AddedRows.Statement(statements, ReleaseStatement));
                 ends.Add((statements.BatchCommands.Count - 1, after));
                 head = after;
             }
@@ -195,15 +199,7 @@ internal sealed partial class GroupCommit
                 return;
             }
 
-            await using (var undo = connection.CreateCommand())
-            await using (var release = connection.CreateCommand())
-            {
-                undo.Transaction = release.Transaction = batch;
-                undo.CommandText = $"ROLLBACK TO SAVEPOINT {SavepointName}";
-                release.CommandText = $"RELEASE SAVEPOINT {SavepointName}";
-                await UndoAsync(undo, release);
-            }
-
+            await UndoAsync(savepoints);
             pending[standing].Durable.TrySetException(Refused(refusal));
             pending = pending[(standing + 1)..];
         }
@@ -234,13 +230,13 @@ internal sealed partial class GroupCommit
     }
 
     /// <summary>Rolls a failed change back to its savepoint; if even that fails, the whole batch must fail.</summary>
-    private async Task UndoAsync(DbCommand rollBack, DbCommand release)
+    private async Task UndoAsync(SavepointCommands savepoints)
     {
         changeFailed = true;
         try
         {
-            await rollBack.ExecuteNonQueryAsync();
-            await release.ExecuteNonQueryAsync();
+            await savepoints.RollBack.ExecuteNonQueryAsync();
+            await savepoints.Release.ExecuteNonQueryAsync();
         }
         catch (DbException)
         {
@@ -255,9 +251,9 @@ internal sealed partial class GroupCommit
     {
         public SavepointCommands(DbConnection connection, DbTransaction transaction)
         {
-            Savepoint = Command(connection, transaction, $"SAVEPOINT {SavepointName}");
-            Release = Command(connection, transaction, $"RELEASE SAVEPOINT {SavepointName}");
-            RollBack = Command(connection, transaction, $"ROLLBACK TO SAVEPOINT {SavepointName}");
+            Savepoint = Command(connection, transaction, SavepointStatement);
+            Release = Command(connection, transaction, ReleaseStatement);
+            RollBack = Command(connection, transaction, RollBackStatement);
             ParameterFactory = connection.CreateCommand();
         }
 
