@@ -3,6 +3,7 @@ using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EvidenceBroker.Server.Audit;
 
@@ -30,14 +31,6 @@ public sealed class AuditTrail(TimeProvider clock)
 
     /// <summary>The tenant recorded for the broker's own jobs.</summary>
     public const string SystemTenant = "Administration:broker";
-
-    // Read by the first appender of every write batch, so compiled once rather than translated from LINQ each time.
-    private static readonly CompiledPerModel<Func<BrokerDbContext, CancellationToken, Task<ChainHead?>>> HeadQuery =
-        new(() => EF.CompileAsyncQuery((BrokerDbContext db, CancellationToken ct) =>
-            db.AuditEntries.AsNoTracking()
-                .OrderByDescending(e => e.Sequence)
-                .Select(e => new ChainHead { Sequence = e.Sequence, Hash = e.Hash })
-                .FirstOrDefault()));
 
     /// <summary>Serialises and hashes the payload, which needs no place in the chain yet (nor the write lock).</summary>
     public PreparedAuditRecord Prepare(AuditRecord record)
@@ -133,14 +126,8 @@ public sealed class AuditTrail(TimeProvider clock)
             return (pending.Sequence, pending.Hash);
         }
 
-        var head = await HeadQuery.For(db)(db, ct);
-        return head is null ? (0, AuditHashing.Genesis) : (head.Sequence, head.Hash);
-    }
-
-    private sealed class ChainHead
-    {
-        public long Sequence { get; init; }
-
-        public string Hash { get; init; } = "";
+        // The same statement the write batch's own writer reads the head with; appenders run inside a transaction.
+        return await ChainedAuditEntries.ReadHeadAsync(
+            db.Database.GetDbConnection(), db.Database.CurrentTransaction?.GetDbTransaction(), ChainedAuditEntries.HeadSql(db), ct);
     }
 }

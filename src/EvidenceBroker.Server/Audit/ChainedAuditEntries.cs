@@ -36,14 +36,19 @@ internal sealed class ChainedAuditEntries(
             return $"SELECT {sequence}, {hash} FROM {sql.DelimitIdentifier(name, type.GetSchema())} ORDER BY {sequence} DESC LIMIT 1";
         });
 
-    public async Task<(long Sequence, string Hash)> ReadHeadAsync(DbConnection connection, DbTransaction transaction)
+    public Task<(long Sequence, string Hash)> ReadHeadAsync(DbConnection connection, DbTransaction transaction) =>
+        ReadHeadAsync(connection, transaction, headSql, CancellationToken.None);
+
+    /// <summary>The chain's head in the database (the genesis hash before any entry), read with <see cref="HeadSql"/>.</summary>
+    public static async Task<(long Sequence, string Hash)> ReadHeadAsync(
+        DbConnection connection, DbTransaction? transaction, string headSql, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(connection);
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = headSql;
-        await using var reader = await command.ExecuteReaderAsync();
-        return await reader.ReadAsync() ? (reader.GetInt64(0), reader.GetString(1)) : (0, AuditHashing.Genesis);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetString(1)) : (0, AuditHashing.Genesis);
     }
 
     public (IReadOnlyList<AddedRows.BoundInsert> Rows, (long Sequence, string Hash) Head) Follow(
