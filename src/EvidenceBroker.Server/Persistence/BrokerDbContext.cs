@@ -109,10 +109,11 @@ public abstract class BrokerDbContext(DbContextOptions options)
     /// the audit entries to chain after them, and returns once they are durable. A change that only inserts need not
     /// take the writers' turn itself (see <see cref="SubmittedChange"/>). Returns false, having done nothing, when a
     /// row is not bound or the context tracks changes: such a unit of work takes the turn itself
-    /// (<see cref="BeginWriteAsync"/>). A refused row surfaces as a <see cref="DbUpdateException"/>, and
-    /// the change then left no trace.
+    /// (<see cref="BeginWriteAsync"/>). A refused row surfaces as a <see cref="DbUpdateException"/>, and a
+    /// <paramref name="precondition"/> that no longer held as a <see cref="StaleChangeException"/>: either way the
+    /// change left no trace.
     /// </summary>
-    internal async Task<bool> TrySubmitQueuedRowsAsync(IChainedRows chained)
+    internal async Task<bool> TrySubmitQueuedRowsAsync(IChainedRows chained, ChangePrecondition? precondition = null)
     {
         if (QueuedRows.Any(row => row.Insert is null) || ChangeTracker.Entries().Any(entry => entry.State != EntityState.Unchanged))
         {
@@ -120,7 +121,7 @@ public abstract class BrokerDbContext(DbContextOptions options)
         }
 
         var rows = QueuedRows.Select(row => row.Insert!).OrderBy(row => row.Table.Rank).ToArray(); // parents first
-        await WriteBatch.SubmitAsync(new SubmittedChange(rows, chained));
+        await WriteBatch.SubmitAsync(new SubmittedChange(rows, chained, precondition));
         return true;
     }
 

@@ -93,13 +93,14 @@ internal sealed partial class GroupCommit
                 }
 
                 batch ??= await OpenBatchAsync(CancellationToken.None);
+                var held = await WithPreconditionsHeldAsync(turn);
                 if (connection!.CanCreateBatch)
                 {
-                    await WriteInRoundTripsAsync(turn);
+                    await WriteInRoundTripsAsync(held);
                 }
                 else
                 {
-                    await WriteOneByOneAsync(turn);
+                    await WriteOneByOneAsync(held);
                 }
             }
         }
@@ -113,6 +114,42 @@ internal sealed partial class GroupCommit
                 change.Durable.TrySetException(e);
             }
         }
+    }
+
+    /// <summary>
+    /// The changes of the turn whose preconditions still hold, reading each state they name once. The others fail as
+    /// stale before any of their rows is written, and are prepared again by their writers.
+    /// </summary>
+    private async Task<List<SubmittedChange>> WithPreconditionsHeldAsync(List<SubmittedChange> turn)
+    {
+        if (turn.TrueForAll(change => change.Precondition is null))
+        {
+            return turn;
+        }
+
+        var states = new Dictionary<ITurnState, object>();
+        var held = new List<SubmittedChange>(turn.Count);
+        foreach (var change in turn)
+        {
+            if (change.Precondition is { } precondition)
+            {
+                if (!states.TryGetValue(precondition.State, out var current))
+                {
+                    current = await precondition.State.ReadAsync(connection!, batch!);
+                    states.Add(precondition.State, current);
+                }
+
+                if (!Equals(current, precondition.Expected))
+                {
+                    change.Durable.TrySetException(new StaleChangeException("The state this change was prepared under changed before its turn."));
+                    continue;
+                }
+            }
+
+            held.Add(change);
+        }
+
+        return held;
     }
 
     /// <summary>An embedded database (SQLite): each change's statements run in turn, with no round trip to save.</summary>

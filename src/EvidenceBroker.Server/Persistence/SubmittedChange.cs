@@ -7,12 +7,15 @@ namespace EvidenceBroker.Server.Persistence;
 /// before the writers' turn, and the audit entries that get their place in the chain inside it. The batch's writer
 /// applies submitted changes one after another without handing the turn from writer to writer.
 /// </summary>
-internal sealed class SubmittedChange(IReadOnlyList<AddedRows.BoundInsert> rows, IChainedRows chained)
+internal sealed class SubmittedChange(IReadOnlyList<AddedRows.BoundInsert> rows, IChainedRows chained, ChangePrecondition? precondition = null)
 {
     /// <summary>Parents before children, so every foreign key finds its row.</summary>
     public IReadOnlyList<AddedRows.BoundInsert> Rows { get; } = rows;
 
     public IChainedRows Chained { get; } = chained;
+
+    /// <summary>The state the change was prepared under, which must still hold in its turn; null if none.</summary>
+    public ChangePrecondition? Precondition { get; } = precondition;
 
     /// <summary>Completes once the batch holding the change is on disk; fails if the change or its batch failed.</summary>
     public TaskCompletionSource Durable { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -29,3 +32,22 @@ internal interface IChainedRows
     (IReadOnlyList<AddedRows.BoundInsert> Rows, (long Sequence, string Hash) Head) Follow(
         (long Sequence, string Hash) head, DbCommand parameterFactory);
 }
+
+/// <summary>
+/// State that many changes are prepared under and that writers change (such as the policy in force). The write batch
+/// reads it inside its turn, where no writer on any node can change it, once for every change of the turn.
+/// </summary>
+internal interface ITurnState
+{
+    /// <summary>The state as the batch's transaction sees it; compared with <see cref="object.Equals(object?)"/>.</summary>
+    Task<object> ReadAsync(DbConnection connection, DbTransaction transaction);
+}
+
+/// <summary>A change is applied only while <paramref name="State"/> still reads as <paramref name="Expected"/>.</summary>
+internal sealed record ChangePrecondition(ITurnState State, object Expected);
+
+/// <summary>
+/// The state a submitted change was prepared under had changed by its turn, so the change was not applied and left
+/// no trace. It should be prepared again under the state as it is now.
+/// </summary>
+internal sealed class StaleChangeException(string message) : Exception(message);

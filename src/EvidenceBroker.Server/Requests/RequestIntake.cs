@@ -89,18 +89,21 @@ public sealed class RequestIntake(
         // at a time. Inside it the filing is inserted straight away: the unique keys on the Idempotency-Key and the
         // reference refuse a key used before and a random reference already taken. Only then, in a second turn, is it
         // worth asking which: an earlier filing with the key is answered as a replay, a taken reference is drawn anew.
-        var checkFirst = false;
+        // The decision was made on the policy as this node last saw it; the write batch applies the filing only if
+        // that is still the policy in force, and otherwise the second turn decides again.
+        var checkFirst = false; // a unique key refused an attempt: ask which before inserting again
+        var submit = true; // hand the filing to the write batch, until an attempt needs the writers' turn itself
         using var rowsOnly = db.QueueNewRows(); // every row of a filing is new: none needs EF Core's change tracking
         for (var attempt = 1; ; attempt++)
         {
             var filing = await PrepareAsync(caller, content, providerJurisdiction, decision, bodyHash, idempotencyKey, now, ct);
             db.BindQueuedRows(); // the rows are complete: their parameters are made now, outside the writers' turn
-            if (!checkFirst && audit.Chained(db, caller, filing.Filed, filing.Decided) is { } chained)
+            if (submit && audit.Chained(db, caller, filing.Filed, filing.Decided) is { } chained)
             {
                 // A first attempt only inserts: the write batch applies it whole, chaining its audit entries there.
                 try
                 {
-                    if (await db.TrySubmitQueuedRowsAsync(chained))
+                    if (await db.TrySubmitQueuedRowsAsync(chained, decision.StillInForce))
                     {
                         return new IntakeResult.Filed(RequestResource.From(filing.Request), Replayed: false);
                     }
@@ -109,12 +112,27 @@ public sealed class RequestIntake(
                 {
                     db.DiscardChanges(); // the change left no trace; try again, checking first
                     checkFirst = true;
+                    submit = false;
+                    continue;
+                }
+                catch (StaleChangeException)
+                {
+                    db.DiscardChanges(); // the policy changed before the change's turn, which left no trace
+                    submit = false;
                     continue;
                 }
             }
 
-            // A second attempt reads first, so it takes the writers' turn itself (as would a row only SaveChanges can write).
+            // A later attempt reads first, so it takes the writers' turn itself (as would a row only SaveChanges can
+            // write). There no writer can change the policy: a decision made on another is made again on this one.
             await using var transaction = await db.BeginWriteAsync(ct);
+            if (await decider.RevisedAsync(decision, content, providerJurisdiction, ct) is { } revised)
+            {
+                db.DiscardChanges();
+                decision = revised;
+                filing = await PrepareAsync(caller, content, providerJurisdiction, decision, bodyHash, idempotencyKey, now, ct);
+            }
+
             if (checkFirst)
             {
                 if (idempotencyKey is not null && await EarlierFilingAsync(caller, idempotencyKey, bodyHash, ct) is { } earlier)

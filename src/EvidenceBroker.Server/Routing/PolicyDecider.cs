@@ -2,7 +2,6 @@ using System.Text.Json;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Persistence;
-using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Routing;
 
@@ -10,14 +9,15 @@ namespace EvidenceBroker.Server.Routing;
 public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) : IRequestDecider
 {
     public async Task<RoutingDecision> DecideAsync(
-        RequestContent content, string providerJurisdiction, DateOnly evaluatedOn, CancellationToken ct)
+        RequestContent content, string providerJurisdiction, DateOnly evaluatedOn, CancellationToken ct) =>
+        Decide(await registry.LastSeenAsync(db, ct), content, providerJurisdiction, evaluatedOn);
+
+    public async Task<RoutingDecision?> RevisedAsync(
+        RoutingDecision decision, RequestContent content, string providerJurisdiction, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(decision);
         var policy = await registry.InForceAsync(db, ct);
-        var stored = new StoredPolicyInput(content, providerJurisdiction, evaluatedOn, policy.SuspendedCountries, EmergencyConfirmedBySupervisor: false);
-        var decision = policy.Engine.Evaluate(stored.ToInput());
-        return new RoutingDecision(
-            decision.Outcome, decision.Channel, decision.PolicyVersion, evaluatedOn, stored.ToJson(),
-            JsonSerializer.Serialize(decision, DecisionJson.Compact), decision);
+        return policy.State.Equals(decision.DecidedUnder) ? null : Decide(policy, content, providerJurisdiction, decision.EvaluatedOn);
     }
 
     /// <summary>Decides again, with the pack version and input a stored decision recorded.</summary>
@@ -25,5 +25,17 @@ public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) :
     {
         var engine = await registry.EngineForAsync(db, policyVersion, ct);
         return engine.Evaluate(StoredPolicyInput.FromJson(inputJson).ToInput());
+    }
+
+    private RoutingDecision Decide(PolicyInForce policy, RequestContent content, string providerJurisdiction, DateOnly evaluatedOn)
+    {
+        var stored = new StoredPolicyInput(content, providerJurisdiction, evaluatedOn, policy.SuspendedCountries, EmergencyConfirmedBySupervisor: false);
+        var decision = policy.Engine.Evaluate(stored.ToInput());
+        return new RoutingDecision(
+            decision.Outcome, decision.Channel, decision.PolicyVersion, evaluatedOn, stored.ToJson(),
+            JsonSerializer.Serialize(decision, DecisionJson.Compact), decision, policy.State)
+        {
+            StillInForce = new ChangePrecondition(registry.TurnState(db), policy.State),
+        };
     }
 }

@@ -1,9 +1,13 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace EvidenceBroker.Server.Routing;
 
@@ -18,14 +22,18 @@ public sealed class PolicyRegistry : IPolicyCatalogue
         new(() => EF.CompileAsyncQuery((BrokerDbContext db, CancellationToken ct) =>
             db.PolicyPacks.AsNoTracking().Where(p => p.IsActive).Select(p => p.Version).SingleOrDefault()));
 
-    // Asked on every decision: the active version and the suspended countries, in one statement (one snapshot, one
-    // round trip), compiled once rather than translated from LINQ each time.
-    private static readonly CompiledPerModel<Func<BrokerDbContext, IAsyncEnumerable<InForceRow>>> InForceQuery =
-        new(() => EF.CompileAsyncQuery((BrokerDbContext db) =>
-            db.PolicyPacks.AsNoTracking().Where(p => p.IsActive).Select(p => new InForceRow { IsVersion = true, Value = p.Version })
-                .Concat(db.CountrySuspensions.AsNoTracking().Select(s => new InForceRow { IsVersion = false, Value = s.Country }))));
+    // The active version and the suspended countries, in one statement (one snapshot, one round trip): compiled once
+    // for reads through a context, and run as SQL by the write batch inside its turn (TurnState).
+    private static readonly Expression<Func<BrokerDbContext, IQueryable<InForceRow>>> InForceRows = db =>
+        db.PolicyPacks.AsNoTracking().Where(p => p.IsActive).Select(p => new InForceRow { IsVersion = true, Value = p.Version })
+            .Concat(db.CountrySuspensions.AsNoTracking().Select(s => new InForceRow { IsVersion = false, Value = s.Country }));
 
+    private static readonly CompiledPerModel<Func<BrokerDbContext, IAsyncEnumerable<InForceRow>>> InForceQuery =
+        new(() => EF.CompileAsyncQuery(InForceRows));
+
+    private readonly ConditionalWeakTable<IModel, StateInTurn> turnStates = [];
     private PolicyEngine? active; // swapped atomically; readers may see the previous engine for one request
+    private PolicyState? lastSeen; // as this node last read it, in a write batch's turn or through a context
 
     public PolicyEngine Active => active ?? throw new InvalidOperationException("No policy pack is active yet.");
 
@@ -35,35 +43,59 @@ public sealed class PolicyRegistry : IPolicyCatalogue
     {
         ArgumentNullException.ThrowIfNull(pack);
         active = engines.GetOrAdd(pack.Version, _ => new PolicyEngine(pack));
+        ForgetLastSeen();
     }
 
+    /// <summary>After this node changed the policy: the next decision reads the state instead of deciding on the old one.</summary>
+    public void ForgetLastSeen() => Volatile.Write(ref lastSeen, null);
+
     /// <summary>
-    /// The active engine (switching first if another node activated a different version) and the countries whose
-    /// direct requests are suspended now, in code order: what every new decision runs on.
+    /// The policy in force as the database holds it now (through the context's connection and transaction): the
+    /// active engine, switching first if another node activated a different version, and the suspensions.
     /// </summary>
     public async Task<PolicyInForce> InForceAsync(BrokerDbContext db, CancellationToken ct)
     {
-        string? version = null;
-        var suspended = new List<string>();
+        var rows = new List<InForceRow>();
         await foreach (var row in InForceQuery.For(db)(db).WithCancellation(ct))
         {
-            if (row.IsVersion)
-            {
-                version = row.Value;
-            }
-            else
-            {
-                suspended.Add(row.Value);
-            }
+            rows.Add(row);
         }
 
-        suspended.Sort(StringComparer.Ordinal);
-        if (version is not null && version != active?.Pack.Version)
+        return await InForceAsync(db, Seen(rows), ct);
+    }
+
+    /// <summary>
+    /// The policy in force as this node last saw it, without asking the database unless it never did: what new
+    /// requests are decided on. Another node may have changed it since, so a decision made on it is written only if the
+    /// write batch finds the same state in its turn (<see cref="TurnState"/>); every turn's reading is seen here too.
+    /// </summary>
+    public Task<PolicyInForce> LastSeenAsync(BrokerDbContext db, CancellationToken ct) =>
+        Volatile.Read(ref lastSeen) is { } state ? InForceAsync(db, state, ct) : InForceAsync(db, ct);
+
+    /// <summary>The policy state, as the write batch reads it inside its turn, where no writer can change it.</summary>
+    internal ITurnState TurnState(BrokerDbContext db) =>
+        turnStates.GetValue(db.Model, _ => new StateInTurn(this, InForceRows.Compile()(db).ToQueryString()));
+
+    private async Task<PolicyInForce> InForceAsync(BrokerDbContext db, PolicyState state, CancellationToken ct)
+    {
+        var engine = active;
+        if (state.ActiveVersion is not null && state.ActiveVersion != engine?.Pack.Version)
         {
-            active = await EngineForAsync(db, version, ct);
+            engine = await EngineForAsync(db, state.ActiveVersion, ct);
+            active = engine;
         }
 
-        return new PolicyInForce(Active, suspended);
+        return new PolicyInForce(engine ?? Active, state);
+    }
+
+    private PolicyState Seen(List<InForceRow> rows)
+    {
+        var version = rows.Find(row => row.IsVersion)?.Value;
+        List<string> suspended = [.. rows.Where(row => !row.IsVersion).Select(row => row.Value)];
+        suspended.Sort(StringComparer.Ordinal);
+        var state = new PolicyState(version, suspended);
+        Volatile.Write(ref lastSeen, state);
+        return state;
     }
 
     /// <summary>The version the database marks active (which every node follows), or null before any is active.</summary>
@@ -102,11 +134,34 @@ public sealed class PolicyRegistry : IPolicyCatalogue
 
         public string Value { get; init; } = "";
     }
+
+    /// <summary>The policy-in-force query's SQL, run on the write batch's connection; each reading is seen by the registry.</summary>
+    private sealed class StateInTurn(PolicyRegistry registry, string sql) : ITurnState
+    {
+        public async Task<object> ReadAsync(DbConnection connection, DbTransaction transaction)
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            var rows = new List<InForceRow>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    rows.Add(new InForceRow { IsVersion = reader.GetBoolean(0), Value = reader.GetString(1) });
+                }
+            }
+
+            return registry.Seen(rows);
+        }
+    }
 }
 
-/// <summary>The engine new decisions run on, and the suspensions in force alongside it.</summary>
-public sealed record PolicyInForce(PolicyEngine Engine, IReadOnlyList<string> SuspendedCountries)
+/// <summary>The engine new decisions run on, and the state it was found in (its version, and the suspensions in force).</summary>
+public sealed record PolicyInForce(PolicyEngine Engine, PolicyState State)
 {
+    public IReadOnlyList<string> SuspendedCountries => State.SuspendedCountries;
+
     /// <summary>What a new request would be decided as today, by these rules and suspensions.</summary>
     public Decision Evaluate(RequestContent content, string providerJurisdiction, DateOnly evaluatedOn) =>
         Engine.Evaluate(new PolicyInput(content, providerJurisdiction, evaluatedOn) { Suspensions = new CountrySuspensions(SuspendedCountries) });

@@ -46,6 +46,7 @@ public sealed class SuspensionSwitch(BrokerDbContext db, PolicyRegistry registry
         }
 
         await transaction.CommitAsync(ct);
+        registry.ForgetLastSeen();
         return null;
     }
 
@@ -65,6 +66,7 @@ public sealed class SuspensionSwitch(BrokerDbContext db, PolicyRegistry registry
             new { previousReason = suspension.Reason }, StateBefore: "suspended", StateAfter: "eligible"), ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        registry.ForgetLastSeen();
         return true;
     }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Claims;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
@@ -14,7 +15,8 @@ namespace EvidenceBroker.Server.Tests.Persistence;
 /// Changes handed whole to the write batch (<see cref="BrokerDbContext.TrySubmitQueuedRowsAsync"/>) are applied in one
 /// turn, on PostgreSQL in one round trip. What must hold: a change whose row is refused fails alone and leaves no trace,
 /// even in the middle of a turn; the changes after it are applied and chained where the refused one would have been;
-/// the turn joins a batch another writer left open, and nothing is acknowledged before its batch commits.
+/// the turn joins a batch another writer left open, and nothing is acknowledged before its batch commits. A change
+/// prepared under a state that has changed by its turn fails alone, and the turn reads that state once.
 /// </summary>
 public sealed class SubmittedChangeTests
 {
@@ -92,8 +94,39 @@ public sealed class SubmittedChangeTests
             .Where(k => k.ClientId == Tester.Subject).Select(k => k.Key).ToListAsync()));
     }
 
+    [Fact]
+    public async Task A_change_prepared_under_a_state_that_changed_fails_as_stale_and_leaves_no_trace()
+    {
+        await using var broker = new BrokerFactory();
+        var entriesBefore = await broker.WithDbAsync(db => db.AuditEntries.CountAsync());
+        await using var holderScope = broker.Services.CreateAsyncScope();
+        var holder = holderScope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        var state = new CountedState("now");
+
+        var held = await holder.BeginWriteAsync(CancellationToken.None); // the four changes queue for one turn
+        var current = SubmitAsync(broker, "current", new ChangePrecondition(state, "now"));
+        var stale = SubmitAsync(broker, "stale", new ChangePrecondition(state, "before"));
+        var unconditional = SubmitAsync(broker, "unconditional");
+        var alsoCurrent = SubmitAsync(broker, "also-current", new ChangePrecondition(state, "now"));
+        await held.CommitAsync();
+        await held.DisposeAsync();
+
+        var patience = TimeSpan.FromSeconds(30);
+        await Task.WhenAll(current, unconditional, alsoCurrent).WaitAsync(patience);
+        await Assert.ThrowsAsync<StaleChangeException>(() => stale.WaitAsync(patience));
+        Assert.Equal(1, state.Readings);
+        Assert.Equal(["also-current", "current", "unconditional"], await broker.WithDbAsync(db => db.IdempotencyRecords
+            .Where(k => k.ClientId == Tester.Subject).OrderBy(k => k.Key).Select(k => k.Key).ToListAsync()));
+        Assert.Equal(
+            ["current", "unconditional", "also-current"],
+            await broker.WithDbAsync(db => db.AuditEntries.Where(e => e.Sequence > entriesBefore)
+                .OrderBy(e => e.Sequence).Select(e => e.SubjectId).ToListAsync()));
+        var verification = await broker.WithDbAsync(db => AuditVerifier.VerifyAsync(db, CancellationToken.None));
+        Assert.True(verification.Intact, verification.Reason);
+    }
+
     /// <summary>Queues the change before returning, as intake does: the submission happens before the first await.</summary>
-    private static async Task SubmitAsync(BrokerFactory broker, string key)
+    private static async Task SubmitAsync(BrokerFactory broker, string key, ChangePrecondition? precondition = null)
     {
         await using var scope = broker.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
@@ -103,7 +136,21 @@ public sealed class SubmittedChangeTests
         db.BindQueuedRows();
         var chained = audit.Chained(db, Tester, audit.Prepare(new AuditRecord("test.submitted", "idempotency-key", key, new { key })));
 
-        Assert.True(await db.TrySubmitQueuedRowsAsync(chained!));
+        Assert.True(await db.TrySubmitQueuedRowsAsync(chained!, precondition));
+    }
+
+    /// <summary>A state that always reads as the same value, counting how often the write batch reads it.</summary>
+    private sealed class CountedState(object value) : ITurnState
+    {
+        private int readings;
+
+        public int Readings => Volatile.Read(ref readings);
+
+        public Task<object> ReadAsync(DbConnection connection, DbTransaction transaction)
+        {
+            Interlocked.Increment(ref readings);
+            return Task.FromResult(value);
+        }
     }
 
     /// <summary>A broker that gives up on SQLite's write lock after one second instead of thirty.</summary>

@@ -1,0 +1,120 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Routing;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Tests.Routing;
+
+/// <summary>
+/// A node decides new requests on the policy as it last saw it, and the write batch checks, in its turn, that this is
+/// still the policy in force. What must hold: a suspension, a reinstatement or an activation written by another node
+/// (here: straight into the database, which this node's registry never hears of) decides the very next filing here.
+/// </summary>
+public sealed class PolicyInForceTests
+{
+    [Fact]
+    public async Task On_sqlite_a_suspension_and_a_reinstatement_made_elsewhere_decide_the_next_filing()
+    {
+        await using var broker = new BrokerFactory();
+        await SuspensionMadeElsewhereAsync(broker);
+    }
+
+    [PostgresFact]
+    public async Task On_postgres_a_suspension_and_a_reinstatement_made_elsewhere_decide_the_next_filing()
+    {
+        await using var broker = new PostgresBrokerFactory();
+        await SuspensionMadeElsewhereAsync(broker);
+    }
+
+    [Fact]
+    public async Task On_sqlite_a_pack_activated_elsewhere_decides_the_next_filing()
+    {
+        await using var broker = new BrokerFactory();
+        await ActivationMadeElsewhereAsync(broker);
+    }
+
+    [PostgresFact]
+    public async Task On_postgres_a_pack_activated_elsewhere_decides_the_next_filing()
+    {
+        await using var broker = new PostgresBrokerFactory();
+        await ActivationMadeElsewhereAsync(broker);
+    }
+
+    private static async Task SuspensionMadeElsewhereAsync(BrokerFactory broker)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var seen = await FileAsync(officer); // the node has now seen the policy: no suspension
+
+        await broker.WithDbAsync(db =>
+        {
+            db.CountrySuspensions.Add(new CountrySuspension
+            {
+                Country = "GB", Reason = "Suspended on another node", SuspendedAt = DateTimeOffset.UtcNow, SuspendedBy = "another-node",
+            });
+            return db.SaveChangesAsync();
+        });
+        var suspended = await FileAsync(officer);
+        var afterSuspension = await FileAsync(officer);
+
+        await broker.WithDbAsync(db => db.CountrySuspensions.Where(s => s.Country == "GB").ExecuteDeleteAsync());
+        var reinstated = await FileAsync(officer);
+
+        Assert.Equal(("direct", "passed"), await OutcomeAndC11Async(officer, seen));
+        Assert.Equal(("mlat", "failed"), await OutcomeAndC11Async(officer, suspended));
+        Assert.Equal(("mlat", "failed"), await OutcomeAndC11Async(officer, afterSuspension));
+        Assert.Equal(("direct", "passed"), await OutcomeAndC11Async(officer, reinstated));
+        Assert.Equal(["GB"], await StoredSuspensionsAsync(broker, suspended));
+        Assert.Empty(await StoredSuspensionsAsync(broker, reinstated));
+        var verification = await broker.WithDbAsync(db => AuditVerifier.VerifyAsync(db, CancellationToken.None));
+        Assert.True(verification.Intact, verification.Reason);
+    }
+
+    private static async Task ActivationMadeElsewhereAsync(BrokerFactory broker)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        using var admin = await broker.ClientAsync("broker-admin");
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        files["pack.yaml"] += "\n# a reviewed copy, activated on another node\n";
+        using var upload = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
+        var candidate = (await upload.JsonAsync()).GetProperty("version").GetString()!;
+        var before = await FileAsync(officer);
+
+        await broker.WithDbAsync(async db =>
+        {
+            await db.PolicyPacks.ExecuteUpdateAsync(p => p.SetProperty(v => v.IsActive, v => v.Version == candidate));
+            return 0;
+        });
+        var after = await FileAsync(officer);
+
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.NotEqual(candidate, await PolicyVersionAsync(broker, before));
+        Assert.Equal(candidate, await PolicyVersionAsync(broker, after));
+    }
+
+    private static async Task<Guid> FileAsync(HttpClient officer)
+    {
+        using var response = await officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber());
+        var json = await response.JsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, json.ToString());
+        return json.GetProperty("id").GetGuid();
+    }
+
+    private static async Task<(string? Outcome, string? C11)> OutcomeAndC11Async(HttpClient officer, Guid id)
+    {
+        var decision = await (await officer.GetAsync($"/api/v1/requests/{id}/decision")).JsonAsync();
+        var c11 = decision.GetProperty("reasons").EnumerateArray().Single(r => r.GetProperty("rule").GetString() == "C11");
+        return (decision.GetProperty("outcome").GetString(), c11.GetProperty("status").GetString());
+    }
+
+    private static async Task<List<string>> StoredSuspensionsAsync(BrokerFactory broker, Guid id)
+    {
+        var input = await broker.WithDbAsync(db => db.Decisions.AsNoTracking().Where(d => d.RequestId == id).Select(d => d.InputJson).SingleAsync());
+        return [.. JsonNode.Parse(input)!["suspendedCountries"]!.AsArray().Select(c => c!.GetValue<string>())];
+    }
+
+    private static Task<string> PolicyVersionAsync(BrokerFactory broker, Guid id) =>
+        broker.WithDbAsync(db => db.Decisions.AsNoTracking().Where(d => d.RequestId == id).Select(d => d.PolicyVersion).SingleAsync());
+}
