@@ -81,6 +81,7 @@ internal sealed partial class GroupCommit
     private async Task WriteTurnAsync(ChannelReader<SubmittedChange> waiting)
     {
         var turn = new List<SubmittedChange>();
+        var states = new Dictionary<ITurnState, object>(); // read once: no writer can change them while the turn lasts
         try
         {
             while (committed.Count < MaxChangesPerCommit && waiting.TryRead(out var first))
@@ -93,7 +94,7 @@ internal sealed partial class GroupCommit
                 }
 
                 batch ??= await OpenBatchAsync(CancellationToken.None);
-                var held = await WithPreconditionsHeldAsync(turn);
+                var held = await WithPreconditionsHeldAsync(turn, states);
                 if (connection!.CanCreateBatch)
                 {
                     await WriteInRoundTripsAsync(held);
@@ -117,17 +118,17 @@ internal sealed partial class GroupCommit
     }
 
     /// <summary>
-    /// The changes of the turn whose preconditions still hold, reading each state they name once. The others fail as
-    /// stale before any of their rows is written, and are prepared again by their writers.
+    /// The changes whose preconditions still hold, reading each state they name once per turn (into
+    /// <paramref name="states"/>). The others fail as stale before any of their rows is written, and are prepared again
+    /// by their writers.
     /// </summary>
-    private async Task<List<SubmittedChange>> WithPreconditionsHeldAsync(List<SubmittedChange> turn)
+    private async Task<List<SubmittedChange>> WithPreconditionsHeldAsync(List<SubmittedChange> turn, Dictionary<ITurnState, object> states)
     {
         if (turn.TrueForAll(change => change.Precondition is null))
         {
             return turn;
         }
 
-        var states = new Dictionary<ITurnState, object>();
         var held = new List<SubmittedChange>(turn.Count);
         foreach (var change in turn)
         {
