@@ -36,8 +36,9 @@ internal sealed class ChainedAuditEntries(
             return $"SELECT {sequence}, {hash} FROM {sql.DelimitIdentifier(name, type.GetSchema())} ORDER BY {sequence} DESC LIMIT 1";
         });
 
-    public Task<(long Sequence, string Hash)> ReadHeadAsync(DbConnection connection, DbTransaction transaction) =>
-        ReadHeadAsync(connection, transaction, headSql, CancellationToken.None);
+    public string HeadQuery => headSql;
+
+    public Task<(long Sequence, string Hash)> ReadHeadAsync(DbDataReader reader) => HeadFromAsync(reader, CancellationToken.None);
 
     /// <summary>The chain's head in the database (the genesis hash before any entry), read with <see cref="HeadSql"/>.</summary>
     public static async Task<(long Sequence, string Hash)> ReadHeadAsync(
@@ -48,6 +49,13 @@ internal sealed class ChainedAuditEntries(
         command.Transaction = transaction;
         command.CommandText = headSql;
         await using var reader = await command.ExecuteReaderAsync(ct);
+        return await HeadFromAsync(reader, ct);
+    }
+
+    /// <summary>The chain's head from <see cref="HeadSql"/>'s result set: the genesis hash before any entry.</summary>
+    private static async Task<(long Sequence, string Hash)> HeadFromAsync(DbDataReader reader, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
         return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetString(1)) : (0, AuditHashing.Genesis);
     }
 

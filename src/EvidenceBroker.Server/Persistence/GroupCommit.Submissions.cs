@@ -93,7 +93,7 @@ internal sealed partial class GroupCommit
                     turn.Add(next);
                 }
 
-                batch ??= await OpenBatchAsync(CancellationToken.None);
+                batch ??= await OpenBatchAsync(CancellationToken.None, [.. ReadsUnderLock(turn, states)]);
                 var held = await WithPreconditionsHeldAsync(turn, states);
                 if (connection!.CanCreateBatch)
                 {
@@ -136,8 +136,8 @@ internal sealed partial class GroupCommit
             {
                 if (!states.TryGetValue(precondition.State, out var current))
                 {
-                    current = await precondition.State.ReadAsync(connection!, batch!);
-                    states.Add(precondition.State, current);
+                    await QueryAsync(connection!, batch!, [StateRead(precondition.State, states)], CancellationToken.None);
+                    current = states[precondition.State];
                 }
 
                 if (!Equals(current, precondition.Expected))
@@ -153,6 +153,37 @@ internal sealed partial class GroupCommit
         return held;
     }
 
+    /// <summary>
+    /// What a new batch reads for the changes of its first turn, in the round trip that takes its lock: the states their
+    /// preconditions name, and the audit chain's head.
+    /// </summary>
+    private IEnumerable<ReadUnderLock> ReadsUnderLock(List<SubmittedChange> turn, Dictionary<ITurnState, object> states)
+    {
+        foreach (var state in turn.Select(change => change.Precondition?.State).OfType<ITurnState>().Distinct())
+        {
+            yield return StateRead(state, states);
+        }
+
+        yield return HeadRead(turn[0].Chained);
+    }
+
+    private static ReadUnderLock StateRead(ITurnState state, Dictionary<ITurnState, object> states) =>
+        new(state.Query, async reader => states[state] = await state.ReadAsync(reader));
+
+    private ReadUnderLock HeadRead(IChainedRows chained) =>
+        new(chained.HeadQuery, async reader => chainHead = await chained.ReadHeadAsync(reader));
+
+    /// <summary>The chain's head as the changes applied so far left it, read from the database if none was.</summary>
+    private async Task<(long Sequence, string Hash)> HeadAsync(IChainedRows chained)
+    {
+        if (chainHead is null)
+        {
+            await QueryAsync(connection!, batch!, [HeadRead(chained)], CancellationToken.None);
+        }
+
+        return chainHead!.Value;
+    }
+
     /// <summary>An embedded database (SQLite): each change's statements run in turn, with no round trip to save.</summary>
     private async Task WriteOneByOneAsync(List<SubmittedChange> turn)
     {
@@ -162,8 +193,7 @@ internal sealed partial class GroupCommit
             await savepoints.Savepoint.ExecuteNonQueryAsync();
             try
             {
-                chainHead ??= await change.Chained.ReadHeadAsync(connection!, batch!);
-                var (entries, head) = change.Chained.Follow(chainHead.Value, savepoints.ParameterFactory);
+                var (entries, head) = change.Chained.Follow(await HeadAsync(change.Chained), savepoints.ParameterFactory);
                 await AddedRows.InsertBoundAsync(connection!, batch!, change.Rows.Concat(entries), CancellationToken.None);
                 await savepoints.Release.ExecuteNonQueryAsync();
                 chainHead = head;
@@ -188,11 +218,10 @@ internal sealed partial class GroupCommit
         var pending = turn;
         while (pending.Count > 0)
         {
-            chainHead ??= await pending[0].Chained.ReadHeadAsync(connection!, batch!);
+            var head = await HeadAsync(pending[0].Chained);
             await using var statements = connection!.CreateBatch();
             statements.Transaction = batch;
             var ends = new List<(int LastStatement, (long Sequence, string Hash) Head)>(pending.Count);
-            var head = chainHead.Value;
             foreach (var change in pending)
             {
                 statements.BatchCommands.Add(AddedRows.Statement(statements, SavepointStatement));

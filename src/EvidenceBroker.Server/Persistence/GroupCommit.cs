@@ -30,6 +30,7 @@ internal sealed partial class GroupCommit
     private readonly string connectionString;
     private readonly Func<string, DbConnection> connect;
     private readonly Func<DbConnection, CancellationToken, Task<DbTransaction>> begin;
+    private readonly string? lockStatement;
     private readonly List<TaskCompletionSource> committed = [];
     private int queued;
     private DbConnection? connection;
@@ -38,18 +39,26 @@ internal sealed partial class GroupCommit
     private bool changeFailed; // a change in the open batch failed: its transaction is checked before it commits
     private bool changeUnrecoverable; // a change could not be undone alone: the whole batch must fail
 
-    private GroupCommit(string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin)
+    private GroupCommit(
+        string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin,
+        string? lockStatement)
     {
         this.connectionString = connectionString;
         this.connect = connect;
         this.begin = begin;
+        this.lockStatement = lockStatement;
     }
 
     /// <param name="connect">A new, closed connection of the database's provider.</param>
-    /// <param name="begin">Opens the write transaction a batch runs in, with whatever lock serialises the chain.</param>
+    /// <param name="begin">Opens the write transaction a batch runs in.</param>
+    /// <param name="lockStatement">
+    /// The statement that takes the lock serialising the chain, if beginning the transaction does not (PostgreSQL). It
+    /// is the batch's first statement; what the batch must read under the lock travels in the same round trip.
+    /// </param>
     public static GroupCommit For(
-        string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin) =>
-        Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, begin));
+        string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin,
+        string? lockStatement = null) =>
+        Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, begin, lockStatement));
 
     /// <summary>Waits for the gate, then points the context at the batch's connection and transaction.</summary>
     public async Task<IDbContextTransaction> BeginAsync(BrokerDbContext context, CancellationToken ct)
@@ -91,29 +100,84 @@ internal sealed partial class GroupCommit
     }
 
     /// <summary>
-    /// Opens the shared connection and the batch's transaction. A connection whose transaction could not begin (the
-    /// writer was cancelled while waiting for the lock, the database was busy past its timeout) is closed here, or
-    /// it would stay out of the pool for good.
+    /// Opens the shared connection and the batch's transaction, takes the lock, and makes the given reads under it, all
+    /// in one round trip. A connection whose transaction could not begin (the writer was cancelled while waiting for
+    /// the lock, the database was busy past its timeout) is closed here, or it would stay out of the pool for good.
     /// </summary>
-    private async Task<DbTransaction> OpenBatchAsync(CancellationToken ct)
+    private async Task<DbTransaction> OpenBatchAsync(CancellationToken ct, params IReadOnlyList<ReadUnderLock> reads)
     {
         var opened = connect(connectionString);
+        DbTransaction? transaction = null;
+        chainHead = null; // read from the database by the batch's first appender, unless one of the reads does
         try
         {
             await opened.OpenAsync(ct);
-            var transaction = await begin(opened, ct);
+            transaction = await begin(opened, ct);
+            await QueryAsync(opened, transaction, lockStatement is null ? reads : [new(lockStatement, _ => Task.CompletedTask), .. reads], ct);
             connection = opened;
-            chainHead = null; // read from the database by the batch's first appender
             changeFailed = false;
             changeUnrecoverable = false;
             return transaction;
         }
         catch
         {
+            chainHead = null;
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
+
             await opened.DisposeAsync();
             throw;
         }
     }
+
+    /// <summary>
+    /// Runs the queries, handing each its own result set: on a database across the network (PostgreSQL) in one round
+    /// trip, on an embedded one (SQLite, which has no round trip to save) one after another.
+    /// </summary>
+    private static async Task QueryAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<ReadUnderLock> reads, CancellationToken ct)
+    {
+        if (!connection.CanCreateBatch)
+        {
+            foreach (var read in reads)
+            {
+                await using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = read.Query;
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                await read.ReadAsync(reader);
+            }
+
+            return;
+        }
+
+        if (reads.Count == 0)
+        {
+            return;
+        }
+
+        await using var statements = connection.CreateBatch();
+        statements.Transaction = transaction;
+        foreach (var read in reads)
+        {
+            statements.BatchCommands.Add(AddedRows.Statement(statements, read.Query));
+        }
+
+        await using var results = await statements.ExecuteReaderAsync(ct);
+        for (var i = 0; i < reads.Count; i++)
+        {
+            if (i > 0 && !await results.NextResultAsync(ct))
+            {
+                throw new InvalidOperationException($"The database gave no result for: {reads[i].Query}");
+            }
+
+            await reads[i].ReadAsync(results);
+        }
+    }
+
+    /// <summary>A query a batch makes under its lock, and what to do with its result set.</summary>
+    internal readonly record struct ReadUnderLock(string Query, Func<DbDataReader, Task> ReadAsync);
 
     /// <summary>
     /// Called by the writer at the gate when its change is over. Commits the batch when nobody else is queueing or

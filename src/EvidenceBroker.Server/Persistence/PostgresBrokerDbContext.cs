@@ -1,4 +1,3 @@
-using System.Data.Common;
 using EvidenceBroker.Server.Requests;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -19,7 +18,11 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
     public override Task<IDbContextTransaction> BeginWriteAsync(CancellationToken ct) => WriteBatch.BeginAsync(this, ct);
 
     private protected override GroupCommit WriteBatch =>
-        GroupCommit.For(Database.GetConnectionString() ?? string.Empty, connectionString => new NpgsqlConnection(connectionString), LockedAsync);
+        GroupCommit.For(
+            Database.GetConnectionString() ?? string.Empty,
+            connectionString => new NpgsqlConnection(connectionString),
+            async (connection, ct) => await connection.BeginTransactionAsync(ct), // Npgsql sends BEGIN with the first statement
+            $"SELECT pg_advisory_xact_lock({AuditChainLockKey})");
 
     public override bool IsUniqueViolation(DbUpdateException exception) =>
         exception?.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
@@ -37,15 +40,5 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
             decision.Property(d => d.DecisionJson).UseCompressionMethod("lz4");
             decision.Property(d => d.InputJson).UseCompressionMethod("lz4");
         });
-    }
-
-    private static async Task<DbTransaction> LockedAsync(DbConnection connection, CancellationToken ct)
-    {
-        var transaction = await connection.BeginTransactionAsync(ct);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"SELECT pg_advisory_xact_lock({AuditChainLockKey})";
-        await command.ExecuteNonQueryAsync(ct);
-        return transaction;
     }
 }

@@ -24,8 +24,11 @@ internal sealed class SubmittedChange(IReadOnlyList<AddedRows.BoundInsert> rows,
 /// <summary>Rows that extend the audit chain, made only once the chain's head is known.</summary>
 internal interface IChainedRows
 {
-    /// <summary>The chain's head as the database holds it, for a batch that has not read or moved it yet.</summary>
-    Task<(long Sequence, string Hash)> ReadHeadAsync(DbConnection connection, DbTransaction transaction);
+    /// <summary>The query for the chain's head as the database holds it, for a batch that has not read or moved it yet.</summary>
+    string HeadQuery { get; }
+
+    /// <summary>The head, from <see cref="HeadQuery"/>'s result set.</summary>
+    Task<(long Sequence, string Hash)> ReadHeadAsync(DbDataReader reader);
 
     /// <summary>The entries that follow <paramref name="head"/>, bound for insertion, and the head they leave.</summary>
     /// <param name="parameterFactory">A command of the batch's connection, through which parameters are made.</param>
@@ -39,8 +42,11 @@ internal interface IChainedRows
 /// </summary>
 internal interface ITurnState
 {
-    /// <summary>The state as the batch's transaction sees it; compared with <see cref="object.Equals(object?)"/>.</summary>
-    Task<object> ReadAsync(DbConnection connection, DbTransaction transaction);
+    /// <summary>The query that reads the state: no parameters, one result set.</summary>
+    string Query { get; }
+
+    /// <summary>The state, from <see cref="Query"/>'s result set; compared with <see cref="object.Equals(object?)"/>.</summary>
+    Task<object> ReadAsync(DbDataReader reader);
 }
 
 /// <summary>A change is applied only while <paramref name="State"/> still reads as <paramref name="Expected"/>.</summary>

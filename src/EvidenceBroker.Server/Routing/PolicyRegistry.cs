@@ -135,21 +135,17 @@ public sealed class PolicyRegistry : IPolicyCatalogue
         public string Value { get; init; } = "";
     }
 
-    /// <summary>The policy-in-force query's SQL, run on the write batch's connection; each reading is seen by the registry.</summary>
+    /// <summary>The policy-in-force query's SQL, run by the write batch; each reading is seen by the registry.</summary>
     private sealed class StateInTurn(PolicyRegistry registry, string sql) : ITurnState
     {
-        public async Task<object> ReadAsync(DbConnection connection, DbTransaction transaction)
+        public string Query => sql;
+
+        public async Task<object> ReadAsync(DbDataReader reader)
         {
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = sql;
             var rows = new List<InForceRow>();
-            await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
             {
-                while (await reader.ReadAsync())
-                {
-                    rows.Add(new InForceRow { IsVersion = reader.GetBoolean(0), Value = reader.GetString(1) });
-                }
+                rows.Add(new InForceRow { IsVersion = reader.GetBoolean(0), Value = reader.GetString(1) });
             }
 
             return registry.Seen(rows);

@@ -146,7 +146,9 @@ public sealed class SubmittedChangeTests
 
         public int Readings => Volatile.Read(ref readings);
 
-        public Task<object> ReadAsync(DbConnection connection, DbTransaction transaction)
+        public string Query => "SELECT 1";
+
+        public Task<object> ReadAsync(DbDataReader reader)
         {
             Interlocked.Increment(ref readings);
             return Task.FromResult(value);
