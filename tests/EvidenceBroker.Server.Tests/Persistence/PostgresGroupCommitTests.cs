@@ -8,7 +8,9 @@ namespace EvidenceBroker.Server.Tests.Persistence;
 /// <summary>
 /// Changes share one PostgreSQL transaction per write batch, each inside its savepoint. What must hold: a write batch
 /// whose transaction was aborted never acknowledges the changes it held (PostgreSQL answers COMMIT on an aborted
-/// transaction by rolling it back, without an error). That a refused change fails alone: <see cref="SubmittedChangeTests"/>.
+/// transaction by rolling it back, without an error); and a write batch holds the audit chain's lock, which serialises
+/// every node's writers, from its first statement until it ends. That a refused change fails alone:
+/// <see cref="SubmittedChangeTests"/>.
 /// </summary>
 public sealed class PostgresGroupCommitTests
 {
@@ -37,4 +39,28 @@ public sealed class PostgresGroupCommitTests
         await Assert.ThrowsAnyAsync<Exception>(() => acknowledged);
         Assert.Equal(0, await broker.WithDbAsync(db => db.Database.SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM probe").SingleAsync()));
     }
+
+    [PostgresFact]
+    public async Task A_write_batch_holds_the_chain_lock_in_its_transaction_until_it_commits()
+    {
+        await using var broker = new PostgresBrokerFactory();
+        await using var scope = broker.Services.CreateAsyncScope();
+        var writer = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+
+        var change = await writer.BeginWriteAsync(CancellationToken.None);
+        var whileOpen = await ChainLocksHeldAsync(broker);
+        await change.CommitAsync();
+        await change.DisposeAsync();
+        var afterCommit = await ChainLocksHeldAsync(broker);
+
+        // Taken outside a transaction, a transaction-scoped lock would be gone as soon as its statement ended.
+        Assert.Equal(1, whileOpen);
+        Assert.Equal(0, afterCommit);
+    }
+
+    /// <summary>Advisory locks granted in the broker's database to any session other than the asking one.</summary>
+    private static Task<int> ChainLocksHeldAsync(BrokerFactory broker) =>
+        broker.WithDbAsync(db => db.Database.SqlQueryRaw<int>(
+            "SELECT count(*)::int AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()" +
+            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())").SingleAsync());
 }
