@@ -134,6 +134,46 @@ public sealed class ClusterTests(LocalCluster cluster)
         }
     }
 
+    [ClusterFact]
+    public async Task A_suspension_made_through_one_node_decides_the_next_filing_through_the_other()
+    {
+        using var officer = await LocalCluster.ClientAsync(cluster.Node2, "nca-case-system", "dev-nca-secret"); // no other cluster test files for it
+        using var admin = await LocalCluster.ClientAsync(cluster.Node1, "broker-admin", "dev-admin-secret");
+        var seen = await FileAsync(officer, 1); // node 2 has now seen the policy: no suspension
+
+        using (var suspend = await admin.PostAsync("/api/v1/policy/suspensions",
+            LocalCluster.JsonContent("""{"country":"GB","reason":"Cluster test: review of safeguards"}""")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, suspend.StatusCode);
+        }
+
+        string suspended;
+        try
+        {
+            suspended = await FileAsync(officer, 2);
+        }
+        finally
+        {
+            using var reinstate = await admin.DeleteAsync("/api/v1/policy/suspensions/GB");
+        }
+
+        var reinstated = await FileAsync(officer, 3);
+
+        Assert.Equal("direct", seen);
+        Assert.Equal("mlat", suspended);
+        Assert.Equal("direct", reinstated);
+        await AssertChainIntactAsync();
+
+        static async Task<string> FileAsync(HttpClient officer, int index)
+        {
+            using var response = await officer.PostAsync("/api/v1/requests",
+                LocalCluster.JsonContent(LoadGenerator.Filing(index, "GB", "gb-nca").Replace("suspect-", $"suspension-{Guid.NewGuid():N}-", StringComparison.Ordinal)));
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, body);
+            return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("outcome").GetString()!;
+        }
+    }
+
     private async Task SetDisabledAsync(string clientId, bool disabled)
     {
         await using var db = cluster.Db();
