@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Routing;
@@ -43,10 +42,11 @@ public sealed class PolicyInForceTests
         await ActivationMadeElsewhereAsync(broker);
     }
 
+    private const string Officer = "met-case-system";
+
     private static async Task SuspensionMadeElsewhereAsync(BrokerFactory broker)
     {
-        using var officer = await broker.ClientAsync("met-case-system");
-        var seen = await FileAsync(officer); // the node has now seen the policy: no suspension
+        var seen = await FileAsync(broker); // the node has now seen the policy: no suspension
 
         await broker.WithDbAsync(db =>
         {
@@ -56,16 +56,16 @@ public sealed class PolicyInForceTests
             });
             return db.SaveChangesAsync();
         });
-        var suspended = await FileAsync(officer);
-        var afterSuspension = await FileAsync(officer);
+        var suspended = await FileAsync(broker);
+        var afterSuspension = await FileAsync(broker);
 
         await broker.WithDbAsync(db => db.CountrySuspensions.Where(s => s.Country == "GB").ExecuteDeleteAsync());
-        var reinstated = await FileAsync(officer);
+        var reinstated = await FileAsync(broker);
 
-        Assert.Equal(("direct", "passed"), await OutcomeAndC11Async(officer, seen));
-        Assert.Equal(("mlat", "failed"), await OutcomeAndC11Async(officer, suspended));
-        Assert.Equal(("mlat", "failed"), await OutcomeAndC11Async(officer, afterSuspension));
-        Assert.Equal(("direct", "passed"), await OutcomeAndC11Async(officer, reinstated));
+        Assert.Equal(("direct", "passed"), await OutcomeAndC11Async(broker, seen));
+        Assert.Equal(("mlat", "failed"), await OutcomeAndC11Async(broker, suspended));
+        Assert.Equal(("mlat", "failed"), await OutcomeAndC11Async(broker, afterSuspension));
+        Assert.Equal(("direct", "passed"), await OutcomeAndC11Async(broker, reinstated));
         Assert.Equal(["GB"], await StoredSuspensionsAsync(broker, suspended));
         Assert.Empty(await StoredSuspensionsAsync(broker, reinstated));
         var verification = await broker.WithDbAsync(db => AuditVerifier.VerifyAsync(db, CancellationToken.None));
@@ -74,37 +74,30 @@ public sealed class PolicyInForceTests
 
     private static async Task ActivationMadeElsewhereAsync(BrokerFactory broker)
     {
-        using var officer = await broker.ClientAsync("met-case-system");
         using var admin = await broker.ClientAsync("broker-admin");
         var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
         files["pack.yaml"] += "\n# a reviewed copy, activated on another node\n";
         using var upload = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
         var candidate = (await upload.JsonAsync()).GetProperty("version").GetString()!;
-        var before = await FileAsync(officer);
+        var before = await FileAsync(broker);
 
         await broker.WithDbAsync(async db =>
         {
             await db.PolicyPacks.ExecuteUpdateAsync(p => p.SetProperty(v => v.IsActive, v => v.Version == candidate));
             return 0;
         });
-        var after = await FileAsync(officer);
+        var after = await FileAsync(broker);
 
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
         Assert.NotEqual(candidate, await PolicyVersionAsync(broker, before));
         Assert.Equal(candidate, await PolicyVersionAsync(broker, after));
     }
 
-    private static async Task<Guid> FileAsync(HttpClient officer)
-    {
-        using var response = await officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber());
-        var json = await response.JsonAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, json.ToString());
-        return json.GetProperty("id").GetGuid();
-    }
+    private static Task<Guid> FileAsync(BrokerFactory broker) => broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
 
-    private static async Task<(string? Outcome, string? C11)> OutcomeAndC11Async(HttpClient officer, Guid id)
+    private static async Task<(string? Outcome, string? C11)> OutcomeAndC11Async(BrokerFactory broker, Guid id)
     {
-        var decision = await (await officer.GetAsync($"/api/v1/requests/{id}/decision")).JsonAsync();
+        var decision = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/decision");
         var c11 = decision.GetProperty("reasons").EnumerateArray().Single(r => r.GetProperty("rule").GetString() == "C11");
         return (decision.GetProperty("outcome").GetString(), c11.GetProperty("status").GetString());
     }
