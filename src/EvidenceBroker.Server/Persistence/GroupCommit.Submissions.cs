@@ -25,7 +25,8 @@ internal sealed partial class GroupCommit
 
     /// <summary>
     /// Queues the change for the batch's writer loop; the task completes once the change is durable, or fails with a
-    /// <see cref="DbUpdateException"/> (a refused row: the change left no trace) or with its batch's failure.
+    /// <see cref="DbUpdateException"/> (a refused row) or a <see cref="StaleChangeException"/> (its precondition no
+    /// longer held), the change having left no trace, or with its batch's failure.
     /// </summary>
     public Task SubmitAsync(SubmittedChange change)
     {
