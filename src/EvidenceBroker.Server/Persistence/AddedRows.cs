@@ -335,11 +335,10 @@ internal static class AddedRows
                     sql.GenerateParameterNamePlaceholder(parameter)));
             }
 
-            var text = $"INSERT INTO {sql.DelimitIdentifier(name, type.GetSchema())} " +
-                       $"({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Column)))}) " +
-                       $"VALUES ({string.Join(", ", columns.Select(c => c.Placeholder))})";
+            var into = $"INSERT INTO {sql.DelimitIdentifier(name, type.GetSchema())} " +
+                       $"({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Column)))})";
             return new TablePlan(
-                text, columns, [.. type.GetProperties().Where(p => p.ValueGenerated == ValueGenerated.OnAdd)], rank,
+                into, $"{into} VALUES ({string.Join(", ", columns.Select(c => c.Placeholder))})", columns, [.. type.GetProperties().Where(p => p.ValueGenerated == ValueGenerated.OnAdd)], rank,
                 type.GetProperties().Any(p => p.IsShadowProperty()));
         }
 
@@ -367,8 +366,9 @@ internal static class AddedRows
         }
     }
 
+    /// <param name="Into">The INSERT's head, up to its column list; <paramref name="Sql"/> adds one row's values.</param>
     internal sealed record TablePlan(
-        string Sql, IReadOnlyList<ColumnPlan> Columns, IReadOnlyList<IProperty> GeneratedOnAdd, int Rank, bool HasShadowProperties)
+        string Into, string Sql, IReadOnlyList<ColumnPlan> Columns, IReadOnlyList<IProperty> GeneratedOnAdd, int Rank, bool HasShadowProperties)
     {
         /// <summary>
         /// Whether an untracked row can be inserted as it stands: it has no shadow properties (only a tracked entry

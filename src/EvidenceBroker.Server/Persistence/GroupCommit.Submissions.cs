@@ -209,13 +209,25 @@ internal sealed partial class GroupCommit
     }
 
     /// <summary>
-    /// A database across the network (PostgreSQL): every change of the turn in one batch of statements, each between
-    /// its SAVEPOINT and RELEASE. A refused row makes the database skip the rest of the batch: the changes before it
-    /// stand, its own change rolls back to its savepoint and fails, and the ones after it go again, chained anew.
+    /// A database across the network (PostgreSQL): every row of the turn in one round trip, one statement per table
+    /// (<see cref="WriteTogetherAsync"/>). If the database refuses a row, the turn is written again change by change,
+    /// each between its SAVEPOINT and RELEASE, still in one batch of statements: a refused row makes the database skip
+    /// the rest of the batch, the changes before it stand, its own change rolls back to its savepoint and fails, and
+    /// the ones after it go again, chained anew.
     /// </summary>
     private async Task WriteInRoundTripsAsync(List<SubmittedChange> turn)
     {
+        if (turn.Count == 0)
+        {
+            return; // every change of the turn was stale
+        }
+
         await using var savepoints = new SavepointCommands(connection!, batch!); // for a refused change's rollback
+        if (await WriteTogetherAsync(turn, savepoints))
+        {
+            return;
+        }
+
         var pending = turn;
         while (pending.Count > 0)
         {
@@ -271,6 +283,71 @@ internal sealed partial class GroupCommit
             pending[standing].Durable.TrySetException(Refused(refusal));
             pending = pending[(standing + 1)..];
         }
+    }
+
+    /// <summary>
+    /// Every row of the turn's changes, their audit entries chained in turn order, in one INSERT per table
+    /// (<see cref="ArrayInsert"/>), parents first, between one SAVEPOINT and its RELEASE. False, with nothing written,
+    /// if a table's rows cannot go as arrays or the database refused a row (which of them it cannot tell): the turn
+    /// then goes change by change.
+    /// </summary>
+    private async Task<bool> WriteTogetherAsync(List<SubmittedChange> turn, SavepointCommands savepoints)
+    {
+        var head = await HeadAsync(turn[0].Chained);
+        var rows = new List<AddedRows.BoundInsert>(turn.Count * (turn[0].Rows.Count + 2));
+        foreach (var change in turn)
+        {
+            var (entries, after) = change.Chained.Follow(head, savepoints.ParameterFactory);
+            rows.AddRange(change.Rows);
+            rows.AddRange(entries);
+            head = after;
+        }
+
+        await using var statements = connection!.CreateBatch();
+        statements.Transaction = batch;
+        statements.BatchCommands.Add(AddedRows.Statement(statements, SavepointStatement));
+        var tables = rows.GroupBy(row => row.Table).OrderBy(table => table.Key.Rank).ToList(); // stable: chain order kept
+        foreach (var table in tables)
+        {
+            if (ArrayInsert.Statement(statements, table.Key, [.. table]) is not { } insert)
+            {
+                return false;
+            }
+
+            statements.BatchCommands.Add(insert);
+        }
+
+        statements.BatchCommands.Add(AddedRows.Statement(statements, ReleaseStatement));
+        try
+        {
+            await statements.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (DbException)
+        {
+            await UndoAsync(savepoints);
+            if (changeUnrecoverable)
+            {
+                throw;
+            }
+
+            return false;
+        }
+
+        for (var i = 0; i < tables.Count; i++)
+        {
+            if (statements.BatchCommands[i + 1].RecordsAffected != tables[i].Count())
+            {
+                throw new InvalidOperationException($"An INSERT of {tables[i].Count()} rows reported {statements.BatchCommands[i + 1].RecordsAffected}.");
+            }
+        }
+
+        foreach (var change in turn)
+        {
+            committed.Add(change.Durable);
+        }
+
+        chainHead = head;
+        return true;
     }
 
     /// <summary>
