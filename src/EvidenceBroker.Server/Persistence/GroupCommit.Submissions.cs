@@ -94,7 +94,17 @@ internal sealed partial class GroupCommit
                     turn.Add(next);
                 }
 
-                batch ??= await OpenBatchAsync(CancellationToken.None, [.. ReadsUnderLock(turn, states)]);
+                if (batch is null && await OpenedWithTurnWrittenAsync(turn, states))
+                {
+                    continue;
+                }
+
+                if (batch is null)
+                {
+                    batch = await OpenBatchAsync(CancellationToken.None, [.. ReadsUnderLock(turn, states)]);
+                    headStayed = chainHead is not null && chainHead == committedHead;
+                }
+
                 var held = await WithPreconditionsHeldAsync(turn, states);
                 if (connection!.CanCreateBatch)
                 {
@@ -115,6 +125,43 @@ internal sealed partial class GroupCommit
             {
                 change.Durable.TrySetException(e);
             }
+        }
+    }
+
+    /// <summary>
+    /// Opens a batch on PostgreSQL and writes the turn in the same round trip as the lock and the reads made under it,
+    /// its audit entries chained from the head this process's last batch left, if no other writer moved it between the
+    /// last two. Whether the head and the states the changes were prepared under still held is known only once the
+    /// round trip is back: if not, the turn rolls back to its savepoint and is written again on what was read. False
+    /// then, or if the batch opened otherwise (SQLite, no head known), with the batch open or not.
+    /// </summary>
+    private async Task<bool> OpenedWithTurnWrittenAsync(List<SubmittedChange> turn, Dictionary<ITurnState, object> states)
+    {
+        if (lockStatement is null || !headStayed || committedHead is not { } guess)
+        {
+            return false;
+        }
+
+        var transaction = await BeginBatchAsync(CancellationToken.None);
+        batch = transaction;
+        try
+        {
+            await using var savepoints = new SavepointCommands(connection!, transaction);
+            var reads = LockedReads([.. ReadsUnderLock(turn, states)]);
+            if (await WriteTogetherAsync(turn, savepoints, guess, reads, () => chainHead == guess && turn.TrueForAll(
+                change => change.Precondition is not { } precondition || Equals(states[precondition.State], precondition.Expected))))
+            {
+                return true;
+            }
+
+            headStayed = chainHead == guess;
+            return false;
+        }
+        catch
+        {
+            batch = null;
+            await AbandonBatchAsync(transaction);
+            throw;
         }
     }
 
@@ -223,7 +270,7 @@ internal sealed partial class GroupCommit
         }
 
         await using var savepoints = new SavepointCommands(connection!, batch!); // for a refused change's rollback
-        if (await WriteTogetherAsync(turn, savepoints))
+        if (await WriteTogetherAsync(turn, savepoints, await HeadAsync(turn[0].Chained), reads: []))
         {
             return;
         }
@@ -286,14 +333,16 @@ internal sealed partial class GroupCommit
     }
 
     /// <summary>
-    /// Every row of the turn's changes, their audit entries chained in turn order, in one INSERT per table
-    /// (<see cref="ArrayInsert"/>), parents first, between one SAVEPOINT and its RELEASE. False, with nothing written,
-    /// if a table's rows cannot go as arrays or the database refused a row (which of them it cannot tell): the turn
-    /// then goes change by change.
+    /// Every row of the turn's changes, their audit entries chained in turn order from <paramref name="head"/>, in one
+    /// INSERT per table (<see cref="ArrayInsert"/>), parents first, between one SAVEPOINT and its RELEASE, after the
+    /// given <paramref name="reads"/> in the same round trip (made in every case). False, with nothing written, if a table's rows cannot go
+    /// as arrays, if the database refused a row (which of them it cannot tell), or if <paramref name="asRead"/> finds
+    /// that the reads do not show the head or the states the turn was written on: the turn then goes change by change.
     /// </summary>
-    private async Task<bool> WriteTogetherAsync(List<SubmittedChange> turn, SavepointCommands savepoints)
+    private async Task<bool> WriteTogetherAsync(
+        List<SubmittedChange> turn, SavepointCommands savepoints, (long Sequence, string Hash) head, IReadOnlyList<ReadUnderLock> reads,
+        Func<bool>? asRead = null)
     {
-        var head = await HeadAsync(turn[0].Chained);
         var rows = new List<AddedRows.BoundInsert>(turn.Count * (turn[0].Rows.Count + 2));
         foreach (var change in turn)
         {
@@ -305,12 +354,18 @@ internal sealed partial class GroupCommit
 
         await using var statements = connection!.CreateBatch();
         statements.Transaction = batch;
+        foreach (var query in reads.Select(read => read.Query))
+        {
+            statements.BatchCommands.Add(AddedRows.Statement(statements, query));
+        }
+
         statements.BatchCommands.Add(AddedRows.Statement(statements, SavepointStatement));
         var tables = rows.GroupBy(row => row.Table).OrderBy(table => table.Key.Rank).ToList(); // stable: chain order kept
         foreach (var table in tables)
         {
             if (ArrayInsert.Statement(statements, table.Key, [.. table]) is not { } insert)
             {
+                await QueryAsync(connection!, batch!, reads, CancellationToken.None); // made even so: the caller relies on them
                 return false;
             }
 
@@ -318,11 +373,26 @@ internal sealed partial class GroupCommit
         }
 
         statements.BatchCommands.Add(AddedRows.Statement(statements, ReleaseStatement));
+        var read = 0;
         try
         {
-            await statements.ExecuteNonQueryAsync(CancellationToken.None);
+            await using var results = await statements.ExecuteReaderAsync(CancellationToken.None);
+            for (; read < reads.Count; read++)
+            {
+                if (read > 0 && !await results.NextResultAsync())
+                {
+                    throw new InvalidOperationException($"The database gave no result for: {reads[read].Query}");
+                }
+
+                await reads[read].ReadAsync(results);
+            }
+
+            while (await results.NextResultAsync())
+            {
+                // the inserts' results: only their row counts, read below
+            }
         }
-        catch (DbException)
+        catch (DbException) when (read == reads.Count) // the reads are in: only an insert could have failed
         {
             await UndoAsync(savepoints);
             if (changeUnrecoverable)
@@ -333,12 +403,19 @@ internal sealed partial class GroupCommit
             return false;
         }
 
+        var first = reads.Count + 1;
         for (var i = 0; i < tables.Count; i++)
         {
-            if (statements.BatchCommands[i + 1].RecordsAffected != tables[i].Count())
+            if (statements.BatchCommands[first + i].RecordsAffected != tables[i].Count())
             {
-                throw new InvalidOperationException($"An INSERT of {tables[i].Count()} rows reported {statements.BatchCommands[i + 1].RecordsAffected}.");
+                throw new InvalidOperationException($"An INSERT of {tables[i].Count()} rows reported {statements.BatchCommands[first + i].RecordsAffected}.");
             }
+        }
+
+        if (asRead is not null && !asRead())
+        {
+            await UndoAsync(savepoints); // read under the lock in the same round trip: not as the turn was written
+            return false;
         }
 
         foreach (var change in turn)

@@ -36,6 +36,8 @@ internal sealed partial class GroupCommit
     private DbConnection? connection;
     private DbTransaction? batch;
     private (long Sequence, string Hash)? chainHead; // as the changes committed so far in the open batch left it
+    private (long Sequence, string Hash)? committedHead; // as this process's last batch left it, if it moved it
+    private bool headStayed; // no other writer moved the head between this process's last two batches
     private bool changeFailed; // a change in the open batch failed: its transaction is checked before it commits
     private bool changeUnrecoverable; // a change could not be undone alone: the whole batch must fail
 
@@ -106,14 +108,32 @@ internal sealed partial class GroupCommit
     /// </summary>
     private async Task<DbTransaction> OpenBatchAsync(CancellationToken ct, params IReadOnlyList<ReadUnderLock> reads)
     {
+        var transaction = await BeginBatchAsync(ct);
+        try
+        {
+            await QueryAsync(connection!, transaction, LockedReads(reads), ct);
+            return transaction;
+        }
+        catch
+        {
+            await AbandonBatchAsync(transaction);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens the shared connection and the batch's transaction. On PostgreSQL this is no round trip yet: the provider
+    /// sends BEGIN with the batch's first statements, which must start with <see cref="LockedReads"/>. A connection
+    /// whose transaction could not begin is closed here, or it would stay out of the pool for good.
+    /// </summary>
+    private async Task<DbTransaction> BeginBatchAsync(CancellationToken ct)
+    {
         var opened = connect(connectionString);
-        DbTransaction? transaction = null;
         chainHead = null; // read from the database by the batch's first appender, unless one of the reads does
         try
         {
             await opened.OpenAsync(ct);
-            transaction = await begin(opened, ct);
-            await QueryAsync(opened, transaction, lockStatement is null ? reads : [new(lockStatement, _ => Task.CompletedTask), .. reads], ct);
+            var transaction = await begin(opened, ct);
             connection = opened;
             changeFailed = false;
             changeUnrecoverable = false;
@@ -121,15 +141,23 @@ internal sealed partial class GroupCommit
         }
         catch
         {
-            chainHead = null;
-            if (transaction is not null)
-            {
-                await transaction.DisposeAsync();
-            }
-
             await opened.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The lock statement, if the transaction does not take the lock itself, followed by the reads made under it.</summary>
+    private IReadOnlyList<ReadUnderLock> LockedReads(IReadOnlyList<ReadUnderLock> reads) =>
+        lockStatement is null ? reads : [new(lockStatement, _ => Task.CompletedTask), .. reads];
+
+    /// <summary>Closes a batch whose first round trip (its lock and reads) failed: the writer was cancelled while waiting for
+    /// the lock, the database was busy past its timeout or could not be reached.</summary>
+    private async Task AbandonBatchAsync(DbTransaction transaction)
+    {
+        chainHead = null;
+        await transaction.DisposeAsync();
+        await connection!.DisposeAsync();
+        connection = null;
     }
 
     /// <summary>
@@ -251,6 +279,7 @@ internal sealed partial class GroupCommit
             }
 
             await batch!.CommitAsync();
+            committedHead = chainHead;
             foreach (var change in waiting)
             {
                 change.TrySetResult();
@@ -258,6 +287,8 @@ internal sealed partial class GroupCommit
         }
         catch (Exception e)
         {
+            committedHead = null;
+
             // Nobody in this batch was acknowledged yet: each of them fails, and the callers answer accordingly. The
             // transaction is disposed below without a commit, which rolls it back.
             foreach (var change in waiting)

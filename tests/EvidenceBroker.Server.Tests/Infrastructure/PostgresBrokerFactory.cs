@@ -65,3 +65,10 @@ public sealed class PostgresFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>
+/// A second broker on the database of <paramref name="first"/>, as another node would be: its connection string differs
+/// (its application name), so it has a write batch of its own. It leaves the database to <paramref name="first"/>.
+/// </summary>
+public sealed class SecondPostgresNode(PostgresBrokerFactory first)
+    : BrokerFactory(DatabaseProvider.Postgres, new NpgsqlConnectionStringBuilder(first.ConnectionString) { ApplicationName = "second-node" }.ConnectionString);

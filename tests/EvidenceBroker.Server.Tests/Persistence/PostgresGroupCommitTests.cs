@@ -1,3 +1,4 @@
+using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -56,6 +57,29 @@ public sealed class PostgresGroupCommitTests
         // Taken outside a transaction, a transaction-scoped lock would be gone as soon as its statement ended.
         Assert.Equal(1, whileOpen);
         Assert.Equal(0, afterCommit);
+    }
+
+    [PostgresFact]
+    public async Task A_batch_that_chained_from_the_head_its_node_last_left_after_another_node_moved_it_chains_again_from_the_real_head()
+    {
+        await using var first = new PostgresBrokerFactory();
+        await using var second = new SecondPostgresNode(first);
+        List<Guid> filed = [];
+        for (var i = 0; i < 3; i++)
+        {
+            // Two batches that find the head where the node's previous one left it: the next one writes without reading it.
+            filed.Add(await first.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()));
+        }
+
+        filed.Add(await second.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber())); // moves the head
+        filed.Add(await first.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()));
+        filed.Add(await first.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()));
+
+        var verification = await first.WithDbAsync(db => AuditVerifier.VerifyAsync(db, CancellationToken.None));
+        Assert.True(verification.Intact, verification.Reason);
+        var audited = await first.WithDbAsync(db => db.AuditEntries.Where(e => e.Action == "request.filed")
+            .OrderBy(e => e.Sequence).Select(e => e.SubjectId).ToListAsync());
+        Assert.Equal(filed.Select(id => id.ToString()), audited);
     }
 
     /// <summary>Advisory locks granted in the broker's database to any session other than the asking one.</summary>
