@@ -96,10 +96,10 @@ internal sealed partial class GroupCommit
 
                 if (batch is null && await OpenedWithTurnWrittenAsync(turn, states))
                 {
-                    continue;
+                    continue; // written in the round trip that opened the batch
                 }
 
-                if (batch is null)
+                if (batch is null) // no head to start from: the batch opens in a round trip of its own
                 {
                     batch = await OpenBatchAsync(CancellationToken.None, [.. ReadsUnderLock(turn, states)]);
                     headStayed = chainHead is not null && chainHead == committedHead;
