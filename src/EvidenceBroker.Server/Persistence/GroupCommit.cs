@@ -150,8 +150,10 @@ internal sealed partial class GroupCommit
     private IReadOnlyList<ReadUnderLock> LockedReads(IReadOnlyList<ReadUnderLock> reads) =>
         lockStatement is null ? reads : [new(lockStatement, _ => Task.CompletedTask), .. reads];
 
-    /// <summary>Closes a batch whose first round trip (its lock and reads) failed: the writer was cancelled while waiting for
-    /// the lock, the database was busy past its timeout or could not be reached.</summary>
+    /// <summary>
+    /// Closes a batch that failed in its first round trip, before any change was in it: the writer was cancelled while
+    /// waiting for the lock, the database was busy past its timeout or could not be reached.
+    /// </summary>
     private async Task AbandonBatchAsync(DbTransaction transaction)
     {
         chainHead = null;
