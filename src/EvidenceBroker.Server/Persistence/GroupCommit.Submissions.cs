@@ -108,7 +108,10 @@ internal sealed partial class GroupCommit
                 var held = await WithPreconditionsHeldAsync(turn, states);
                 if (connection!.CanCreateBatch)
                 {
-                    await WriteInRoundTripsAsync(held);
+                    if (await WriteInRoundTripsAsync(held, commit: NobodyElseWaits(waiting)))
+                    {
+                        await EndCommittedBatchAsync();
+                    }
                 }
                 else
                 {
@@ -127,6 +130,14 @@ internal sealed partial class GroupCommit
             }
         }
     }
+
+    /// <summary>
+    /// Whether this round of changes is the batch's last, as far as can be known before sending it: no change waits for
+    /// the next round and no writer for the turn, and nothing failed in the batch (whose transaction must then be checked
+    /// before it commits). One that arrives meanwhile goes into the next batch.
+    /// </summary>
+    private bool NobodyElseWaits(ChannelReader<SubmittedChange> waiting) =>
+        !changeFailed && !changeUnrecoverable && Volatile.Read(ref queued) == 0 && !waiting.TryPeek(out _);
 
     /// <summary>
     /// Opens a batch on PostgreSQL and writes the turn in the same round trip as the lock and the reads made under it,
@@ -262,17 +273,17 @@ internal sealed partial class GroupCommit
     /// the rest of the batch, the changes before it stand, its own change rolls back to its savepoint and fails, and
     /// the ones after it go again, chained anew.
     /// </summary>
-    private async Task WriteInRoundTripsAsync(List<SubmittedChange> turn)
+    private async Task<bool> WriteInRoundTripsAsync(List<SubmittedChange> turn, bool commit)
     {
         if (turn.Count == 0)
         {
-            return; // every change of the turn was stale
+            return false; // every change of the turn was stale
         }
 
         await using var savepoints = new SavepointCommands(connection!, batch!); // for a refused change's rollback
-        if (await WriteTogetherAsync(turn, savepoints, await HeadAsync(turn[0].Chained), reads: []))
+        if (await WriteTogetherAsync(turn, savepoints, await HeadAsync(turn[0].Chained), reads: [], commit: commit))
         {
-            return;
+            return commit;
         }
 
         var pending = turn;
@@ -323,13 +334,15 @@ internal sealed partial class GroupCommit
 
             if (refusal is null)
             {
-                return;
+                return false;
             }
 
             await UndoAsync(savepoints);
             pending[standing].Durable.TrySetException(Refused(refusal));
             pending = pending[(standing + 1)..];
         }
+
+        return false;
     }
 
     /// <summary>
@@ -341,8 +354,13 @@ internal sealed partial class GroupCommit
     /// </summary>
     private async Task<bool> WriteTogetherAsync(
         List<SubmittedChange> turn, SavepointCommands savepoints, (long Sequence, string Hash) head, IReadOnlyList<ReadUnderLock> reads,
-        Func<bool>? asRead = null)
+        Func<bool>? asRead = null, bool commit = false)
     {
+        if (commit && reads.Count > 0)
+        {
+            throw new ArgumentException("A round checked only once it is back must not commit in it.", nameof(commit));
+        }
+
         var rows = new List<AddedRows.BoundInsert>(turn.Count * (turn[0].Rows.Count + 2));
         foreach (var change in turn)
         {
@@ -373,6 +391,11 @@ internal sealed partial class GroupCommit
         }
 
         statements.BatchCommands.Add(AddedRows.Statement(statements, ReleaseStatement));
+        if (commit)
+        {
+            statements.BatchCommands.Add(AddedRows.Statement(statements, "COMMIT")); // skipped if a statement before it failed
+        }
+
         var read = 0;
         try
         {

@@ -281,11 +281,7 @@ internal sealed partial class GroupCommit
             }
 
             await batch!.CommitAsync();
-            committedHead = chainHead;
-            foreach (var change in waiting)
-            {
-                change.TrySetResult();
-            }
+            Acknowledge(waiting);
         }
         catch (Exception e)
         {
@@ -300,12 +296,35 @@ internal sealed partial class GroupCommit
         }
         finally
         {
-            await batch!.DisposeAsync();
-            await connection!.DisposeAsync();
-            batch = null;
-            connection = null;
-            chainHead = null;
+            await CloseBatchAsync();
         }
+    }
+
+    /// <summary>The batch's transaction committed with its last round of changes (on PostgreSQL): everyone in it hears so.</summary>
+    private async Task EndCommittedBatchAsync()
+    {
+        var waiting = committed.ToArray();
+        committed.Clear();
+        Acknowledge(waiting);
+        await CloseBatchAsync();
+    }
+
+    private void Acknowledge(TaskCompletionSource[] waiting)
+    {
+        committedHead = chainHead;
+        foreach (var change in waiting)
+        {
+            change.TrySetResult();
+        }
+    }
+
+    private async Task CloseBatchAsync()
+    {
+        await batch!.DisposeAsync();
+        await connection!.DisposeAsync();
+        batch = null;
+        connection = null;
+        chainHead = null;
     }
 
     /// <summary>
