@@ -271,7 +271,8 @@ internal sealed partial class GroupCommit
     /// (<see cref="WriteTogetherAsync"/>). If the database refuses a row, the turn is written again change by change,
     /// each between its SAVEPOINT and RELEASE, still in one batch of statements: a refused row makes the database skip
     /// the rest of the batch, the changes before it stand, its own change rolls back to its savepoint and fails, and
-    /// the ones after it go again, chained anew.
+    /// the ones after it go again, chained anew. With <paramref name="commit"/>, the rows carry the batch's COMMIT in
+    /// their round trip if they all go in together; true if they did, and the batch is committed.
     /// </summary>
     private async Task<bool> WriteInRoundTripsAsync(List<SubmittedChange> turn, bool commit)
     {
@@ -351,6 +352,8 @@ internal sealed partial class GroupCommit
     /// given <paramref name="reads"/> in the same round trip (made in every case). False, with nothing written, if a table's rows cannot go
     /// as arrays, if the database refused a row (which of them it cannot tell), or if <paramref name="asRead"/> finds
     /// that the reads do not show the head or the states the turn was written on: the turn then goes change by change.
+    /// With <paramref name="commit"/> the round trip ends with the batch's COMMIT, which PostgreSQL skips if a statement
+    /// before it failed (a batch of statements stops at its first error).
     /// </summary>
     private async Task<bool> WriteTogetherAsync(
         List<SubmittedChange> turn, SavepointCommands savepoints, (long Sequence, string Hash) head, IReadOnlyList<ReadUnderLock> reads,

@@ -320,11 +320,12 @@ internal sealed partial class GroupCommit
 
     private async Task CloseBatchAsync()
     {
-        await batch!.DisposeAsync();
-        await connection!.DisposeAsync();
+        var (closing, closingConnection) = (batch!, connection!);
         batch = null;
         connection = null;
         chainHead = null;
+        await closing.DisposeAsync();
+        await closingConnection.DisposeAsync();
     }
 
     /// <summary>
