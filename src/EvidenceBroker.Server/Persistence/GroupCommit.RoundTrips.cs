@@ -164,11 +164,7 @@ internal sealed partial class GroupCommit
 
         await using var statements = connection!.CreateBatch();
         statements.Transaction = batch;
-        foreach (var query in reads.Select(read => read.Query))
-        {
-            statements.BatchCommands.Add(AddedRows.Statement(statements, query));
-        }
-
+        AddQueries(statements, reads);
         statements.BatchCommands.Add(AddedRows.Statement(statements, SavepointStatement));
         var tables = rows.GroupBy(row => row.Table).OrderBy(table => table.Key.Rank).ToList(); // stable: chain order kept
         foreach (var table in tables)
@@ -188,26 +184,18 @@ internal sealed partial class GroupCommit
             statements.BatchCommands.Add(AddedRows.Statement(statements, "COMMIT")); // skipped if a statement before it failed
         }
 
-        var read = 0;
+        var readsDone = reads.Count == 0; // until they are, a failure is the lock's or a read's, not an insert's
         try
         {
             await using var results = await statements.ExecuteReaderAsync(CancellationToken.None);
-            for (; read < reads.Count; read++)
-            {
-                if (read > 0 && !await results.NextResultAsync())
-                {
-                    throw new InvalidOperationException($"The database gave no result for: {reads[read].Query}");
-                }
-
-                await reads[read].ReadAsync(results);
-            }
-
+            await ReadEachAsync(results, reads, CancellationToken.None);
+            readsDone = true;
             while (await results.NextResultAsync())
             {
                 // the inserts' results: only their row counts, read below
             }
         }
-        catch (DbException) when (read == reads.Count) // the reads are in: only an insert could have failed
+        catch (DbException) when (readsDone) // the reads are in: only an insert could have failed
         {
             await UndoAsync(savepoints);
             if (changeUnrecoverable)

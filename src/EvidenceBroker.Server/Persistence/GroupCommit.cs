@@ -189,12 +189,23 @@ internal sealed partial class GroupCommit
 
         await using var statements = connection.CreateBatch();
         statements.Transaction = transaction;
+        AddQueries(statements, reads);
+        await using var results = await statements.ExecuteReaderAsync(ct);
+        await ReadEachAsync(results, reads, ct);
+    }
+
+    /// <summary>Adds the reads' queries to a batch of statements, in order, to be read back by <see cref="ReadEachAsync"/>.</summary>
+    private static void AddQueries(DbBatch statements, IReadOnlyList<ReadUnderLock> reads)
+    {
         foreach (var read in reads)
         {
             statements.BatchCommands.Add(AddedRows.Statement(statements, read.Query));
         }
+    }
 
-        await using var results = await statements.ExecuteReaderAsync(ct);
+    /// <summary>Hands each read its own result set, from a batch whose first statements are the reads' queries.</summary>
+    private static async Task ReadEachAsync(DbDataReader results, IReadOnlyList<ReadUnderLock> reads, CancellationToken ct)
+    {
         for (var i = 0; i < reads.Count; i++)
         {
             if (i > 0 && !await results.NextResultAsync(ct))
