@@ -28,6 +28,9 @@ namespace EvidenceBroker.Benchmarks;
 /// 1 / throughput; the p99 latency of the measured iterations (warm-up excluded) is printed at cleanup (// p99 …).
 /// Two loads: 16 in flight, and 32. Filings share disk flushes with those in flight beside them, so more in flight
 /// buys throughput with latency; the pair shows what each costs.
+/// The CPU each measured request cost is printed at cleanup too (// cpu …): this process (broker and client together),
+/// PostgreSQL's processes, and what stayed idle, from /proc on Linux. A case cannot run faster than its CPU divided by
+/// the machine's cores, so the filing's CPU against the baseline's bounds the share of the baseline's rate it can reach.
 /// PostgreSQL runs only when EB_TEST_POSTGRES names a server (tests/run.sh's throwaway one is fine).
 /// The run uses the server garbage collector, as the broker itself does (the Web SDK's default, which a benchmark
 /// project does not inherit), and warms up over enough requests for the JIT to finish its tiers.
@@ -45,6 +48,9 @@ public class IntakeThroughputBenchmarks
     private int counter;
     private readonly ConcurrentBag<double> latencies = [];
     private int iteration;
+    private CpuBudget? cpu;
+    private int measuredRequests;
+    private string measuredPath = "";
 
     [ParamsSource(nameof(Providers))]
     public DatabaseProvider Provider { get; set; }
@@ -76,7 +82,14 @@ public class IntakeThroughputBenchmarks
 
     /// <summary>Counts iterations, so that latencies are kept only once the warm-up ones are over.</summary>
     [IterationSetup]
-    public void NextIteration() => iteration++;
+    public void NextIteration()
+    {
+        if (++iteration == Warmups + 1)
+        {
+            cpu = new CpuBudget(brokerPid: null, databaseProcessName: Provider == DatabaseProvider.Postgres ? "postgres" : null);
+            cpu.Start();
+        }
+    }
 
     [GlobalCleanup]
     public void Cleanup()
@@ -86,6 +99,12 @@ public class IntakeThroughputBenchmarks
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"// p99 {Provider}, {Concurrency} in flight: {sorted[(int)(sorted.Length * 0.99)]:0.0} ms, p50 {sorted[sorted.Length / 2]:0.0} ms over {sorted.Length} requests"));
+        }
+
+        if (cpu?.Measure(measuredRequests) is { } perRequest)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"// cpu {Provider}, {Concurrency} in flight, {measuredPath}: this process {perRequest.LoadGenerator:0.000} ms, postgres {perRequest.Database:0.000} ms, idle {perRequest.Idle:0.000} ms per request ({perRequest.Cores} cores)"));
         }
 
         http.Dispose();
@@ -102,6 +121,8 @@ public class IntakeThroughputBenchmarks
     {
         var next = 0;
         var record = !authenticated || iteration <= Warmups ? null : latencies;
+        measuredPath = path;
+        measuredRequests += iteration > Warmups ? Batch : 0;
         await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async _ =>
         {
             while (Interlocked.Increment(ref next) <= Batch)
