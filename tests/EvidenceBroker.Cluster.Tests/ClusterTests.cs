@@ -17,6 +17,9 @@ public sealed class ClusterTests(LocalCluster cluster)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(75);
 
+    /// <summary>The lock Hangfire.PostgreSql keeps for the sweep's [DisableConcurrentExecution]: schema, job type, method.</summary>
+    private const string SweepLock = "hangfire:SlaMonitor.SweepAsync";
+
     [ClusterFact]
     public async Task Concurrent_filing_through_both_nodes_decides_routes_and_audits_every_request_once()
     {
@@ -100,6 +103,37 @@ public sealed class ClusterTests(LocalCluster cluster)
         await AssertWebhooksDeliveredAsync(ids, exactlyOnce: false);
         await AssertSlaMarksOnceAsync(early);
         await AssertChainIntactAsync();
+    }
+
+    [ClusterFact]
+    public async Task A_sweep_lock_left_by_a_dead_node_holds_the_sla_sweep_back_no_longer_than_the_lock_timeout()
+    {
+        const int count = 10;
+        var prefix = "stale-lock-" + Guid.NewGuid().ToString("N")[..8];
+        using var generator = new LoadGenerator(Options(prefix, count, cluster.Node1));
+        Assert.All((await generator.RunAsync(default)).Outcomes, o => Assert.Equal(201, o.Status));
+        var ids = await FiledAsync(prefix, count);
+
+        // As a node killed in the middle of a sweep leaves it: older than the nodes' Jobs:LockTimeout (one minute), far
+        // younger than Hangfire.PostgreSql's own default (ten). Under that default every sweep would wait for it.
+        await using (var db = cluster.Db())
+        {
+            await db.Database.ExecuteSqlRawAsync(
+                "INSERT INTO hangfire.lock (resource, updatecount, acquired) VALUES ({0}, 0, now() - interval '2 minutes') "
+                + "ON CONFLICT (resource) DO UPDATE SET acquired = excluded.acquired", SweepLock);
+        }
+
+        try
+        {
+            await ExpireResponseDeadlinesAsync(ids);
+            new RecurringJobManager(cluster.Jobs()).Trigger(SlaExtensions.SweepJobId);
+            await AssertSlaMarksOnceAsync(ids);
+        }
+        finally
+        {
+            await using var db = cluster.Db();
+            await db.Database.ExecuteSqlRawAsync("DELETE FROM hangfire.lock WHERE resource = {0} AND acquired < now() - interval '1 minute'", SweepLock);
+        }
     }
 
     [ClusterFact]

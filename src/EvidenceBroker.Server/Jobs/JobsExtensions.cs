@@ -16,6 +16,15 @@ public sealed class JobsOptions
     public bool RunServer { get; set; } = true;
 
     public int WorkerCount { get; set; } = 4;
+
+    /// <summary>
+    /// On PostgreSQL, how old a Hangfire lock must be before another node may take it over. A node killed while it held
+    /// one (a job's <see cref="DisableConcurrentExecutionAttribute"/> lock, or the scheduler's) leaves it behind, and
+    /// until it is this old the SLA sweep and the other jobs wait for it: Hangfire.PostgreSql's default is ten minutes.
+    /// Every broker job is safe to run on two nodes at once (the lock saves work, it guards nothing), so a live holder
+    /// that outlasts it costs only work done twice.
+    /// </summary>
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>
@@ -24,12 +33,19 @@ public sealed class JobsOptions
 /// </summary>
 public static class JobsExtensions
 {
-    private static readonly PostgreSqlStorageOptions PostgresStorageOptions = new() { PrepareSchemaIfNecessary = false, SchemaName = "hangfire" };
-
     public static IServiceCollection AddBrokerJobs(this IServiceCollection services, IConfiguration configuration)
     {
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var options = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+        if (options.LockTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"Jobs:LockTimeout must be a positive time span (such as 00:01:00); it is {options.LockTimeout}.");
+        }
+
+        var postgresStorageOptions = new PostgreSqlStorageOptions
+        {
+            PrepareSchemaIfNecessary = false, SchemaName = "hangfire", DistributedLockTimeout = options.LockTimeout,
+        };
 
         // One storage and one job activator per host, owned by its container. Hangfire's default registrations hand
         // out the process-wide JobStorage.Current and JobActivator.Current, whichever host set them last: with two
@@ -40,8 +56,8 @@ public static class JobsExtensions
             ? new PostgreSqlStorage(
                 // The schema is created by InitialiseDatabaseAsync before any server starts (two nodes racing to
                 // create it on an empty database fail), so Hangfire must not try again here.
-                new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(database.ConnectionString, PostgresStorageOptions),
-                PostgresStorageOptions)
+                new Hangfire.PostgreSql.Factories.NpgsqlConnectionFactory(database.ConnectionString, postgresStorageOptions),
+                postgresStorageOptions)
             : new Hangfire.InMemory.InMemoryStorage());
         services.AddHangfire((provider, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

@@ -30,6 +30,23 @@ public sealed class StartupTests
         ];
     }
 
+    private sealed class WithJobLockTimeout(string timeout) : BrokerFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Jobs:LockTimeout", timeout)];
+    }
+
+    [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:01:00")]
+    public void A_job_lock_timeout_that_is_not_positive_stops_the_start_naming_the_setting(string timeout)
+    {
+        using var broker = new WithJobLockTimeout(timeout);
+
+        var error = Assert.ThrowsAny<Exception>(() => broker.CreateClient());
+
+        Assert.Contains("Jobs:LockTimeout must be a positive time span", Flatten(error), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Outside_development_the_broker_refuses_to_start_without_token_certificates()
     {
