@@ -44,12 +44,11 @@ internal sealed partial class GroupCommit
                 return true;
             }
 
-            headStayed = chainHead == guess;
+            NoteWhetherHeadStayed();
             return false;
         }
         catch
         {
-            batch = null;
             await AbandonBatchAsync(transaction);
             throw;
         }

@@ -103,7 +103,7 @@ internal sealed partial class GroupCommit
                 if (batch is null) // no head to start from: the batch opens in a round trip of its own
                 {
                     batch = await OpenBatchAsync(CancellationToken.None, [.. ReadsUnderLock(turn, states)]);
-                    headStayed = chainHead is not null && chainHead == committedHead;
+                    NoteWhetherHeadStayed();
                 }
 
                 var held = await WithPreconditionsHeldAsync(turn, states);

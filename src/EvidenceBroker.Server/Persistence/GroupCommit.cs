@@ -146,6 +146,12 @@ internal sealed partial class GroupCommit
         }
     }
 
+    /// <summary>
+    /// After a new batch read the chain's head under its lock: whether it is where this process's last batch left it,
+    /// so that no other writer moved it in between and the next batch may start from there without reading it first.
+    /// </summary>
+    private void NoteWhetherHeadStayed() => headStayed = chainHead is not null && chainHead == committedHead;
+
     /// <summary>The lock statement, if the transaction does not take the lock itself, followed by the reads made under it.</summary>
     private IReadOnlyList<ReadUnderLock> LockedReads(IReadOnlyList<ReadUnderLock> reads) =>
         lockStatement is null ? reads : [new(lockStatement, _ => Task.CompletedTask), .. reads];
@@ -156,6 +162,7 @@ internal sealed partial class GroupCommit
     /// </summary>
     private async Task AbandonBatchAsync(DbTransaction transaction)
     {
+        batch = null;
         chainHead = null;
         await transaction.DisposeAsync();
         await connection!.DisposeAsync();
