@@ -15,6 +15,7 @@ public sealed class JobsOptions
     /// <summary>Run a Hangfire server in this process. Off for nodes that only serve HTTP.</summary>
     public bool RunServer { get; set; } = true;
 
+    /// <summary>How many jobs this node's server runs at once.</summary>
     public int WorkerCount { get; set; } = 4;
 
     /// <summary>
@@ -25,6 +26,25 @@ public sealed class JobsOptions
     /// that outlasts it costs only work done twice.
     /// </summary>
     public TimeSpan LockTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Stops the start on a value Hangfire would refuse later, or misread, naming the setting. Checked by hand rather
+    /// than with <c>ValidateOnStart</c>: these values build the job storage and server while services are registered,
+    /// before any validation on start would run.
+    /// </summary>
+    public void ThrowIfInvalid()
+    {
+        if (RunServer && WorkerCount <= 0)
+        {
+            throw new InvalidOperationException(
+                $"Jobs:WorkerCount must be a positive whole number (such as 4); it is {WorkerCount}. A node that should run no jobs sets Jobs:RunServer to false.");
+        }
+
+        if (LockTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"Jobs:LockTimeout must be a positive time span (such as 00:01:00); it is {LockTimeout}.");
+        }
+    }
 }
 
 /// <summary>
@@ -37,11 +57,7 @@ public static class JobsExtensions
     {
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         var options = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
-        if (options.LockTimeout <= TimeSpan.Zero)
-        {
-            throw new InvalidOperationException($"Jobs:LockTimeout must be a positive time span (such as 00:01:00); it is {options.LockTimeout}.");
-        }
-
+        options.ThrowIfInvalid();
         var postgresStorageOptions = new PostgreSqlStorageOptions
         {
             PrepareSchemaIfNecessary = false, SchemaName = "hangfire", DistributedLockTimeout = options.LockTimeout,

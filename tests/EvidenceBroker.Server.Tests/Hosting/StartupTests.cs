@@ -30,21 +30,33 @@ public sealed class StartupTests
         ];
     }
 
-    private sealed class WithJobLockTimeout(string timeout) : BrokerFactory
+    private sealed class WithSettings(params (string Name, string Value)[] settings) : BrokerFactory
     {
-        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Jobs:LockTimeout", timeout)];
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+            settings.Select(setting => new KeyValuePair<string, string?>(setting.Name, setting.Value));
     }
 
     [Theory]
-    [InlineData("00:00:00")]
-    [InlineData("-00:01:00")]
-    public void A_job_lock_timeout_that_is_not_positive_stops_the_start_naming_the_setting(string timeout)
+    [InlineData("Jobs:LockTimeout", "00:00:00", "Jobs:LockTimeout must be a positive time span")]
+    [InlineData("Jobs:LockTimeout", "-00:01:00", "Jobs:LockTimeout must be a positive time span")]
+    [InlineData("Jobs:WorkerCount", "0", "Jobs:WorkerCount must be a positive whole number")]
+    [InlineData("Jobs:WorkerCount", "-2", "Jobs:WorkerCount must be a positive whole number")]
+    public void A_job_setting_that_is_not_positive_stops_the_start_naming_the_setting(string name, string value, string message)
     {
-        using var broker = new WithJobLockTimeout(timeout);
+        using var broker = new WithSettings(("Jobs:RunServer", "true"), (name, value)); // the tests' factory runs no jobs
 
         var error = Assert.ThrowsAny<Exception>(() => broker.CreateClient());
 
-        Assert.Contains("Jobs:LockTimeout must be a positive time span", Flatten(error), StringComparison.Ordinal);
+        Assert.Contains(message, Flatten(error), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_node_that_runs_no_jobs_starts_whatever_its_worker_count()
+    {
+        using var broker = new WithSettings(("Jobs:RunServer", "false"), ("Jobs:WorkerCount", "0"));
+        using var client = broker.CreateClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
     }
 
     [Fact]
