@@ -59,15 +59,8 @@ public static partial class PolicyPackLoader
             var pairs = new List<PairDefinition>();
             if (channel.Sequence("pairs", required: false) is { } pairNodes)
             {
-                for (var p = 0; p < pairNodes.Children.Count; p++)
+                foreach (var (pairNode, pairField) in context.Mappings(pairNodes, $"{field}.pairs", "Expected a mapping with between and inForceFrom."))
                 {
-                    var pairField = $"{field}.pairs[{p}]";
-                    if (pairNodes.Children[p] is not YamlMappingNode pairNode)
-                    {
-                        context.Error(pairNodes.Children[p], pairField, "Expected a mapping with between and inForceFrom.");
-                        continue;
-                    }
-
                     var pair = new MapReader(context, pairNode, pairField, "between", "inForceFrom", "source");
                     var between = pair.Scalars("between");
                     var from = pair.Date("inForceFrom");

@@ -72,15 +72,8 @@ public static partial class PolicyPackLoader
         var agencies = new List<AgencyInfo>();
         if (map.Sequence("agencies") is { } agencyNodes)
         {
-            for (var i = 0; i < agencyNodes.Children.Count; i++)
+            foreach (var (agencyNode, field) in context.Mappings(agencyNodes, "agencies", "Expected a mapping with id and name."))
             {
-                var field = $"agencies[{i}]";
-                if (agencyNodes.Children[i] is not YamlMappingNode agencyNode)
-                {
-                    context.Error(agencyNodes.Children[i], field, "Expected a mapping with id and name.");
-                    continue;
-                }
-
                 var agency = new MapReader(context, agencyNode, field, "id", "name");
                 var id = agency.String("id");
                 var agencyName = agency.String("name");
@@ -111,15 +104,8 @@ public static partial class PolicyPackLoader
             centralAuthority = mlat.String("centralAuthority");
             if (mlat.Sequence("treaties") is { } treatyNodes)
             {
-                for (var i = 0; i < treatyNodes.Children.Count; i++)
+                foreach (var (treatyNode, field) in context.Mappings(treatyNodes, "mlat.treaties", "Expected a mapping with 'with' and 'basis'."))
                 {
-                    var field = $"mlat.treaties[{i}]";
-                    if (treatyNodes.Children[i] is not YamlMappingNode treatyNode)
-                    {
-                        context.Error(treatyNodes.Children[i], field, "Expected a mapping with 'with' and 'basis'.");
-                        continue;
-                    }
-
                     var treaty = new MapReader(context, treatyNode, field, "with", "basis");
                     var with = treaty.Scalars("with");
                     var basis = treaty.String("basis");

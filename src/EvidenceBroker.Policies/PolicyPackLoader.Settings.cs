@@ -35,15 +35,8 @@ public static partial class PolicyPackLoader
             noTreaty = mlat.String("noTreaty");
             if (mlat.Sequence("sharedMemberships") is { } sequence)
             {
-                for (var i = 0; i < sequence.Children.Count; i++)
+                foreach (var (item, field) in context.Mappings(sequence, "mlat.sharedMemberships", "Expected a mapping with group and basis."))
                 {
-                    var field = $"mlat.sharedMemberships[{i}]";
-                    if (sequence.Children[i] is not YamlMappingNode item)
-                    {
-                        context.Error(sequence.Children[i], field, "Expected a mapping with group and basis.");
-                        continue;
-                    }
-
                     var entry = new MapReader(context, item, field, "group", "basis");
                     var group = entry.String("group");
                     var basis = entry.String("basis");

@@ -18,6 +18,26 @@ internal sealed class FileContext(string file, List<PackError> errors)
     public void Error(Mark mark, string field, string message) =>
         errors.Add(new PackError(File, checked((int)mark.Line), field, message));
 
+    /// <summary>
+    /// The items of a list that are mappings, each with its field name (<c>prefix[i]</c>); any other item is reported
+    /// with <paramref name="expected"/> and passed over.
+    /// </summary>
+    public IEnumerable<(YamlMappingNode Node, string Field)> Mappings(YamlSequenceNode sequence, string prefix, string expected)
+    {
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var field = $"{prefix}[{i}]";
+            if (sequence.Children[i] is YamlMappingNode node)
+            {
+                yield return (node, field);
+            }
+            else
+            {
+                Error(sequence.Children[i], field, expected);
+            }
+        }
+    }
+
     /// <summary>Parses one YAML document whose root must be a mapping; null (with an error) otherwise.</summary>
     public YamlMappingNode? Parse(string text)
     {

@@ -122,6 +122,30 @@ public sealed class LoaderTests
         Assert.Equal(41, error.Line);
     }
 
+    [Theory]
+    [InlineData("countries/fr.yaml", "  - id: fr-pnj\n    name: \"Police nationale, direction nationale de la police judiciaire\"\n",
+        "  - fr-pnj\n", "agencies[1]", "Expected a mapping with id and name.")]
+    [InlineData("countries/fr.yaml", "    - with: [eu-eio]\n      basis: \"Directive 2014/41/EU (European Investigation Order)\"\n",
+        "    - eu-eio\n", "mlat.treaties[0]", "Expected a mapping with 'with' and 'basis'.")]
+    [InlineData("pack.yaml", "    - group: cets185\n", "    - cets185\n    - group: cets185\n", "mlat.sharedMemberships[0]",
+        "Expected a mapping with group and basis.")]
+    [InlineData("channels.yaml", "      - between: [US, AU]\n        inForceFrom: 2024-01-31\n", "      - [US, AU]\n      - between: [US, AU]\n        inForceFrom: 2024-01-31\n",
+        "channels[2].pairs[1]", "Expected a mapping with between and inForceFrom.")]
+    public void A_list_item_that_is_not_a_mapping_is_refused_naming_its_place(string file, string item, string replacement, string field, string message)
+    {
+        var files = RealFiles();
+        var original = files[file];
+        files[file] = original.Replace(item, replacement, StringComparison.Ordinal);
+        Assert.NotEqual(original, files[file]);
+
+        var error = SingleError(files);
+
+        Assert.Equal(file, error.File);
+        Assert.Equal(field, error.Field);
+        Assert.Equal(message, error.Message);
+        Assert.True(error.Line > 0);
+    }
+
     [Fact]
     public void Country_file_must_match_its_code()
     {
