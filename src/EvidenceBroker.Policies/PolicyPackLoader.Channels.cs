@@ -22,16 +22,8 @@ public static partial class PolicyPackLoader
         var channels = new List<ChannelDefinition>();
         var nodes = new List<YamlNode>();
         var ok = true;
-        for (var i = 0; i < sequence.Children.Count; i++)
+        foreach (var (node, field) in context.Mappings(sequence, "channels", "Expected a channel mapping."))
         {
-            var field = $"channels[{i}]";
-            if (sequence.Children[i] is not YamlMappingNode node)
-            {
-                context.Error(sequence.Children[i], field, "Expected a channel mapping.");
-                ok = false;
-                continue;
-            }
-
             var errorsBefore = CountErrors(context);
             var channel = new MapReader(context, node, field,
                 "id", "name", "source", "inForceFrom", "among", "pairs", "from", "to", "categories", "emergencyCategories",

@@ -22,16 +22,8 @@ public static partial class PolicyPackLoader
         var deadlines = new List<DeadlineDefinition>();
         var nodes = new List<YamlNode>();
         var ok = true;
-        for (var i = 0; i < sequence.Children.Count; i++)
+        foreach (var (node, field) in context.Mappings(sequence, "deadlines", "Expected a deadline mapping."))
         {
-            var field = $"deadlines[{i}]";
-            if (sequence.Children[i] is not YamlMappingNode node)
-            {
-                context.Error(sequence.Children[i], field, "Expected a deadline mapping.");
-                ok = false;
-                continue;
-            }
-
             var row = new MapReader(context, node, field, "kind", "channel", "urgency", "within", "source", "brokerDefault");
             var kindText = row.String("kind");
             var channelText = row.String("channel");

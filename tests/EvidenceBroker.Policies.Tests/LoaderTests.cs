@@ -131,6 +131,9 @@ public sealed class LoaderTests
         "Expected a mapping with group and basis.")]
     [InlineData("channels.yaml", "      - between: [US, AU]\n        inForceFrom: 2024-01-31\n", "      - [US, AU]\n      - between: [US, AU]\n        inForceFrom: 2024-01-31\n",
         "channels[2].pairs[1]", "Expected a mapping with between and inForceFrom.")]
+    [InlineData("channels.yaml", "  - id: eu-epoc\n", "  - eu-epoc\n  - id: eu-epoc\n", "channels[0]", "Expected a channel mapping.")]
+    [InlineData("deadlines.yaml", "  - { kind: response, channel: eu-epoc, urgency: standard,",
+        "  - response\n  - { kind: response, channel: eu-epoc, urgency: standard,", "deadlines[0]", "Expected a deadline mapping.")]
     public void A_list_item_that_is_not_a_mapping_is_refused_naming_its_place(string file, string item, string replacement, string field, string message)
     {
         var files = RealFiles();
