@@ -16,7 +16,7 @@ namespace EvidenceBroker.Server.Persistence;
 /// handed to the batch whole instead of taking the turn itself (GroupCommit.Submissions.cs).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
-    "One per database for the life of the process; the connection is disposed at every commit.")]
+    "One per database for the life of the process; a batch's connection is closed or kept (BatchConnection) when it ends.")]
 internal sealed partial class GroupCommit
 {
     /// <summary>Enough to amortise a flush over many changes, small enough to keep each batch's latency low.</summary>
@@ -29,6 +29,7 @@ internal sealed partial class GroupCommit
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly string connectionString;
     private readonly Func<string, DbConnection> connect;
+    private readonly BatchConnection connections;
     private readonly Func<DbConnection, CancellationToken, Task<DbTransaction>> begin;
     private readonly string? lockStatement;
     private readonly List<TaskCompletionSource> committed = [];
@@ -43,12 +44,13 @@ internal sealed partial class GroupCommit
 
     private GroupCommit(
         string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin,
-        string? lockStatement)
+        string? lockStatement, bool keepConnection)
     {
         this.connectionString = connectionString;
         this.connect = connect;
         this.begin = begin;
         this.lockStatement = lockStatement;
+        connections = new BatchConnection(connectionString, connect, keepConnection, TimeProvider.System);
     }
 
     /// <param name="connect">A new, closed connection of the database's provider.</param>
@@ -57,10 +59,14 @@ internal sealed partial class GroupCommit
     /// The statement that takes the lock serialising the chain, if beginning the transaction does not (PostgreSQL). It
     /// is the batch's first statement; what the batch must read under the lock travels in the same round trip.
     /// </param>
+    /// <param name="keepConnection">
+    /// Whether a batch's connection is kept for the next batch (<see cref="BatchConnection"/>): worth it on a database
+    /// across the network (PostgreSQL), whose pooled connections are each a process of the server.
+    /// </param>
     public static GroupCommit For(
         string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin,
-        string? lockStatement = null) =>
-        Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, begin, lockStatement));
+        string? lockStatement = null, bool keepConnection = false) =>
+        Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, begin, lockStatement, keepConnection));
 
     /// <summary>Waits for the gate, then points the context at the batch's connection and transaction.</summary>
     public async Task<IDbContextTransaction> BeginAsync(BrokerDbContext context, CancellationToken ct)
@@ -122,17 +128,17 @@ internal sealed partial class GroupCommit
     }
 
     /// <summary>
-    /// Opens the shared connection and the batch's transaction. On PostgreSQL this is no round trip yet: the provider
-    /// sends BEGIN with the batch's first statements, which must start with <see cref="LockedReads"/>. A connection
-    /// whose transaction could not begin is closed here, or it would stay out of the pool for good.
+    /// Opens the shared connection (or takes the one the last batch kept) and the batch's transaction. On PostgreSQL
+    /// this is no round trip yet: the provider sends BEGIN with the batch's first statements, which must start with
+    /// <see cref="LockedReads"/>. A connection whose transaction could not begin is closed here, or it would stay out
+    /// of the pool for good.
     /// </summary>
     private async Task<DbTransaction> BeginBatchAsync(CancellationToken ct)
     {
-        var opened = connect(connectionString);
+        var opened = await connections.OpenAsync(ct);
         chainHead = null; // read from the database by the batch's first appender, unless one of the reads does
         try
         {
-            await opened.OpenAsync(ct);
             var transaction = await begin(opened, ct);
             connection = opened;
             changeFailed = false;
@@ -165,7 +171,7 @@ internal sealed partial class GroupCommit
         batch = null;
         chainHead = null;
         await transaction.DisposeAsync();
-        await connection!.DisposeAsync();
+        await connections.ReturnAsync(connection!, committed: false);
         connection = null;
     }
 
@@ -286,6 +292,7 @@ internal sealed partial class GroupCommit
     {
         var waiting = committed.ToArray();
         committed.Clear();
+        var durable = false;
         try
         {
             if (changeUnrecoverable)
@@ -299,6 +306,7 @@ internal sealed partial class GroupCommit
             }
 
             await batch!.CommitAsync();
+            durable = true;
             Acknowledge(waiting);
         }
         catch (Exception e)
@@ -314,7 +322,7 @@ internal sealed partial class GroupCommit
         }
         finally
         {
-            await CloseBatchAsync();
+            await CloseBatchAsync(durable);
         }
     }
 
@@ -324,7 +332,7 @@ internal sealed partial class GroupCommit
         var waiting = committed.ToArray();
         committed.Clear();
         Acknowledge(waiting);
-        await CloseBatchAsync();
+        await CloseBatchAsync(committed: true);
     }
 
     private void Acknowledge(TaskCompletionSource[] waiting)
@@ -336,14 +344,15 @@ internal sealed partial class GroupCommit
         }
     }
 
-    private async Task CloseBatchAsync()
+    /// <summary>Ends the batch's transaction and hands its connection back, to be kept for the next batch if it committed.</summary>
+    private async Task CloseBatchAsync(bool committed)
     {
         var (closing, closingConnection) = (batch!, connection!);
         batch = null;
         connection = null;
         chainHead = null;
         await closing.DisposeAsync();
-        await closingConnection.DisposeAsync();
+        await connections.ReturnAsync(closingConnection, committed);
     }
 
     /// <summary>

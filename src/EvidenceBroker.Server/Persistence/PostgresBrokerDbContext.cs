@@ -22,7 +22,8 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
             Database.GetConnectionString() ?? string.Empty,
             connectionString => new NpgsqlConnection(connectionString),
             async (connection, ct) => await connection.BeginTransactionAsync(ct), // Npgsql sends BEGIN with the first statement
-            $"SELECT pg_advisory_xact_lock({AuditChainLockKey})");
+            $"SELECT pg_advisory_xact_lock({AuditChainLockKey})",
+            keepConnection: true);
 
     public override bool IsUniqueViolation(DbUpdateException exception) =>
         exception?.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

@@ -3,6 +3,7 @@ using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace EvidenceBroker.Server.Tests.Persistence;
 
@@ -60,6 +61,24 @@ public sealed class PostgresGroupCommitTests
     }
 
     [PostgresFact]
+    public async Task Consecutive_batches_run_in_the_same_backend_while_other_work_takes_the_pooled_connections()
+    {
+        await using var broker = new PostgresBrokerFactory();
+        await using var scope = broker.Services.CreateAsyncScope();
+        var writer = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+
+        var first = await BatchBackendAsync(writer);
+        // Holds a pooled connection through the next batch: a batch that went back to the pool would find its own
+        // connection taken and run in another backend.
+        await using var other = new NpgsqlConnection(writer.Database.GetConnectionString());
+        await other.OpenAsync();
+        var second = await BatchBackendAsync(writer);
+
+        Assert.Equal(first, second);
+        Assert.NotEqual(first, other.ProcessID);
+    }
+
+    [PostgresFact]
     public async Task A_batch_that_chained_from_the_head_its_node_last_left_after_another_node_moved_it_chains_again_from_the_real_head()
     {
         await using var first = new PostgresBrokerFactory();
@@ -83,6 +102,15 @@ public sealed class PostgresGroupCommitTests
     }
 
     /// <summary>Advisory locks granted in the broker's database to any session other than the asking one.</summary>
+    /// <summary>The PostgreSQL backend a write batch ran in: one change, committed.</summary>
+    private static async Task<int> BatchBackendAsync(BrokerDbContext writer)
+    {
+        await using var change = await writer.BeginWriteAsync(CancellationToken.None);
+        var backend = await writer.Database.SqlQueryRaw<int>("SELECT pg_backend_pid() AS \"Value\"").SingleAsync();
+        await change.CommitAsync();
+        return backend;
+    }
+
     private static Task<int> ChainLocksHeldAsync(BrokerFactory broker) =>
         broker.WithDbAsync(db => db.Database.SqlQueryRaw<int>(
             "SELECT count(*)::int AS \"Value\" FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()" +
