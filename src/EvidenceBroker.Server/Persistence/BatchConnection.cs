@@ -7,11 +7,12 @@ namespace EvidenceBroker.Server.Persistence;
 /// Where a node's write batches get their connection. Batches follow one another all day, each one transaction on one
 /// connection. Taken from Npgsql's pool each time, a batch lands on whichever pooled connection has waited longest (the
 /// pool hands them out in turn), so PostgreSQL ran each batch in a backend process that had sat idle while the others
-/// worked, and the batch first sent the seven statements that reset a pooled connection. Kept from one batch to the
-/// next, every batch runs in the same backend: PostgreSQL's CPU per filing fell from 0.30–0.36 to 0.25–0.31 ms under
-/// <c>eb-load</c> at 16 in flight (docs/throughput.md, sixteenth session). A connection is kept only after a batch that
-/// committed, and for at most <see cref="IdleLimit"/> unused, so that a quiet node does not hold on to a connection the
-/// server or the network may have dropped meanwhile. Only the writer holding the turn calls it, so it takes no lock.
+/// worked, and the batch first sent the statements with which Npgsql resets a pooled connection. Kept from one batch to
+/// the next, every batch runs in the same backend: in the intake benchmark at 16 in flight PostgreSQL's CPU per filing
+/// fell from 0.34–0.35 to 0.19–0.27 ms, and the filing from 676–689 to 504–635 µs (docs/throughput.md, sixteenth
+/// session). A connection is kept only after a batch that committed, and for at most <see cref="IdleLimit"/> unused,
+/// so that a quiet node does not hold on to a connection the server or the network may have dropped meanwhile. Only
+/// the writer holding the turn calls it, so it takes no lock.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
     "One per database for the life of the process; a kept connection is closed when it goes stale, or with the process.")]
