@@ -9,8 +9,8 @@ namespace EvidenceBroker.Server.Tests.Persistence;
 /// <summary>
 /// A node's write batches keep their connection from one batch to the next on PostgreSQL (<see cref="BatchConnection"/>).
 /// What must hold: a batch that committed hands its connection to the next; a batch that failed does not, nor does a
-/// connection left unused past the idle limit or closed meanwhile; and a database that keeps nothing opens a connection
-/// per batch. How a node uses it on PostgreSQL: <see cref="PostgresGroupCommitTests"/>.
+/// connection left unused past the idle limit, held past the hold limit or closed meanwhile; and a database that keeps
+/// nothing opens a connection per batch. How a node uses it on PostgreSQL: <see cref="PostgresGroupCommitTests"/>.
 /// </summary>
 public sealed class BatchConnectionTests : IAsyncDisposable
 {
@@ -57,6 +57,25 @@ public sealed class BatchConnectionTests : IAsyncDisposable
 
         Assert.NotSame(stale, next);
         Assert.Equal(ConnectionState.Closed, stale.State);
+    }
+
+    [Fact]
+    public async Task A_connection_that_served_batches_for_the_hold_limit_goes_back_to_the_pool()
+    {
+        var connections = Keeping();
+        var held = await connections.OpenAsync(CancellationToken.None);
+        for (var batch = 0; batch < 20; batch++)
+        {
+            await connections.ReturnAsync(held, committed: true);
+            clock.Advance(BatchConnection.HoldLimit / 20); // busy: never idle past the idle limit
+            Assert.Same(held, await connections.OpenAsync(CancellationToken.None));
+        }
+
+        await connections.ReturnAsync(held, committed: true);
+        var next = await connections.OpenAsync(CancellationToken.None);
+
+        Assert.NotSame(held, next);
+        Assert.Equal(ConnectionState.Closed, held.State);
     }
 
     [Fact]
