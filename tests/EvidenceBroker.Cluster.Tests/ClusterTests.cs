@@ -271,7 +271,11 @@ public sealed class ClusterTests(LocalCluster cluster)
         Assert.True(settled, $"{expected.Count(id => !cluster.Receiver.Deliveries.ContainsKey(id))} of {expected.Count} webhooks never arrived");
         if (exactlyOnce)
         {
-            Assert.All(expected, id => Assert.Equal(1, cluster.Receiver.Deliveries[id]));
+            var twice = expected.Where(id => cluster.Receiver.Deliveries[id] != 1).ToList();
+            Assert.True(twice.Count == 0, $"{twice.Count} webhooks arrived more than once; the nodes logged about them:\n"
+                + string.Join('\n', new[] { 1, 2 }.SelectMany(node => cluster.Log(node).Split('\n')
+                    .Where(line => twice.Any(id => line.Contains(id.ToString(), StringComparison.OrdinalIgnoreCase)))
+                    .Select(line => $"node {node}: {line}"))));
         }
     }
 
