@@ -40,33 +40,8 @@ public static partial class PolicyPackLoader
                 rowOk = false;
             }
 
-            LegalInstrument? channel = null;
-            if (channelText is not null && channelText != "any")
-            {
-                if (WireNames<LegalInstrument>.TryParse(channelText, out var parsed))
-                {
-                    channel = parsed;
-                }
-                else
-                {
-                    context.Error(row.Get("channel", false), row.Field("channel"), $"Unknown channel '{channelText}'.");
-                    rowOk = false;
-                }
-            }
-
-            Urgency? urgency = null;
-            if (urgencyText is not null && urgencyText != "any")
-            {
-                if (WireNames<Urgency>.TryParse(urgencyText, out var parsed))
-                {
-                    urgency = parsed;
-                }
-                else
-                {
-                    context.Error(row.Get("urgency", false), row.Field("urgency"), $"Unknown urgency '{urgencyText}'.");
-                    rowOk = false;
-                }
-            }
+            rowOk &= TryAnyOr(row, "channel", channelText, out LegalInstrument? channel);
+            rowOk &= TryAnyOr(row, "urgency", urgencyText, out Urgency? urgency);
 
             (int Amount, DeadlineUnit Unit)? duration = null;
             if (within is not null)
@@ -90,5 +65,28 @@ public static partial class PolicyPackLoader
         }
 
         return ok ? (deadlines, nodes) : null;
+    }
+
+    /// <summary>
+    /// A deadline row's channel or urgency: a wire name of <typeparamref name="T"/>, or "any" (null, as is a missing one,
+    /// reported already). False, with the error reported, for a name <typeparamref name="T"/> does not have.
+    /// </summary>
+    private static bool TryAnyOr<T>(MapReader row, string key, string? text, out T? value)
+        where T : struct, Enum
+    {
+        value = null;
+        if (text is null || text == "any")
+        {
+            return true;
+        }
+
+        if (WireNames<T>.TryParse(text, out var parsed))
+        {
+            value = parsed;
+            return true;
+        }
+
+        row.Context.Error(row.Get(key, false), row.Field(key), $"Unknown {key} '{text}'.");
+        return false;
     }
 }

@@ -149,6 +149,24 @@ public sealed class LoaderTests
         Assert.True(error.Line > 0);
     }
 
+    [Theory]
+    [InlineData("channel: eu-epoc, urgency: standard", "channel: eu-epic, urgency: standard", "deadlines[0].channel", "Unknown channel 'eu-epic'.")]
+    [InlineData("channel: eu-epoc, urgency: standard", "channel: eu-epoc, urgency: soon", "deadlines[0].urgency", "Unknown urgency 'soon'.")]
+    public void A_deadline_for_an_unknown_channel_or_urgency_is_refused_naming_it(string item, string replacement, string field, string message)
+    {
+        var files = RealFiles();
+        var original = files["deadlines.yaml"];
+        var index = original.IndexOf(item, StringComparison.Ordinal);
+        files["deadlines.yaml"] = string.Concat(original.AsSpan(0, index), replacement, original.AsSpan(index + item.Length));
+
+        var error = SingleError(files);
+
+        Assert.Equal("deadlines.yaml", error.File);
+        Assert.Equal(field, error.Field);
+        Assert.Equal(message, error.Message);
+        Assert.Equal(6, error.Line);
+    }
+
     [Fact]
     public void Country_file_must_match_its_code()
     {
