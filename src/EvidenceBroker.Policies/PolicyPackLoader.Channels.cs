@@ -7,14 +7,7 @@ public static partial class PolicyPackLoader
 {
     private static (List<ChannelDefinition> Definitions, List<YamlNode> Nodes)? ReadChannels(FileContext context, string text)
     {
-        var root = context.Parse(text);
-        if (root is null)
-        {
-            return null;
-        }
-
-        var map = new MapReader(context, root, "", "channels");
-        if (map.Sequence("channels") is not { } sequence)
+        if (context.Root(text, "channels")?.Sequence("channels") is not { } sequence)
         {
             return null;
         }

@@ -7,14 +7,7 @@ public static partial class PolicyPackLoader
 {
     private static (List<DeadlineDefinition> Definitions, List<YamlNode> Nodes)? ReadDeadlines(FileContext context, string text)
     {
-        var root = context.Parse(text);
-        if (root is null)
-        {
-            return null;
-        }
-
-        var map = new MapReader(context, root, "", "deadlines");
-        if (map.Sequence("deadlines") is not { } sequence)
+        if (context.Root(text, "deadlines")?.Sequence("deadlines") is not { } sequence)
         {
             return null;
         }

@@ -7,14 +7,7 @@ public static partial class PolicyPackLoader
 {
     private static List<RuleDefinition>? ReadRules(FileContext context, string text)
     {
-        var root = context.Parse(text);
-        if (root is null)
-        {
-            return null;
-        }
-
-        var map = new MapReader(context, root, "", "rules");
-        if (map.Mapping("rules") is not { } rulesNode)
+        if (context.Root(text, "rules")?.Mapping("rules") is not { } rulesNode)
         {
             return null;
         }

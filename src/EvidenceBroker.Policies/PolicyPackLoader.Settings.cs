@@ -6,13 +6,11 @@ public static partial class PolicyPackLoader
 {
     private static PackSettings? ReadSettings(FileContext context, string text)
     {
-        var root = context.Parse(text);
-        if (root is null)
+        if (context.Root(text, "label", "effectiveFrom", "illustrative", "settings", "mlat") is not { } map)
         {
             return null;
         }
 
-        var map = new MapReader(context, root, "", "label", "effectiveFrom", "illustrative", "settings", "mlat");
         var label = map.String("label");
         var effective = map.Date("effectiveFrom");
         var illustrative = map.Bool("illustrative");

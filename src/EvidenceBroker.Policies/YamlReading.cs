@@ -38,6 +38,12 @@ internal sealed class FileContext(string file, List<PackError> errors)
         }
     }
 
+    /// <summary>
+    /// Parses the file's one document and reads its root mapping, which may hold only <paramref name="keys"/> (any other
+    /// is reported); null, with an error, if the root is not a mapping.
+    /// </summary>
+    public MapReader? Root(string text, params string[] keys) => Parse(text) is { } root ? new MapReader(this, root, "", keys) : null;
+
     /// <summary>Parses one YAML document whose root must be a mapping; null (with an error) otherwise.</summary>
     public YamlMappingNode? Parse(string text)
     {
