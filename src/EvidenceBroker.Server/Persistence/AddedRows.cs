@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
@@ -22,11 +23,13 @@ internal static class AddedRows
     private static readonly ConcurrentDictionary<IModel, ModelPlan> Plans = new();
 
     /// <summary>
-    /// Commands kept per connection for the life of one transaction, which is a whole write batch of several filings:
-    /// SQLite keeps each command's compiled statement, so only the batch's first filing pays for compiling it, and
-    /// closing the connection at the batch's end disposes them. Only the writer holding the turn uses the connection.
+    /// Commands kept per connection while it stays open: SQLite keeps each command's compiled statement, so only the
+    /// first insert into each table pays for compiling it. A write batch's connection stays open from one batch to the
+    /// next (<see cref="BatchConnection"/>), so its statements are compiled once, not once per batch. Closing the
+    /// connection disposes them, and the next insert after a reopen makes new ones. Only the writer holding the turn
+    /// uses the connection.
     /// </summary>
-    private static readonly ConditionalWeakTable<DbConnection, PreparedCommands> Prepared = new();
+    private static readonly ConditionalWeakTable<DbConnection, Dictionary<TablePlan, DbCommand>> Prepared = new();
 
     /// <summary>
     /// Inserts every row the context queued (<see cref="BrokerDbContext.AddRow{TRow}"/>) and every added entity it
@@ -137,7 +140,7 @@ internal static class AddedRows
     internal static async Task InsertBoundAsync(
         DbConnection connection, DbTransaction transaction, IEnumerable<BoundInsert> rows, CancellationToken ct)
     {
-        var prepared = PreparedFor(connection, transaction);
+        var prepared = PreparedFor(connection);
         foreach (var row in rows)
         {
             await ExecuteInsertAsync(PreparedCommand(prepared, connection, row.Table), transaction, row.Parameters, ct);
@@ -221,7 +224,7 @@ internal static class AddedRows
     private static async Task InsertOneByOneAsync(
         DbConnection connection, DbTransaction? transaction, List<NewRow> rows, CancellationToken ct)
     {
-        var prepared = transaction is null ? null : PreparedFor(connection, transaction);
+        var prepared = transaction is null ? null : PreparedFor(connection);
         foreach (var row in rows)
         {
             DbCommand command;
@@ -267,33 +270,34 @@ internal static class AddedRows
         return parameters;
     }
 
-    private static Dictionary<TablePlan, DbCommand> PreparedFor(DbConnection connection, DbTransaction transaction)
+    private static Dictionary<TablePlan, DbCommand> PreparedFor(DbConnection connection)
     {
-        if (Prepared.TryGetValue(connection, out var kept) && kept.Transaction == transaction)
+        if (Prepared.TryGetValue(connection, out var kept))
         {
-            return kept.Commands;
+            return kept;
         }
 
-        // A new transaction may follow a close and reopen, which disposed the commands kept for the previous one; if
-        // the connection stayed open, they are disposed here, or the connection would go on tracking them.
-        if (kept is not null)
-        {
-            foreach (var command in kept.Commands.Values)
-            {
-                command.Dispose();
-            }
-        }
-
-        var fresh = new PreparedCommands(transaction);
-        Prepared.AddOrUpdate(connection, fresh);
-        return fresh.Commands;
+        var fresh = new Dictionary<TablePlan, DbCommand>(ReferenceEqualityComparer.Instance);
+        Prepared.Add(connection, fresh);
+        connection.StateChange += ForgetOnClose;
+        return fresh;
     }
 
-    private sealed class PreparedCommands(DbTransaction transaction)
+    /// <summary>Closing a connection disposes its commands' statements: the next insert after a reopen makes new ones.</summary>
+    private static void ForgetOnClose(object? sender, StateChangeEventArgs e)
     {
-        public DbTransaction Transaction { get; } = transaction;
-
-        public Dictionary<TablePlan, DbCommand> Commands { get; } = new(ReferenceEqualityComparer.Instance);
+        if (e.CurrentState == ConnectionState.Closed && sender is DbConnection connection)
+        {
+            connection.StateChange -= ForgetOnClose;
+            if (Prepared.TryGetValue(connection, out var kept))
+            {
+                Prepared.Remove(connection);
+                foreach (var command in kept.Values)
+                {
+                    command.Dispose();
+                }
+            }
+        }
     }
 
     /// <summary>A key the database was to generate: only SaveChanges knows how to read it back.</summary>

@@ -60,8 +60,8 @@ internal sealed partial class GroupCommit
     /// is the batch's first statement; what the batch must read under the lock travels in the same round trip.
     /// </param>
     /// <param name="keepConnection">
-    /// Whether a batch's connection is kept for the next batch (<see cref="BatchConnection"/>): worth it on a database
-    /// across the network (PostgreSQL), whose pooled connections are each a process of the server.
+    /// Whether a batch's connection is kept for the next batch (<see cref="BatchConnection"/>): on PostgreSQL each pooled
+    /// connection is a process of the server, and on SQLite a connection keeps the statements it compiled.
     /// </param>
     public static GroupCommit For(
         string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin,

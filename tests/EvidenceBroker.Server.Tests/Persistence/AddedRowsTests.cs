@@ -135,6 +135,44 @@ public sealed class AddedRowsTests
         Assert.NotEqual(Guid.Empty, Assert.Single(await TestMessagesAsync(broker)).Id);
     }
 
+    [Fact]
+    public async Task A_connection_inserts_with_the_statements_it_kept_in_its_next_transactions_and_after_it_is_reopened()
+    {
+        await using var broker = new BrokerFactory();
+        var requestId = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        await using var scope = broker.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        var table = AddedRows.TableFor(db, typeof(IdempotencyRecord))!;
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection(broker.ConnectionString);
+        foreach (var round in new[] { "first", "second", "after-reopen" })
+        {
+            if (round == "after-reopen")
+            {
+                await connection.CloseAsync(); // disposes the statements it kept
+            }
+
+            if (connection.State != System.Data.ConnectionState.Open)
+            {
+                await connection.OpenAsync();
+            }
+
+            await using var transaction = await connection.BeginTransactionAsync();
+            await using var parameters = connection.CreateCommand();
+            var key = new IdempotencyRecord
+            {
+                ClientId = "met-case-system", Key = $"kept-statements-{round}", BodyHash = new string('0', 64), RequestId = requestId,
+                CreatedAt = DateTimeOffset.UnixEpoch,
+            };
+            await AddedRows.InsertBoundAsync(connection, transaction, [AddedRows.Bind(table, key, parameters)], CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        var keys = await broker.WithDbAsync(check => check.IdempotencyRecords
+            .Where(k => k.Key.StartsWith("kept-statements-")).Select(k => k.Key).OrderBy(k => k).ToListAsync());
+        Assert.Equal(["kept-statements-after-reopen", "kept-statements-first", "kept-statements-second"], keys);
+    }
+
     private static async Task InsertInOneTransactionAsync(BrokerDbContext db)
     {
         await using var transaction = await db.Database.BeginTransactionAsync();

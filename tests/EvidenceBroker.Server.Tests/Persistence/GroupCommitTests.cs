@@ -10,7 +10,8 @@ namespace EvidenceBroker.Server.Tests.Persistence;
 /// <summary>
 /// SQLite writers share one transaction and one disk flush (GroupCommit). What must hold: a commit returns
 /// only once its change is visible to any other connection; a change that fails is undone alone; a writer that
-/// gives up while queueing does not strand the changes before it.
+/// gives up while queueing does not strand the changes before it; the next batch runs on the same connection, with
+/// the statements it compiled.
 /// </summary>
 public sealed class GroupCommitTests : IAsyncLifetime
 {
@@ -91,6 +92,29 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
         Assert.True(verification.Intact, verification.Summary);
         Assert.Equal(before + 48, verification.Entries); // filed and decided, for each
+    }
+
+    [Fact]
+    public async Task Consecutive_batches_run_on_the_connection_the_first_one_opened()
+    {
+        await using var scope = broker.Services.CreateAsyncScope();
+        var writer = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+
+        var first = await BatchConnectionAsync(writer, 1);
+        var second = await BatchConnectionAsync(writer, 2);
+
+        Assert.Same(first, second);
+        Assert.Equal(2, await CountAsync());
+    }
+
+    /// <summary>The connection a write batch ran on: one change, committed.</summary>
+    private static async Task<System.Data.Common.DbConnection> BatchConnectionAsync(BrokerDbContext writer, int probe)
+    {
+        await using var change = await writer.BeginWriteAsync(CancellationToken.None);
+        var connection = writer.Database.GetDbConnection();
+        await writer.Database.ExecuteSqlAsync($"INSERT INTO probe (writer) VALUES ({probe})");
+        await change.CommitAsync();
+        return connection;
     }
 
     /// <summary>Reads through a connection of its own, outside the broker's group.</summary>
