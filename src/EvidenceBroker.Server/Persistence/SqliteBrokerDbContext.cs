@@ -8,8 +8,8 @@ namespace EvidenceBroker.Server.Persistence;
 /// SQLite: one writer at a time by design (Microsoft.Data.Sqlite begins transactions IMMEDIATE), which already
 /// serialises audit appends. Writers of this process queue at one <see cref="GroupCommit"/> per database file,
 /// which shares each disk flush among the changes queued behind it. Its batches follow one another on one connection,
-/// which keeps the insert statements it compiled: at 16 filings in flight a batch holds about four filings, and
-/// compiled its inserts anew each time on a connection taken from the pool (docs/throughput.md, seventeenth session).
+/// which keeps the insert statements it compiled. Taken from the pool each time, every batch compiled its inserts
+/// anew, and at 16 filings in flight a batch holds only about four (docs/throughput.md, seventeenth session).
 /// </summary>
 public sealed class SqliteBrokerDbContext(DbContextOptions<SqliteBrokerDbContext> options) : BrokerDbContext(options)
 {

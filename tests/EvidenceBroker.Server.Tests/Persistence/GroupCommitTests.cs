@@ -10,8 +10,7 @@ namespace EvidenceBroker.Server.Tests.Persistence;
 /// <summary>
 /// SQLite writers share one transaction and one disk flush (GroupCommit). What must hold: a commit returns
 /// only once its change is visible to any other connection; a change that fails is undone alone; a writer that
-/// gives up while queueing does not strand the changes before it; the next batch runs on the same connection, with
-/// the statements it compiled.
+/// gives up while queueing does not strand the changes before it; the next batch runs on the same connection.
 /// </summary>
 public sealed class GroupCommitTests : IAsyncLifetime
 {
