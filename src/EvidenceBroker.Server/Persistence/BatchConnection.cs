@@ -10,14 +10,15 @@ namespace EvidenceBroker.Server.Persistence;
 /// worked, and the batch first sent the statements with which Npgsql resets a pooled connection. Kept from one batch to
 /// the next, every batch runs in the same backend: in the intake benchmark at 16 in flight PostgreSQL's CPU per filing
 /// fell from 0.34–0.35 to 0.19–0.27 ms, and the filing from 676–689 to 504–635 µs (docs/throughput.md, sixteenth
-/// session). A connection is kept only after a batch that committed, and for at most <see cref="IdleLimit"/> unused,
-/// so that a quiet node does not hold on to a connection the server or the network may have dropped meanwhile. It goes
-/// back to the pool once it has served batches for <see cref="HoldLimit"/>, where Npgsql applies the operator's
+/// session). On SQLite the kept connection keeps the insert statements it compiled (<see cref="AddedRows"/>). A
+/// connection is kept only after a batch that committed, and for at most <see cref="IdleLimit"/> unused, so that a
+/// quiet node does not hold on to a connection the server or the network may have dropped meanwhile. It goes back to
+/// the pool once it has served batches for <see cref="HoldLimit"/>, where Npgsql applies the operator's
 /// <c>Connection Lifetime</c>, if one is set. Only the writer holding the turn calls it, so it takes no lock.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
     "One per database for the life of the process; a kept connection is closed when it goes stale, or with the process.")]
-internal sealed class BatchConnection(string connectionString, Func<string, DbConnection> connect, bool keep, TimeProvider time)
+internal sealed class BatchConnection(string connectionString, Func<string, DbConnection> connect, TimeProvider time)
 {
     /// <summary>How long a kept connection may wait unused before the next batch takes a fresh one instead.</summary>
     public static readonly TimeSpan IdleLimit = TimeSpan.FromSeconds(30);
@@ -66,7 +67,7 @@ internal sealed class BatchConnection(string connectionString, Func<string, DbCo
     public async Task ReturnAsync(DbConnection connection, bool committed)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        if (keep && committed && connection.State == ConnectionState.Open && time.GetElapsedTime(heldSince) < HoldLimit)
+        if (committed && connection.State == ConnectionState.Open && time.GetElapsedTime(heldSince) < HoldLimit)
         {
             if (kept is not null && !ReferenceEquals(kept, connection))
             {

@@ -44,13 +44,13 @@ internal sealed partial class GroupCommit
 
     private GroupCommit(
         string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin,
-        string? lockStatement, bool keepConnection)
+        string? lockStatement)
     {
         this.connectionString = connectionString;
         this.connect = connect;
         this.begin = begin;
         this.lockStatement = lockStatement;
-        connections = new BatchConnection(connectionString, connect, keepConnection, TimeProvider.System);
+        connections = new BatchConnection(connectionString, connect, TimeProvider.System);
     }
 
     /// <param name="connect">A new, closed connection of the database's provider.</param>
@@ -59,14 +59,10 @@ internal sealed partial class GroupCommit
     /// The statement that takes the lock serialising the chain, if beginning the transaction does not (PostgreSQL). It
     /// is the batch's first statement; what the batch must read under the lock travels in the same round trip.
     /// </param>
-    /// <param name="keepConnection">
-    /// Whether a batch's connection is kept for the next batch (<see cref="BatchConnection"/>): on PostgreSQL each pooled
-    /// connection is a process of the server, and on SQLite a connection keeps the statements it compiled.
-    /// </param>
     public static GroupCommit For(
         string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin,
-        string? lockStatement = null, bool keepConnection = false) =>
-        Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, begin, lockStatement, keepConnection));
+        string? lockStatement = null) =>
+        Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, begin, lockStatement));
 
     /// <summary>Waits for the gate, then points the context at the batch's connection and transaction.</summary>
     public async Task<IDbContextTransaction> BeginAsync(BrokerDbContext context, CancellationToken ct)

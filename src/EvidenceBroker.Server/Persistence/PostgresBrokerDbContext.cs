@@ -22,8 +22,7 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
             Database.GetConnectionString() ?? string.Empty,
             connectionString => new NpgsqlConnection(connectionString),
             async (connection, ct) => await connection.BeginTransactionAsync(ct), // Npgsql sends BEGIN with the first statement
-            $"SELECT pg_advisory_xact_lock({AuditChainLockKey})",
-            keepConnection: true);
+            $"SELECT pg_advisory_xact_lock({AuditChainLockKey})");
 
     public override bool IsUniqueViolation(DbUpdateException exception) =>
         exception?.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };

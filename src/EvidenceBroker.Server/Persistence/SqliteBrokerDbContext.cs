@@ -19,8 +19,7 @@ public sealed class SqliteBrokerDbContext(DbContextOptions<SqliteBrokerDbContext
         GroupCommit.For(
             Database.GetConnectionString() ?? string.Empty,
             connectionString => new Microsoft.Data.Sqlite.SqliteConnection(connectionString),
-            BeginBatchAsync,
-            keepConnection: true);
+            BeginBatchAsync);
 
     /// <summary>
     /// BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default), on a connection that keeps savepoint journals in memory: every

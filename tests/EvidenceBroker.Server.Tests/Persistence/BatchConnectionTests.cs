@@ -7,10 +7,10 @@ using Microsoft.Extensions.Time.Testing;
 namespace EvidenceBroker.Server.Tests.Persistence;
 
 /// <summary>
-/// A node's write batches keep their connection from one batch to the next on PostgreSQL (<see cref="BatchConnection"/>).
-/// What must hold: a batch that committed hands its connection to the next; a batch that failed does not, nor does a
-/// connection left unused past the idle limit, held past the hold limit or closed meanwhile; and a database that keeps
-/// nothing opens a connection per batch. How a node uses it on PostgreSQL: <see cref="PostgresGroupCommitTests"/>.
+/// A node's write batches keep their connection from one batch to the next (<see cref="BatchConnection"/>). What must
+/// hold: a batch that committed hands its connection to the next; a batch that failed does not, nor does a connection
+/// left unused past the idle limit, held past the hold limit or closed meanwhile. How a node uses it:
+/// <see cref="PostgresGroupCommitTests"/> and <see cref="GroupCommitTests"/>.
 /// </summary>
 public sealed class BatchConnectionTests : IAsyncDisposable
 {
@@ -92,19 +92,6 @@ public sealed class BatchConnectionTests : IAsyncDisposable
         Assert.Equal(ConnectionState.Open, next.State);
     }
 
-    [Fact]
-    public async Task A_database_that_keeps_nothing_closes_each_batch_connection_and_opens_one_per_batch()
-    {
-        var connections = new BatchConnection("Data Source=:memory:", Connect, keep: false, clock);
-        var first = await connections.OpenAsync(CancellationToken.None);
-        await connections.ReturnAsync(first, committed: true);
-
-        var second = await connections.OpenAsync(CancellationToken.None);
-
-        Assert.NotSame(first, second);
-        Assert.Equal(ConnectionState.Closed, first.State);
-    }
-
     public async ValueTask DisposeAsync()
     {
         foreach (var connection in opened)
@@ -113,7 +100,7 @@ public sealed class BatchConnectionTests : IAsyncDisposable
         }
     }
 
-    private BatchConnection Keeping() => new("Data Source=:memory:", Connect, keep: true, clock);
+    private BatchConnection Keeping() => new("Data Source=:memory:", Connect, clock);
 
     private SqliteConnection Connect(string connectionString)
     {
