@@ -50,7 +50,9 @@ internal sealed class StoredDecisionConfiguration : IEntityTypeConfiguration<Sto
         builder.Property(d => d.Channel).HasConversion<string>().HasMaxLength(30);
         builder.Property(d => d.PolicyVersion).HasMaxLength(80);
         builder.HasOne<EvidenceRequest>().WithOne().HasForeignKey<StoredDecision>(d => d.RequestId);
-        builder.HasIndex(d => new { d.Outcome, d.DecidedAt });
+
+        // A decision is read through its request only (by key). Lists and reports filter on the request's own Outcome
+        // and FiledAt, which the requests table indexes, so the decisions table has no index of its own.
     }
 }
 

@@ -849,8 +849,6 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
 
                     b.HasKey("RequestId");
 
-                    b.HasIndex("Outcome", "DecidedAt");
-
                     b.ToTable("decisions", (string)null);
                 });
 
@@ -966,10 +964,6 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("DueAt")
-                        .HasDatabaseName("ix_deadlines_open_due")
-                        .HasFilter("\"CompletedAt\" IS NULL");
 
                     b.HasIndex("NextCheckAt")
                         .HasDatabaseName("ix_deadlines_next_check")

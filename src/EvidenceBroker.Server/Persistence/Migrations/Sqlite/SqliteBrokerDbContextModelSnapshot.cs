@@ -840,8 +840,6 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
 
                     b.HasKey("RequestId");
 
-                    b.HasIndex("Outcome", "DecidedAt");
-
                     b.ToTable("decisions", (string)null);
                 });
 
@@ -957,10 +955,6 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.HasKey("Id");
-
-                    b.HasIndex("DueAt")
-                        .HasDatabaseName("ix_deadlines_open_due")
-                        .HasFilter("\"CompletedAt\" IS NULL");
 
                     b.HasIndex("NextCheckAt")
                         .HasDatabaseName("ix_deadlines_next_check")
