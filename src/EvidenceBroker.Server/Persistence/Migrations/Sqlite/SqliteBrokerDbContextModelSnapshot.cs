@@ -956,6 +956,10 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
 
                     b.HasKey("Id");
 
+                    b.HasIndex("DueAt")
+                        .HasDatabaseName("ix_deadlines_open_due")
+                        .HasFilter("\"CompletedAt\" IS NULL");
+
                     b.HasIndex("NextCheckAt")
                         .HasDatabaseName("ix_deadlines_next_check")
                         .HasFilter("\"NextCheckAt\" IS NOT NULL");

@@ -5,7 +5,7 @@
 namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class UnreadIndexesDropped : Migration
+    public partial class UnreadDecisionIndexDropped : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -13,10 +13,6 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
             migrationBuilder.DropIndex(
                 name: "IX_decisions_Outcome_DecidedAt",
                 table: "decisions");
-
-            migrationBuilder.DropIndex(
-                name: "ix_deadlines_open_due",
-                table: "deadlines");
         }
 
         /// <inheritdoc />
@@ -26,12 +22,6 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
                 name: "IX_decisions_Outcome_DecidedAt",
                 table: "decisions",
                 columns: new[] { "Outcome", "DecidedAt" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_deadlines_open_due",
-                table: "deadlines",
-                column: "DueAt",
-                filter: "\"CompletedAt\" IS NULL");
         }
     }
 }
