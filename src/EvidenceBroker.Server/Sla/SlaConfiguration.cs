@@ -13,7 +13,7 @@ internal sealed class DeadlineConfiguration : IEntityTypeConfiguration<Deadline>
         builder.Property(d => d.Kind).HasConversion<string>().HasMaxLength(30);
         builder.Property(d => d.Source).HasMaxLength(300);
         builder.HasOne<EvidenceRequest>().WithMany().HasForeignKey(d => d.RequestId);
-        builder.HasIndex(d => d.RequestId); // a request's clocks: its page, its inbox entry, its dossier
+        builder.HasIndex(d => d.RequestId); // a request's clocks: its pages, the provider inbox, SlaClock
 
         // "What falls due in the next hour" and "what must be looked at now" (the SLA sweep) are index range scans
         // over open deadlines only, never a scan of every deadline (issue 5: ≤ 100 ms among 1,000,000 open requests).
