@@ -18,24 +18,29 @@ public sealed class SqliteBrokerDbContext(DbContextOptions<SqliteBrokerDbContext
     private protected override GroupCommit WriteBatch =>
         GroupCommit.For(
             Database.GetConnectionString() ?? string.Empty,
-            connectionString => new Microsoft.Data.Sqlite.SqliteConnection(connectionString),
-            BeginBatchAsync);
+            ConnectWithTempStoreInMemory,
+            async (connection, ct) => await connection.BeginTransactionAsync(ct)); // BEGIN IMMEDIATE, Microsoft.Data.Sqlite's default
 
     /// <summary>
-    /// BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default), on a connection that keeps savepoint journals in memory: every
-    /// change of a batch has its own savepoint, and SQLite would otherwise write the original of each page a change
-    /// touches to a temporary file, which cost more than the batch's own disk write. Nothing durable depends on
-    /// those journals: they only serve rolling one change back while the batch is open.
+    /// A connection for write batches that keeps savepoint journals in memory once open: every change of a batch has its
+    /// own savepoint, and SQLite would otherwise write the original of each page a change touches to a temporary file,
+    /// which cost more than the batch's own disk write. Nothing durable depends on those journals: they only serve
+    /// rolling one change back while the batch is open. The setting lasts as long as the connection, which batches keep
+    /// from one to the next (<see cref="BatchConnection"/>), so it is made when the connection opens, not per batch.
     /// </summary>
-    private static async Task<System.Data.Common.DbTransaction> BeginBatchAsync(System.Data.Common.DbConnection connection, CancellationToken ct)
+    internal static Microsoft.Data.Sqlite.SqliteConnection ConnectWithTempStoreInMemory(string connectionString)
     {
-        await using (var pragma = connection.CreateCommand())
+        var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+        connection.StateChange += (_, change) =>
         {
-            pragma.CommandText = "PRAGMA temp_store = MEMORY";
-            await pragma.ExecuteNonQueryAsync(ct);
-        }
-
-        return await connection.BeginTransactionAsync(ct);
+            if (change.CurrentState == System.Data.ConnectionState.Open)
+            {
+                using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA temp_store = MEMORY";
+                pragma.ExecuteNonQuery();
+            }
+        };
+        return connection;
     }
 
     /// <summary>SQLITE_CONSTRAINT_UNIQUE or SQLITE_CONSTRAINT_PRIMARYKEY.</summary>

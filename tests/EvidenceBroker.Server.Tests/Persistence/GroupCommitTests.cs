@@ -3,6 +3,7 @@ using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EvidenceBroker.Server.Tests.Persistence;
@@ -104,6 +105,40 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
         Assert.Same(first, second);
         Assert.Equal(2, await CountAsync());
+    }
+
+    [Fact]
+    public async Task A_batch_keeps_its_savepoint_journals_in_memory()
+    {
+        await using var scope = broker.Services.CreateAsyncScope();
+        var writer = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        await using var change = await writer.BeginWriteAsync(CancellationToken.None);
+
+        var batch = writer.Database.CurrentTransaction!.GetDbTransaction();
+        Assert.Equal(2L, await TempStoreAsync(batch.Connection!, batch)); // 2 = MEMORY
+    }
+
+    [Fact]
+    public async Task A_write_batch_connection_keeps_temp_store_in_memory_each_time_it_opens()
+    {
+        var unpooled = new SqliteConnectionStringBuilder(broker.ConnectionString) { Pooling = false }.ToString();
+        await using var connection = SqliteBrokerDbContext.ConnectWithTempStoreInMemory(unpooled);
+
+        await connection.OpenAsync();
+        var first = await TempStoreAsync(connection);
+        await connection.CloseAsync();
+        await connection.OpenAsync();
+
+        Assert.Equal((2L, 2L), (first, await TempStoreAsync(connection)));
+    }
+
+    private static async Task<long> TempStoreAsync(
+        System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction = null)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA temp_store";
+        command.Transaction = transaction;
+        return (long)(await command.ExecuteScalarAsync())!;
     }
 
     /// <summary>The connection a write batch ran on: one change, committed.</summary>
