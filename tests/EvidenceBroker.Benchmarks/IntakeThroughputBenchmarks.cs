@@ -33,7 +33,9 @@ namespace EvidenceBroker.Benchmarks;
 /// the machine's cores, so the filing's CPU against the baseline's bounds the share of the baseline's rate it can reach.
 /// PostgreSQL runs only when EB_TEST_POSTGRES names a server (tests/run.sh's throwaway one is fine).
 /// The run uses the server garbage collector, as the broker itself does (the Web SDK's default, which a benchmark
-/// project does not inherit), and warms up over enough requests for the JIT to finish its tiers.
+/// project does not inherit). Before BenchmarkDotNet's own warm-up iterations, <see cref="WarmUpUntilJitSettles"/>
+/// sends both endpoints' requests until the JIT has finished its tiers, so that the measured iterations see the
+/// broker's steady state, not its compiler.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, warmupCount: Warmups, iterationCount: 10)]
 [GcServer(true)]
@@ -41,6 +43,12 @@ public class IntakeThroughputBenchmarks
 {
     public const int Batch = 2000;
     private const int Warmups = 8;
+
+    /// <summary>The JIT counts as settled once it spends less than this share of a warm-up round compiling.</summary>
+    private const double SettledJitShare = 0.01;
+
+    /// <summary>At most this many warm-up rounds (a batch of each endpoint) before measuring regardless.</summary>
+    private const int MaxSettlingRounds = 40;
 
     private Host host = null!;
     private HttpClient http = null!;
@@ -78,6 +86,32 @@ public class IntakeThroughputBenchmarks
         });
         using var response = http.PostAsync(new Uri("/connect/token", UriKind.Relative), form).GetAwaiter().GetResult();
         token = JsonDocument.Parse(response.Content.ReadAsStringAsync().GetAwaiter().GetResult()).RootElement.GetProperty("access_token").GetString()!;
+        WarmUpUntilJitSettles();
+    }
+
+    /// <summary>
+    /// Rounds of <see cref="Batch"/> bare inserts and <see cref="Batch"/> filings until the JIT spends less than
+    /// <see cref="SettledJitShare"/> of a round compiling. The tiered JIT keeps recompiling hot methods long after a
+    /// process starts: watching its thread in a broker under eb-load at 16 in flight (docs/throughput.md, nineteenth
+    /// session), it used 0.3–0.8 s of CPU a second for the first 16 s, about 30,000 filings, and nothing after. The
+    /// 16,000 requests of BenchmarkDotNet's warm-up iterations alone left the measured ones inside that time.
+    /// </summary>
+    private void WarmUpUntilJitSettles()
+    {
+        for (var round = 1; round <= MaxSettlingRounds; round++)
+        {
+            var compiling = System.Runtime.JitInfo.GetCompilationTime();
+            var started = Stopwatch.GetTimestamp();
+            SendBatchAsync("/bench/bare", authenticated: false).GetAwaiter().GetResult();
+            SendBatchAsync("/api/v1/requests", authenticated: true).GetAwaiter().GetResult();
+            var share = (System.Runtime.JitInfo.GetCompilationTime() - compiling) / Stopwatch.GetElapsedTime(started);
+            if (share < SettledJitShare || round == MaxSettlingRounds)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"// jit {Provider}, {Concurrency} in flight: {share:P1} of warm-up round {round} spent compiling"));
+                return;
+            }
+        }
     }
 
     /// <summary>Counts iterations, so that latencies are kept only once the warm-up ones are over.</summary>
