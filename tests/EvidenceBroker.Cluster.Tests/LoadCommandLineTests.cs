@@ -11,12 +11,12 @@ public sealed class LoadCommandLineTests
         var command = Parse(
             "--target", "http://127.0.0.1:5101", "--target", "http://[::1]:5102", "--requests", "10000", "--concurrency", "16",
             "--duration", "30", "--client", "c", "--secret", "s", "--agency", "fr-pn", "--country", "FR", "--key-prefix", "run1",
-            "--retries", "2", "--out", "o.csv", "--warm-up", "0", "--broker-pid", "42", "--database-process", "postgres");
+            "--retries", "2", "--out", "o.csv", "--warm-up", "0", "--broker-pid", "42", "--database-process", "postgres", "--jit-rounds", "20");
 
         Assert.Equal(["http://127.0.0.1:5101/", "http://[::1]:5102/"], command.Load.Targets.Select(t => t.ToString()));
         Assert.Equal((10000, 16, 30.0, 2), (command.Load.Requests, command.Load.Concurrency, command.Load.Duration.TotalSeconds, command.Load.RetriesOnConnectionFailure));
         Assert.Equal(("c", "s", "fr-pn", "FR", "run1"), (command.Load.ClientId, command.Load.ClientSecret, command.Load.AgencyId, command.Load.Country, command.Load.KeyPrefix));
-        Assert.Equal((0, 42, "postgres", "o.csv"), (command.WarmUp, command.BrokerPid, command.DatabaseProcess, command.OutputPath));
+        Assert.Equal((0, 42, "postgres", "o.csv", 20), (command.WarmUp, command.BrokerPid, command.DatabaseProcess, command.OutputPath, command.JitRounds));
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public sealed class LoadCommandLineTests
 
         Assert.Equal("http://127.0.0.1:5080/", Assert.Single(command.Load.Targets).ToString());
         Assert.Equal(LoadCommandLine.MaxDuration, command.Load.Duration);
-        Assert.Equal((5000, 32, 200), (command.Load.Requests, command.Load.Concurrency, command.WarmUp));
+        Assert.Equal((5000, 32, 200, 0), (command.Load.Requests, command.Load.Concurrency, command.WarmUp, command.JitRounds));
         Assert.Null(command.BrokerPid);
     }
 
@@ -41,6 +41,8 @@ public sealed class LoadCommandLineTests
     [InlineData("--requets 10", "unknown option --requets")]
     [InlineData("10", "unexpected argument 10")]
     [InlineData("--requests", "unexpected argument --requests")]
+    [InlineData("--jit-rounds 5", "--jit-rounds needs --broker-pid: it watches that process's JIT")]
+    [InlineData("--broker-pid 42 --jit-rounds -1", "--jit-rounds takes a whole number, not '-1'")]
     public void A_bad_argument_is_refused_with_its_name(string arguments, string expected)
     {
         Assert.Null(LoadCommandLine.Parse(arguments.Split(' '), out var problem));

@@ -7,12 +7,17 @@ namespace EvidenceBroker.LoadTest;
 /// <param name="BrokerPid">The broker's process, whose CPU per request is reported; null to report none.</param>
 /// <param name="DatabaseProcess">The database's process name, whose CPU per request is reported; null for none.</param>
 /// <param name="OutputPath">A CSV file for every outcome; null for none.</param>
-public sealed record LoadCommandLine(LoadOptions Load, int WarmUp, int? BrokerPid, string? DatabaseProcess, string? OutputPath)
+/// <param name="JitRounds">
+/// After the warm-up, at most this many more rounds (<see cref="JitSettling"/>) until the broker's JIT has settled; 0
+/// for none. Needs <paramref name="BrokerPid"/>, whose compilation threads it watches.
+/// </param>
+public sealed record LoadCommandLine(
+    LoadOptions Load, int WarmUp, int? BrokerPid, string? DatabaseProcess, string? OutputPath, int JitRounds = 0)
 {
     public const string Usage =
         "usage: eb-load --target http://127.0.0.1:5080 [--target …] [--requests N] [--concurrency N] [--duration SECONDS] " +
         "[--client ID --secret SECRET] [--agency ID --country CC] [--key-prefix P] [--retries N] [--out FILE] " +
-        "[--warm-up N] [--broker-pid PID] [--database-process NAME]";
+        "[--warm-up N] [--broker-pid PID [--jit-rounds N]] [--database-process NAME]";
 
     /// <summary>The longest run allowed, whatever <c>--duration</c> asks: load is bounded in time as well as in count.</summary>
     public static readonly TimeSpan MaxDuration = TimeSpan.FromMinutes(10);
@@ -21,7 +26,7 @@ public sealed record LoadCommandLine(LoadOptions Load, int WarmUp, int? BrokerPi
     private static readonly Dictionary<string, bool> WholeNumbers = new(StringComparer.Ordinal)
     {
         ["requests"] = false, ["concurrency"] = false, ["duration"] = false, ["broker-pid"] = false,
-        ["retries"] = true, ["warm-up"] = true,
+        ["retries"] = true, ["warm-up"] = true, ["jit-rounds"] = true,
     };
 
     private static readonly HashSet<string> Texts = new(StringComparer.Ordinal)
@@ -91,13 +96,20 @@ public sealed record LoadCommandLine(LoadOptions Load, int WarmUp, int? BrokerPi
             AgencyId = texts.GetValueOrDefault("agency", "gb-met"),
             Country = texts.GetValueOrDefault("country", "GB"),
         };
+        var jitRounds = numbers.GetValueOrDefault("jit-rounds", 0);
+        if (jitRounds > 0 && !numbers.ContainsKey("broker-pid"))
+        {
+            return Refuse("--jit-rounds needs --broker-pid: it watches that process's JIT", out problem);
+        }
+
         problem = null;
         return new LoadCommandLine(
             load,
             numbers.GetValueOrDefault("warm-up", Math.Min(200, load.Requests)),
             numbers.TryGetValue("broker-pid", out var pid) ? pid : null,
             texts.GetValueOrDefault("database-process"),
-            texts.GetValueOrDefault("out"));
+            texts.GetValueOrDefault("out"),
+            jitRounds);
     }
 
     private static LoadCommandLine? Refuse(string reason, out string? problem)

@@ -6,6 +6,7 @@ using EvidenceBroker.LoadTest;
 //     [--requests 5000] [--concurrency 32] [--duration 60] [--client met-case-system --secret dev-met-secret]
 //     [--key-prefix run1] [--retries 0] [--out outcomes.csv] [--warm-up 200]
 //     [--broker-pid PID] [--database-process postgres]   (Linux: CPU per request of each, and the ceiling it sets)
+//     [--jit-rounds 20]   (with --broker-pid: after the warm-up, rounds of 2,000 filings until the broker's JIT settles)
 // Exit code 0 when every request got 201, 1 otherwise, 2 for bad arguments.
 if (LoadCommandLine.Parse(args, out var problem) is not { } command)
 {
@@ -24,6 +25,14 @@ if (command.WarmUp > 0)
 {
     using var warm = new LoadGenerator(load with { Requests = command.WarmUp, KeyPrefix = load.KeyPrefix + "-warmup" });
     await warm.RunAsync(cancel.Token);
+}
+
+if (command is { JitRounds: > 0, BrokerPid: { } brokerPid })
+{
+    var (rounds, compiling) = await JitSettling.RunAsync(
+        load with { KeyPrefix = load.KeyPrefix + "-warmup" }, new JitThreads(brokerPid), command.JitRounds, cancel.Token);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"warm-up past the JIT: {rounds} rounds of {JitSettling.RoundSize} filings, the broker's JIT compiling {compiling:P1} of the last"));
 }
 
 var budget = new CpuBudget(command.BrokerPid, command.DatabaseProcess);
