@@ -31,9 +31,19 @@ cleanup() {
   rm -rf "$pg_dir"
 }
 trap cleanup EXIT
-log "starting PostgreSQL ($pg_bin) on port $pg_port"
 as_postgres "$pg_bin/initdb -D $pg_dir/data -U eb --auth=trust -E UTF8 >/dev/null"
-as_postgres "$pg_bin/pg_ctl -D $pg_dir/data -l $pg_dir/log -o '-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off' -w start >/dev/null"
+start_postgres() {
+  log "starting PostgreSQL ($pg_bin) on port $pg_port"
+  as_postgres "$pg_bin/pg_ctl -D $pg_dir/data -l $pg_dir/log -o '-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off' -w start >/dev/null"
+}
+# If it does not start, say why (its log goes with the throwaway folder) and try once more on the next port, in case
+# something else holds this one.
+if ! start_postgres; then
+  log "PostgreSQL did not start; its log:"
+  tail -n 20 "$pg_dir/log" >&2 || true
+  pg_port=$((pg_port + 1))
+  start_postgres
+fi
 export EB_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=eb;Database=postgres;Pooling=true"
 
 # 3. Build once, then test every project; TRX files carry the counts.
