@@ -135,10 +135,13 @@ public sealed class LoadGenerator : IDisposable
         throw new InvalidOperationException("No target answered the token request.", last);
     }
 
-    /// <summary>Sends indices <paramref name="first"/> … first + Requests − 1 (or the given ones), <see cref="LoadOptions.Concurrency"/> at a time.</summary>
-    public async Task<LoadReport> RunAsync(CancellationToken ct, int first = 0, IReadOnlyList<int>? indices = null)
+    /// <summary>
+    /// Sends indices <paramref name="first"/> … first + Requests − 1 (or the given ones), <see cref="LoadOptions.Concurrency"/>
+    /// at a time, with <paramref name="bearer"/> or else a token of its own.
+    /// </summary>
+    public async Task<LoadReport> RunAsync(CancellationToken ct, int first = 0, IReadOnlyList<int>? indices = null, string? bearer = null)
     {
-        var token = await TokenAsync(ct);
+        var token = bearer ?? await TokenAsync(ct);
         var work = indices ?? Enumerable.Range(first, options.Requests).ToArray();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(options.Duration);
