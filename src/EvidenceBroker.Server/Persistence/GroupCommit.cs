@@ -30,7 +30,6 @@ internal sealed partial class GroupCommit
     private readonly string connectionString;
     private readonly Func<string, DbConnection> connect;
     private readonly BatchConnection connections;
-    private readonly Func<DbConnection, CancellationToken, Task<DbTransaction>> begin;
     private readonly string? lockStatement;
     private readonly List<TaskCompletionSource> committed = [];
     private int queued;
@@ -43,26 +42,22 @@ internal sealed partial class GroupCommit
     private bool changeUnrecoverable; // a change could not be undone alone: the whole batch must fail
 
     private GroupCommit(
-        string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin,
-        string? lockStatement)
+        string connectionString, Func<string, DbConnection> connect, string? lockStatement)
     {
         this.connectionString = connectionString;
         this.connect = connect;
-        this.begin = begin;
         this.lockStatement = lockStatement;
         connections = new BatchConnection(connectionString, connect, TimeProvider.System);
     }
 
     /// <param name="connect">A new, closed connection of the database's provider.</param>
-    /// <param name="begin">Opens the write transaction a batch runs in.</param>
     /// <param name="lockStatement">
     /// The statement that takes the lock serialising the chain, if beginning the transaction does not (PostgreSQL). It
     /// is the batch's first statement; what the batch must read under the lock travels in the same round trip.
     /// </param>
     public static GroupCommit For(
-        string connectionString, Func<string, DbConnection> connect, Func<DbConnection, CancellationToken, Task<DbTransaction>> begin,
-        string? lockStatement = null) =>
-        Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, begin, lockStatement));
+        string connectionString, Func<string, DbConnection> connect, string? lockStatement = null) =>
+        Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, lockStatement));
 
     /// <summary>Waits for the gate, then points the context at the batch's connection and transaction.</summary>
     public async Task<IDbContextTransaction> BeginAsync(BrokerDbContext context, CancellationToken ct)
@@ -135,7 +130,8 @@ internal sealed partial class GroupCommit
         chainHead = null; // read from the database by the batch's first appender, unless one of the reads does
         try
         {
-            var transaction = await begin(opened, ct);
+            // SQLite: BEGIN IMMEDIATE, Microsoft.Data.Sqlite's default. PostgreSQL: Npgsql sends BEGIN with the first statement.
+            var transaction = await opened.BeginTransactionAsync(ct);
             connection = opened;
             changeFailed = false;
             changeUnrecoverable = false;

@@ -21,7 +21,6 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
         GroupCommit.For(
             Database.GetConnectionString() ?? string.Empty,
             connectionString => new NpgsqlConnection(connectionString),
-            async (connection, ct) => await connection.BeginTransactionAsync(ct), // Npgsql sends BEGIN with the first statement
             $"SELECT pg_advisory_xact_lock({AuditChainLockKey})");
 
     public override bool IsUniqueViolation(DbUpdateException exception) =>

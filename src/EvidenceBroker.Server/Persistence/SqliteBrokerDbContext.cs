@@ -18,15 +18,16 @@ public sealed class SqliteBrokerDbContext(DbContextOptions<SqliteBrokerDbContext
     private protected override GroupCommit WriteBatch =>
         GroupCommit.For(
             Database.GetConnectionString() ?? string.Empty,
-            ConnectWithTempStoreInMemory,
-            async (connection, ct) => await connection.BeginTransactionAsync(ct)); // BEGIN IMMEDIATE, Microsoft.Data.Sqlite's default
+            ConnectWithTempStoreInMemory);
 
     /// <summary>
     /// A connection for write batches that keeps savepoint journals in memory once open: every change of a batch has its
     /// own savepoint, and SQLite would otherwise write the original of each page a change touches to a temporary file,
     /// which cost more than the batch's own disk write. Nothing durable depends on those journals: they only serve
     /// rolling one change back while the batch is open. The setting lasts as long as the connection, which batches keep
-    /// from one to the next (<see cref="BatchConnection"/>), so it is made when the connection opens, not per batch.
+    /// from one to the next (<see cref="BatchConnection"/>), so it is made when the connection opens, not per batch. A
+    /// writer's context gets a connection of this kind back after its turn too; there the setting costs one statement if
+    /// that context opens it again, and changes nothing else.
     /// </summary>
     internal static Microsoft.Data.Sqlite.SqliteConnection ConnectWithTempStoreInMemory(string connectionString)
     {
