@@ -44,9 +44,6 @@ public class IntakeThroughputBenchmarks
     public const int Batch = 2000;
     private const int Warmups = 8;
 
-    /// <summary>The JIT counts as settled once it spends less than this share of a warm-up round compiling.</summary>
-    private const double SettledJitShare = 0.01;
-
     /// <summary>At most this many warm-up rounds (a batch of each endpoint) before measuring regardless.</summary>
     private const int MaxSettlingRounds = 40;
 
@@ -91,10 +88,11 @@ public class IntakeThroughputBenchmarks
 
     /// <summary>
     /// Rounds of <see cref="Batch"/> bare inserts and <see cref="Batch"/> filings until the JIT spends less than
-    /// <see cref="SettledJitShare"/> of a round compiling. The tiered JIT keeps recompiling hot methods long after a
-    /// process starts: watching its thread in a broker under eb-load at 16 in flight (docs/throughput.md, nineteenth
-    /// session), it used 0.3–0.8 s of CPU a second for the first 16 s, about 30,000 filings, and nothing after. The
-    /// 16,000 requests of BenchmarkDotNet's warm-up iterations alone left the measured ones inside that time.
+    /// <see cref="JitSettling.SettledShare"/> of a round compiling, as eb-load's <c>--jit-rounds</c> waits for. The
+    /// tiered JIT keeps recompiling hot methods long after a process starts: watching its thread in a broker under
+    /// eb-load at 16 in flight (docs/throughput.md, nineteenth session), it used 0.3–0.8 s of CPU a second for the
+    /// first 16 s, about 30,000 filings, and nothing after. The 16,000 requests of BenchmarkDotNet's warm-up iterations
+    /// alone left the measured ones inside that time.
     /// </summary>
     private void WarmUpUntilJitSettles()
     {
@@ -105,7 +103,7 @@ public class IntakeThroughputBenchmarks
             SendBatchAsync("/bench/bare", authenticated: false).GetAwaiter().GetResult();
             SendBatchAsync("/api/v1/requests", authenticated: true).GetAwaiter().GetResult();
             var share = (System.Runtime.JitInfo.GetCompilationTime() - compiling) / Stopwatch.GetElapsedTime(started);
-            if (share < SettledJitShare || round == MaxSettlingRounds)
+            if (share < JitSettling.SettledShare || round == MaxSettlingRounds)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"// jit {Provider}, {Concurrency} in flight: {share:P1} of warm-up round {round} spent compiling"));

@@ -11,7 +11,7 @@ namespace EvidenceBroker.LoadTest;
 public sealed class CpuBudget
 {
     /// <summary>Clock ticks per second of /proc's figures (USER_HZ), 100 on every Linux this runs on.</summary>
-    private const double TicksPerSecond = 100;
+    internal const double TicksPerSecond = 100;
 
     private readonly int? brokerPid;
     private readonly string? databaseProcessName;
@@ -76,19 +76,25 @@ public sealed class CpuBudget
         ProcessTicks(Environment.ProcessId),
         IdleTicks());
 
-    /// <summary>User plus system time of one process (fields 14 and 15 of /proc/PID/stat); 0 once it is gone.</summary>
-    private static long ProcessTicks(int pid)
+    /// <summary>User plus system time of one process; 0 once it is gone.</summary>
+    private static long ProcessTicks(int pid) => StatTicks($"/proc/{pid}/stat") ?? 0;
+
+    /// <summary>
+    /// User plus system time in a /proc stat file, a process's or one of its threads' (fields 14 and 15); null once the
+    /// process or thread is gone.
+    /// </summary>
+    internal static long? StatTicks(string statFile)
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var stat = File.ReadAllText(statFile);
             // The command name (field 2) may hold spaces; the fields after its closing parenthesis are plain.
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         }
         catch (IOException)
         {
-            return 0;
+            return null;
         }
     }
 
@@ -111,7 +117,7 @@ public sealed class CpuBudget
         return long.Parse(fields[4], CultureInfo.InvariantCulture) + long.Parse(fields[5], CultureInfo.InvariantCulture);
     }
 
-    private static string? TryRead(string path)
+    internal static string? TryRead(string path)
     {
         try
         {

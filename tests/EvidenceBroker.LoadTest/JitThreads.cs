@@ -10,9 +10,6 @@ namespace EvidenceBroker.LoadTest;
 /// </summary>
 public sealed class JitThreads
 {
-    /// <summary>Clock ticks per second of /proc's figures (USER_HZ), 100 on every Linux this runs on.</summary>
-    private const double TicksPerSecond = 100;
-
     private const string ThreadNamePrefix = ".NET Tiered Com";
 
     private readonly int pid;
@@ -30,7 +27,7 @@ public sealed class JitThreads
         var now = Read(pid);
         var ticks = TicksBetween(seen, now);
         seen = now;
-        return TimeSpan.FromSeconds(ticks / TicksPerSecond);
+        return TimeSpan.FromSeconds(ticks / CpuBudget.TicksPerSecond);
     }
 
     /// <summary>
@@ -57,21 +54,10 @@ public sealed class JitThreads
 
         foreach (var task in Directory.EnumerateDirectories(tasks))
         {
-            try
+            if (CpuBudget.TryRead(Path.Combine(task, "comm"))?.StartsWith(ThreadNamePrefix, StringComparison.Ordinal) == true
+                && CpuBudget.StatTicks(Path.Combine(task, "stat")) is { } ticks) // null: the thread ended meanwhile
             {
-                if (!File.ReadAllText(Path.Combine(task, "comm")).StartsWith(ThreadNamePrefix, StringComparison.Ordinal))
-                {
-                    continue;
-                }
-
-                var stat = File.ReadAllText(Path.Combine(task, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] =
-                    long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // The thread ended between listing and reading.
+                threads[int.Parse(Path.GetFileName(task), CultureInfo.InvariantCulture)] = ticks;
             }
         }
 
