@@ -72,4 +72,7 @@ public static class BrokerTelemetry
     /// <summary>service.name on every span and metric, unless OTEL_SERVICE_NAME names another.</summary>
     public const string ServiceName = "evidence-broker";
     public static readonly System.Diagnostics.ActivitySource Source = new(SourceName);
+
+    /// <summary>The broker's own metrics (exported with ASP.NET Core's when OpenTelemetry is on).</summary>
+    public static readonly System.Diagnostics.Metrics.Meter Meter = new(SourceName);
 }

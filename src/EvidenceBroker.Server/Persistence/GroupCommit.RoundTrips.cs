@@ -21,11 +21,15 @@ internal sealed partial class GroupCommit
     /// <summary>
     /// Opens a batch on PostgreSQL and writes the turn in the same round trip as the lock and the reads made under it,
     /// its audit entries chained from the head this process's last batch left, if no other writer moved it between the
-    /// last two. Whether the head and the states the changes were prepared under still held is known only once the
-    /// round trip is back: if not, the turn rolls back to its savepoint and is written again on what was read. False
-    /// then, or if the batch opened otherwise (SQLite, no head known), with the batch open or not.
+    /// last two. If nobody else waits to join the batch, the round trip also carries the COMMIT, behind a guard for each
+    /// thing the turn was written on (<see cref="GuardsFor"/>), which PostgreSQL checks under the lock before the rows:
+    /// true then, with the batch committed and closed. Otherwise whether the head and the states the changes were
+    /// prepared under still held is known only once the round trip is back. If a guard failed, or the reads show that
+    /// they did not hold, the turn rolls back to its savepoint and is written again on what was read. False then, or if
+    /// the batch opened otherwise (SQLite, no head known), with the batch open or not.
     /// </summary>
-    private async Task<bool> OpenedWithTurnWrittenAsync(List<SubmittedChange> turn, Dictionary<ITurnState, object> states)
+    private async Task<bool> OpenedWithTurnWrittenAsync(
+        List<SubmittedChange> turn, Dictionary<ITurnState, object> states, ChannelReader<SubmittedChange> waiting)
     {
         if (lockStatement is null || !headStayed || committedHead is not { } guess)
         {
@@ -34,24 +38,64 @@ internal sealed partial class GroupCommit
 
         var transaction = await BeginBatchAsync(CancellationToken.None);
         batch = transaction;
+        List<RoundTripGuard>? guards;
         try
         {
             await using var savepoints = new SavepointCommands(connection!, transaction);
             var reads = LockedReads([.. ReadsUnderLock(turn, states)]);
-            if (await WriteTogetherAsync(turn, savepoints, guess, reads, () => chainHead == guess && turn.TrueForAll(
-                change => change.Precondition is not { } precondition || Equals(states[precondition.State], precondition.Expected))))
+            guards = NobodyElseWaits(waiting) ? GuardsFor(turn, guess) : null;
+            if (!await WriteTogetherAsync(turn, savepoints, guess, reads, () => chainHead == guess && turn.TrueForAll(
+                    change => change.Precondition is not { } precondition || Equals(states[precondition.State], precondition.Expected)),
+                    guards: guards))
             {
-                return true;
+                NoteWhetherHeadStayed();
+                return false;
             }
-
-            NoteWhetherHeadStayed();
-            return false;
         }
         catch
         {
             await AbandonBatchAsync(transaction);
             throw;
         }
+
+        if (guards is not null)
+        {
+            await EndCommittedBatchAsync(CommittedIn.OpeningRoundTrip);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Guards for what a turn opening a batch was written on: the chain's head it assumed, and each state its changes
+    /// were prepared under. Null if two changes expect a state to read differently (one of them is stale, which only
+    /// the state as read can tell) or a state cannot be guarded: the batch then waits for its reads before committing.
+    /// </summary>
+    private static List<RoundTripGuard>? GuardsFor(List<SubmittedChange> turn, (long Sequence, string Hash) head)
+    {
+        var expected = new Dictionary<ITurnState, object>();
+        foreach (var precondition in turn.Select(change => change.Precondition).OfType<ChangePrecondition>())
+        {
+            if (expected.TryGetValue(precondition.State, out var other) && !Equals(other, precondition.Expected))
+            {
+                return null;
+            }
+
+            expected[precondition.State] = precondition.Expected;
+        }
+
+        var guards = new List<RoundTripGuard>(expected.Count + 1) { RoundTripGuard.ChainHead(turn[0].Chained.HeadQuery, head) };
+        foreach (var (state, value) in expected)
+        {
+            if (state.Guard(value) is not { } guard)
+            {
+                return null;
+            }
+
+            guards.Add(guard);
+        }
+
+        return guards;
     }
 
     /// <summary>
@@ -138,19 +182,23 @@ internal sealed partial class GroupCommit
     /// Every row of the turn's changes, their audit entries chained in turn order from <paramref name="head"/>, in one
     /// INSERT per table (<see cref="ArrayInsert"/>), parents first, between one SAVEPOINT and its RELEASE, after the
     /// given <paramref name="reads"/> in the same round trip (made in every case). False, with nothing written, if a table's rows cannot go
-    /// as arrays, if the database refused a row (which of them it cannot tell), or if <paramref name="asRead"/> finds
+    /// as arrays, if the database refused a row (which of them it cannot tell) or a guard, or if <paramref name="asRead"/> finds
     /// that the reads do not show the head or the states the turn was written on: the turn then goes change by change.
-    /// With <paramref name="commit"/> the round trip ends with the batch's COMMIT, which PostgreSQL skips if a statement
-    /// before it failed (a batch of statements stops at its first error).
+    /// With <paramref name="commit"/>, or with <paramref name="guards"/> (checked after the SAVEPOINT, before the rows),
+    /// the round trip ends with the batch's COMMIT, which PostgreSQL skips if a statement before it failed (a batch of
+    /// statements stops at its first error).
     /// </summary>
     private async Task<bool> WriteTogetherAsync(
         List<SubmittedChange> turn, SavepointCommands savepoints, (long Sequence, string Hash) head, IReadOnlyList<ReadUnderLock> reads,
-        Func<bool>? asRead = null, bool commit = false)
+        Func<bool>? asRead = null, bool commit = false, List<RoundTripGuard>? guards = null)
     {
-        if (commit && reads.Count > 0)
+        if (commit && asRead is not null)
         {
-            throw new ArgumentException("A round checked only once it is back must not commit in it.", nameof(commit));
+            throw new ArgumentException("A round checked only once it is back commits in it only behind guards.", nameof(commit));
         }
+
+        guards ??= [];
+        commit |= guards.Count > 0;
 
         var rows = new List<AddedRows.BoundInsert>(turn.Count * (turn[0].Rows.Count + 2));
         foreach (var change in turn)
@@ -165,6 +213,11 @@ internal sealed partial class GroupCommit
         statements.Transaction = batch;
         AddQueries(statements, reads);
         statements.BatchCommands.Add(AddedRows.Statement(statements, SavepointStatement));
+        foreach (var guard in guards)
+        {
+            statements.BatchCommands.Add(guard.Statement(statements));
+        }
+
         var tables = rows.GroupBy(row => row.Table).OrderBy(table => table.Key.Rank).ToList(); // stable: chain order kept
         foreach (var table in tables)
         {
@@ -205,7 +258,7 @@ internal sealed partial class GroupCommit
             return false;
         }
 
-        var first = reads.Count + 1;
+        var first = reads.Count + 1 + guards.Count;
         for (var i = 0; i < tables.Count; i++)
         {
             if (statements.BatchCommands[first + i].RecordsAffected != tables[i].Count())
@@ -216,6 +269,11 @@ internal sealed partial class GroupCommit
 
         if (asRead is not null && !asRead())
         {
+            if (commit)
+            {
+                throw new InvalidOperationException("A round trip's guards held, and it committed, yet its reads differ from what it was written on.");
+            }
+
             await UndoAsync(savepoints); // read under the lock in the same round trip: not as the turn was written
             return false;
         }

@@ -95,9 +95,9 @@ internal sealed partial class GroupCommit
                     turn.Add(next);
                 }
 
-                if (batch is null && await OpenedWithTurnWrittenAsync(turn, states))
+                if (batch is null && await OpenedWithTurnWrittenAsync(turn, states, waiting))
                 {
-                    continue; // written in the round trip that opened the batch
+                    continue; // written in the round trip that opened the batch, and committed in it if nobody else waited
                 }
 
                 if (batch is null) // no head to start from: the batch opens in a round trip of its own
@@ -111,7 +111,7 @@ internal sealed partial class GroupCommit
                 {
                     if (await WriteInRoundTripsAsync(held, commit: NobodyElseWaits(waiting)))
                     {
-                        await EndCommittedBatchAsync();
+                        await EndCommittedBatchAsync(CommittedIn.LaterRoundTrip);
                     }
                 }
                 else

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Diagnostics.Metrics;
+using EvidenceBroker.Server.Observability;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -26,11 +28,16 @@ internal sealed partial class GroupCommit
 
     private static readonly ConcurrentDictionary<string, GroupCommit> Databases = new(StringComparer.Ordinal);
 
+    /// <summary>Batches committed, by database and by the round trip that carried the COMMIT (<see cref="CommittedIn"/>).</summary>
+    private static readonly Counter<long> Commits = BrokerTelemetry.Meter.CreateCounter<long>(
+        "broker.write_batch.commits", description: "Write batches committed, by the round trip that carried their COMMIT.");
+
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly string connectionString;
     private readonly Func<string, DbConnection> connect;
     private readonly BatchConnection connections;
     private readonly string? lockStatement;
+    private readonly string database;
     private readonly List<TaskCompletionSource> committed = [];
     private int queued;
     private DbConnection? connection;
@@ -48,6 +55,21 @@ internal sealed partial class GroupCommit
         this.connect = connect;
         this.lockStatement = lockStatement;
         connections = new BatchConnection(connectionString, connect, TimeProvider.System);
+        using var unopened = connect(connectionString);
+        database = unopened.Database;
+    }
+
+    /// <summary>Which round trip carried a batch's COMMIT.</summary>
+    internal enum CommittedIn
+    {
+        /// <summary>One of its own, after the batch's changes (and always on SQLite).</summary>
+        OwnRoundTrip,
+
+        /// <summary>The round trip of the batch's last round of changes, after the one that opened it.</summary>
+        LaterRoundTrip,
+
+        /// <summary>The round trip that opened the batch, took the lock and wrote its only round, behind guards.</summary>
+        OpeningRoundTrip,
     }
 
     /// <param name="connect">A new, closed connection of the database's provider.</param>
@@ -299,7 +321,7 @@ internal sealed partial class GroupCommit
 
             await batch!.CommitAsync();
             durable = true;
-            Acknowledge(waiting);
+            Acknowledge(waiting, CommittedIn.OwnRoundTrip);
         }
         catch (Exception e)
         {
@@ -318,17 +340,23 @@ internal sealed partial class GroupCommit
         }
     }
 
-    /// <summary>The batch's transaction committed with its last round of changes (on PostgreSQL): everyone in it hears so.</summary>
-    private async Task EndCommittedBatchAsync()
+    /// <summary>The batch's transaction committed with a round of changes (on PostgreSQL): everyone in it hears so.</summary>
+    private async Task EndCommittedBatchAsync(CommittedIn how)
     {
         var waiting = committed.ToArray();
         committed.Clear();
-        Acknowledge(waiting);
+        Acknowledge(waiting, how);
         await CloseBatchAsync(committed: true);
     }
 
-    private void Acknowledge(TaskCompletionSource[] waiting)
+    private void Acknowledge(TaskCompletionSource[] waiting, CommittedIn how)
     {
+        Commits.Add(1, new KeyValuePair<string, object?>("db.namespace", database), new KeyValuePair<string, object?>("broker.committed_in", how switch
+        {
+            CommittedIn.OpeningRoundTrip => "opening_round_trip",
+            CommittedIn.LaterRoundTrip => "later_round_trip",
+            _ => "own_round_trip",
+        }));
         committedHead = chainHead;
         foreach (var change in waiting)
         {

@@ -47,6 +47,12 @@ internal interface ITurnState
 
     /// <summary>The state, from <see cref="Query"/>'s result set; compared with <see cref="object.Equals(object?)"/>.</summary>
     Task<object> ReadAsync(DbDataReader reader);
+
+    /// <summary>
+    /// A condition that holds while the state still reads as <paramref name="expected"/>, for the database to check in
+    /// a batch's round trip (<see cref="RoundTripGuard"/>); null where it cannot (SQLite, which has no round trips).
+    /// </summary>
+    RoundTripGuard? Guard(object expected);
 }
 
 /// <summary>A change is applied only while <paramref name="State"/> still reads as <paramref name="Expected"/>.</summary>

@@ -74,7 +74,7 @@ public sealed class PolicyRegistry : IPolicyCatalogue
 
     /// <summary>The policy state, as the write batch reads it inside its turn, where no writer can change it.</summary>
     internal ITurnState TurnState(BrokerDbContext db) =>
-        turnStates.GetValue(db.Model, _ => new StateInTurn(this, InForceRows.Compile()(db).ToQueryString()));
+        turnStates.GetValue(db.Model, _ => new StateInTurn(this, InForceRows.Compile()(db).ToQueryString(), db.Database.IsNpgsql()));
 
     private async Task<PolicyInForce> InForceAsync(BrokerDbContext db, PolicyState state, CancellationToken ct)
     {
@@ -136,9 +136,25 @@ public sealed class PolicyRegistry : IPolicyCatalogue
     }
 
     /// <summary>The policy-in-force query's SQL, run by the write batch; each reading is seen by the registry.</summary>
-    private sealed class StateInTurn(PolicyRegistry registry, string sql) : ITurnState
+    private sealed class StateInTurn(PolicyRegistry registry, string sql, bool postgres) : ITurnState
     {
         public string Query => sql;
+
+        /// <summary>
+        /// On PostgreSQL: the active version and the suspended countries (in code order, as <see cref="Seen"/> sorts
+        /// them) are still the expected state's.
+        /// </summary>
+        public RoundTripGuard? Guard(object expected) => postgres && expected is PolicyState state
+            ? new RoundTripGuard(
+                "the policy in force",
+                $$"""
+                 (SELECT coalesce(array_agg(s."Value"::text) FILTER (WHERE s."IsVersion"), '{}') = @policy_version
+                     AND coalesce(array_agg(s."Value"::text ORDER BY s."Value" COLLATE "C") FILTER (WHERE NOT s."IsVersion"), '{}') = @policy_suspended
+                  FROM ({{sql}}) AS s)
+                 """,
+                [new("policy_version", state.ActiveVersion is { } version ? new[] { version } : Array.Empty<string>()),
+                 new("policy_suspended", state.SuspendedCountries.ToArray())])
+            : null;
 
         public async Task<object> ReadAsync(DbDataReader reader)
         {

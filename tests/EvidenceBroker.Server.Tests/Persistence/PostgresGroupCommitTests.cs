@@ -101,6 +101,25 @@ public sealed class PostgresGroupCommitTests
         Assert.Equal(filed.Select(id => id.ToString()), audited);
     }
 
+    [PostgresFact]
+    public async Task A_filing_chained_from_the_head_its_node_last_left_commits_in_the_round_trip_that_opens_its_batch()
+    {
+        await using var broker = new PostgresBrokerFactory();
+        await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()); // the node reads the head
+        using var commits = new WriteBatchCommits(new NpgsqlConnectionStringBuilder(broker.ConnectionString).Database!);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        }
+
+        // The first may still read the head to learn that it stayed; the next ones need not, and commit as they open.
+        Assert.True(commits.CommittedIn.Count(how => how == "opening_round_trip") >= 2, string.Join(", ", commits.CommittedIn));
+        var verification = await broker.WithDbAsync(db => AuditVerifier.VerifyAsync(db, CancellationToken.None));
+        Assert.True(verification.Intact, verification.Reason);
+        Assert.Equal(4, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "request.filed")));
+    }
+
     /// <summary>Advisory locks granted in the broker's database to any session other than the asking one.</summary>
     /// <summary>The PostgreSQL backend a write batch ran in: one change, committed.</summary>
     private static async Task<int> BatchBackendAsync(BrokerDbContext writer)

@@ -153,6 +153,9 @@ public sealed class SubmittedChangeTests
             Interlocked.Increment(ref readings);
             return Task.FromResult(value);
         }
+
+        /// <summary>None: a batch written under this state waits for its reading before it commits.</summary>
+        public RoundTripGuard? Guard(object expected) => null;
     }
 
     /// <summary>A broker that gives up on SQLite's write lock after one second instead of thirty.</summary>

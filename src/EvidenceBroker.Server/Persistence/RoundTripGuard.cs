@@ -1,0 +1,42 @@
+using System.Data.Common;
+
+namespace EvidenceBroker.Server.Persistence;
+
+/// <summary>
+/// A condition that PostgreSQL checks in a write batch's round trip, before the statements after it: the statement
+/// <c>SELECT broker_expect(condition, what)</c> (migration BatchGuardFunction) fails unless the condition holds, and a
+/// failed statement makes PostgreSQL skip the rest of the round trip, its COMMIT included. With a guard for each thing
+/// a batch was written on, the batch may commit in the very round trip that takes its lock, instead of waiting to
+/// compare what it read there with what it assumed.
+/// </summary>
+/// <param name="What">What the condition checks, named in the error if it fails.</param>
+/// <param name="Condition">A boolean SQL expression, with <paramref name="Values"/> as its named parameters.</param>
+internal sealed record RoundTripGuard(string What, string Condition, IReadOnlyList<KeyValuePair<string, object>> Values)
+{
+    /// <summary>The guard's statement, for a batch of statements of a PostgreSQL connection.</summary>
+    public DbBatchCommand Statement(DbBatch statements)
+    {
+        var statement = AddedRows.Statement(statements, $"SELECT broker_expect({Condition}, @guard_what)");
+        statement.Parameters.Add(Parameter(statement, "guard_what", What));
+        foreach (var (name, value) in Values)
+        {
+            statement.Parameters.Add(Parameter(statement, name, value));
+        }
+
+        return statement;
+    }
+
+    /// <summary>The audit chain's head is still the given one: its newest entry, read with <paramref name="headQuery"/>.</summary>
+    public static RoundTripGuard ChainHead(string headQuery, (long Sequence, string Hash) head) => new(
+        "the audit chain's head",
+        $"EXISTS (SELECT 1 FROM ({headQuery}) AS head (sequence, hash) WHERE head.sequence = @head_sequence AND head.hash = @head_hash)",
+        [new("head_sequence", head.Sequence), new("head_hash", head.Hash)]);
+
+    private static DbParameter Parameter(DbBatchCommand statement, string name, object value)
+    {
+        var parameter = statement.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        return parameter;
+    }
+}
