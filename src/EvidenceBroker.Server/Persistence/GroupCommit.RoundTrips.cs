@@ -21,12 +21,12 @@ internal sealed partial class GroupCommit
     /// <summary>
     /// Opens a batch on PostgreSQL and writes the turn in the same round trip as the lock and the reads made under it,
     /// its audit entries chained from the head this process's last batch left, if no other writer moved it between the
-    /// last two. If nobody else waits to join the batch, the round trip also carries the COMMIT, behind a guard for each
-    /// thing the turn was written on (<see cref="GuardsFor"/>), which PostgreSQL checks under the lock before the rows:
-    /// true then, with the batch committed and closed. Otherwise whether the head and the states the changes were
-    /// prepared under still held is known only once the round trip is back. If a guard failed, or the reads show that
-    /// they did not hold, the turn rolls back to its savepoint and is written again on what was read. False then, or if
-    /// the batch opened otherwise (SQLite, no head known), with the batch open or not.
+    /// last two. If nobody else waits to join the batch, the round trip reads nothing and carries the COMMIT, behind a
+    /// guard for each thing the turn was written on (<see cref="GuardsFor"/>), which PostgreSQL checks under the lock
+    /// before the rows: true then, with the batch committed and closed. Otherwise the round trip reads the head and the
+    /// states the changes were prepared under, and whether they still held is known only once it is back. If a guard
+    /// failed, or the reads show that they did not hold, the turn rolls back to its savepoint and is written again on
+    /// what is read. False then, or if the batch opened otherwise (SQLite, no head known), with the batch open or not.
     /// </summary>
     private async Task<bool> OpenedWithTurnWrittenAsync(
         List<SubmittedChange> turn, Dictionary<ITurnState, object> states, ChannelReader<SubmittedChange> waiting)
@@ -42,11 +42,12 @@ internal sealed partial class GroupCommit
         try
         {
             await using var savepoints = new SavepointCommands(connection!, transaction);
-            var reads = LockedReads([.. ReadsUnderLock(turn, states)]);
             guards = NobodyElseWaits(waiting) ? GuardsFor(turn, guess) : null;
-            if (!await WriteTogetherAsync(turn, savepoints, guess, reads, () => chainHead == guess && turn.TrueForAll(
-                    change => change.Precondition is not { } precondition || Equals(states[precondition.State], precondition.Expected)),
-                    guards: guards))
+            var written = guards is not null
+                ? await WriteTogetherAsync(turn, savepoints, guess, LockedReads([]), guards: guards) // the guards check what reads would show
+                : await WriteTogetherAsync(turn, savepoints, guess, LockedReads([.. ReadsUnderLock(turn, states)]), () => chainHead == guess
+                    && turn.TrueForAll(change => change.Precondition is not { } precondition || Equals(states[precondition.State], precondition.Expected)));
+            if (!written)
             {
                 NoteWhetherHeadStayed();
                 return false;
@@ -213,9 +214,9 @@ internal sealed partial class GroupCommit
         statements.Transaction = batch;
         AddQueries(statements, reads);
         statements.BatchCommands.Add(AddedRows.Statement(statements, SavepointStatement));
-        foreach (var guard in guards)
+        if (guards.Count > 0)
         {
-            statements.BatchCommands.Add(guard.Statement(statements));
+            statements.BatchCommands.Add(RoundTripGuard.Statement(statements, guards));
         }
 
         var tables = rows.GroupBy(row => row.Table).OrderBy(table => table.Key.Rank).ToList(); // stable: chain order kept
@@ -258,7 +259,7 @@ internal sealed partial class GroupCommit
             return false;
         }
 
-        var first = reads.Count + 1 + guards.Count;
+        var first = reads.Count + (guards.Count > 0 ? 2 : 1); // after the reads, the SAVEPOINT and the guards
         for (var i = 0; i < tables.Count; i++)
         {
             if (statements.BatchCommands[first + i].RecordsAffected != tables[i].Count())

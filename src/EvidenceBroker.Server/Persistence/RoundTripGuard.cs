@@ -6,21 +6,28 @@ namespace EvidenceBroker.Server.Persistence;
 /// A condition that PostgreSQL checks in a write batch's round trip, before the statements after it: the statement
 /// <c>SELECT broker_expect(condition, what)</c> (migration BatchGuardFunction) fails unless the condition holds, and a
 /// failed statement makes PostgreSQL skip the rest of the round trip, its COMMIT included. With a guard for each thing
-/// a batch was written on, the batch may commit in the very round trip that takes its lock, instead of waiting to
-/// compare what it read there with what it assumed.
+/// a batch was written on, the batch may commit in the very round trip that takes its lock, instead of reading them
+/// there and waiting to compare them with what it assumed.
 /// </summary>
 /// <param name="What">What the condition checks, named in the error if it fails.</param>
 /// <param name="Condition">A boolean SQL expression, with <paramref name="Values"/> as its named parameters.</param>
 internal sealed record RoundTripGuard(string What, string Condition, IReadOnlyList<KeyValuePair<string, object>> Values)
 {
-    /// <summary>The guard's statement, for a batch of statements of a PostgreSQL connection.</summary>
-    public DbBatchCommand Statement(DbBatch statements)
+    /// <summary>
+    /// One statement checking every guard, in order, for a batch of statements of a PostgreSQL connection. The guards'
+    /// parameter names must differ.
+    /// </summary>
+    public static DbBatchCommand Statement(DbBatch statements, IReadOnlyList<RoundTripGuard> guards)
     {
-        var statement = AddedRows.Statement(statements, $"SELECT broker_expect({Condition}, @guard_what)");
-        statement.Parameters.Add(Parameter(statement, "guard_what", What));
-        foreach (var (name, value) in Values)
+        var statement = AddedRows.Statement(
+            statements, "SELECT " + string.Join(", ", guards.Select((guard, i) => $"broker_expect({guard.Condition}, @guard_{i})")));
+        for (var i = 0; i < guards.Count; i++)
         {
-            statement.Parameters.Add(Parameter(statement, name, value));
+            statement.Parameters.Add(Parameter(statement, $"guard_{i}", guards[i].What));
+            foreach (var (name, value) in guards[i].Values)
+            {
+                statement.Parameters.Add(Parameter(statement, name, value));
+            }
         }
 
         return statement;
