@@ -193,13 +193,12 @@ internal sealed partial class GroupCommit
         List<SubmittedChange> turn, SavepointCommands savepoints, (long Sequence, string Hash) head, IReadOnlyList<ReadUnderLock> reads,
         Func<bool>? asRead = null, bool commit = false, List<RoundTripGuard>? guards = null)
     {
-        if (commit && asRead is not null)
-        {
-            throw new ArgumentException("A round checked only once it is back commits in it only behind guards.", nameof(commit));
-        }
-
         guards ??= [];
         commit |= guards.Count > 0;
+        if (commit && asRead is not null)
+        {
+            throw new ArgumentException("A round checked only once it is back must not commit in it: guards check in the round trip instead.", nameof(asRead));
+        }
 
         var rows = new List<AddedRows.BoundInsert>(turn.Count * (turn[0].Rows.Count + 2));
         foreach (var change in turn)
@@ -270,11 +269,6 @@ internal sealed partial class GroupCommit
 
         if (asRead is not null && !asRead())
         {
-            if (commit)
-            {
-                throw new InvalidOperationException("A round trip's guards held, and it committed, yet its reads differ from what it was written on.");
-            }
-
             await UndoAsync(savepoints); // read under the lock in the same round trip: not as the turn was written
             return false;
         }
