@@ -96,20 +96,21 @@ public class IntakeThroughputBenchmarks
     /// </summary>
     private void WarmUpUntilJitSettles()
     {
-        for (var round = 1; round <= MaxSettlingRounds; round++)
+        var compiled = System.Runtime.JitInfo.GetCompilationTime();
+        TimeSpan CompilingSinceLast()
         {
-            var compiling = System.Runtime.JitInfo.GetCompilationTime();
-            var started = Stopwatch.GetTimestamp();
-            SendBatchAsync("/bench/bare", authenticated: false).GetAwaiter().GetResult();
-            SendBatchAsync("/api/v1/requests", authenticated: true).GetAwaiter().GetResult();
-            var share = (System.Runtime.JitInfo.GetCompilationTime() - compiling) / Stopwatch.GetElapsedTime(started);
-            if (share < JitSettling.SettledShare || round == MaxSettlingRounds)
-            {
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"// jit {Provider}, {Concurrency} in flight: {share:P1} of warm-up round {round} spent compiling"));
-                return;
-            }
+            var (before, now) = (compiled, System.Runtime.JitInfo.GetCompilationTime());
+            compiled = now;
+            return now - before;
         }
+
+        var (rounds, share) = JitSettling.UntilSettledAsync(MaxSettlingRounds, async _ =>
+        {
+            await SendBatchAsync("/bench/bare", authenticated: false);
+            await SendBatchAsync("/api/v1/requests", authenticated: true);
+        }, CompilingSinceLast).GetAwaiter().GetResult();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"// jit {Provider}, {Concurrency} in flight: {share:P1} of warm-up round {rounds} spent compiling"));
     }
 
     /// <summary>Counts iterations, so that latencies are kept only once the warm-up ones are over.</summary>

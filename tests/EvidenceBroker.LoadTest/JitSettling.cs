@@ -24,16 +24,30 @@ public static class JitSettling
         ArgumentNullException.ThrowIfNull(broker);
         using var generator = new LoadGenerator(load with { Requests = RoundSize, KeyPrefix = $"{load.KeyPrefix}-settle" });
         var token = await generator.TokenAsync(ct);
+        return await UntilSettledAsync(
+            maxRounds, round => generator.RunAsync(ct, first: (round - 1) * RoundSize, bearer: token), broker.CompilingSinceLast);
+    }
+
+    /// <summary>
+    /// Runs rounds (numbered from 1) until one spends less than <see cref="SettledShare"/> of its wall-clock time
+    /// compiling, or <paramref name="maxRounds"/> have run: the rounds run and the share of the last.
+    /// </summary>
+    /// <param name="compilingSinceLast">The JIT's compilation time since it was last asked.</param>
+    public static async Task<(int Rounds, double CompilingShare)> UntilSettledAsync(
+        int maxRounds, Func<int, Task> round, Func<TimeSpan> compilingSinceLast)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        ArgumentNullException.ThrowIfNull(compilingSinceLast);
         var share = double.NaN;
-        for (var round = 1; round <= maxRounds; round++)
+        for (var number = 1; number <= maxRounds; number++)
         {
-            broker.CompilingSinceLast();
+            compilingSinceLast();
             var started = Stopwatch.GetTimestamp();
-            await generator.RunAsync(ct, first: (round - 1) * RoundSize, bearer: token);
-            share = broker.CompilingSinceLast() / Stopwatch.GetElapsedTime(started);
+            await round(number);
+            share = compilingSinceLast() / Stopwatch.GetElapsedTime(started);
             if (share < SettledShare)
             {
-                return (round, share);
+                return (number, share);
             }
         }
 
