@@ -138,20 +138,24 @@ public sealed class PolicyRegistry : IPolicyCatalogue
     /// <summary>The policy-in-force query's SQL, run by the write batch; each reading is seen by the registry.</summary>
     private sealed class StateInTurn(PolicyRegistry registry, string sql, bool postgres) : ITurnState
     {
-        public string Query => sql;
-
         /// <summary>
         /// On PostgreSQL: the active version and the suspended countries (in code order, as <see cref="Seen"/> sorts
-        /// them) are still the expected state's.
+        /// them) are still the expected ones. Null elsewhere.
         /// </summary>
-        public RoundTripGuard? Guard(object expected) => postgres && expected is PolicyState state
+        private readonly string? guardCondition = postgres
+            ? $$"""
+               (SELECT coalesce(array_agg(s."Value"::text) FILTER (WHERE s."IsVersion"), '{}') = @policy_version
+                   AND coalesce(array_agg(s."Value"::text ORDER BY s."Value" COLLATE "C") FILTER (WHERE NOT s."IsVersion"), '{}') = @policy_suspended
+                FROM ({{sql}}) AS s)
+               """
+            : null;
+
+        public string Query => sql;
+
+        public RoundTripGuard? Guard(object expected) => guardCondition is not null && expected is PolicyState state
             ? new RoundTripGuard(
                 "the policy in force",
-                $$"""
-                 (SELECT coalesce(array_agg(s."Value"::text) FILTER (WHERE s."IsVersion"), '{}') = @policy_version
-                     AND coalesce(array_agg(s."Value"::text ORDER BY s."Value" COLLATE "C") FILTER (WHERE NOT s."IsVersion"), '{}') = @policy_suspended
-                  FROM ({{sql}}) AS s)
-                 """,
+                guardCondition,
                 [new("policy_version", state.ActiveVersion is { } version ? new[] { version } : Array.Empty<string>()),
                  new("policy_suspended", state.SuspendedCountries.ToArray())])
             : null;
