@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 
 namespace EvidenceBroker.Server.Persistence;
@@ -13,6 +14,9 @@ namespace EvidenceBroker.Server.Persistence;
 /// <param name="Condition">A boolean SQL expression, with <paramref name="Values"/> as its named parameters.</param>
 internal sealed record RoundTripGuard(string What, string Condition, IReadOnlyList<KeyValuePair<string, object>> Values)
 {
+    /// <summary>The head guard's condition for each head query (one per model), built once.</summary>
+    private static readonly ConcurrentDictionary<string, string> HeadConditions = new(StringComparer.Ordinal);
+
     /// <summary>
     /// One statement checking every guard, in order, for a batch of statements of a PostgreSQL connection. The guards'
     /// parameter names must differ.
@@ -36,8 +40,10 @@ internal sealed record RoundTripGuard(string What, string Condition, IReadOnlyLi
     /// <summary>The audit chain's head is still the given one: its newest entry, read with <paramref name="headQuery"/>.</summary>
     public static RoundTripGuard ChainHead(string headQuery, (long Sequence, string Hash) head) => new(
         "the audit chain's head",
-        $"EXISTS (SELECT 1 FROM ({headQuery}) AS head (sequence, hash) WHERE head.sequence = @head_sequence AND head.hash = @head_hash)",
+        HeadConditions.GetOrAdd(headQuery, query =>
+            $"EXISTS (SELECT 1 FROM ({query}) AS head (sequence, hash) WHERE head.sequence = @head_sequence AND head.hash = @head_hash)"),
         [new("head_sequence", head.Sequence), new("head_hash", head.Hash)]);
+
 
     private static DbParameter Parameter(DbBatchCommand statement, string name, object value)
     {
