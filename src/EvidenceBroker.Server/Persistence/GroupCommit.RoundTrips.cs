@@ -70,7 +70,8 @@ internal sealed partial class GroupCommit
     /// <summary>
     /// Guards for what a turn opening a batch was written on: the chain's head it assumed, and each state its changes
     /// were prepared under. Null if two changes expect a state to read differently (one of them is stale, which only
-    /// the state as read can tell) or a state cannot be guarded: the batch then waits for its reads before committing.
+    /// the state as read can tell), a state cannot be guarded, or two guards name the same parameter (PostgreSQL would
+    /// check both against one value): the batch then waits for its reads before committing.
     /// </summary>
     private static List<RoundTripGuard>? GuardsFor(List<SubmittedChange> turn, (long Sequence, string Hash) head)
     {
@@ -96,7 +97,8 @@ internal sealed partial class GroupCommit
             guards.Add(guard);
         }
 
-        return guards;
+        var parameters = guards.SelectMany(guard => guard.Values).Select(value => value.Key).ToList();
+        return parameters.Distinct(StringComparer.OrdinalIgnoreCase).Count() == parameters.Count ? guards : null;
     }
 
     /// <summary>
@@ -181,10 +183,12 @@ internal sealed partial class GroupCommit
 
     /// <summary>
     /// Every row of the turn's changes, their audit entries chained in turn order from <paramref name="head"/>, in one
-    /// INSERT per table (<see cref="ArrayInsert"/>), parents first, between one SAVEPOINT and its RELEASE, after the
-    /// given <paramref name="reads"/> in the same round trip (made in every case). False, with nothing written, if a table's rows cannot go
-    /// as arrays, if the database refused a row (which of them it cannot tell) or a guard, or if <paramref name="asRead"/> finds
-    /// that the reads do not show the head or the states the turn was written on: the turn then goes change by change.
+    /// INSERT per table (<see cref="ArrayInsert"/>), parents first, after one SAVEPOINT and the given
+    /// <paramref name="reads"/> (made in every case), in one round trip. The rows are followed by the savepoint's
+    /// RELEASE, except when <paramref name="asRead"/> checks them once they are back: the turn must then still be able
+    /// to roll back to it. False, with nothing written, if a table's rows cannot go as arrays, if the database refused a
+    /// row (which of them it cannot tell) or a guard, or if <paramref name="asRead"/> finds that the reads do not show the
+    /// head or the states the turn was written on: the turn then goes change by change.
     /// With <paramref name="commit"/>, or with <paramref name="guards"/> (checked after the SAVEPOINT, before the rows),
     /// the round trip ends with the batch's COMMIT, which PostgreSQL skips if a statement before it failed (a batch of
     /// statements stops at its first error).
@@ -230,7 +234,13 @@ internal sealed partial class GroupCommit
             statements.BatchCommands.Add(insert);
         }
 
-        statements.BatchCommands.Add(AddedRows.Statement(statements, ReleaseStatement));
+        if (asRead is null)
+        {
+            statements.BatchCommands.Add(AddedRows.Statement(statements, ReleaseStatement));
+        }
+        // else the savepoint is kept, for the turn to roll back to if the reads show that it was written on something
+        // else; once they do not, it stays until the batch ends, which costs nothing more.
+
         if (commit)
         {
             statements.BatchCommands.Add(AddedRows.Statement(statements, "COMMIT")); // skipped if a statement before it failed

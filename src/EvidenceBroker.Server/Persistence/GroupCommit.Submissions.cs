@@ -83,11 +83,16 @@ internal sealed partial class GroupCommit
     private async Task WriteTurnAsync(ChannelReader<SubmittedChange> waiting)
     {
         var turn = new List<SubmittedChange>();
-        var states = new Dictionary<ITurnState, object>(); // read once: no writer can change them while the turn lasts
+        var states = new Dictionary<ITurnState, object>(); // read once per batch: no writer can change them while it holds the lock
         try
         {
             while (committed.Count < MaxChangesPerCommit && waiting.TryRead(out var first))
             {
+                if (batch is null)
+                {
+                    states.Clear(); // read under an earlier batch's lock, which a writer may have taken since
+                }
+
                 turn.Clear();
                 turn.Add(first);
                 while (committed.Count + turn.Count < MaxChangesPerCommit && waiting.TryRead(out var next))

@@ -8,6 +8,7 @@ using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace EvidenceBroker.Server.Tests.Persistence;
 
@@ -16,7 +17,10 @@ namespace EvidenceBroker.Server.Tests.Persistence;
 /// turn, on PostgreSQL in one round trip. What must hold: a change whose row is refused fails alone and leaves no trace,
 /// even in the middle of a turn; the changes after it are applied and chained where the refused one would have been;
 /// the turn joins a batch another writer left open, and nothing is acknowledged before its batch commits. A change
-/// prepared under a state that has changed by its turn fails alone, and the turn reads that state once.
+/// prepared under a state that has changed by its turn fails alone, and the turn reads that state once. On PostgreSQL,
+/// where a batch may open with its rows: a batch that reads the state in that round trip and finds it changed rolls the
+/// round back and writes the turn again; a batch opened later in a turn reads the state under its own lock, not an
+/// earlier batch's; and two guards naming the same parameter are read instead of guarded.
 /// </summary>
 public sealed class SubmittedChangeTests
 {
@@ -125,8 +129,109 @@ public sealed class SubmittedChangeTests
         Assert.True(verification.Intact, verification.Reason);
     }
 
+    [PostgresFact]
+    public async Task On_postgres_a_batch_opened_later_in_a_turn_reads_the_states_under_its_own_lock_not_an_earlier_batchs()
+    {
+        await using var broker = new PostgresBrokerFactory();
+        await broker.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
+            "CREATE TABLE turn_state_probe (value TEXT NOT NULL); INSERT INTO turn_state_probe VALUES ('now')"));
+        var state = new ProbeState();
+        await SettleAsync(broker);
+
+        await using var holderScope = broker.Services.CreateAsyncScope();
+        var holder = holderScope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        Task? later = null;
+
+        // One turn, two batches. The first joins the holder's batch, which reads the state under its lock. While it
+        // commits, the state changes (as a writer waiting for the lock would change it next) and a change prepared
+        // under the state as it was arrives: the next batch must find it stale under its own lock.
+        var held = await holder.BeginWriteAsync(CancellationToken.None);
+        var first = SubmitAsync(broker, "first", new ChangePrecondition(state, "now"), whenChained: () =>
+        {
+            ProbeState.Set(broker, "later");
+            later = SubmitAsync(broker, "prepared-before", new ChangePrecondition(state, "now"));
+        });
+        var stale = SubmitAsync(broker, "stale", new ChangePrecondition(state, "before"));
+        await held.CommitAsync();
+        await held.DisposeAsync();
+
+        var patience = TimeSpan.FromSeconds(30);
+        await first.WaitAsync(patience);
+        await Assert.ThrowsAsync<StaleChangeException>(() => stale.WaitAsync(patience));
+        await Assert.ThrowsAsync<StaleChangeException>(() => later!.WaitAsync(patience));
+        Assert.Equal(["first"], await broker.WithDbAsync(db => db.IdempotencyRecords
+            .Where(k => k.ClientId == Tester.Subject && !k.Key.StartsWith("settle")).Select(k => k.Key).ToListAsync()));
+        var verification = await broker.WithDbAsync(db => AuditVerifier.VerifyAsync(db, CancellationToken.None));
+        Assert.True(verification.Intact, verification.Reason);
+    }
+
+    [PostgresFact]
+    public async Task On_postgres_a_batch_that_opens_reading_its_turns_state_and_finds_it_changed_writes_the_turn_again()
+    {
+        // Its two changes expect the state to read differently, so the batch cannot be guarded: it opens reading the
+        // state in the round trip that writes the turn, finds one change stale, and rolls the round back.
+        var state = new ProbeState();
+        await OpenedByTwoChangesAsync(state, state);
+    }
+
+    [PostgresFact]
+    public async Task On_postgres_two_states_guarded_with_the_same_parameter_names_are_read_instead_of_guarded()
+    {
+        // Two states (two instances, as two registries would make) whose guards name the same parameter: were both
+        // guards sent, PostgreSQL would check the second against the first's value, and pass the stale change.
+        await OpenedByTwoChangesAsync(new ProbeState(), new ProbeState());
+    }
+
+    /// <summary>
+    /// A batch opens on the head this process last left with two changes, one prepared under <paramref name="current"/>
+    /// as it reads and one under <paramref name="changed"/> as it read before: the first commits, the second is stale.
+    /// </summary>
+    private static async Task OpenedByTwoChangesAsync(ProbeState current, ProbeState changed)
+    {
+        await using var broker = new PostgresBrokerFactory();
+        await broker.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
+            "CREATE TABLE turn_state_probe (value TEXT NOT NULL); INSERT INTO turn_state_probe VALUES ('now')"));
+        await SettleAsync(broker);
+
+        // The two arrive together while an earlier batch commits, so that they open the next batch between them.
+        Task? held = null;
+        Task? stale = null;
+        await SubmitAsync(broker, "opener", whenChained: () =>
+        {
+            held = SubmitAsync(broker, "current", new ChangePrecondition(current, "now"));
+            stale = SubmitAsync(broker, "stale", new ChangePrecondition(changed, "before"));
+        }).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var patience = TimeSpan.FromSeconds(30);
+        await held!.WaitAsync(patience);
+        await Assert.ThrowsAsync<StaleChangeException>(() => stale!.WaitAsync(patience));
+        Assert.Equal(["current", "opener"], await broker.WithDbAsync(db => db.IdempotencyRecords
+            .Where(k => k.ClientId == Tester.Subject && !k.Key.StartsWith("settle")).OrderBy(k => k.Key).Select(k => k.Key).ToListAsync()));
+        var verification = await broker.WithDbAsync(db => AuditVerifier.VerifyAsync(db, CancellationToken.None));
+        Assert.True(verification.Intact, verification.Reason);
+    }
+
+    /// <summary>
+    /// Submits changes in turns of their own until a batch commits in the round trip that opens it: from then on, batches
+    /// open on the head this process last left, and are guarded where they can be.
+    /// </summary>
+    private static async Task SettleAsync(BrokerFactory broker)
+    {
+        using var commits = new WriteBatchCommits(new NpgsqlConnectionStringBuilder(broker.ConnectionString).Database!);
+        for (var i = 1; i <= 10; i++)
+        {
+            await SubmitAsync(broker, $"settle-{i}");
+            if (commits.CommittedIn is [.., "opening_round_trip"])
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"No batch committed in the round trip that opened it: {string.Join(", ", commits.CommittedIn)}.");
+    }
+
     /// <summary>Queues the change before returning, as intake does: the submission happens before the first await.</summary>
-    private static async Task SubmitAsync(BrokerFactory broker, string key, ChangePrecondition? precondition = null)
+    private static async Task SubmitAsync(BrokerFactory broker, string key, ChangePrecondition? precondition = null, Action? whenChained = null)
     {
         await using var scope = broker.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
@@ -136,7 +241,53 @@ public sealed class SubmittedChangeTests
         db.BindQueuedRows();
         var chained = audit.Chained(db, Tester, audit.Prepare(new AuditRecord("test.submitted", "idempotency-key", key, new { key })));
 
-        Assert.True(await db.TrySubmitQueuedRowsAsync(chained!, precondition));
+        Assert.True(await db.TrySubmitQueuedRowsAsync(whenChained is null ? chained! : new OnceChained(chained!, whenChained), precondition));
+    }
+
+    /// <summary>Chains as <paramref name="chained"/> does, running <paramref name="action"/> the first time the batch chains it.</summary>
+    private sealed class OnceChained(IChainedRows chained, Action action) : IChainedRows
+    {
+        private int ran;
+
+        public string HeadQuery => chained.HeadQuery;
+
+        public Task<(long Sequence, string Hash)> ReadHeadAsync(DbDataReader reader) => chained.ReadHeadAsync(reader);
+
+        public (IReadOnlyList<AddedRows.BoundInsert> Rows, (long Sequence, string Hash) Head) Follow(
+            (long Sequence, string Hash) head, DbCommand parameterFactory)
+        {
+            if (Interlocked.Exchange(ref ran, 1) == 0)
+            {
+                action();
+            }
+
+            return chained.Follow(head, parameterFactory);
+        }
+    }
+
+    /// <summary>A state kept in the table turn_state_probe, which PostgreSQL can guard like the policy in force.</summary>
+    private sealed class ProbeState : ITurnState
+    {
+        public string Query => "SELECT value FROM turn_state_probe";
+
+        public async Task<object> ReadAsync(DbDataReader reader)
+        {
+            Assert.True(await reader.ReadAsync());
+            return reader.GetString(0);
+        }
+
+        public RoundTripGuard? Guard(object expected) =>
+            new("the probe", "(SELECT value FROM turn_state_probe) = @probe_value", [new("probe_value", expected)]);
+
+        /// <summary>Changes the state at once, on a connection of its own.</summary>
+        public static void Set(BrokerFactory broker, string value)
+        {
+            using var connection = new NpgsqlConnection(broker.ConnectionString);
+            connection.Open();
+            using var update = new NpgsqlCommand("UPDATE turn_state_probe SET value = @value", connection);
+            update.Parameters.AddWithValue("value", value);
+            update.ExecuteNonQuery();
+        }
     }
 
     /// <summary>A state that always reads as the same value, counting how often the write batch reads it.</summary>
