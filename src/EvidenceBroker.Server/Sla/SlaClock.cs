@@ -75,7 +75,8 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 Start(DeadlineKind.Response, from, response.DueFrom(from), response.Source);
             }
 
-            if (content.NonDisclosureUntil is { } until)
+            // The period of non-disclosure ends once: a later action must not start its clock again after it ended.
+            if (content.NonDisclosureUntil is { } until && !(trigger is not null && await EndedAsync(request.Id, DeadlineKind.NonDisclosureEnd, ct)))
             {
                 var end = new DateTimeOffset(until.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
                 Start(DeadlineKind.NonDisclosureEnd, released, end < released ? released : end, "Request: nonDisclosureUntil");
@@ -155,6 +156,9 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
     public static bool NeedsPostHocValidation(RequestContent content) =>
         content.IssuingAuthority.Type is not (AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge)
         && content.ValidatedBy is null;
+
+    private Task<bool> EndedAsync(Guid requestId, DeadlineKind kind, CancellationToken ct) =>
+        db.Deadlines.AnyAsync(d => d.RequestId == requestId && d.Kind == kind && d.CompletedAt != null, ct);
 
     private async Task<List<Deadline>> OpenClocksAsync(Guid requestId, CancellationToken ct)
     {

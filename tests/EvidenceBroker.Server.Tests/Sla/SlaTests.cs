@@ -101,6 +101,27 @@ public sealed class SlaTests
     }
 
     [Fact]
+    public async Task The_end_of_non_disclosure_is_announced_once_however_many_actions_follow_it()
+    {
+        await using var broker = new BrokerFactory();
+        var until = DateOnly.FromDateTime(broker.Clock.GetUtcNow().UtcDateTime).AddDays(10);
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("nonDisclosureUntil", until.ToString("yyyy-MM-dd")));
+
+        broker.Clock.Advance(TimeSpan.FromDays(11));
+        await SweepAsync(broker);
+        var acknowledged = await broker.ActAsync(Provider, id, "acknowledge");
+        await SweepAsync(broker);
+        var refused = await broker.ActAsync(Provider, id, "refusal", new { text = "Not held.", grounds = new[] { "data-not-held" } });
+        await SweepAsync(broker);
+
+        Assert.Equal(HttpStatusCode.OK, acknowledged.Status);
+        Assert.Equal(HttpStatusCode.OK, refused.Status);
+        var actions = await AuditActionsAsync(broker, id);
+        Assert.Equal(1, actions.Count(a => a == "request.non-disclosure-ended"));
+        Assert.Equal(1, await broker.WithDbAsync(db => db.Deadlines.CountAsync(d => d.RequestId == id && d.Kind == DeadlineKind.NonDisclosureEnd)));
+    }
+
+    [Fact]
     public async Task Marks_that_came_due_while_the_broker_was_down_are_stamped_by_the_first_sweep_after_a_restart()
     {
         var folder = Directory.CreateTempSubdirectory("eb-restart-").FullName;
