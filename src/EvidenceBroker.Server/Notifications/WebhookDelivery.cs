@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -123,6 +124,24 @@ public sealed class WebhookDelivery(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        try
+        {
+            return await AttemptAsync(db, message, claim, ct);
+        }
+#pragma warning disable CA1031 // whatever went wrong is this message's failed attempt, not the end of the pass
+        catch (Exception e) when (e is not OperationCanceledException && e is not DbException)
+#pragma warning restore CA1031
+        {
+            // Such as a stored secret this node cannot unseal. Left to escape, it would cancel the other deliveries of
+            // the pass and, never counted as an attempt, come back first in every pass without ever becoming a dead
+            // letter. Only the exception's type is stored: its text may quote a URL or a secret.
+            logger.LogError(e, "Webhook {MessageId} to {Recipient} could not be attempted", message.Id, message.Recipient);
+            return await FailAsync(db, message, claim, null, $"delivery failed: {e.GetType().Name}", ct);
+        }
+    }
+
+    private async Task<Outcome> AttemptAsync(BrokerDbContext db, OutboxMessage message, Guid claim, CancellationToken ct)
+    {
         var target = await WebhookRecipients.ResolveAsync(db, vault, message.Recipient, clock.GetUtcNow(), ct);
 
         // Webhooks are a convenience on top of the API, which stays the source of truth: a recipient that registered

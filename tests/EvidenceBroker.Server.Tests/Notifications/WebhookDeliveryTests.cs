@@ -221,6 +221,42 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task A_secret_this_node_cannot_unseal_fails_its_own_message_until_it_is_a_dead_letter_and_no_other()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var broker = new WebhookBrokerFactory();
+        using (var setup = await broker.ClientAsync("broker-admin"))
+        {
+            await Steps.SetUrlAsync(setup, "agencies", "gb-met", receiver.BaseUrl + "/hooks");
+        }
+
+        // Sealed with data-protection keys this node does not have, as after keys were lost or not shared.
+        await broker.WithDbAsync(db => db.WebhookSecrets.Where(secret => secret.Recipient == Met)
+            .ExecuteUpdateAsync(set => set.SetProperty(secret => secret.Secret, "sealed-with-another-nodes-keys")));
+        await Steps.FileAsync(broker);
+        var id = Assert.Single(await broker.OutboxAsync(Met)).Id;
+
+        var first = await broker.Delivery.RunOnceAsync(CancellationToken.None);
+        var passes = 1;
+        var message = await broker.MessageAsync(id);
+        while (message.DeadAt is null && passes < 50)
+        {
+            broker.Clock.Advance(message.NextAttemptAt - broker.Clock.GetUtcNow());
+            await broker.Delivery.RunOnceAsync(CancellationToken.None);
+            passes++;
+            message = await broker.MessageAsync(id);
+        }
+
+        Assert.Equal(1, first.Failed);
+        Assert.Equal(1, first.Skipped); // the provider's message, in the same pass, settled as it would be anyway
+        Assert.Equal(12, passes);
+        Assert.Equal(12, message.Attempts);
+        Assert.NotNull(message.DeadAt);
+        Assert.Equal("delivery failed: CryptographicException", message.LastError);
+        Assert.Empty(receiver.Received); // never sent unsigned
+    }
+
+    [Fact]
     public async Task A_recipient_without_a_webhook_url_is_settled_as_skipped_and_not_retried()
     {
         await using var broker = new WebhookBrokerFactory();
