@@ -1,3 +1,4 @@
+using EvidenceBroker.Server.Jobs;
 using EvidenceBroker.Server.Persistence;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
@@ -65,7 +66,8 @@ internal sealed class AuditCheckpointSchedule(IRecurringJobManager jobs, IOption
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var minutes = options.Value.CheckpointIntervalMinutes;
-        jobs.AddOrUpdate<AuditCheckpoints>(AuditCheckpoints.RecurringJobId, c => c.RunAsync(CancellationToken.None), $"*/{minutes} * * * *");
+        RecurringSchedules.AddOrKeep(logger, AuditCheckpoints.RecurringJobId, () =>
+            jobs.AddOrUpdate<AuditCheckpoints>(AuditCheckpoints.RecurringJobId, c => c.RunAsync(CancellationToken.None), $"*/{minutes} * * * *"));
         logger.LogInformation("Audit checkpoints every {Minutes} min, signed by key {KeyId} ({Origin})", minutes, key.KeyId, key.Origin);
         return Task.CompletedTask;
     }

@@ -1,3 +1,4 @@
+using EvidenceBroker.Server.Jobs;
 using Hangfire;
 
 namespace EvidenceBroker.Server.Retention;
@@ -14,8 +15,13 @@ public static class RetentionExtensions
         return services;
     }
 
-    /// <summary>Registers the daily sweep as a recurring Hangfire job, at a quiet hour (UTC).</summary>
+    /// <summary>
+    /// Registers the daily sweep as a recurring Hangfire job, at a quiet hour (UTC); a node starts even while another
+    /// holds the job's lock (<see cref="RecurringSchedules"/>).
+    /// </summary>
     public static void ScheduleRetentionSweep(this IServiceProvider services) =>
-        services.GetRequiredService<IRecurringJobManager>().AddOrUpdate<RetentionSweep>(
-            RetentionSweep.RecurringJobId, sweep => sweep.RunAsync(CancellationToken.None), Cron.Daily(3, 17));
+        RecurringSchedules.AddOrKeep(
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RetentionExtensions)), RetentionSweep.RecurringJobId, () =>
+                services.GetRequiredService<IRecurringJobManager>().AddOrUpdate<RetentionSweep>(
+                    RetentionSweep.RecurringJobId, sweep => sweep.RunAsync(CancellationToken.None), Cron.Daily(3, 17)));
 }

@@ -1,3 +1,4 @@
+using EvidenceBroker.Server.Jobs;
 using Hangfire;
 using Microsoft.Extensions.Options;
 
@@ -18,25 +19,14 @@ public static class SlaExtensions
     /// <summary>
     /// Registers the SLA sweep as a recurring Hangfire job (once per cluster per run). Deadlines live only in the
     /// database: nothing has to be rebuilt at start, and marks that came due while the broker was down are stamped
-    /// by the first sweep after it comes back.
+    /// by the first sweep after it comes back. A node starts even while another holds the job's lock
+    /// (<see cref="RecurringSchedules"/>).
     /// </summary>
-    /// <remarks>
-    /// The registration takes the job's cluster-wide lock. Should another node hold it past the timeout (one killed
-    /// while triggering the sweep leaves its lock until the storage expires it), the job is registered already, since
-    /// that node was running it: the node starts without re-registering it, rather than failing to start.
-    /// </remarks>
     public static void ScheduleSlaSweep(this IServiceProvider services)
     {
         var every = services.GetRequiredService<IOptions<SlaOptions>>().Value.SweepEvery;
-        try
-        {
+        RecurringSchedules.AddOrKeep(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SlaExtensions)), SweepJobId, () =>
             services.GetRequiredService<IRecurringJobManager>().AddOrUpdate<SlaMonitor>(
-                SweepJobId, m => m.SweepAsync(CancellationToken.None), Cron.MinuteInterval(Math.Max(1, (int)every.TotalMinutes)));
-        }
-        catch (Hangfire.Storage.DistributedLockTimeoutException e)
-        {
-            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SlaExtensions)).LogWarning(e,
-                "The SLA sweep's schedule was left as registered: another node holds its lock. A changed interval applies at the next start.");
-        }
+                SweepJobId, m => m.SweepAsync(CancellationToken.None), Cron.MinuteInterval(Math.Max(1, (int)every.TotalMinutes))));
     }
 }

@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Retention;
+using EvidenceBroker.Server.Sla;
+using Hangfire;
+using Hangfire.Common;
+using Hangfire.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace EvidenceBroker.Server.Tests.Jobs;
+
+/// <summary>
+/// A node restarted after another died holding a recurring job's lock must still start (issue 8's kill -9 test): each
+/// registration made at start would otherwise throw, and fail the node's start.
+/// </summary>
+public sealed class RecurringScheduleTests
+{
+    [Fact]
+    public void A_node_starts_when_another_node_holds_the_sla_sweeps_lock()
+    {
+        using var services = LockedJobs();
+        services.ScheduleSlaSweep();
+    }
+
+    [Fact]
+    public void A_node_starts_when_another_node_holds_the_retention_sweeps_lock()
+    {
+        using var services = LockedJobs();
+        services.ScheduleRetentionSweep();
+    }
+
+    [Fact]
+    public async Task A_node_starts_when_another_node_holds_the_audit_checkpoints_lock()
+    {
+        using var services = LockedJobs();
+        using var key = new AuditSigningKey(ECDsa.Create(ECCurve.NamedCurves.nistP256), "test");
+        var schedule = new AuditCheckpointSchedule(
+            services.GetRequiredService<IRecurringJobManager>(), Options.Create(new AuditOptions()), key, NullLogger<AuditCheckpointSchedule>.Instance);
+
+        await schedule.StartAsync(CancellationToken.None);
+    }
+
+    private static ServiceProvider LockedJobs() => new ServiceCollection()
+        .AddLogging()
+        .AddOptions()
+        .AddSingleton<IRecurringJobManager, LockedRecurringJobs>()
+        .BuildServiceProvider();
+
+    private sealed class LockedRecurringJobs : IRecurringJobManager
+    {
+        public void AddOrUpdate(string recurringJobId, Job job, string cronExpression, RecurringJobOptions options) =>
+            throw new DistributedLockTimeoutException("recurring-job:" + recurringJobId);
+
+        public void Trigger(string recurringJobId) => throw new NotSupportedException();
+
+        public void RemoveIfExists(string recurringJobId) => throw new NotSupportedException();
+    }
+}
