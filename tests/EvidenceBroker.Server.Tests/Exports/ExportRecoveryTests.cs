@@ -1,0 +1,45 @@
+using System.Net;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Tests.Infrastructure;
+
+namespace EvidenceBroker.Server.Tests.Exports;
+
+/// <summary>
+/// On SQLite, Hangfire keeps its queue in memory: an export asked for before a restart must still be built after it,
+/// or it would stay queued for ever and its download answer 409.
+/// </summary>
+public sealed class ExportRecoveryTests
+{
+    [Fact]
+    public async Task An_export_queued_before_a_restart_is_built_after_it()
+    {
+        var folder = Directory.CreateTempSubdirectory("eb-export-restart-").FullName;
+        var database = $"Data Source={Path.Combine(folder, "broker.db")}";
+        Uri location;
+        await using (var first = new SharedDatabase(database, runJobs: false)) // stops before any job runs
+        {
+            using var oversight = await first.ClientAsync("ipco-oversight");
+            using var queued = await oversight.PostJsonAsync("/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-11-30" });
+            Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+            location = queued.Headers.Location!;
+        }
+
+        await using var second = new SharedDatabase(database, runJobs: true);
+        using var caller = await second.ClientAsync("ipco-oversight");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        string? status;
+        do
+        {
+            await Task.Delay(100);
+            status = (await (await caller.GetAsync(location)).JsonAsync()).GetProperty("status").GetString();
+        }
+        while (status is "queued" or "running" && DateTime.UtcNow < deadline);
+
+        Assert.Equal("completed", status);
+    }
+
+    private sealed class SharedDatabase(string connectionString, bool runJobs) : BrokerFactory(DatabaseProvider.Sqlite, connectionString)
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Jobs:RunServer", runJobs ? "true" : "false")];
+    }
+}
