@@ -112,8 +112,10 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 {
                     deadline.DueAt += PreservationExtension;
                     deadline.Extended = true;
-                    deadline.Reminder50At = null;
-                    deadline.Reminder80At = null;
+                    // A reminder is due again only if the longer clock puts its mark still ahead: one already passed
+                    // was sent, and sending it again would announce the same fraction twice.
+                    deadline.Reminder50At = deadline.Mark(0.5) > now ? null : deadline.Reminder50At;
+                    deadline.Reminder80At = deadline.Mark(0.8) > now ? null : deadline.Reminder80At;
                     deadline.Plan();
                 }
 

@@ -87,6 +87,28 @@ public sealed class SlaTests
     }
 
     [Fact]
+    public async Task Extending_a_preservation_late_sends_again_only_the_reminders_whose_marks_are_still_ahead()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
+        var preservation = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
+        broker.Clock.Advance(preservation.Length * 0.85);
+        await SweepAsync(broker); // both reminders of the first period
+
+        var extended = await broker.ActAsync(Officer, id, "preservation/extension");
+        await SweepAsync(broker);
+        var longer = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
+        broker.Clock.Advance(longer.Mark(0.8) - broker.Clock.GetUtcNow() + TimeSpan.FromMinutes(1));
+        await SweepAsync(broker);
+
+        var actions = await AuditActionsAsync(broker, id);
+        Assert.Equal(HttpStatusCode.OK, extended.Status);
+        Assert.True(longer.Mark(0.5) < longer.Mark(0.8) && longer.Mark(0.8) > preservation.Mark(0.85));
+        Assert.Equal(1, actions.Count(a => a == "sla.reminder-50")); // its mark was behind the extension
+        Assert.Equal(2, actions.Count(a => a == "sla.reminder-80")); // its mark moved ahead of it
+    }
+
+    [Fact]
     public async Task Producing_stops_the_clock()
     {
         await using var broker = new BrokerFactory();
