@@ -174,6 +174,20 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
     }
 
     [Fact]
+    public async Task The_oversight_portal_s_audit_page_shows_a_truncated_tail_as_broken()
+    {
+        await using var db = await broker.CopyAsync();
+        var cut = broker.CheckpointAt - 1;
+        await db.Database.ExecuteSqlAsync($"DELETE FROM audit_entries WHERE \"Sequence\" >= {cut}");
+        var page = new EvidenceBroker.Server.Portal.Pages.Oversight.AuditModel(db, broker.Key);
+
+        await page.OnGetAsync(CancellationToken.None);
+
+        Assert.False(page.Chain.Intact);
+        Assert.Equal(cut, page.Chain.BrokenAt);
+    }
+
+    [Fact]
     public async Task A_chain_rewritten_and_rehashed_is_detected_by_the_signed_checkpoint()
     {
         await using var db = await broker.CopyAsync();
