@@ -105,7 +105,7 @@ public static class WebhooksAdminApi
         BrokerDbContext db, CancellationToken ct, string? recipient = null, int page = 1, int pageSize = 20)
     {
         var errors = new Dictionary<string, string[]>();
-        if (page < 1) { errors["page"] = ["Pages start at 1."]; }
+        if (!ResultPages.IsValidPage(page)) { errors["page"] = [ResultPages.PageRule]; }
         if (pageSize is < 1 or > MaxPageSize) { errors["pageSize"] = [$"Between 1 and {MaxPageSize}."]; }
         if (errors.Count > 0)
         {

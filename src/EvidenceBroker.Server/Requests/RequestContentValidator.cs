@@ -30,6 +30,7 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
 
         RuleFor(r => r.Identifiers).NotEmpty().WithMessage("Give at least one specific identifier.")
             .Must(list => list.Count <= MaxIdentifiers).WithMessage($"At most {MaxIdentifiers} identifiers per request.");
+        RuleForEach(r => r.Identifiers).NotNull().WithMessage("An identifier cannot be null: give its type and value.");
         RuleForEach(r => r.Identifiers).ChildRules(identifier =>
         {
             identifier.RuleFor(i => i.Type).IsNamedValue();

@@ -39,3 +39,14 @@ public sealed record RequestSummary(
     DateTimeOffset UpdatedAt);
 
 public sealed record ResultPage<T>(IReadOnlyList<T> Items, int Page, int PageSize, int Total);
+
+/// <summary>The bounds every paged list checks its <c>page</c> against.</summary>
+public static class ResultPages
+{
+    /// <summary>Far beyond any list's end, and low enough that the rows skipped to reach it stay a whole number.</summary>
+    public const int MaxPage = 1_000_000;
+
+    public const string PageRule = "Pages start at 1 and go up to 1,000,000.";
+
+    public static bool IsValidPage(int page) => page is >= 1 and <= MaxPage;
+}

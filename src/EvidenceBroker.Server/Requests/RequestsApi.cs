@@ -141,7 +141,7 @@ public static class RequestsApi
         if (requestingCountry is not null) { query = query.Where(r => r.RequestingCountry == requestingCountry); }
         if (filedFrom is not null) { query = query.Where(r => r.FiledAt >= filedFrom); }
         if (filedTo is not null) { query = query.Where(r => r.FiledAt < filedTo); }
-        if (page < 1) { errors["page"] = ["Pages start at 1."]; }
+        if (!ResultPages.IsValidPage(page)) { errors["page"] = [ResultPages.PageRule]; }
         if (pageSize is < 1 or > MaxPageSize) { errors["pageSize"] = [$"Between 1 and {MaxPageSize}."]; }
         if (errors.Count > 0)
         {

@@ -33,6 +33,7 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
             { "10,000-character identifier", longIdentifier.ToJsonString(), 400, "identifiers[0].value" },
             { "control characters", controlCharacters.ToJsonString(), 400, "identifiers[0].value" },
             { "no identifiers", valid.With("identifiers", new JsonArray()).ToJsonString(), 400, "identifiers" },
+            { "a null identifier", valid.With("identifiers", new JsonArray((JsonNode?)null)).ToJsonString(), 400, "identifiers[0]" },
             { "lower-case country", valid.With("requestingCountry", "gb").ToJsonString(), 400, "requestingCountry" },
             { "time range backwards", valid.With("timeRange", new JsonObject { ["from"] = "2026-06-01T00:00:00Z", ["to"] = "2026-01-01T00:00:00Z" }).ToJsonString(), 400, "timeRange.to" },
             { "bad date", valid.With("nonDisclosureUntil", "next year").ToJsonString(), 400, "nonDisclosureUntil" },
@@ -41,6 +42,20 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
             { "another agency", valid.With("agencyId", "gb-nca").ToJsonString(), 403, "agencyId" },
             { "jurisdiction supplied", valid.With("providerJurisdiction", "GB").ToJsonString(), 400, "providerJurisdiction" },
         };
+    }
+
+    [Theory]
+    [InlineData("/api/v1/requests?page=21474838&pageSize=100")]
+    [InlineData("/api/v1/requests?page=0")]
+    public async Task A_page_beyond_the_bounds_gets_a_problem_naming_the_page(string path)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        using var response = await officer.GetAsync(path);
+        var problem = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("page", out _), problem.ToString());
     }
 
     [Theory]
