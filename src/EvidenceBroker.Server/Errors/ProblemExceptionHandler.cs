@@ -17,6 +17,13 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
         var problem = exception switch
         {
             BadHttpRequestException bad => FromBadRequest(bad),
+            // ASP.NET Core's form reader: a multipart body without its boundary, more fields than a form may have.
+            InvalidDataException when http.Request.HasFormContentType => new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The form could not be read.",
+                Detail = "Send a well-formed application/x-www-form-urlencoded body.",
+            },
             InvalidTransitionException transition => FromTransition(transition),
             Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException => new ProblemDetails
             {

@@ -41,6 +41,23 @@ public sealed class TokenEndpointTests(BrokerFactory broker) : IClassFixture<Bro
         Assert.Equal("invalid_client", (await response.JsonAsync()).GetProperty("error").GetString());
     }
 
+    [Theory]
+    [InlineData("multipart/form-data")] // no boundary
+    [InlineData("application/x-www-form-urlencoded")] // with more fields than a form may have (below)
+    public async Task A_form_that_cannot_be_read_gets_a_400(string contentType)
+    {
+        using var client = broker.CreateClient();
+        var body = contentType.StartsWith("multipart", StringComparison.Ordinal)
+            ? "--x\r\n"
+            : string.Join('&', Enumerable.Range(0, 2_000).Select(i => $"f{i}=1"));
+        using var content = new StringContent(body);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await client.PostAsync("/connect/token", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
     [Fact]
     public async Task A_provider_cannot_obtain_the_filing_scope()
     {
