@@ -16,7 +16,7 @@ internal sealed class MlatDraftConfiguration : IEntityTypeConfiguration<MlatDraf
         builder.Property(d => d.RequestingCentralAuthority).HasMaxLength(300);
         builder.Property(d => d.RequestedCentralAuthority).HasMaxLength(300);
         builder.Property(d => d.TreatyBasis).HasMaxLength(500);
-        builder.Property(d => d.IssuingAuthority).HasMaxLength(300);
+        builder.Property(d => d.IssuingAuthority).HasMaxLength(600); // two authorities of up to 200 characters each, with their types
         builder.Property(d => d.State).HasConversion<string>().HasMaxLength(30);
         builder.Ignore(d => d.PermittedTriggers);
         builder.HasOne<EvidenceRequest>().WithOne().HasForeignKey<MlatDraft>(d => d.RequestId);

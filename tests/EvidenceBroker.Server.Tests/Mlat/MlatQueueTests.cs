@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
 
 namespace EvidenceBroker.Server.Tests.Mlat;
@@ -31,5 +33,20 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal(HttpStatusCode.Conflict, executedTooEarly.StatusCode);
         Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
         Assert.Contains(aged.EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id && d.GetProperty("pastPlanningFigure").GetBoolean());
+    }
+
+    [PostgresFact]
+    public async Task On_postgres_a_draft_keeps_two_authorities_named_at_the_longest_allowed()
+    {
+        await using var postgres = new PostgresBrokerFactory();
+        var longest = new string('N', RequestContentValidator.MaxNameLength);
+        var request = SampleRequests.MvdToNorthwind()
+            .With("issuingAuthority", new JsonObject { ["type"] = "court", ["name"] = longest })
+            .With("validatedBy", new JsonObject { ["type"] = "investigating-judge", ["name"] = longest });
+
+        var id = await postgres.FileAsync("mvd-case-system", request);
+        var draft = await postgres.GetAsync("mvd-case-system", $"/api/v1/mlat/drafts/{id}");
+
+        Assert.Contains($"validated by {longest} (investigating-judge)", draft.GetProperty("issuingAuthority").GetString(), StringComparison.Ordinal);
     }
 }

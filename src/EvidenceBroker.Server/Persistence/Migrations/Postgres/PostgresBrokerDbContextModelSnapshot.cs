@@ -437,8 +437,8 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
 
                     b.Property<string>("IssuingAuthority")
                         .IsRequired()
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)");
+                        .HasMaxLength(600)
+                        .HasColumnType("character varying(600)");
 
                     b.Property<string>("Offence")
                         .IsRequired()

@@ -430,7 +430,7 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
 
                     b.Property<string>("IssuingAuthority")
                         .IsRequired()
-                        .HasMaxLength(300)
+                        .HasMaxLength(600)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Offence")
