@@ -24,6 +24,11 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
         }
 
         await using var transaction = await db.BeginWriteAsync(ct);
+        if (await db.PolicyPacks.AnyAsync(p => p.Version == pack.Version, ct))
+        {
+            return result; // stored meanwhile by another writer, such as a node starting with the same pack
+        }
+
         db.PolicyPacks.Add(new PolicyPackVersion
         {
             Version = pack.Version,

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Routing;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -42,6 +43,30 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
         Assert.Equal("mlat", request.GetProperty("outcome").GetString());
         Assert.Equal("queued-for-mlat", request.GetProperty("state").GetString());
         Assert.Equal(HttpStatusCode.NotFound, asProvider.StatusCode);
+    }
+
+    [Fact]
+    public async Task Two_writers_storing_the_same_new_pack_at_once_both_succeed_and_store_it_once()
+    {
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        files["pack.yaml"] += "\n# stored by two nodes starting at once\n";
+        await using var holderScope = broker.Services.CreateAsyncScope();
+        await using var first = broker.Services.CreateAsyncScope();
+        await using var second = broker.Services.CreateAsyncScope();
+
+        // Both look for the version before either has its turn to store it.
+        var held = await holderScope.ServiceProvider.GetRequiredService<BrokerDbContext>().BeginWriteAsync(CancellationToken.None);
+        var stores = new[] { first, second }.Select(scope => scope.ServiceProvider.GetRequiredService<PolicyPackStore>()
+            .StoreAsync(files, "test", "administrator", "administration:broker", CancellationToken.None)).ToArray();
+        await Task.Delay(500); // time for both to look and queue for the turn; a late one only makes the test pass
+        await held.CommitAsync();
+        await held.DisposeAsync();
+        var results = await Task.WhenAll(stores);
+
+        var version = results[0].Pack!.Version;
+        Assert.Equal(version, results[1].Pack!.Version);
+        Assert.Equal(1, await broker.WithDbAsync(db => db.PolicyPacks.CountAsync(p => p.Version == version)));
+        Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "policy.stored" && e.SubjectId == version)));
     }
 
     [Fact]
