@@ -56,13 +56,16 @@ public static class AuditVerifier
     internal static async Task<ChainVerification> VerifyAsync(BrokerDbContext db, AuditSigningKey? key, int? ranges, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var chain = await WalkAsync(db, ranges, ct);
+
+        // Read once, before the walk: a checkpoint written during the walk would otherwise be looked up among the
+        // hashes the walk did not know to keep, and read as a tail cut off.
+        var checkpoints = await db.AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.Sequence).ThenByDescending(c => c.Id).ToListAsync(ct);
+        var chain = await WalkAsync(db, checkpoints.Select(c => c.Sequence).ToHashSet(), ranges, ct);
         if (key is null)
         {
             return chain.Result;
         }
 
-        var checkpoints = await db.AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.Sequence).ThenByDescending(c => c.Id).ToListAsync(ct);
         var own = checkpoints.Where(c => c.KeyId == key.KeyId).ToList();
         var result = chain.Result with { UnverifiableCheckpoints = checkpoints.Count - own.Count };
         if (own.Count == 0)
@@ -124,9 +127,9 @@ public static class AuditVerifier
         return result with { Checkpoint = check with { Covered = true } };
     }
 
-    private static async Task<ChainWalk> WalkAsync(BrokerDbContext db, int? ranges, CancellationToken ct)
+    /// <summary>Walks the whole chain, keeping the hashes at <paramref name="remember"/> (the checkpoints' entries).</summary>
+    private static async Task<ChainWalk> WalkAsync(BrokerDbContext db, HashSet<long> remember, int? ranges, CancellationToken ct)
     {
-        var remember = (await db.AuditCheckpoints.AsNoTracking().Select(c => c.Sequence).Distinct().ToListAsync(ct)).ToHashSet();
         var connection = db.Database.GetDbConnection();
         var opened = connection.State != System.Data.ConnectionState.Open;
         if (opened)
