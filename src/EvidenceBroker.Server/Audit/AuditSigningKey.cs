@@ -65,7 +65,8 @@ public sealed class AuditSigningKey : IDisposable
         ArgumentNullException.ThrowIfNull(environment);
         if (!string.IsNullOrWhiteSpace(options.SigningKeyPath))
         {
-            return new AuditSigningKey(LoadFile(options.SigningKeyPath, options.SigningKeyPassword), $"file {options.SigningKeyPath}");
+            return new AuditSigningKey(
+                CheckedForSigning(LoadFile(options.SigningKeyPath, options.SigningKeyPassword), options.SigningKeyPath), $"file {options.SigningKeyPath}");
         }
 
         if (!environment.IsDevelopment())
@@ -82,6 +83,36 @@ public sealed class AuditSigningKey : IDisposable
         }
 
         return new AuditSigningKey(LoadOrCreateDevelopmentKey(options.DevelopmentKeyPath), $"development key file {options.DevelopmentKeyPath}");
+    }
+
+    /// <summary>
+    /// The key, if it is a P-256 private key, as checkpoints are labelled (ECDSA-P256-SHA256) and must be signed:
+    /// otherwise the broker would start, and every checkpoint job fail later.
+    /// </summary>
+    private static ECDsa CheckedForSigning(ECDsa key, string path)
+    {
+        var curve = key.ExportParameters(includePrivateParameters: false).Curve;
+        if (curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
+        {
+            key.Dispose();
+            throw new InvalidOperationException($"{path}: the audit signing key must be on the P-256 curve; it is on {curve.Oid.FriendlyName ?? curve.Oid.Value}.");
+        }
+
+        try
+        {
+            byte[] probe = [1, 2, 3];
+            if (key.VerifyData(probe, key.SignData(probe, HashAlgorithmName.SHA256), HashAlgorithmName.SHA256))
+            {
+                return key;
+            }
+        }
+        catch (CryptographicException)
+        {
+            // no private part: it cannot sign
+        }
+
+        key.Dispose();
+        throw new InvalidOperationException($"{path}: the audit signing key cannot sign; configure the private key, not only the public one.");
     }
 
     private static ECDsa LoadFile(string path, string? password)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using EvidenceBroker.Server.Tests.Infrastructure;
 
@@ -41,6 +42,25 @@ public sealed class AuditKeyStartupTests
         using var live = await client.GetAsync("/health/live");
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("public-only", "cannot sign")]
+    [InlineData("p-384", "P-256 curve")]
+    public void Outside_development_the_broker_refuses_to_start_with_a_key_it_cannot_sign_checkpoints_with(string kind, string expected)
+    {
+        var folder = Directory.CreateTempSubdirectory("eb-audit-").FullName;
+        var path = Path.Combine(folder, $"{kind}.pem");
+        using (var key = ECDsa.Create(kind == "p-384" ? ECCurve.NamedCurves.nistP384 : ECCurve.NamedCurves.nistP256))
+        {
+            File.WriteAllText(path, kind == "public-only" ? key.ExportSubjectPublicKeyInfoPem() : key.ExportPkcs8PrivateKeyPem());
+        }
+
+        using var broker = new Production(folder, path);
+
+        var error = Assert.ThrowsAny<Exception>(() => broker.CreateClient());
+
+        Assert.Contains(expected, Flatten(error), StringComparison.Ordinal);
     }
 
     private static string Flatten(Exception error) =>
