@@ -137,7 +137,11 @@ public sealed class RequestIntake(
             {
                 if (idempotencyKey is not null && await EarlierFilingAsync(caller, idempotencyKey, bodyHash, ct) is { } earlier)
                 {
-                    return earlier; // a retry, or a concurrent call with the same key that had its turn first
+                    // A retry, or a concurrent call with the same key that had its turn first. That one may still be in
+                    // the write batch this turn joined, read before it is durable: answer once the batch has committed
+                    // (this turn wrote nothing), so that no one hears 201 for a filing its batch then failed to save.
+                    await transaction.CommitAsync(ct);
+                    return earlier;
                 }
 
                 if (await db.Requests.AnyAsync(r => r.Reference == filing.Request.Reference, ct))
