@@ -89,7 +89,7 @@ public static class MlatApi
         if (!draft.CanFire(trigger))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict,
-                title: "That step is not possible for this draft now.",
+                title: draft.ClosedAt is null ? "That step is not possible for this draft now." : "This draft is closed: its MLAT or its request has ended.",
                 extensions: new Dictionary<string, object?>
                 {
                     ["state"] = Wire.Name(draft.State),

@@ -54,9 +54,13 @@ public sealed class MlatDraft
 
     private StateMachine<MlatDraftState, MlatDraftTrigger> Lifecycle => lifecycle ??= CreateLifecycle(() => State, s => State = s);
 
-    public IReadOnlyList<MlatDraftTrigger> PermittedTriggers => [.. Enum.GetValues<MlatDraftTrigger>().Where(t => Lifecycle.CanFire(t))];
+    public IReadOnlyList<MlatDraftTrigger> PermittedTriggers => [.. Enum.GetValues<MlatDraftTrigger>().Where(CanFire)];
 
-    public bool CanFire(MlatDraftTrigger trigger) => Lifecycle.CanFire(trigger);
+    /// <summary>Whether a step may be recorded now: the draft is still open and its lifecycle permits it.</summary>
+    public bool CanFire(MlatDraftTrigger trigger) => ClosedAt is null && Lifecycle.CanFire(trigger);
+
+    /// <summary>The request it was drafted for ended (withdrawn or closed): no further step, and off the backlog.</summary>
+    public void CloseWithRequest(DateTimeOffset at) => ClosedAt ??= at;
 
     public void Fire(MlatDraftTrigger trigger, DateTimeOffset at)
     {

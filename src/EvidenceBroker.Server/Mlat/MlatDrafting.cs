@@ -1,8 +1,10 @@
 using System.Globalization;
+using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Mlat;
 
@@ -10,6 +12,17 @@ namespace EvidenceBroker.Server.Mlat;
 public sealed class MlatDrafting(BrokerDbContext db)
 {
     public const int PlanningMonths = 10;
+
+    /// <summary>Closes the request's draft, if it has one, when the request ends without the MLAT having ended it.</summary>
+    public async Task CloseWithRequestAsync(EvidenceRequest request, DateTimeOffset now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.State is RequestState.Withdrawn or RequestState.Closed
+            && await db.MlatDrafts.SingleOrDefaultAsync(d => d.RequestId == request.Id, ct) is { } draft)
+        {
+            draft.CloseWithRequest(now);
+        }
+    }
 
     public MlatDraft Draft(EvidenceRequest request, Decision decision, DateTimeOffset now)
     {

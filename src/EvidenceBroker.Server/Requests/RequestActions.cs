@@ -150,6 +150,8 @@ public sealed class RequestActions(
                 mlat.Draft(request, DecisionJsonReader.Read(decision.DecisionJson), now);
             }
 
+            await mlat.CloseWithRequestAsync(request, now, ct);
+
             await sla.SynchroniseAsync(request, DecisionJsonReader.Deadlines(decision.DecisionJson), trigger, now, ct);
             await audit.AppendAsync(db, caller, new AuditRecord(
                 $"request.{Wire.Name(trigger)}", "request", request.Id.ToString(),

@@ -35,6 +35,31 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Contains(aged.EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id && d.GetProperty("pastPlanningFigure").GetBoolean());
     }
 
+    [Fact]
+    public async Task A_withdrawn_request_s_draft_is_closed_takes_no_step_and_leaves_the_backlog()
+    {
+        var id = await broker.FileAsync("bka-case-system", SampleRequests.MvdToNorthwind().With("requestingCountry", "DE").With("agencyId", "de-bka")
+            .With("legalInstrument", "mlat"));
+        var backlogBefore = await BacklogTotalAsync("DE");
+
+        var withdrawn = await broker.ActAsync("bka-case-system", id, "withdrawal", new { text = "The suspect was identified otherwise." });
+        using var bka = await broker.ClientAsync("bka-case-system");
+        using var sent = await bka.PostAsync($"/api/v1/mlat/drafts/{id}/sent", null);
+        var draft = await broker.GetAsync("bka-case-system", $"/api/v1/mlat/drafts/{id}");
+
+        Assert.Equal(HttpStatusCode.OK, withdrawn.Status);
+        Assert.Equal(HttpStatusCode.Conflict, sent.StatusCode);
+        Assert.Equal("drafted", draft.GetProperty("state").GetString());
+        Assert.Equal(backlogBefore - 1, await BacklogTotalAsync("DE"));
+    }
+
+    private async Task<int> BacklogTotalAsync(string requestingState)
+    {
+        var backlog = await broker.GetAsync("ipco-oversight", "/api/v1/mlat/backlog");
+        return backlog.EnumerateArray().Where(r => r.GetProperty("requestingState").GetString() == requestingState)
+            .Sum(r => r.GetProperty("total").GetInt32());
+    }
+
     [PostgresFact]
     public async Task On_postgres_a_draft_keeps_two_authorities_named_at_the_longest_allowed()
     {
