@@ -75,8 +75,7 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 Start(DeadlineKind.Response, from, response.DueFrom(from), response.Source);
             }
 
-            // The period of non-disclosure ends once: a later action must not start its clock again after it ended.
-            if (content.NonDisclosureUntil is { } until && !(trigger is not null && await EndedAsync(request.Id, DeadlineKind.NonDisclosureEnd, ct)))
+            if (content.NonDisclosureUntil is { } until && !await NonDisclosureEndedAsync(request.Id, trigger, ct))
             {
                 var end = new DateTimeOffset(until.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
                 Start(DeadlineKind.NonDisclosureEnd, released, end < released ? released : end, "Request: nonDisclosureUntil");
@@ -159,8 +158,13 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
         content.IssuingAuthority.Type is not (AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge)
         && content.ValidatedBy is null;
 
-    private Task<bool> EndedAsync(Guid requestId, DeadlineKind kind, CancellationToken ct) =>
-        db.Deadlines.AnyAsync(d => d.RequestId == requestId && d.Kind == kind && d.CompletedAt != null, ct);
+    /// <summary>
+    /// Whether the period of non-disclosure has ended already: it ends once, and a later action must not start its
+    /// clock again. A request being filed (no trigger) has no clock yet.
+    /// </summary>
+    private async Task<bool> NonDisclosureEndedAsync(Guid requestId, RequestTrigger? trigger, CancellationToken ct) =>
+        trigger is not null
+        && await db.Deadlines.AnyAsync(d => d.RequestId == requestId && d.Kind == DeadlineKind.NonDisclosureEnd && d.CompletedAt != null, ct);
 
     private async Task<List<Deadline>> OpenClocksAsync(Guid requestId, CancellationToken ct)
     {
