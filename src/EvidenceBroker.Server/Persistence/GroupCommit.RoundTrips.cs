@@ -97,8 +97,7 @@ internal sealed partial class GroupCommit
             guards.Add(guard);
         }
 
-        var parameters = guards.SelectMany(guard => guard.Values).Select(value => value.Key).ToList();
-        return parameters.Distinct(StringComparer.OrdinalIgnoreCase).Count() == parameters.Count ? guards : null;
+        return RoundTripGuard.ShareOneStatement(guards) ? guards : null;
     }
 
     /// <summary>

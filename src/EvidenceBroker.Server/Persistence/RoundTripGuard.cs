@@ -18,8 +18,18 @@ internal sealed record RoundTripGuard(string What, string Condition, IReadOnlyLi
     private static readonly ConcurrentDictionary<string, string> HeadConditions = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// One statement checking every guard, in order, for a batch of statements of a PostgreSQL connection. The guards'
-    /// parameter names must differ.
+    /// Whether <paramref name="guards"/> can go in one <see cref="Statement"/>: no parameter name in two of them
+    /// (PostgreSQL would check both conditions against the first one's value).
+    /// </summary>
+    public static bool ShareOneStatement(IReadOnlyList<RoundTripGuard> guards)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        return guards.All(guard => guard.Values.All(value => names.Add(value.Key)));
+    }
+
+    /// <summary>
+    /// One statement checking every guard, in order, for a batch of statements of a PostgreSQL connection; the guards'
+    /// parameter names must differ (<see cref="ShareOneStatement"/>).
     /// </summary>
     public static DbBatchCommand Statement(DbBatch statements, IReadOnlyList<RoundTripGuard> guards)
     {
@@ -43,7 +53,6 @@ internal sealed record RoundTripGuard(string What, string Condition, IReadOnlyLi
         HeadConditions.GetOrAdd(headQuery, query =>
             $"EXISTS (SELECT 1 FROM ({query}) AS head (sequence, hash) WHERE head.sequence = @head_sequence AND head.hash = @head_hash)"),
         [new("head_sequence", head.Sequence), new("head_hash", head.Hash)]);
-
 
     private static DbParameter Parameter(DbBatchCommand statement, string name, object value)
     {
