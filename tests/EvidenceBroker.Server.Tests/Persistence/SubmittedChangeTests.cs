@@ -132,11 +132,8 @@ public sealed class SubmittedChangeTests
     [PostgresFact]
     public async Task On_postgres_a_batch_opened_later_in_a_turn_reads_the_states_under_its_own_lock_not_an_earlier_batchs()
     {
-        await using var broker = new PostgresBrokerFactory();
-        await broker.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
-            "CREATE TABLE turn_state_probe (value TEXT NOT NULL); INSERT INTO turn_state_probe VALUES ('now')"));
+        await using var broker = await ProbedAndSettledAsync();
         var state = new ProbeState();
-        await SettleAsync(broker);
 
         await using var holderScope = broker.Services.CreateAsyncScope();
         var holder = holderScope.ServiceProvider.GetRequiredService<BrokerDbContext>();
@@ -188,10 +185,7 @@ public sealed class SubmittedChangeTests
     /// </summary>
     private static async Task OpenedByTwoChangesAsync(ProbeState current, ProbeState changed)
     {
-        await using var broker = new PostgresBrokerFactory();
-        await broker.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
-            "CREATE TABLE turn_state_probe (value TEXT NOT NULL); INSERT INTO turn_state_probe VALUES ('now')"));
-        await SettleAsync(broker);
+        await using var broker = await ProbedAndSettledAsync();
 
         // The two arrive together while an earlier batch commits, so that they open the next batch between them.
         Task? held = null;
@@ -212,22 +206,27 @@ public sealed class SubmittedChangeTests
     }
 
     /// <summary>
-    /// Submits changes in turns of their own until a batch commits in the round trip that opens it: from then on, batches
-    /// open on the head this process last left, and are guarded where they can be.
+    /// A PostgreSQL broker whose table turn_state_probe reads 'now' (<see cref="ProbeState"/>), and whose batches open
+    /// on the head this process last left and are guarded where they can be: changes are submitted in turns of their
+    /// own until a batch commits in the round trip that opens it.
     /// </summary>
-    private static async Task SettleAsync(BrokerFactory broker)
+    private static async Task<PostgresBrokerFactory> ProbedAndSettledAsync()
     {
+        var broker = new PostgresBrokerFactory();
+        await broker.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(
+            "CREATE TABLE turn_state_probe (value TEXT NOT NULL); INSERT INTO turn_state_probe VALUES ('now')"));
         using var commits = new WriteBatchCommits(new NpgsqlConnectionStringBuilder(broker.ConnectionString).Database!);
         for (var i = 1; i <= 10; i++)
         {
             await SubmitAsync(broker, $"settle-{i}");
             if (commits.CommittedIn is [.., "opening_round_trip"])
             {
-                return;
+                return broker;
             }
         }
 
-        Assert.Fail($"No batch committed in the round trip that opened it: {string.Join(", ", commits.CommittedIn)}.");
+        await broker.DisposeAsync();
+        throw new InvalidOperationException($"No batch committed in the round trip that opened it: {string.Join(", ", commits.CommittedIn)}.");
     }
 
     /// <summary>Queues the change before returning, as intake does: the submission happens before the first await.</summary>
