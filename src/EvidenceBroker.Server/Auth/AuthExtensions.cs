@@ -41,7 +41,7 @@ public static class AuthExtensions
                 if (certificates is null)
                 {
                     // Development only: keys live in memory and every token dies with the process.
-                    server.AddEphemeralEncryptionKey().AddEphemeralSigningKey();
+                    server.AddEncryptionKey(DevelopmentTokenKeys.Encryption).AddSigningKey(DevelopmentTokenKeys.Signing);
                 }
                 else
                 {
