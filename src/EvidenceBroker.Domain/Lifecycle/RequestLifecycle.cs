@@ -1,5 +1,6 @@
 using Stateless;
 using Stateless.Graph;
+using Stateless.Reflection;
 
 namespace EvidenceBroker.Domain.Lifecycle;
 
@@ -10,6 +11,12 @@ namespace EvidenceBroker.Domain.Lifecycle;
 /// </summary>
 public static class RequestLifecycle
 {
+    private static readonly StateMachine<RequestState, RequestTrigger>.TriggerWithParameters<bool> ConfirmEmergencyTrigger =
+        new(RequestTrigger.ConfirmEmergency);
+
+    private static readonly StateMachine<RequestState, RequestTrigger>.TriggerWithParameters<bool> ApproveDirectTrigger =
+        new(RequestTrigger.ApproveDirect);
+
     /// <summary>This thread's machine; see <see cref="Borrow"/>.</summary>
     [ThreadStatic]
     private static Borrowed? borrowed;
@@ -17,11 +24,41 @@ public static class RequestLifecycle
     /// <summary>Whether <paramref name="trigger"/> may fire from <paramref name="state"/>.</summary>
     public static bool CanFire(RequestState state, RequestTrigger trigger) => Borrow(state).Machine.CanFire(trigger);
 
-    /// <summary>The state <paramref name="trigger"/> moves <paramref name="state"/> to; throws if it may not fire.</summary>
+    /// <summary>
+    /// The state <paramref name="trigger"/> moves <paramref name="state"/> to; throws if it may not fire. The two
+    /// releases whose destination depends on more than the state have their own methods.
+    /// </summary>
     public static RequestState Fire(RequestState state, RequestTrigger trigger)
     {
+        if (trigger is RequestTrigger.ConfirmEmergency or RequestTrigger.ApproveDirect)
+        {
+            throw new ArgumentException(
+                $"'{trigger}' goes where the request's facts send it: use {nameof(ConfirmEmergency)} or {nameof(ApproveDirect)}.",
+                nameof(trigger));
+        }
+
         var machine = Borrow(state);
         machine.Machine.Fire(trigger);
+        return machine.State;
+    }
+
+    /// <summary>
+    /// A supervisor confirmed an emergency (R11). It goes to the provider, unless another rule (R8 or R9, or R11 for a
+    /// missing threat) still asks for a person's review: then it goes to the review desk, and the provider sees it only
+    /// once a reviewer approves it.
+    /// </summary>
+    public static RequestState ConfirmEmergency(RequestState state, bool reviewStillNeeded)
+    {
+        var machine = Borrow(state);
+        machine.Machine.Fire(ConfirmEmergencyTrigger, reviewStillNeeded);
+        return machine.State;
+    }
+
+    /// <summary>A reviewer approved the direct channel: a preservation order then preserves, anything else is produced.</summary>
+    public static RequestState ApproveDirect(RequestState state, bool preservation)
+    {
+        var machine = Borrow(state);
+        machine.Machine.Fire(ApproveDirectTrigger, preservation);
         return machine.State;
     }
 
@@ -67,12 +104,28 @@ public static class RequestLifecycle
             .Permit(RequestTrigger.Reject, RequestState.Rejected);
 
         machine.Configure(RequestState.AwaitingSupervisor)
-            .Permit(RequestTrigger.ConfirmEmergency, RequestState.RoutedToProvider)
+            .PermitDynamic(
+                machine.SetTriggerParameters<bool>(RequestTrigger.ConfirmEmergency),
+                reviewStillNeeded => reviewStillNeeded ? RequestState.AwaitingHumanReview : RequestState.RoutedToProvider,
+                "another rule asks for review?",
+                new DynamicStateInfos
+                {
+                    { RequestState.AwaitingHumanReview, "another rule asks for review" },
+                    { RequestState.RoutedToProvider, "no other rule asks for review" },
+                })
             .Permit(RequestTrigger.RefuseEmergency, RequestState.Rejected)
             .Permit(RequestTrigger.Withdraw, RequestState.Withdrawn);
 
         machine.Configure(RequestState.AwaitingHumanReview)
-            .Permit(RequestTrigger.ApproveDirect, RequestState.RoutedToProvider)
+            .PermitDynamic(
+                machine.SetTriggerParameters<bool>(RequestTrigger.ApproveDirect),
+                preservation => preservation ? RequestState.PreservationActive : RequestState.RoutedToProvider,
+                "preservation order?",
+                new DynamicStateInfos
+                {
+                    { RequestState.PreservationActive, "a preservation order" },
+                    { RequestState.RoutedToProvider, "a production order" },
+                })
             .Permit(RequestTrigger.SendToMlat, RequestState.QueuedForMlat)
             .Permit(RequestTrigger.Reject, RequestState.Rejected)
             .Permit(RequestTrigger.Withdraw, RequestState.Withdrawn);

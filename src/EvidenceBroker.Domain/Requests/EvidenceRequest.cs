@@ -70,15 +70,38 @@ public sealed class EvidenceRequest
 
     public bool CanFire(RequestTrigger trigger) => RequestLifecycle.CanFire(State, trigger);
 
-    /// <summary>Moves the request; throws <see cref="InvalidTransitionException"/> listing what is allowed now.</summary>
+    /// <summary>
+    /// Moves the request; throws <see cref="InvalidTransitionException"/> listing what is allowed now. A supervisor's
+    /// confirmation of an emergency goes through <see cref="ConfirmEmergency"/> instead.
+    /// </summary>
     public void Fire(RequestTrigger trigger, DateTimeOffset at)
+    {
+        if (trigger == RequestTrigger.ConfirmEmergency)
+        {
+            throw new ArgumentException(
+                $"Where a confirmed emergency goes depends on its decision: use {nameof(ConfirmEmergency)}.", nameof(trigger));
+        }
+
+        Move(trigger, at, () => trigger == RequestTrigger.ApproveDirect
+            ? RequestLifecycle.ApproveDirect(State, preservation: Content.Urgency == Urgency.Preservation)
+            : RequestLifecycle.Fire(State, trigger));
+    }
+
+    /// <summary>
+    /// A supervisor confirmed this emergency: to the provider, or to a reviewer when <paramref name="reviewStillNeeded"/>
+    /// (the decision, with the confirmation, still asks for a person's review).
+    /// </summary>
+    public void ConfirmEmergency(bool reviewStillNeeded, DateTimeOffset at) =>
+        Move(RequestTrigger.ConfirmEmergency, at, () => RequestLifecycle.ConfirmEmergency(State, reviewStillNeeded));
+
+    private void Move(RequestTrigger trigger, DateTimeOffset at, Func<RequestState> next)
     {
         if (!CanFire(trigger))
         {
             throw new InvalidTransitionException(State, trigger, PermittedTriggers);
         }
 
-        State = RequestLifecycle.Fire(State, trigger);
+        State = next();
         if (ReleasedToProviderAt is null && State is RequestState.RoutedToProvider or RequestState.PreservationActive)
         {
             ReleasedToProviderAt = at;

@@ -24,7 +24,7 @@ public sealed record ActionInput(string? Text = null, IReadOnlyList<RefusalGroun
 /// entry and the notifications — all in one transaction.
 /// </summary>
 public sealed class RequestActions(
-    BrokerDbContext db, AuditTrail audit, SlaClock sla, MlatDrafting mlat, ProductionStore store, TimeProvider clock)
+    BrokerDbContext db, AuditTrail audit, PolicyDecider decider, SlaClock sla, MlatDrafting mlat, ProductionStore store, TimeProvider clock)
 {
     public const int MaxTextLength = RequestContentValidator.MaxTextLength;
 
@@ -140,11 +140,34 @@ public sealed class RequestActions(
 
             var now = clock.GetUtcNow();
             var before = request.State;
-            request.Fire(trigger, now);
+            var decision = await db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == request.Id, ct);
+            var deadlines = DecisionJsonReader.Deadlines(decision.DecisionJson);
+            Decision? confirmed = null;
+            Decision? production = null;
+            if (trigger == RequestTrigger.ConvertToProduction && request.CanFire(trigger))
+            {
+                production = await decider.AsProductionAsync(request.Content, request.ProviderJurisdiction, DateOnly.FromDateTime(now.UtcDateTime), ct);
+                if (production.Outcome != Outcome.Direct)
+                {
+                    return NotAProduction(production);
+                }
+
+                deadlines = production.Deadlines;
+            }
+
+            if (trigger == RequestTrigger.ConfirmEmergency)
+            {
+                confirmed = await decider.WithEmergencyConfirmedAsync(decision.PolicyVersion, decision.InputJson, ct);
+                request.ConfirmEmergency(reviewStillNeeded: confirmed.Outcome != Outcome.Direct, now);
+            }
+            else
+            {
+                request.Fire(trigger, now);
+            }
+
             await RecordWhatWasSaidAsync(caller, request, trigger, input, now, ct);
             var extra = alsoRecord?.Invoke(now, request);
 
-            var decision = await db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == request.Id, ct);
             if (trigger == RequestTrigger.SendToMlat)
             {
                 mlat.Draft(request, DecisionJsonReader.Read(decision.DecisionJson), now);
@@ -152,10 +175,15 @@ public sealed class RequestActions(
 
             await mlat.CloseWithRequestAsync(request, now, ct);
 
-            await sla.SynchroniseAsync(request, DecisionJsonReader.Deadlines(decision.DecisionJson), trigger, now, ct);
+            await sla.SynchroniseAsync(request, deadlines, trigger, now, ct);
+            object payload = (confirmed, production) switch
+            {
+                ({ } c, _) => new { text = input.Text, afterConfirmation = new { outcome = c.Outcome, deciding = c.Deciding } },
+                (_, { } p) => new { text = input.Text, asProduction = new { outcome = p.Outcome, channel = p.Channel, p.PolicyVersion, p.EvaluatedOn } },
+                _ => new { text = input.Text, grounds = input.Grounds, production = extra },
+            };
             await audit.AppendAsync(db, caller, new AuditRecord(
-                $"request.{Wire.Name(trigger)}", "request", request.Id.ToString(),
-                new { text = input.Text, grounds = input.Grounds, production = extra }, Wire.Name(before), Wire.Name(request.State)), ct);
+                $"request.{Wire.Name(trigger)}", "request", request.Id.ToString(), payload, Wire.Name(before), Wire.Name(request.State)), ct);
             Announce(request, trigger, before, now);
 
             await db.SaveChangesAsync(ct);
@@ -163,6 +191,15 @@ public sealed class RequestActions(
         }
 
         return new ActionResult.Done(RequestResource.From(request));
+    }
+
+    private static ActionResult.NotPermittedByPolicy NotAProduction(Decision production)
+    {
+        var reasons = production.Reasons.Where(r => production.Deciding.Contains(r.Rule)).Select(r => $"{r.Rule}: {r.Message}");
+        return new ActionResult.NotPermittedByPolicy(
+            "This preservation order cannot become a production order.",
+            $"As a production order it would be decided '{Wire.Name(production.Outcome)}' under policy {production.PolicyVersion}. " +
+            $"{string.Join(" ", reasons)} File a production order instead, citing this preservation.");
     }
 
     /// <summary>

@@ -216,6 +216,8 @@ public static class RequestLifecycleApi
             ActionResult.NotFound => TypedResults.NotFound(RequestsApi.NotFoundProblem(id)),
             ActionResult.Forbidden forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your action to take.", detail: forbidden.Reason),
             ActionResult.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
+            ActionResult.NotPermittedByPolicy refused => TypedResults.Problem(
+                statusCode: StatusCodes.Status422UnprocessableEntity, title: refused.Title, detail: refused.Detail),
             _ => throw new InvalidOperationException("Unknown action result."),
         };
 }

@@ -27,6 +27,28 @@ public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) :
         return engine.Evaluate(StoredPolicyInput.FromJson(inputJson).ToInput());
     }
 
+    /// <summary>
+    /// R11: a stored emergency decision made again, by the same pack on the same input, now that a supervisor has
+    /// confirmed the emergency. Still "human review" when another rule asks for a person (R8, R9, or R11 itself for a
+    /// missing threat).
+    /// </summary>
+    public async Task<Decision> WithEmergencyConfirmedAsync(string policyVersion, string inputJson, CancellationToken ct)
+    {
+        var engine = await registry.EngineForAsync(db, policyVersion, ct);
+        return engine.Evaluate((StoredPolicyInput.FromJson(inputJson) with { EmergencyConfirmedBySupervisor = true }).ToInput());
+    }
+
+    /// <summary>
+    /// A preservation order that is to become a production order, decided as a production by the policy in force now
+    /// (read inside the writers' turn): R3 and R4 ask more of a production than of a preservation.
+    /// </summary>
+    public async Task<Decision> AsProductionAsync(RequestContent preservation, string providerJurisdiction, DateOnly evaluatedOn, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(preservation);
+        var policy = await registry.InForceAsync(db, ct);
+        return Decide(policy, preservation with { Urgency = Urgency.Standard }, providerJurisdiction, evaluatedOn).Decision;
+    }
+
     private RoutingDecision Decide(PolicyInForce policy, RequestContent content, string providerJurisdiction, DateOnly evaluatedOn)
     {
         var stored = new StoredPolicyInput(content, providerJurisdiction, evaluatedOn, policy.SuspendedCountries, EmergencyConfirmedBySupervisor: false);

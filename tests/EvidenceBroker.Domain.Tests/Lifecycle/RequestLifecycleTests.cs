@@ -48,6 +48,45 @@ public sealed class RequestLifecycleTests
         Assert.Equal(RequestState.QueuedForMlat, request.State);
     }
 
+    [Theory]
+    [InlineData(false, RequestState.RoutedToProvider)]
+    [InlineData(true, RequestState.AwaitingHumanReview)]
+    public void A_confirmed_emergency_goes_to_a_reviewer_when_another_rule_still_asks_for_one(bool reviewStillNeeded, RequestState expected)
+    {
+        var request = NewRequest(Urgency.Emergency);
+        request.ApplyDecision(Outcome.HumanReview, LegalInstrument.CloudActAgreement, "sha256:test", Filed);
+
+        request.ConfirmEmergency(reviewStillNeeded, Filed.AddMinutes(20));
+
+        Assert.Equal(expected, request.State);
+        Assert.Equal(reviewStillNeeded ? null : Filed.AddMinutes(20), request.ReleasedToProviderAt);
+    }
+
+    [Fact]
+    public void A_confirmation_cannot_be_fired_without_saying_whether_review_is_still_needed()
+    {
+        var request = NewRequest(Urgency.Emergency);
+        request.ApplyDecision(Outcome.HumanReview, LegalInstrument.CloudActAgreement, "sha256:test", Filed);
+
+        Assert.Throws<ArgumentException>(() => request.Fire(RequestTrigger.ConfirmEmergency, Filed));
+        Assert.Throws<ArgumentException>(() => RequestLifecycle.Fire(RequestState.AwaitingHumanReview, RequestTrigger.ApproveDirect));
+        Assert.Equal(RequestState.AwaitingSupervisor, request.State);
+    }
+
+    [Theory]
+    [InlineData(Urgency.Standard, RequestState.RoutedToProvider)]
+    [InlineData(Urgency.Preservation, RequestState.PreservationActive)]
+    public void A_reviewer_s_approval_preserves_a_preservation_order_and_sends_any_other(Urgency urgency, RequestState expected)
+    {
+        var request = NewRequest(urgency);
+        request.ApplyDecision(Outcome.HumanReview, LegalInstrument.CloudActAgreement, "sha256:test", Filed);
+
+        request.Fire(RequestTrigger.ApproveDirect, Filed.AddHours(1));
+
+        Assert.Equal(expected, request.State);
+        Assert.Equal(Filed.AddHours(1), request.ReleasedToProviderAt);
+    }
+
     [Fact]
     public void Preservation_can_be_extended_only_once()
     {

@@ -108,6 +108,81 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
     }
 
     [Fact]
+    public async Task An_emergency_that_another_rule_sends_to_review_goes_to_a_reviewer_after_its_supervisor_not_to_the_provider()
+    {
+        var pressEmergency = SampleRequests.MetToNorthwindSubscriber()
+            .With("urgency", "emergency")
+            .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
+            .With("flags", new JsonArray("press"));
+        var id = await broker.FileAsync(Officer, pressEmergency);
+        var stateAtFiling = await broker.StateAsync(Officer, id);
+
+        var earlyReview = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "direct", text = "Fine." });
+        var confirmed = await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called DI Shah back." });
+        using var provider = await broker.ClientAsync(Provider);
+        using var providerBeforeReview = await provider.GetAsync($"/api/v1/requests/{id}");
+        var confirmation = await broker.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .SingleAsync(e => e.SubjectId == id.ToString() && e.Action == "request.confirm-emergency"));
+        var approved = await broker.ActAsync("broker-review-desk", id, "review",
+            new { decision = "direct", text = "The journalist is the one threatened, not a source." });
+        using var providerAfterReview = await provider.GetAsync($"/api/v1/requests/{id}");
+
+        Assert.Equal("awaiting-supervisor", stateAtFiling);
+        Assert.Equal(HttpStatusCode.Conflict, earlyReview.Status);
+        Assert.Equal("awaiting-human-review", confirmed.Body.GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, providerBeforeReview.StatusCode);
+        Assert.Equal("awaiting-human-review", confirmation.StateAfter);
+        Assert.Contains("\"R8\"", confirmation.PayloadJson, StringComparison.Ordinal);
+        Assert.Equal("routed-to-provider", approved.Body.GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.OK, providerAfterReview.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_preservation_approved_by_a_reviewer_is_a_preservation_with_its_60_days_not_a_production()
+    {
+        var pressPreservation = SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation").With("flags", new JsonArray("press"));
+        var id = await broker.FileAsync(Officer, pressPreservation);
+        var stateAtFiling = await broker.StateAsync(Officer, id);
+
+        var approved = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "direct", text = "Preserving harms no source." });
+        var timeline = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/timeline");
+
+        Assert.Equal("awaiting-human-review", stateAtFiling);
+        Assert.Equal("preservation-active", approved.Body.GetProperty("state").GetString());
+        var kinds = timeline.GetProperty("deadlines").EnumerateArray().Select(d => d.GetProperty("kind").GetString()).ToList();
+        Assert.Contains("preservation", kinds);
+        Assert.DoesNotContain("response", kinds);
+    }
+
+    [Fact]
+    public async Task A_preservation_becomes_a_production_only_if_the_rules_for_a_production_allow_it()
+    {
+        var byProsecutor = SampleRequests.MetToNorthwindSubscriber()
+            .With("urgency", "preservation")
+            .With("dataCategories", new JsonArray("content"))
+            .With("issuingAuthority", new JsonObject { ["type"] = "prosecutor", ["name"] = "Crown Prosecution Service" });
+        var byCourt = SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation");
+        var refusedId = await broker.FileAsync(Officer, byProsecutor);
+        var convertedId = await broker.FileAsync(Officer, byCourt);
+        var refusedEntriesBefore = await AuditEntriesAsync(refusedId);
+
+        var refused = await broker.ActAsync(Officer, refusedId, "preservation/conversion");
+        var converted = await broker.ActAsync(Officer, convertedId, "preservation/conversion");
+        var timeline = await broker.GetAsync(Officer, $"/api/v1/requests/{convertedId}/timeline");
+        var conversion = await broker.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .SingleAsync(e => e.SubjectId == convertedId.ToString() && e.Action == "request.convert-to-production"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Status);
+        Assert.Contains("R4", refused.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("preservation-active", await broker.StateAsync(Officer, refusedId));
+        Assert.Equal(refusedEntriesBefore, await AuditEntriesAsync(refusedId));
+        Assert.Equal("routed-to-provider", converted.Body.GetProperty("state").GetString());
+        Assert.Contains(timeline.GetProperty("deadlines").EnumerateArray(), d =>
+            d.GetProperty("kind").GetString() == "response" && !d.TryGetProperty("completedAt", out _));
+        Assert.Contains("\"outcome\":\"direct\"", conversion.PayloadJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_reviewer_decides_a_human_review_request_and_both_reasons_are_kept()
     {
         var press = SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press"));
@@ -153,4 +228,7 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.True(response.IsSuccessStatusCode, json.ToString());
         return json;
     }
+
+    private Task<int> AuditEntriesAsync(Guid requestId) =>
+        broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == requestId.ToString()));
 }

@@ -138,6 +138,9 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
             case ActionResult.Invalid invalid:
                 TempData["Flash"] = string.Join(" ", invalid.Errors.SelectMany(e => e.Value));
                 break;
+            case ActionResult.NotPermittedByPolicy refused:
+                TempData["Flash"] = $"{refused.Title} {refused.Detail}";
+                break;
         }
 
         return RedirectToPage(new { id });
