@@ -136,8 +136,13 @@ public static class RequestLifecycleApi
             .ToListAsync(ct));
     }
 
+    /// <summary>
+    /// A production as the provider sent it, under the content type it declared. That type is the provider's word, so
+    /// the file is always an attachment, browsers may not guess another type, and if one still opens it, it runs
+    /// nothing (a sandbox without scripts).
+    /// </summary>
     private static async Task<Results<FileStreamHttpResult, NotFound<ProblemDetails>, ProblemHttpResult>> DownloadAsync(
-        Guid id, Guid productionId, ClaimsPrincipal user, RequestActions actions, CancellationToken ct)
+        Guid id, Guid productionId, ClaimsPrincipal user, RequestActions actions, HttpResponse response, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
@@ -147,10 +152,17 @@ public static class RequestLifecycleApi
         var (result, production, content) = await actions.OpenProductionAsync(caller, id, productionId, ct);
         return result switch
         {
-            ActionResult.Done => TypedResults.Stream(content!, production!.ContentType, production.FileName),
+            ActionResult.Done => Untrusted(response, TypedResults.Stream(content!, production!.ContentType, production.FileName)),
             ActionResult.Forbidden forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: forbidden.Reason),
             _ => TypedResults.NotFound(RequestsApi.NotFoundProblem(id)),
         };
+    }
+
+    private static FileStreamHttpResult Untrusted(HttpResponse response, FileStreamHttpResult file)
+    {
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers.ContentSecurityPolicy = "sandbox";
+        return file;
     }
 
     private static async Task<Results<Ok<Timeline>, NotFound<ProblemDetails>>> TimelineAsync(

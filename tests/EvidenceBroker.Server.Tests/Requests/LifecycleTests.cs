@@ -203,6 +203,26 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
     }
 
     [Fact]
+    public async Task A_production_declared_as_a_web_page_downloads_as_an_attachment_that_no_browser_runs()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync(Provider, id, "acknowledge");
+        using var provider = await broker.ClientAsync(Provider);
+        var page = new ByteArrayContent("<script>alert(document.cookie)</script>"u8.ToArray());
+        page.Headers.ContentType = new MediaTypeHeaderValue("text/html");
+        using var uploaded = await provider.PostAsync($"/api/v1/requests/{id}/productions?fileName=records.html", page);
+        var productionId = (await broker.GetAsync(Officer, $"/api/v1/requests/{id}/productions"))[0].GetProperty("id").GetGuid();
+
+        using var officer = await broker.ClientAsync(Officer);
+        using var download = await officer.GetAsync($"/api/v1/requests/{id}/productions/{productionId}/content");
+
+        Assert.Equal(HttpStatusCode.OK, uploaded.StatusCode);
+        Assert.Equal("attachment", download.Content.Headers.ContentDisposition?.DispositionType);
+        Assert.Equal("nosniff", Assert.Single(download.Headers.GetValues("X-Content-Type-Options")));
+        Assert.Equal("sandbox", Assert.Single(download.Headers.GetValues("Content-Security-Policy")));
+    }
+
+    [Fact]
     public async Task Upload_is_checked_before_storing_and_needs_a_file_name()
     {
         var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
