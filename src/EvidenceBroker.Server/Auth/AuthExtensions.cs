@@ -65,6 +65,7 @@ public static class AuthExtensions
         services.AddSingleton<DisabledClients>();
         services.AddHostedService<DisabledClientsRefresher>();
         services.AddScoped<ApiClientSwitch>();
+        services.AddScoped<Enrolment>();
         services.AddAuthentication(BrokerBearer.Scheme)
             .AddScheme<AuthenticationSchemeOptions, BrokerBearerHandler>(BrokerBearer.Scheme, scheme =>
             {

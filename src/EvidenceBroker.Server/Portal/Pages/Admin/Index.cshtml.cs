@@ -18,7 +18,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Admin;
 /// be disabled here, and enabled again, each switch audited too.
 /// </summary>
 public sealed class IndexModel(
-    BrokerDbContext db, UserManager<PortalUser> users, IOpenIddictApplicationManager applications, AuditTrail audit, TimeProvider clock) : PageModel
+    BrokerDbContext db, Enrolment enrolment, IOpenIddictApplicationManager applications, AuditTrail audit) : PageModel
 {
     public List<Agency> Agencies { get; private set; } = [];
     public List<ReferenceData.Provider> Providers { get; private set; } = [];
@@ -91,19 +91,12 @@ public sealed class IndexModel(
             UserName = Email!.Trim(), Email = Email.Trim(), EmailConfirmed = true, DisplayName = Name!.Trim(), Role = Role!,
             TenantKind = tenant.Kind, TenantId = tenant.Id, Country = tenant.Country,
         };
-        var created = await users.CreateAsync(user, password);
+        var created = await enrolment.CreateUserAsync(Me, user, password, ct);
         if (!created.Succeeded)
         {
             Errors["user.email"] = string.Join(" ", created.Errors.Select(e => e.Description));
             await LoadAsync(ct);
             return Page();
-        }
-
-        await using (var tx = await db.BeginWriteAsync(ct))
-        {
-            await audit.AppendAsync(db, Me, new AuditRecord("user.created", "portal-user", user.Id, new { user.Email, user.Role, tenant = tenant.ToString() }), ct);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
         }
 
         ShownSecretFor = $"First-time password for {user.Email}";
@@ -127,13 +120,7 @@ public sealed class IndexModel(
         if (Errors.Count > 0 || tenant is null) { await LoadAsync(ct); return Page(); }
 
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        await ApiClients.RegisterAsync(db, applications, Id!, secret, Name!.Trim(), tenant, BrokerScopes.DefaultFor(tenant.Kind), clock.GetUtcNow(), ct);
-        await using (var tx = await db.BeginWriteAsync(ct))
-        {
-            await audit.AppendAsync(db, Me, new AuditRecord("client.registered", "api-client", Id!, new { tenant = tenant.ToString() }), ct);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        }
+        await enrolment.RegisterClientAsync(Me, Id!, secret, Name!.Trim(), tenant, ct);
 
         ShownSecretFor = $"Client secret for {Id}";
         ShownSecret = secret;

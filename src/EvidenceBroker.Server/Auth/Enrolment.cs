@@ -1,0 +1,45 @@
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.AspNetCore.Identity;
+using OpenIddict.Abstractions;
+
+namespace EvidenceBroker.Server.Auth;
+
+/// <summary>
+/// Adds a portal user or an API client together with its audit entry, in one transaction: either both are written
+/// or neither. Identity and OpenIddict save through the same scoped context, so their rows join the transaction.
+/// </summary>
+public sealed class Enrolment(
+    BrokerDbContext db, UserManager<PortalUser> users, IOpenIddictApplicationManager applications, AuditTrail audit, TimeProvider clock)
+{
+    /// <summary>Creates <paramref name="user"/> with a first-time password; Identity's refusal (a taken name) writes nothing.</summary>
+    public async Task<IdentityResult> CreateUserAsync(Caller by, PortalUser user, string password, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        ArgumentNullException.ThrowIfNull(user);
+        await using var transaction = await db.BeginWriteAsync(ct);
+        var created = await users.CreateAsync(user, password);
+        if (!created.Succeeded)
+        {
+            return created;
+        }
+
+        await audit.AppendAsync(db, by, new AuditRecord(
+            "user.created", "portal-user", user.Id, new { user.Email, user.Role, tenant = user.Tenant.ToString() }), ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return created;
+    }
+
+    /// <summary>Registers an API client of <paramref name="tenant"/> with that tenant kind's default scopes.</summary>
+    public async Task RegisterClientAsync(Caller by, string clientId, string secret, string displayName, Tenant tenant, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        ArgumentNullException.ThrowIfNull(tenant);
+        await using var transaction = await db.BeginWriteAsync(ct);
+        await ApiClients.RegisterAsync(db, applications, clientId, secret, displayName, tenant, BrokerScopes.DefaultFor(tenant.Kind), clock.GetUtcNow(), ct);
+        await audit.AppendAsync(db, by, new AuditRecord("client.registered", "api-client", clientId, new { tenant = tenant.ToString() }), ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+    }
+}
