@@ -38,6 +38,9 @@ public sealed class Deadline
     /// <summary>Set while a clarification is open and the clock is paused.</summary>
     public DateTimeOffset? PausedAt { get; set; }
 
+    /// <summary>How long the clock stood still in pauses that have ended; <see cref="DueAt"/> moved by as much.</summary>
+    public TimeSpan PausedFor { get; set; }
+
     public DateTimeOffset? Reminder50At { get; set; }
     public DateTimeOffset? Reminder80At { get; set; }
     public DateTimeOffset? BreachedAt { get; set; }
@@ -49,9 +52,27 @@ public sealed class Deadline
 
     public bool HasReminders => Kind is DeadlineKind.Response or DeadlineKind.Preservation or DeadlineKind.PostHocValidation;
 
-    public TimeSpan Length => DueAt - StartsAt;
+    /// <summary>How long the clock runs, pauses left out.</summary>
+    public TimeSpan Length => DueAt - StartsAt - PausedFor;
 
-    public DateTimeOffset Mark(double fraction) => StartsAt + (Length * fraction);
+    /// <summary>
+    /// When <paramref name="fraction"/> of the running time has passed. Pauses so far happened before any mark still
+    /// to come (a mark already passed has been stamped), so each such mark moves by their whole length.
+    /// </summary>
+    public DateTimeOffset Mark(double fraction) => StartsAt + PausedFor + (Length * fraction);
+
+    /// <summary>Ends a pause: the due date and the marks still ahead move by its length.</summary>
+    public void Resume(DateTimeOffset now)
+    {
+        if (PausedAt is { } pausedAt)
+        {
+            DueAt += now - pausedAt;
+            PausedFor += now - pausedAt;
+            PausedAt = null;
+        }
+
+        Plan();
+    }
 
     /// <summary>Recomputes <see cref="NextCheckAt"/> from the marks not yet stamped.</summary>
     public void Plan()

@@ -100,9 +100,7 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
             case RequestTrigger.AnswerClarification:
                 foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Response && d.PausedAt is not null))
                 {
-                    deadline.DueAt += now - deadline.PausedAt!.Value;
-                    deadline.PausedAt = null;
-                    deadline.Plan();
+                    deadline.Resume(now);
                 }
 
                 break;

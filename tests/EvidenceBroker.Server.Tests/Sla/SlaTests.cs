@@ -67,6 +67,32 @@ public sealed class SlaTests
     }
 
     [Fact]
+    public async Task Reminders_count_only_the_time_the_clock_ran_not_the_pause()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var original = await ResponseDeadlineAsync(broker, id);
+        var length = original.DueAt - original.StartsAt;
+        var pause = length * 0.8;
+
+        await broker.ActAsync(Provider, id, "clarifications", new { text = "Which of the two accounts with this address?" });
+        broker.Clock.Advance(pause);
+        await broker.ActAsync(Officer, id, "clarifications/answer", new { text = "The one created on 2 February 2026." });
+        broker.Clock.Advance(length * 0.2);
+        await SweepAsync(broker);
+        var afterAFifthOfItsTime = await ResponseDeadlineAsync(broker, id);
+        broker.Clock.Advance(length * 0.3 + TimeSpan.FromMinutes(1));
+        await SweepAsync(broker);
+        var afterHalfItsTime = await ResponseDeadlineAsync(broker, id);
+
+        Assert.Null(afterAFifthOfItsTime.Reminder50At);
+        Assert.Equal(original.DueAt + pause, afterAFifthOfItsTime.DueAt);
+        Assert.Equal(original.StartsAt + pause + length * 0.5, afterAFifthOfItsTime.NextCheckAt);
+        Assert.NotNull(afterHalfItsTime.Reminder50At);
+        Assert.Null(afterHalfItsTime.Reminder80At);
+    }
+
+    [Fact]
     public async Task A_preservation_is_extended_once_and_then_expires()
     {
         await using var broker = new BrokerFactory();

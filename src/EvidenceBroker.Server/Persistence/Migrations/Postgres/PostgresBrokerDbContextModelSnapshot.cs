@@ -946,6 +946,9 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
                     b.Property<DateTimeOffset?>("PausedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<TimeSpan>("PausedFor")
+                        .HasColumnType("interval");
+
                     b.Property<DateTimeOffset?>("Reminder50At")
                         .HasColumnType("timestamp with time zone");
 

@@ -937,6 +937,9 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
                     b.Property<long?>("PausedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<TimeSpan>("PausedFor")
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("Reminder50At")
                         .HasColumnType("INTEGER");
 
