@@ -118,6 +118,13 @@ public sealed class PolicyRegistry : IPolicyCatalogue
             throw new InvalidOperationException($"Stored policy pack {version} no longer loads: {result.Errors[0]}");
         }
 
+        // The version is the files' hash: files that give another one were changed after they were stored.
+        if (result.Pack.Version != version)
+        {
+            throw new InvalidOperationException(
+                $"Stored policy pack {version} was altered: its files are now version {result.Pack.Version}. It decides nothing.");
+        }
+
         return engines.GetOrAdd(version, _ => new PolicyEngine(result.Pack));
     }
 
