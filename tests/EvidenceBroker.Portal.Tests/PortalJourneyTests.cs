@@ -92,6 +92,10 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await Assertions.Expect(officer.GetByTestId("state")).ToHaveTextAsync("Produced");
         var produced = await officer.RunAndWaitForDownloadAsync(() => officer.GetByTestId("download-production").ClickAsync());
         Assert.Equal("mailbox export for suspect@example.com\n", await File.ReadAllTextAsync((await produced.PathAsync())!));
+        var productionUrl = await officer.GetByTestId("download-production").GetAttributeAsync("href");
+        var productionHeaders = (await officer.APIRequest.GetAsync(new Uri(new Uri(officer.Url), productionUrl).ToString())).Headers;
+        Assert.Equal("sandbox; default-src 'none'", productionHeaders["content-security-policy"]); // the provider's file runs nothing
+        Assert.Equal("nosniff", productionHeaders["x-content-type-options"]);
         await PortalFixture.ShotAsync(officer, "06c-officer-produced");
 
         // Oversight searches by provider and outcome, opens the decision and downloads its record.

@@ -120,6 +120,17 @@ public sealed class EvidenceRequest
         Fire(TriggerFor(outcome), at);
     }
 
+    /// <summary>
+    /// A decision made again after filing (an emergency confirmed, a preservation becoming a production) is the one in
+    /// force; the state moves by the action that asked for it, not here.
+    /// </summary>
+    public void ReviseDecision(Outcome outcome, LegalInstrument? channel, string policyVersion)
+    {
+        Outcome = outcome;
+        Channel = channel;
+        PolicyVersion = policyVersion;
+    }
+
     private RequestTrigger TriggerFor(Outcome outcome) => outcome switch
     {
         Requests.Outcome.Direct when Content.Urgency == Urgency.Preservation => RequestTrigger.RoutePreservation,

@@ -18,5 +18,5 @@ public abstract record ActionResult
     public sealed record Invalid(IDictionary<string, string[]> Errors) : ActionResult;
 
     /// <summary>Well formed and allowed now, but the policy decides against it: 422 with the rules that decided.</summary>
-    public sealed record NotPermittedByPolicy(string Title, string Detail) : ActionResult;
+    public sealed record NotPermittedByPolicy(string Title, string Detail, IReadOnlyList<string> Deciding) : ActionResult;
 }

@@ -123,6 +123,13 @@ public sealed class RequestActions(
             return new ActionResult.Invalid(errors);
         }
 
+        // A confirmed emergency is decided again by the pack that decided it, which this node may have to load:
+        // done before the write, as the stored decision it starts from never changes.
+        var confirmed = trigger == RequestTrigger.ConfirmEmergency
+            && await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == requestId, ct) is { } stored
+            ? await decider.WithEmergencyConfirmedAsync(stored, ct)
+            : null;
+
         EvidenceRequest request;
         await using (var transaction = await db.BeginWriteAsync(ct))
         {
@@ -141,28 +148,30 @@ public sealed class RequestActions(
             var now = clock.GetUtcNow();
             var before = request.State;
             var decision = await db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == request.Id, ct);
-            var deadlines = DecisionJsonReader.Deadlines(decision.DecisionJson);
-            Decision? confirmed = null;
-            Decision? production = null;
+            var revised = confirmed;
             if (trigger == RequestTrigger.ConvertToProduction && request.CanFire(trigger))
             {
-                production = await decider.AsProductionAsync(request.Content, request.ProviderJurisdiction, DateOnly.FromDateTime(now.UtcDateTime), ct);
-                if (production.Outcome != Outcome.Direct)
+                revised = await decider.AsProductionAsync(request, DateOnly.FromDateTime(now.UtcDateTime), ct);
+                if (revised.Decision.Outcome != Outcome.Direct)
                 {
-                    return NotAProduction(production);
+                    return NotAProduction(revised.Decision);
                 }
-
-                deadlines = production.Deadlines;
             }
 
             if (trigger == RequestTrigger.ConfirmEmergency)
             {
-                confirmed = await decider.WithEmergencyConfirmedAsync(decision.PolicyVersion, decision.InputJson, ct);
-                request.ConfirmEmergency(reviewStillNeeded: confirmed.Outcome != Outcome.Direct, now);
+                request.ConfirmEmergency(
+                    reviewStillNeeded: (confirmed ?? throw new InvalidOperationException("A filed request has no decision.")).Decision.Outcome != Outcome.Direct,
+                    now);
             }
             else
             {
                 request.Fire(trigger, now);
+            }
+
+            if (revised is not null)
+            {
+                await revised.ReplaceAsync(db, request, now, ct);
             }
 
             await RecordWhatWasSaidAsync(caller, request, trigger, input, now, ct);
@@ -175,13 +184,10 @@ public sealed class RequestActions(
 
             await mlat.CloseWithRequestAsync(request, now, ct);
 
-            await sla.SynchroniseAsync(request, deadlines, trigger, now, ct);
-            object payload = (confirmed, production) switch
-            {
-                ({ } c, _) => new { text = input.Text, afterConfirmation = new { outcome = c.Outcome, deciding = c.Deciding } },
-                (_, { } p) => new { text = input.Text, asProduction = new { outcome = p.Outcome, channel = p.Channel, p.PolicyVersion, p.EvaluatedOn } },
-                _ => new { text = input.Text, grounds = input.Grounds, production = extra },
-            };
+            await sla.SynchroniseAsync(request, revised?.Decision.Deadlines ?? DecisionJsonReader.Deadlines(decision.DecisionJson), trigger, now, ct);
+            object payload = revised is null
+                ? new { text = input.Text, grounds = input.Grounds, production = extra }
+                : new { text = input.Text, decision = revised.AuditRecordReplacing(decision) };
             await audit.AppendAsync(db, caller, new AuditRecord(
                 $"request.{Wire.Name(trigger)}", "request", request.Id.ToString(), payload, Wire.Name(before), Wire.Name(request.State)), ct);
             Announce(request, trigger, before, now);
@@ -199,7 +205,8 @@ public sealed class RequestActions(
         return new ActionResult.NotPermittedByPolicy(
             "This preservation order cannot become a production order.",
             $"As a production order it would be decided '{Wire.Name(production.Outcome)}' under policy {production.PolicyVersion}. " +
-            $"{string.Join(" ", reasons)} File a production order instead, citing this preservation.");
+            $"{string.Join(" ", reasons)} File a production order instead, citing this preservation.",
+            production.Deciding);
     }
 
     /// <summary>

@@ -45,7 +45,10 @@ public static class RequestLifecycleApi
         MapAction(group, "/objection", RequestTrigger.RaiseObjection, "Provider: object, with grounds");
         MapAction(group, "/withdrawal", RequestTrigger.Withdraw, "Officer: withdraw the request, with a reason");
         MapAction(group, "/preservation/extension", RequestTrigger.ExtendPreservation, "Officer: extend a preservation once by 30 days");
-        MapAction(group, "/preservation/conversion", RequestTrigger.ConvertToProduction, "Officer: turn a preservation into a production order");
+        MapAction(group, "/preservation/conversion", RequestTrigger.ConvertToProduction, "Officer: turn a preservation into a production order")
+            .WithDescription("Decided again as a production order by the policy in force. If that decision would not send it " +
+                             "to the provider, the answer is 422, naming the rules that decided in 'deciding'.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         MapAction(group, "/emergency/confirmation", RequestTrigger.ConfirmEmergency, "Supervisor (not the filer): confirm an emergency by a second channel");
         MapAction(group, "/emergency/refusal", RequestTrigger.RefuseEmergency, "Supervisor: refuse an emergency request");
         MapAction(group, "/closure", RequestTrigger.Close, "Officer: close a finished request");
@@ -65,7 +68,7 @@ public static class RequestLifecycleApi
         return app;
     }
 
-    private static void MapAction(RouteGroupBuilder group, string pattern, RequestTrigger trigger, string summary) =>
+    private static RouteHandlerBuilder MapAction(RouteGroupBuilder group, string pattern, RequestTrigger trigger, string summary) =>
         group.MapPost(pattern, (Guid id, ActionBody? body, ClaimsPrincipal user, RequestActions actions, CancellationToken ct) =>
                 ApplyAsync(id, trigger, new ActionInput(body?.Text, body?.Grounds), user, actions, ct))
             .WithSummary(summary);
@@ -229,7 +232,8 @@ public static class RequestLifecycleApi
             ActionResult.Forbidden forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your action to take.", detail: forbidden.Reason),
             ActionResult.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
             ActionResult.NotPermittedByPolicy refused => TypedResults.Problem(
-                statusCode: StatusCodes.Status422UnprocessableEntity, title: refused.Title, detail: refused.Detail),
+                statusCode: StatusCodes.Status422UnprocessableEntity, title: refused.Title, detail: refused.Detail,
+                extensions: new Dictionary<string, object?> { ["deciding"] = refused.Deciding }),
             _ => throw new InvalidOperationException("Unknown action result."),
         };
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
 
 namespace EvidenceBroker.Server.Routing;
 
@@ -32,21 +33,30 @@ public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) :
     /// confirmed the emergency. Still "human review" when another rule asks for a person (R8, R9, or R11 itself for a
     /// missing threat).
     /// </summary>
-    public async Task<Decision> WithEmergencyConfirmedAsync(string policyVersion, string inputJson, CancellationToken ct)
+    public async Task<RevisedDecision> WithEmergencyConfirmedAsync(StoredDecision stored, CancellationToken ct)
     {
-        var engine = await registry.EngineForAsync(db, policyVersion, ct);
-        return engine.Evaluate((StoredPolicyInput.FromJson(inputJson) with { EmergencyConfirmedBySupervisor = true }).ToInput());
+        ArgumentNullException.ThrowIfNull(stored);
+        var engine = await registry.EngineForAsync(db, stored.PolicyVersion, ct);
+        var input = StoredPolicyInput.FromJson(stored.InputJson) with { EmergencyConfirmedBySupervisor = true };
+        var decision = engine.Evaluate(input.ToInput());
+        return new RevisedDecision(decision, input.ToJson(), JsonSerializer.Serialize(decision, DecisionJson.Compact));
     }
 
     /// <summary>
     /// A preservation order that is to become a production order, decided as a production by the policy in force now
-    /// (read inside the writers' turn): R3 and R4 ask more of a production than of a preservation.
+    /// (read inside the writers' turn): R3 and R4 ask more of a production than of a preservation. A preservation
+    /// named as an EU preservation order (EPOC-PR) is decided as the EU production order (EPOC) it becomes.
     /// </summary>
-    public async Task<Decision> AsProductionAsync(RequestContent preservation, string providerJurisdiction, DateOnly evaluatedOn, CancellationToken ct)
+    public async Task<RevisedDecision> AsProductionAsync(EvidenceRequest preservation, DateOnly evaluatedOn, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(preservation);
-        var policy = await registry.InForceAsync(db, ct);
-        return Decide(policy, preservation with { Urgency = Urgency.Standard }, providerJurisdiction, evaluatedOn).Decision;
+        var content = preservation.Content with
+        {
+            Urgency = Urgency.Standard,
+            LegalInstrument = preservation.Content.LegalInstrument == LegalInstrument.EuEpocPr ? LegalInstrument.EuEpoc : preservation.Content.LegalInstrument,
+        };
+        var decided = Decide(await registry.InForceAsync(db, ct), content, preservation.ProviderJurisdiction, evaluatedOn);
+        return new RevisedDecision(decided.Decision, decided.InputJson, decided.DecisionJson);
     }
 
     private RoutingDecision Decide(PolicyInForce policy, RequestContent content, string providerJurisdiction, DateOnly evaluatedOn)

@@ -123,6 +123,7 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         using var providerBeforeReview = await provider.GetAsync($"/api/v1/requests/{id}");
         var confirmation = await broker.WithDbAsync(db => db.AuditEntries.AsNoTracking()
             .SingleAsync(e => e.SubjectId == id.ToString() && e.Action == "request.confirm-emergency"));
+        var decisionBeforeReview = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/decision");
         var approved = await broker.ActAsync("broker-review-desk", id, "review",
             new { decision = "direct", text = "The journalist is the one threatened, not a source." });
         using var providerAfterReview = await provider.GetAsync($"/api/v1/requests/{id}");
@@ -133,6 +134,9 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal(HttpStatusCode.NotFound, providerBeforeReview.StatusCode);
         Assert.Equal("awaiting-human-review", confirmation.StateAfter);
         Assert.Contains("\"R8\"", confirmation.PayloadJson, StringComparison.Ordinal);
+        Assert.Contains("\"superseded\"", confirmation.PayloadJson, StringComparison.Ordinal);
+        Assert.Equal("passed", RuleStatus(decisionBeforeReview, "R11"));
+        Assert.Equal("failed", RuleStatus(decisionBeforeReview, "R8"));
         Assert.Equal("routed-to-provider", approved.Body.GetProperty("state").GetString());
         Assert.Equal(HttpStatusCode.OK, providerAfterReview.StatusCode);
     }
@@ -174,12 +178,32 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Status);
         Assert.Contains("R4", refused.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("R4", refused.Body.GetProperty("deciding").EnumerateArray().Select(r => r.GetString()));
         Assert.Equal("preservation-active", await broker.StateAsync(Officer, refusedId));
         Assert.Equal(refusedEntriesBefore, await AuditEntriesAsync(refusedId));
         Assert.Equal("routed-to-provider", converted.Body.GetProperty("state").GetString());
         Assert.Contains(timeline.GetProperty("deadlines").EnumerateArray(), d =>
             d.GetProperty("kind").GetString() == "response" && !d.TryGetProperty("completedAt", out _));
         Assert.Contains("\"outcome\":\"direct\"", conversion.PayloadJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_eu_preservation_order_becomes_the_eu_production_order_and_that_decision_is_the_one_in_force()
+    {
+        var epocPr = SampleRequests.MetToNorthwindSubscriber()
+            .With("requestingCountry", "DE").With("agencyId", "de-bka").With("providerId", "emerald-cloud")
+            .With("issuingAuthority", new JsonObject { ["type"] = "court", ["name"] = "Amtsgericht Wiesbaden" })
+            .With("urgency", "preservation").With("legalInstrument", "eu-epoc-pr");
+        var id = await broker.FileAsync("bka-case-system", epocPr);
+        var atFiling = await broker.GetAsync("bka-case-system", $"/api/v1/requests/{id}/decision");
+
+        var converted = await broker.ActAsync("bka-case-system", id, "preservation/conversion");
+        var inForce = await broker.GetAsync("bka-case-system", $"/api/v1/requests/{id}/decision");
+
+        Assert.Equal("eu-epoc-pr", atFiling.GetProperty("channel").GetString());
+        Assert.True(converted.Status == HttpStatusCode.OK, converted.Body.ToString());
+        Assert.Equal("eu-epoc", inForce.GetProperty("channel").GetString());
+        Assert.Equal("eu-epoc", converted.Body.GetProperty("channel").GetString());
     }
 
     [Fact]
@@ -251,4 +275,7 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
 
     private Task<int> AuditEntriesAsync(Guid requestId) =>
         broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == requestId.ToString()));
+
+    private static string? RuleStatus(System.Text.Json.JsonElement decision, string rule) =>
+        decision.GetProperty("reasons").EnumerateArray().Single(r => r.GetProperty("rule").GetString() == rule).GetProperty("status").GetString();
 }
