@@ -77,7 +77,7 @@ public static class DossierQuery
     /// <summary>The review note keeps the trigger the reviewer chose; the dossier says where it sent the request.</summary>
     private static string ReviewOutcome(string? trigger) => trigger switch
     {
-        "approve-direct" => "direct to the provider",
+        "approve-direct" => "approved for the direct channel",
         "send-to-mlat" => "MLAT",
         "reject" => "rejected",
         _ => trigger ?? "recorded",

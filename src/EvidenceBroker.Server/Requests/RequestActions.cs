@@ -370,7 +370,11 @@ public sealed class RequestActions(
             Grounds = grounds, Text = text, At = now,
         });
 
-    /// <summary>Tell the other side. The provider hears nothing of a request it has not received.</summary>
+    /// <summary>
+    /// Tell the other side. The provider hears nothing of a request it has not received; an action that releases the
+    /// request to it (a confirmed emergency, a reviewer's approval) also sends the provider <c>request.routed</c>, as
+    /// a request released at filing does.
+    /// </summary>
     private void Announce(EvidenceRequest request, RequestTrigger trigger, RequestState before, DateTimeOffset now)
     {
         var payload = new { requestId = request.Id, request.Reference, action = trigger, from = before, state = request.State };
@@ -379,6 +383,12 @@ public sealed class RequestActions(
         if (request.ReleasedToProviderAt is not null)
         {
             OutboxEntries.Add(db, topic, OutboxEntries.Provider(request.ProviderId), request.Id, payload, now);
+        }
+
+        if (request.ReleasedToProviderAt == now && before is RequestState.AwaitingSupervisor or RequestState.AwaitingHumanReview)
+        {
+            OutboxEntries.Add(db, "request.routed", OutboxEntries.Provider(request.ProviderId), request.Id,
+                new { requestId = request.Id, request.Reference, state = request.State, request.Outcome, request.Channel }, now);
         }
     }
 }

@@ -139,6 +139,8 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal("failed", RuleStatus(decisionBeforeReview, "R8"));
         Assert.Equal("routed-to-provider", approved.Body.GetProperty("state").GetString());
         Assert.Equal(HttpStatusCode.OK, providerAfterReview.StatusCode);
+        Assert.Equal(["request.approve-direct", "request.routed"], await broker.WithDbAsync(db => db.Outbox
+            .Where(m => m.RequestId == id && m.Recipient == "provider:northwind-mail").OrderBy(m => m.Topic).Select(m => m.Topic).ToListAsync()));
     }
 
     [Fact]
