@@ -68,6 +68,20 @@ public static class AuditVerifier
 
         var own = checkpoints.Where(c => c.KeyId == key.KeyId).ToList();
         var result = chain.Result with { UnverifiableCheckpoints = checkpoints.Count - own.Count };
+        if (result.Intact && checkpoints.FirstOrDefault(c => c.KeyId != key.KeyId && c.Sequence > result.IntactUpTo) is { } beyond)
+        {
+            // Checkpoints are read before the chain, so none can lie beyond its end. One this key cannot check proves
+            // nothing by its signature, but a relabelled checkpoint over a cut tail would look just like it.
+            var first = result.IntactUpTo + 1;
+            return result with
+            {
+                Checkpoint = new CheckpointCheck(beyond.Sequence, beyond.HeadHash, beyond.At, beyond.KeyId, SignatureValid: false, Covered: false),
+                BrokenAt = first,
+                Reason = $"Entry {first}: the chain ends at entry {result.IntactUpTo}, but a checkpoint under key {beyond.KeyId}, which " +
+                         $"this broker cannot check, records entries up to {beyond.Sequence}: the tail was cut off or the checkpoints were altered.",
+            };
+        }
+
         if (own.Count == 0)
         {
             return result;

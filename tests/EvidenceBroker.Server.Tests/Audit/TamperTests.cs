@@ -174,6 +174,21 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
     }
 
     [Fact]
+    public async Task A_truncated_tail_whose_checkpoint_was_relabelled_to_an_unknown_key_is_still_detected()
+    {
+        await using var db = await broker.CopyAsync();
+        var cut = broker.CheckpointAt - 1;
+        await db.Database.ExecuteSqlAsync($"DELETE FROM audit_entries WHERE \"Sequence\" >= {cut}");
+        await db.Database.ExecuteSqlRawAsync("UPDATE audit_checkpoints SET \"KeyId\" = 'ffffffffffffffff'");
+
+        var result = await VerifyAsync(db);
+
+        Assert.False(result.Intact);
+        Assert.Equal(cut, result.BrokenAt);
+        Assert.Contains("cannot check", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_oversight_portal_s_audit_page_shows_a_truncated_tail_as_broken()
     {
         await using var db = await broker.CopyAsync();
