@@ -28,6 +28,9 @@ public sealed class OutboxMessage
     public DateTimeOffset? DeliveredAt { get; set; }
     public DateTimeOffset? DeadAt { get; set; }
 
+    /// <summary>When an administrator last put this dead letter back in the queue; its retries count from here.</summary>
+    public DateTimeOffset? RequeuedAt { get; set; }
+
     /// <summary>Why the last attempt failed, short and free of secrets and URLs (e.g. "HTTP 503 Service Unavailable").</summary>
     public string? LastError { get; set; }
 

@@ -216,7 +216,7 @@ public sealed class WebhookDelivery(
     {
         var now = clock.GetUtcNow();
         var attempts = message.Attempts + 1;
-        var dead = attempts >= settings.MaxAttempts || now - message.CreatedAt >= settings.MaxAge;
+        var dead = attempts >= settings.MaxAttempts || now - (message.RequeuedAt ?? message.CreatedAt) >= settings.MaxAge;
         logger.LogWarning("Webhook {MessageId} to {Recipient} failed (attempt {Attempt} of {MaxAttempts}): {Error}{DeadLetter}",
             message.Id, message.Recipient, attempts, settings.MaxAttempts, error, dead ? "; now a dead letter" : string.Empty);
         return RecordAsync(db, message, claim, dead ? Outcome.Dead : Outcome.Failed, status, error, ct);

@@ -161,6 +161,7 @@ public static class WebhooksAdminApi
         var before = new { message.Attempts, message.DeadAt, message.LastError, message.LastStatusCode };
         message.DeadAt = null;
         message.Attempts = 0;
+        message.RequeuedAt = now;
         message.NextAttemptAt = now;
         message.ClaimToken = null;
         message.ClaimExpiresAt = null;

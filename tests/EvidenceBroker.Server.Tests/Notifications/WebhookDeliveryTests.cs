@@ -221,6 +221,35 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task A_dead_letter_requeued_days_later_gets_its_retries_again_not_a_single_attempt()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var broker = new WebhookBrokerFactory();
+        using (var setup = await broker.ClientAsync("broker-admin"))
+        {
+            await Steps.SetUrlAsync(setup, "agencies", "gb-met", receiver.BaseUrl + "/hooks");
+        }
+
+        receiver.FailureStatus = 500;
+        receiver.FailAlways();
+        await Steps.FileAsync(broker);
+        var id = Assert.Single(await broker.OutboxAsync(Met)).Id;
+        await broker.WithDbAsync(db => db.Outbox.Where(m => m.Id == id)
+            .ExecuteUpdateAsync(set => set.SetProperty(m => m.DeadAt, broker.Clock.GetUtcNow()).SetProperty(m => m.Attempts, 12)));
+        broker.Clock.Advance(TimeSpan.FromDays(3));
+
+        using var admin = await broker.ClientAsync("broker-admin");
+        using var retry = await admin.PostAsync($"/api/v1/admin/webhooks/dead-letters/{id}/retry", null);
+        await broker.Delivery.RunOnceAsync(CancellationToken.None);
+        var afterOneFailure = await broker.MessageAsync(id);
+
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.Null(afterOneFailure.DeadAt);
+        Assert.Equal(1, afterOneFailure.Attempts);
+        Assert.True(afterOneFailure.NextAttemptAt > broker.Clock.GetUtcNow());
+    }
+
+    [Fact]
     public async Task A_secret_this_node_cannot_unseal_fails_its_own_message_until_it_is_a_dead_letter_and_no_other()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

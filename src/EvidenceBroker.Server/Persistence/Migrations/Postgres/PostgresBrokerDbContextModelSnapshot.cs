@@ -543,6 +543,9 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
                     b.Property<Guid?>("RequestId")
                         .HasColumnType("uuid");
 
+                    b.Property<DateTimeOffset?>("RequeuedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("SkippedReason")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");

@@ -536,6 +536,9 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
                     b.Property<Guid?>("RequestId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("RequeuedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("SkippedReason")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
