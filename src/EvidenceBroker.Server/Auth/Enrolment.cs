@@ -12,13 +12,26 @@ namespace EvidenceBroker.Server.Auth;
 public sealed class Enrolment(
     BrokerDbContext db, UserManager<PortalUser> users, IOpenIddictApplicationManager applications, AuditTrail audit, TimeProvider clock)
 {
-    /// <summary>Creates <paramref name="user"/> with a first-time password; Identity's refusal (a taken name) writes nothing.</summary>
+    /// <summary>
+    /// Creates <paramref name="user"/> with a first-time password; Identity's refusal (a weak password, a taken name)
+    /// writes nothing. The password is checked and hashed (100,000 PBKDF2 rounds) before the write begins, so other
+    /// writers do not wait for it.
+    /// </summary>
     public async Task<IdentityResult> CreateUserAsync(Caller by, PortalUser user, string password, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(by);
         ArgumentNullException.ThrowIfNull(user);
+        foreach (var validator in users.PasswordValidators)
+        {
+            if (await validator.ValidateAsync(users, user, password) is { Succeeded: false } weak)
+            {
+                return weak;
+            }
+        }
+
+        user.PasswordHash = users.PasswordHasher.HashPassword(user, password);
         await using var transaction = await db.BeginWriteAsync(ct);
-        var created = await users.CreateAsync(user, password);
+        var created = await users.CreateAsync(user);
         if (!created.Succeeded)
         {
             return created;

@@ -51,7 +51,18 @@ public sealed class EnrolmentTests
         await EnrolAsync(broker, (enrolment, by) =>
             enrolment.RegisterClientAsync(by, "met-second-system", "secret-of-the-second-system", "Second system", Tenant.Agency("GB", "gb-met"), CancellationToken.None));
 
-        Assert.True(await broker.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "second.officer@met.example")));
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<PortalUser>>();
+            var created = await users.FindByEmailAsync("second.officer@met.example");
+            Assert.True(await users.CheckPasswordAsync(created!, "Eb-Initial-Password-1!"));
+            Assert.False(await users.CheckPasswordAsync(created!, "Eb-Initial-Password-2!"));
+        }
+
+        var weak = await EnrolAsync(broker, (enrolment, by) =>
+            enrolment.CreateUserAsync(by, NewUser("third.officer@met.example"), "short", CancellationToken.None));
+        Assert.False(weak.Succeeded);
+        Assert.False(await broker.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "third.officer@met.example")));
         Assert.True(await broker.WithDbAsync(db => db.ApiClients.AnyAsync(c => c.ClientId == "met-second-system")));
         Assert.Equal(2, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "user.created" || e.Action == "client.registered")));
     }
@@ -66,6 +77,12 @@ public sealed class EnrolmentTests
     {
         await using var scope = broker.Services.CreateAsyncScope();
         await enrol(scope.ServiceProvider.GetRequiredService<Enrolment>(), Administrator);
+    }
+
+    private static async Task<T> EnrolAsync<T>(BrokerFactory broker, Func<Enrolment, Caller, Task<T>> enrol)
+    {
+        await using var scope = broker.Services.CreateAsyncScope();
+        return await enrol(scope.ServiceProvider.GetRequiredService<Enrolment>(), Administrator);
     }
 
     /// <summary>A database that refuses one kind of audit entry, as a full disk or a lost connection would.</summary>
