@@ -17,24 +17,35 @@ public sealed class AuditOptions
     /// <summary>Development only: keep a generated key in this file so checkpoints still verify after a restart.</summary>
     public string? DevelopmentKeyPath { get; set; }
 
+    /// <summary>
+    /// Public keys (PEM) of keys that signed checkpoints before the current one, so those checkpoints still count
+    /// after a key rotation. Without them, older checkpoints can no longer be checked.
+    /// </summary>
+    public string[] PreviousPublicKeyPaths { get; set; } = [];
+
     /// <summary>How often the chain head is signed when it moved.</summary>
     [Range(1, 59)]
     public int CheckpointIntervalMinutes { get; set; } = 15;
 }
 
-/// <summary>The key that signs checkpoints. Its id is derived from the public key, so a checkpoint names its signer.</summary>
+/// <summary>
+/// The key that signs checkpoints, and the public keys of those it replaced. A key's id is derived from its public
+/// key, so a checkpoint names its signer, and a checkpoint relabelled with another known key's id fails its signature.
+/// </summary>
 public sealed class AuditSigningKey : IDisposable
 {
     private readonly ECDsa key;
+    private readonly Dictionary<string, ECDsa> previous;
 
-    public AuditSigningKey(ECDsa key, string origin)
+    public AuditSigningKey(ECDsa key, string origin, IEnumerable<ECDsa>? previousPublicKeys = null)
     {
         ArgumentNullException.ThrowIfNull(key);
         this.key = key;
         Origin = origin;
         var publicKey = key.ExportSubjectPublicKeyInfo();
-        KeyId = Convert.ToHexStringLower(SHA256.HashData(publicKey))[..16];
+        KeyId = IdOf(key);
         PublicKeyPem = PemEncoding.WriteString("PUBLIC KEY", publicKey);
+        previous = (previousPublicKeys ?? []).Where(k => IdOf(k) != KeyId).ToDictionary(IdOf);
     }
 
     public string KeyId { get; }
@@ -46,14 +57,32 @@ public sealed class AuditSigningKey : IDisposable
     public string Sign(byte[] message) =>
         Convert.ToBase64String(key.SignData(message, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
 
-    public bool Verify(byte[] message, string signature)
+    public bool Verify(byte[] message, string signature) => Verify(key, message, signature);
+
+    /// <summary>Whether checkpoints labelled <paramref name="keyId"/> can be checked: the current key or a previous one.</summary>
+    public bool CanVerify(string keyId) => keyId == KeyId || previous.ContainsKey(keyId);
+
+    /// <summary>Checks a signature made by the key <paramref name="keyId"/> names; false for a key this broker does not know.</summary>
+    public bool Verify(string keyId, byte[] message, string signature) =>
+        keyId == KeyId ? Verify(key, message, signature) : previous.TryGetValue(keyId, out var earlier) && Verify(earlier, message, signature);
+
+    public void Dispose()
+    {
+        key.Dispose();
+        foreach (var earlier in previous.Values)
+        {
+            earlier.Dispose();
+        }
+    }
+
+    private static string IdOf(ECDsa key) => Convert.ToHexStringLower(SHA256.HashData(key.ExportSubjectPublicKeyInfo()))[..16];
+
+    private static bool Verify(ECDsa signer, byte[] message, string signature)
     {
         Span<byte> bytes = stackalloc byte[160];
         return Convert.TryFromBase64String(signature, bytes, out var length)
-               && key.VerifyData(message, bytes[..length], HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+               && signer.VerifyData(message, bytes[..length], HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
     }
-
-    public void Dispose() => key.Dispose();
 
     /// <summary>
     /// The configured key; in Development a generated one (kept in a file when DevelopmentKeyPath is set, else in
@@ -66,7 +95,8 @@ public sealed class AuditSigningKey : IDisposable
         if (!string.IsNullOrWhiteSpace(options.SigningKeyPath))
         {
             return new AuditSigningKey(
-                CheckedForSigning(LoadFile(options.SigningKeyPath, options.SigningKeyPassword), options.SigningKeyPath), $"file {options.SigningKeyPath}");
+                CheckedForSigning(LoadFile(options.SigningKeyPath, options.SigningKeyPassword), options.SigningKeyPath), $"file {options.SigningKeyPath}",
+                options.PreviousPublicKeyPaths.Select(LoadPublicKey));
         }
 
         if (!environment.IsDevelopment())
@@ -113,6 +143,29 @@ public sealed class AuditSigningKey : IDisposable
 
         key.Dispose();
         throw new InvalidOperationException($"{path}: the audit signing key cannot sign; configure the private key, not only the public one.");
+    }
+
+    /// <summary>A previous key's public part (PEM), on P-256 as every checkpoint is.</summary>
+    private static ECDsa LoadPublicKey(string path)
+    {
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            key.Dispose();
+            throw new InvalidOperationException($"{path}: not an ECDSA public key in PEM form ({ex.Message}).", ex);
+        }
+
+        if (key.ExportParameters(includePrivateParameters: false).Curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
+        {
+            key.Dispose();
+            throw new InvalidOperationException($"{path}: a previous audit key must be on the P-256 curve.");
+        }
+
+        return key;
     }
 
     private static ECDsa LoadFile(string path, string? password)

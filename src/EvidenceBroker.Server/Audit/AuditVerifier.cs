@@ -66,9 +66,9 @@ public static class AuditVerifier
             return chain.Result;
         }
 
-        var own = checkpoints.Where(c => c.KeyId == key.KeyId).ToList();
+        var own = checkpoints.Where(c => key.CanVerify(c.KeyId)).ToList();
         var result = chain.Result with { UnverifiableCheckpoints = checkpoints.Count - own.Count };
-        if (result.Intact && checkpoints.FirstOrDefault(c => c.KeyId != key.KeyId && c.Sequence > result.IntactUpTo) is { } beyond)
+        if (result.Intact && checkpoints.FirstOrDefault(c => !key.CanVerify(c.KeyId) && c.Sequence > result.IntactUpTo) is { } beyond)
         {
             // Checkpoints are read before the chain, so none can lie beyond its end. One this key cannot check proves
             // nothing by its signature, but a relabelled checkpoint over a cut tail would look just like it.
@@ -89,7 +89,7 @@ public static class AuditVerifier
 
         var latest = own[0];
         var check = new CheckpointCheck(latest.Sequence, latest.HeadHash, latest.At, latest.KeyId, SignatureValid: true, Covered: false);
-        if (own.FirstOrDefault(c => !key.Verify(AuditCheckpoint.SignedMessage(c.Sequence, c.HeadHash, c.At), c.Signature)) is { } forged)
+        if (own.FirstOrDefault(c => !key.Verify(c.KeyId, AuditCheckpoint.SignedMessage(c.Sequence, c.HeadHash, c.At), c.Signature)) is { } forged)
         {
             // A stored checkpoint this key did not sign: someone wrote to the checkpoint table.
             var bad = new CheckpointCheck(forged.Sequence, forged.HeadHash, forged.At, forged.KeyId, SignatureValid: false, Covered: false);
@@ -99,7 +99,7 @@ public static class AuditVerifier
                     Checkpoint = bad,
                     BrokenAt = forged.Sequence,
                     IntactUpTo = Math.Min(result.IntactUpTo, forged.Sequence - 1),
-                    Reason = $"Entry {forged.Sequence}: the checkpoint recorded for it does not carry a valid signature of key {key.KeyId}; the checkpoints were altered.",
+                    Reason = $"Entry {forged.Sequence}: the checkpoint recorded for it does not carry a valid signature of key {forged.KeyId}; the checkpoints were altered.",
                 }
                 : result with { Checkpoint = bad };
         }

@@ -7,7 +7,7 @@ namespace EvidenceBroker.Server.Tests.Audit;
 
 public sealed class AuditKeyStartupTests
 {
-    private sealed class Production(string folder, string? auditKey) : BrokerFactory
+    private sealed class Production(string folder, string? auditKey, string? previousPublicKey = null) : BrokerFactory
     {
         protected override string Environment => "Production";
 
@@ -19,6 +19,7 @@ public sealed class AuditKeyStartupTests
             new("Auth:EncryptionCertificatePassword", TestCertificates.Password),
             new("Auth:AllowHttp", "true"),
             new("Audit:SigningKeyPath", auditKey),
+            .. previousPublicKey is null ? [] : new KeyValuePair<string, string?>[] { new("Audit:PreviousPublicKeyPaths:0", previousPublicKey) },
         ];
     }
 
@@ -61,6 +62,33 @@ public sealed class AuditKeyStartupTests
         var error = Assert.ThrowsAny<Exception>(() => broker.CreateClient());
 
         Assert.Contains(expected, Flatten(error), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_public_keys_of_previous_audit_keys_are_loaded_and_one_on_another_curve_is_refused()
+    {
+        var folder = Directory.CreateTempSubdirectory("eb-audit-").FullName;
+        var previous = Path.Combine(folder, "previous.pem");
+        var wrongCurve = Path.Combine(folder, "previous-p384.pem");
+        using (var key = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            File.WriteAllText(previous, key.ExportSubjectPublicKeyInfoPem());
+        }
+
+        using (var key = ECDsa.Create(ECCurve.NamedCurves.nistP384))
+        {
+            File.WriteAllText(wrongCurve, key.ExportSubjectPublicKeyInfoPem());
+        }
+
+        using (var broker = new Production(folder, AuditKeyFile.Write(folder), previous))
+        {
+            using var client = broker.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
+        }
+
+        using var refused = new Production(folder, AuditKeyFile.Write(folder), wrongCurve);
+        var error = Assert.ThrowsAny<Exception>(() => refused.CreateClient());
+        Assert.Contains("previous audit key must be on the P-256 curve", Flatten(error), StringComparison.Ordinal);
     }
 
     private static string Flatten(Exception error) =>

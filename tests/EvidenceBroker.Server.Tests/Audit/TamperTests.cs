@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Tests.Infrastructure;
@@ -206,21 +207,32 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
     public async Task A_chain_rewritten_and_rehashed_is_detected_by_the_signed_checkpoint()
     {
         await using var db = await broker.CopyAsync();
-        var entries = await db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).ToListAsync();
-        var previous = AuditHashing.Genesis;
-        foreach (var e in entries)
-        {
-            var action = e.Sequence == 3 ? "request.withdrawn" : e.Action;
-            var hash = AuditHashing.Sha256Hex(AuditHashing.Canonical(e.Sequence, e.At, e.ActorId, e.ActorRole, e.ActorTenant, action,
-                e.SubjectType, e.SubjectId, e.StateBefore, e.StateAfter, e.PolicyVersion, e.PayloadHash, previous));
-            await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET \"Action\" = {action}, \"PreviousHash\" = {previous}, \"Hash\" = {hash} WHERE \"Sequence\" = {e.Sequence}");
-            previous = hash;
-        }
+        await RewriteAndRehashFromAsync(db, 3);
 
         var result = await VerifyAsync(db);
 
         Assert.Equal(broker.CheckpointAt, result.BrokenAt);
         Assert.Contains("rewritten and rehashed", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task After_a_key_rotation_the_previous_key_s_checkpoints_still_detect_a_rewritten_chain()
+    {
+        await using var db = await broker.CopyAsync();
+        await RewriteAndRehashFromAsync(db, 3);
+        using var previousPublicKey = ECDsa.Create();
+        previousPublicKey.ImportFromPem(broker.Key.PublicKeyPem);
+        using var rotated = new AuditSigningKey(ECDsa.Create(ECCurve.NamedCurves.nistP256), "rotated");
+        using var rotatedKnowingThePrevious = new AuditSigningKey(ECDsa.Create(ECCurve.NamedCurves.nistP256), "rotated", [previousPublicKey]);
+
+        var withoutPrevious = await AuditVerifier.VerifyAsync(db, rotated, CancellationToken.None);
+        var withPrevious = await AuditVerifier.VerifyAsync(db, rotatedKnowingThePrevious, CancellationToken.None);
+
+        Assert.True(withoutPrevious.Intact, "the rewritten chain is consistent in itself; only a checkpoint it can check can tell");
+        Assert.Equal(1, withoutPrevious.UnverifiableCheckpoints);
+        Assert.Equal(broker.CheckpointAt, withPrevious.BrokenAt);
+        Assert.Equal(0, withPrevious.UnverifiableCheckpoints);
+        Assert.Contains("rewritten and rehashed", withPrevious.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -234,5 +246,20 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
         Assert.False(result.Intact);
         Assert.False(result.Checkpoint?.SignatureValid);
         Assert.Contains("valid signature", result.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>Changes entry <paramref name="sequence"/>'s action and rehashes the chain from there, as a forger would.</summary>
+    private static async Task RewriteAndRehashFromAsync(BrokerDbContext db, long sequence)
+    {
+        var entries = await db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).ToListAsync();
+        var previous = AuditHashing.Genesis;
+        foreach (var e in entries)
+        {
+            var action = e.Sequence == sequence ? "request.withdrawn" : e.Action;
+            var hash = AuditHashing.Sha256Hex(AuditHashing.Canonical(e.Sequence, e.At, e.ActorId, e.ActorRole, e.ActorTenant, action,
+                e.SubjectType, e.SubjectId, e.StateBefore, e.StateAfter, e.PolicyVersion, e.PayloadHash, previous));
+            await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET \"Action\" = {action}, \"PreviousHash\" = {previous}, \"Hash\" = {hash} WHERE \"Sequence\" = {e.Sequence}");
+            previous = hash;
+        }
     }
 }
