@@ -27,7 +27,11 @@ public sealed class AuditCheckpoint
     /// <summary>What is signed. Changing this breaks every stored checkpoint.</summary>
     public static byte[] SignedMessage(long sequence, string headHash, DateTimeOffset at) =>
         Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-            $"evidence-broker audit checkpoint v1\n{sequence}\n{headHash}\n{AuditHashing.Normalise(at):yyyy-MM-ddTHH:mm:ss.ffffffZ}\n"));
+            $"evidence-broker audit checkpoint v1\n{sequence}\n{headHash}\n{SignedTime(at)}\n"));
+
+    /// <summary>The signing time exactly as it is signed, so a reader of an export can check the signature.</summary>
+    public static string SignedTime(DateTimeOffset at) =>
+        AuditHashing.Normalise(at).ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture);
 }
 
 internal sealed class AuditCheckpointConfiguration : IEntityTypeConfiguration<AuditCheckpoint>

@@ -222,12 +222,15 @@ public static class DossierDocument
             }));
         if (data.Checkpoints.Count > 0)
         {
+            pdf.Paragraph("A checkpoint's signature covers these four lines, each ended by a line feed (UTF-8): " +
+                          "\"evidence-broker audit checkpoint v1\", the entry it covers up to, its head hash, and its signing time as " +
+                          "shown. The public key is in the broker's audit verification report.", PdfStyle.Small);
             pdf.Table(
                 [new("Checkpoint", 0.8f), new("Covers up to", 0.8f), new("Signed", 1.3f), new("Head hash and signature (ECDSA P-256, base64)", 4.6f, Style: PdfStyle.Hash)],
                 data.Checkpoints.Select(c => (IReadOnlyList<string>)
                 [
                     string.Create(CultureInfo.InvariantCulture, $"#{c.Id}"), c.Sequence.ToString(CultureInfo.InvariantCulture),
-                    $"{Formatting.Time(c.At)}\nkey {c.KeyId}", $"{c.HeadHash}\n{c.Signature}",
+                    $"{AuditCheckpoint.SignedTime(c.At)}\nkey {c.KeyId}", $"{c.HeadHash}\n{c.Signature}",
                 ]));
         }
 

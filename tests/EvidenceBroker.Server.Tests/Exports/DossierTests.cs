@@ -51,6 +51,9 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
         Assert.Equal(2, entries.Count);
         Assert.All(entries, e => Assert.Contains(e.Hash, text, StringComparison.Ordinal));
         Assert.Contains("checkpoint#", text, StringComparison.Ordinal);
+        var checkpoint = await broker.WithDbAsync(db => db.AuditCheckpoints.OrderByDescending(c => c.Sequence).FirstAsync());
+        Assert.Contains(AuditCheckpoint.SignedTime(checkpoint.At), text, StringComparison.Ordinal); // to the digit that is signed
+        Assert.Contains(checkpoint.Signature, text, StringComparison.Ordinal);
         Assert.Contains("None:nohumanreview", text, StringComparison.Ordinal);
         Assert.Contains("Page1of", text, StringComparison.Ordinal);
         await PdfFiles.RasteriseFirstPageAsync(pdf, "dossier");
