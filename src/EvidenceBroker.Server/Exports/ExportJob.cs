@@ -48,6 +48,9 @@ public sealed class ExportJob
     public string? ContentType { get; set; }
     public byte[]? Content { get; set; }
     public string? Error { get; set; }
+
+    /// <summary>How many times building the report was started; it is given up after <see cref="ExportJobRunner.Retries"/> more.</summary>
+    public int Attempts { get; set; }
 }
 
 internal sealed class ExportJobConfiguration : IEntityTypeConfiguration<ExportJob>

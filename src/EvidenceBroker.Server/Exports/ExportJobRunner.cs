@@ -7,21 +7,26 @@ namespace EvidenceBroker.Server.Exports;
 
 /// <summary>
 /// Builds a queued report. Hangfire delivers at least once: the job takes only the id, re-reads the job, and does
-/// nothing if the file is already there.
+/// nothing if the file is already there. A failed attempt is thrown back to Hangfire, which runs it again
+/// (<see cref="Retries"/> times, after a delay); only the last failure marks the report failed.
 /// </summary>
 public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider clock, ILogger<ExportJobRunner> logger)
 {
-    [AutomaticRetry(Attempts = 2)]
+    /// <summary>How many times a failed report is built again before it is given up.</summary>
+    public const int Retries = 2;
+
+    [AutomaticRetry(Attempts = Retries)]
     public async Task RunAsync(Guid jobId, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
         var job = await db.ExportJobs.SingleOrDefaultAsync(j => j.Id == jobId, ct);
-        if (job is null || job.Status == ExportStatus.Completed)
+        if (job is null || job.Status is ExportStatus.Completed or ExportStatus.Failed)
         {
             return;
         }
 
+        job.Attempts++;
         await SetProgressAsync(db, job, 5, "started", ct);
         try
         {
@@ -43,11 +48,24 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogError(ex, "Export job {JobId} failed", jobId);
-            job.Status = ExportStatus.Failed;
-            job.Error = "The report could not be built; the broker's log has the details.";
-            job.CompletedAt = clock.GetUtcNow();
-            await db.SaveChangesAsync(CancellationToken.None);
+            var again = job.Attempts <= Retries;
+            logger.LogError(ex, "Export job {JobId} failed on attempt {Attempt} of {Attempts}{Next}",
+                jobId, job.Attempts, Retries + 1, again ? "; it will be tried again" : "; given up");
+
+            // Recorded through a context of its own: this one may still hold the change that failed.
+            await using var recording = scopes.CreateAsyncScope();
+            var jobs = recording.ServiceProvider.GetRequiredService<BrokerDbContext>().ExportJobs.Where(j => j.Id == jobId);
+            if (again)
+            {
+                await jobs.ExecuteUpdateAsync(set => set.SetProperty(j => j.Stage, "failed; trying again"), CancellationToken.None);
+                throw;
+            }
+
+            var failedAt = clock.GetUtcNow();
+            await jobs.ExecuteUpdateAsync(set => set
+                .SetProperty(j => j.Status, ExportStatus.Failed)
+                .SetProperty(j => j.Error, "The report could not be built; the broker's log has the details.")
+                .SetProperty(j => j.CompletedAt, failedAt), CancellationToken.None);
         }
     }
 
