@@ -47,20 +47,28 @@ public static class RequestLifecycle
     /// missing threat) still asks for a person's review: then it goes to the review desk, and the provider sees it only
     /// once a reviewer approves it.
     /// </summary>
-    public static RequestState ConfirmEmergency(RequestState state, bool reviewStillNeeded)
+    public static RequestState ConfirmEmergency(RequestState state, bool reviewStillNeeded) =>
+        FireEither(state, ConfirmEmergencyTrigger, reviewStillNeeded);
+
+    /// <summary>A reviewer approved the direct channel: a preservation order then preserves, anything else is produced.</summary>
+    public static RequestState ApproveDirect(RequestState state, bool preservation) =>
+        FireEither(state, ApproveDirectTrigger, preservation);
+
+    private static RequestState FireEither(
+        RequestState state, StateMachine<RequestState, RequestTrigger>.TriggerWithParameters<bool> trigger, bool fact)
     {
         var machine = Borrow(state);
-        machine.Machine.Fire(ConfirmEmergencyTrigger, reviewStillNeeded);
+        machine.Machine.Fire(trigger, fact);
         return machine.State;
     }
 
-    /// <summary>A reviewer approved the direct channel: a preservation order then preserves, anything else is produced.</summary>
-    public static RequestState ApproveDirect(RequestState state, bool preservation)
-    {
-        var machine = Borrow(state);
-        machine.Machine.Fire(ApproveDirectTrigger, preservation);
-        return machine.State;
-    }
+    /// <summary>A trigger whose destination a yes-or-no fact decides; both destinations are named in the diagram.</summary>
+    private static StateMachine<RequestState, RequestTrigger>.StateConfiguration PermitEither(
+        this StateMachine<RequestState, RequestTrigger>.StateConfiguration state, StateMachine<RequestState, RequestTrigger> machine,
+        RequestTrigger trigger, string question, (RequestState State, string When) yes, (RequestState State, string When) no) =>
+        state.PermitDynamic(
+            machine.SetTriggerParameters<bool>(trigger), fact => fact ? yes.State : no.State, question,
+            new DynamicStateInfos { { yes.State, yes.When }, { no.State, no.When } });
 
     /// <summary>The triggers that may fire from <paramref name="state"/>, in declaration order.</summary>
     public static IReadOnlyList<RequestTrigger> PermittedTriggers(RequestState state)
@@ -104,28 +112,16 @@ public static class RequestLifecycle
             .Permit(RequestTrigger.Reject, RequestState.Rejected);
 
         machine.Configure(RequestState.AwaitingSupervisor)
-            .PermitDynamic(
-                machine.SetTriggerParameters<bool>(RequestTrigger.ConfirmEmergency),
-                reviewStillNeeded => reviewStillNeeded ? RequestState.AwaitingHumanReview : RequestState.RoutedToProvider,
-                "another rule asks for review?",
-                new DynamicStateInfos
-                {
-                    { RequestState.AwaitingHumanReview, "another rule asks for review" },
-                    { RequestState.RoutedToProvider, "no other rule asks for review" },
-                })
+            .PermitEither(machine, RequestTrigger.ConfirmEmergency, "another rule asks for review?",
+                yes: (RequestState.AwaitingHumanReview, "another rule asks for review"),
+                no: (RequestState.RoutedToProvider, "no other rule asks for review"))
             .Permit(RequestTrigger.RefuseEmergency, RequestState.Rejected)
             .Permit(RequestTrigger.Withdraw, RequestState.Withdrawn);
 
         machine.Configure(RequestState.AwaitingHumanReview)
-            .PermitDynamic(
-                machine.SetTriggerParameters<bool>(RequestTrigger.ApproveDirect),
-                preservation => preservation ? RequestState.PreservationActive : RequestState.RoutedToProvider,
-                "preservation order?",
-                new DynamicStateInfos
-                {
-                    { RequestState.PreservationActive, "a preservation order" },
-                    { RequestState.RoutedToProvider, "a production order" },
-                })
+            .PermitEither(machine, RequestTrigger.ApproveDirect, "preservation order?",
+                yes: (RequestState.PreservationActive, "a preservation order"),
+                no: (RequestState.RoutedToProvider, "a production order"))
             .Permit(RequestTrigger.SendToMlat, RequestState.QueuedForMlat)
             .Permit(RequestTrigger.Reject, RequestState.Rejected)
             .Permit(RequestTrigger.Withdraw, RequestState.Withdrawn);
