@@ -15,6 +15,7 @@ public sealed record VerifyReport(
     int UnverifiableCheckpoints,
     string KeyId,
     string PublicKeyPem,
+    IReadOnlyDictionary<string, string> PreviousPublicKeysPem,
     DateTimeOffset VerifiedAt);
 
 public static class AuditApi
@@ -35,6 +36,6 @@ public static class AuditApi
         var result = await AuditVerifier.VerifyAsync(db, key, ct);
         return TypedResults.Ok(new VerifyReport(
             result.Intact, result.Summary, result.Entries, result.IntactUpTo, result.BrokenAt, result.Reason, result.Checkpoint,
-            result.UnverifiableCheckpoints, key.KeyId, key.PublicKeyPem, clock.GetUtcNow()));
+            result.UnverifiableCheckpoints, key.KeyId, key.PublicKeyPem, key.PreviousPublicKeysPem, clock.GetUtcNow()));
     }
 }

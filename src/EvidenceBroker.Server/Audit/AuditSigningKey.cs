@@ -37,6 +37,7 @@ public sealed class AuditSigningKey : IDisposable
     private readonly ECDsa key;
     private readonly Dictionary<string, ECDsa> previous;
 
+    /// <summary>Takes ownership of <paramref name="key"/> and of <paramref name="previousPublicKeys"/>.</summary>
     public AuditSigningKey(ECDsa key, string origin, IEnumerable<ECDsa>? previousPublicKeys = null)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -45,7 +46,15 @@ public sealed class AuditSigningKey : IDisposable
         var publicKey = key.ExportSubjectPublicKeyInfo();
         KeyId = IdOf(key);
         PublicKeyPem = PemEncoding.WriteString("PUBLIC KEY", publicKey);
-        previous = (previousPublicKeys ?? []).Where(k => IdOf(k) != KeyId).ToDictionary(IdOf);
+        previous = [];
+        foreach (var earlier in previousPublicKeys ?? [])
+        {
+            // The current key, or one listed twice, adds nothing.
+            if (IdOf(earlier) == KeyId || !previous.TryAdd(IdOf(earlier), earlier))
+            {
+                earlier.Dispose();
+            }
+        }
     }
 
     public string KeyId { get; }
@@ -58,6 +67,10 @@ public sealed class AuditSigningKey : IDisposable
         Convert.ToBase64String(key.SignData(message, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
 
     public bool Verify(byte[] message, string signature) => Verify(key, message, signature);
+
+    /// <summary>The public keys (PEM) of the previous keys by id, for a reader who checks older checkpoints.</summary>
+    public IReadOnlyDictionary<string, string> PreviousPublicKeysPem =>
+        previous.ToDictionary(p => p.Key, p => PemEncoding.WriteString("PUBLIC KEY", p.Value.ExportSubjectPublicKeyInfo()));
 
     /// <summary>Whether checkpoints labelled <paramref name="keyId"/> can be checked: the current key or a previous one.</summary>
     public bool CanVerify(string keyId) => keyId == KeyId || previous.ContainsKey(keyId);
@@ -94,9 +107,8 @@ public sealed class AuditSigningKey : IDisposable
         ArgumentNullException.ThrowIfNull(environment);
         if (!string.IsNullOrWhiteSpace(options.SigningKeyPath))
         {
-            return new AuditSigningKey(
-                CheckedForSigning(LoadFile(options.SigningKeyPath, options.SigningKeyPassword), options.SigningKeyPath), $"file {options.SigningKeyPath}",
-                options.PreviousPublicKeyPaths.Select(LoadPublicKey));
+            var signing = CheckedForSigning(LoadFile(options.SigningKeyPath, options.SigningKeyPassword), options.SigningKeyPath);
+            return new AuditSigningKey(signing, $"file {options.SigningKeyPath}", LoadPublicKeys(options.PreviousPublicKeyPaths, signing));
         }
 
         if (!environment.IsDevelopment())
@@ -107,12 +119,10 @@ public sealed class AuditSigningKey : IDisposable
                 "Generated keys are only used in Development.");
         }
 
-        if (string.IsNullOrWhiteSpace(options.DevelopmentKeyPath))
-        {
-            return new AuditSigningKey(ECDsa.Create(ECCurve.NamedCurves.nistP256), "ephemeral development key");
-        }
-
-        return new AuditSigningKey(LoadOrCreateDevelopmentKey(options.DevelopmentKeyPath), $"development key file {options.DevelopmentKeyPath}");
+        var (development, origin) = string.IsNullOrWhiteSpace(options.DevelopmentKeyPath)
+            ? (ECDsa.Create(ECCurve.NamedCurves.nistP256), "ephemeral development key")
+            : (LoadOrCreateDevelopmentKey(options.DevelopmentKeyPath), $"development key file {options.DevelopmentKeyPath}");
+        return new AuditSigningKey(development, origin, LoadPublicKeys(options.PreviousPublicKeyPaths, development));
     }
 
     /// <summary>
@@ -143,6 +153,27 @@ public sealed class AuditSigningKey : IDisposable
 
         key.Dispose();
         throw new InvalidOperationException($"{path}: the audit signing key cannot sign; configure the private key, not only the public one.");
+    }
+
+    /// <summary>The previous keys' public parts; if one cannot be loaded, none is kept (nor <paramref name="current"/>).</summary>
+    private static List<ECDsa> LoadPublicKeys(IEnumerable<string> paths, ECDsa current)
+    {
+        var loaded = new List<ECDsa>();
+        try
+        {
+            foreach (var path in paths)
+            {
+                loaded.Add(LoadPublicKey(path));
+            }
+
+            return loaded;
+        }
+        catch
+        {
+            loaded.ForEach(k => k.Dispose());
+            current.Dispose();
+            throw;
+        }
     }
 
     /// <summary>A previous key's public part (PEM), on P-256 as every checkpoint is.</summary>

@@ -1,6 +1,7 @@
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 
 namespace EvidenceBroker.Server.Auth;
@@ -44,15 +45,24 @@ public sealed class Enrolment(
         return created;
     }
 
-    /// <summary>Registers an API client of <paramref name="tenant"/> with that tenant kind's default scopes.</summary>
-    public async Task RegisterClientAsync(Caller by, string clientId, string secret, string displayName, Tenant tenant, CancellationToken ct)
+    /// <summary>
+    /// Registers an API client of <paramref name="tenant"/> with that tenant kind's default scopes; false, writing
+    /// nothing, when the id is taken (checked inside the write, so two administrators cannot both register it).
+    /// </summary>
+    public async Task<bool> RegisterClientAsync(Caller by, string clientId, string secret, string displayName, Tenant tenant, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(by);
         ArgumentNullException.ThrowIfNull(tenant);
         await using var transaction = await db.BeginWriteAsync(ct);
+        if (await db.ApiClients.AnyAsync(c => c.ClientId == clientId, ct) || await applications.FindByClientIdAsync(clientId, ct) is not null)
+        {
+            return false;
+        }
+
         await ApiClients.RegisterAsync(db, applications, clientId, secret, displayName, tenant, BrokerScopes.DefaultFor(tenant.Kind), clock.GetUtcNow(), ct);
         await audit.AppendAsync(db, by, new AuditRecord("client.registered", "api-client", clientId, new { tenant = tenant.ToString() }), ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        return true;
     }
 }

@@ -224,7 +224,7 @@ public static class DossierDocument
         {
             pdf.Paragraph("A checkpoint's signature covers these four lines, each ended by a line feed (UTF-8): " +
                           "\"evidence-broker audit checkpoint v1\", the entry it covers up to, its head hash, and its signing time as " +
-                          "shown. The public key is in the broker's audit verification report.", PdfStyle.Small);
+                          "shown. The public keys, by key id, are in the broker's audit verification report.", PdfStyle.Small);
             pdf.Table(
                 [new("Checkpoint", 0.8f), new("Covers up to", 0.8f), new("Signed", 1.3f), new("Head hash and signature (ECDSA P-256, base64)", 4.6f, Style: PdfStyle.Hash)],
                 data.Checkpoints.Select(c => (IReadOnlyList<string>)

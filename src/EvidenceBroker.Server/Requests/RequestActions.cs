@@ -124,8 +124,11 @@ public sealed class RequestActions(
         }
 
         // A confirmed emergency is decided again by the pack that decided it, which this node may have to load:
-        // done before the write, as the stored decision it starts from never changes.
+        // done before the write, as the stored decision it starts from never changes. Only for a caller who may
+        // confirm a request waiting for it; the checks are made again inside the write.
         var confirmed = trigger == RequestTrigger.ConfirmEmergency
+            && await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct) is { } waiting
+            && WhoMay(caller, waiting, trigger) is null && waiting.CanFire(trigger)
             && await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == requestId, ct) is { } stored
             ? await decider.WithEmergencyConfirmedAsync(stored, ct)
             : null;
@@ -160,8 +163,10 @@ public sealed class RequestActions(
 
             if (trigger == RequestTrigger.ConfirmEmergency)
             {
+                // Not decided again above: the request no longer waits for a supervisor (another one confirmed it).
                 request.ConfirmEmergency(
-                    reviewStillNeeded: (confirmed ?? throw new InvalidOperationException("A filed request has no decision.")).Decision.Outcome != Outcome.Direct,
+                    reviewStillNeeded: (confirmed ?? throw new InvalidTransitionException(request.State, trigger, request.PermittedTriggers))
+                        .Decision.Outcome != Outcome.Direct,
                     now);
             }
             else
@@ -171,7 +176,7 @@ public sealed class RequestActions(
 
             if (revised is not null)
             {
-                await revised.ReplaceAsync(db, request, now, ct);
+                await revised.ReplaceAsync(db, request, ct);
             }
 
             await RecordWhatWasSaidAsync(caller, request, trigger, input, now, ct);
@@ -189,7 +194,8 @@ public sealed class RequestActions(
                 ? new { text = input.Text, grounds = input.Grounds, production = extra }
                 : new { text = input.Text, decision = revised.AuditRecordReplacing(decision) };
             await audit.AppendAsync(db, caller, new AuditRecord(
-                $"request.{Wire.Name(trigger)}", "request", request.Id.ToString(), payload, Wire.Name(before), Wire.Name(request.State)), ct);
+                $"request.{Wire.Name(trigger)}", "request", request.Id.ToString(), payload, Wire.Name(before), Wire.Name(request.State),
+                PolicyVersion: revised?.Decision.PolicyVersion), ct);
             Announce(request, trigger, before, now);
 
             await db.SaveChangesAsync(ct);

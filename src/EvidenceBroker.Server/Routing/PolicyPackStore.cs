@@ -61,6 +61,9 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
             old.IsActive = false;
         }
 
+        // Loaded (and its files checked against its version) before anything is marked: a pack that no longer loads
+        // must not become the one every node follows.
+        var engine = await registry.EngineForAsync(db, version, ct);
         target.IsActive = true;
         target.ActivatedAt = clock.GetUtcNow();
         target.ActivatedBy = actorId;
@@ -71,7 +74,7 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
 
-        registry.Activate((await registry.EngineForAsync(db, version, ct)).Pack);
+        registry.Activate(engine.Pack);
         return true;
     }
 }

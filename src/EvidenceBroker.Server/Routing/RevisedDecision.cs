@@ -15,8 +15,11 @@ namespace EvidenceBroker.Server.Routing;
 /// </summary>
 public sealed record RevisedDecision(Decision Decision, string InputJson, string DecisionJson)
 {
-    /// <summary>Makes this the request's decision in force; call inside the action's write.</summary>
-    public async Task ReplaceAsync(BrokerDbContext db, EvidenceRequest request, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Makes this the request's decision in force; call inside the action's write. The stored decision keeps the time
+    /// of the filing's decision, which the reports measure from; the action's audit entry has the time of this one.
+    /// </summary>
+    public async Task ReplaceAsync(BrokerDbContext db, EvidenceRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(request);
@@ -26,7 +29,6 @@ public sealed record RevisedDecision(Decision Decision, string InputJson, string
             .SetProperty(d => d.Channel, Decision.Channel)
             .SetProperty(d => d.PolicyVersion, Decision.PolicyVersion)
             .SetProperty(d => d.EvaluatedOn, Decision.EvaluatedOn)
-            .SetProperty(d => d.DecidedAt, now)
             .SetProperty(d => d.InputJson, InputJson)
             .SetProperty(d => d.DecisionJson, DecisionJson), ct);
     }

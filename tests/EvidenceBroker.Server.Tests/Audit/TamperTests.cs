@@ -223,7 +223,9 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
         using var previousPublicKey = ECDsa.Create();
         previousPublicKey.ImportFromPem(broker.Key.PublicKeyPem);
         using var rotated = new AuditSigningKey(ECDsa.Create(ECCurve.NamedCurves.nistP256), "rotated");
-        using var rotatedKnowingThePrevious = new AuditSigningKey(ECDsa.Create(ECCurve.NamedCurves.nistP256), "rotated", [previousPublicKey]);
+        var listedTwice = ECDsa.Create();
+        listedTwice.ImportFromPem(broker.Key.PublicKeyPem);
+        using var rotatedKnowingThePrevious = new AuditSigningKey(ECDsa.Create(ECCurve.NamedCurves.nistP256), "rotated", [previousPublicKey, listedTwice]);
 
         var withoutPrevious = await AuditVerifier.VerifyAsync(db, rotated, CancellationToken.None);
         var withPrevious = await AuditVerifier.VerifyAsync(db, rotatedKnowingThePrevious, CancellationToken.None);

@@ -64,6 +64,8 @@ public sealed class EnrolmentTests
         Assert.False(weak.Succeeded);
         Assert.False(await broker.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "third.officer@met.example")));
         Assert.True(await broker.WithDbAsync(db => db.ApiClients.AnyAsync(c => c.ClientId == "met-second-system")));
+        Assert.False(await EnrolAsync(broker, (enrolment, by) =>
+            enrolment.RegisterClientAsync(by, "met-second-system", "another-secret", "Same id again", Tenant.Agency("GB", "gb-met"), CancellationToken.None)));
         Assert.Equal(2, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "user.created" || e.Action == "client.registered")));
     }
 

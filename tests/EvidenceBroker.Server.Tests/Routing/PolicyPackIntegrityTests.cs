@@ -57,7 +57,13 @@ public sealed class PolicyPackIntegrityTests(BrokerFactory broker) : IClassFixtu
 
         var registry = broker.Services.GetRequiredService<PolicyRegistry>();
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => broker.WithDbAsync(db => registry.EngineForAsync(db, forged, CancellationToken.None)));
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            var store = scope.ServiceProvider.GetRequiredService<PolicyPackStore>();
+            await Assert.ThrowsAsync<InvalidOperationException>(() => store.ActivateAsync(forged, "test", "administrator", "Administration:broker", CancellationToken.None));
+        }
 
         Assert.Contains(stored.Version, error.Message, StringComparison.Ordinal);
+        Assert.Equal(stored.Version, await broker.WithDbAsync(db => db.PolicyPacks.Where(p => p.IsActive).Select(p => p.Version).SingleAsync()));
     }
 }

@@ -120,7 +120,12 @@ public sealed class IndexModel(
         if (Errors.Count > 0 || tenant is null) { await LoadAsync(ct); return Page(); }
 
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        await enrolment.RegisterClientAsync(Me, Id!, secret, Name!.Trim(), tenant, ct);
+        if (!await enrolment.RegisterClientAsync(Me, Id!, secret, Name!.Trim(), tenant, ct))
+        {
+            Errors["client.id"] = "This client id is taken.";
+            await LoadAsync(ct);
+            return Page();
+        }
 
         ShownSecretFor = $"Client secret for {Id}";
         ShownSecret = secret;
