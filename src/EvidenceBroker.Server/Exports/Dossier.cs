@@ -226,7 +226,7 @@ public static class DossierDocument
                           "\"evidence-broker audit checkpoint v1\", the entry it covers up to, its head hash, and its signing time as " +
                           "shown. The public keys, by key id, are in the broker's audit verification report.", PdfStyle.Small);
             pdf.Table(
-                [new("Checkpoint", 0.8f), new("Covers up to", 0.8f), new("Signed", 1.3f), new("Head hash and signature (ECDSA P-256, base64)", 4.6f, Style: PdfStyle.Hash)],
+                [new("Checkpoint", 0.8f), new("Covers up to", 0.75f), new("Signed", 1.75f), new("Head hash and signature (ECDSA P-256, base64)", 4.4f, Style: PdfStyle.Hash)],
                 data.Checkpoints.Select(c => (IReadOnlyList<string>)
                 [
                     string.Create(CultureInfo.InvariantCulture, $"#{c.Id}"), c.Sequence.ToString(CultureInfo.InvariantCulture),
