@@ -93,13 +93,18 @@ public static class JobsExtensions
         return services;
     }
 
-    /// <summary>The dashboard, for administrators only (a signed-in portal administrator or an admin token).</summary>
+    /// <summary>
+    /// The dashboard, for administrators only (a signed-in portal administrator or an admin token), and read-only:
+    /// deleting or triggering a job there would be an unaudited change, and deleting the audit checkpoint job would stop
+    /// the signatures that detect a cut tail.
+    /// </summary>
     public static IEndpointRouteBuilder MapJobsDashboard(this IEndpointRouteBuilder app)
     {
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
             Authorization = [],
             AsyncAuthorization = [new AdministratorsOnly()],
+            IsReadOnlyFunc = _ => true,
             DisplayStorageConnectionString = false,
             DashboardTitle = "Evidence Broker jobs",
         });

@@ -24,4 +24,18 @@ public sealed class JobsDashboardTests(BrokerFactory broker) : IClassFixture<Bro
             Assert.True(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden, $"{client}: {(int)response.StatusCode}");
         }
     }
+
+    [Fact]
+    public async Task The_dashboard_offers_no_command_that_changes_a_job()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+
+        var recurring = await (await admin.GetAsync("/hangfire/recurring")).Content.ReadAsStringAsync();
+        using var remove = await admin.PostAsync("/hangfire/recurring/remove", new FormUrlEncodedContent([new("jobs[]", "audit-checkpoint")]));
+
+        Assert.Contains("audit-checkpoint", recurring, StringComparison.Ordinal);
+        Assert.DoesNotContain("recurring/remove", recurring, StringComparison.Ordinal);
+        Assert.DoesNotContain("recurring/trigger", recurring, StringComparison.Ordinal);
+        Assert.False(remove.IsSuccessStatusCode, $"{(int)remove.StatusCode}");
+    }
 }
