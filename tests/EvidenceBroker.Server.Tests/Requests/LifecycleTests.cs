@@ -208,6 +208,29 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal("eu-epoc", converted.Body.GetProperty("channel").GetString());
     }
 
+    [PostgresFact]
+    public async Task On_postgres_a_confirmation_and_a_conversion_replace_the_decision_in_force_inside_the_write_batch()
+    {
+        await using var postgres = new PostgresBrokerFactory();
+        var emergency = SampleRequests.MetToNorthwindSubscriber()
+            .With("urgency", "emergency")
+            .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.");
+        var emergencyId = await postgres.FileAsync(Officer, emergency);
+        var preservationId = await postgres.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
+
+        var confirmed = await postgres.ActAsync("met-supervisor-desk", emergencyId, "emergency/confirmation", new { text = "Called back." });
+        var converted = await postgres.ActAsync(Officer, preservationId, "preservation/conversion");
+        var emergencyDecision = await postgres.GetAsync(Officer, $"/api/v1/requests/{emergencyId}/decision");
+        var conversionDecision = await postgres.GetAsync(Officer, $"/api/v1/requests/{preservationId}/decision");
+
+        Assert.True(confirmed.Status == HttpStatusCode.OK, $"{confirmed.Body}\n{postgres.ServerErrors}");
+        Assert.Equal("routed-to-provider", confirmed.Body.GetProperty("state").GetString());
+        Assert.Equal("direct", emergencyDecision.GetProperty("outcome").GetString());
+        Assert.Equal("passed", RuleStatus(emergencyDecision, "R11"));
+        Assert.Equal("routed-to-provider", converted.Body.GetProperty("state").GetString());
+        Assert.Equal("not-applicable", RuleStatus(conversionDecision, "R12"));
+    }
+
     [Fact]
     public async Task A_reviewer_decides_a_human_review_request_and_both_reasons_are_kept()
     {
