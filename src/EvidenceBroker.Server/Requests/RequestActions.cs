@@ -123,15 +123,7 @@ public sealed class RequestActions(
             return new ActionResult.Invalid(errors);
         }
 
-        // A confirmed emergency is decided again by the pack that decided it, which this node may have to load:
-        // done before the write, as the stored decision it starts from never changes. Only for a caller who may
-        // confirm a request waiting for it; the checks are made again inside the write.
-        var confirmed = trigger == RequestTrigger.ConfirmEmergency
-            && await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct) is { } waiting
-            && WhoMay(caller, waiting, trigger) is null && waiting.CanFire(trigger)
-            && await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == requestId, ct) is { } stored
-            ? await decider.WithEmergencyConfirmedAsync(stored, ct)
-            : null;
+        var confirmed = trigger == RequestTrigger.ConfirmEmergency ? await ConfirmedEmergencyDecisionAsync(caller, requestId, ct) : null;
 
         EvidenceRequest request;
         await using (var transaction = await db.BeginWriteAsync(ct))
@@ -161,18 +153,7 @@ public sealed class RequestActions(
                 }
             }
 
-            if (trigger == RequestTrigger.ConfirmEmergency)
-            {
-                // Not decided again above: the request no longer waits for a supervisor (another one confirmed it).
-                request.ConfirmEmergency(
-                    reviewStillNeeded: (confirmed ?? throw new InvalidTransitionException(request.State, trigger, request.PermittedTriggers))
-                        .Decision.Outcome != Outcome.Direct,
-                    now);
-            }
-            else
-            {
-                request.Fire(trigger, now);
-            }
+            Move(request, trigger, confirmed, now);
 
             if (revised is not null)
             {
@@ -203,6 +184,32 @@ public sealed class RequestActions(
         }
 
         return new ActionResult.Done(RequestResource.From(request));
+    }
+
+    /// <summary>
+    /// A confirmed emergency is decided again by the pack that decided it, which this node may have to load: done
+    /// before the write, as the stored decision it starts from never changes. Only for a caller who may confirm a
+    /// request waiting for it (null otherwise); the checks are made again inside the write.
+    /// </summary>
+    private async Task<RevisedDecision?> ConfirmedEmergencyDecisionAsync(Caller caller, Guid requestId, CancellationToken ct) =>
+        await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct) is { } waiting
+        && WhoMay(caller, waiting, RequestTrigger.ConfirmEmergency) is null && waiting.CanFire(RequestTrigger.ConfirmEmergency)
+        && await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == requestId, ct) is { } stored
+            ? await decider.WithEmergencyConfirmedAsync(stored, ct)
+            : null;
+
+    /// <summary>Fires the trigger; a confirmed emergency goes where its decision with the confirmation sends it.</summary>
+    private static void Move(EvidenceRequest request, RequestTrigger trigger, RevisedDecision? confirmed, DateTimeOffset now)
+    {
+        if (trigger != RequestTrigger.ConfirmEmergency)
+        {
+            request.Fire(trigger, now);
+            return;
+        }
+
+        // Not decided again before the write: the request no longer waits for a supervisor (another one confirmed it).
+        var decision = confirmed ?? throw new InvalidTransitionException(request.State, trigger, request.PermittedTriggers);
+        request.ConfirmEmergency(reviewStillNeeded: decision.Decision.Outcome != Outcome.Direct, now);
     }
 
     private static ActionResult.NotPermittedByPolicy NotAProduction(Decision production)
