@@ -97,12 +97,14 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
 
         var byOfficer = await broker.ActAsync(Officer, id, "emergency/confirmation", new { text = "Confirmed." });
         var bySupervisor = await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called DI Shah back on 020 7230 1212." });
+        var again = await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Twice." });
         var timeline = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/timeline");
         var validated = await broker.ActAsync(Officer, id, "validation", new { validatedBy = new { type = "judge", name = "District Judge Patel" } });
 
         Assert.Equal("awaiting-supervisor", stateAtFiling);
         Assert.Equal(HttpStatusCode.Forbidden, byOfficer.Status);
         Assert.Equal("routed-to-provider", bySupervisor.Body.GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, again.Status);
         Assert.Contains(timeline.GetProperty("deadlines").EnumerateArray(), d => d.GetProperty("kind").GetString() == "post-hoc-validation");
         Assert.Equal(HttpStatusCode.OK, validated.Status);
     }
@@ -171,6 +173,8 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         var refusedId = await broker.FileAsync(Officer, byProsecutor);
         var convertedId = await broker.FileAsync(Officer, byCourt);
         var refusedEntriesBefore = await AuditEntriesAsync(refusedId);
+        var decidedAtFiling = await broker.WithDbAsync(db => db.Decisions.Where(d => d.RequestId == convertedId).Select(d => d.DecidedAt).SingleAsync());
+        broker.Clock.Advance(TimeSpan.FromDays(3));
 
         var refused = await broker.ActAsync(Officer, refusedId, "preservation/conversion");
         var converted = await broker.ActAsync(Officer, convertedId, "preservation/conversion");
@@ -187,6 +191,7 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Contains(timeline.GetProperty("deadlines").EnumerateArray(), d =>
             d.GetProperty("kind").GetString() == "response" && !d.TryGetProperty("completedAt", out _));
         Assert.Contains("\"outcome\":\"direct\"", conversion.PayloadJson, StringComparison.Ordinal);
+        Assert.Equal(decidedAtFiling, await broker.WithDbAsync(db => db.Decisions.Where(d => d.RequestId == convertedId).Select(d => d.DecidedAt).SingleAsync()));
     }
 
     [Fact]
