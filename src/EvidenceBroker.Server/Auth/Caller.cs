@@ -23,11 +23,15 @@ public sealed record Caller(string Subject, string DisplayName, Tenant Tenant, C
         return new Caller(subject, name, tenant, principal);
     }
 
+    /// <summary>
+    /// The role the audit trail and notes record: within an agency, a supervisor is told from an officer, and within
+    /// the administration, a reviewer (the review desk) from an administrator, by the scopes the caller holds.
+    /// </summary>
     public string Role => Tenant.Kind switch
     {
-        TenantKind.Agency => "officer",
+        TenantKind.Agency => Can(BrokerScopes.RequestsSupervise) ? "supervisor" : "officer",
         TenantKind.Provider => "provider",
         TenantKind.Oversight => "oversight",
-        _ => "administrator",
+        _ => !Can(BrokerScopes.Admin) && Can(BrokerScopes.RequestsReview) ? "reviewer" : "administrator",
     };
 }

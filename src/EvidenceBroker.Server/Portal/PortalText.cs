@@ -15,7 +15,7 @@ public static class PortalText
         PortalRoles.Officer => "Officer",
         PortalRoles.Supervisor => "Supervisor",
         PortalRoles.ProviderLegal => "Provider legal team",
-        PortalRoles.Reviewer => "Oversight reviewer",
+        PortalRoles.Reviewer => "Legal reviewer (review desk)",
         PortalRoles.Oversight => "Oversight",
         PortalRoles.Administrator => "Administrator",
         _ => role ?? "",

@@ -135,6 +135,9 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal("awaiting-human-review", confirmed.Body.GetProperty("state").GetString());
         Assert.Equal(HttpStatusCode.NotFound, providerBeforeReview.StatusCode);
         Assert.Equal("awaiting-human-review", confirmation.StateAfter);
+        Assert.Equal("supervisor", confirmation.ActorRole);
+        Assert.Equal("reviewer", (await broker.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .SingleAsync(e => e.SubjectId == id.ToString() && e.Action == "request.approve-direct"))).ActorRole);
         Assert.Contains("\"R8\"", confirmation.PayloadJson, StringComparison.Ordinal);
         Assert.Contains("\"superseded\"", confirmation.PayloadJson, StringComparison.Ordinal);
         Assert.Equal("passed", RuleStatus(decisionBeforeReview, "R11"));
