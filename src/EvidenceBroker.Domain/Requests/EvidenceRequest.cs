@@ -72,20 +72,12 @@ public sealed class EvidenceRequest
 
     /// <summary>
     /// Moves the request; throws <see cref="InvalidTransitionException"/> listing what is allowed now. A supervisor's
-    /// confirmation of an emergency goes through <see cref="ConfirmEmergency"/> instead.
+    /// confirmation of an emergency goes through <see cref="ConfirmEmergency"/> instead (the lifecycle refuses it here).
     /// </summary>
-    public void Fire(RequestTrigger trigger, DateTimeOffset at)
-    {
-        if (trigger == RequestTrigger.ConfirmEmergency)
-        {
-            throw new ArgumentException(
-                $"Where a confirmed emergency goes depends on its decision: use {nameof(ConfirmEmergency)}.", nameof(trigger));
-        }
-
+    public void Fire(RequestTrigger trigger, DateTimeOffset at) =>
         Move(trigger, at, () => trigger == RequestTrigger.ApproveDirect
             ? RequestLifecycle.ApproveDirect(State, preservation: Content.Urgency == Urgency.Preservation)
             : RequestLifecycle.Fire(State, trigger));
-    }
 
     /// <summary>
     /// A supervisor confirmed this emergency: to the provider, or to a reviewer when <paramref name="reviewStillNeeded"/>
