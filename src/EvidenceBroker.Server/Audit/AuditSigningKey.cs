@@ -131,11 +131,10 @@ public sealed class AuditSigningKey : IDisposable
     /// </summary>
     private static ECDsa CheckedForSigning(ECDsa key, string path)
     {
-        var curve = key.ExportParameters(includePrivateParameters: false).Curve;
-        if (curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
+        if (!IsOnP256(key, out var curve))
         {
             key.Dispose();
-            throw new InvalidOperationException($"{path}: the audit signing key must be on the P-256 curve; it is on {curve.Oid.FriendlyName ?? curve.Oid.Value}.");
+            throw new InvalidOperationException($"{path}: the audit signing key must be on the P-256 curve; it is on {curve}.");
         }
 
         try
@@ -190,13 +189,21 @@ public sealed class AuditSigningKey : IDisposable
             throw new InvalidOperationException($"{path}: not an ECDSA public key in PEM form ({ex.Message}).", ex);
         }
 
-        if (key.ExportParameters(includePrivateParameters: false).Curve.Oid.Value != ECCurve.NamedCurves.nistP256.Oid.Value)
+        if (!IsOnP256(key, out _))
         {
             key.Dispose();
             throw new InvalidOperationException($"{path}: a previous audit key must be on the P-256 curve.");
         }
 
         return key;
+    }
+
+    /// <summary>Whether <paramref name="key"/> is on P-256, the curve every checkpoint is signed and labelled with.</summary>
+    private static bool IsOnP256(ECDsa key, out string curve)
+    {
+        var oid = key.ExportParameters(includePrivateParameters: false).Curve.Oid;
+        curve = oid.FriendlyName ?? oid.Value ?? "an unnamed curve";
+        return oid.Value == ECCurve.NamedCurves.nistP256.Oid.Value;
     }
 
     private static ECDsa LoadFile(string path, string? password)

@@ -15,6 +15,10 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
     /// <summary>How many times a failed report is built again before it is given up.</summary>
     public const int Retries = 2;
 
+    /// <summary>Queues the building of export <paramref name="jobId"/> (when it is asked for, and again if its job was lost).</summary>
+    public static void Enqueue(IBackgroundJobClient jobs, Guid jobId) =>
+        jobs.Enqueue<ExportJobRunner>(runner => runner.RunAsync(jobId, CancellationToken.None));
+
     [AutomaticRetry(Attempts = Retries)]
     public async Task RunAsync(Guid jobId, CancellationToken ct)
     {

@@ -181,7 +181,7 @@ public static class ExportsApi
             await transaction.CommitAsync(ct);
         }
 
-        jobs.Enqueue<ExportJobRunner>(runner => runner.RunAsync(job.Id, CancellationToken.None));
+        ExportJobRunner.Enqueue(jobs, job.Id);
         return TypedResults.Accepted($"/api/v1/exports/jobs/{job.Id}", ExportJobResource.From(job));
     }
 

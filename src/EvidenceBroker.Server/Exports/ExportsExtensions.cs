@@ -40,7 +40,7 @@ public static class ExportsExtensions
         var jobs = scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>();
         foreach (var id in lost)
         {
-            jobs.Enqueue<ExportJobRunner>(runner => runner.RunAsync(id, CancellationToken.None));
+            ExportJobRunner.Enqueue(jobs, id);
         }
 
         if (lost.Count > 0)
