@@ -75,12 +75,6 @@ public sealed class EnrolmentTests
         TenantKind = TenantKind.Agency, TenantId = "gb-met", Country = "GB",
     };
 
-    private static async Task EnrolAsync(BrokerFactory broker, Func<Enrolment, Caller, Task> enrol)
-    {
-        await using var scope = broker.Services.CreateAsyncScope();
-        await enrol(scope.ServiceProvider.GetRequiredService<Enrolment>(), Administrator);
-    }
-
     private static async Task<T> EnrolAsync<T>(BrokerFactory broker, Func<Enrolment, Caller, Task<T>> enrol)
     {
         await using var scope = broker.Services.CreateAsyncScope();
