@@ -33,7 +33,7 @@ public static class DossierQuery
     public static async Task<DossierData?> LoadAsync(BrokerDbContext db, Caller caller, Guid id, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var request = await db.Requests.AsNoTracking().ExportableBy(caller).SingleOrDefaultAsync(r => r.Id == id, ct);
+        var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (request is null)
         {
             return null;
@@ -64,7 +64,7 @@ public static class DossierQuery
         }
 
         var review = await db.RequestNotes.AsNoTracking()
-            .Where(n => n.RequestId == id && n.Kind == "review")
+            .Where(n => n.RequestId == id && n.Kind == RequestNote.ReviewKind)
             .OrderByDescending(n => n.At)
             .FirstOrDefaultAsync(ct);
         return new DossierData(

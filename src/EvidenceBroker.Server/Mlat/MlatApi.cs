@@ -38,7 +38,7 @@ public static class MlatApi
     }
 
     private static IQueryable<MlatDraft> Visible(BrokerDbContext db, Caller caller) =>
-        db.MlatDrafts.AsNoTracking().Where(d => db.Requests.VisibleTo(caller).Any(r => r.Id == d.RequestId));
+        db.MlatDrafts.AsNoTracking().Where(d => db.RequestsVisibleTo(caller).Any(r => r.Id == d.RequestId));
 
     private static async Task<Results<Ok<List<MlatDraftSummary>>, ForbidHttpResult>> ListAsync(
         ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct)
@@ -75,7 +75,7 @@ public static class MlatApi
         }
 
         await using var transaction = await db.BeginWriteAsync(ct);
-        var draft = await db.MlatDrafts.Where(d => db.Requests.VisibleTo(caller).Any(r => r.Id == d.RequestId)).SingleOrDefaultAsync(d => d.RequestId == id, ct);
+        var draft = await db.MlatDrafts.Where(d => db.RequestsVisibleTo(caller).Any(r => r.Id == d.RequestId)).SingleOrDefaultAsync(d => d.RequestId == id, ct);
         if (draft is null)
         {
             return TypedResults.NotFound(RequestsApi.NotFoundProblem(id));

@@ -55,7 +55,7 @@ public sealed class PortalRequests(BrokerDbContext db)
 
     public async Task<List<PortalRow>> ListAsync(Caller caller, PortalSearch search, CancellationToken ct, int take = PageSize)
     {
-        var query = db.Requests.AsNoTracking().VisibleTo(caller);
+        var query = db.RequestsVisibleTo(caller).AsNoTracking();
         if (search.Country is { Length: > 0 } country) { query = query.Where(r => r.RequestingCountry == country); }
         if (search.ProviderId is { Length: > 0 } provider) { query = query.Where(r => r.ProviderId == provider); }
         if (search.Outcome is { } outcome) { query = query.Where(r => r.Outcome == outcome); }
@@ -108,7 +108,7 @@ public sealed class PortalRequests(BrokerDbContext db)
 
     public async Task<PortalRequest?> FindAsync(Caller caller, Guid id, CancellationToken ct)
     {
-        var request = await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == id, ct);
+        var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (request is null)
         {
             return null;

@@ -37,10 +37,15 @@ public sealed class Production
 /// <summary>The provider's grounds when it refuses or objects, and the human decisions on a request.</summary>
 public sealed class RequestNote
 {
+    public const string RefusalKind = "refusal";
+    public const string ObjectionKind = "objection";
+    public const string ReviewKind = "review";
+    public const string ValidationKind = "validation";
+
     public required Guid Id { get; init; }
     public required Guid RequestId { get; init; }
 
-    /// <summary>refusal, objection, withdrawal, review, emergency-confirmation, emergency-refusal, validation.</summary>
+    /// <summary>refusal, objection, review, validation, or the action it explains: withdraw, confirm-emergency, refuse-emergency.</summary>
     public required string Kind { get; init; }
 
     public required string Author { get; init; }

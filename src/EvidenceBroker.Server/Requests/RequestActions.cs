@@ -40,7 +40,7 @@ public sealed class RequestActions(
     {
         ArgumentNullException.ThrowIfNull(caller);
         var trigger = partial ? RequestTrigger.ProducePartially : RequestTrigger.Produce;
-        var request = await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
+        var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct);
         if (request is null)
         {
             return new ActionResult.NotFound();
@@ -92,7 +92,7 @@ public sealed class RequestActions(
     {
         ArgumentNullException.ThrowIfNull(caller);
         await using var transaction = await db.BeginWriteAsync(ct);
-        var request = await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
+        var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct);
         var production = request is null ? null
             : await db.Productions.AsNoTracking().SingleOrDefaultAsync(p => p.Id == productionId && p.RequestId == requestId, ct);
         if (production is null)
@@ -128,7 +128,7 @@ public sealed class RequestActions(
         EvidenceRequest request;
         await using (var transaction = await db.BeginWriteAsync(ct))
         {
-            var found = await db.Requests.VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
+            var found = await db.RequestsVisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
             if (found is null)
             {
                 return new ActionResult.NotFound();
@@ -192,7 +192,7 @@ public sealed class RequestActions(
     /// request waiting for it (null otherwise); the checks are made again inside the write.
     /// </summary>
     private async Task<RevisedDecision?> ConfirmedEmergencyDecisionAsync(Caller caller, Guid requestId, CancellationToken ct) =>
-        await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct) is { } waiting
+        await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct) is { } waiting
         && WhoMay(caller, waiting, RequestTrigger.ConfirmEmergency) is null && waiting.CanFire(RequestTrigger.ConfirmEmergency)
         && await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == requestId, ct) is { } stored
             ? await decider.WithEmergencyConfirmedAsync(stored, ct)
@@ -241,7 +241,7 @@ public sealed class RequestActions(
         EvidenceRequest? request;
         await using (var transaction = await db.BeginWriteAsync(ct))
         {
-            request = await db.Requests.VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
+            request = await db.RequestsVisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
             if (request is null)
             {
                 return new ActionResult.NotFound();
@@ -262,7 +262,7 @@ public sealed class RequestActions(
                 });
             }
 
-            AddNote(caller, request.Id, "validation", null, $"{Wire.Name(validatedBy.Type)}: {validatedBy.Name}", now);
+            AddNote(caller, request.Id, RequestNote.ValidationKind, null, $"{Wire.Name(validatedBy.Type)}: {validatedBy.Name}", now);
             await audit.AppendAsync(db, caller, new AuditRecord("request.validated", "request", request.Id.ToString(), new { validatedBy }), ct);
             if (request.ReleasedToProviderAt is not null)
             {
@@ -364,11 +364,11 @@ public sealed class RequestActions(
                 break;
             case RequestTrigger.Refuse:
             case RequestTrigger.RaiseObjection:
-                AddNote(caller, request.Id, trigger == RequestTrigger.Refuse ? "refusal" : "objection",
+                AddNote(caller, request.Id, trigger == RequestTrigger.Refuse ? RequestNote.RefusalKind : RequestNote.ObjectionKind,
                     string.Join(',', input.Grounds!.Select(g => Wire.Name(g))), input.Text!, now);
                 break;
             case RequestTrigger.ApproveDirect or RequestTrigger.SendToMlat or RequestTrigger.Reject:
-                AddNote(caller, request.Id, "review", Wire.Name(trigger), input.Text!, now);
+                AddNote(caller, request.Id, RequestNote.ReviewKind, Wire.Name(trigger), input.Text!, now);
                 break;
             case RequestTrigger.Withdraw or RequestTrigger.ConfirmEmergency or RequestTrigger.RefuseEmergency when input.Text is not null:
                 AddNote(caller, request.Id, Wire.Name(trigger), null, input.Text, now);

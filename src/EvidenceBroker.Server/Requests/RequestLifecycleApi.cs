@@ -129,7 +129,7 @@ public static class RequestLifecycleApi
     private static async Task<Results<Ok<List<ProductionResource>>, NotFound<ProblemDetails>>> ListProductionsAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
     {
-        if (Caller.From(user) is not { } caller || !await db.Requests.VisibleTo(caller).AnyAsync(r => r.Id == id, ct))
+        if (Caller.From(user) is not { } caller || !await db.RequestsVisibleTo(caller).AnyAsync(r => r.Id == id, ct))
         {
             return TypedResults.NotFound(RequestsApi.NotFoundProblem(id));
         }
@@ -171,7 +171,7 @@ public static class RequestLifecycleApi
     private static async Task<Results<Ok<Timeline>, NotFound<ProblemDetails>>> TimelineAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
     {
-        if (Caller.From(user) is not { } caller || !await db.Requests.VisibleTo(caller).AnyAsync(r => r.Id == id, ct))
+        if (Caller.From(user) is not { } caller || !await db.RequestsVisibleTo(caller).AnyAsync(r => r.Id == id, ct))
         {
             return TypedResults.NotFound(RequestsApi.NotFoundProblem(id));
         }
@@ -206,7 +206,7 @@ public static class RequestLifecycleApi
             RequestState.RoutedToProvider, RequestState.Acknowledged, RequestState.ClarificationRequested,
             RequestState.PreservationActive, RequestState.PreservationExtended,
         };
-        var rows = await db.Requests.AsNoTracking().VisibleTo(caller).Where(r => open.Contains(r.State))
+        var rows = await db.RequestsVisibleTo(caller).AsNoTracking().Where(r => open.Contains(r.State))
             .Select(r => new
             {
                 Request = r,

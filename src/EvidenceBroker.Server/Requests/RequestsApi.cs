@@ -90,7 +90,7 @@ public static class RequestsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
         }
 
-        var request = await db.Requests.AsNoTracking().VisibleTo(caller).SingleOrDefaultAsync(r => r.Id == id, ct);
+        var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         return request is null
             ? TypedResults.NotFound(NotFoundProblem(id))
             : TypedResults.Ok(RequestResource.From(request));
@@ -117,7 +117,7 @@ public static class RequestsApi
         }
 
         var errors = new Dictionary<string, string[]>();
-        var query = db.Requests.AsNoTracking().VisibleTo(caller);
+        var query = db.RequestsVisibleTo(caller).AsNoTracking();
         if (state is not null)
         {
             if (Wire.TryParse<RequestState>(state, out var s)) { query = query.Where(r => r.State == s); }

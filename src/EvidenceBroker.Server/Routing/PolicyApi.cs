@@ -67,7 +67,7 @@ public static class PolicyApi
             return TypedResults.Forbid();
         }
 
-        var visible = await db.Requests.AsNoTracking().VisibleTo(caller).AnyAsync(r => r.Id == id, ct);
+        var visible = await db.RequestsVisibleTo(caller).AsNoTracking().AnyAsync(r => r.Id == id, ct);
         var decision = visible ? await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == id, ct) : null;
         return decision is null
             ? TypedResults.NotFound(RequestsApi.NotFoundProblem(id))

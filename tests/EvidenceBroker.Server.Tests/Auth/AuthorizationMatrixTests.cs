@@ -5,20 +5,30 @@ using EvidenceBroker.Server.Tests.Infrastructure;
 
 namespace EvidenceBroker.Server.Tests.Auth;
 
-/// <summary>One request of agency A (Met) to provider X (Northwind), routed directly; created once for the matrix.</summary>
+/// <summary>
+/// Two requests of agency A (Met) to provider X (Northwind), created once for the matrix: one routed directly, and one
+/// the engine sent to human review (a press flag, R8), which the provider does not see until a reviewer releases it.
+/// </summary>
 public sealed class MatrixFixture : IAsyncLifetime
 {
     public BrokerFactory Broker { get; } = new();
     public Guid RequestOfAgencyA { get; private set; }
+    public Guid RequestInReview { get; private set; }
 
     public async Task InitializeAsync()
     {
+        RequestOfAgencyA = await FileAsync(SampleRequests.MetToNorthwindSubscriber(), "routed-to-provider");
+        RequestInReview = await FileAsync(SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")), "awaiting-human-review");
+    }
+
+    private async Task<Guid> FileAsync(JsonObject request, string expectedState)
+    {
         using var officer = await Broker.ClientAsync("met-case-system");
-        using var response = await officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber());
+        using var response = await officer.PostJsonAsync("/api/v1/requests", request);
         var body = await response.JsonAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Created, body.ToString());
-        Assert.Equal("routed-to-provider", body.GetProperty("state").GetString());
-        RequestOfAgencyA = body.GetProperty("id").GetGuid();
+        Assert.Equal(expectedState, body.GetProperty("state").GetString());
+        return body.GetProperty("id").GetGuid();
     }
 
     public async Task DisposeAsync() => await Broker.DisposeAsync();
@@ -30,27 +40,36 @@ public sealed class MatrixFixture : IAsyncLifetime
 /// </summary>
 public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixture<MatrixFixture>
 {
-    // Callers: anonymous, officer of agency A, officer of agency B, provider X (addressee), provider Y, oversight, admin.
+    // Callers: anonymous, officer of agency A, officer of agency B, provider X (addressee), provider Y, oversight,
+    // administrator, review desk. {A} is routed to X; {R} waits for a reviewer.
     private static readonly string?[] Callers =
-        [null, "met-case-system", "bka-case-system", "northwind-legal", "emerald-legal", "ipco-oversight", "broker-admin"];
+        [null, "met-case-system", "bka-case-system", "northwind-legal", "emerald-legal", "ipco-oversight", "broker-admin", "broker-review-desk"];
 
     public static TheoryData<string, string, int[]> Matrix => new()
     {
-        //                                                     anon  A    B    X    Y    oversight admin
-        { "GET", "/api/v1/requests/{A}",                       [401, 200, 404, 200, 404, 200, 403] },
-        { "GET", "/api/v1/requests/{A}/decision",              [401, 200, 404, 200, 404, 200, 403] },
-        { "GET", "/api/v1/requests/{missing}",                 [401, 404, 404, 404, 404, 404, 403] },
-        { "GET", "/api/v1/requests",                           [401, 200, 200, 200, 200, 200, 403] },
-        { "POST", "/api/v1/requests",                          [401, 201, 403, 403, 403, 403, 403] },
-        { "POST", "/api/v1/policy/evaluate",                   [401, 200, 200, 403, 403, 200, 200] },
-        { "GET", "/api/v1/providers",                          [401, 200, 200, 200, 200, 200, 200] },
-        { "GET", "/api/v1/agencies",                           [401, 200, 200, 200, 200, 200, 200] },
-        { "GET", "/api/v1/countries",                          [401, 200, 200, 200, 200, 200, 200] },
-        { "GET", "/api/v1/policy/versions",                    [401, 403, 403, 403, 403, 200, 200] },
-        { "GET", "/api/v1/policy/suspensions",                 [401, 403, 403, 403, 403, 200, 200] },
-        { "POST", "/api/v1/policy/suspensions",                [401, 403, 403, 403, 403, 403, 204] },
-        { "DELETE", "/api/v1/policy/suspensions/JP",           [401, 403, 403, 403, 403, 403, 204] },
-        { "POST", "/api/v1/policy/versions/sha256:none/activate", [401, 403, 403, 403, 403, 403, 404] },
+        //                                                     anon  A    B    X    Y    oversight admin review
+        { "GET", "/api/v1/requests/{A}",                       [401, 200, 404, 200, 404, 200, 403, 404] },
+        { "GET", "/api/v1/requests/{R}",                       [401, 200, 404, 404, 404, 200, 403, 200] },
+        { "GET", "/api/v1/requests/{A}/decision",              [401, 200, 404, 200, 404, 200, 403, 404] },
+        { "GET", "/api/v1/requests/{R}/decision",              [401, 200, 404, 404, 404, 200, 403, 200] },
+        { "GET", "/api/v1/requests/{A}/timeline",              [401, 200, 404, 200, 404, 200, 403, 404] },
+        { "GET", "/api/v1/requests/{R}/timeline",              [401, 200, 404, 404, 404, 200, 403, 200] },
+        { "GET", "/api/v1/requests/{A}/productions",           [401, 200, 404, 200, 404, 200, 403, 404] },
+        { "GET", "/api/v1/requests/{A}/dossier.pdf",           [401, 200, 404, 200, 404, 200, 404, 404] },
+        { "GET", "/api/v1/requests/{R}/dossier.pdf",           [401, 200, 404, 404, 404, 200, 404, 200] },
+        { "GET", "/api/v1/exports/requests/{R}/mlat-draft.pdf", [401, 200, 404, 404, 404, 200, 404, 200] },
+        { "GET", "/api/v1/requests/{missing}",                 [401, 404, 404, 404, 404, 404, 403, 404] },
+        { "GET", "/api/v1/requests",                           [401, 200, 200, 200, 200, 200, 403, 200] },
+        { "POST", "/api/v1/requests",                          [401, 201, 403, 403, 403, 403, 403, 403] },
+        { "POST", "/api/v1/policy/evaluate",                   [401, 200, 200, 403, 403, 200, 200, 403] },
+        { "GET", "/api/v1/providers",                          [401, 200, 200, 200, 200, 200, 200, 200] },
+        { "GET", "/api/v1/agencies",                           [401, 200, 200, 200, 200, 200, 200, 200] },
+        { "GET", "/api/v1/countries",                          [401, 200, 200, 200, 200, 200, 200, 200] },
+        { "GET", "/api/v1/policy/versions",                    [401, 403, 403, 403, 403, 200, 200, 403] },
+        { "GET", "/api/v1/policy/suspensions",                 [401, 403, 403, 403, 403, 200, 200, 403] },
+        { "POST", "/api/v1/policy/suspensions",                [401, 403, 403, 403, 403, 403, 204, 403] },
+        { "DELETE", "/api/v1/policy/suspensions/JP",           [401, 403, 403, 403, 403, 403, 204, 403] },
+        { "POST", "/api/v1/policy/versions/sha256:none/activate", [401, 403, 403, 403, 403, 403, 404, 403] },
     };
 
     [Theory]
@@ -58,6 +77,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
     public async Task Each_caller_gets_the_expected_status(string method, string template, int[] expected)
     {
         var url = template.Replace("{A}", fixture.RequestOfAgencyA.ToString(), StringComparison.Ordinal)
+            .Replace("{R}", fixture.RequestInReview.ToString(), StringComparison.Ordinal)
             .Replace("{missing}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
         var mismatches = new List<string>();
         for (var i = 0; i < Callers.Length; i++)
@@ -88,16 +108,17 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
     [Fact]
     public async Task Listings_never_show_another_tenants_request()
     {
-        foreach (var (caller, sees) in new[]
+        foreach (var (caller, seesRouted, seesInReview) in new[]
                  {
-                     ("met-case-system", true), ("bka-case-system", false), ("northwind-legal", true),
-                     ("emerald-legal", false), ("ipco-oversight", true),
+                     ("met-case-system", true, true), ("bka-case-system", false, false), ("northwind-legal", true, false),
+                     ("emerald-legal", false, false), ("ipco-oversight", true, true), ("broker-review-desk", false, true),
                  })
         {
             using var client = await fixture.Broker.ClientAsync(caller);
             var page = await (await client.GetAsync("/api/v1/requests?pageSize=100")).JsonAsync();
             var ids = page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid()).ToList();
-            Assert.True(sees == ids.Contains(fixture.RequestOfAgencyA), $"{caller} sees={!sees}");
+            Assert.True(seesRouted == ids.Contains(fixture.RequestOfAgencyA), $"{caller} sees the routed request: {!seesRouted}");
+            Assert.True(seesInReview == ids.Contains(fixture.RequestInReview), $"{caller} sees the request in review: {!seesInReview}");
         }
     }
 

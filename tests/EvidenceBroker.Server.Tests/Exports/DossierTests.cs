@@ -78,8 +78,9 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
     [InlineData("northwind-legal", HttpStatusCode.OK)]
     [InlineData("emerald-legal", HttpStatusCode.NotFound)]
     [InlineData("ipco-oversight", HttpStatusCode.OK)]
-    [InlineData("broker-admin", HttpStatusCode.OK)]
-    public async Task Dossiers_go_to_the_request_s_own_tenants_oversight_and_administrators(string client, HttpStatusCode expected)
+    [InlineData("broker-admin", HttpStatusCode.NotFound)]
+    [InlineData("broker-review-desk", HttpStatusCode.NotFound)]
+    public async Task Dossiers_go_to_the_request_s_own_tenants_and_oversight_never_to_administrators(string client, HttpStatusCode expected)
     {
         var (id, _) = await FileAsync();
 
