@@ -65,7 +65,7 @@ public static class ExportsApi
         .RequireAuthenticatedUser()
         .RequireAssertion(ctx => BrokerClaims.ReadTenant(ctx.User) is not null);
 
-    private static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>, ProblemHttpResult>> DossierAsync(
+    private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> DossierAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
@@ -75,11 +75,11 @@ public static class ExportsApi
 
         var data = await DossierQuery.LoadAsync(db, caller, id, clock.GetUtcNow(), ct);
         return data is null
-            ? TypedResults.NotFound(RequestsApi.NotFoundProblem(id))
+            ? new NotFoundProblem(RequestsApi.NotFoundProblem(id))
             : TypedResults.File(DossierDocument.Render(data), Pdf, $"dossier-{data.Request.Reference}.pdf");
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>, ProblemHttpResult>> MlatDraftAsync(
+    private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> MlatDraftAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
@@ -89,7 +89,7 @@ public static class ExportsApi
 
         var data = ExportAccess.MaySeeMlatDrafts(caller) ? await DossierQuery.LoadAsync(db, caller, id, clock.GetUtcNow(), ct) : null;
         return data is null
-            ? TypedResults.NotFound(RequestsApi.NotFoundProblem(id))
+            ? new NotFoundProblem(RequestsApi.NotFoundProblem(id))
             : TypedResults.File(MlatDraftDocument.Render(data), Pdf, $"mlat-draft-{data.Request.Reference}.pdf");
     }
 
@@ -185,20 +185,20 @@ public static class ExportsApi
         return TypedResults.Accepted($"/api/v1/exports/jobs/{job.Id}", ExportJobResource.From(job));
     }
 
-    private static async Task<Results<Ok<ExportJobResource>, NotFound<ProblemDetails>>> JobAsync(
+    private static async Task<Results<Ok<ExportJobResource>, NotFoundProblem>> JobAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
     {
         var job = await FindJobAsync(id, user, db, ct);
-        return job is null ? TypedResults.NotFound(NoJob(id)) : TypedResults.Ok(job);
+        return job is null ? new NotFoundProblem(NoJob(id)) : TypedResults.Ok(job);
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>, ProblemHttpResult>> DownloadAsync(
+    private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> DownloadAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
     {
         var status = await FindJobAsync(id, user, db, ct);
         if (status is null)
         {
-            return TypedResults.NotFound(NoJob(id));
+            return new NotFoundProblem(NoJob(id));
         }
 
         if (status.Status != ExportStatus.Completed)

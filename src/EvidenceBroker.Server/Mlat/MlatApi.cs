@@ -54,7 +54,7 @@ public static class MlatApi
             d.DraftedAt, d.PlanningDueAt, (int)(now - d.DraftedAt).TotalDays, now > d.PlanningDueAt && d.ClosedAt is null)).ToList());
     }
 
-    private static async Task<Results<Ok<MlatDraft>, NotFound<ProblemDetails>, ForbidHttpResult>> GetAsync(
+    private static async Task<Results<Ok<MlatDraft>, NotFoundProblem, ForbidHttpResult>> GetAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
@@ -63,10 +63,10 @@ public static class MlatApi
         }
 
         var draft = await Visible(db, caller).SingleOrDefaultAsync(d => d.RequestId == id, ct);
-        return draft is null ? TypedResults.NotFound(RequestsApi.NotFoundProblem(id)) : TypedResults.Ok(draft);
+        return draft is null ? new NotFoundProblem(RequestsApi.NotFoundProblem(id)) : TypedResults.Ok(draft);
     }
 
-    private static async Task<Results<Ok<MlatDraft>, NotFound<ProblemDetails>, ProblemHttpResult>> FireAsync(
+    private static async Task<Results<Ok<MlatDraft>, NotFoundProblem, ProblemHttpResult>> FireAsync(
         Guid id, MlatDraftTrigger trigger, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
@@ -78,7 +78,7 @@ public static class MlatApi
         var draft = await db.MlatDrafts.Where(d => db.RequestsVisibleTo(caller).Any(r => r.Id == d.RequestId)).SingleOrDefaultAsync(d => d.RequestId == id, ct);
         if (draft is null)
         {
-            return TypedResults.NotFound(RequestsApi.NotFoundProblem(id));
+            return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
 
         if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsWrite))

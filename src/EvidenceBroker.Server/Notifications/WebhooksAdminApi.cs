@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -126,14 +127,14 @@ public static class WebhooksAdminApi
         return TypedResults.Ok(new ResultPage<OutboxMessageResource>([.. items.Select(OutboxMessageResource.From)], page, pageSize, total));
     }
 
-    private static async Task<Results<Ok<OutboxMessageResource>, NotFound<ProblemDetails>>> GetMessageAsync(
+    private static async Task<Results<Ok<OutboxMessageResource>, NotFoundProblem>> GetMessageAsync(
         Guid id, BrokerDbContext db, CancellationToken ct)
     {
         var message = await db.Outbox.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id, ct);
-        return message is null ? TypedResults.NotFound(NoMessage(id)) : TypedResults.Ok(OutboxMessageResource.From(message));
+        return message is null ? new NotFoundProblem(NoMessage(id)) : TypedResults.Ok(OutboxMessageResource.From(message));
     }
 
-    private static async Task<Results<Accepted<OutboxMessageResource>, NotFound<ProblemDetails>, ProblemHttpResult>> RetryAsync(
+    private static async Task<Results<Accepted<OutboxMessageResource>, NotFoundProblem, ProblemHttpResult>> RetryAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
@@ -145,7 +146,7 @@ public static class WebhooksAdminApi
         var message = await db.Outbox.SingleOrDefaultAsync(m => m.Id == id, ct);
         if (message is null)
         {
-            return TypedResults.NotFound(NoMessage(id));
+            return new NotFoundProblem(NoMessage(id));
         }
 
         if (message.DeadAt is null)
@@ -176,13 +177,13 @@ public static class WebhooksAdminApi
         return TypedResults.Accepted($"/api/v1/admin/webhooks/messages/{message.Id}", OutboxMessageResource.From(message));
     }
 
-    private static async Task<Results<Ok<WebhookEndpointResource>, NotFound<ProblemDetails>>> GetEndpointAsync(
+    private static async Task<Results<Ok<WebhookEndpointResource>, NotFoundProblem>> GetEndpointAsync(
         RecipientKind kind, string id, BrokerDbContext db, CancellationToken ct)
     {
         var url = await UrlOfAsync(kind, id, db, ct);
         if (url is null)
         {
-            return TypedResults.NotFound(NoRecipient(kind, id));
+            return new NotFoundProblem(NoRecipient(kind, id));
         }
 
         var recipient = RecipientOf(kind, id);
@@ -190,7 +191,7 @@ public static class WebhooksAdminApi
         return TypedResults.Ok(new WebhookEndpointResource(recipient, url.Value, secret is not null, secret?.CreatedAt));
     }
 
-    private static async Task<Results<Ok<WebhookEndpointResource>, ValidationProblem, NotFound<ProblemDetails>, ProblemHttpResult>> SetEndpointAsync(
+    private static async Task<Results<Ok<WebhookEndpointResource>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> SetEndpointAsync(
         RecipientKind kind, string id, WebhookEndpointChange change, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
         WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, CancellationToken ct)
     {
@@ -214,7 +215,7 @@ public static class WebhooksAdminApi
             var agency = await db.Agencies.SingleOrDefaultAsync(a => a.Id == id, ct);
             if (agency is null)
             {
-                return TypedResults.NotFound(NoRecipient(kind, id));
+                return new NotFoundProblem(NoRecipient(kind, id));
             }
 
             before = agency.WebhookUrl;
@@ -225,7 +226,7 @@ public static class WebhooksAdminApi
             var provider = await db.Providers.SingleOrDefaultAsync(p => p.Id == id, ct);
             if (provider is null)
             {
-                return TypedResults.NotFound(NoRecipient(kind, id));
+                return new NotFoundProblem(NoRecipient(kind, id));
             }
 
             before = provider.WebhookUrl;
@@ -256,7 +257,7 @@ public static class WebhooksAdminApi
         return TypedResults.Ok(new WebhookEndpointResource(recipient, url, secret is not null, secret?.CreatedAt, issued));
     }
 
-    private static async Task<Results<Ok<WebhookEndpointResource>, NotFound<ProblemDetails>, ProblemHttpResult>> RotateSecretAsync(
+    private static async Task<Results<Ok<WebhookEndpointResource>, NotFoundProblem, ProblemHttpResult>> RotateSecretAsync(
         RecipientKind kind, string id, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, WebhookSecretVault vault,
         TimeProvider clock, WebhookOptions options, CancellationToken ct)
     {
@@ -271,7 +272,7 @@ public static class WebhooksAdminApi
         var url = await UrlOfAsync(kind, id, db, ct);
         if (url is null)
         {
-            return TypedResults.NotFound(NoRecipient(kind, id));
+            return new NotFoundProblem(NoRecipient(kind, id));
         }
 
         var issued = WebhookSecret.Generate();

@@ -73,13 +73,13 @@ public static class RequestLifecycleApi
                 ApplyAsync(id, trigger, new ActionInput(body?.Text, body?.Grounds), user, actions, ct))
             .WithSummary(summary);
 
-    private static async Task<Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> ApplyAsync(
+    private static async Task<Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> ApplyAsync(
         Guid id, RequestTrigger trigger, ActionInput input, ClaimsPrincipal user, RequestActions actions, CancellationToken ct) =>
         ToHttp(id, Caller.From(user) is { } caller
             ? await actions.ApplyAsync(caller, id, trigger, input, ct)
             : new ActionResult.Forbidden("The token carries no tenant."));
 
-    private static async Task<Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> ReviewAsync(
+    private static async Task<Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> ReviewAsync(
         Guid id, ReviewBody body, ClaimsPrincipal user, RequestActions actions, CancellationToken ct)
     {
         RequestTrigger? trigger = body.Decision switch
@@ -97,13 +97,13 @@ public static class RequestLifecycleApi
         return await ApplyAsync(id, trigger.Value, new ActionInput(body.Text), user, actions, ct);
     }
 
-    private static async Task<Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> ValidateAsync(
+    private static async Task<Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> ValidateAsync(
         Guid id, ValidationBody body, ClaimsPrincipal user, RequestActions actions, CancellationToken ct) =>
         ToHttp(id, Caller.From(user) is { } caller
             ? await actions.RecordValidationAsync(caller, id, body.ValidatedBy, ct)
             : new ActionResult.Forbidden("The token carries no tenant."));
 
-    private static async Task<Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem>> ProduceAsync(
+    private static async Task<Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> ProduceAsync(
         Guid id, HttpRequest http, ClaimsPrincipal user, RequestActions actions, CancellationToken ct,
         string? fileName = null, bool partial = false)
     {
@@ -126,12 +126,12 @@ public static class RequestLifecycleApi
             : new ActionResult.Forbidden("The token carries no tenant."));
     }
 
-    private static async Task<Results<Ok<List<ProductionResource>>, NotFound<ProblemDetails>>> ListProductionsAsync(
+    private static async Task<Results<Ok<List<ProductionResource>>, NotFoundProblem>> ListProductionsAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller || !await db.RequestsVisibleTo(caller).AnyAsync(r => r.Id == id, ct))
         {
-            return TypedResults.NotFound(RequestsApi.NotFoundProblem(id));
+            return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
 
         return TypedResults.Ok(await db.Productions.AsNoTracking().Where(p => p.RequestId == id).OrderBy(p => p.UploadedAt)
@@ -144,7 +144,7 @@ public static class RequestLifecycleApi
     /// the file is always an attachment, browsers may not guess another type, and if one still opens it, it runs
     /// nothing (a sandbox without scripts).
     /// </summary>
-    private static async Task<Results<FileStreamHttpResult, NotFound<ProblemDetails>, ProblemHttpResult>> DownloadAsync(
+    private static async Task<Results<FileStreamHttpResult, NotFoundProblem, ProblemHttpResult>> DownloadAsync(
         Guid id, Guid productionId, ClaimsPrincipal user, RequestActions actions, HttpResponse response, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
@@ -157,7 +157,7 @@ public static class RequestLifecycleApi
         {
             ActionResult.Done => Untrusted(response, TypedResults.Stream(content!, production!.ContentType, production.FileName)),
             ActionResult.Forbidden forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: forbidden.Reason),
-            _ => TypedResults.NotFound(RequestsApi.NotFoundProblem(id)),
+            _ => new NotFoundProblem(RequestsApi.NotFoundProblem(id)),
         };
     }
 
@@ -168,12 +168,12 @@ public static class RequestLifecycleApi
         return file;
     }
 
-    private static async Task<Results<Ok<Timeline>, NotFound<ProblemDetails>>> TimelineAsync(
+    private static async Task<Results<Ok<Timeline>, NotFoundProblem>> TimelineAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller || !await db.RequestsVisibleTo(caller).AnyAsync(r => r.Id == id, ct))
         {
-            return TypedResults.NotFound(RequestsApi.NotFoundProblem(id));
+            return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
 
         var subject = id.ToString();
@@ -224,11 +224,11 @@ public static class RequestLifecycleApi
             .ToList());
     }
 
-    private static Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult, ValidationProblem> ToHttp(Guid id, ActionResult result) =>
+    private static Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem> ToHttp(Guid id, ActionResult result) =>
         result switch
         {
             ActionResult.Done done => TypedResults.Ok(done.Request),
-            ActionResult.NotFound => TypedResults.NotFound(RequestsApi.NotFoundProblem(id)),
+            ActionResult.NotFound => new NotFoundProblem(RequestsApi.NotFoundProblem(id)),
             ActionResult.Forbidden forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your action to take.", detail: forbidden.Reason),
             ActionResult.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
             ActionResult.NotPermittedByPolicy refused => TypedResults.Problem(

@@ -82,7 +82,7 @@ public static class RequestsApi
         }
     }
 
-    private static async Task<Results<Ok<RequestResource>, NotFound<ProblemDetails>, ProblemHttpResult>> GetAsync(
+    private static async Task<Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult>> GetAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
@@ -92,7 +92,7 @@ public static class RequestsApi
 
         var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         return request is null
-            ? TypedResults.NotFound(NotFoundProblem(id))
+            ? new NotFoundProblem(NotFoundProblem(id))
             : TypedResults.Ok(RequestResource.From(request));
     }
 

@@ -4,6 +4,7 @@ using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.ReferenceData;
 using EvidenceBroker.Server.Requests;
@@ -59,7 +60,7 @@ public static class PolicyApi
         return app;
     }
 
-    private static async Task<Results<ContentHttpResult, NotFound<ProblemDetails>, ForbidHttpResult>> GetDecisionAsync(
+    private static async Task<Results<ContentHttpResult, NotFoundProblem, ForbidHttpResult>> GetDecisionAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
@@ -70,7 +71,7 @@ public static class PolicyApi
         var visible = await db.RequestsVisibleTo(caller).AsNoTracking().AnyAsync(r => r.Id == id, ct);
         var decision = visible ? await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == id, ct) : null;
         return decision is null
-            ? TypedResults.NotFound(RequestsApi.NotFoundProblem(id))
+            ? new NotFoundProblem(RequestsApi.NotFoundProblem(id))
             : TypedResults.Content(decision.DecisionJson, "application/json");
     }
 
@@ -122,12 +123,12 @@ public static class PolicyApi
             : TypedResults.Ok(await whatIf.CompareAsync(new PolicyEngine(result.Pack), ct));
     }
 
-    private static async Task<Results<Ok<WhatIfReport>, NotFound<ProblemDetails>>> WhatIfStoredAsync(
+    private static async Task<Results<Ok<WhatIfReport>, NotFoundProblem>> WhatIfStoredAsync(
         string version, PolicyWhatIf whatIf, PolicyRegistry registry, BrokerDbContext db, CancellationToken ct)
     {
         if (!await db.PolicyPacks.AnyAsync(p => p.Version == version, ct))
         {
-            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such policy pack version.", Detail = version });
+            return new NotFoundProblem(new ProblemDetails { Status = 404, Title = "No such policy pack version.", Detail = version });
         }
 
         return TypedResults.Ok(await whatIf.CompareAsync(await registry.EngineForAsync(db, version, ct), ct));
@@ -187,13 +188,13 @@ public static class PolicyApi
             new PolicyPackSummary(stored.Version, stored.Label, stored.EffectiveFrom, stored.IsActive, stored.StoredAt, stored.ActivatedAt));
     }
 
-    private static async Task<Results<NoContent, NotFound<ProblemDetails>>> ActivateAsync(
+    private static async Task<Results<NoContent, NotFoundProblem>> ActivateAsync(
         string version, ClaimsPrincipal user, PolicyPackStore store, CancellationToken ct)
     {
         var caller = Caller.From(user)!;
         return await store.ActivateAsync(version, caller.Subject, caller.Role, caller.Tenant.ToString(), ct)
             ? TypedResults.NoContent()
-            : TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "No such policy pack version.", Detail = version });
+            : new NotFoundProblem(new ProblemDetails { Status = 404, Title = "No such policy pack version.", Detail = version });
     }
 
     private static async Task<Results<NoContent, ValidationProblem>> SuspendAsync(
@@ -202,9 +203,9 @@ public static class PolicyApi
             ? TypedResults.ValidationProblem(errors)
             : TypedResults.NoContent();
 
-    private static async Task<Results<NoContent, NotFound<ProblemDetails>>> LiftAsync(
+    private static async Task<Results<NoContent, NotFoundProblem>> LiftAsync(
         string country, ClaimsPrincipal user, SuspensionSwitch suspensions, CancellationToken ct) =>
         await suspensions.ReinstateAsync(Caller.From(user)!, country, ct)
             ? TypedResults.NoContent()
-            : TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "This country is not suspended.", Detail = country });
+            : new NotFoundProblem(new ProblemDetails { Status = 404, Title = "This country is not suspended.", Detail = country });
 }

@@ -95,6 +95,10 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
             {
                 mismatches.Add($"{Callers[i] ?? "anonymous"}: expected {expected[i]}, got {(int)response.StatusCode}");
             }
+            else if (response.StatusCode == HttpStatusCode.NotFound && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+            {
+                mismatches.Add($"{Callers[i]}: 404 as {response.Content.Headers.ContentType?.MediaType}, not problem details");
+            }
 
             if (response.IsSuccessStatusCode && url == "/api/v1/policy/suspensions" && method == "POST")
             {

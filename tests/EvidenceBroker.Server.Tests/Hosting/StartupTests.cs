@@ -127,6 +127,8 @@ public sealed class StartupTests
         using var ui = await client.GetAsync("/docs");
 
         Assert.True(document.GetProperty("paths").TryGetProperty("/api/v1/requests", out _));
+        Assert.True(document.GetProperty("paths").GetProperty("/api/v1/requests/{id}").GetProperty("get").GetProperty("responses")
+            .GetProperty("404").GetProperty("content").TryGetProperty("application/problem+json", out _), "a 404 is listed as problem details");
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
     }
 

@@ -131,7 +131,7 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         using var providerAfterReview = await provider.GetAsync($"/api/v1/requests/{id}");
 
         Assert.Equal("awaiting-supervisor", stateAtFiling);
-        Assert.Equal(HttpStatusCode.Conflict, earlyReview.Status);
+        Assert.Equal(HttpStatusCode.NotFound, earlyReview.Status); // the review desk sees it only once it is sent for review
         Assert.Equal("awaiting-human-review", confirmed.Body.GetProperty("state").GetString());
         Assert.Equal(HttpStatusCode.NotFound, providerBeforeReview.StatusCode);
         Assert.Equal("awaiting-human-review", confirmation.StateAfter);
