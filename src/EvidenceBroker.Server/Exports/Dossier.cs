@@ -15,7 +15,10 @@ namespace EvidenceBroker.Server.Exports;
 /// <summary>The reviewer's decision on a request the engine sent to human review, kept beside the engine's reasons.</summary>
 public sealed record HumanReviewSummary(string Reviewer, DateTimeOffset DecidedAt, string Outcome, string Reasons);
 
-/// <summary>Everything the dossier of one request shows, read in one go.</summary>
+/// <summary>
+/// Everything the dossier of one request shows, read in one go. The provider's copy (<see cref="ProviderView"/>) lists
+/// the audit entries from the request's release to it, and not the reviewer's reasons.
+/// </summary>
 public sealed record DossierData(
     EvidenceRequest Request,
     string AgencyName,
@@ -25,7 +28,8 @@ public sealed record DossierData(
     HumanReviewSummary? Review,
     IReadOnlyList<AuditEntry> Audit,
     IReadOnlyList<AuditCheckpoint> Checkpoints,
-    DateTimeOffset GeneratedAt);
+    DateTimeOffset GeneratedAt,
+    bool ProviderCopy = false);
 
 public static class DossierQuery
 {
@@ -47,6 +51,12 @@ public static class DossierQuery
             .Where(e => e.SubjectType == "request" && e.SubjectId == subject)
             .OrderBy(e => e.Sequence)
             .ToListAsync(ct);
+        var providerCopy = ProviderView.IsFor(caller);
+        if (providerCopy)
+        {
+            audit = ProviderView.SinceRelease(audit, e => e.StateAfter);
+        }
+
         var checkpoints = new List<AuditCheckpoint>();
         if (audit.Count > 0)
         {
@@ -71,7 +81,7 @@ public static class DossierQuery
             request, agency ?? request.AgencyId, provider ?? request.ProviderId, stored,
             DecisionJsonReader.ReadOrNull(stored?.DecisionJson),
             review is null ? null : new HumanReviewSummary(review.Author, review.At, ReviewOutcome(review.Grounds), review.Text),
-            audit, checkpoints, now);
+            audit, checkpoints, now, providerCopy);
     }
 
     /// <summary>The review note keeps the trigger the reviewer chose; the dossier says where it sent the request.</summary>
@@ -152,7 +162,12 @@ public static class DossierDocument
         }
 
         pdf.Heading("3. Human review");
-        if (data.Review is { } review)
+        if (data.Review is { } reviewed && data.ProviderCopy)
+        {
+            pdf.Fields([("Decided", Formatting.Time(reviewed.DecidedAt)), ("Outcome", reviewed.Outcome),
+                ("Reasons", "Kept by the requesting agency, the review desk and oversight; not part of the provider's copy.")]);
+        }
+        else if (data.Review is { } review)
         {
             pdf.Fields([("Reviewer", review.Reviewer), ("Decided", Formatting.Time(review.DecidedAt)), ("Outcome", review.Outcome), ("Reasons", review.Reasons)]);
         }
@@ -202,6 +217,11 @@ public static class DossierDocument
         }
 
         pdf.Heading("5. Audit trail");
+        if (data.ProviderCopy)
+        {
+            pdf.Paragraph("The provider's copy lists this request's entries from its release to the provider onwards.", PdfStyle.Small);
+        }
+
         pdf.Paragraph("Each entry's hash covers its fields and the previous entry's hash (SHA-256 over the canonical encoding). " +
                       "The checkpoint is the first signed checkpoint whose chain head is at or after the entry.", PdfStyle.Small);
         pdf.Table(

@@ -1,0 +1,105 @@
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Portal;
+using EvidenceBroker.Server.Tests.Exports;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.Abstractions;
+
+namespace EvidenceBroker.Server.Tests.Requests;
+
+/// <summary>
+/// What the provider sees of a request's history (README, "Who sees what"): from the release on, its own notes and
+/// those addressed to it, the clocks that bind it; never the agency's or the review desk's working.
+/// </summary>
+public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<BrokerFactory>
+{
+    private const string Officer = "met-case-system";
+    private const string Provider = "northwind-legal";
+    private const string SupervisorNote = "Called DI Shah back on 020 7230 1212.";
+    private const string ReviewerReasons = "The journalist is a suspect, not a source; no source material is sought.";
+
+    [Fact]
+    public async Task The_provider_sees_an_emergency_from_its_release_without_the_supervisor_s_note_or_the_agency_s_validation_clock()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber()
+            .With("urgency", "emergency")
+            .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
+            .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" }));
+        await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = SupervisorNote });
+        await broker.ActAsync(Provider, id, "refusal", new { text = "The account was closed in 2024.", grounds = new[] { "data-not-held" } });
+
+        var agency = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/timeline");
+        var provider = await broker.GetAsync(Provider, $"/api/v1/requests/{id}/timeline");
+
+        Assert.Equal(["confirm-emergency", "refusal"], Kinds(agency, "notes"));
+        Assert.Equal(["refusal"], Kinds(provider, "notes"));
+        Assert.Contains("post-hoc-validation", Kinds(agency, "deadlines"));
+        Assert.DoesNotContain("post-hoc-validation", Kinds(provider, "deadlines"));
+        Assert.Contains("response", Kinds(provider, "deadlines"));
+        Assert.Equal(["request.filed", "request.decided", "request.confirm-emergency", "request.refuse"], Actions(agency));
+        Assert.Equal(["request.confirm-emergency", "request.refuse"], Actions(provider));
+    }
+
+    [Fact]
+    public async Task The_provider_s_dossier_of_a_reviewed_request_leaves_out_the_reviewer_s_reasons_and_the_steps_before_release()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")));
+        await broker.ActAsync("broker-review-desk", id, "review", new { decision = "direct", text = ReviewerReasons });
+
+        var agencyCopy = await DossierTextAsync(Officer, id);
+        var providerCopy = await DossierTextAsync(Provider, id);
+        var providerTimeline = await broker.GetAsync(Provider, $"/api/v1/requests/{id}/timeline");
+        var providerPage = await PortalTimelineAsync(id);
+
+        Assert.Contains(PdfFiles.Squash(ReviewerReasons), agencyCopy, StringComparison.Ordinal);
+        Assert.DoesNotContain(PdfFiles.Squash(ReviewerReasons), providerCopy, StringComparison.Ordinal);
+        Assert.Contains("notpartoftheprovider'scopy", providerCopy, StringComparison.Ordinal);
+        Assert.Contains("request.filed", agencyCopy, StringComparison.Ordinal);
+        Assert.DoesNotContain("request.filed", providerCopy, StringComparison.Ordinal);
+        Assert.Contains("request.approve-direct", providerCopy, StringComparison.Ordinal);
+        Assert.Empty(Kinds(providerTimeline, "notes"));
+        Assert.Equal(["request.approve-direct"], Actions(providerTimeline));
+        Assert.Equal(["request.approve-direct"], providerPage);
+    }
+
+    [Fact]
+    public async Task A_request_filed_straight_to_the_provider_shows_it_everything_from_its_decision_on()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync(Provider, id, "acknowledge");
+        await broker.ActAsync(Officer, id, "withdrawal", new { text = "The suspect has been charged; the data is no longer needed." });
+
+        var provider = await broker.GetAsync(Provider, $"/api/v1/requests/{id}/timeline");
+
+        Assert.Equal(["request.decided", "request.acknowledge", "request.withdraw"], Actions(provider));
+        Assert.Equal(["withdraw"], Kinds(provider, "notes"));
+    }
+
+    private async Task<string> DossierTextAsync(string client, Guid id)
+    {
+        using var http = await broker.ClientAsync(client);
+        using var response = await http.GetAsync($"/api/v1/requests/{id}/dossier.pdf");
+        response.EnsureSuccessStatusCode();
+        return PdfFiles.Text(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    /// <summary>The timeline the portal's request page shows the provider's legal team.</summary>
+    private async Task<List<string>> PortalTimelineAsync(Guid id)
+    {
+        var legalTeam = new Caller("legal@northwind.example", "Northwind legal", new Tenant(TenantKind.Provider, "northwind-mail"),
+            new ClaimsPrincipal(new ClaimsIdentity([new Claim(OpenIddictConstants.Claims.Private.Scope, BrokerScopes.ProviderRespond)], "test")));
+        await using var scope = broker.Services.CreateAsyncScope();
+        var page = await new PortalRequests(scope.ServiceProvider.GetRequiredService<BrokerDbContext>()).FindAsync(legalTeam, id, CancellationToken.None);
+        return page!.Timeline.Select(e => e.Action).ToList();
+    }
+
+    private static List<string?> Kinds(JsonElement timeline, string list) =>
+        timeline.GetProperty(list).EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
+
+    private static List<string?> Actions(JsonElement timeline) =>
+        timeline.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("action").GetString()).ToList();
+}
