@@ -17,6 +17,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     private const string Auditor = "auditor@oversight.example";
     private const string Admin = "admin@broker.example";
     private const string Supervisor = "supervisor@met.example";
+    private const string Reviewer = "reviewer@broker.example";
 
     [Fact]
     public async Task Sign_in_requires_enrolling_an_authenticator_then_a_code_every_time()
@@ -170,6 +171,33 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
     }
 
     [Fact]
+    public async Task The_review_desk_sees_and_decides_what_is_sent_to_it_and_the_provider_sees_the_request_from_its_release()
+    {
+        var officer = await portal.SignedInPageAsync(Officer);
+        var (_, routed) = await FileAsync(officer, "northwind-mail", expectedPreview: "Direct to provider", screenshot: null);
+        var (id, reference) = await FileAsync(officer, "northwind-mail", expectedPreview: "Human review", screenshot: null, flag: "Journalist or press");
+
+        var reviewer = await portal.SignedInPageAsync(Reviewer);
+        await reviewer.GotoAsync("/portal/oversight");
+        await Assertions.Expect(reviewer.GetByRole(AriaRole.Link, new() { Name = reference })).ToBeVisibleAsync();
+        await Assertions.Expect(reviewer.GetByRole(AriaRole.Link, new() { Name = routed })).ToHaveCountAsync(0);
+        await Assertions.Expect(reviewer.GetByRole(AriaRole.Link, new() { Name = "Audit chain" })).ToHaveCountAsync(0);
+        await PortalFixture.ShotAsync(reviewer, "08b-reviewer-queue");
+        await reviewer.GetByRole(AriaRole.Link, new() { Name = reference }).ClickAsync();
+        var approve = reviewer.GetByTestId("action-approve-direct");
+        await approve.GetByLabel("Reason").FillAsync("The journalist is a suspect, not a source; no source material is sought.");
+        await approve.GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(reviewer.GetByTestId("state")).ToHaveTextAsync("With the provider");
+        var audit = await reviewer.GotoAsync("/portal/oversight/audit");
+
+        var provider = await portal.SignedInPageAsync(ProviderLegal);
+        await provider.GotoAsync($"/portal/requests/detail/{id}");
+        await Assertions.Expect(provider.GetByTestId("reference")).ToHaveTextAsync(reference);
+        await Assertions.Expect(provider.GetByTestId("timeline").Locator("li")).ToHaveCountAsync(1);
+        Assert.Equal(403, audit!.Status); // the whole chain's latest entries are for oversight, not the review desk
+    }
+
+    [Fact]
     public async Task A_request_without_a_direct_channel_lands_in_the_mlat_queue()
     {
         var officer = await portal.SignedInPageAsync(Officer);
@@ -281,7 +309,8 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         DateOnly.FromDateTime(DateTime.UtcNow).AddDays(182).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private static async Task<(Guid Id, string Reference)> FileAsync(
-        IPage page, string provider, string expectedPreview, string? screenshot, string? emergencyThreat = null, string category = "Content")
+        IPage page, string provider, string expectedPreview, string? screenshot, string? emergencyThreat = null, string category = "Content",
+        string? flag = null)
     {
         await page.GotoAsync("/portal/officer/new");
         await page.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync(provider);
@@ -300,6 +329,11 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await page.GetByLabel("Target located in", new() { Exact = true }).FillAsync("GB");
         await page.GetByLabel("Provider must not tell the user until", new() { Exact = true }).FillAsync(HalfAYearFromToday());
         await page.GetByLabel("The issuing authority accepts the use limits", new() { Exact = false }).CheckAsync();
+        if (flag is not null)
+        {
+            await page.GetByLabel(flag, new() { Exact = true }).CheckAsync();
+        }
+
         if (emergencyThreat is not null)
         {
             await page.GetByLabel("Emergency (threat to life)").CheckAsync();

@@ -27,6 +27,9 @@ public static class PortalSignIn
     public const string Supervisor = "portal-supervisor";
     public const string Provider = "portal-provider";
     public const string Oversight = "portal-oversight";
+
+    /// <summary>The oversight body alone, not the review desk that shares its pages: the whole audit chain's latest entries.</summary>
+    public const string OversightBody = "portal-oversight-body";
     public const string Administrator = "portal-administrator";
 
     public static IServiceCollection AddPortalSignIn(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
@@ -95,6 +98,7 @@ public static class PortalSignIn
             .AddPolicy(Supervisor, policy => Cookie(policy).RequireClaim(PortalRoles.SupervisorClaim, "true"))
             .AddPolicy(Provider, policy => Cookie(policy).RequireClaim(PortalRoles.RoleClaim, PortalRoles.ProviderLegal))
             .AddPolicy(Oversight, policy => Cookie(policy).RequireClaim(PortalRoles.RoleClaim, PortalRoles.Oversight, PortalRoles.Reviewer))
+            .AddPolicy(OversightBody, policy => Cookie(policy).RequireClaim(PortalRoles.RoleClaim, PortalRoles.Oversight))
             .AddPolicy(Administrator, policy => Cookie(policy).RequireClaim(PortalRoles.RoleClaim, PortalRoles.Administrator));
         return services;
     }

@@ -26,6 +26,7 @@ public static class PortalExtensions
                 pages.Conventions.AuthorizeFolder("/Supervisor", PortalSignIn.Supervisor);
                 pages.Conventions.AuthorizeFolder("/Provider", PortalSignIn.Provider);
                 pages.Conventions.AuthorizeFolder("/Oversight", PortalSignIn.Oversight);
+                pages.Conventions.AuthorizePage("/Oversight/Audit", PortalSignIn.OversightBody);
                 pages.Conventions.AuthorizeFolder("/Admin", PortalSignIn.Administrator);
             });
         services.AddScoped<PortalPreview>();
