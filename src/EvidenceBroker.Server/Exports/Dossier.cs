@@ -17,7 +17,8 @@ public sealed record HumanReviewSummary(string Reviewer, DateTimeOffset DecidedA
 
 /// <summary>
 /// Everything the dossier of one request shows, read in one go. The provider's copy (<see cref="ProviderView"/>) lists
-/// the audit entries from the request's release to it, and not the reviewer's reasons.
+/// the audit entries from the request's release to it, not the reviewer's reasons, not who in the agency filed it, and
+/// dates only the deadlines that bind the provider.
 /// </summary>
 public sealed record DossierData(
     EvidenceRequest Request,
@@ -54,7 +55,7 @@ public static class DossierQuery
         var providerCopy = ProviderView.IsFor(caller);
         if (providerCopy)
         {
-            audit = ProviderView.SinceRelease(audit, e => e.StateAfter);
+            audit = ProviderView.Events(audit);
         }
 
         var checkpoints = new List<AuditCheckpoint>();
@@ -112,7 +113,7 @@ public static class DossierDocument
             ("Reference", request.Reference),
             ("Requesting", $"{request.RequestingCountry} · {data.AgencyName} ({request.AgencyId})"),
             ("Provider", $"{data.ProviderName} ({request.ProviderId}), jurisdiction {request.ProviderJurisdiction}"),
-            ("Filed", $"{Formatting.Time(request.FiledAt)} by {request.FiledBy}"),
+            ("Filed", data.ProviderCopy ? Formatting.Time(request.FiledAt) : $"{Formatting.Time(request.FiledAt)} by {request.FiledBy}"),
             ("Legal instrument asked", content.LegalInstrument is { } asked ? Formatting.Name(asked) : "none named: broker picks the channel"),
             ("Urgency", Formatting.Name(content.Urgency) + (content.EmergencyThreat is { } threat ? $" — threat: {threat}" : string.Empty)),
             ("Data categories", string.Join(", ", content.DataCategories.Select(c => Formatting.Name(c)))),
@@ -177,7 +178,7 @@ public static class DossierDocument
         }
 
         pdf.Heading("4. Timeline and deadlines");
-        var events = new List<(DateTimeOffset At, string Event, string Detail)> { (request.FiledAt, "Filed", request.FiledBy) };
+        var events = new List<(DateTimeOffset At, string Event, string Detail)> { (request.FiledAt, "Filed", data.ProviderCopy ? data.AgencyName : request.FiledBy) };
         if (data.Stored is { } decided)
         {
             events.Add((decided.DecidedAt, "Decided", $"{Formatting.Name(decided.Outcome)}, policy {decided.PolicyVersion}"));
@@ -202,7 +203,7 @@ public static class DossierDocument
             pdf.Paragraph("Deadlines run from the release to the provider.", PdfStyle.Small);
             pdf.Table(
                 [new("Deadline", 1.5f), new("Duration", 0.9f), new("Due", 1.3f), new("Status", 1.3f), new("Source", 2.5f)],
-                withDeadlines.Deadlines.Select(d =>
+                withDeadlines.Deadlines.Where(d => !data.ProviderCopy || ProviderView.Keeps(d.Kind)).Select(d =>
                 {
                     var due = request.ReleasedToProviderAt is { } start ? d.DueFrom(start) : (DateTimeOffset?)null;
                     var status = due is null ? "starts on release"

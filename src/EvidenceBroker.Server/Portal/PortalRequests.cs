@@ -122,7 +122,7 @@ public sealed class PortalRequests(BrokerDbContext db)
         var provider = await db.Providers.AsNoTracking().Where(p => p.Id == request.ProviderId).Select(p => p.Name).SingleOrDefaultAsync(ct);
         var agency = await db.Agencies.AsNoTracking().Where(a => a.Id == request.AgencyId).Select(a => a.Name).SingleOrDefaultAsync(ct);
         var open = await db.Deadlines.AsNoTracking().Where(d => d.RequestId == id && d.CompletedAt == null).ToListAsync(ct);
-        return new PortalRequest(request, decision, ProviderView.IsFor(caller) ? ProviderView.SinceRelease(timeline, e => e.StateAfter) : timeline,
+        return new PortalRequest(request, decision, ProviderView.IsFor(caller) ? ProviderView.Events(timeline) : timeline,
             ClockOf(request, open), provider, agency);
     }
 

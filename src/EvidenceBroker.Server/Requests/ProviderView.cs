@@ -1,8 +1,11 @@
+using System.Text.Json;
 using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Sla;
+using DecisionDeadlineKind = EvidenceBroker.Policies.DeadlineKind;
 
 namespace EvidenceBroker.Server.Requests;
 
@@ -34,8 +37,31 @@ public static class ProviderView
 
     /// <summary>
     /// A request's audit events, in chain order, from the one that released it to the provider (its decision, or the
-    /// supervisor's or reviewer's action that released it) onwards.
+    /// supervisor's or reviewer's action that released it) onwards, less the SLA events of the agency's own clocks.
     /// </summary>
-    public static List<T> SinceRelease<T>(IEnumerable<T> eventsInOrder, Func<T, string?> stateAfter) =>
-        eventsInOrder.SkipWhile(e => !ReleasingStates.Contains(stateAfter(e))).ToList();
+    public static List<AuditEntry> Events(IEnumerable<AuditEntry> inChainOrder) =>
+        inChainOrder.SkipWhile(e => !ReleasingStates.Contains(e.StateAfter)).Where(e => !IsAgencyClockEvent(e)).ToList();
+
+    /// <summary>Whether the provider hears of this deadline: its webhooks and its timeline follow the same rule.</summary>
+    public static bool Keeps(DeadlineKind kind) => DeadlineKinds.Contains(kind);
+
+    /// <summary>
+    /// Which of a decision's deadlines the provider's dossier dates: those that bind it, including the enforcing
+    /// state's time to object before it may hand the data over; not the agency's validation or MLAT planning.
+    /// </summary>
+    public static bool Keeps(DecisionDeadlineKind kind) =>
+        kind is not (DecisionDeadlineKind.PostHocValidation or DecisionDeadlineKind.MlatPlanning);
+
+    /// <summary>An SLA sweep's entry (a reminder, a breach) about a deadline the provider does not keep.</summary>
+    private static bool IsAgencyClockEvent(AuditEntry entry)
+    {
+        if (!entry.Action.StartsWith("sla.", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        using var payload = JsonDocument.Parse(entry.PayloadJson);
+        return !(payload.RootElement.TryGetProperty("kind", out var kind)
+                 && Wire.TryParse<DeadlineKind>(kind.GetString(), out var parsed) && Keeps(parsed));
+    }
 }

@@ -178,10 +178,11 @@ public static class RequestLifecycleApi
 
         var subject = id.ToString();
         var provider = ProviderView.IsFor(caller);
-        var events = await db.AuditEntries.AsNoTracking().Where(e => e.SubjectType == "request" && e.SubjectId == subject)
-            .OrderBy(e => e.Sequence)
+        var entries = await db.AuditEntries.AsNoTracking().Where(e => e.SubjectType == "request" && e.SubjectId == subject)
+            .OrderBy(e => e.Sequence).ToListAsync(ct);
+        var events = (provider ? ProviderView.Events(entries) : entries)
             .Select(e => new TimelineEntry(e.Sequence, e.At, e.Action, e.ActorId, e.ActorRole, e.StateBefore, e.StateAfter, e.Hash))
-            .ToListAsync(ct);
+            .ToList();
         var clarifications = await db.Clarifications.AsNoTracking().Where(c => c.RequestId == id).OrderBy(c => c.AskedAt).ToListAsync(ct);
         var notes = await db.RequestNotes.AsNoTracking().Where(n => n.RequestId == id && (!provider || ProviderView.NoteKinds.Contains(n.Kind)))
             .OrderBy(n => n.At).ToListAsync(ct);
@@ -193,8 +194,7 @@ public static class RequestLifecycleApi
         var productions = await db.Productions.AsNoTracking().Where(p => p.RequestId == id).OrderBy(p => p.UploadedAt)
             .Select(p => new ProductionResource(p.Id, p.FileName, p.ContentType, p.SizeBytes, p.Sha256, p.Partial, p.UploadedBy, p.UploadedAt))
             .ToListAsync(ct);
-        return TypedResults.Ok(new Timeline(provider ? ProviderView.SinceRelease(events, e => e.StateAfter) : events,
-            clarifications, notes, deadlines, productions));
+        return TypedResults.Ok(new Timeline(events, clarifications, notes, deadlines, productions));
     }
 
     private static async Task<Results<Ok<List<InboxItem>>, ProblemHttpResult>> InboxAsync(

@@ -3,6 +3,7 @@ using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 
@@ -111,12 +112,15 @@ public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, TimeProvide
         Notify(action, deadline, request, now);
     }
 
-    /// <summary>The agency always hears; the provider only about requests it has received.</summary>
+    /// <summary>
+    /// The agency always hears; the provider only about requests it has received, and only of the clocks it keeps
+    /// (<see cref="ProviderView"/>): not the agency's deadline to have an emergency order validated.
+    /// </summary>
     private void Notify(string topic, Deadline deadline, Domain.Requests.EvidenceRequest request, DateTimeOffset now)
     {
         var payload = new { requestId = deadline.RequestId, request.Reference, deadlineId = deadline.Id, kind = deadline.Kind, deadline.DueAt };
         OutboxEntries.Add(db, topic, OutboxEntries.Agency(request.AgencyId), deadline.RequestId, payload, now);
-        if (request.ReleasedToProviderAt is not null && deadline.Kind != DeadlineKind.MlatPlanning)
+        if (request.ReleasedToProviderAt is not null && ProviderView.Keeps(deadline.Kind))
         {
             OutboxEntries.Add(db, topic, OutboxEntries.Provider(request.ProviderId), deadline.RequestId, payload, now);
         }

@@ -1,11 +1,14 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Portal;
+using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Tests.Exports;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 
@@ -25,10 +28,7 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
     [Fact]
     public async Task The_provider_sees_an_emergency_from_its_release_without_the_supervisor_s_note_or_the_agency_s_validation_clock()
     {
-        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber()
-            .With("urgency", "emergency")
-            .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
-            .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" }));
+        var id = await broker.FileAsync(Officer, EmergencyByPolice());
         await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = SupervisorNote });
         await broker.ActAsync(Provider, id, "refusal", new { text = "The account was closed in 2024.", grounds = new[] { "data-not-held" } });
 
@@ -45,13 +45,46 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
     }
 
     [Fact]
+    public async Task The_agency_s_validation_clock_reaches_the_provider_neither_as_webhook_nor_as_timeline_entry_nor_in_its_dossier()
+    {
+        await using var own = new BrokerFactory(); // moves its clock two days on
+        var id = await own.FileAsync(Officer, EmergencyByPolice());
+        await own.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = SupervisorNote });
+        var released = (await own.GetAsync(Officer, $"/api/v1/requests/{id}")).GetProperty("releasedToProviderAt").GetDateTimeOffset();
+        own.Clock.Advance(TimeSpan.FromHours(49));
+        await using (var scope = own.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<SlaMonitor>().SweepAsync(CancellationToken.None);
+        }
+
+        var agency = await own.GetAsync(Officer, $"/api/v1/requests/{id}/timeline");
+        var provider = await own.GetAsync(Provider, $"/api/v1/requests/{id}/timeline");
+        var providerWebhooks = await own.WithDbAsync(db => db.Outbox.Where(m => m.RequestId == id && m.Recipient == "provider:northwind-mail")
+            .Select(m => new { m.Topic, m.PayloadJson }).ToListAsync());
+        var validationDue = PdfFiles.Squash((released + TimeSpan.FromHours(48)).UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
+        var agencyCopy = await DossierTextAsync(own, Officer, id);
+        var providerCopy = await DossierTextAsync(own, Provider, id);
+
+        Assert.Contains("sla.validation-overdue", Actions(agency));
+        Assert.Contains("sla.breached", Actions(provider)); // its own 8-hour answer
+        Assert.DoesNotContain("sla.validation-overdue", Actions(provider));
+        Assert.Equal(3, Actions(provider).Count(a => a!.StartsWith("sla.", StringComparison.Ordinal))); // 50 %, 80 %, breached: the answer's only
+        Assert.Contains(providerWebhooks, m => m.Topic == "sla.breached");
+        Assert.DoesNotContain(providerWebhooks, m => m.PayloadJson.Contains("post-hoc-validation", StringComparison.Ordinal));
+        Assert.Contains(validationDue, agencyCopy, StringComparison.Ordinal);
+        Assert.DoesNotContain(validationDue, providerCopy, StringComparison.Ordinal);
+        Assert.Contains(Officer, agencyCopy, StringComparison.Ordinal); // who filed it
+        Assert.DoesNotContain(Officer, providerCopy, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_provider_s_dossier_of_a_reviewed_request_leaves_out_the_reviewer_s_reasons_and_the_steps_before_release()
     {
         var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")));
         await broker.ActAsync("broker-review-desk", id, "review", new { decision = "direct", text = ReviewerReasons });
 
-        var agencyCopy = await DossierTextAsync(Officer, id);
-        var providerCopy = await DossierTextAsync(Provider, id);
+        var agencyCopy = await DossierTextAsync(broker, Officer, id);
+        var providerCopy = await DossierTextAsync(broker, Provider, id);
         var providerTimeline = await broker.GetAsync(Provider, $"/api/v1/requests/{id}/timeline");
         var providerPage = await PortalTimelineAsync(id);
 
@@ -79,7 +112,13 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
         Assert.Equal(["withdraw"], Kinds(provider, "notes"));
     }
 
-    private async Task<string> DossierTextAsync(string client, Guid id)
+    /// <summary>An emergency ordered by the police: a judge must validate it within 48 hours, the agency's clock.</summary>
+    private static JsonObject EmergencyByPolice() => SampleRequests.MetToNorthwindSubscriber()
+        .With("urgency", "emergency")
+        .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
+        .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" });
+
+    private static async Task<string> DossierTextAsync(BrokerFactory broker, string client, Guid id)
     {
         using var http = await broker.ClientAsync(client);
         using var response = await http.GetAsync($"/api/v1/requests/{id}/dossier.pdf");
