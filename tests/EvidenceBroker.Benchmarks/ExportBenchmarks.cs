@@ -110,7 +110,12 @@ public class DossierBenchmarks
             Id = 1, Sequence = 2, HeadHash = previous, At = now, KeyId = "0123456789abcdef", Algorithm = AuditCheckpoint.EcdsaP256Sha256,
             Signature = Convert.ToBase64String(new byte[64]),
         };
-        data = new DossierData(request, "Metropolitan Police Service", "Northwind Mail Inc.", stored, decision, null, entries, [checkpoint], now);
+        var response = new Server.Sla.Deadline
+        {
+            Id = Guid.NewGuid(), RequestId = request.Id, Kind = Server.Sla.DeadlineKind.Response, StartsAt = now, DueAt = now.AddDays(10),
+            Source = "Broker default (the order sets the deadline)",
+        };
+        data = new DossierData(request, "Metropolitan Police Service", "Northwind Mail Inc.", stored, decision, null, entries, [checkpoint], [response], now);
         _ = DossierDocument.Render(data);
     }
 

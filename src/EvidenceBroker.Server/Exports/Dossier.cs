@@ -9,6 +9,7 @@ using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Routing;
 using Microsoft.EntityFrameworkCore;
+using SlaDeadline = EvidenceBroker.Server.Sla.Deadline;
 
 namespace EvidenceBroker.Server.Exports;
 
@@ -29,6 +30,7 @@ public sealed record DossierData(
     HumanReviewSummary? Review,
     IReadOnlyList<AuditEntry> Audit,
     IReadOnlyList<AuditCheckpoint> Checkpoints,
+    IReadOnlyList<SlaDeadline> Clocks,
     DateTimeOffset GeneratedAt,
     bool ProviderCopy = false);
 
@@ -74,6 +76,8 @@ public static class DossierQuery
             }
         }
 
+        var clocks = (await db.Deadlines.AsNoTracking().Where(d => d.RequestId == id).ToListAsync(ct))
+            .Where(d => !providerCopy || ProviderView.Keeps(d.Kind)).OrderBy(d => d.StartsAt).ThenBy(d => d.Id).ToList();
         var review = await db.RequestNotes.AsNoTracking()
             .Where(n => n.RequestId == id && n.Kind == RequestNote.ReviewKind)
             .OrderByDescending(n => n.At)
@@ -82,7 +86,7 @@ public static class DossierQuery
             request, agency ?? request.AgencyId, provider ?? request.ProviderId, stored,
             DecisionJsonReader.ReadOrNull(stored?.DecisionJson),
             review is null ? null : new HumanReviewSummary(review.Author, review.At, ReviewOutcome(review.Grounds), review.Text),
-            audit, checkpoints, now, providerCopy);
+            audit, checkpoints, clocks, now, providerCopy);
     }
 
     /// <summary>The review note keeps the trigger the reviewer chose; the dossier says where it sent the request.</summary>
@@ -198,24 +202,7 @@ public static class DossierDocument
             ("Filed → decided", Formatting.Duration(data.Stored?.DecidedAt - request.FiledAt)),
             ("Filed → released", request.ReleasedToProviderAt is { } r2 ? Formatting.Duration(r2 - request.FiledAt) : "not released to the provider"),
         ]);
-        if (data.Decision is { Deadlines.Count: > 0 } withDeadlines)
-        {
-            pdf.Paragraph("Deadlines run from the release to the provider.", PdfStyle.Small);
-            pdf.Table(
-                [new("Deadline", 1.5f), new("Duration", 0.9f), new("Due", 1.3f), new("Status", 1.3f), new("Source", 2.5f)],
-                withDeadlines.Deadlines.Where(d => !data.ProviderCopy || ProviderView.Keeps(d.Kind)).Select(d =>
-                {
-                    var due = request.ReleasedToProviderAt is { } start ? d.DueFrom(start) : (DateTimeOffset?)null;
-                    var status = due is null ? "starts on release"
-                        : due < data.GeneratedAt ? $"passed {Formatting.Duration(data.GeneratedAt - due.Value)} ago"
-                        : $"{Formatting.Duration(due.Value - data.GeneratedAt)} left";
-                    return (IReadOnlyList<string>)
-                    [
-                        Formatting.Name(d.Kind), d.Duration, Formatting.Time(due, "—"), status,
-                        d.Source + (d.BrokerDefault ? " (broker default)" : string.Empty),
-                    ];
-                }));
-        }
+        Deadlines(pdf, data);
 
         pdf.Heading("5. Audit trail");
         if (data.ProviderCopy)
@@ -259,4 +246,39 @@ public static class DossierDocument
             $"Decision dossier {request.Reference}", $"Decision dossier of request {request.Id}", "Evidence Broker",
             "decision dossier; audit trail", $"{request.Reference} · generated {Formatting.Time(data.GeneratedAt)}", data.GeneratedAt));
     }
+
+    /// <summary>
+    /// The clocks as they run (an extension or a clarification's pause moves a due date; an emergency's validation runs
+    /// from the filing, the others from the release), then every deadline the decision sets, as durations.
+    /// </summary>
+    private static void Deadlines(PdfLayout pdf, DossierData data)
+    {
+        if (data.Clocks.Count > 0)
+        {
+            pdf.Paragraph("The clocks as they run.", PdfStyle.Small);
+            pdf.Table(
+                [new("Clock", 1.5f), new("Started", 1.3f), new("Due", 1.3f), new("Status", 1.4f), new("Source", 2.5f)],
+                data.Clocks.Select(c => (IReadOnlyList<string>)
+                    [Formatting.Name(c.Kind), Formatting.Time(c.StartsAt), Formatting.Time(c.DueAt), ClockStatus(c, data.GeneratedAt), c.Source]));
+        }
+
+        var set = data.Decision?.Deadlines.Where(d => !data.ProviderCopy || ProviderView.Keeps(d.Kind)).ToList() ?? [];
+        if (set.Count > 0)
+        {
+            pdf.Paragraph("What the decision sets" + (data.Request.ReleasedToProviderAt is null ? " (the provider's clocks start on release)." : "."),
+                PdfStyle.Small);
+            pdf.Table([new("Deadline", 1.5f), new("Duration", 1.2f), new("Source", 4.2f)],
+                set.Select(d => (IReadOnlyList<string>)
+                    [Formatting.Name(d.Kind), d.Duration, d.Source + (d.BrokerDefault ? " (broker default)" : string.Empty)]));
+        }
+    }
+
+    private static string ClockStatus(SlaDeadline clock, DateTimeOffset now) => clock switch
+    {
+        { BreachedAt: { } breached } => $"missed (due passed {Formatting.Time(breached)})",
+        { CompletedAt: { } completed } => $"stopped {Formatting.Time(completed)}",
+        { PausedAt: { } paused } => $"paused since {Formatting.Time(paused)}",
+        _ when clock.DueAt < now => $"passed {Formatting.Duration(now - clock.DueAt)} ago",
+        _ => $"{Formatting.Duration(clock.DueAt - now)} left",
+    };
 }

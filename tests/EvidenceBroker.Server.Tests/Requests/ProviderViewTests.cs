@@ -49,9 +49,10 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
     {
         await using var own = new BrokerFactory(); // moves its clock two days on
         var id = await own.FileAsync(Officer, EmergencyByPolice());
+        own.Clock.Advance(TimeSpan.FromHours(2)); // the supervisor confirms two hours after the filing
         await own.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = SupervisorNote });
-        var released = (await own.GetAsync(Officer, $"/api/v1/requests/{id}")).GetProperty("releasedToProviderAt").GetDateTimeOffset();
-        own.Clock.Advance(TimeSpan.FromHours(49));
+        var filed = (await own.GetAsync(Officer, $"/api/v1/requests/{id}")).GetProperty("filedAt").GetDateTimeOffset();
+        own.Clock.Advance(TimeSpan.FromHours(47));
         await using (var scope = own.Services.CreateAsyncScope())
         {
             await scope.ServiceProvider.GetRequiredService<SlaMonitor>().SweepAsync(CancellationToken.None);
@@ -61,7 +62,8 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
         var provider = await own.GetAsync(Provider, $"/api/v1/requests/{id}/timeline");
         var providerWebhooks = await own.WithDbAsync(db => db.Outbox.Where(m => m.RequestId == id && m.Recipient == "provider:northwind-mail")
             .Select(m => new { m.Topic, m.PayloadJson }).ToListAsync());
-        var validationDue = PdfFiles.Squash((released + TimeSpan.FromHours(48)).UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
+        // The validation's clock runs from the filing: 48 hours on, not 48 hours from the release.
+        var validationDue = PdfFiles.Squash((filed + TimeSpan.FromHours(48)).UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture));
         var agencyCopy = await DossierTextAsync(own, Officer, id);
         var providerCopy = await DossierTextAsync(own, Provider, id);
 
