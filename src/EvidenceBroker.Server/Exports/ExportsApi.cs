@@ -38,12 +38,14 @@ public static class ExportsApi
             .RequireAuthorization(AnyTenant)
             .WithTags("Exports")
             .WithSummary("The decision dossier of one request as PDF/A: request, every rule's reason, review, timeline, audit entries with hashes")
-            .WithDescription("Officers and providers get the dossiers of their own requests, oversight and administrators every dossier.");
+            .WithDescription("Whoever may read the request gets its dossier: its agency, its provider (the provider's copy leaves out the " +
+                             "agency's and the review desk's own working), the review desk for the requests it reviews, oversight. " +
+                             "Administrators read no request.");
 
         var exports = app.MapGroup("/api/v1/exports").WithTags("Exports");
         exports.MapGet("/requests/{id:guid}/mlat-draft.pdf", MlatDraftAsync)
             .RequireAuthorization(AnyTenant)
-            .WithSummary("The pre-filled MLAT request for the central authority (requesting agency, oversight, administrators)");
+            .WithSummary("The pre-filled MLAT request for the central authority (requesting agency, the review desk for the requests it reviews, oversight)");
         exports.MapPost("/oversight-reports", QueueOversightAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
             .WithSummary("Queue an oversight report (PDF) for a filing period and filters; poll the returned job");

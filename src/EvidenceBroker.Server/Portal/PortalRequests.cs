@@ -46,7 +46,7 @@ public sealed record PortalSearch(
     string? Rule = null, DateOnly? From = null, DateOnly? To = null, RequestState? State = null);
 
 /// <summary>
-/// Read side of the portal. Every query starts from <see cref="RequestVisibility.VisibleTo"/>, so a page can
+/// Read side of the portal. Every query starts from <see cref="RequestVisibility.RequestsVisibleTo"/>, so a page can
 /// only ever show what the API would show the same tenant.
 /// </summary>
 public sealed class PortalRequests(BrokerDbContext db)

@@ -24,7 +24,8 @@ public static class RequestVisibility
             TenantKind.Provider when caller.Can(BrokerScopes.RequestsRead) || caller.Can(BrokerScopes.ProviderRespond) =>
                 requests.Where(r => r.ProviderId == id && r.ReleasedToProviderAt != null),
             TenantKind.Oversight when caller.Can(BrokerScopes.OversightRead) => requests,
-            TenantKind.Administration when caller.Can(BrokerScopes.RequestsReview) => requests.Where(r =>
+            // A client holding the admin scope as well is an administrator, and reads no request.
+            TenantKind.Administration when caller.Can(BrokerScopes.RequestsReview) && !caller.Can(BrokerScopes.Admin) => requests.Where(r =>
                 r.State == RequestState.AwaitingHumanReview
                 || db.RequestNotes.Any(n => n.RequestId == r.Id && n.Kind == RequestNote.ReviewKind)),
             _ => requests.Where(_ => false),

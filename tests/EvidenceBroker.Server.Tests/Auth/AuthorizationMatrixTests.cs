@@ -1,24 +1,35 @@
 using System.Net;
+using System.Security.Claims;
 using System.Text;
 using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using OpenIddict.Abstractions;
 
 namespace EvidenceBroker.Server.Tests.Auth;
 
 /// <summary>
-/// Two requests of agency A (Met) to provider X (Northwind), created once for the matrix: one routed directly, and one
-/// the engine sent to human review (a press flag, R8), which the provider does not see until a reviewer releases it.
+/// Three requests of agency A (Met) to provider X (Northwind), created once for the matrix: one routed directly, one the
+/// engine sent to human review (a press flag, R8), which the provider does not see until a reviewer releases it, and
+/// one the review desk has released.
 /// </summary>
 public sealed class MatrixFixture : IAsyncLifetime
 {
     public BrokerFactory Broker { get; } = new();
     public Guid RequestOfAgencyA { get; private set; }
     public Guid RequestInReview { get; private set; }
+    public Guid RequestReviewed { get; private set; }
 
     public async Task InitializeAsync()
     {
         RequestOfAgencyA = await FileAsync(SampleRequests.MetToNorthwindSubscriber(), "routed-to-provider");
         RequestInReview = await FileAsync(SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")), "awaiting-human-review");
+        RequestReviewed = await FileAsync(SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")), "awaiting-human-review");
+        using var desk = await Broker.ClientAsync("broker-review-desk");
+        using var approved = await desk.PostJsonAsync($"/api/v1/requests/{RequestReviewed}/review", new { decision = "direct", text = "No source is sought." });
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
     }
 
     private async Task<Guid> FileAsync(JsonObject request, string expectedState)
@@ -41,7 +52,7 @@ public sealed class MatrixFixture : IAsyncLifetime
 public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixture<MatrixFixture>
 {
     // Callers: anonymous, officer of agency A, officer of agency B, provider X (addressee), provider Y, oversight,
-    // administrator, review desk. {A} is routed to X; {R} waits for a reviewer.
+    // administrator, review desk. {A} is routed to X; {R} waits for a reviewer; {D} was released to X by the review desk.
     private static readonly string?[] Callers =
         [null, "met-case-system", "bka-case-system", "northwind-legal", "emerald-legal", "ipco-oversight", "broker-admin", "broker-review-desk"];
 
@@ -52,6 +63,8 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
         { "GET", "/api/v1/requests/{R}",                       [401, 200, 404, 404, 404, 200, 403, 200] },
         { "GET", "/api/v1/requests/{A}/decision",              [401, 200, 404, 200, 404, 200, 403, 404] },
         { "GET", "/api/v1/requests/{R}/decision",              [401, 200, 404, 404, 404, 200, 403, 200] },
+        { "GET", "/api/v1/requests/{D}",                       [401, 200, 404, 200, 404, 200, 403, 200] },
+        { "GET", "/api/v1/requests/{D}/dossier.pdf",           [401, 200, 404, 200, 404, 200, 404, 200] },
         { "GET", "/api/v1/requests/{A}/timeline",              [401, 200, 404, 200, 404, 200, 403, 404] },
         { "GET", "/api/v1/requests/{R}/timeline",              [401, 200, 404, 404, 404, 200, 403, 200] },
         { "GET", "/api/v1/requests/{A}/productions",           [401, 200, 404, 200, 404, 200, 403, 404] },
@@ -78,6 +91,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
     {
         var url = template.Replace("{A}", fixture.RequestOfAgencyA.ToString(), StringComparison.Ordinal)
             .Replace("{R}", fixture.RequestInReview.ToString(), StringComparison.Ordinal)
+            .Replace("{D}", fixture.RequestReviewed.ToString(), StringComparison.Ordinal)
             .Replace("{missing}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
         var mismatches = new List<string>();
         for (var i = 0; i < Callers.Length; i++)
@@ -124,6 +138,19 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
             Assert.True(seesRouted == ids.Contains(fixture.RequestOfAgencyA), $"{caller} sees the routed request: {!seesRouted}");
             Assert.True(seesInReview == ids.Contains(fixture.RequestInReview), $"{caller} sees the request in review: {!seesInReview}");
         }
+    }
+
+    [Fact]
+    public async Task An_administrator_who_also_holds_the_review_scope_reads_no_request()
+    {
+        var both = new Caller("admin-and-desk", "Both", new Tenant(TenantKind.Administration, "broker"), new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim(OpenIddictConstants.Claims.Private.Scope, BrokerScopes.Admin), new Claim(OpenIddictConstants.Claims.Private.Scope, BrokerScopes.RequestsReview)],
+            "test")));
+
+        var visible = await fixture.Broker.WithDbAsync(db => db.RequestsVisibleTo(both).CountAsync());
+
+        Assert.Equal(0, visible);
+        Assert.Equal("administrator", both.Role);
     }
 
     private static StringContent? BodyFor(string method, string url)

@@ -112,6 +112,19 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
 
         Assert.Equal(["request.decided", "request.acknowledge", "request.withdraw"], Actions(provider));
         Assert.Equal(["withdraw"], Kinds(provider, "notes"));
+        Assert.Equal(["response", "non-disclosure-end"], Kinds(provider, "deadlines"));
+    }
+
+    [Fact]
+    public async Task A_preservation_order_shows_the_provider_its_release_and_the_preservation_period()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
+
+        var provider = await broker.GetAsync(Provider, $"/api/v1/requests/{id}/timeline");
+
+        Assert.Equal(["request.decided"], Actions(provider));
+        Assert.Equal("preservation-active", provider.GetProperty("events")[0].GetProperty("stateAfter").GetString());
+        Assert.Equal(["preservation", "non-disclosure-end"], Kinds(provider, "deadlines"));
     }
 
     /// <summary>An emergency ordered by the police: a judge must validate it within 48 hours, the agency's clock.</summary>
