@@ -28,7 +28,8 @@ public abstract record IntakeResult
     /// <summary>Bad fields, each with its reasons; <paramref name="Status"/> is 400, or 403 for another tenant's agency.</summary>
     public sealed record Invalid(IDictionary<string, string[]> Errors, int Status = StatusCodes.Status400BadRequest) : IntakeResult;
 
-    public sealed record KeyReused(Guid ExistingRequestId) : IntakeResult;
+    /// <summary>The key was used before, for another body; the request it filed, when the caller may see it.</summary>
+    public sealed record KeyReused(Guid? ExistingRequestId) : IntakeResult;
 }
 
 /// <summary>
@@ -185,12 +186,14 @@ public sealed class RequestIntake(
             return null;
         }
 
-        if (earlier.BodyHash != bodyHash)
+        // Keys are kept per subject; read the request through the tenant boundary all the same, so that a subject
+        // shared by two tenants (an API client registered under a portal user's id) could never replay the other's.
+        var existing = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == earlier.RequestId, ct);
+        if (existing is null || earlier.BodyHash != bodyHash)
         {
-            return new IntakeResult.KeyReused(earlier.RequestId);
+            return new IntakeResult.KeyReused(existing?.Id);
         }
 
-        var existing = await db.Requests.AsNoTracking().SingleAsync(r => r.Id == earlier.RequestId, ct);
         return new IntakeResult.Filed(RequestResource.From(existing), Replayed: true);
     }
 

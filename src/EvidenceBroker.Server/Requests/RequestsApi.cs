@@ -76,7 +76,9 @@ public static class RequestsApi
                     statusCode: StatusCodes.Status409Conflict,
                     title: "This Idempotency-Key was already used with a different body.",
                     detail: "Use a new key for a new request, or resend the original body unchanged.",
-                    extensions: new Dictionary<string, object?> { ["existingRequestId"] = reused.ExistingRequestId });
+                    extensions: reused.ExistingRequestId is { } existing
+                        ? new Dictionary<string, object?> { ["existingRequestId"] = existing }
+                        : null);
             default:
                 throw new InvalidOperationException("Unknown intake result.");
         }

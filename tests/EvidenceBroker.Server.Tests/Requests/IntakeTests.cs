@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -65,6 +67,32 @@ public sealed class IntakeTests(BrokerFactory broker) : IClassFixture<BrokerFact
         var second = await SendWithKeyAsync(officer, key, changed);
 
         Assert.Equal(HttpStatusCode.Conflict, second.Status);
+    }
+
+    [Fact]
+    public async Task A_key_recorded_for_another_tenant_s_request_replays_nothing_of_it()
+    {
+        var metRequest = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        var key = Guid.NewGuid().ToString();
+        var body = SampleRequests.MetToNorthwindSubscriber().With("agencyId", "de-bka").With("requestingCountry", "DE");
+        await broker.WithDbAsync(async db =>
+        {
+            // As if the BKA's client shared its subject with the one that filed the Met's request under this key.
+            db.IdempotencyRecords.Add(new IdempotencyRecord
+            {
+                ClientId = "bka-case-system", Key = key, BodyHash = "not this body", RequestId = metRequest, CreatedAt = DateTimeOffset.UtcNow,
+            });
+            return await db.SaveChangesAsync();
+        });
+        using var bka = await broker.ClientAsync("bka-case-system");
+
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/requests") { Content = JsonContent.Create(body) };
+        message.Headers.Add("Idempotency-Key", key);
+        using var response = await bka.SendAsync(message);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.DoesNotContain(metRequest.ToString(), text, StringComparison.Ordinal);
     }
 
     [Fact]
