@@ -110,7 +110,7 @@ public static class PolicyApi
     }
 
     private static async Task<Results<Ok<WhatIfReport>, ValidationProblem>> WhatIfUploadAsync(
-        PolicyPackUpload upload, PolicyWhatIf whatIf, CancellationToken ct)
+        PolicyPackUpload upload, ClaimsPrincipal user, PolicyWhatIf whatIf, CancellationToken ct)
     {
         if (UploadErrors(upload) is { } invalid)
         {
@@ -120,18 +120,18 @@ public static class PolicyApi
         var result = PolicyPackLoader.Load(upload.Files);
         return result.Pack is null
             ? TypedResults.ValidationProblem(PackErrors(result), title: "The candidate policy pack is malformed.")
-            : TypedResults.Ok(await whatIf.CompareAsync(new PolicyEngine(result.Pack), ct));
+            : TypedResults.Ok(await whatIf.CompareAsync(new PolicyEngine(result.Pack), Caller.From(user)!, ct));
     }
 
     private static async Task<Results<Ok<WhatIfReport>, NotFoundProblem>> WhatIfStoredAsync(
-        string version, PolicyWhatIf whatIf, PolicyRegistry registry, BrokerDbContext db, CancellationToken ct)
+        string version, ClaimsPrincipal user, PolicyWhatIf whatIf, PolicyRegistry registry, BrokerDbContext db, CancellationToken ct)
     {
         if (!await db.PolicyPacks.AnyAsync(p => p.Version == version, ct))
         {
             return new NotFoundProblem(new ProblemDetails { Status = 404, Title = "No such policy pack version.", Detail = version });
         }
 
-        return TypedResults.Ok(await whatIf.CompareAsync(await registry.EngineForAsync(db, version, ct), ct));
+        return TypedResults.Ok(await whatIf.CompareAsync(await registry.EngineForAsync(db, version, ct), Caller.From(user)!, ct));
     }
 
     /// <summary>The envelope of an upload: paths and texts present and sane, before the loader judges the content.</summary>

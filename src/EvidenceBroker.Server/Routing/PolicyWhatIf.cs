@@ -1,5 +1,7 @@
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -16,15 +18,28 @@ public sealed record WhatIfReport(
 
 /// <summary>
 /// Re-decides every stored request under a candidate pack, with the exact input each was decided on (same date,
-/// same suspensions), so that the only difference is the pack. Nothing is written.
+/// same suspensions), so that the only difference is the pack. Nothing changes but the audit trail: each comparison
+/// is recorded with who asked and its totals, since the list it returns (references, outcomes and the rules that
+/// decide after) says something of each request, and comparing many candidates could say more.
 /// </summary>
-public sealed class PolicyWhatIf(BrokerDbContext db)
+public sealed class PolicyWhatIf(BrokerDbContext db, AuditTrail audit)
 {
     public const int MaxListedChanges = 1000;
 
-    public async Task<WhatIfReport> CompareAsync(PolicyEngine candidate, CancellationToken ct)
+    public async Task<WhatIfReport> CompareAsync(PolicyEngine candidate, Caller caller, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(candidate);
+        var report = await CompareAsync(candidate, ct);
+        await using var transaction = await db.BeginWriteAsync(ct);
+        await audit.AppendAsync(db, caller, new AuditRecord("policy.what-if", "policy", report.CandidateVersion,
+            new { report.CandidateLabel, report.ActiveVersion, report.Replayed, report.Changed, report.Transitions }), ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return report;
+    }
+
+    private async Task<WhatIfReport> CompareAsync(PolicyEngine candidate, CancellationToken ct)
+    {
         var active = await PolicyRegistry.ActiveVersionAsync(db, ct);
         var stored = db.Decisions.AsNoTracking()
             .Join(db.Requests.AsNoTracking(), d => d.RequestId, r => r.Id,

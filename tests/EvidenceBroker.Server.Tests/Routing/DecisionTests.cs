@@ -177,6 +177,11 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
         Assert.True(report.GetProperty("changed").GetInt32() >= 1, report.ToString());
         Assert.Contains(report.GetProperty("changes").EnumerateArray(), c => c.GetProperty("requestId").GetGuid() == gb
             && c.GetProperty("after").GetString() == "mlat");
+        var candidate = report.GetProperty("candidateVersion").GetString();
+        var recorded = await broker.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .SingleAsync(e => e.Action == "policy.what-if" && e.SubjectId == candidate));
+        Assert.Equal(("broker-admin", "administrator"), (recorded.ActorId, recorded.ActorRole));
+        Assert.Contains("\"changed\":", recorded.PayloadJson, StringComparison.Ordinal);
     }
 
     private async Task<string> ActiveVersionAsync() =>

@@ -39,7 +39,7 @@ public sealed class PolicyModel(
             return NotFound();
         }
 
-        var report = await whatIf.CompareAsync(await registry.EngineForAsync(db, version, ct), ct);
+        var report = await whatIf.CompareAsync(await registry.EngineForAsync(db, version, ct), Me, ct);
         Preview = new WhatIf(version, report.Replayed, report.Changed,
             [.. report.Changes.Take(10).Select(c => (c.Reference, PortalText.Outcome(c.Before), PortalText.Outcome(c.After)))]);
         await LoadAsync(ct);
