@@ -275,7 +275,8 @@ public static class DossierDocument
 
     private static string ClockStatus(SlaDeadline clock, DateTimeOffset now) => clock switch
     {
-        { BreachedAt: { } breached } => $"missed (due passed {Formatting.Time(breached)})",
+        { BreachedAt: not null, CompletedAt: { } completed } => $"missed; stopped {Formatting.Time(completed)}",
+        { BreachedAt: not null } => "missed",
         { CompletedAt: { } completed } => $"stopped {Formatting.Time(completed)}",
         { PausedAt: { } paused } => $"paused since {Formatting.Time(paused)}",
         _ when clock.DueAt < now => $"passed {Formatting.Duration(now - clock.DueAt)} ago",

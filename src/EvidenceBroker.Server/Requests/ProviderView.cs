@@ -12,7 +12,7 @@ namespace EvidenceBroker.Server.Requests;
 /// <summary>
 /// What a provider's legal team sees of a request's history. The request and the engine's decision it sees whole;
 /// of the rest, what happened from the moment the request reached it, the notes it wrote or that are addressed to it
-/// (its refusals and objections, a withdrawal, a validation afterwards) and the clocks that bind it. The agency's and
+/// (its refusals and objections, a withdrawal, the validation of an emergency order) and the clocks that bind it. The agency's and
 /// the broker's own working stays with them: the steps before the release, a supervisor's confirmation, a reviewer's
 /// reasons, the agency's deadline to have an emergency order validated, and the MLAT planning figure.
 /// </summary>
@@ -61,7 +61,7 @@ public static class ProviderView
         }
 
         using var payload = JsonDocument.Parse(entry.PayloadJson);
-        return !(payload.RootElement.TryGetProperty("kind", out var kind)
+        return !(payload.RootElement.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String
                  && Wire.TryParse<DeadlineKind>(kind.GetString(), out var parsed) && Keeps(parsed));
     }
 }
