@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using EvidenceBroker.Server.Persistence;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -180,7 +181,8 @@ public sealed class WebhookDelivery(
                 (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, message.Attempts + 1);
             return response.IsSuccessStatusCode
                 ? await RecordAsync(db, message, claim, Outcome.Delivered, status, null, ct)
-                : await FailAsync(db, message, claim, status, $"HTTP {status} {response.ReasonPhrase}".Trim(), ct);
+                // The standard phrase, not the receiver's: its own may be any length and say anything.
+                : await FailAsync(db, message, claim, status, $"HTTP {status} {ReasonPhrases.GetReasonPhrase(status)}".Trim(), ct);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -341,6 +341,42 @@ public sealed class WebhookDeliveryTests
         Assert.All(receiver.Received, r => Assert.True(r.SignatureVerifies(WebhookSecret.ForDevelopment(Met))));
     }
 
+    [Fact]
+    public async Task A_receiver_s_own_reason_phrase_is_not_stored_and_its_failure_counts()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var broker = new WebhookBrokerFactory();
+        await ReasonPhraseIsNotStoredAsync(broker, receiver);
+    }
+
+    [PostgresFact]
+    public async Task A_receiver_s_own_reason_phrase_is_not_stored_and_its_failure_counts_on_postgres()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var broker = new PostgresWebhookBrokerFactory();
+        await ReasonPhraseIsNotStoredAsync(broker, receiver);
+    }
+
+    /// <summary>
+    /// A receiver chooses its reason phrase: one longer than the error column made PostgreSQL refuse the failure's
+    /// record, so the attempt was never counted and the message came back first in every pass, for ever.
+    /// </summary>
+    private static async Task ReasonPhraseIsNotStoredAsync(WebhookBrokerFactory broker, WebhookReceiver receiver)
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+        await Steps.SetUrlAsync(admin, "agencies", "gb-met", receiver.BaseUrl + "/hooks");
+        receiver.FailNext(1);
+        receiver.FailureReasonPhrase = "Busy " + new string('x', 2_100);
+        await Steps.FileAsync(broker);
+
+        var pass = await broker.Delivery.RunOnceAsync(CancellationToken.None);
+        var message = Assert.Single(await broker.OutboxAsync(Met));
+
+        Assert.Equal(1, pass.Failed);
+        Assert.Equal(1, message.Attempts);
+        Assert.Equal("HTTP 503 Service Unavailable", message.LastError);
+    }
+
     private static async Task TwoPassesDeliverOnceAsync(WebhookBrokerFactory broker, WebhookReceiver receiver)
     {
         using var admin = await broker.ClientAsync("broker-admin");

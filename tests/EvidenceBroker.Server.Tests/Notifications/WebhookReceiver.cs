@@ -53,6 +53,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The status code failures answer with.</summary>
     public int FailureStatus { get; set; } = StatusCodes.Status503ServiceUnavailable;
 
+    /// <summary>A reason phrase of the receiver's own for failures, in place of the standard one.</summary>
+    public string? FailureReasonPhrase { get; set; }
+
     public static async Task<WebhookReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
@@ -102,7 +105,17 @@ public sealed class WebhookReceiver : IAsyncDisposable
             }
         }
 
-        return Interlocked.Decrement(ref failuresLeft) >= 0 ? Results.StatusCode(FailureStatus) : Results.NoContent();
+        if (Interlocked.Decrement(ref failuresLeft) < 0)
+        {
+            return Results.NoContent();
+        }
+
+        if (FailureReasonPhrase is { } reason)
+        {
+            http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>()!.ReasonPhrase = reason;
+        }
+
+        return Results.StatusCode(FailureStatus);
     }
 
     public async ValueTask DisposeAsync()
