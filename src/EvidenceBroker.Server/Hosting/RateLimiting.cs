@@ -128,7 +128,8 @@ internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottl
 {
     public async Task InvokeAsync(HttpContext http)
     {
-        if (HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(TokenServerPaths.Token, StringComparison.OrdinalIgnoreCase))
+        // Every POST under /connect: OpenIddict also takes "/connect/token/" for its token endpoint.
+        if (HttpMethods.IsPost(http.Request.Method) && http.Request.Path.StartsWithSegments(TokenServerPaths.Connect, StringComparison.OrdinalIgnoreCase))
         {
             var clientId = await ClientIdAsync(http.Request) ?? "(none)";
             var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
