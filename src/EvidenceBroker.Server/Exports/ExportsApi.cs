@@ -104,6 +104,8 @@ public static class ExportsApi
         if (body.To is null) { errors["to"] = ["Required: the last filing date, YYYY-MM-DD."]; }
         if (body.From is { } f && body.To is { } t && t < f) { errors["to"] = ["Must not be before 'from'."]; }
         if (body.From is { } f2 && body.To is { } t2 && t2.DayNumber - f2.DayNumber > 3660) { errors["to"] = ["A report covers at most ten years."]; }
+        if (body.From is { Year: > HalfYear.LastYear }) { errors["from"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }
+        if (body.To is { Year: > HalfYear.LastYear }) { errors["to"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }
         if (body.RequestingCountry is { } country && !IsCountry(country)) { errors["requestingCountry"] = ["An ISO 3166-1 alpha-2 code, e.g. GB."]; }
         if (body.ProviderId is { Length: 0 or > 64 }) { errors["providerId"] = ["1 to 64 characters."]; }
         LegalInstrument? channel = null;

@@ -12,6 +12,9 @@ namespace EvidenceBroker.Server.Exports;
 /// <summary>A half-year, written 2026-H2.</summary>
 public readonly record struct HalfYear(int Year, int Half)
 {
+    /// <summary>The last year a report may cover: far beyond any filing, and short of the calendar's end.</summary>
+    public const int LastYear = 2199;
+
     [JsonIgnore]
     public DateTimeOffset Start => new(Year, Half == 1 ? 1 : 7, 1, 0, 0, 0, TimeSpan.Zero);
     [JsonIgnore]
@@ -23,7 +26,7 @@ public readonly record struct HalfYear(int Year, int Half)
     {
         period = default;
         if (text is not { Length: 7 } || text[4] != '-' || text[5] is not ('H' or 'h') || text[6] is not ('1' or '2')
-            || !int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year < 2000)
+            || !int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year) || year is < 2000 or > LastYear)
         {
             return false;
         }

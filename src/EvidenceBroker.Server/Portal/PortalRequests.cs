@@ -63,13 +63,12 @@ public sealed class PortalRequests(BrokerDbContext db)
         if (search.State is { } state) { query = query.Where(r => r.State == state); }
         if (search.From is { } from)
         {
-            var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            var start = WholeDays.Start(from);
             query = query.Where(r => r.FiledAt >= start);
         }
 
-        if (search.To is { } to)
+        if (search.To is { } to && WholeDays.End(to) is { } end)
         {
-            var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
             query = query.Where(r => r.FiledAt < end);
         }
 

@@ -107,7 +107,14 @@ public sealed class RequestForm
         if (from is not null && to is not null)
         {
             // Whole days: "to" is inclusive on the form, so the range ends at the next midnight.
-            range = new TimeRange { From = Midnight(from.Value), To = Midnight(to.Value.AddDays(1)) };
+            if (WholeDays.End(to.Value) is { } end)
+            {
+                range = new TimeRange { From = WholeDays.Start(from.Value), To = end };
+            }
+            else
+            {
+                errors["timeRange.to"] = ["Give a last day before 31 December 9999."];
+            }
         }
         else if (from is not null || to is not null)
         {
@@ -177,8 +184,6 @@ public sealed class RequestForm
         errors[field] = ["Use a date such as 2026-11-23."];
         return null;
     }
-
-    private static DateTimeOffset Midnight(DateOnly date) => new(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
     private static string? Code(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim().ToUpperInvariant();
 }

@@ -131,6 +131,20 @@ public sealed class ReportTests(ReportsFixture broker) : IClassFixture<ReportsFi
         Assert.True(transparencyBody.GetProperty("errors").TryGetProperty("format", out _));
     }
 
+    [Fact]
+    public async Task Dates_at_the_end_of_the_calendar_are_refused_naming_the_field_not_failed_later()
+    {
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+
+        using var oversightReport = await oversight.PostJsonAsync("/api/v1/exports/oversight-reports", new { from = "9999-12-01", to = "9999-12-31" });
+        using var transparency = await oversight.PostJsonAsync("/api/v1/exports/transparency-reports", new { period = "9999-H2" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, oversightReport.StatusCode);
+        Assert.True((await oversightReport.JsonAsync()).GetProperty("errors").TryGetProperty("to", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, transparency.StatusCode);
+        Assert.True((await transparency.JsonAsync()).GetProperty("errors").TryGetProperty("period", out _));
+    }
+
     [Theory]
     [InlineData("met-case-system")]
     [InlineData("northwind-legal")]
