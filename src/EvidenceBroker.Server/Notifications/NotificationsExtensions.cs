@@ -1,6 +1,7 @@
 using EvidenceBroker.Server.Development;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace EvidenceBroker.Server.Notifications;
 
@@ -21,11 +22,20 @@ public static class NotificationsExtensions
                 client.Timeout = Timeout.InfiniteTimeSpan; // WebhookDelivery applies Webhooks:Timeout per attempt.
                 client.DefaultRequestHeaders.UserAgent.ParseAdd("EvidenceBroker-Webhooks/1.0");
             })
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(provider =>
             {
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                var handler = new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false,
+                    UseCookies = false,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                };
+                if (!provider.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowsPrivateAddresses(provider.GetRequiredService<IHostEnvironment>()))
+                {
+                    handler.ConnectCallback = WebhookAddresses.ConnectToPublicAsync;
+                }
+
+                return handler;
             });
 
         services.AddSingleton<WebhookSecretVault>();

@@ -188,6 +188,10 @@ public sealed class WebhookDelivery(
         {
             return await FailAsync(db, message, claim, null, $"no response within {settings.Timeout.TotalSeconds:0.###} s", ct);
         }
+        catch (HttpRequestException e) when (e.InnerException is WebhookAddressRefusedException)
+        {
+            return await FailAsync(db, message, claim, null, "refused: the URL resolves to no public address", ct);
+        }
         catch (HttpRequestException e)
         {
             // The error kind only: exception texts can quote the URL, and a query string may carry a receiver's token.

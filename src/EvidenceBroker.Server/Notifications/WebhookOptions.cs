@@ -10,6 +10,18 @@ public sealed class WebhookOptions
     /// <summary>Run the polling worker in this process. Every node may run one: claims keep them apart.</summary>
     public bool RunWorker { get; set; } = true;
 
+    /// <summary>
+    /// Whether webhooks may go to loopback, private and link-local addresses (<see cref="WebhookAddresses"/>). Unset, only
+    /// in Development; set it where receivers really sit on an internal network, such as behind a VPN.
+    /// </summary>
+    public bool? AllowPrivateAddresses { get; set; }
+
+    public bool AllowsPrivateAddresses(IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        return AllowPrivateAddresses ?? environment.IsDevelopment();
+    }
+
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 

@@ -61,10 +61,11 @@ public static class WebhookRecipients
 
     /// <summary>
     /// Null when <paramref name="url"/> is acceptable. Absolute http(s) only; plain http only in Development, because
-    /// the body names requests and agencies and must not cross a network in clear; no credentials in the URL, because
+    /// the body names requests and agencies and must not cross a network in clear; no internal host unless
+    /// <paramref name="privateAddresses"/> (<see cref="WebhookAddresses"/>); no credentials in the URL, because
     /// URLs are shown to administrators and the signature already authenticates the broker.
     /// </summary>
-    public static string? CheckUrl(string url, bool development)
+    public static string? CheckUrl(string url, bool development, bool privateAddresses)
     {
         ArgumentNullException.ThrowIfNull(url);
         if (url.Length > MaxUrlLength)
@@ -80,6 +81,11 @@ public static class WebhookRecipients
         if (uri.Scheme == Uri.UriSchemeHttp && !development)
         {
             return "Use https: plain http is accepted only in Development.";
+        }
+
+        if (!privateAddresses && WebhookAddresses.NamesInternalHost(uri))
+        {
+            return "A loopback, private or link-local address is refused (Webhooks:AllowPrivateAddresses allows it where receivers sit on an internal network).";
         }
 
         if (!string.IsNullOrEmpty(uri.UserInfo))

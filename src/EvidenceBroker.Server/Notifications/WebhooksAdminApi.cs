@@ -75,10 +75,10 @@ public static class WebhooksAdminApi
             admin.MapGet(path, (string id, BrokerDbContext db, CancellationToken ct) => GetEndpointAsync(kind, id, db, ct))
                 .WithSummary($"The {Name(kind)}'s webhook URL and whether it has a secret (never the secret itself)");
             admin.MapPut(path, (string id, WebhookEndpointChange change, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
-                        WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, CancellationToken ct) =>
-                    SetEndpointAsync(kind, id, change, user, db, audit, vault, clock, environment, ct))
+                        WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, IOptions<WebhookOptions> options, CancellationToken ct) =>
+                    SetEndpointAsync(kind, id, change, user, db, audit, vault, clock, environment, options.Value, ct))
                 .WithSummary($"Set or clear the {Name(kind)}'s webhook URL (audited)")
-                .WithDescription("Absolute http or https URL; https outside Development. The first time a URL is set and the " +
+                .WithDescription("Absolute http or https URL; https, and a public address, outside Development. The first time a URL is set and the " +
                                  "recipient has no secret yet, one is generated and returned in this response only.");
             admin.MapPost(path + "/rotate-secret", (string id, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
                         WebhookSecretVault vault, TimeProvider clock, IOptions<WebhookOptions> options, CancellationToken ct) =>
@@ -193,7 +193,7 @@ public static class WebhooksAdminApi
 
     private static async Task<Results<Ok<WebhookEndpointResource>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> SetEndpointAsync(
         RecipientKind kind, string id, WebhookEndpointChange change, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
-        WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, CancellationToken ct)
+        WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, WebhookOptions options, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
@@ -201,7 +201,7 @@ public static class WebhooksAdminApi
         }
 
         var url = string.IsNullOrWhiteSpace(change.Url) ? null : change.Url.Trim();
-        if (url is not null && WebhookRecipients.CheckUrl(url, environment.IsDevelopment()) is { } problem)
+        if (url is not null && WebhookRecipients.CheckUrl(url, environment.IsDevelopment(), options.AllowsPrivateAddresses(environment)) is { } problem)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["url"] = [problem] });
         }

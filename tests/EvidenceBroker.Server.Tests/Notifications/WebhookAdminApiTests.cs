@@ -158,10 +158,38 @@ public sealed class WebhookRulesTests
     [Fact]
     public void Plain_http_is_refused_outside_development()
     {
-        Assert.Null(WebhookRecipients.CheckUrl("http://127.0.0.1:8080/hooks", development: true));
-        Assert.NotNull(WebhookRecipients.CheckUrl("http://hooks.example/in", development: false));
-        Assert.Null(WebhookRecipients.CheckUrl("https://hooks.example/in", development: false));
+        Assert.Null(WebhookRecipients.CheckUrl("http://127.0.0.1:8080/hooks", development: true, privateAddresses: true));
+        Assert.NotNull(WebhookRecipients.CheckUrl("http://hooks.example/in", development: false, privateAddresses: false));
+        Assert.Null(WebhookRecipients.CheckUrl("https://hooks.example/in", development: false, privateAddresses: false));
     }
+
+    [Theory]
+    [InlineData("https://169.254.169.254/latest/meta-data")]
+    [InlineData("https://10.1.2.3/hooks")]
+    [InlineData("https://172.20.0.5/hooks")]
+    [InlineData("https://192.168.1.10/hooks")]
+    [InlineData("https://100.64.0.1/hooks")]
+    [InlineData("https://127.0.0.1:8443/hooks")]
+    [InlineData("https://localhost/hooks")]
+    [InlineData("https://broker.localhost/hooks")]
+    [InlineData("https://[::1]/hooks")]
+    [InlineData("https://[fd00::1]/hooks")]
+    [InlineData("https://[fe80::1]/hooks")]
+    [InlineData("https://[::ffff:10.0.0.1]/hooks")]
+    [InlineData("https://0.0.0.0/hooks")]
+    public void An_internal_address_is_refused_unless_private_addresses_are_allowed(string url)
+    {
+        Assert.NotNull(WebhookRecipients.CheckUrl(url, development: false, privateAddresses: false));
+        Assert.Null(WebhookRecipients.CheckUrl(url, development: false, privateAddresses: true));
+    }
+
+    [Theory]
+    [InlineData("https://hooks.example/in")]
+    [InlineData("https://203.0.113.10/in")]
+    [InlineData("https://[2001:db8::10]/in")]
+    [InlineData("https://172.32.0.1/in")] // just outside 172.16.0.0/12
+    public void A_public_address_or_a_name_is_accepted(string url) =>
+        Assert.Null(WebhookRecipients.CheckUrl(url, development: false, privateAddresses: false));
 
     [Fact]
     public void Retry_delays_double_from_thirty_seconds_up_to_the_cap_and_jitter_only_adds()

@@ -377,6 +377,33 @@ public sealed class WebhookDeliveryTests
         Assert.Equal("HTTP 503 Service Unavailable", message.LastError);
     }
 
+    [Fact]
+    public async Task Without_private_addresses_a_url_that_reaches_an_internal_host_is_refused_when_set_and_when_sent()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var broker = WebhookBrokerFactory.With("Webhooks:AllowPrivateAddresses", "false");
+        using var admin = await broker.ClientAsync("broker-admin");
+        using var set = await admin.PutAsJsonAsync("/api/v1/admin/agencies/gb-met/webhook", new { url = receiver.BaseUrl + "/hooks" });
+        var problem = await set.JsonAsync();
+        // As if stored earlier, or set as a name that resolves to the same address later: the connection is refused.
+        await broker.WithDbAsync(async db =>
+        {
+            var agency = await db.Agencies.SingleAsync(a => a.Id == "gb-met");
+            agency.WebhookUrl = receiver.BaseUrl + "/hooks";
+            return await db.SaveChangesAsync();
+        });
+        await Steps.FileAsync(broker);
+
+        var pass = await broker.Delivery.RunOnceAsync(CancellationToken.None);
+        var message = Assert.Single(await broker.OutboxAsync(Met));
+
+        Assert.Equal(HttpStatusCode.BadRequest, set.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("url", out _));
+        Assert.Equal(1, pass.Failed);
+        Assert.Empty(receiver.Received);
+        Assert.Equal("refused: the URL resolves to no public address", message.LastError);
+    }
+
     private static async Task TwoPassesDeliverOnceAsync(WebhookBrokerFactory broker, WebhookReceiver receiver)
     {
         using var admin = await broker.ClientAsync("broker-admin");
