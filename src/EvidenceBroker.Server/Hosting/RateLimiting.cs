@@ -27,6 +27,12 @@ public sealed class RateLimitOptions
     public TimeSpan IntakePeriod { get; set; } = TimeSpan.FromSeconds(1);
 
     public int IntakeBurst { get; set; } = 100;
+
+    /// <summary>
+    /// Sign-in attempts (password or code) per minute from one network address, whatever accounts it tries; each
+    /// account also locks for 15 minutes after five failures.
+    /// </summary>
+    public int SignInPerAddressPerMinute { get; set; } = 20;
 }
 
 /// <summary>
@@ -37,6 +43,7 @@ public sealed class RateLimitOptions
 public static class RateLimiting
 {
     public const string IntakePolicy = "intake";
+    public const string SignInPolicy = "sign-in";
 
     public static IServiceCollection AddBrokerRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
@@ -60,6 +67,12 @@ public static class RateLimiting
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 }));
+            limiter.AddPolicy(SignInPolicy, http => HttpMethods.IsPost(http.Request.Method)
+                ? RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = options.SignInPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
+                })
+                : RateLimitPartition.GetNoLimiter("reading the form"));
         });
         return services;
     }

@@ -1,19 +1,34 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace EvidenceBroker.Server.Portal.Pages.Account;
 
 /// <summary>
 /// Password step. The application cookie is never issued here: a user with an authenticator goes on to the
-/// code step, a user without one to enrolment, both holding only the short two-factor cookie.
+/// code step, a user without one to enrolment, both holding only the short two-factor cookie. Whether an email has an
+/// account does not show: an unknown email, a wrong password and a locked account get the same answer, after the same
+/// work (a password hash is checked either way); and each network address has its own limit on attempts.
 /// </summary>
+[EnableRateLimiting(RateLimiting.SignInPolicy)]
 public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users) : PageModel
 {
+    internal const string NotSignedIn =
+        "The email or password is not right, or the account is locked for 15 minutes after five failed attempts.";
+
+    private static readonly PortalUser NoOne = new()
+    {
+        DisplayName = "", TenantKind = TenantKind.Administration, TenantId = "", Role = "",
+    };
+
+    private static string? noOnesHash;
+
     [BindProperty, Required, EmailAddress, StringLength(256)]
     public string Email { get; set; } = "";
 
@@ -39,20 +54,17 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
         var user = await users.FindByEmailAsync(Email);
         if (user is null)
         {
-            ModelState.AddModelError("", "The email or password is not right.");
+            // As long as checking a real account's password takes.
+            noOnesHash ??= users.PasswordHasher.HashPassword(NoOne, Guid.NewGuid().ToString());
+            users.PasswordHasher.VerifyHashedPassword(NoOne, noOnesHash, Password);
+            ModelState.AddModelError("", NotSignedIn);
             return Page();
         }
 
         var result = await signIn.CheckPasswordSignInAsync(user, Password, lockoutOnFailure: true);
-        if (result.IsLockedOut)
-        {
-            ModelState.AddModelError("", "This account is locked for a while after too many failed attempts. Try again later or ask your administrator.");
-            return Page();
-        }
-
         if (!result.Succeeded)
         {
-            ModelState.AddModelError("", "The email or password is not right.");
+            ModelState.AddModelError("", NotSignedIn);
             return Page();
         }
 

@@ -1,12 +1,18 @@
 using System.ComponentModel.DataAnnotations;
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace EvidenceBroker.Server.Portal.Pages.Account;
 
-/// <summary>The TOTP step for enrolled users. Wrong codes count toward lockout like wrong passwords.</summary>
+/// <summary>
+/// The TOTP step for enrolled users. Wrong codes count toward lockout like wrong passwords, and toward the same
+/// per-address limit as the password step.
+/// </summary>
+[EnableRateLimiting(RateLimiting.SignInPolicy)]
 public sealed class TwoFactorModel(SignInManager<PortalUser> signIn) : PageModel
 {
     [BindProperty, Required, StringLength(7, MinimumLength = 6)]

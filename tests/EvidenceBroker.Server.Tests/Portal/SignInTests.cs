@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using EvidenceBroker.Server.Development;
+using EvidenceBroker.Server.Tests.Infrastructure;
+
+namespace EvidenceBroker.Server.Tests.Portal;
+
+/// <summary>The portal's password step: it does not tell who has an account, and each address has a limit.</summary>
+public sealed partial class SignInTests
+{
+    private const string NotSignedIn = "The email or password is not right, or the account is locked for 15 minutes after five failed attempts.";
+
+    private sealed class TightSignIn : BrokerFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("RateLimits:SignInPerAddressPerMinute", "3")];
+    }
+
+    [Fact]
+    public async Task An_unknown_email_a_wrong_password_and_a_locked_account_get_the_same_answer()
+    {
+        await using var broker = new BrokerFactory();
+        using var browser = broker.CreateClient();
+
+        var unknown = await SignInAsync(browser, "nobody@met.example", "Demo-Passw0rd!");
+        var wrong = await SignInAsync(browser, "supervisor@met.example", "not the password");
+        for (var i = 0; i < 4; i++)
+        {
+            await SignInAsync(browser, "supervisor@met.example", "not the password");
+        }
+
+        var locked = await SignInAsync(browser, "supervisor@met.example", DevelopmentSeed.DemoPassword);
+
+        Assert.All([unknown, wrong, locked], page => Assert.Contains(WebUtility.HtmlEncode(NotSignedIn), page.Body, StringComparison.Ordinal));
+        Assert.All([unknown, wrong, locked], page => Assert.Equal(HttpStatusCode.OK, page.Status));
+        Assert.DoesNotContain("locked for a while", locked.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Attempts_beyond_the_limit_for_one_address_get_429_and_reading_the_form_does_not_count()
+    {
+        await using var broker = new TightSignIn();
+        using var browser = broker.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            statuses.Add((await SignInAsync(browser, $"guess{i}@met.example", "guess")).Status);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    /// <summary>Reads the form (for its antiforgery token), then posts it.</summary>
+    private static async Task<(HttpStatusCode Status, string Body)> SignInAsync(HttpClient browser, string email, string password)
+    {
+        var form = await browser.GetStringAsync("/portal/account/login");
+        var token = AntiforgeryToken().Match(form).Groups["token"].Value;
+        using var response = await browser.PostAsync("/portal/account/login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Email"] = email, ["Password"] = password, ["__RequestVerificationToken"] = token,
+        }));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    [GeneratedRegex("""name="__RequestVerificationToken"[^>]*?value="(?<token>[^"]+)""")]
+    private static partial Regex AntiforgeryToken();
+}
