@@ -33,6 +33,7 @@ public static class NotificationsExtensions
                 if (!provider.GetRequiredService<IOptions<WebhookOptions>>().Value.AllowsPrivateAddresses(provider.GetRequiredService<IHostEnvironment>()))
                 {
                     handler.ConnectCallback = WebhookAddresses.ConnectToPublicAsync;
+                    handler.UseProxy = false; // through a proxy the callback would see only the proxy's address
                 }
 
                 return handler;

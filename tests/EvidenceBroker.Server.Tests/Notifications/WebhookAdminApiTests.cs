@@ -184,6 +184,36 @@ public sealed class WebhookRulesTests
     }
 
     [Theory]
+    [InlineData("10.0.0.5", false)]
+    [InlineData("169.254.169.254", false)]
+    [InlineData("255.255.255.255", false)]
+    [InlineData("224.0.0.1", false)]
+    [InlineData("0.1.2.3", false)]
+    [InlineData("8.8.8.8", true)]
+    [InlineData("::1", false)]
+    [InlineData("::", false)]
+    [InlineData("::ffff:10.0.0.5", false)]       // IPv4-mapped
+    [InlineData("::ffff:8.8.8.8", true)]
+    [InlineData("::127.0.0.1", false)]           // IPv4-compatible
+    [InlineData("64:ff9b::10.0.0.5", false)]     // NAT64 to a private address
+    [InlineData("64:ff9b::8.8.8.8", true)]
+    [InlineData("64:ff9b:1::a00:5", false)]      // local NAT64
+    [InlineData("2002:a9fe:a9fe::1", false)]     // 6to4 of 169.254.169.254
+    [InlineData("2002:808:808::1", true)]        // 6to4 of 8.8.8.8
+    [InlineData("2001:0:4136:e378::1", false)]   // Teredo
+    [InlineData("::ffff:0:a00:5", false)]        // SIIT
+    [InlineData("fd12::1", false)]
+    [InlineData("fe80::1", false)]
+    [InlineData("2001:db8::10", true)]
+    [InlineData("2a00:1450:4001:80b::200e", true)]
+    public void Addresses_are_judged_by_where_they_lead(string address, bool isPublic) =>
+        Assert.Equal(isPublic, WebhookAddresses.IsPublic(IPAddress.Parse(address)));
+
+    [Fact]
+    public void A_scope_id_does_not_hide_loopback() =>
+        Assert.False(WebhookAddresses.IsPublic(new IPAddress(IPAddress.IPv6Loopback.GetAddressBytes(), scopeid: 1)));
+
+    [Theory]
     [InlineData("https://hooks.example/in")]
     [InlineData("https://203.0.113.10/in")]
     [InlineData("https://[2001:db8::10]/in")]
