@@ -68,13 +68,41 @@ public static class RateLimiting
                     AutoReplenishment = true,
                 }));
             limiter.AddPolicy(SignInPolicy, http => HttpMethods.IsPost(http.Request.Method)
-                ? RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+                ? RateLimitPartition.GetFixedWindowLimiter(NetworkOf(http), _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = options.SignInPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
                 })
                 : RateLimitPartition.GetNoLimiter("reading the form"));
         });
         return services;
+    }
+
+    /// <summary>
+    /// The network a request comes from, as the per-address limits count it: an IPv4 address, or an IPv6 address's
+    /// /64, which one subscriber usually holds whole. Behind a proxy, forwarded headers must give the client's address
+    /// (deploy/compose.yaml sets ASPNETCORE_FORWARDEDHEADERS_ENABLED).
+    /// </summary>
+    public static string NetworkOf(HttpContext http)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        if (http.Connection.RemoteIpAddress is not { } address)
+        {
+            return "unknown";
+        }
+
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+
+        var bytes = address.GetAddressBytes();
+        bytes.AsSpan(8).Clear();
+        return new System.Net.IPAddress(bytes) + "/64";
     }
 
     public static IApplicationBuilder UseTokenEndpointThrottle(this IApplicationBuilder app) =>
@@ -85,6 +113,16 @@ public static class RateLimiting
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        if (http.Request.Path.StartsWithSegments("/portal", StringComparison.OrdinalIgnoreCase))
+        {
+            // A person at a browser reads this, not a client library.
+            http.Response.ContentType = "text/html; charset=utf-8";
+            await http.Response.WriteAsync(
+                "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Too many attempts</title>" +
+                $"<p>Too many attempts from your network. Try again in {seconds} seconds.</p></html>", http.RequestAborted);
+            return;
+        }
+
         var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
         await problems.WriteAsync(new ProblemDetailsContext
         {
@@ -145,7 +183,7 @@ internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottl
         if (HttpMethods.IsPost(http.Request.Method) && http.Request.Path.StartsWithSegments(TokenServerPaths.Connect, StringComparison.OrdinalIgnoreCase))
         {
             var clientId = await ClientIdAsync(http.Request) ?? "(none)";
-            var address = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            var address = RateLimiting.NetworkOf(http);
             var (allowed, retryAfter) = throttle.TryAcquire(clientId, address);
             if (!allowed)
             {

@@ -48,6 +48,19 @@ public sealed class RateLimitTests
         last.Dispose();
     }
 
+    [Theory]
+    [InlineData("203.0.113.7", "203.0.113.7")]
+    [InlineData("::ffff:203.0.113.7", "203.0.113.7")]
+    [InlineData("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2:bbbb:cccc:dddd:eeee", "2001:db8:1:2::/64")]
+    public void Per_address_limits_count_an_ipv6_subscriber_s_whole_64(string address, string counted)
+    {
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext();
+        http.Connection.RemoteIpAddress = IPAddress.Parse(address);
+
+        Assert.Equal(counted, EvidenceBroker.Server.Hosting.RateLimiting.NetworkOf(http));
+    }
+
     [Fact]
     public async Task Filing_faster_than_the_client_limit_gets_429_and_stores_nothing()
     {

@@ -1,7 +1,13 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Development;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace EvidenceBroker.Server.Tests.Portal;
 
@@ -36,18 +42,64 @@ public sealed partial class SignInTests
     }
 
     [Fact]
+    public async Task Each_failed_sign_in_checks_one_password_hash_whether_the_account_exists_or_is_locked()
+    {
+        var hasher = new CountingHasher();
+        await using var broker = new WithHasher(hasher);
+        using var browser = broker.CreateClient();
+
+        var checks = new List<int>();
+        foreach (var (email, password) in new[] { ("nobody@met.example", "guess") }
+                     .Concat(Enumerable.Repeat(("supervisor@met.example", "not the password"), 5))
+                     .Append(("supervisor@met.example", DevelopmentSeed.DemoPassword)))
+        {
+            var before = hasher.Verifications;
+            await SignInAsync(browser, email, password);
+            checks.Add(hasher.Verifications - before);
+        }
+
+        Assert.Equal([1, 1, 1, 1, 1, 1, 1], checks); // unknown, five wrong, then locked with the right password
+    }
+
+    [Fact]
     public async Task Attempts_beyond_the_limit_for_one_address_get_429_and_reading_the_form_does_not_count()
     {
         await using var broker = new TightSignIn();
         using var browser = broker.CreateClient();
 
-        var statuses = new List<HttpStatusCode>();
+        var answers = new List<(HttpStatusCode Status, string Body)>();
         for (var i = 0; i < 4; i++)
         {
-            statuses.Add((await SignInAsync(browser, $"guess{i}@met.example", "guess")).Status);
+            answers.Add(await SignInAsync(browser, $"guess{i}@met.example", "guess"));
         }
 
-        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], answers.Select(a => a.Status));
+        Assert.Contains("Too many attempts from your network", answers[^1].Body, StringComparison.Ordinal); // a page, not JSON
+    }
+
+    private sealed class CountingHasher : IPasswordHasher<PortalUser>
+    {
+        private readonly PasswordHasher<PortalUser> inner = new(Options.Create(new PasswordHasherOptions { IterationCount = 1_000 }));
+        private int verifications;
+
+        public int Verifications => Volatile.Read(ref verifications);
+
+        public string HashPassword(PortalUser user, string password) => inner.HashPassword(user, password);
+
+        public PasswordVerificationResult VerifyHashedPassword(PortalUser user, string hashedPassword, string providedPassword)
+        {
+            Interlocked.Increment(ref verifications);
+            return inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
+        }
+    }
+
+    private sealed class WithHasher(IPasswordHasher<PortalUser> hasher) : BrokerFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(services => services.AddSingleton(hasher));
+        }
     }
 
     /// <summary>Reads the form (for its antiforgery token), then posts it.</summary>

@@ -14,7 +14,8 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 /// Password step. The application cookie is never issued here: a user with an authenticator goes on to the
 /// code step, a user without one to enrolment, both holding only the short two-factor cookie. Whether an email has an
 /// account does not show: an unknown email, a wrong password and a locked account get the same answer, after the same
-/// work (a password hash is checked either way); and each network address has its own limit on attempts.
+/// work (one password hash is checked in each case; a wrong password also records the failure); and each network
+/// address has its own limit on attempts.
 /// </summary>
 [EnableRateLimiting(RateLimiting.SignInPolicy)]
 public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users) : PageModel
@@ -57,6 +58,14 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
             // As long as checking a real account's password takes.
             noOnesHash ??= users.PasswordHasher.HashPassword(NoOne, Guid.NewGuid().ToString());
             users.PasswordHasher.VerifyHashedPassword(NoOne, noOnesHash, Password);
+            ModelState.AddModelError("", NotSignedIn);
+            return Page();
+        }
+
+        if (await users.IsLockedOutAsync(user))
+        {
+            // Identity would answer a locked account without checking the password: check it, for the time it takes.
+            users.PasswordHasher.VerifyHashedPassword(user, user.PasswordHash ?? "", Password);
             ModelState.AddModelError("", NotSignedIn);
             return Page();
         }
