@@ -269,7 +269,8 @@ public static class DossierDocument
                 PdfStyle.Small);
             pdf.Table([new("Deadline", 1.5f), new("Duration", 1.2f), new("Source", 4.2f)],
                 set.Select(d => (IReadOnlyList<string>)
-                    [Formatting.Name(d.Kind), d.Duration, d.Source + (d.BrokerDefault ? " (broker default)" : string.Empty)]));
+                    [Formatting.Name(d.Kind), Formatting.Length(d),
+                        d.Source + (d.BrokerDefault && !d.Source.Contains("broker default", StringComparison.OrdinalIgnoreCase) ? " (broker default)" : string.Empty)]));
         }
     }
 

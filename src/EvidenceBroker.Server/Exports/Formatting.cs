@@ -30,6 +30,14 @@ internal static class Formatting
 
     public static string Duration(TimeSpan? span) => span is { } value ? Duration(value) : "—";
 
+    /// <summary>A deadline's length as the law states it: "10 days", "8 hours", "1 month".</summary>
+    public static string Length(Policies.Deadline deadline)
+    {
+        ArgumentNullException.ThrowIfNull(deadline);
+        var unit = deadline.Unit switch { Policies.DeadlineUnit.Hours => "hour", Policies.DeadlineUnit.Days => "day", _ => "month" };
+        return string.Create(CultureInfo.InvariantCulture, $"{deadline.Amount} {unit}{(deadline.Amount == 1 ? "" : "s")}");
+    }
+
     public static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     public static string Percent(long part, long whole) =>

@@ -55,6 +55,9 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
         Assert.Contains(AuditCheckpoint.SignedTime(checkpoint.At), text, StringComparison.Ordinal); // to the digit that is signed
         Assert.Contains(checkpoint.Signature, text, StringComparison.Ordinal);
         Assert.Contains("None:nohumanreview", text, StringComparison.Ordinal);
+        Assert.Contains("response10days", text, StringComparison.Ordinal); // the length as the law states it, not P10D
+        Assert.DoesNotContain("(brokerdefault)(brokerdefault)", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("deadline)(brokerdefault)", text, StringComparison.Ordinal);
         Assert.Contains("Page1of", text, StringComparison.Ordinal);
         await PdfFiles.RasteriseFirstPageAsync(pdf, "dossier");
     }
