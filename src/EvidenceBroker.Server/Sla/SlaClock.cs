@@ -15,7 +15,8 @@ namespace EvidenceBroker.Server.Sla;
 /// </summary>
 public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
 {
-    private static readonly TimeSpan PreservationExtension = TimeSpan.FromDays(30);
+    /// <summary>Art. 11: a preservation may be extended once by 30 days; the pack's figure, where it has one, decides.</summary>
+    private static readonly TimeSpan DefaultPreservationExtension = TimeSpan.FromDays(30);
 
     /// <summary>Starts, pauses, resumes and stops the request's clocks for the state it has just reached.</summary>
     public async Task SynchroniseAsync(
@@ -90,7 +91,8 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
         switch (trigger)
         {
             case RequestTrigger.RequestClarification when options.Value.PauseDuringClarification:
-                foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Response && d.PausedAt is null))
+                // A clock already missed stays missed: a question after the breach does not move its due date.
+                foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Response && d.PausedAt is null && d.BreachedAt is null))
                 {
                     deadline.PausedAt = now;
                     deadline.Plan();
@@ -105,9 +107,10 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
 
                 break;
             case RequestTrigger.ExtendPreservation:
+                var extension = Find(durations, PolicyDeadlineKind.PreservationExtension);
                 foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Preservation && !d.Extended))
                 {
-                    deadline.DueAt += PreservationExtension;
+                    deadline.DueAt = extension?.DueFrom(deadline.DueAt) ?? deadline.DueAt + DefaultPreservationExtension;
                     deadline.Extended = true;
                     // A reminder is due again only if the longer clock puts its mark still ahead: one already passed
                     // was sent, and sending it again would announce the same fraction twice.
@@ -132,7 +135,10 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 Complete(d => d.Kind is DeadlineKind.Response or DeadlineKind.Preservation);
                 break;
             case RequestState.Withdrawn or RequestState.Rejected or RequestState.Closed:
-                Complete(d => d.Kind != DeadlineKind.NonDisclosureEnd || request.State != RequestState.Closed);
+                // The duty to have an emergency order validated afterwards outlives the request once the provider has had
+                // it (R4): only a recorded validation ends that clock, or its breach is recorded.
+                Complete(d => (d.Kind != DeadlineKind.NonDisclosureEnd || request.State != RequestState.Closed)
+                              && (d.Kind != DeadlineKind.PostHocValidation || request.ReleasedToProviderAt is null));
                 break;
         }
     }

@@ -1,5 +1,7 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Routing;
 using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Hangfire;
@@ -195,6 +197,67 @@ public sealed class SlaTests
         Assert.Equal(1, actions.Count(a => a == "sla.reminder-50"));
         Assert.Equal(1, actions.Count(a => a == "sla.reminder-80"));
         Assert.Equal(1, actions.Count(a => a == "sla.breached"));
+    }
+
+    [Fact]
+    public async Task A_missed_answer_stays_missed_when_the_provider_asks_a_question_afterwards()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var response = await ResponseDeadlineAsync(broker, id);
+        broker.Clock.Advance(response.DueAt - broker.Clock.GetUtcNow() + TimeSpan.FromHours(1));
+        await SweepAsync(broker);
+
+        var asked = await broker.ActAsync(Provider, id, "clarifications", new { text = "Which account?" });
+        var after = await ResponseDeadlineAsync(broker, id);
+
+        Assert.Equal(HttpStatusCode.OK, asked.Status);
+        Assert.NotNull(after.BreachedAt);
+        Assert.Null(after.PausedAt);
+        Assert.Equal(response.DueAt, after.DueAt);
+    }
+
+    [Fact]
+    public async Task An_emergency_s_validation_clock_outlives_its_withdrawal_once_the_provider_had_it()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber()
+            .With("urgency", "emergency")
+            .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
+            .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" }));
+        await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called back." });
+
+        var withdrawn = await broker.ActAsync(Officer, id, "withdrawal", new { text = "The person is safe." });
+        var stillOpen = await DeadlineAsync(broker, id, DeadlineKind.PostHocValidation);
+        var validated = await broker.ActAsync(Officer, id, "validation",
+            new { validatedBy = new { type = "judge", name = "District Judge (Magistrates' Courts) Patel" } });
+
+        Assert.Equal(HttpStatusCode.OK, withdrawn.Status);
+        Assert.Null(stillOpen.CompletedAt);
+        Assert.Equal(HttpStatusCode.OK, validated.Status);
+    }
+
+    [Fact]
+    public async Task A_preservation_is_extended_by_the_length_the_pack_sets()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await broker.ClientAsync("broker-admin");
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        const string Thirty = "kind: preservation-extension, channel: cloud-act-agreement, urgency: preservation, within: 30 days";
+        Assert.Contains(Thirty, files["deadlines.yaml"], StringComparison.Ordinal);
+        files["deadlines.yaml"] = files["deadlines.yaml"].Replace(Thirty, Thirty.Replace("30 days", "45 days", StringComparison.Ordinal), StringComparison.Ordinal);
+        var stored = await (await admin.PostJsonAsync("/api/v1/policy/versions", new { files })).JsonAsync();
+        var version = stored.GetProperty("version").GetString();
+        using var activated = await admin.PostAsync($"/api/v1/policy/versions/{version}/activate", null);
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
+        var first = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
+
+        var extended = await broker.ActAsync(Officer, id, "preservation/extension");
+        var longer = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
+
+        Assert.True(activated.IsSuccessStatusCode, await activated.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, extended.Status);
+        Assert.Equal(first.DueAt + TimeSpan.FromDays(45), longer.DueAt);
     }
 
     private sealed class SharedDatabaseFactory(string connectionString) : BrokerFactory(DatabaseProvider.Sqlite, connectionString);
