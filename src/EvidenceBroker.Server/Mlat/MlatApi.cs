@@ -4,6 +4,7 @@ using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
+using EvidenceBroker.Server.Sla;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -66,12 +67,17 @@ public static class MlatApi
         return draft is null ? new NotFoundProblem(RequestsApi.NotFoundProblem(id)) : TypedResults.Ok(draft);
     }
 
-    private static async Task<Results<Ok<MlatDraft>, NotFoundProblem, ProblemHttpResult>> FireAsync(
+    private static async Task<Results<Ok<MlatDraft>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> FireAsync(
         Guid id, MlatDraftTrigger trigger, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        if (RequestActions.TextProblem(note?.Text) is { } problem)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["text"] = [problem] });
         }
 
         await using var transaction = await db.BeginWriteAsync(ct);
@@ -98,7 +104,15 @@ public static class MlatApi
         }
 
         var before = draft.State;
-        draft.Fire(trigger, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        draft.Fire(trigger, now);
+        if (draft.ClosedAt is not null)
+        {
+            // The MLAT was executed or refused: its planning figure no longer runs, and must not be reported missed.
+            await db.Deadlines.Where(d => d.RequestId == id && d.Kind == DeadlineKind.MlatPlanning && d.CompletedAt == null)
+                .ForEachAsync(d => { d.CompletedAt = now; d.Plan(); }, ct);
+        }
+
         await audit.AppendAsync(db, caller, new AuditRecord($"mlat.{Wire.Name(trigger)}", "request", id.ToString(),
             new { text = note?.Text }, Wire.Name(before), Wire.Name(draft.State)), ct);
         await db.SaveChangesAsync(ct);

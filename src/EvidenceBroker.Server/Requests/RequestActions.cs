@@ -305,6 +305,12 @@ public sealed class RequestActions(
         };
     }
 
+    /// <summary>What is wrong with an action's free text (a reason, a note), or null: the one rule for all of them.</summary>
+    public static string? TextProblem(string? text) =>
+        text is not null && (text.Length > MaxTextLength || text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
+            ? $"At most {MaxTextLength:N0} characters, without control characters."
+            : null;
+
     private static Dictionary<string, string[]>? Validate(RequestTrigger trigger, ActionInput input)
     {
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -321,9 +327,9 @@ public sealed class RequestActions(
             }];
         }
 
-        if (input.Text is { } text && (text.Length > MaxTextLength || text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'))))
+        if (TextProblem(input.Text) is { } problem)
         {
-            errors["text"] = [$"At most {MaxTextLength:N0} characters, without control characters."];
+            errors["text"] = [problem];
         }
 
         if (trigger is RequestTrigger.Refuse or RequestTrigger.RaiseObjection)

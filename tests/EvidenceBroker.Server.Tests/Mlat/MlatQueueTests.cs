@@ -1,7 +1,9 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Tests.Mlat;
 
@@ -51,6 +53,38 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal(HttpStatusCode.Conflict, sent.StatusCode);
         Assert.Equal("drafted", draft.GetProperty("state").GetString());
         Assert.Equal(backlogBefore - 1, await BacklogTotalAsync("DE"));
+    }
+
+    [Fact]
+    public async Task An_executed_mlat_no_longer_runs_against_its_planning_figure()
+    {
+        var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var mvd = await broker.ClientAsync("mvd-case-system");
+        using var sent = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/sent", null);
+        using var executed = await mvd.PostAsJsonAsync($"/api/v1/mlat/drafts/{id}/executed", new { text = "Data received from the US central authority." });
+
+        var planning = await broker.WithDbAsync(db => db.Deadlines.AsNoTracking()
+            .SingleAsync(d => d.RequestId == id && d.Kind == EvidenceBroker.Server.Sla.DeadlineKind.MlatPlanning));
+
+        Assert.Equal(HttpStatusCode.OK, executed.StatusCode);
+        Assert.NotNull(planning.CompletedAt);
+        Assert.Null(planning.NextCheckAt);
+    }
+
+    [Fact]
+    public async Task An_mlat_step_s_note_is_checked_like_any_other_action_s_text()
+    {
+        var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var mvd = await broker.ClientAsync("mvd-case-system");
+
+        using var tooLong = await mvd.PostAsJsonAsync($"/api/v1/mlat/drafts/{id}/sent", new { text = new string('x', 10_001) });
+        using var control = await mvd.PostAsJsonAsync($"/api/v1/mlat/drafts/{id}/sent", new { text = "sent\u0000" });
+        var draft = await broker.GetAsync("mvd-case-system", $"/api/v1/mlat/drafts/{id}");
+
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.True((await tooLong.JsonAsync()).GetProperty("errors").TryGetProperty("text", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, control.StatusCode);
+        Assert.Equal("drafted", draft.GetProperty("state").GetString());
     }
 
     private async Task<int> BacklogTotalAsync(string requestingState)
