@@ -138,7 +138,7 @@ public static class PortalText
         DeadlineKind.Response => $"Provider answers within {duration}",
         DeadlineKind.Preservation => $"Data preserved for {duration}",
         DeadlineKind.PreservationExtension => $"Preservation extendable by {duration}",
-        DeadlineKind.PostHocValidation => $"Order validated by a judge within {duration}",
+        DeadlineKind.PostHocValidation => $"Order validated afterwards within {duration}",
         DeadlineKind.EnforcingStateObjection => $"Enforcing state may object within {duration}",
         DeadlineKind.MlatPlanning => $"MLAT planning figure: {duration}",
         _ => duration,

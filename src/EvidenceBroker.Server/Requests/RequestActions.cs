@@ -223,18 +223,18 @@ public sealed class RequestActions(
     }
 
     /// <summary>
-    /// R4/R11: the judge or court that validated an emergency order after the fact. Ends the 48-hour clock; not
-    /// a change of state.
+    /// R4/R11: the judge or court (or, for subscriber and identification data and preservation, the prosecutor) that
+    /// validated an emergency order after the fact. Ends the 48-hour clock; not a change of state.
     /// </summary>
     public async Task<ActionResult> RecordValidationAsync(Caller caller, Guid requestId, Authority validatedBy, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(validatedBy);
-        if (validatedBy.Type is not (AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge)
+        if (validatedBy.Type is not (AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge or AuthorityType.Prosecutor)
             || string.IsNullOrWhiteSpace(validatedBy.Name) || validatedBy.Name.Length > RequestContentValidator.MaxNameLength)
         {
             return new ActionResult.Invalid(new Dictionary<string, string[]>
             {
-                ["validatedBy"] = ["A judge, investigating judge or court, named in at most 200 characters."],
+                ["validatedBy"] = ["A judge, investigating judge, court or prosecutor, named in at most 200 characters."],
             });
         }
 
@@ -250,6 +250,14 @@ public sealed class RequestActions(
             if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsWrite))
             {
                 return new ActionResult.Forbidden("Only the filing agency records the validation of its order.");
+            }
+
+            if (validatedBy.Type == AuthorityType.Prosecutor && !ProsecutorMayValidate(request.Content))
+            {
+                return new ActionResult.Invalid(new Dictionary<string, string[]>
+                {
+                    ["validatedBy"] = ["An order for traffic or content data is validated by a judge, investigating judge or court (R4)."],
+                });
             }
 
             var now = clock.GetUtcNow();
@@ -304,6 +312,10 @@ public sealed class RequestActions(
             _ => "The broker takes this step itself.",
         };
     }
+
+    /// <summary>R4: a prosecutor suffices for subscriber and identification data, and for preservation of any category.</summary>
+    private static bool ProsecutorMayValidate(RequestContent content) =>
+        content.Urgency == Urgency.Preservation || content.DataCategories.All(c => c is DataCategory.Subscriber or DataCategory.Identification);
 
     /// <summary>What is wrong with an action's free text (a reason, a note), or null: the one rule for all of them.</summary>
     public static string? TextProblem(string? text) =>

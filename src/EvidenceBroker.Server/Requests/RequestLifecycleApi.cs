@@ -54,7 +54,7 @@ public static class RequestLifecycleApi
         MapAction(group, "/closure", RequestTrigger.Close, "Officer: close a finished request");
 
         group.MapPost("/review", ReviewAsync).WithSummary("Reviewer: decide a request the engine sent to human review (direct, mlat or rejected)");
-        group.MapPost("/validation", ValidateAsync).WithSummary("Officer: record the judge or court that validated an emergency order afterwards");
+        group.MapPost("/validation", ValidateAsync).WithSummary("Officer: record who validated an emergency order afterwards (a judge or court; a prosecutor for subscriber or identification data and preservation)");
         group.MapPost("/productions", ProduceAsync)
             .WithMetadata(new RequestSizeLimitAttribute(app.ServiceProvider.GetRequiredService<IOptions<StorageOptions>>().Value.MaxProductionBytes))
             .WithSummary("Provider: upload a response package as the raw body (?fileName=…&partial=true|false); its SHA-256 is recorded");

@@ -54,8 +54,8 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
         if (trigger is null)
         {
             // Filing: clocks that run from the order itself, whatever the route.
-            if (content.Urgency == Urgency.Emergency && NeedsPostHocValidation(content)
-                && Find(durations, PolicyDeadlineKind.PostHocValidation) is { } validation)
+            // R4: the decision carries this deadline exactly when the order needs validating afterwards.
+            if (Find(durations, PolicyDeadlineKind.PostHocValidation) is { } validation)
             {
                 Start(DeadlineKind.PostHocValidation, request.FiledAt, validation.DueFrom(request.FiledAt), validation.Source);
             }
@@ -143,7 +143,7 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
         }
     }
 
-    /// <summary>Ends the post-hoc validation clock once a judge or court validated an emergency order.</summary>
+    /// <summary>Ends the post-hoc validation clock once an emergency order has been validated.</summary>
     public async Task<Deadline?> CompleteValidationAsync(Guid requestId, DateTimeOffset now, CancellationToken ct)
     {
         var deadline = await db.Deadlines.SingleOrDefaultAsync(
@@ -156,11 +156,6 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
 
         return deadline;
     }
-
-    /// <summary>R4: an emergency order not issued or validated by a judge or court must be validated within 48 h.</summary>
-    public static bool NeedsPostHocValidation(RequestContent content) =>
-        content.IssuingAuthority.Type is not (AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge)
-        && content.ValidatedBy is null;
 
     /// <summary>
     /// Whether the period of non-disclosure has ended already: it ends once, and a later action must not start its

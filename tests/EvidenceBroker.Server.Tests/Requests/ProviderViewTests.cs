@@ -68,7 +68,7 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
         var providerCopy = await DossierTextAsync(own, Provider, id);
 
         Assert.Contains("sla.validation-overdue", Actions(agency));
-        Assert.Contains("sla.breached", Actions(provider)); // its own 8-hour answer
+        Assert.Contains("sla.breached", Actions(provider)); // its own answer, due within 24 hours of the release
         Assert.DoesNotContain("sla.validation-overdue", Actions(provider));
         Assert.Equal(3, Actions(provider).Count(a => a!.StartsWith("sla.", StringComparison.Ordinal))); // 50 %, 80 %, breached: the answer's only
         Assert.Contains(providerWebhooks, m => m.Topic == "sla.breached");
@@ -127,7 +127,7 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
         Assert.Equal(["preservation", "non-disclosure-end"], Kinds(provider, "deadlines"));
     }
 
-    /// <summary>An emergency ordered by the police: a judge must validate it within 48 hours, the agency's clock.</summary>
+    /// <summary>An emergency ordered by the police: it must be validated within 48 hours, the agency's clock.</summary>
     private static JsonObject EmergencyByPolice() => SampleRequests.MetToNorthwindSubscriber()
         .With("urgency", "emergency")
         .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")

@@ -221,10 +221,7 @@ public sealed class SlaTests
     public async Task An_emergency_s_validation_clock_outlives_its_withdrawal_once_the_provider_had_it()
     {
         await using var broker = new BrokerFactory();
-        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber()
-            .With("urgency", "emergency")
-            .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
-            .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" }));
+        var id = await broker.FileAsync(Officer, EmergencyByPolice());
         await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called back." });
 
         var withdrawn = await broker.ActAsync(Officer, id, "withdrawal", new { text = "The person is safe." });
@@ -236,6 +233,44 @@ public sealed class SlaTests
         Assert.Null(stillOpen.CompletedAt);
         Assert.Equal(HttpStatusCode.OK, validated.Status);
     }
+
+    [Fact]
+    public async Task A_prosecutor_validates_an_emergency_subscriber_order_afterwards_but_not_a_content_order()
+    {
+        await using var broker = new BrokerFactory();
+        var subscriber = await broker.FileAsync(Officer, EmergencyByPolice());
+        var content = await broker.FileAsync(Officer, EmergencyByPolice().With("dataCategories", new JsonArray("content")));
+        var prosecutor = new { validatedBy = new { type = "prosecutor", name = "Crown Prosecution Service, duty lawyer" } };
+
+        var forSubscriber = await broker.ActAsync(Officer, subscriber, "validation", prosecutor);
+        var forContent = await broker.ActAsync(Officer, content, "validation", prosecutor);
+
+        Assert.Equal(HttpStatusCode.OK, forSubscriber.Status);
+        Assert.NotNull((await DeadlineAsync(broker, subscriber, DeadlineKind.PostHocValidation)).CompletedAt);
+        Assert.Equal(HttpStatusCode.BadRequest, forContent.Status);
+        Assert.True(forContent.Body.GetProperty("errors").TryGetProperty("validatedBy", out _));
+    }
+
+    [Fact]
+    public async Task The_validation_clock_runs_whenever_the_decision_sets_it_even_with_a_validator_named_who_does_not_suffice()
+    {
+        await using var broker = new BrokerFactory();
+        // Traffic data need a judge (R4): a prosecutor's prior validation does not suffice, so it is validated afterwards.
+        var id = await broker.FileAsync(Officer, EmergencyByPolice().With("dataCategories", new JsonArray("traffic"))
+            .With("validatedBy", new JsonObject { ["type"] = "prosecutor", ["name"] = "Crown Prosecution Service" }));
+
+        var decision = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/decision");
+        var clock = await broker.WithDbAsync(db => db.Deadlines.AsNoTracking()
+            .SingleOrDefaultAsync(d => d.RequestId == id && d.Kind == DeadlineKind.PostHocValidation));
+
+        Assert.Contains(decision.GetProperty("deadlines").EnumerateArray(), d => d.GetProperty("kind").GetString() == "post-hoc-validation");
+        Assert.NotNull(clock);
+    }
+
+    private static JsonObject EmergencyByPolice() => SampleRequests.MetToNorthwindSubscriber()
+        .With("urgency", "emergency")
+        .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
+        .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" });
 
     [Fact]
     public async Task A_preservation_is_extended_by_the_length_the_pack_sets()
