@@ -104,6 +104,9 @@ public sealed class PolicyPack
 
     internal Deadline[] MlatDeadlines { get; }
 
+    /// <summary>The MLAT planning figure the pack sets, for a request a reviewer sends to MLAT after the engine decided.</summary>
+    public IReadOnlyList<Deadline> MlatPlanning => MlatDeadlines;
+
     public CountryInfo? FindCountry(string code) => IndexOf(code) is var i and >= 0 ? CountryEntries[i].Info : null;
 
     public bool IsRegisteredAgency(string country, string agencyId) =>

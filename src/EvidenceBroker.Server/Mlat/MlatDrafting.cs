@@ -24,13 +24,14 @@ public sealed class MlatDrafting(BrokerDbContext db)
         }
     }
 
-    public MlatDraft Draft(EvidenceRequest request, Decision decision, DateTimeOffset now)
+    /// <param name="mlatDeadlines">The pack's MLAT deadlines when the decision's own are not (a reviewer sent it to MLAT).</param>
+    public MlatDraft Draft(EvidenceRequest request, Decision decision, DateTimeOffset now, IReadOnlyList<Deadline>? mlatDeadlines = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(decision);
         var content = request.Content;
         var route = decision.MlatRoute;
-        var planning = decision.Deadlines.FirstOrDefault(d => d.Kind == DeadlineKind.MlatPlanning);
+        var planning = (mlatDeadlines ?? decision.Deadlines).FirstOrDefault(d => d.Kind == DeadlineKind.MlatPlanning);
         var draft = new MlatDraft
         {
             RequestId = request.Id,

@@ -163,14 +163,19 @@ public sealed class RequestActions(
             await RecordWhatWasSaidAsync(caller, request, trigger, input, now, ct);
             var extra = alsoRecord?.Invoke(now, request);
 
+            IReadOnlyList<Policies.Deadline> durations = revised?.Decision.Deadlines ?? DecisionJsonReader.Deadlines(decision.DecisionJson);
             if (trigger == RequestTrigger.SendToMlat)
             {
-                mlat.Draft(request, DecisionJsonReader.Read(decision.DecisionJson), now);
+                // The engine decided "human review", whose deadlines are the channel's: the MLAT's planning figure
+                // comes from the same pack.
+                var planning = await decider.MlatDeadlinesAsync(decision.PolicyVersion, ct);
+                mlat.Draft(request, DecisionJsonReader.Read(decision.DecisionJson), now, planning);
+                durations = [.. durations, .. planning];
             }
 
             await mlat.CloseWithRequestAsync(request, now, ct);
 
-            await sla.SynchroniseAsync(request, revised?.Decision.Deadlines ?? DecisionJsonReader.Deadlines(decision.DecisionJson), trigger, now, ct);
+            await sla.SynchroniseAsync(request, durations, trigger, now, ct);
             object payload = revised is null
                 ? new { text = input.Text, grounds = input.Grounds, production = extra }
                 : new { text = input.Text, decision = revised.AuditRecordReplacing(decision) };

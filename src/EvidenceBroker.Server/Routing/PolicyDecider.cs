@@ -28,6 +28,10 @@ public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) :
         return engine.Evaluate(StoredPolicyInput.FromJson(inputJson).ToInput());
     }
 
+    /// <summary>The MLAT deadlines of the pack a decision was made under: a reviewer's "mlat" follows the same pack.</summary>
+    public async Task<IReadOnlyList<Deadline>> MlatDeadlinesAsync(string policyVersion, CancellationToken ct) =>
+        (await registry.EngineForAsync(db, policyVersion, ct)).Pack.MlatPlanning;
+
     /// <summary>
     /// R11: a stored emergency decision made again, by the same pack on the same input, now that a supervisor has
     /// confirmed the emergency. Still "human review" when another rule asks for a person (R8, R9, or R11 itself for a

@@ -72,6 +72,21 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
     }
 
     [Fact]
+    public async Task A_request_a_reviewer_sends_to_mlat_ages_against_the_pack_s_planning_figure()
+    {
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")));
+
+        var sent = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "mlat", text = "A source may be exposed; let the central authorities weigh it." });
+        var draft = await broker.GetAsync("met-case-system", $"/api/v1/mlat/drafts/{id}");
+        var clock = await broker.WithDbAsync(db => db.Deadlines.AsNoTracking()
+            .SingleOrDefaultAsync(d => d.RequestId == id && d.Kind == EvidenceBroker.Server.Sla.DeadlineKind.MlatPlanning));
+
+        Assert.Equal("queued-for-mlat", sent.Body.GetProperty("state").GetString());
+        Assert.NotNull(clock);
+        Assert.Equal(clock.DueAt, draft.GetProperty("planningDueAt").GetDateTimeOffset());
+    }
+
+    [Fact]
     public async Task An_mlat_step_s_note_is_checked_like_any_other_action_s_text()
     {
         var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
