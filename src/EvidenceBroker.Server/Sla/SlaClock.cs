@@ -10,8 +10,9 @@ namespace EvidenceBroker.Server.Sla;
 
 /// <summary>
 /// Keeps a request's clocks in step with its state, inside the transaction that changes the state: start the
-/// provider's clock at release, pause it during a clarification, extend a preservation once, stop every clock
-/// when the request is answered, withdrawn or closed. Durations come from the stored decision (the pack).
+/// provider's clock at release, pause it during a clarification, extend a preservation once, stop the clocks when
+/// the request is answered, withdrawn or closed (except an emergency's validation afterwards once the provider has
+/// had the order). Durations come from the stored decision (the pack).
 /// </summary>
 public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
 {
