@@ -24,7 +24,8 @@ public static class MlatApi
     public static IEndpointRouteBuilder MapMlatApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/mlat").WithTags("MLAT queue").RequireAuthorization(BrokerPolicies.ReadRequests);
-        group.MapGet("/drafts", ListAsync).WithSummary("Drafts visible to the caller, oldest first, with age against the 10-month planning figure");
+        group.MapGet("/drafts", ListAsync)
+            .WithSummary("Open drafts visible to the caller (closed ones too with ?includeClosed=true), the 500 oldest first, with age against the planning figure");
         group.MapGet("/drafts/{id:guid}", GetAsync).WithSummary("One pre-filled draft");
         group.MapPost("/drafts/{id:guid}/sent", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct) =>
             FireAsync(id, MlatDraftTrigger.Send, note, user, db, audit, clock, ct));
@@ -42,7 +43,7 @@ public static class MlatApi
         db.MlatDrafts.AsNoTracking().Where(d => db.RequestsVisibleTo(caller).Any(r => r.Id == d.RequestId));
 
     private static async Task<Results<Ok<List<MlatDraftSummary>>, ForbidHttpResult>> ListAsync(
-        ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct)
+        ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct, bool includeClosed = false)
     {
         if (Caller.From(user) is not { } caller)
         {
@@ -50,7 +51,8 @@ public static class MlatApi
         }
 
         var now = clock.GetUtcNow();
-        var drafts = await Visible(db, caller).OrderBy(d => d.DraftedAt).Take(500).ToListAsync(ct);
+        // Open drafts by default: an agency's history of closed ones would otherwise fill the list and hide new drafts.
+        var drafts = await Visible(db, caller).Where(d => includeClosed || d.ClosedAt == null).OrderBy(d => d.DraftedAt).Take(500).ToListAsync(ct);
         return TypedResults.Ok(drafts.Select(d => new MlatDraftSummary(d.RequestId, d.Reference, d.RequestingState, d.RequestedState, d.State,
             d.DraftedAt, d.PlanningDueAt, (int)(now - d.DraftedAt).TotalDays, now > d.PlanningDueAt && d.ClosedAt is null)).ToList());
     }

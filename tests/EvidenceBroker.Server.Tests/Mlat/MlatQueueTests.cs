@@ -69,6 +69,10 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal(HttpStatusCode.OK, executed.StatusCode);
         Assert.NotNull(planning.CompletedAt);
         Assert.Null(planning.NextCheckAt);
+        var open = await broker.GetAsync("mvd-case-system", "/api/v1/mlat/drafts");
+        var all = await broker.GetAsync("mvd-case-system", "/api/v1/mlat/drafts?includeClosed=true");
+        Assert.DoesNotContain(open.EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id); // the list is what is still to do
+        Assert.Contains(all.EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id);
     }
 
     [Fact]
