@@ -24,7 +24,8 @@ public sealed record ActionInput(string? Text = null, IReadOnlyList<RefusalGroun
 /// entry and the notifications — all in one transaction.
 /// </summary>
 public sealed class RequestActions(
-    BrokerDbContext db, AuditTrail audit, PolicyDecider decider, SlaClock sla, MlatDrafting mlat, ProductionStore store, TimeProvider clock)
+    BrokerDbContext db, AuditTrail audit, PolicyDecider decider, SlaClock sla, MlatDrafting mlat, ProductionStore store, TimeProvider clock,
+    ILogger<RequestActions> logger)
 {
     public const int MaxTextLength = RequestContentValidator.MaxTextLength;
 
@@ -124,6 +125,7 @@ public sealed class RequestActions(
         }
 
         var confirmed = trigger == RequestTrigger.ConfirmEmergency ? await ConfirmedEmergencyDecisionAsync(caller, requestId, ct) : null;
+        var mlatPlanning = trigger == RequestTrigger.SendToMlat ? await MlatPlanningAsync(caller, requestId, ct) : [];
 
         EvidenceRequest request;
         await using (var transaction = await db.BeginWriteAsync(ct))
@@ -166,11 +168,8 @@ public sealed class RequestActions(
             IReadOnlyList<Policies.Deadline> durations = revised?.Decision.Deadlines ?? DecisionJsonReader.Deadlines(decision.DecisionJson);
             if (trigger == RequestTrigger.SendToMlat)
             {
-                // The engine decided "human review", whose deadlines are the channel's: the MLAT's planning figure
-                // comes from the same pack.
-                var planning = await decider.MlatDeadlinesAsync(decision.PolicyVersion, ct);
-                mlat.Draft(request, DecisionJsonReader.Read(decision.DecisionJson), now, planning);
-                durations = [.. durations, .. planning];
+                mlat.Draft(request, DecisionJsonReader.Read(decision.DecisionJson), now, mlatPlanning);
+                durations = [.. durations, .. mlatPlanning];
             }
 
             await mlat.CloseWithRequestAsync(request, now, ct);
@@ -202,6 +201,32 @@ public sealed class RequestActions(
         && await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == requestId, ct) is { } stored
             ? await decider.WithEmergencyConfirmedAsync(stored, ct)
             : null;
+
+    /// <summary>
+    /// The MLAT planning figure for a request a reviewer sends to MLAT: the engine decided "human review", whose
+    /// deadlines are the channel's, so the figure comes from the pack it was decided under, read before the write (a
+    /// pack not yet loaded is compiled outside the writers' turn). A pack that cannot be loaded leaves the draft its
+    /// default figure rather than refusing the reviewer's decision.
+    /// </summary>
+    private async Task<IReadOnlyList<Policies.Deadline>> MlatPlanningAsync(Caller caller, Guid requestId, CancellationToken ct)
+    {
+        var version = await db.RequestsVisibleTo(caller).AsNoTracking().Where(r => r.Id == requestId)
+            .Join(db.Decisions.AsNoTracking(), r => r.Id, d => d.RequestId, (_, d) => d.PolicyVersion).SingleOrDefaultAsync(ct);
+        if (version is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return await decider.MlatDeadlinesAsync(version, ct);
+        }
+        catch (InvalidOperationException e)
+        {
+            logger.LogWarning(e, "Request {RequestId}: policy pack {Version} could not be loaded; its MLAT draft takes the default planning figure", requestId, version);
+            return [];
+        }
+    }
 
     /// <summary>Fires the trigger; a confirmed emergency goes where its decision with the confirmation sends it.</summary>
     private static void Move(EvidenceRequest request, RequestTrigger trigger, RevisedDecision? confirmed, DateTimeOffset now)

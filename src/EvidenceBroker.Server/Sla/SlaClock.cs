@@ -92,8 +92,9 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
         switch (trigger)
         {
             case RequestTrigger.RequestClarification when options.Value.PauseDuringClarification:
-                // A clock already missed stays missed: a question after the breach does not move its due date.
-                foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Response && d.PausedAt is null && d.BreachedAt is null))
+                // A clock already missed stays missed (whether or not the sweep has stamped it yet): a question after
+                // the due time does not move it.
+                foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Response && d.PausedAt is null && d.BreachedAt is null && now < d.DueAt))
                 {
                     deadline.PausedAt = now;
                     deadline.Plan();
