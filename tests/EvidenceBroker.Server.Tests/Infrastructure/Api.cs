@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Routing;
 
 namespace EvidenceBroker.Server.Tests.Infrastructure;
 
@@ -47,4 +48,20 @@ public static class Api
 
     public static async Task<string> StateAsync(this BrokerFactory broker, string clientId, Guid id) =>
         (await broker.GetAsync(clientId, $"/api/v1/requests/{id}")).GetProperty("state").GetString()!;
+
+    /// <summary>
+    /// Stores the repository's policy pack with one line of a file replaced, and activates it: new requests are then
+    /// decided under it.
+    /// </summary>
+    public static async Task ActivatePackWithAsync(this BrokerFactory broker, string file, string line, string replacement)
+    {
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        Assert.Contains(line, files[file], StringComparison.Ordinal);
+        files[file] = files[file].Replace(line, replacement, StringComparison.Ordinal);
+        using var admin = await broker.ClientAsync("broker-admin");
+        using var stored = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
+        var version = (await stored.JsonAsync()).GetProperty("version").GetString();
+        using var activated = await admin.PostAsync($"/api/v1/policy/versions/{version}/activate", null);
+        Assert.True(activated.IsSuccessStatusCode, await activated.Content.ReadAsStringAsync());
+    }
 }

@@ -28,6 +28,15 @@ public static class SampleRequests
         ["nonDisclosureUntil"] = "2027-06-30",
     };
 
+    /// <summary>
+    /// The Met's emergency, ordered by the police: its supervisor must confirm it (R11), and it must be validated
+    /// within 48 hours afterwards (R4), the agency's clock.
+    /// </summary>
+    public static JsonObject MetEmergencyByPolice() => MetToNorthwindSubscriber()
+        .With("urgency", "emergency")
+        .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
+        .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" });
+
     /// <summary>MVD (Russia) → Northwind Mail: no direct channel, so MLAT.</summary>
     public static JsonObject MvdToNorthwind()
     {

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Requests;
-using EvidenceBroker.Server.Routing;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -95,19 +94,13 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
     public async Task The_planning_figure_of_a_reviewer_s_mlat_is_the_one_its_pack_sets()
     {
         await using var own = new BrokerFactory(); // activates a pack of its own
-        using var admin = await own.ClientAsync("broker-admin");
-        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
         const string TenMonths = "kind: mlat-planning, channel: mlat, urgency: any, within: 10 months";
-        Assert.Contains(TenMonths, files["deadlines.yaml"], StringComparison.Ordinal);
-        files["deadlines.yaml"] = files["deadlines.yaml"].Replace(TenMonths, TenMonths.Replace("10 months", "12 months", StringComparison.Ordinal), StringComparison.Ordinal);
-        var version = (await (await admin.PostJsonAsync("/api/v1/policy/versions", new { files })).JsonAsync()).GetProperty("version").GetString();
-        using var activated = await admin.PostAsync($"/api/v1/policy/versions/{version}/activate", null);
+        await own.ActivatePackWithAsync("deadlines.yaml", TenMonths, TenMonths.Replace("10 months", "12 months", StringComparison.Ordinal));
         var id = await own.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")));
 
         await own.ActAsync("broker-review-desk", id, "review", new { decision = "mlat", text = "Let the central authorities weigh it." });
         var draft = await own.GetAsync("met-case-system", $"/api/v1/mlat/drafts/{id}");
 
-        Assert.True(activated.IsSuccessStatusCode);
         Assert.Equal(own.Clock.GetUtcNow().AddMonths(12), draft.GetProperty("planningDueAt").GetDateTimeOffset());
     }
 

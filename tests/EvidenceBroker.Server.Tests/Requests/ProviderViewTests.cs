@@ -28,7 +28,7 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
     [Fact]
     public async Task The_provider_sees_an_emergency_from_its_release_without_the_supervisor_s_note_or_the_agency_s_validation_clock()
     {
-        var id = await broker.FileAsync(Officer, EmergencyByPolice());
+        var id = await broker.FileAsync(Officer, SampleRequests.MetEmergencyByPolice());
         await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = SupervisorNote });
         await broker.ActAsync(Provider, id, "refusal", new { text = "The account was closed in 2024.", grounds = new[] { "data-not-held" } });
 
@@ -48,7 +48,7 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
     public async Task The_agency_s_validation_clock_reaches_the_provider_neither_as_webhook_nor_as_timeline_entry_nor_in_its_dossier()
     {
         await using var own = new BrokerFactory(); // moves its clock two days on
-        var id = await own.FileAsync(Officer, EmergencyByPolice());
+        var id = await own.FileAsync(Officer, SampleRequests.MetEmergencyByPolice());
         own.Clock.Advance(TimeSpan.FromHours(2)); // the supervisor confirms two hours after the filing
         await own.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = SupervisorNote });
         var filed = (await own.GetAsync(Officer, $"/api/v1/requests/{id}")).GetProperty("filedAt").GetDateTimeOffset();
@@ -127,11 +127,6 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
         Assert.Equal(["preservation", "non-disclosure-end"], Kinds(provider, "deadlines"));
     }
 
-    /// <summary>An emergency ordered by the police: it must be validated within 48 hours, the agency's clock.</summary>
-    private static JsonObject EmergencyByPolice() => SampleRequests.MetToNorthwindSubscriber()
-        .With("urgency", "emergency")
-        .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
-        .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" });
 
     private static async Task<string> DossierTextAsync(BrokerFactory broker, string client, Guid id)
     {

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Persistence;
-using EvidenceBroker.Server.Routing;
 using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Hangfire;
@@ -229,7 +228,7 @@ public sealed class SlaTests
     public async Task An_emergency_s_validation_clock_outlives_its_withdrawal_once_the_provider_had_it()
     {
         await using var broker = new BrokerFactory();
-        var id = await broker.FileAsync(Officer, EmergencyByPolice());
+        var id = await broker.FileAsync(Officer, SampleRequests.MetEmergencyByPolice());
         await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called back." });
 
         var withdrawn = await broker.ActAsync(Officer, id, "withdrawal", new { text = "The person is safe." });
@@ -246,8 +245,8 @@ public sealed class SlaTests
     public async Task A_prosecutor_validates_an_emergency_subscriber_order_afterwards_but_not_a_content_order()
     {
         await using var broker = new BrokerFactory();
-        var subscriber = await broker.FileAsync(Officer, EmergencyByPolice());
-        var content = await broker.FileAsync(Officer, EmergencyByPolice().With("dataCategories", new JsonArray("content")));
+        var subscriber = await broker.FileAsync(Officer, SampleRequests.MetEmergencyByPolice());
+        var content = await broker.FileAsync(Officer, SampleRequests.MetEmergencyByPolice().With("dataCategories", new JsonArray("content")));
         var prosecutor = new { validatedBy = new { type = "prosecutor", name = "Crown Prosecution Service, duty lawyer" } };
 
         var forSubscriber = await broker.ActAsync(Officer, subscriber, "validation", prosecutor);
@@ -264,7 +263,7 @@ public sealed class SlaTests
     {
         await using var broker = new BrokerFactory();
         // Traffic data need a judge (R4): a prosecutor's prior validation does not suffice, so it is validated afterwards.
-        var id = await broker.FileAsync(Officer, EmergencyByPolice().With("dataCategories", new JsonArray("traffic"))
+        var id = await broker.FileAsync(Officer, SampleRequests.MetEmergencyByPolice().With("dataCategories", new JsonArray("traffic"))
             .With("validatedBy", new JsonObject { ["type"] = "prosecutor", ["name"] = "Crown Prosecution Service" }));
 
         var decision = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/decision");
@@ -275,30 +274,19 @@ public sealed class SlaTests
         Assert.NotNull(clock);
     }
 
-    private static JsonObject EmergencyByPolice() => SampleRequests.MetToNorthwindSubscriber()
-        .With("urgency", "emergency")
-        .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
-        .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" });
 
     [Fact]
     public async Task A_preservation_is_extended_by_the_length_the_pack_sets()
     {
         await using var broker = new BrokerFactory();
-        using var admin = await broker.ClientAsync("broker-admin");
-        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
         const string Thirty = "kind: preservation-extension, channel: cloud-act-agreement, urgency: preservation, within: 30 days";
-        Assert.Contains(Thirty, files["deadlines.yaml"], StringComparison.Ordinal);
-        files["deadlines.yaml"] = files["deadlines.yaml"].Replace(Thirty, Thirty.Replace("30 days", "45 days", StringComparison.Ordinal), StringComparison.Ordinal);
-        var stored = await (await admin.PostJsonAsync("/api/v1/policy/versions", new { files })).JsonAsync();
-        var version = stored.GetProperty("version").GetString();
-        using var activated = await admin.PostAsync($"/api/v1/policy/versions/{version}/activate", null);
+        await broker.ActivatePackWithAsync("deadlines.yaml", Thirty, Thirty.Replace("30 days", "45 days", StringComparison.Ordinal));
         var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
         var first = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
 
         var extended = await broker.ActAsync(Officer, id, "preservation/extension");
         var longer = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
 
-        Assert.True(activated.IsSuccessStatusCode, await activated.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, extended.Status);
         Assert.Equal(first.DueAt + TimeSpan.FromDays(45), longer.DueAt);
     }
