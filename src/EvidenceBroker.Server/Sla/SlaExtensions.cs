@@ -10,7 +10,9 @@ public static class SlaExtensions
 
     public static IServiceCollection AddBrokerSla(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SlaOptions>().Bind(configuration.GetSection(SlaOptions.Section));
+        services.AddOptions<SlaOptions>().Bind(configuration.GetSection(SlaOptions.Section))
+            .Validate(o => o.SweepEveryProblem() is null, "Sla:SweepEvery must be whole minutes from 00:01:00 to 00:59:00.")
+            .ValidateOnStart();
         services.AddScoped<SlaClock>();
         services.AddScoped<SlaMonitor>();
         return services;
@@ -27,6 +29,6 @@ public static class SlaExtensions
         var every = services.GetRequiredService<IOptions<SlaOptions>>().Value.SweepEvery;
         RecurringSchedules.AddOrKeep(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SlaExtensions)), SweepJobId, () =>
             services.GetRequiredService<IRecurringJobManager>().AddOrUpdate<SlaMonitor>(
-                SweepJobId, m => m.SweepAsync(CancellationToken.None), Cron.MinuteInterval(Math.Max(1, (int)every.TotalMinutes))));
+                SweepJobId, m => m.SweepAsync(CancellationToken.None), Cron.MinuteInterval((int)every.TotalMinutes)));
     }
 }

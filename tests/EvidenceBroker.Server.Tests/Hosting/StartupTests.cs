@@ -41,6 +41,8 @@ public sealed class StartupTests
     [InlineData("Jobs:LockTimeout", "-00:01:00", "Jobs:LockTimeout must be a positive time span")]
     [InlineData("Jobs:WorkerCount", "0", "Jobs:WorkerCount must be a positive whole number")]
     [InlineData("Jobs:WorkerCount", "-2", "Jobs:WorkerCount must be a positive whole number")]
+    [InlineData("Sla:SweepEvery", "00:00:30", "Sla:SweepEvery must be whole minutes")] // it ran every minute
+    [InlineData("Sla:SweepEvery", "01:30:00", "Sla:SweepEvery must be whole minutes")] // its cron read */90
     public void A_job_setting_that_is_not_positive_stops_the_start_naming_the_setting(string name, string value, string message)
     {
         using var broker = new WithSettings(("Jobs:RunServer", "true"), (name, value)); // the tests' factory runs no jobs
