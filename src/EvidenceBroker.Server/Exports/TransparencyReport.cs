@@ -197,6 +197,19 @@ public static class TransparencyReportDocument
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    /// <summary>
+    /// One text cell: quoted when it holds a separator, a quote or a line break, and kept from being read as a formula by a
+    /// spreadsheet (a leading = + - @, tab or carriage return gets an apostrophe first, as OWASP advises). Today's cells
+    /// are country codes and provider ids, which cannot start so; the guard keeps it that way whatever a field may hold.
+    /// </summary>
+    internal static string Csv(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+
+        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
 }

@@ -74,6 +74,9 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
         Assert.Contains(providerWebhooks, m => m.Topic == "sla.breached");
         Assert.DoesNotContain(providerWebhooks, m => m.PayloadJson.Contains("post-hoc-validation", StringComparison.Ordinal));
         Assert.Contains(validationDue, agencyCopy, StringComparison.Ordinal);
+        Assert.Contains("post-hoc-validation", agencyCopy, StringComparison.Ordinal);
+        Assert.Contains("missed", agencyCopy, StringComparison.Ordinal); // the clock's status; its due date has a column of its own
+        Assert.DoesNotContain("duepassed", agencyCopy, StringComparison.Ordinal);
         Assert.DoesNotContain(validationDue, providerCopy, StringComparison.Ordinal);
         Assert.Contains(Officer, agencyCopy, StringComparison.Ordinal); // who filed it
         Assert.DoesNotContain(Officer, providerCopy, StringComparison.Ordinal);
