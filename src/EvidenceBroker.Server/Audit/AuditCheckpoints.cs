@@ -60,13 +60,14 @@ public sealed class AuditCheckpoints(BrokerDbContext db, AuditSigningKey key, Ti
 }
 
 /// <summary>Registers the recurring checkpoint job when the host starts.</summary>
-internal sealed class AuditCheckpointSchedule(IRecurringJobManager jobs, IOptions<AuditOptions> options, AuditSigningKey key, ILogger<AuditCheckpointSchedule> logger)
+internal sealed class AuditCheckpointSchedule(
+    IRecurringJobManager jobs, JobStorage storage, IOptions<AuditOptions> options, AuditSigningKey key, ILogger<AuditCheckpointSchedule> logger)
     : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var minutes = options.Value.CheckpointIntervalMinutes;
-        RecurringSchedules.AddOrKeep(logger, AuditCheckpoints.RecurringJobId, () =>
+        RecurringSchedules.AddOrKeep(logger, storage, AuditCheckpoints.RecurringJobId, () =>
             jobs.AddOrUpdate<AuditCheckpoints>(AuditCheckpoints.RecurringJobId, c => c.RunAsync(CancellationToken.None), $"*/{minutes} * * * *"));
         logger.LogInformation("Audit checkpoints every {Minutes} min, signed by key {KeyId} ({Origin})", minutes, key.KeyId, key.Origin);
         return Task.CompletedTask;

@@ -21,7 +21,8 @@ public static class RetentionExtensions
     /// </summary>
     public static void ScheduleRetentionSweep(this IServiceProvider services) =>
         RecurringSchedules.AddOrKeep(
-            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RetentionExtensions)), RetentionSweep.RecurringJobId, () =>
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RetentionExtensions)), services.GetRequiredService<JobStorage>(),
+            RetentionSweep.RecurringJobId, () =>
                 services.GetRequiredService<IRecurringJobManager>().AddOrUpdate<RetentionSweep>(
                     RetentionSweep.RecurringJobId, sweep => sweep.RunAsync(CancellationToken.None), Cron.Daily(3, 17)));
 }

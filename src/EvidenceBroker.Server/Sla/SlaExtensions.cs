@@ -27,7 +27,8 @@ public static class SlaExtensions
     public static void ScheduleSlaSweep(this IServiceProvider services)
     {
         var every = services.GetRequiredService<IOptions<SlaOptions>>().Value.SweepEvery;
-        RecurringSchedules.AddOrKeep(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SlaExtensions)), SweepJobId, () =>
+        RecurringSchedules.AddOrKeep(
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SlaExtensions)), services.GetRequiredService<JobStorage>(), SweepJobId, () =>
             services.GetRequiredService<IRecurringJobManager>().AddOrUpdate<SlaMonitor>(
                 SweepJobId, m => m.SweepAsync(CancellationToken.None), Cron.MinuteInterval((int)every.TotalMinutes)));
     }
