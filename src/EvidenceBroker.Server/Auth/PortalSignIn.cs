@@ -32,6 +32,12 @@ public static class PortalSignIn
     public const string OversightBody = "portal-oversight-body";
     public const string Administrator = "portal-administrator";
 
+    /// <summary>An account locks after this many failed sign-in attempts in a row, password or code...</summary>
+    public const int FailedAttemptsBeforeLockout = 5;
+
+    /// <summary>...for this long.</summary>
+    public const int LockoutMinutes = 15;
+
     public static IServiceCollection AddPortalSignIn(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         var options = configuration.GetSection(PortalSignInOptions.Section).Get<PortalSignInOptions>() ?? new PortalSignInOptions();
@@ -48,8 +54,8 @@ public static class PortalSignIn
             identity.Password.RequireUppercase = true;
             identity.Password.RequireNonAlphanumeric = true;
             identity.Lockout.AllowedForNewUsers = true;
-            identity.Lockout.MaxFailedAccessAttempts = 5;
-            identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+            identity.Lockout.MaxFailedAccessAttempts = FailedAttemptsBeforeLockout;
+            identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(LockoutMinutes);
             identity.SignIn.RequireConfirmedAccount = false;
         });
         services.Configure<SecurityStampValidatorOptions>(stamp => stamp.ValidationInterval = options.SecurityStampInterval);

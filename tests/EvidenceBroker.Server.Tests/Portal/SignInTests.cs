@@ -14,7 +14,7 @@ namespace EvidenceBroker.Server.Tests.Portal;
 /// <summary>The portal's password step: it does not tell who has an account, and each address has a limit.</summary>
 public sealed partial class SignInTests
 {
-    private const string NotSignedIn = "The email or password is not right, or the account is locked for 15 minutes after five failed attempts.";
+    private const string NotSignedIn = "The email or password is not right, or the account is locked for 15 minutes after 5 failed attempts.";
 
     private sealed class TightSignIn : BrokerFactory
     {

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using System.Security.Claims;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Hosting;
@@ -20,8 +21,8 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 [EnableRateLimiting(RateLimiting.SignInPolicy)]
 public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users) : PageModel
 {
-    internal const string NotSignedIn =
-        "The email or password is not right, or the account is locked for 15 minutes after five failed attempts.";
+    internal static readonly string NotSignedIn = string.Create(CultureInfo.InvariantCulture,
+        $"The email or password is not right, or the account is locked for {PortalSignIn.LockoutMinutes} minutes after {PortalSignIn.FailedAttemptsBeforeLockout} failed attempts.");
 
     private static readonly PortalUser NoOne = new()
     {
