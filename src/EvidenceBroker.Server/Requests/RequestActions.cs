@@ -29,8 +29,17 @@ public sealed class RequestActions(
 {
     public const int MaxTextLength = RequestContentValidator.MaxTextLength;
 
+    /// <summary>
+    /// Any action but a production, which is recorded only with its package (<see cref="ProduceAsync"/>): fired bare, it
+    /// would mark a request produced with nothing to download.
+    /// </summary>
     public Task<ActionResult> ApplyAsync(Caller caller, Guid requestId, RequestTrigger trigger, ActionInput input, CancellationToken ct) =>
-        ApplyAsync(caller, requestId, trigger, input, alsoRecord: null, ct);
+        trigger is RequestTrigger.Produce or RequestTrigger.ProducePartially
+            ? Task.FromResult<ActionResult>(new ActionResult.Invalid(new Dictionary<string, string[]>
+            {
+                ["package"] = ["A production is recorded by uploading its package."],
+            }))
+            : ApplyAsync(caller, requestId, trigger, input, alsoRecord: null, ct);
 
     /// <summary>
     /// Streams a response package to storage, then records the production. The package is checked for who may

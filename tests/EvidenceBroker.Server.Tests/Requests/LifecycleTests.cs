@@ -1,9 +1,15 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpenIddict.Abstractions;
 
 namespace EvidenceBroker.Server.Tests.Requests;
 
@@ -35,6 +41,26 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal(HttpStatusCode.Forbidden, asProvider.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, asOversight.StatusCode);
         Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == id.ToString() && e.Action == "production.downloaded")));
+    }
+
+    [Theory]
+    [InlineData(RequestTrigger.Produce)]
+    [InlineData(RequestTrigger.ProducePartially)]
+    public async Task A_production_cannot_be_recorded_without_its_package(RequestTrigger produce)
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var legalTeam = new Caller("legal@northwind.example", "Northwind legal", new Tenant(TenantKind.Provider, "northwind-mail"),
+            new ClaimsPrincipal(new ClaimsIdentity([new Claim(OpenIddictConstants.Claims.Private.Scope, BrokerScopes.ProviderRespond)], "test")));
+
+        ActionResult result;
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            // What the portal's action form would do with a posted trigger of "produce".
+            result = await scope.ServiceProvider.GetRequiredService<RequestActions>().ApplyAsync(legalTeam, id, produce, new ActionInput(), CancellationToken.None);
+        }
+
+        Assert.IsType<ActionResult.Invalid>(result);
+        Assert.Equal("routed-to-provider", await broker.StateAsync(Officer, id));
     }
 
     [Fact]
