@@ -55,6 +55,11 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
             return false;
         }
 
+        if (target.IsActive)
+        {
+            return true; // already the one in force: nothing changes, so nothing is recorded
+        }
+
         var previous = await db.PolicyPacks.Where(p => p.IsActive && p.Version != version).ToListAsync(ct);
         foreach (var old in previous)
         {

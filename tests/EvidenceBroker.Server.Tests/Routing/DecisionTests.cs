@@ -184,6 +184,20 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
         Assert.Contains("\"changed\":", recorded.PayloadJson, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Activating_the_pack_already_in_force_changes_and_records_nothing()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+        var active = await ActiveVersionAsync();
+        var before = await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "policy.activated" && e.SubjectId == active));
+
+        using var again = await admin.PostAsync($"/api/v1/policy/versions/{active}/activate", null);
+
+        Assert.True(again.IsSuccessStatusCode, await again.Content.ReadAsStringAsync());
+        Assert.Equal(before, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "policy.activated" && e.SubjectId == active)));
+        Assert.Equal(active, await ActiveVersionAsync());
+    }
+
     private async Task<string> ActiveVersionAsync() =>
         await broker.WithDbAsync(db => db.PolicyPacks.Where(p => p.IsActive).Select(p => p.Version).SingleAsync());
 
