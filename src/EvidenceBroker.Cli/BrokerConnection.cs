@@ -92,7 +92,13 @@ internal sealed class BrokerConnection
             await error.WriteLineAsync($"Cannot reach the broker at {baseAddress}: {ex.Message}").ConfigureAwait(false);
             return (Unavailable, null);
         }
-        catch (JsonException)
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // HttpClient's own timeout: the broker is unavailable, which must not read as a verdict (exit 1 is "broken").
+            await error.WriteLineAsync($"The broker at {baseAddress} did not answer within {http.Timeout.TotalSeconds:0} s.").ConfigureAwait(false);
+            return (Unavailable, null);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             await error.WriteLineAsync($"The service at {baseAddress} did not answer like an Evidence Broker.").ConfigureAwait(false);
             return (Unavailable, null);

@@ -1,0 +1,48 @@
+using System.Net;
+
+namespace EvidenceBroker.Cli.Tests;
+
+/// <summary>
+/// A broker that cannot be asked is "unavailable" (exit 3), never a verdict: for <c>audit verify</c>, exit 1 means the
+/// chain is broken.
+/// </summary>
+public sealed class BrokerConnectionTests
+{
+    [Fact]
+    public async Task A_broker_that_does_not_answer_in_time_is_unavailable_not_a_broken_chain()
+    {
+        using var handler = new Answering(_ => throw new TaskCanceledException("timed out", new TimeoutException()));
+
+        var (code, error) = await VerifyAsync(handler);
+
+        Assert.Equal(3, code);
+        Assert.Contains("did not answer within", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_token_answer_without_a_token_is_unavailable()
+    {
+        using var handler = new Answering(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{\"token_type\":\"Bearer\"}") });
+
+        var (code, error) = await VerifyAsync(handler);
+
+        Assert.Equal(3, code);
+        Assert.Contains("did not answer like an Evidence Broker", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Error)> VerifyAsync(HttpMessageHandler handler)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await Program.RunAsync(
+            ["audit", "verify", "--broker", "http://localhost", "--client-id", "ipco-oversight", "--client-secret", "dev-ipco-secret"],
+            output, error, handler);
+        return (code, error.ToString());
+    }
+
+    private sealed class Answering(Func<HttpRequestMessage, HttpResponseMessage> answer) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(answer(request));
+    }
+}
