@@ -47,6 +47,12 @@ internal sealed class BrokerConnection
             return (Program.BadInput, null);
         }
 
+        if (baseAddress.Scheme == "http" && !baseAddress.IsLoopback)
+        {
+            await error.WriteLineAsync($"--broker: '{address}' would send the client secret in clear; use https (plain http only to this machine).").ConfigureAwait(false);
+            return (Program.BadInput, null);
+        }
+
         if (string.IsNullOrEmpty(key))
         {
             await error.WriteLineAsync($"--client-secret: required (or set {SecretVariable}).").ConfigureAwait(false);

@@ -182,6 +182,12 @@ public static class Program
             evaluationDate = caseDate ?? DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
         }
 
+        if (suspended.FirstOrDefault(code => !IsCountryCode(code)) is { } notACountry)
+        {
+            error.WriteLine($"--suspend: '{notACountry}' is not an ISO 3166-1 alpha-2 code (e.g. GB).");
+            return BadInput;
+        }
+
         var pack = LoadPack(packDirectory, error, out _);
         if (pack is null)
         {

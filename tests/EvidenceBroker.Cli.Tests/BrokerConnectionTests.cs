@@ -30,12 +30,29 @@ public sealed class BrokerConnectionTests
         Assert.Contains("did not answer like an Evidence Broker", error, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Error)> VerifyAsync(HttpMessageHandler handler)
+    [Fact]
+    public async Task Plain_http_to_another_machine_is_refused_before_the_secret_is_sent()
+    {
+        var sent = false;
+        using var handler = new Answering(_ =>
+        {
+            sent = true;
+            return new HttpResponseMessage(HttpStatusCode.OK);
+        });
+
+        var (code, error) = await VerifyAsync(handler, "http://broker.example");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--broker", error, StringComparison.Ordinal);
+        Assert.False(sent);
+    }
+
+    private static async Task<(int Code, string Error)> VerifyAsync(HttpMessageHandler handler, string broker = "http://localhost")
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
         var code = await Program.RunAsync(
-            ["audit", "verify", "--broker", "http://localhost", "--client-id", "ipco-oversight", "--client-secret", "dev-ipco-secret"],
+            ["audit", "verify", "--broker", broker, "--client-id", "ipco-oversight", "--client-secret", "dev-ipco-secret"],
             output, error, handler);
         return (code, error.ToString());
     }

@@ -64,6 +64,16 @@ public sealed class PolicyCommandTests
     }
 
     [Fact]
+    public async Task Policy_evaluate_refuses_a_suspension_that_is_not_a_country_naming_the_option()
+    {
+        var (code, _, error) = await Run("policy", "evaluate", Path.Combine(Policies, "cases", "de-ie-traffic-prosecutor-unvalidated.json"),
+            "--pack", Policies, "--suspend", "gb");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--suspend", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Policy_evaluate_honours_the_evaluation_date()
     {
         var file = Path.Combine(Policies, "cases", "de-ie-content-after-18-aug-2026.json");
