@@ -234,14 +234,14 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         var row = admin.Locator("tr", new() { HasText = candidate });
         await Assertions.Expect(row).ToContainTextAsync("stored");
         var original = (await admin.Locator("tr", new() { HasText = "active" }).Locator("code").InnerTextAsync()).Trim();
-        await row.GetByRole(AriaRole.Link, new() { Name = "What if…" }).ClickAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "What if…" }).ClickAsync(); // a POST: it is audited
         await Assertions.Expect(admin.GetByTestId("what-if")).ToContainTextAsync("would get a different outcome");
         await PortalFixture.ShotAsync(admin, "13-admin-policy-what-if");
         await admin.GetByRole(AriaRole.Button, new() { Name = $"Activate {candidate}" }).ClickAsync();
         await Assertions.Expect(admin.Locator("tr", new() { HasText = candidate })).ToContainTextAsync("active");
 
         // Put the original back, the same way, so the other journeys decide with it.
-        await admin.Locator("tr", new() { HasText = original }).GetByRole(AriaRole.Link, new() { Name = "What if…" }).ClickAsync();
+        await admin.Locator("tr", new() { HasText = original }).GetByRole(AriaRole.Button, new() { Name = "What if…" }).ClickAsync();
         await admin.GetByRole(AriaRole.Button, new() { Name = $"Activate {original}" }).ClickAsync();
         await Assertions.Expect(admin.Locator("tr", new() { HasText = original })).ToContainTextAsync("active");
     }

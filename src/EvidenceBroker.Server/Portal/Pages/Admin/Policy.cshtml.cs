@@ -32,7 +32,8 @@ public sealed class PolicyModel(
 
     public Task OnGetAsync(CancellationToken ct) => LoadAsync(ct);
 
-    public async Task<IActionResult> OnGetWhatIfAsync(string version, CancellationToken ct)
+    /// <summary>A POST: each comparison re-decides every stored request and is recorded in the audit trail, which a reload or a prefetch must not repeat.</summary>
+    public async Task<IActionResult> OnPostWhatIfAsync(string version, CancellationToken ct)
     {
         if (!await db.PolicyPacks.AnyAsync(p => p.Version == version, ct))
         {
