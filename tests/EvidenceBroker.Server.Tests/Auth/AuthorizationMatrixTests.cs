@@ -1,12 +1,10 @@
 using System.Net;
-using System.Security.Claims;
 using System.Text;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using OpenIddict.Abstractions;
 
 namespace EvidenceBroker.Server.Tests.Auth;
 
@@ -143,9 +141,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
     [Fact]
     public async Task An_administrator_who_also_holds_the_review_scope_reads_no_request()
     {
-        var both = new Caller("admin-and-desk", "Both", new Tenant(TenantKind.Administration, "broker"), new ClaimsPrincipal(new ClaimsIdentity(
-            [new Claim(OpenIddictConstants.Claims.Private.Scope, BrokerScopes.Admin), new Claim(OpenIddictConstants.Claims.Private.Scope, BrokerScopes.RequestsReview)],
-            "test")));
+        var both = Infrastructure.Callers.Holding("admin-and-desk", "Both", new Tenant(TenantKind.Administration, "broker"), BrokerScopes.Admin, BrokerScopes.RequestsReview);
 
         var visible = await fixture.Broker.WithDbAsync(db => db.RequestsVisibleTo(both).CountAsync());
 

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Portal;
@@ -6,7 +5,6 @@ using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using OpenIddict.Abstractions;
 
 namespace EvidenceBroker.Server.Tests.Portal;
 
@@ -19,9 +17,7 @@ public sealed class PortalClockTests
     private const string Officer = "met-case-system";
     private const string Provider = "northwind-legal";
 
-    private static readonly Caller Oversight = new(
-        "oversight-test", "Oversight", new Tenant(TenantKind.Oversight, "board"),
-        new ClaimsPrincipal(new ClaimsIdentity([new Claim(OpenIddictConstants.Claims.Private.Scope, BrokerScopes.OversightRead)], "test")));
+    private static readonly Caller Oversight = Callers.Oversight;
 
     [Fact]
     public async Task The_countdown_follows_the_live_deadline_through_a_pause_and_its_answer()

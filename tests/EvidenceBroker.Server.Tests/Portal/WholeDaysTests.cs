@@ -1,10 +1,8 @@
-using System.Security.Claims;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Portal;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using OpenIddict.Abstractions;
 
 namespace EvidenceBroker.Server.Tests.Portal;
 
@@ -26,8 +24,7 @@ public sealed class WholeDaysTests(BrokerFactory broker) : IClassFixture<BrokerF
     public async Task A_search_to_the_calendar_s_last_day_has_no_upper_bound()
     {
         var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
-        var oversight = new Caller("oversight-test", "Oversight", new Tenant(TenantKind.Oversight, "board"),
-            new ClaimsPrincipal(new ClaimsIdentity([new Claim(OpenIddictConstants.Claims.Private.Scope, BrokerScopes.OversightRead)], "test")));
+        var oversight = Callers.Oversight;
         await using var scope = broker.Services.CreateAsyncScope();
         var portal = new PortalRequests(scope.ServiceProvider.GetRequiredService<BrokerDbContext>());
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Domain.Lifecycle;
@@ -9,7 +8,6 @@ using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using OpenIddict.Abstractions;
 
 namespace EvidenceBroker.Server.Tests.Requests;
 
@@ -49,8 +47,7 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
     public async Task A_production_cannot_be_recorded_without_its_package(RequestTrigger produce)
     {
         var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
-        var legalTeam = new Caller("legal@northwind.example", "Northwind legal", new Tenant(TenantKind.Provider, "northwind-mail"),
-            new ClaimsPrincipal(new ClaimsIdentity([new Claim(OpenIddictConstants.Claims.Private.Scope, BrokerScopes.ProviderRespond)], "test")));
+        var legalTeam = Callers.NorthwindLegal;
 
         ActionResult result;
         await using (var scope = broker.Services.CreateAsyncScope())

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Auth;
@@ -10,7 +9,6 @@ using EvidenceBroker.Server.Tests.Exports;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using OpenIddict.Abstractions;
 
 namespace EvidenceBroker.Server.Tests.Requests;
 
@@ -142,8 +140,7 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
     /// <summary>The timeline the portal's request page shows the provider's legal team.</summary>
     private async Task<List<string>> PortalTimelineAsync(Guid id)
     {
-        var legalTeam = new Caller("legal@northwind.example", "Northwind legal", new Tenant(TenantKind.Provider, "northwind-mail"),
-            new ClaimsPrincipal(new ClaimsIdentity([new Claim(OpenIddictConstants.Claims.Private.Scope, BrokerScopes.ProviderRespond)], "test")));
+        var legalTeam = Callers.NorthwindLegal;
         await using var scope = broker.Services.CreateAsyncScope();
         var page = await new PortalRequests(scope.ServiceProvider.GetRequiredService<BrokerDbContext>()).FindAsync(legalTeam, id, CancellationToken.None);
         return page!.Timeline.Select(e => e.Action).ToList();
