@@ -126,12 +126,7 @@ public static class PortalText
         _ => "Not checked",
     };
 
-    public static string Deadline(Deadline deadline)
-    {
-        var unit = deadline.Unit switch { DeadlineUnit.Hours => "hour", DeadlineUnit.Days => "day", _ => "month" };
-        var duration = string.Create(CultureInfo.InvariantCulture, $"{deadline.Amount} {unit}{(deadline.Amount == 1 ? "" : "s")}");
-        return DeadlineText(deadline, duration);
-    }
+    public static string Deadline(Deadline deadline) => DeadlineText(deadline, Exports.Formatting.Length(deadline));
 
     private static string DeadlineText(Deadline deadline, string duration) => deadline.Kind switch
     {
