@@ -17,6 +17,7 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
 {
     private readonly string directory = Directory.CreateTempSubdirectory("eb-portal-").FullName;
     private readonly Dictionary<string, string> authenticatorKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> lastSteps = new(StringComparer.Ordinal);
     private IPlaywright? playwright;
 
     public PortalFixture()
@@ -114,12 +115,12 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
             var key = (await page.GetByTestId("authenticator-key").InnerTextAsync()).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
             authenticatorKeys[email] = key;
             if (screenshotPrefix is not null) { await ShotAsync(page, screenshotPrefix + "-enrol"); }
-            await page.GetByLabel("Code shown by the app").FillAsync(CodeFor(email));
+            await page.GetByLabel("Code shown by the app").FillAsync(await CodeForAsync(email));
             await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign in" }).ClickAsync();
         }
         else
         {
-            await page.GetByLabel("Code").FillAsync(CodeFor(email));
+            await page.GetByLabel("Code").FillAsync(await CodeForAsync(email));
             if (screenshotPrefix is not null) { await ShotAsync(page, screenshotPrefix + "-code"); }
             await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         }
@@ -190,7 +191,28 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
 
     public bool IsEnrolled(string email) => authenticatorKeys.ContainsKey(email);
 
-    public string CodeFor(string email) => new Totp(Base32Encoding.ToBytes(authenticatorKeys[email])).ComputeTotp();
+    /// <summary>
+    /// A code for <paramref name="email"/> that no sign-in has used yet. The broker takes each 30-second step's code
+    /// once, and a code one step early as well: a user signing in again within the same step gets the next step's
+    /// code, and waits only when that one is taken too.
+    /// </summary>
+    public async Task<string> CodeForAsync(string email)
+    {
+        long step;
+        lock (lastSteps)
+        {
+            step = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30, lastSteps.GetValueOrDefault(email) + 1);
+            lastSteps[email] = step;
+        }
+
+        var usable = DateTimeOffset.FromUnixTimeSeconds((step - 1) * 30) - DateTimeOffset.UtcNow;
+        if (usable > TimeSpan.Zero)
+        {
+            await Task.Delay(usable);
+        }
+
+        return new Totp(Base32Encoding.ToBytes(authenticatorKeys[email])).ComputeTotp(DateTimeOffset.FromUnixTimeSeconds(step * 30).UtcDateTime);
+    }
 
     public static Task ShotAsync(IPage page, string name) =>
         page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });

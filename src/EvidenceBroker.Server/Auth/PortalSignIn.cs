@@ -45,7 +45,8 @@ public static class PortalSignIn
 
         services.AddIdentityCore<PortalUser>()
             .AddSignInManager()
-            .AddClaimsPrincipalFactory<PortalClaimsFactory>();
+            .AddClaimsPrincipalFactory<PortalClaimsFactory>()
+            .AddTokenProvider<OneUseAuthenticatorCodes>(OneUseAuthenticatorCodes.ProviderName);
         services.Configure<IdentityOptions>(identity =>
         {
             identity.Password.RequiredLength = 12;
@@ -57,6 +58,7 @@ public static class PortalSignIn
             identity.Lockout.MaxFailedAccessAttempts = FailedAttemptsBeforeLockout;
             identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(LockoutMinutes);
             identity.SignIn.RequireConfirmedAccount = false;
+            identity.Tokens.AuthenticatorTokenProvider = OneUseAuthenticatorCodes.ProviderName;
         });
         services.Configure<SecurityStampValidatorOptions>(stamp => stamp.ValidationInterval = options.SecurityStampInterval);
 
