@@ -47,14 +47,15 @@ public sealed class IndexModel(
         Check(RequestContentValidator.IsSlug(Id ?? ""), "agency.id", "Lower-case letters, digits and hyphens, at most 64.");
         Check(RequestContentValidator.IsCountryCode(country), "agency.country", "An ISO 3166-1 alpha-2 code.");
         Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "agency.name", "Name the agency (at most 200 characters).");
-        if (Errors.Count == 0 && await db.Agencies.AnyAsync(a => a.Id == Id, ct)) { Errors["agency.id"] = "This id is taken."; }
+        if (Errors.Count == 0 && !await RegisterAsync(
+                db.Agencies, new Agency { Id = Id!, Country = country, Name = Name!.Trim() },
+                new AuditRecord("agency.registered", "agency", Id!, new { country, name = Name.Trim() }), ct))
+        {
+            Errors["agency.id"] = "This id is taken.";
+        }
+
         if (Errors.Count > 0) { await LoadAsync(ct); return Page(); }
 
-        await using var tx = await db.BeginWriteAsync(ct);
-        db.Agencies.Add(new Agency { Id = Id!, Country = country, Name = Name!.Trim() });
-        await audit.AppendAsync(db, Me, new AuditRecord("agency.registered", "agency", Id!, new { country, name = Name.Trim() }), ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
         TempData["Flash"] = $"Agency {Id} registered.";
         return RedirectToPage();
     }
@@ -65,14 +66,15 @@ public sealed class IndexModel(
         Check(RequestContentValidator.IsSlug(Id ?? ""), "provider.id", "Lower-case letters, digits and hyphens, at most 64.");
         Check(RequestContentValidator.IsCountryCode(country), "provider.country", "The jurisdiction as an ISO 3166-1 alpha-2 code.");
         Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "provider.name", "Name the provider (at most 200 characters).");
-        if (Errors.Count == 0 && await db.Providers.AnyAsync(p => p.Id == Id, ct)) { Errors["provider.id"] = "This id is taken."; }
+        if (Errors.Count == 0 && !await RegisterAsync(
+                db.Providers, new ReferenceData.Provider { Id = Id!, Jurisdiction = country, Name = Name!.Trim() },
+                new AuditRecord("provider.registered", "provider", Id!, new { jurisdiction = country, name = Name.Trim() }), ct))
+        {
+            Errors["provider.id"] = "This id is taken.";
+        }
+
         if (Errors.Count > 0) { await LoadAsync(ct); return Page(); }
 
-        await using var tx = await db.BeginWriteAsync(ct);
-        db.Providers.Add(new ReferenceData.Provider { Id = Id!, Jurisdiction = country, Name = Name!.Trim() });
-        await audit.AppendAsync(db, Me, new AuditRecord("provider.registered", "provider", Id!, new { jurisdiction = country, name = Name.Trim() }), ct);
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
         TempData["Flash"] = $"Provider {Id} registered.";
         return RedirectToPage();
     }
@@ -178,6 +180,26 @@ public sealed class IndexModel(
                 Check(false, $"{form}.role", "Choose a role.");
                 return null;
         }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="entry"/> with its audit record; false, writing nothing, when its id is taken. The id is
+    /// looked up inside the write, which serialises writers, so a double-click cannot pass the check twice.
+    /// </summary>
+    private async Task<bool> RegisterAsync<TEntry>(DbSet<TEntry> directory, TEntry entry, AuditRecord record, CancellationToken ct)
+        where TEntry : class
+    {
+        await using var transaction = await db.BeginWriteAsync(ct);
+        if (await directory.FindAsync([record.SubjectId], ct) is not null)
+        {
+            return false;
+        }
+
+        directory.Add(entry);
+        await audit.AppendAsync(db, Me, record, ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return true;
     }
 
     private void Check(bool ok, string field, string message)
