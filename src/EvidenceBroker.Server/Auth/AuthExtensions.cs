@@ -66,6 +66,7 @@ public static class AuthExtensions
         services.AddHostedService<DisabledClientsRefresher>();
         services.AddScoped<ApiClientSwitch>();
         services.AddScoped<Enrolment>();
+        services.AddScoped<AccountSecurity>();
         services.AddAuthentication(BrokerBearer.Scheme)
             .AddScheme<AuthenticationSchemeOptions, BrokerBearerHandler>(BrokerBearer.Scheme, scheme =>
             {

@@ -24,6 +24,16 @@ public sealed class OneUseAuthenticatorCodes(BrokerDbContext db, TimeProvider cl
     private const string LastStepName = "LastAuthenticatorStep";
     private static readonly VerificationWindow Window = new(previous: 1, future: 1);
 
+    /// <summary>
+    /// Forgets the last step accepted, for a new authenticator key: the old key's codes mean nothing for it, and its
+    /// first code may fall in the same 30 seconds as the old key's last.
+    /// </summary>
+    public static Task<IdentityResult> ForgetAsync(UserManager<PortalUser> manager, PortalUser user)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        return manager.RemoveAuthenticationTokenAsync(user, LoginProvider, LastStepName);
+    }
+
     /// <summary>The authenticator app makes the codes; the broker never sends one.</summary>
     public Task<string> GenerateAsync(string purpose, UserManager<PortalUser> manager, PortalUser user) => Task.FromResult(string.Empty);
 

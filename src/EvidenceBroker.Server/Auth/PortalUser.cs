@@ -13,5 +13,11 @@ public sealed class PortalUser : IdentityUser
     /// <summary>officer, supervisor, reviewer, provider-legal, oversight, administrator.</summary>
     public required string Role { get; set; }
 
+    /// <summary>
+    /// The password is one an administrator handed over (a new account, or a reset sign-in): at the next sign-in the
+    /// user must choose their own before anything else, enrolling an authenticator included.
+    /// </summary>
+    public bool PasswordChangeRequired { get; set; }
+
     public Tenant Tenant => new(TenantKind, TenantId, Country);
 }

@@ -33,17 +33,23 @@ public sealed partial class PortalBrowser(BrokerFactory broker, string email) : 
     }
 
     /// <summary>Password, then the code; returns the page the sign-in ends on.</summary>
-    public async Task<string> SignInAsync(string password = DevelopmentSeed.DemoPassword, string? code = null)
+    public async Task<string> SignInAsync(string password = DevelopmentSeed.DemoPassword, string? code = null) =>
+        await CodeStepAsync(await PostFormAsync("/portal/account/login", new() { ["Email"] = email, ["Password"] = password }), code);
+
+    /// <summary>
+    /// From the page a password step led to: enrols an authenticator from the key shown, or enters the code of the
+    /// one enrolled earlier (the next step's, unless <paramref name="code"/> is given).
+    /// </summary>
+    public async Task<string> CodeStepAsync((HttpStatusCode Status, string Path, string Body) page, string? code = null)
     {
-        var afterPassword = await PostFormAsync("/portal/account/login", new() { ["Email"] = email, ["Password"] = password });
-        if (EnrolmentKey().Match(afterPassword.Body) is { Success: true } enrolment)
+        if (EnrolmentKey().Match(page.Body) is { Success: true } enrolment)
         {
             Keys.GetOrCreateValue(broker)[email] = enrolment.Groups["key"].Value.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
-            return (await PostFormAsync(afterPassword.Path, new() { ["Code"] = code ?? CodeNow() })).Body;
+            return (await PostFormAsync(page.Path, new() { ["Code"] = code ?? CodeNow() })).Body;
         }
 
-        Assert.True(afterPassword.Path.Contains("/account/twofactor", StringComparison.OrdinalIgnoreCase), $"The password step led to {afterPassword.Path}.");
-        return (await PostFormAsync(afterPassword.Path, new() { ["Code"] = code ?? NextCode() })).Body;
+        Assert.True(page.Path.Contains("/account/twofactor", StringComparison.OrdinalIgnoreCase), $"The password step led to {page.Path}.");
+        return (await PostFormAsync(page.Path, new() { ["Code"] = code ?? NextCode() })).Body;
     }
 
     /// <summary>The code of the fake clock's current step.</summary>

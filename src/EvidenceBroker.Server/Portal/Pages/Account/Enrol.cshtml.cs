@@ -10,10 +10,11 @@ using QRCoder;
 namespace EvidenceBroker.Server.Portal.Pages.Account;
 
 /// <summary>
-/// Mandatory TOTP enrolment, reachable only between a correct password and a first code. Someone holding just
-/// a password can never replace an enrolled user's authenticator here.
+/// Mandatory TOTP enrolment, reachable only between a correct password and a first code, and after a one-time
+/// password has been replaced. Someone holding just a password can never replace an enrolled user's authenticator
+/// here. The enrolment is audited.
 /// </summary>
-public sealed class EnrolModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users) : PageModel
+public sealed class EnrolModel(SignInManager<PortalUser> signIn, AccountSecurity accounts) : PageModel
 {
     [BindProperty, Required, StringLength(7, MinimumLength = 6)]
     public string Code { get; set; } = "";
@@ -24,30 +25,33 @@ public sealed class EnrolModel(SignInManager<PortalUser> signIn, UserManager<Por
     public string FormattedKey { get; private set; } = "";
     public string QrDataUri { get; private set; } = "";
 
-    public async Task<IActionResult> OnGetAsync()
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
         if (await signIn.GetTwoFactorAuthenticationUserAsync() is not { TwoFactorEnabled: false } user)
         {
             return RedirectToPage("/Account/Login");
         }
 
-        await ShowKeyAsync(user);
+        if (user.PasswordChangeRequired)
+        {
+            return RedirectToPage("/Account/NewPassword", new { ReturnUrl });
+        }
+
+        await ShowKeyAsync(user, ct);
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync()
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        if (await signIn.GetTwoFactorAuthenticationUserAsync() is not { TwoFactorEnabled: false } user)
+        if (await signIn.GetTwoFactorAuthenticationUserAsync() is not { TwoFactorEnabled: false, PasswordChangeRequired: false } user)
         {
             return RedirectToPage("/Account/Login");
         }
 
         if (ModelState.IsValid)
         {
-            var code = Code.Replace(" ", "", StringComparison.Ordinal);
-            if (await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
+            if (await accounts.EnrolAuthenticatorAsync(user, Code.Replace(" ", "", StringComparison.Ordinal), ct))
             {
-                await users.SetTwoFactorEnabledAsync(user, true);
                 await HttpContext.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
                 await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "mfa");
                 TempData["Flash"] = "Your authenticator is set up. You will need a code at every sign-in.";
@@ -57,18 +61,13 @@ public sealed class EnrolModel(SignInManager<PortalUser> signIn, UserManager<Por
             ModelState.AddModelError(nameof(Code), "That code is not right. Check the app's clock and enter the current code.");
         }
 
-        await ShowKeyAsync(user);
+        await ShowKeyAsync(user, ct);
         return Page();
     }
 
-    private async Task ShowKeyAsync(PortalUser user)
+    private async Task ShowKeyAsync(PortalUser user, CancellationToken ct)
     {
-        var key = await users.GetAuthenticatorKeyAsync(user);
-        if (string.IsNullOrEmpty(key))
-        {
-            await users.ResetAuthenticatorKeyAsync(user);
-            key = await users.GetAuthenticatorKeyAsync(user) ?? throw new InvalidOperationException("No authenticator key.");
-        }
+        var key = await accounts.AuthenticatorKeyAsync(user, ct);
 
         var grouped = new StringBuilder();
         for (var i = 0; i < key.Length; i += 4)

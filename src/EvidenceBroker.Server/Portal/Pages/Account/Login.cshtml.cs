@@ -13,7 +13,8 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 
 /// <summary>
 /// Password step. The application cookie is never issued here: a user with an authenticator goes on to the
-/// code step, a user without one to enrolment, both holding only the short two-factor cookie. Whether an email has an
+/// code step, a user without one to enrolment, both holding only the short two-factor cookie; a user who signed in
+/// with a one-time password first chooses their own. Whether an email has an
 /// account does not show: an unknown email, a wrong password and a locked account get the same answer, after the same
 /// work (one password hash is checked in each case; a wrong password also records the failure); and each network
 /// address has its own limit on attempts.
@@ -85,8 +86,8 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
             new AuthenticationProperties { IsPersistent = false });
 
         var returnUrl = Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : null;
-        return user.TwoFactorEnabled
-            ? RedirectToPage("/Account/TwoFactor", new { returnUrl })
+        return user.PasswordChangeRequired ? RedirectToPage("/Account/NewPassword", new { returnUrl })
+            : user.TwoFactorEnabled ? RedirectToPage("/Account/TwoFactor", new { returnUrl })
             : RedirectToPage("/Account/Enrol", new { returnUrl });
     }
 }

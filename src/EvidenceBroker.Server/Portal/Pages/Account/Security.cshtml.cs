@@ -5,13 +5,21 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace EvidenceBroker.Server.Portal.Pages.Account;
 
-/// <summary>The account page: who you are for the broker, and "sign out everywhere" through a new security stamp.</summary>
-public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn) : PageModel
+/// <summary>
+/// The account page: who you are for the broker, changing your password, and "sign out everywhere" through a new
+/// security stamp. Both changes are audited.
+/// </summary>
+public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, AccountSecurity accounts) : PageModel
 {
     public string DisplayName { get; private set; } = "";
     public string? Email { get; private set; }
     public string Role { get; private set; } = "";
     public string Tenant { get; private set; } = "";
+    public Dictionary<string, string> Errors { get; } = [];
+
+    [BindProperty] public string? CurrentPassword { get; set; }
+    [BindProperty] public string? NewPassword { get; set; }
+    [BindProperty] public string? ConfirmPassword { get; set; }
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -20,22 +28,57 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
             return RedirectToPage("/Account/Login");
         }
 
-        DisplayName = user.DisplayName;
-        Email = user.Email;
-        Role = user.Role;
-        Tenant = user.Tenant.ToString();
+        Show(user);
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync()
+    /// <summary>A new password of the user's choosing. Every other session ends; this one goes on.</summary>
+    public async Task<IActionResult> OnPostPasswordAsync(CancellationToken ct)
+    {
+        if (await users.GetUserAsync(User) is not { } user)
+        {
+            return RedirectToPage("/Account/Login");
+        }
+
+        if (string.IsNullOrEmpty(CurrentPassword)) { Errors["password.current"] = "Enter your current password."; }
+        if (string.IsNullOrEmpty(NewPassword)) { Errors["password.new"] = "Choose a new password."; }
+        else if (NewPassword != ConfirmPassword) { Errors["password.confirm"] = "The two new passwords differ."; }
+
+        if (Errors.Count == 0)
+        {
+            var set = await accounts.SetOwnPasswordAsync(user, CurrentPassword, NewPassword!, ct);
+            if (set.Succeeded)
+            {
+                await signIn.RefreshSignInAsync(user);
+                TempData["Flash"] = "Your password is changed. Every other session of this account has ended.";
+                return RedirectToPage();
+            }
+
+            Errors[set.Errors.Any(e => e.Code == "CurrentPassword") ? "password.current" : "password.new"] =
+                string.Join(" ", set.Errors.Select(e => e.Description));
+        }
+
+        Show(user);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         if (await users.GetUserAsync(User) is { } user)
         {
             // Every other cookie carries the old stamp and fails its next validation.
-            await users.UpdateSecurityStampAsync(user);
+            await accounts.SignOutEverywhereAsync(user, ct);
         }
 
         await signIn.SignOutAsync();
         return RedirectToPage("/Account/Logout");
+    }
+
+    private void Show(PortalUser user)
+    {
+        DisplayName = user.DisplayName;
+        Email = user.Email;
+        Role = user.Role;
+        Tenant = user.Tenant.ToString();
     }
 }

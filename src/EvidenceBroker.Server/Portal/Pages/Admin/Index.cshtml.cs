@@ -79,7 +79,7 @@ public sealed class IndexModel(
         return RedirectToPage();
     }
 
-    /// <summary>A new user gets a one-time password shown here; they must enrol an authenticator at first sign-in.</summary>
+    /// <summary>A new user gets a one-time password shown here; at first sign-in they choose their own, then enrol an authenticator.</summary>
     public async Task<IActionResult> OnPostUserAsync(CancellationToken ct)
     {
         var tenant = await TenantAsync(Role is null ? null : PortalRoles.TenantKindFor(Role), "user", ct);
@@ -87,11 +87,11 @@ public sealed class IndexModel(
         Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "user.name", "The person's name (at most 200 characters).");
         if (Errors.Count > 0 || tenant is null) { await LoadAsync(ct); return Page(); }
 
-        var password = "Eb-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('/', 'x').Replace('+', 'y') + "9!";
+        var password = AccountSecurity.OneTimePassword();
         var user = new PortalUser
         {
             UserName = Email!.Trim(), Email = Email.Trim(), EmailConfirmed = true, DisplayName = Name!.Trim(), Role = Role!,
-            TenantKind = tenant.Kind, TenantId = tenant.Id, Country = tenant.Country,
+            TenantKind = tenant.Kind, TenantId = tenant.Id, Country = tenant.Country, PasswordChangeRequired = true,
         };
         var created = await enrolment.CreateUserAsync(Me, user, password, ct);
         if (!created.Succeeded)
@@ -132,6 +132,27 @@ public sealed class IndexModel(
         ShownSecretFor = $"Client secret for {Id}";
         ShownSecret = secret;
         await LoadAsync(ct);
+        return Page();
+    }
+
+    /// <summary>
+    /// For someone who lost their password or authenticator: a new one-time password shown here once, the
+    /// authenticator and every session gone. Administrators do not reset their own: another administrator does.
+    /// </summary>
+    public async Task<IActionResult> OnPostResetSignInAsync([FromServices] AccountSecurity accounts, CancellationToken ct)
+    {
+        if (Id is null || Id == Me.Subject || await accounts.ResetSignInAsync(Me, Id, ct) is not { } password)
+        {
+            Errors["user.reset"] = Id is not null && Id == Me.Subject
+                ? "Another administrator resets your own sign-in."
+                : "No portal user with this id.";
+            await LoadAsync(ct);
+            return Page();
+        }
+
+        await LoadAsync(ct);
+        ShownSecretFor = $"One-time password for {Users.Single(u => u.Id == Id).Email}";
+        ShownSecret = password;
         return Page();
     }
 

@@ -1,0 +1,165 @@
+using System.Security.Cryptography;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.AspNetCore.Identity;
+
+namespace EvidenceBroker.Server.Auth;
+
+/// <summary>
+/// Changes to how a portal user signs in, each written with its audit entry in one transaction: a user setting their
+/// own password (which a first-time or reset password requires before anything else), enrolling an authenticator,
+/// signing out everywhere; and an administrator resetting someone's sign-in.
+/// </summary>
+/// <remarks>
+/// An administrator hands out a one-time password, so until its holder has chosen their own, the administrator could
+/// sign in as them. The portal therefore asks for a new password at once, before an authenticator can be enrolled:
+/// an administrator who used the one-time password first would lock its holder out, who would notice, and the audit
+/// trail shows when the password was set.
+/// </remarks>
+public sealed class AccountSecurity(BrokerDbContext db, UserManager<PortalUser> users, AuditTrail audit)
+{
+    /// <summary>
+    /// Sets <paramref name="user"/>'s password to one they chose. With <paramref name="currentPassword"/> (a change
+    /// from the account page) that is checked first; without it, only a user who must replace a one-time password may
+    /// call this, having just signed in with it. Every other session ends (new security stamp).
+    /// </summary>
+    public async Task<IdentityResult> SetOwnPasswordAsync(PortalUser user, string? currentPassword, string newPassword, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (currentPassword is null ? !user.PasswordChangeRequired : !await users.CheckPasswordAsync(user, currentPassword))
+        {
+            return IdentityResult.Failed(new IdentityError { Code = "CurrentPassword", Description = "The current password is not right." });
+        }
+
+        if (await users.CheckPasswordAsync(user, newPassword))
+        {
+            return IdentityResult.Failed(new IdentityError { Code = "SamePassword", Description = "Choose a password other than the one you have now." });
+        }
+
+        foreach (var validator in users.PasswordValidators)
+        {
+            if (await validator.ValidateAsync(users, user, newPassword) is { Succeeded: false } weak)
+            {
+                return weak;
+            }
+        }
+
+        var hash = users.PasswordHasher.HashPassword(user, newPassword);
+        var firstTime = user.PasswordChangeRequired;
+        return await WriteAsync(user, new AuditRecord("user.password-set", "portal-user", user.Id, new { replacedOneTimePassword = firstTime }), async () =>
+        {
+            user.PasswordHash = hash;
+            user.PasswordChangeRequired = false;
+            return await users.UpdateSecurityStampAsync(user);
+        }, ct);
+    }
+
+    /// <summary>
+    /// The authenticator key to show at enrolment: the one made earlier if there is one, otherwise a new one, made in
+    /// the writers' turn so that two pages opened at once show the same key.
+    /// </summary>
+    public async Task<string> AuthenticatorKeyAsync(PortalUser user, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (await users.GetAuthenticatorKeyAsync(user) is { Length: > 0 } key)
+        {
+            return key;
+        }
+
+        await using var transaction = await db.BeginWriteAsync(ct);
+        await db.Entry(user).ReloadAsync(ct);
+        if (await users.GetAuthenticatorKeyAsync(user) is not { Length: > 0 } existing)
+        {
+            var reset = await users.ResetAuthenticatorKeyAsync(user);
+            if (!reset.Succeeded)
+            {
+                throw new InvalidOperationException($"No authenticator key could be made: {string.Join(" ", reset.Errors.Select(e => e.Description))}");
+            }
+
+            existing = await users.GetAuthenticatorKeyAsync(user) ?? throw new InvalidOperationException("No authenticator key.");
+        }
+
+        await transaction.CommitAsync(ct);
+        return existing;
+    }
+
+    /// <summary>Turns on two-factor sign-in once <paramref name="code"/> proves the user's app holds the key; false, writing nothing, otherwise.</summary>
+    public async Task<bool> EnrolAuthenticatorAsync(PortalUser user, string code, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var enrolled = false;
+        await WriteAsync(user, new AuditRecord("user.authenticator-enrolled", "portal-user", user.Id, new { }), async () =>
+        {
+            if (!await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
+            {
+                return IdentityResult.Failed();
+            }
+
+            enrolled = true;
+            return await users.SetTwoFactorEnabledAsync(user, true);
+        }, ct);
+        return enrolled;
+    }
+
+    /// <summary>Ends every session of <paramref name="user"/> at its next check (a new security stamp).</summary>
+    public Task<IdentityResult> SignOutEverywhereAsync(PortalUser user, CancellationToken ct) =>
+        WriteAsync(user, new AuditRecord("user.signed-out-everywhere", "portal-user", user.Id, new { }), () => users.UpdateSecurityStampAsync(user), ct);
+
+    /// <summary>
+    /// An administrator's reset of someone who lost their password or authenticator: a new one-time password (returned,
+    /// to be shown once), the authenticator removed, every session ended, a lockout lifted. At the next sign-in the user
+    /// chooses a password, then enrols an authenticator again. Null when there is no such user.
+    /// </summary>
+    public async Task<string?> ResetSignInAsync(Caller by, string userId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        if (await users.FindByIdAsync(userId) is not { } user)
+        {
+            return null;
+        }
+
+        var password = OneTimePassword();
+        var hash = users.PasswordHasher.HashPassword(user, password);
+        var written = await WriteAsync(by, new AuditRecord("user.sign-in-reset", "portal-user", user.Id, new { user.Email }), async () =>
+        {
+            user.PasswordHash = hash;
+            user.PasswordChangeRequired = true;
+            user.TwoFactorEnabled = false;
+            user.LockoutEnd = null;
+            user.AccessFailedCount = 0;
+
+            // A new key, never shown: enrolment shows it to whoever chose the new password. Also a new security stamp.
+            var forgotten = await OneUseAuthenticatorCodes.ForgetAsync(users, user);
+            return forgotten.Succeeded ? await users.ResetAuthenticatorKeyAsync(user) : forgotten;
+        }, ct);
+        return written.Succeeded ? password : throw new InvalidOperationException(string.Join(" ", written.Errors.Select(e => e.Description)));
+    }
+
+    /// <summary>A password for an administrator to hand over once: 20 random bytes, with every character class Identity asks for.</summary>
+    public static string OneTimePassword() =>
+        "Eb-" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('/', 'x').Replace('+', 'y') + "9!";
+
+    /// <summary>A change the user makes to their own account.</summary>
+    private Task<IdentityResult> WriteAsync(PortalUser actor, AuditRecord record, Func<Task<IdentityResult>> change, CancellationToken ct) =>
+        WriteAsync(actor.Id, actor.Role, actor.Tenant.ToString(), record, change, ct);
+
+    private Task<IdentityResult> WriteAsync(Caller actor, AuditRecord record, Func<Task<IdentityResult>> change, CancellationToken ct) =>
+        WriteAsync(actor.Subject, actor.Role, actor.Tenant.ToString(), record, change, ct);
+
+    /// <summary>The change and its audit entry in one write; a refused change writes neither.</summary>
+    private async Task<IdentityResult> WriteAsync(
+        string actorId, string actorRole, string actorTenant, AuditRecord record, Func<Task<IdentityResult>> change, CancellationToken ct)
+    {
+        await using var transaction = await db.BeginWriteAsync(ct);
+        var result = await change();
+        if (!result.Succeeded)
+        {
+            return result;
+        }
+
+        await audit.AppendAsync(db, actorId, actorRole, actorTenant, record, ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return result;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using EvidenceBroker.Server.Development;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Tests.Portal;
+
+/// <summary>
+/// Passwords an administrator hands out work once; a user's own password and authenticator changes are audited; an
+/// administrator can reset someone's sign-in.
+/// </summary>
+public sealed partial class AccountSecurityTests
+{
+    private const string Admin = "admin@broker.example";
+    private const string Officer = "officer@met.example";
+    private const string OwnPassword = "Correct-Horse-9-Battery";
+
+    [Fact]
+    public async Task A_new_user_chooses_a_password_before_enrolling_and_the_one_time_password_then_fails()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, Admin);
+        var added = await admin.PostFormAsync("/portal/admin?handler=User", new()
+        {
+            ["Email"] = "new.officer@met.example", ["Name"] = "New Officer", ["Role"] = "officer", ["TenantId"] = "gb-met",
+        });
+        var oneTime = ShownSecret().Match(added.Body).Groups["secret"].Value;
+
+        using var newcomer = new PortalBrowser(broker, "new.officer@met.example");
+        var afterPassword = await newcomer.PostFormAsync("/portal/account/login", new() { ["Email"] = "new.officer@met.example", ["Password"] = oneTime });
+        var enrolFirst = await newcomer.Client.GetAsync("/portal/account/enrol");
+        var weak = await newcomer.PostFormAsync(afterPassword.Path, new() { ["NewPassword"] = "short", ["ConfirmPassword"] = "short" });
+        var chosen = await newcomer.PostFormAsync(afterPassword.Path, new() { ["NewPassword"] = OwnPassword, ["ConfirmPassword"] = OwnPassword });
+        var signedIn = await newcomer.CodeStepAsync(chosen);
+
+        using var replay = new PortalBrowser(broker, "new.officer@met.example");
+        var withOneTime = await replay.PostFormAsync("/portal/account/login", new() { ["Email"] = "new.officer@met.example", ["Password"] = oneTime });
+
+        Assert.Contains("/account/newpassword", afterPassword.Path, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("/account/newpassword", enrolFirst.RequestMessage!.RequestUri!.AbsolutePath, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("/account/newpassword", weak.Path, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("at least 12 characters", weak.Body, StringComparison.Ordinal);
+        Assert.Contains("/account/enrol", chosen.Path, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("class=\"who\"", signedIn, StringComparison.Ordinal);
+        Assert.Contains(WebUtility.HtmlEncode("The email or password is not right"), withOneTime.Body, StringComparison.Ordinal);
+        var id = await UserIdAsync(broker, "new.officer@met.example");
+        Assert.Equal(["user.created", "user.password-set", "user.authenticator-enrolled"], await ActionsAsync(broker, id));
+        Assert.Equal(id, (await broker.WithDbAsync(db => db.AuditEntries.SingleAsync(e => e.Action == "user.password-set"))).ActorId);
+    }
+
+    [Fact]
+    public async Task A_reset_sign_in_ends_the_old_password_and_authenticator_and_the_user_starts_again()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = await PortalBrowser.SignedInAsync(broker, Officer);
+        var oldKey = officer.AuthenticatorKey;
+        var id = await UserIdAsync(broker, Officer);
+
+        using var admin = await PortalBrowser.SignedInAsync(broker, Admin);
+        var reset = await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = id });
+        var oneTime = ShownSecret().Match(reset.Body).Groups["secret"].Value;
+
+        using var again = new PortalBrowser(broker, Officer);
+        var oldPassword = await again.PostFormAsync("/portal/account/login", new() { ["Email"] = Officer, ["Password"] = DevelopmentSeed.DemoPassword });
+        var withOneTime = await again.PostFormAsync("/portal/account/login", new() { ["Email"] = Officer, ["Password"] = oneTime });
+        var chosen = await again.PostFormAsync(withOneTime.Path, new() { ["NewPassword"] = OwnPassword, ["ConfirmPassword"] = OwnPassword });
+        var signedIn = await again.CodeStepAsync(chosen);
+
+        Assert.Contains($"One-time password for {Officer}", reset.Body, StringComparison.Ordinal);
+        Assert.Contains(WebUtility.HtmlEncode("The email or password is not right"), oldPassword.Body, StringComparison.Ordinal);
+        Assert.Contains("/account/newpassword", withOneTime.Path, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("class=\"who\"", signedIn, StringComparison.Ordinal);
+        Assert.NotEqual(oldKey, again.AuthenticatorKey);
+        var entry = await broker.WithDbAsync(db => db.AuditEntries.SingleAsync(e => e.Action == "user.sign-in-reset"));
+        Assert.Equal((id, "administrator"), (entry.SubjectId, entry.ActorRole));
+        Assert.Equal(["user.authenticator-enrolled", "user.sign-in-reset", "user.password-set", "user.authenticator-enrolled"], await ActionsAsync(broker, id));
+    }
+
+    [Fact]
+    public async Task An_administrator_does_not_reset_their_own_sign_in()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, Admin);
+
+        var page = await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = await UserIdAsync(broker, Admin) });
+
+        Assert.Contains("Another administrator resets your own sign-in.", page.Body, StringComparison.Ordinal);
+        Assert.Equal(["user.authenticator-enrolled"], await ActionsAsync(broker, await UserIdAsync(broker, Admin)));
+    }
+
+    [Fact]
+    public async Task Changing_ones_password_needs_the_current_one_and_is_audited_and_so_is_signing_out_everywhere()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = await PortalBrowser.SignedInAsync(broker, Officer);
+
+        var wrong = await officer.PostFormAsync("/portal/account/security?handler=Password", new()
+        {
+            ["CurrentPassword"] = "not it", ["NewPassword"] = OwnPassword, ["ConfirmPassword"] = OwnPassword,
+        });
+        var changed = await officer.PostFormAsync("/portal/account/security?handler=Password", new()
+        {
+            ["CurrentPassword"] = DevelopmentSeed.DemoPassword, ["NewPassword"] = OwnPassword, ["ConfirmPassword"] = OwnPassword,
+        });
+        var everywhere = await officer.PostFormAsync("/portal/account/security", []);
+
+        using var later = new PortalBrowser(broker, Officer);
+        var withOld = await later.PostFormAsync("/portal/account/login", new() { ["Email"] = Officer, ["Password"] = DevelopmentSeed.DemoPassword });
+        var withNew = await later.SignInAsync(OwnPassword);
+
+        Assert.Contains("The current password is not right.", wrong.Body, StringComparison.Ordinal);
+        Assert.Contains("Your password is changed.", changed.Body, StringComparison.Ordinal);
+        Assert.Contains("/account/logout", everywhere.Path, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(WebUtility.HtmlEncode("The email or password is not right"), withOld.Body, StringComparison.Ordinal);
+        Assert.Contains("class=\"who\"", withNew, StringComparison.Ordinal);
+        Assert.Equal(["user.authenticator-enrolled", "user.password-set", "user.signed-out-everywhere"], await ActionsAsync(broker, await UserIdAsync(broker, Officer)));
+    }
+
+    [Fact]
+    public async Task Two_enrolment_pages_opened_at_once_show_the_same_key()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = new PortalBrowser(broker, Officer);
+        await officer.PostFormAsync("/portal/account/login", new() { ["Email"] = Officer, ["Password"] = DevelopmentSeed.DemoPassword });
+
+        var pages = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => officer.Client.GetAsync("/portal/account/enrol")));
+
+        Assert.All(pages, page => Assert.Equal(HttpStatusCode.OK, page.StatusCode));
+        var keys = await Task.WhenAll(pages.Select(async page => EnrolmentKey().Match(await page.Content.ReadAsStringAsync()).Groups["key"].Value));
+        Assert.Single(keys.Distinct());
+        Assert.NotEqual("", keys[0]);
+    }
+
+    private static Task<string> UserIdAsync(BrokerFactory broker, string email) =>
+        broker.WithDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
+
+    private static Task<List<string>> ActionsAsync(BrokerFactory broker, string userId) =>
+        broker.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectType == "portal-user" && e.SubjectId == userId)
+            .OrderBy(e => e.Sequence).Select(e => e.Action).ToListAsync());
+
+    [GeneratedRegex("""data-testid="shown-secret">(?<secret>[^<]+)<""")]
+    private static partial Regex ShownSecret();
+
+    [GeneratedRegex("""data-testid="authenticator-key">(?<key>[^<]+)<""")]
+    private static partial Regex EnrolmentKey();
+}
