@@ -35,14 +35,6 @@ builder.Services.AddOptions<LimitsOptions>().Bind(builder.Configuration.GetSecti
 builder.Services.AddBrokerPersistence(builder.Configuration);
 builder.Services.AddBrokerDataProtection();
 builder.Services.AddBrokerAuth(builder.Configuration, builder.Environment);
-builder.Services.AddIdentityCore<PortalUser>(identity =>
-    {
-        identity.Password.RequiredLength = 12;
-        identity.Lockout.MaxFailedAccessAttempts = 5;
-        identity.User.RequireUniqueEmail = true;
-    })
-    .AddEntityFrameworkStores<BrokerDbContext>()
-    .AddDefaultTokenProviders();
 builder.Services.AddBrokerPolicy(builder.Configuration, builder.Environment);
 builder.Services.AddBrokerJobs(builder.Configuration);
 builder.Services.AddBrokerWebhooks(builder.Configuration);

@@ -1,3 +1,4 @@
+using EvidenceBroker.Server.Persistence;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -44,6 +45,9 @@ public static class PortalSignIn
         var secure = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
 
         services.AddIdentityCore<PortalUser>()
+            .AddEntityFrameworkStores<BrokerDbContext>()
+            .AddUserManager<PortalUserManager>()
+            .AddDefaultTokenProviders()
             .AddSignInManager()
             .AddClaimsPrincipalFactory<PortalClaimsFactory>()
             .AddTokenProvider<OneUseAuthenticatorCodes>(OneUseAuthenticatorCodes.ProviderName);
@@ -54,6 +58,7 @@ public static class PortalSignIn
             identity.Password.RequireLowercase = true;
             identity.Password.RequireUppercase = true;
             identity.Password.RequireNonAlphanumeric = true;
+            identity.User.RequireUniqueEmail = true;
             identity.Lockout.AllowedForNewUsers = true;
             identity.Lockout.MaxFailedAccessAttempts = FailedAttemptsBeforeLockout;
             identity.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(LockoutMinutes);

@@ -6,6 +6,7 @@ using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -75,6 +76,19 @@ public sealed partial class SignInTests
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], answers.Select(a => a.Status));
         Assert.Contains("Too many attempts from your network", answers[^1].Body, StringComparison.Ordinal); // a page, not JSON
+    }
+
+    [Fact]
+    public async Task Wrong_passwords_sent_at_once_each_count_toward_the_lockout()
+    {
+        await using var broker = new BrokerFactory();
+        var browsers = Enumerable.Range(0, PortalSignIn.FailedAttemptsBeforeLockout).Select(_ => broker.CreateClient()).ToList();
+
+        await Task.WhenAll(browsers.Select(browser => SignInAsync(browser, "supervisor@met.example", "not the password")));
+        browsers.ForEach(browser => browser.Dispose());
+
+        var user = await broker.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == "supervisor@met.example"));
+        Assert.True(user.LockoutEnd > broker.Clock.GetUtcNow(), $"Not locked after {PortalSignIn.FailedAttemptsBeforeLockout} wrong passwords at once; {user.AccessFailedCount} counted.");
     }
 
     private sealed class CountingHasher : IPasswordHasher<PortalUser>
