@@ -41,6 +41,22 @@ public sealed class RequestActions(
             }))
             : ApplyAsync(caller, requestId, trigger, input, alsoRecord: null, ct);
 
+    /// <summary>A package's name and type as the productions table holds them (255 and 100 characters), or why not.</summary>
+    private static ActionResult.Invalid? PackageProblem(string? fileName, string? contentType)
+    {
+        if (fileName is null || fileName.Length is 0 or > 255 || fileName.Any(c => char.IsControl(c) || c is '/' or '\\') || fileName is "." or "..")
+        {
+            return new ActionResult.Invalid(new Dictionary<string, string[]>
+            {
+                ["fileName"] = ["Name the package (1–255 characters, no path separators or control characters)."],
+            });
+        }
+
+        return contentType is null || contentType.Length > 100
+            ? new ActionResult.Invalid(new Dictionary<string, string[]> { ["Content-Type"] = ["At most 100 characters."] })
+            : null;
+    }
+
     /// <summary>
     /// Streams a response package to storage, then records the production. The package is checked for who may
     /// send it before a byte is stored, and removed again if the production cannot be recorded.
@@ -49,6 +65,11 @@ public sealed class RequestActions(
         Caller caller, Guid requestId, bool partial, string fileName, string contentType, Stream body, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        if (PackageProblem(fileName, contentType) is { } invalid)
+        {
+            return invalid;
+        }
+
         var trigger = partial ? RequestTrigger.ProducePartially : RequestTrigger.Produce;
         var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct);
         if (request is null)

@@ -107,22 +107,10 @@ public static class RequestLifecycleApi
         Guid id, HttpRequest http, ClaimsPrincipal user, RequestActions actions, CancellationToken ct,
         string? fileName = null, bool partial = false)
     {
-        if (fileName is null || fileName.Length is 0 or > 255 || fileName.Any(c => char.IsControl(c) || c is '/' or '\\') || fileName is "." or "..")
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["fileName"] = ["Name the package (1–255 characters, no path separators or control characters)."],
-            });
-        }
-
+        // The name and type are checked by RequestActions.ProduceAsync, for the portal's upload as well.
         var contentType = string.IsNullOrWhiteSpace(http.ContentType) ? "application/octet-stream" : http.ContentType;
-        if (contentType.Length > 100)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["Content-Type"] = ["At most 100 characters."] });
-        }
-
         return ToHttp(id, Caller.From(user) is { } caller
-            ? await actions.ProduceAsync(caller, id, partial, fileName, contentType, http.Body, ct)
+            ? await actions.ProduceAsync(caller, id, partial, fileName ?? "", contentType, http.Body, ct)
             : new ActionResult.Forbidden("The token carries no tenant."));
     }
 

@@ -66,9 +66,17 @@ public sealed partial class PortalBrowser(BrokerFactory broker, string email) : 
     /// <summary>Reads the page at <paramref name="path"/> for its antiforgery token, then posts the form there (following redirects).</summary>
     public async Task<(HttpStatusCode Status, string Path, string Body)> PostFormAsync(string path, Dictionary<string, string> fields)
     {
-        var form = await Client.GetStringAsync(path);
-        fields["__RequestVerificationToken"] = AntiforgeryToken().Match(form).Groups["token"].Value;
-        using var response = await Client.PostAsync(path, new FormUrlEncodedContent(fields));
+        fields["__RequestVerificationToken"] = await FormTokenAsync(path);
+        return await PostAsync(path, new FormUrlEncodedContent(fields));
+    }
+
+    /// <summary>The antiforgery token of the form on the page at <paramref name="path"/>.</summary>
+    public async Task<string> FormTokenAsync(string path) => AntiforgeryToken().Match(await Client.GetStringAsync(path)).Groups["token"].Value;
+
+    /// <summary>Posts <paramref name="content"/>, following redirects.</summary>
+    public async Task<(HttpStatusCode Status, string Path, string Body)> PostAsync(string path, HttpContent content)
+    {
+        using var response = await Client.PostAsync(path, content);
         return (response.StatusCode, response.RequestMessage?.RequestUri?.PathAndQuery ?? path, await response.Content.ReadAsStringAsync());
     }
 

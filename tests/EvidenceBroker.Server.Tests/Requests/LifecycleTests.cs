@@ -318,6 +318,33 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
                      && Directory.EnumerateFiles(Path.Combine(broker.DataDirectory, "files", id.ToString("N"))).Any());
     }
 
+    [Fact]
+    public async Task The_portal_upload_refuses_a_name_or_type_longer_than_a_production_keeps()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync(Provider, id, "acknowledge");
+        using var legal = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+
+        async Task<string> UploadAsync(string fileName, string contentType)
+        {
+            var package = new ByteArrayContent([1, 2, 3]);
+            package.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+            using var form = new MultipartFormDataContent
+            {
+                { new StringContent(await legal.FormTokenAsync($"/portal/requests/detail/{id}")), "__RequestVerificationToken" },
+                { package, "package", fileName },
+            };
+            return (await legal.PostAsync($"/portal/requests/detail/{id}?handler=Produce", form)).Body;
+        }
+
+        var longName = await UploadAsync(new string('n', 252) + ".zip", "application/zip");
+        var longType = await UploadAsync("records.zip", "application/x-" + new string('t', 100));
+
+        Assert.Contains("Name the package (1–255 characters", WebUtility.HtmlDecode(longName), StringComparison.Ordinal);
+        Assert.Contains("At most 100 characters.", longType, StringComparison.Ordinal);
+        Assert.Equal(0, await broker.WithDbAsync(db => db.Productions.CountAsync(p => p.RequestId == id)));
+    }
+
     private async Task<System.Text.Json.JsonElement> UploadAsync(Guid id, byte[] package)
     {
         using var provider = await broker.ClientAsync(Provider);
