@@ -243,6 +243,12 @@ public static class WebhooksAdminApi
             db.WebhookSecrets.Add(secret);
         }
 
+        if (before == url && issued is null)
+        {
+            // A repeated PUT (a retry) changes nothing, so nothing is recorded.
+            return TypedResults.Ok(new WebhookEndpointResource(recipient, url, secret is not null, secret?.CreatedAt, null));
+        }
+
         await audit.AppendAsync(db, caller, new AuditRecord(
             "webhook.endpoint-changed", Name(kind), id,
             new
