@@ -136,11 +136,22 @@ public sealed class RequestActions(
             return (new ActionResult.Forbidden("Only the requesting agency can download what was produced."), null, null);
         }
 
-        await audit.AppendAsync(db, caller, new AuditRecord("production.downloaded", "request", requestId.ToString(),
-            new { productionId, production.Sha256, production.SizeBytes }), ct);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-        return (new ActionResult.Done(RequestResource.From(request)), production, store.Open(production.StoredPath));
+        // Opened first: a package that cannot be read is not recorded as downloaded.
+        var content = store.Open(production.StoredPath);
+        try
+        {
+            await audit.AppendAsync(db, caller, new AuditRecord("production.downloaded", "request", requestId.ToString(),
+                new { productionId, production.Sha256, production.SizeBytes }), ct);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+        catch
+        {
+            await content.DisposeAsync();
+            throw;
+        }
+
+        return (new ActionResult.Done(RequestResource.From(request)), production, content);
     }
 
     private async Task<ActionResult> ApplyAsync(

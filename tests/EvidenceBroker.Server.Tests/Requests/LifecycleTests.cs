@@ -319,6 +319,26 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
     }
 
     [Fact]
+    public async Task A_package_that_cannot_be_read_or_a_head_request_is_not_recorded_as_downloaded()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync(Provider, id, "acknowledge");
+        await UploadAsync(id, [1, 2, 3]);
+        var productionId = (await broker.GetAsync(Officer, $"/api/v1/requests/{id}/productions"))[0].GetProperty("id").GetGuid();
+        using var portal = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+        using var head = await portal.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/portal/requests/detail/{id}?handler=Production&productionId={productionId}"));
+        var stored = await broker.WithDbAsync(db => db.Productions.Where(p => p.Id == productionId).Select(p => p.StoredPath).SingleAsync());
+        File.Delete(Path.Combine(broker.DataDirectory, "files", stored));
+
+        using var officer = await broker.ClientAsync(Officer);
+        using var download = await officer.GetAsync($"/api/v1/requests/{id}/productions/{productionId}/content");
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, head.StatusCode);
+        Assert.Equal(HttpStatusCode.InternalServerError, download.StatusCode);
+        Assert.Equal(0, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == id.ToString() && e.Action == "production.downloaded")));
+    }
+
+    [Fact]
     public async Task The_portal_upload_refuses_a_name_or_type_longer_than_a_production_keeps()
     {
         var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());

@@ -93,6 +93,12 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
 
     public async Task<IActionResult> OnGetProductionAsync(Guid id, Guid productionId, CancellationToken ct)
     {
+        if (HttpMethods.IsHead(Request.Method))
+        {
+            // Razor Pages answers HEAD with the GET handler: a HEAD would be recorded as a download.
+            return StatusCode(StatusCodes.Status405MethodNotAllowed);
+        }
+
         var (result, production, content) = await actions.OpenProductionAsync(Me, id, productionId, ct);
         return result switch
         {
