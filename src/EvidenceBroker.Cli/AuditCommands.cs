@@ -15,15 +15,23 @@ internal static class AuditCommands
     {
         var connection = new BrokerConnection("An oversight or administration API client.");
         var json = new Option<bool>("--json") { Description = "Print the broker's full report as JSON." };
+        var knownHead = new Option<string?>("--known-head")
+        {
+            Description = "The head an earlier verification printed (N:HASH), kept outside the broker: the chain must still hold it. " +
+                          "This detects a tail cut off together with the signed checkpoints over it.",
+        };
         var verify = new Command("verify", "Recompute every audit hash and check the latest signed checkpoint. Exit 0 intact, 1 broken, 2 bad input, 3 broker unavailable.")
         {
             json,
+            knownHead,
         };
         connection.AddTo(verify);
         verify.SetAction(async (parse, ct) =>
         {
+            var known = parse.GetValue(knownHead);
+            var path = known is null ? "api/v1/audit/verify" : "api/v1/audit/verify?knownHead=" + Uri.EscapeDataString(known);
             var (exit, report) = await connection.SendAsync(parse,
-                () => new HttpRequestMessage(HttpMethod.Get, new Uri("api/v1/audit/verify", UriKind.Relative)),
+                () => new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative)),
                 "The broker refused the verification: the client must be an oversight or administration client", error, handler, ct).ConfigureAwait(false);
             if (report is null)
             {
@@ -42,6 +50,10 @@ internal static class AuditCommands
                 {
                     await output.WriteLineAsync((intact ? "INTACT  " : "BROKEN  ") + root.GetProperty("summary").GetString()).ConfigureAwait(false);
                     await output.WriteLineAsync($"Checkpoint key {root.GetProperty("keyId").GetString()}; verified at {root.GetProperty("verifiedAt").GetString()}.").ConfigureAwait(false);
+                    if (root.TryGetProperty("head", out var head) && head.ValueKind == JsonValueKind.String)
+                    {
+                        await output.WriteLineAsync($"Head {head.GetString()}: keep it, and give it as --known-head next time.").ConfigureAwait(false);
+                    }
                 }
 
                 return intact ? Program.Ok : Program.Failure;

@@ -9,6 +9,7 @@ public sealed record VerifyReport(
     string Summary,
     long Entries,
     long IntactUpTo,
+    string? Head,
     long? BrokenAt,
     string? Reason,
     CheckpointCheck? Checkpoint,
@@ -27,15 +28,27 @@ public static class AuditApi
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
             .WithSummary("Recompute the whole audit chain: intact up to N, or the first broken entry and why")
             .WithDescription("Also holds the chain against the latest checkpoint signed by the broker's audit key, which " +
-                             "detects a truncated tail. The public key is returned so the signature can be checked independently.");
+                             "detects a truncated tail. The public key is returned so the signature can be checked independently. " +
+                             "The report's head (N:HASH) is worth keeping outside the broker: given back as knownHead, it detects a " +
+                             "tail cut off together with the checkpoints over it, or a chain rewritten since.");
         return app;
     }
 
-    private static async Task<Ok<VerifyReport>> VerifyAsync(BrokerDbContext db, AuditSigningKey key, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Ok<VerifyReport>, ValidationProblem>> VerifyAsync(
+        BrokerDbContext db, AuditSigningKey key, TimeProvider clock, CancellationToken ct, string? knownHead = null)
     {
-        var result = await AuditVerifier.VerifyAsync(db, key, ct);
+        var known = KnownHead.Parse(knownHead);
+        if (knownHead is not null && known is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["knownHead"] = ["An entry and its hash as an earlier verification's head gave them: N:HASH (64 lower-case hex digits)."],
+            });
+        }
+
+        var result = await AuditVerifier.VerifyAsync(db, key, known, ct);
         return TypedResults.Ok(new VerifyReport(
-            result.Intact, result.Summary, result.Entries, result.IntactUpTo, result.BrokenAt, result.Reason, result.Checkpoint,
+            result.Intact, result.Summary, result.Entries, result.IntactUpTo, result.Head, result.BrokenAt, result.Reason, result.Checkpoint,
             result.UnverifiableCheckpoints, key.KeyId, key.PublicKeyPem, key.PreviousPublicKeysPem, clock.GetUtcNow()));
     }
 }

@@ -10,10 +10,34 @@ namespace EvidenceBroker.Server.Audit;
 /// <summary>The latest checkpoint signed by the broker's key, and what verification found about it.</summary>
 public sealed record CheckpointCheck(long Sequence, string HeadHash, DateTimeOffset At, string KeyId, bool SignatureValid, bool Covered);
 
+/// <summary>
+/// An entry and its hash as an earlier verification saw them, kept outside the broker (by an oversight body, say).
+/// Signed checkpoints live in the same database as the chain: someone able to cut the tail could delete the
+/// checkpoints over it too. Held against a head recorded outside, that shows.
+/// </summary>
+public sealed record KnownHead(long Sequence, string Hash)
+{
+    /// <summary>Reads <c>N:HASH</c> (the form <see cref="ChainVerification.Head"/> prints); null when it is not that.</summary>
+    public static KnownHead? Parse(string? text)
+    {
+        var parts = text?.Split(':') ?? [];
+        return parts.Length == 2
+               && long.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var sequence)
+               && sequence >= 1 && parts[1].Length == 64 && parts[1].All(char.IsAsciiHexDigitLower)
+            ? new KnownHead(sequence, parts[1])
+            : null;
+    }
+
+    public override string ToString() => $"{Sequence}:{Hash}";
+}
+
 /// <summary>"Intact up to N", or the first broken entry and why.</summary>
 public sealed record ChainVerification(long Entries, long IntactUpTo, long? BrokenAt, string? Reason)
 {
     public bool Intact => BrokenAt is null;
+
+    /// <summary>The last intact entry and its hash (<c>N:HASH</c>), to keep and hold a later verification against; null for an empty chain.</summary>
+    public string? Head { get; init; }
 
     /// <summary>The checkpoint the chain was held against; null when none was signed yet (or none was checked).</summary>
     public CheckpointCheck? Checkpoint { get; init; }
@@ -47,20 +71,62 @@ public static class AuditVerifier
 
     public static Task<ChainVerification> VerifyAsync(BrokerDbContext db, CancellationToken ct) => VerifyAsync(db, null, ct);
 
-    public static Task<ChainVerification> VerifyAsync(BrokerDbContext db, AuditSigningKey? key, CancellationToken ct) => VerifyAsync(db, key, null, ct);
+    public static Task<ChainVerification> VerifyAsync(BrokerDbContext db, AuditSigningKey? key, CancellationToken ct) => VerifyAsync(db, key, null, null, ct);
+
+    /// <summary>Also holds the chain against <paramref name="known"/>, a head an earlier verification reported.</summary>
+    public static Task<ChainVerification> VerifyAsync(BrokerDbContext db, AuditSigningKey? key, KnownHead? known, CancellationToken ct) =>
+        VerifyAsync(db, key, known, null, ct);
 
     /// <summary>
     /// <paramref name="ranges"/>: how many parts a SQLite chain is walked in at once; null lets the chain's length and
     /// the machine's cores decide. Tests set it to hold the split walk to the same findings as the whole one.
     /// </summary>
-    internal static async Task<ChainVerification> VerifyAsync(BrokerDbContext db, AuditSigningKey? key, int? ranges, CancellationToken ct)
+    internal static async Task<ChainVerification> VerifyAsync(BrokerDbContext db, AuditSigningKey? key, KnownHead? known, int? ranges, CancellationToken ct)
+    {
+        var verified = await VerifyWithCheckpointsAsync(db, key, known, ranges, ct);
+        var result = verified.Result;
+        if (known is not null && result.Intact && !string.Equals(verified.Chain.HashAt(known.Sequence), known.Hash, StringComparison.Ordinal))
+        {
+            result = verified.Chain.HashAt(known.Sequence) is null
+                ? result with
+                {
+                    BrokenAt = result.IntactUpTo + 1,
+                    Reason = $"Entry {result.IntactUpTo + 1}: the chain ends at entry {result.IntactUpTo}, but an earlier verification saw " +
+                             $"entries up to {known.Sequence}: the tail was cut off, together with any checkpoint over it.",
+                }
+                : result with
+                {
+                    BrokenAt = known.Sequence,
+                    IntactUpTo = 0,
+                    Reason = $"Entry {known.Sequence}: its hash is {verified.Chain.HashAt(known.Sequence)![..12]}…, but an earlier verification " +
+                             $"saw {known.Hash[..12]}…; the chain up to there was rewritten and rehashed since.",
+                };
+        }
+
+        return result.IntactUpTo == 0 ? result : result with { Head = $"{result.IntactUpTo}:{await HashOfAsync(db, result.IntactUpTo, ct)}" };
+    }
+
+    private static async Task<(ChainVerification Result, ChainWalk Chain)> VerifyWithCheckpointsAsync(
+        BrokerDbContext db, AuditSigningKey? key, KnownHead? known, int? ranges, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
 
         // Read once, before the walk: a checkpoint written during the walk would otherwise be looked up among the
         // hashes the walk did not know to keep, and read as a tail cut off.
         var checkpoints = await db.AuditCheckpoints.AsNoTracking().OrderByDescending(c => c.Sequence).ThenByDescending(c => c.Id).ToListAsync(ct);
-        var chain = await WalkAsync(db, checkpoints.Select(c => c.Sequence).ToHashSet(), ranges, ct);
+        var remember = checkpoints.Select(c => c.Sequence).ToHashSet();
+        if (known is not null)
+        {
+            remember.Add(known.Sequence);
+        }
+
+        var chain = await WalkAsync(db, remember, ranges, ct);
+        return (HoldAgainstCheckpoints(chain, checkpoints, key), chain);
+    }
+
+    /// <summary>Holds the walked chain against the latest checkpoint this broker's key can check.</summary>
+    private static ChainVerification HoldAgainstCheckpoints(ChainWalk chain, List<AuditCheckpoint> checkpoints, AuditSigningKey? key)
+    {
         if (key is null)
         {
             return chain.Result;
@@ -140,6 +206,9 @@ public static class AuditVerifier
 
         return result with { Checkpoint = check with { Covered = true } };
     }
+
+    private static Task<string> HashOfAsync(BrokerDbContext db, long sequence, CancellationToken ct) =>
+        db.AuditEntries.AsNoTracking().Where(e => e.Sequence == sequence).Select(e => e.Hash).SingleAsync(ct);
 
     /// <summary>Walks the whole chain, keeping the hashes at <paramref name="remember"/> (the checkpoints' entries).</summary>
     private static async Task<ChainWalk> WalkAsync(BrokerDbContext db, HashSet<long> remember, int? ranges, CancellationToken ct)

@@ -17,6 +17,24 @@ public sealed class AuditCliTests(BrokerFactory broker) : IClassFixture<BrokerFa
 
         Assert.Equal(0, exit);
         Assert.StartsWith($"INTACT  Intact up to {head}", output, StringComparison.Ordinal);
+        Assert.Contains($"Head {head}:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Audit_verify_holds_the_chain_to_a_known_head_and_refuses_a_malformed_one()
+    {
+        var hash = await broker.WithDbAsync(db => db.AuditEntries.Where(e => e.Sequence == 2).Select(e => e.Hash).SingleAsync());
+        string[] client = ["--broker", "http://localhost", "--client-id", "ipco-oversight", "--client-secret", "dev-ipco-secret"];
+
+        var held = await broker.RunCliAsync(["audit", "verify", "--known-head", $"2:{hash}", .. client]);
+        var other = await broker.RunCliAsync(["audit", "verify", "--known-head", $"2:{new string('0', 64)}", .. client]);
+        var malformed = await broker.RunCliAsync(["audit", "verify", "--known-head", "2", .. client]);
+
+        Assert.Equal(0, held.Exit);
+        Assert.Equal(1, other.Exit);
+        Assert.Contains("rewritten and rehashed since", other.Output, StringComparison.Ordinal);
+        Assert.Equal(2, malformed.Exit);
+        Assert.Contains("knownHead", malformed.Error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -113,14 +113,14 @@ public sealed class SplitWalkTests(ChainFile chain) : IClassFixture<ChainFile>
             await db.Database.ExecuteSqlRawAsync(sql);
         }
 
-        var whole = await AuditVerifier.VerifyAsync(db, chain.Key, ranges: 1, CancellationToken.None);
+        var whole = await AuditVerifier.VerifyAsync(db, chain.Key, known: null, ranges: 1, CancellationToken.None);
 
         Assert.True(brokenAt == whole.BrokenAt, $"{tampering}: {whole.Summary}");
         Assert.Contains(reason, whole.Reason ?? string.Empty, StringComparison.Ordinal);
         Assert.Equal(brokenAt is null, whole.Checkpoint?.Covered);
         foreach (var ranges in Splits)
         {
-            Assert.Equal(whole, await AuditVerifier.VerifyAsync(db, chain.Key, ranges, CancellationToken.None));
+            Assert.Equal(whole, await AuditVerifier.VerifyAsync(db, chain.Key, known: null, ranges, CancellationToken.None));
         }
     }
 
@@ -132,7 +132,7 @@ public sealed class SplitWalkTests(ChainFile chain) : IClassFixture<ChainFile>
         // Other connections cannot see this write; a split walk would miss it, so the verifier walks whole here.
         await db.Database.ExecuteSqlRawAsync("DELETE FROM audit_entries WHERE \"Sequence\" = 35");
 
-        var result = await AuditVerifier.VerifyAsync(db, chain.Key, ranges: 4, CancellationToken.None);
+        var result = await AuditVerifier.VerifyAsync(db, chain.Key, known: null, ranges: 4, CancellationToken.None);
 
         Assert.Equal((35L, "Entry 35: entry 35 is missing."), (result.BrokenAt!.Value, result.Reason));
     }

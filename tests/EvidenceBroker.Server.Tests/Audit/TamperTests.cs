@@ -190,6 +190,55 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
     }
 
     [Fact]
+    public async Task A_tail_cut_off_with_the_checkpoints_over_it_is_detected_against_a_head_kept_outside()
+    {
+        await using var db = await broker.CopyAsync();
+        var kept = KnownHead.Parse((await VerifyAsync(db)).Head)!;
+        var cut = broker.CheckpointAt - 1;
+        await db.Database.ExecuteSqlAsync($"DELETE FROM audit_entries WHERE \"Sequence\" >= {cut}");
+        await db.Database.ExecuteSqlAsync($"DELETE FROM audit_checkpoints WHERE \"Sequence\" >= {cut}");
+
+        var alone = await VerifyAsync(db);
+        var heldToTheKeptHead = await AuditVerifier.VerifyAsync(db, broker.Key, kept, CancellationToken.None);
+
+        Assert.Equal(broker.Total, kept.Sequence);
+        Assert.True(alone.Intact, "with its checkpoints gone, the shortened chain is consistent in itself");
+        Assert.Equal((cut, cut - 1), (heldToTheKeptHead.BrokenAt!.Value, heldToTheKeptHead.IntactUpTo));
+        Assert.Contains($"an earlier verification saw entries up to {broker.Total}", heldToTheKeptHead.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_chain_rewritten_after_its_checkpoints_were_deleted_is_detected_against_a_head_kept_outside()
+    {
+        await using var db = await broker.CopyAsync();
+        var kept = KnownHead.Parse((await VerifyAsync(db)).Head)!;
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM audit_checkpoints");
+        await RewriteAndRehashFromAsync(db, 3);
+
+        var alone = await VerifyAsync(db);
+        var heldToTheKeptHead = await AuditVerifier.VerifyAsync(db, broker.Key, kept, CancellationToken.None);
+
+        Assert.True(alone.Intact);
+        Assert.Equal(kept.Sequence, heldToTheKeptHead.BrokenAt);
+        Assert.Contains("rewritten and rehashed since", heldToTheKeptHead.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_untouched_chain_holds_its_earlier_head_and_reports_its_own()
+    {
+        await using var db = await broker.CopyAsync();
+        var earlier = KnownHead.Parse((await VerifyAsync(db)).Head)!;
+
+        var result = await AuditVerifier.VerifyAsync(db, broker.Key, earlier with { Sequence = 3, Hash = (await db.AuditEntries.SingleAsync(e => e.Sequence == 3)).Hash }, CancellationToken.None);
+
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(earlier.ToString(), result.Head);
+        Assert.Null(KnownHead.Parse("12:" + new string('A', 64)));
+        Assert.Null(KnownHead.Parse("0:" + new string('a', 64)));
+        Assert.Null(KnownHead.Parse("12"));
+    }
+
+    [Fact]
     public async Task The_oversight_portal_s_audit_page_shows_a_truncated_tail_as_broken()
     {
         await using var db = await broker.CopyAsync();
