@@ -60,7 +60,29 @@ public sealed class Enrolment(
         }
 
         await ApiClients.RegisterAsync(db, applications, clientId, secret, displayName, tenant, BrokerScopes.DefaultFor(tenant.Kind), clock.GetUtcNow(), ct);
-        await audit.AppendAsync(db, by, new AuditRecord("client.registered", "api-client", clientId, new { tenant = tenant.ToString() }), ct);
+        await audit.AppendAsync(db, by, new AuditRecord(
+            "client.registered", "api-client", clientId, new { tenant = tenant.ToString(), scopes = BrokerScopes.DefaultFor(tenant.Kind) }), ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Gives an API client <paramref name="secret"/> instead of the one it had (lost, or handed to someone it should not
+    /// have been); false, writing nothing, when no client has this id. Access tokens issued before keep working until
+    /// they expire: to stop those at once, disable the client as well.
+    /// </summary>
+    public async Task<bool> RenewClientSecretAsync(Caller by, string clientId, string secret, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        await using var transaction = await db.BeginWriteAsync(ct);
+        if (await db.ApiClients.FindAsync([clientId], ct) is not { } client || await applications.FindByClientIdAsync(clientId, ct) is not { } application)
+        {
+            return false;
+        }
+
+        await applications.UpdateAsync(application, secret, ct);
+        await audit.AppendAsync(db, by, new AuditRecord("client.secret-renewed", "api-client", clientId, new { tenant = client.Tenant.ToString() }), ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return true;

@@ -1,11 +1,12 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Tests.Portal;
 
 /// <summary>The administrator's directory page: registering agencies and providers.</summary>
-public sealed class DirectoryTests
+public sealed partial class DirectoryTests
 {
     [Theory]
     [InlineData("Agency", "agency.registered")]
@@ -22,4 +23,35 @@ public sealed class DirectoryTests
         Assert.Equal(3, pages.Count(page => page.Body.Contains("This id is taken.", StringComparison.Ordinal)));
         Assert.Single(await broker.WithDbAsync(db => db.AuditEntries.Where(e => e.Action == action && e.SubjectId == "es-gc").ToListAsync()));
     }
+
+    [Fact]
+    public async Task A_new_client_secret_is_shown_once_replaces_the_old_one_and_is_audited()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var page = await admin.PostFormAsync("/portal/admin?handler=ClientSecret", new() { ["Id"] = "met-case-system" });
+        var secret = ShownSecret().Match(page.Body).Groups["secret"].Value;
+        using var tokens = broker.CreateClient();
+        using var withOld = await TokenAsync(tokens, "dev-met-secret");
+        using var withNew = await TokenAsync(tokens, secret);
+        var unknown = await admin.PostFormAsync("/portal/admin?handler=ClientSecret", new() { ["Id"] = "no-such-client" });
+
+        Assert.Matches("^[0-9a-f]{64}$", secret);
+        Assert.False(withOld.IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.OK, withNew.StatusCode);
+        Assert.Contains("No API client with this id.", unknown.Body, StringComparison.Ordinal);
+        var entry = Assert.Single(await broker.WithDbAsync(db => db.AuditEntries.Where(e => e.Action == "client.secret-renewed").ToListAsync()));
+        Assert.Equal("met-case-system", entry.SubjectId);
+        Assert.DoesNotContain(secret, entry.PayloadJson, StringComparison.Ordinal);
+    }
+
+    private static Task<HttpResponseMessage> TokenAsync(HttpClient client, string secret) =>
+        client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = "met-case-system", ["client_secret"] = secret,
+        }));
+
+    [GeneratedRegex("""data-testid="shown-secret">(?<secret>[^<]+)<""")]
+    private static partial Regex ShownSecret();
 }

@@ -156,6 +156,23 @@ public sealed class IndexModel(
         return Page();
     }
 
+    /// <summary>A new secret for an API client, shown here once; the old one stops working.</summary>
+    public async Task<IActionResult> OnPostClientSecretAsync(CancellationToken ct)
+    {
+        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        if (Id is null || !await enrolment.RenewClientSecretAsync(Me, Id, secret, ct))
+        {
+            Errors["client.switch"] = "No API client with this id.";
+            await LoadAsync(ct);
+            return Page();
+        }
+
+        ShownSecretFor = $"New client secret for {Id}";
+        ShownSecret = secret;
+        await LoadAsync(ct);
+        return Page();
+    }
+
     /// <summary>Disables an API client (its tokens are refused from now on) or enables it again.</summary>
     public async Task<IActionResult> OnPostClientSwitchAsync([FromServices] ApiClientSwitch clients, CancellationToken ct)
     {
