@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text.Json;
 using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
-using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Exports.Pdf;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Routing;
+using EvidenceBroker.Server.Sla;
 using Microsoft.EntityFrameworkCore;
 using SkiaSharp;
 
@@ -23,7 +23,13 @@ public sealed record OversightReportParameters(
 /// <summary>Counts of one group (a country, a provider, a channel, an outcome).</summary>
 public sealed record GroupTotals(string Key, long Requests, long Direct, long Mlat, long HumanReview, long Rejected);
 
-public sealed record SlaFigures(long Released, long Met, long Missed, long OpenInTime, long Overdue, TimeSpan? MedianToDecision, TimeSpan? MedianToRelease, TimeSpan? MedianToResponse);
+/// <summary>
+/// Released requests by their response clock: answered in time or late, still open (in time, overdue), or ended without
+/// an answer (withdrawn, closed, converted). Preservation orders have no answer due and are in none of these.
+/// </summary>
+public sealed record SlaFigures(
+    long Released, long Met, long Missed, long OpenInTime, long Overdue, long EndedUnanswered,
+    TimeSpan? MedianToDecision, TimeSpan? MedianToRelease, TimeSpan? MedianToResponse);
 
 public sealed record AgeingBucket(string Label, long Requests);
 
@@ -39,16 +45,16 @@ public sealed record OversightReportData(
     DateTimeOffset GeneratedAt);
 
 /// <summary>
-/// Reads only the columns the report needs, once, without tracking; deadlines come from one stored decision per
-/// (policy version, channel, urgency, outcome), since the pack fixes them by those alone.
+/// Reads only the columns the report needs, once, without tracking. Deadline figures come from each request's stored
+/// response clock, as it ran (paused for clarification, extended, stopped), and answers from the audit trail.
 /// </summary>
 public static class OversightReportQuery
 {
-    private static readonly RequestState[] Responded = [RequestState.Produced, RequestState.PartiallyProduced, RequestState.Refused, RequestState.Objected];
-
     private sealed record Row(
         Guid Id, string Country, string Provider, LegalInstrument? Channel, Outcome? Outcome, RequestState State,
-        DateTimeOffset FiledAt, DateTimeOffset? ReleasedAt, DateTimeOffset UpdatedAt, string? PolicyVersion, Urgency Urgency, DateTimeOffset? DecidedAt);
+        DateTimeOffset FiledAt, DateTimeOffset? ReleasedAt, DateTimeOffset? DecidedAt);
+
+    private sealed record Clock(Guid RequestId, DateTimeOffset DueAt, DateTimeOffset? PausedAt, DateTimeOffset? BreachedAt, DateTimeOffset? CompletedAt);
 
     public static async Task<OversightReportData> BuildAsync(
         BrokerDbContext db, OversightReportParameters parameters, DateTimeOffset now, IProgress<(int Percent, string Stage)>? progress, CancellationToken ct)
@@ -69,22 +75,22 @@ public static class OversightReportQuery
                 join d in db.Decisions on r.Id equals d.RequestId into decisions
                 from d in decisions.DefaultIfEmpty()
                 select new Row(r.Id, r.RequestingCountry, r.ProviderId, r.Channel, r.Outcome, r.State, r.FiledAt, r.ReleasedToProviderAt,
-                    r.UpdatedAt, r.PolicyVersion, r.Content.Urgency, d == null ? null : d.DecidedAt))
+                    d == null ? null : d.DecidedAt))
             .ToListAsync(ct);
 
-        progress?.Report((55, "reading deadlines"));
-        var deadlines = new Dictionary<(string?, LegalInstrument?, Urgency, Outcome?), Deadline?>();
-        foreach (var group in rows.Where(r => r.ReleasedAt is not null).GroupBy(r => (r.PolicyVersion, r.Channel, r.Urgency, r.Outcome)))
-        {
-            var sample = group.First().Id;
-            var json = await db.Decisions.AsNoTracking().Where(d => d.RequestId == sample).Select(d => d.DecisionJson).SingleOrDefaultAsync(ct);
-            var decision = DecisionJsonReader.ReadOrNull(json);
-            deadlines[group.Key] = decision?.Deadlines.FirstOrDefault(d => d.Kind == DeadlineKind.Response)
-                                   ?? decision?.Deadlines.FirstOrDefault(d => d.Kind == DeadlineKind.Preservation);
-        }
+        progress?.Report((45, "reading deadlines and answers"));
+        var clocks = (await (
+                from r in requests
+                join d in db.Deadlines on r.Id equals d.RequestId
+                where d.Kind == DeadlineKind.Response
+                select new Clock(d.RequestId, d.DueAt, d.PausedAt, d.BreachedAt, d.CompletedAt))
+            .ToListAsync(ct))
+            .GroupBy(c => c.RequestId)
+            .ToDictionary(g => g.Key, g => g.OrderBy(c => c.DueAt).Last());
+        var answers = await ProviderAnswers.LoadAsync(db, from, ct);
 
         progress?.Report((70, "aggregating"));
-        long met = 0, missed = 0, openInTime = 0, overdue = 0, released = 0;
+        long met = 0, missed = 0, openInTime = 0, overdue = 0, ended = 0, released = 0;
         var toDecision = new List<TimeSpan>();
         var toRelease = new List<TimeSpan>();
         var toResponse = new List<TimeSpan>();
@@ -97,13 +103,13 @@ public static class OversightReportQuery
 
             released++;
             toRelease.Add(releasedAt - row.FiledAt);
-            var responded = Array.IndexOf(Responded, row.State) >= 0;
-            if (responded) { toResponse.Add(row.UpdatedAt - releasedAt); }
-            if (deadlines.GetValueOrDefault((row.PolicyVersion, row.Channel, row.Urgency, row.Outcome)) is not { } deadline) { continue; }
+            var answer = answers.GetValueOrDefault(row.Id);
+            if (answer is not null) { toResponse.Add(answer.FirstAt - releasedAt); }
+            if (!clocks.TryGetValue(row.Id, out var clock)) { continue; }
 
-            var due = deadline.DueFrom(releasedAt);
-            if (responded) { if (row.UpdatedAt <= due) { met++; } else { missed++; } }
-            else if (now > due) { overdue++; }
+            if (answer is not null) { if (clock.BreachedAt is null) { met++; } else { missed++; } }
+            else if (clock.CompletedAt is not null) { ended++; }
+            else if (clock.BreachedAt is not null || (clock.PausedAt is null && now > clock.DueAt)) { overdue++; }
             else { openInTime++; }
         }
 
@@ -114,7 +120,7 @@ public static class OversightReportQuery
             Group(rows, r => r.Provider),
             Group(rows, r => Formatting.Name(r.Channel, "none")),
             Group(rows, r => Formatting.Name(r.Outcome, "undecided")),
-            new SlaFigures(released, met, missed, openInTime, overdue, Formatting.Median(toDecision), Formatting.Median(toRelease), Formatting.Median(toResponse)),
+            new SlaFigures(released, met, missed, openInTime, overdue, ended, Formatting.Median(toDecision), Formatting.Median(toRelease), Formatting.Median(toResponse)),
             [new("< 30 days", ageing[0]), new("30–89 days", ageing[1]), new("90–179 days", ageing[2]), new("180–364 days", ageing[3]), new("≥ 365 days", ageing[4])],
             now);
         progress?.Report((80, "rendering"));
@@ -184,6 +190,7 @@ public static class OversightReportDocument
             ("Answered late", Formatting.Count(sla.Missed)),
             ("Open, within deadline", Formatting.Count(sla.OpenInTime)),
             ("Open, overdue", Formatting.Count(sla.Overdue)),
+            ("Ended without an answer", Formatting.Count(sla.EndedUnanswered)),
             ("Median filed → decided", Formatting.Duration(sla.MedianToDecision)),
             ("Median filed → released", Formatting.Duration(sla.MedianToRelease)),
             ("Median released → answer", Formatting.Duration(sla.MedianToResponse)),
@@ -194,9 +201,13 @@ public static class OversightReportDocument
             new("answered late", sla.Missed, Formatting.Count(sla.Missed)),
             new("open, in time", sla.OpenInTime, Formatting.Count(sla.OpenInTime)),
             new("open, overdue", sla.Overdue, Formatting.Count(sla.Overdue)),
+            new("ended, no answer", sla.EndedUnanswered, Formatting.Count(sla.EndedUnanswered)),
         ], new SKColor(0xB0, 0x6A, 0x12));
-        pdf.Paragraph("Deadlines are the response (or preservation) deadline of each request's decision, counted from the release to " +
-                      "the provider; an answer is the provider's production, partial production, refusal or objection.", PdfStyle.Small);
+        pdf.Paragraph("Each request's response deadline as it ran: from the release to the provider, paused while a question for the " +
+                      "agency was open, and extended where the rules allow. An answer is the provider's first production, partial " +
+                      "production, refusal or objection, whatever happened to the request afterwards. A request withdrawn, closed or " +
+                      "converted before any answer ended without one. Preservation orders have no answer due and are counted only as released.",
+                      PdfStyle.Small);
 
         pdf.Heading("6. MLAT backlog ageing");
         var backlog = data.MlatBacklog.Sum(b => b.Requests);

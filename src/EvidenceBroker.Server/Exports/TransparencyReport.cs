@@ -82,7 +82,14 @@ public static class TransparencyReportQuery
             query = query.Where(r => r.RequestingCountry == country);
         }
 
-        var requests = await query.Select(r => new { r.RequestingCountry, r.ProviderId, r.State, r.Outcome, r.Content }).ToListAsync(ct);
+        var filed = await query.Select(r => new { r.Id, r.RequestingCountry, r.ProviderId, r.State, r.Outcome, r.Content }).ToListAsync(ct);
+
+        // What the provider answered, not what became of the request afterwards: produced and then closed is produced.
+        var answers = await ProviderAnswers.LoadAsync(db, start, ct);
+        var requests = filed.Select(r => new
+        {
+            r.RequestingCountry, r.ProviderId, State = answers.TryGetValue(r.Id, out var answer) ? answer.Last : r.State, r.Outcome, r.Content,
+        }).ToList();
         var rows = requests
             .GroupBy(r => (r.RequestingCountry, r.ProviderId))
             .Select(g => Row(g.Key.RequestingCountry, g.Key.ProviderId, [.. g.Select(r => (r.State, r.Outcome, r.Content))]))

@@ -1,0 +1,44 @@
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Exports;
+
+/// <summary>How a provider answered a request: when it first answered, and its last answer.</summary>
+public sealed record ProviderAnswer(DateTimeOffset FirstAt, RequestState Last);
+
+/// <summary>
+/// Providers' answers (a production, a partial production, a refusal, an objection) read from the audit trail, not from
+/// a request's state now: a request answered and then closed by its officer, or produced after an objection, still
+/// counts as answered, and when.
+/// </summary>
+public static class ProviderAnswers
+{
+    public static readonly RequestState[] Answering = [RequestState.Produced, RequestState.PartiallyProduced, RequestState.Refused, RequestState.Objected];
+
+    private static readonly string[] AnsweringNames = [.. Answering.Select(s => Wire.Name(s))];
+
+    /// <summary>The answers to requests filed from <paramref name="filedFrom"/> on (an answer comes after its filing).</summary>
+    public static async Task<Dictionary<Guid, ProviderAnswer>> LoadAsync(BrokerDbContext db, DateTimeOffset filedFrom, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var entries = await db.AuditEntries.AsNoTracking()
+            .Where(e => e.SubjectType == "request" && e.At >= filedFrom && AnsweringNames.Contains(e.StateAfter!))
+            .OrderBy(e => e.Sequence)
+            .Select(e => new { e.SubjectId, e.At, e.StateAfter })
+            .ToListAsync(ct);
+        var answers = new Dictionary<Guid, ProviderAnswer>();
+        foreach (var entry in entries)
+        {
+            if (!Guid.TryParse(entry.SubjectId, out var id) || !Wire.TryParse<RequestState>(entry.StateAfter, out var state))
+            {
+                continue;
+            }
+
+            answers[id] = answers.TryGetValue(id, out var earlier) ? earlier with { Last = state } : new ProviderAnswer(entry.At, state);
+        }
+
+        return answers;
+    }
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using EvidenceBroker.Server.Tests.Infrastructure;
+
+namespace EvidenceBroker.Server.Tests.Exports;
+
+/// <summary>
+/// Reports count what providers answered and how each response clock ran, whatever became of the request afterwards:
+/// one request produced and then closed, one withdrawn before any answer, one left past its deadline, one just filed.
+/// </summary>
+public sealed class ReportAnswerTests
+{
+    private const string Officer = "met-case-system";
+    private const string Provider = "northwind-legal";
+
+    private sealed class WithJobs : BrokerFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Jobs:RunServer", "true")];
+    }
+
+    [Fact]
+    public async Task A_closed_answer_counts_as_answered_and_a_withdrawal_as_ended_not_as_overdue()
+    {
+        await using var broker = new WithJobs();
+        var producedThenClosed = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync(Provider, producedThenClosed, "acknowledge");
+        using (var provider = await broker.ClientAsync(Provider))
+        {
+            var package = new ByteArrayContent([1, 2, 3]);
+            package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+            Assert.Equal(HttpStatusCode.OK, (await provider.PostAsync($"/api/v1/requests/{producedThenClosed}/productions?fileName=records.zip", package)).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync(Officer, producedThenClosed, "closure")).Status);
+        var withdrawn = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync(Officer, withdrawn, "withdrawal", new { text = "The suspect was identified otherwise." })).Status);
+        await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber()); // left unanswered past its deadline
+        broker.Clock.Advance(TimeSpan.FromDays(40));
+        await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber()); // open, in time
+
+        var oversight = PdfFiles.Text(await ReportAsync(broker, "/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2027-01-31" }));
+        var csv = Encoding.UTF8.GetString(await ReportAsync(broker, "/api/v1/exports/transparency-reports", new { period = "2026-H2", format = "csv" }));
+
+        Assert.Contains("Releasedtoproviders4", oversight, StringComparison.Ordinal);
+        Assert.Contains("Answeredwithindeadline1of1answered", oversight, StringComparison.Ordinal);
+        Assert.Contains("Open,withindeadline1", oversight, StringComparison.Ordinal);
+        Assert.Contains("Open,overdue1", oversight, StringComparison.Ordinal);
+        Assert.Contains("Endedwithoutananswer1", oversight, StringComparison.Ordinal);
+        // The three filed in 2026-H2: some data produced 1 (non-content only), no data 2.
+        Assert.Contains("2026-H2,GB,northwind-mail,3,3,3,0,0,0,1,33.3,0,1,2,0\r\n", csv, StringComparison.Ordinal);
+    }
+
+    private static async Task<byte[]> ReportAsync(BrokerFactory broker, string path, object body)
+    {
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        using var queued = await oversight.PostJsonAsync(path, body);
+        Assert.True(queued.StatusCode == HttpStatusCode.Accepted, await queued.Content.ReadAsStringAsync());
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var job = await (await oversight.GetAsync(queued.Headers.Location)).JsonAsync();
+            if (job.GetProperty("status").GetString() == "completed")
+            {
+                return await oversight.GetByteArrayAsync(job.GetProperty("download").GetString());
+            }
+
+            Assert.NotEqual("failed", job.GetProperty("status").GetString());
+            Assert.True(DateTime.UtcNow < until, $"the export did not finish: {job}");
+            await Task.Delay(100);
+        }
+    }
+}
