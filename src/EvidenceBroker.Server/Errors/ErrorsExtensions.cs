@@ -6,6 +6,8 @@ public static class ErrorsExtensions
 {
     public static IServiceCollection AddBrokerErrors(this IServiceCollection services)
     {
+        // Before the default JSON writer, which would otherwise answer the portal's problems too.
+        services.AddSingleton<IProblemDetailsWriter, PortalProblemPage>();
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;

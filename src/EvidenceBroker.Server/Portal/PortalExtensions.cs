@@ -1,4 +1,7 @@
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Requests;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ApplicationModels;
 
 namespace EvidenceBroker.Server.Portal;
@@ -14,6 +17,11 @@ public static class PortalExtensions
     public static IServiceCollection AddBrokerPortal(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.AddPortalSignIn(configuration, environment);
+
+        // A production uploaded in the portal may be as large as through the API: the page and its form reader
+        // take what storage does (the form reader alone stopped at 128 MB).
+        var maxProduction = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>()?.MaxProductionBytes ?? new StorageOptions().MaxProductionBytes;
+        services.Configure<FormOptions>(form => form.MultipartBodyLengthLimit = maxProduction);
         services.Configure<RouteOptions>(routes => routes.LowercaseUrls = true);
         services.AddRazorPages(pages =>
             {
@@ -28,6 +36,8 @@ public static class PortalExtensions
                 pages.Conventions.AuthorizeFolder("/Oversight", PortalSignIn.Oversight);
                 pages.Conventions.AuthorizePage("/Oversight/Audit", PortalSignIn.OversightBody);
                 pages.Conventions.AuthorizeFolder("/Admin", PortalSignIn.Administrator);
+                pages.Conventions.AddPageApplicationModelConvention("/Requests/Detail",
+                    page => page.EndpointMetadata.Add(new RequestSizeLimitAttribute(maxProduction)));
             });
         services.AddScoped<PortalPreview>();
         services.AddScoped<PortalRequests>();

@@ -12,6 +12,11 @@ namespace EvidenceBroker.Server.Portal.Pages.Officer;
 /// The request form (domain.md §3). The preview handler answers the page's script as the officer types; filing
 /// goes through <see cref="RequestIntake"/>, the same service the API uses, under the officer's own tenant.
 /// </summary>
+/// <remarks>
+/// The form may be larger than the API's JSON limit: form encoding spells each Cyrillic or Greek letter in six bytes,
+/// so a justification, offence and threat within the validator's lengths come to about 71 KB.
+/// </remarks>
+[RequestSizeLimit(256 * 1024)]
 public sealed class NewModel(BrokerDbContext db, PortalPreview preview, RequestIntake intake) : PageModel
 {
     [BindProperty]

@@ -14,9 +14,9 @@ namespace EvidenceBroker.Server.Portal.Pages.Requests;
 /// <summary>
 /// One request, for every role that may see it: content, decision with every rule's reason, the audited
 /// timeline, clarifications, productions, and the actions open to this role in this state. Actions go through
-/// <see cref="RequestActions"/>, the service the API uses. Another tenant's request is a plain 404.
+/// <see cref="RequestActions"/>, the service the API uses. Another tenant's request is a plain 404. Uploads may be
+/// as large as <see cref="StorageOptions.MaxProductionBytes"/> (set in PortalExtensions).
 /// </summary>
-[RequestSizeLimit(1L << 30)]
 public sealed class DetailModel(PortalRequests requests, RequestActions actions, BrokerDbContext db, TimeProvider clock) : PageModel
 {
     public PortalRequest Item { get; private set; } = null!;

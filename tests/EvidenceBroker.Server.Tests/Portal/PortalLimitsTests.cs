@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.Http.Headers;
+using EvidenceBroker.Server.Requests;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace EvidenceBroker.Server.Tests.Portal;
+
+/// <summary>What the portal's forms take, and what a person sees beyond it.</summary>
+public sealed class PortalLimitsTests
+{
+    private sealed class SmallStorage : BrokerFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Storage:MaxProductionBytes", "1000")];
+    }
+
+    [Fact]
+    public async Task The_form_reader_takes_an_upload_as_large_as_storage_does()
+    {
+        await using var broker = new BrokerFactory();
+
+        var form = broker.Services.GetRequiredService<IOptions<FormOptions>>().Value;
+
+        Assert.Equal(broker.Services.GetRequiredService<IOptions<StorageOptions>>().Value.MaxProductionBytes, form.MultipartBodyLengthLimit);
+    }
+
+    [Fact]
+    public async Task An_upload_beyond_the_limit_gets_a_page_saying_so()
+    {
+        await using var broker = new SmallStorage();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync("northwind-legal", id, "acknowledge");
+        using var legal = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+        var package = new ByteArrayContent(new byte[5000]);
+        package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(await legal.FormTokenAsync($"/portal/requests/detail/{id}")), "__RequestVerificationToken" },
+            { package, "package", "records.zip" },
+        };
+
+        using var response = await legal.Client.PostAsync($"/portal/requests/detail/{id}?handler=Produce", form);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("The request body is too large.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_long_request_in_cyrillic_is_not_refused_as_too_large()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+        var justification = string.Concat(Enumerable.Repeat("Подозреваемый использовал этот адрес. ", 340)); // 69 KB form-encoded
+
+        var preview = await officer.PostFormAsync("/portal/officer/new?handler=Preview", new()
+        {
+            ["Form.ProviderId"] = "northwind-mail", ["Form.Urgency"] = "standard", ["Form.Justification"] = justification,
+        });
+
+        Assert.Equal(HttpStatusCode.OK, preview.Status);
+    }
+}
