@@ -40,10 +40,10 @@ public readonly record struct RunningClock(DateTimeOffset? Due, bool Paused)
     public static RunningClock None => default;
 }
 
-/// <summary>Filters of the oversight search; all optional.</summary>
+/// <summary>Filters of the oversight search; all optional. <paramref name="Finished"/>: only finished requests, or only open ones.</summary>
 public sealed record PortalSearch(
     string? Country = null, string? ProviderId = null, Outcome? Outcome = null, LegalInstrument? Channel = null,
-    string? Rule = null, DateOnly? From = null, DateOnly? To = null, RequestState? State = null);
+    string? Rule = null, DateOnly? From = null, DateOnly? To = null, RequestState? State = null, bool? Finished = null);
 
 /// <summary>
 /// Read side of the portal. Every query starts from <see cref="RequestVisibility.RequestsVisibleTo"/>, so a page can
@@ -61,6 +61,7 @@ public sealed class PortalRequests(BrokerDbContext db)
         if (search.Outcome is { } outcome) { query = query.Where(r => r.Outcome == outcome); }
         if (search.Channel is { } channel) { query = query.Where(r => r.Channel == channel); }
         if (search.State is { } state) { query = query.Where(r => r.State == state); }
+        if (search.Finished is { } finished) { query = query.Where(r => PortalText.Finished.Contains(r.State) == finished); }
         if (search.From is { } from)
         {
             var start = WholeDays.Start(from);

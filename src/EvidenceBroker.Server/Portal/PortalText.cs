@@ -53,9 +53,14 @@ public static class PortalText
         _ => "info",
     };
 
-    public static bool IsFinished(RequestState state) => state is RequestState.Produced or RequestState.PartiallyProduced
-        or RequestState.Refused or RequestState.Objected or RequestState.Rejected or RequestState.Withdrawn
-        or RequestState.Closed or RequestState.PreservationExpired;
+    /// <summary>States in which nothing more is asked of anyone.</summary>
+    public static readonly RequestState[] Finished =
+    [
+        RequestState.Produced, RequestState.PartiallyProduced, RequestState.Refused, RequestState.Objected, RequestState.Rejected,
+        RequestState.Withdrawn, RequestState.Closed, RequestState.PreservationExpired,
+    ];
+
+    public static bool IsFinished(RequestState state) => Array.IndexOf(Finished, state) >= 0;
 
     public static string Outcome(Outcome? outcome) => outcome switch
     {
