@@ -19,10 +19,20 @@ public sealed class ReportAnswerTests
         protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Jobs:RunServer", "true")];
     }
 
-    [Fact]
-    public async Task A_closed_answer_counts_as_answered_and_a_withdrawal_as_ended_not_as_overdue()
+    private sealed class PostgresWithJobs : PostgresBrokerFactory
     {
-        await using var broker = new WithJobs();
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Jobs:RunServer", "true")];
+    }
+
+    [Fact]
+    public Task A_closed_answer_counts_as_answered_and_a_withdrawal_as_ended_not_as_overdue() => CountsAnswersAsync(new WithJobs());
+
+    [PostgresFact]
+    public Task The_same_on_postgresql() => CountsAnswersAsync(new PostgresWithJobs());
+
+    private static async Task CountsAnswersAsync(BrokerFactory created)
+    {
+        await using var broker = created;
         var producedThenClosed = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
         await broker.ActAsync(Provider, producedThenClosed, "acknowledge");
         using (var provider = await broker.ClientAsync(Provider))

@@ -4,7 +4,7 @@ using Npgsql;
 namespace EvidenceBroker.Server.Tests.Infrastructure;
 
 /// <summary>The same broker on a fresh database of the throwaway PostgreSQL that tests/run.sh starts.</summary>
-public sealed class PostgresBrokerFactory : BrokerFactory
+public class PostgresBrokerFactory : BrokerFactory
 {
     public PostgresBrokerFactory()
         : base(DatabaseProvider.Postgres, PostgresDatabase.Create())

@@ -1,0 +1,36 @@
+using EvidenceBroker.Server.Tests.Infrastructure;
+
+namespace EvidenceBroker.Server.Tests.Portal;
+
+/// <summary>The oversight body's statistics and MLAT backlog count every request the database holds for it.</summary>
+public sealed class OversightPagesTests
+{
+    [Fact]
+    public Task Statistics_and_the_mlat_backlog_count_every_request_on_sqlite() => CountsEveryRequestAsync(new BrokerFactory());
+
+    [PostgresFact]
+    public Task Statistics_and_the_mlat_backlog_count_every_request_on_postgresql() => CountsEveryRequestAsync(new PostgresBrokerFactory());
+
+    private static async Task CountsEveryRequestAsync(BrokerFactory created)
+    {
+        await using var broker = created;
+        for (var i = 0; i < 2; i++)
+        {
+            await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        }
+
+        await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var auditor = await PortalBrowser.SignedInAsync(broker, "auditor@oversight.example");
+
+        using var page = await auditor.Client.GetAsync("/portal/oversight/statistics");
+        Assert.True(page.IsSuccessStatusCode, broker.ServerErrors.ToString());
+        var statistics = await auditor.Client.GetStringAsync("/portal/oversight/statistics");
+        var csv = await auditor.Client.GetStringAsync("/portal/oversight/statistics?handler=Report");
+        var mlat = await auditor.Client.GetStringAsync("/portal/oversight/mlat");
+
+        Assert.Contains("3 requests in total.", statistics, StringComparison.Ordinal);
+        Assert.Contains("GB,2,2,0,0,0,0,0\n", csv, StringComparison.Ordinal);
+        Assert.Contains("RU,1,0,1,0,0,0,0\n", csv, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"mlat-count\">1<", mlat, StringComparison.Ordinal);
+    }
+}
