@@ -4,6 +4,7 @@ using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Requests;
 
 namespace EvidenceBroker.Server.Portal;
 
@@ -51,6 +52,16 @@ public static class PortalText
         RequestState.AwaitingHumanReview or RequestState.AwaitingSupervisor or RequestState.ClarificationRequested or RequestState.QueuedForMlat => "wait",
         RequestState.Withdrawn or RequestState.Closed or RequestState.PreservationExpired => "done",
         _ => "info",
+    };
+
+    /// <summary>What a request note records, as a heading.</summary>
+    public static string NoteKind(string kind) => kind switch
+    {
+        RequestNote.RefusalKind => "Refused",
+        RequestNote.ObjectionKind => "Objection raised",
+        RequestNote.ReviewKind => "Review decision",
+        RequestNote.ValidationKind => "Validation recorded",
+        _ => Wire.TryParse<RequestTrigger>(kind, out var trigger) ? Trigger(trigger) : kind,
     };
 
     /// <summary>States in which nothing more is asked of anyone.</summary>

@@ -5,6 +5,7 @@ using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Sla;
+using Decision = EvidenceBroker.Policies.Decision;
 using DecisionDeadlineKind = EvidenceBroker.Policies.DeadlineKind;
 
 namespace EvidenceBroker.Server.Requests;
@@ -51,6 +52,13 @@ public static class ProviderView
     /// </summary>
     public static bool Keeps(DecisionDeadlineKind kind) =>
         kind is not (DecisionDeadlineKind.PostHocValidation or DecisionDeadlineKind.MlatPlanning);
+
+    /// <summary>A decision as its provider reads it: the same, less the deadlines that bind the agency alone.</summary>
+    public static Decision Copy(Decision decision)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        return decision with { Deadlines = [.. decision.Deadlines.Where(d => Keeps(d.Kind))] };
+    }
 
     /// <summary>An SLA sweep's entry (a reminder, a breach) about a deadline the provider does not keep.</summary>
     private static bool IsAgencyClockEvent(AuditEntry entry)

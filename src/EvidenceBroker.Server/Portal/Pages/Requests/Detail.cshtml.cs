@@ -22,6 +22,9 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
     public PortalRequest Item { get; private set; } = null!;
     public DateTimeOffset Now { get; private set; }
     public List<Clarification> Clarifications { get; private set; } = [];
+
+    /// <summary>What was said with an action: a provider's grounds, a reviewer's reasons, a withdrawal (to a provider, only what it may read).</summary>
+    public List<RequestNote> Notes { get; private set; } = [];
     public List<Production> Productions { get; private set; } = [];
     public List<RequestTrigger> Allowed { get; private set; } = [];
     public Caller Me => Caller.From(User)!;
@@ -37,6 +40,9 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
         Item = item;
         Now = clock.GetUtcNow();
         Clarifications = await db.Clarifications.AsNoTracking().Where(c => c.RequestId == id).OrderBy(c => c.Id).ToListAsync(ct);
+        var provider = ProviderView.IsFor(Me);
+        Notes = await db.RequestNotes.AsNoTracking().Where(n => n.RequestId == id && (!provider || ProviderView.NoteKinds.Contains(n.Kind)))
+            .OrderBy(n => n.Id).ToListAsync(ct);
         Productions = await db.Productions.AsNoTracking().Where(p => p.RequestId == id).OrderBy(p => p.Id).ToListAsync(ct);
         Allowed = [.. item.Request.PermittedTriggers.Where(t => RequestActions.WhoMay(Me, item.Request, t) is null)];
         return Page();
@@ -125,7 +131,9 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
             return NotFound();
         }
 
-        var json = System.Text.Json.JsonSerializer.Serialize(item.Decision, EvidenceBroker.Policies.DecisionJson.Options);
+        // A provider's copy leaves out the deadlines that bind the agency alone, as its dossier does.
+        var decision = ProviderView.IsFor(Me) ? ProviderView.Copy(item.Decision) : item.Decision;
+        var json = System.Text.Json.JsonSerializer.Serialize(decision, EvidenceBroker.Policies.DecisionJson.Options);
         return File(Encoding.UTF8.GetBytes(json), "application/json", $"{item.Request.Reference}-decision.json");
     }
 

@@ -1,0 +1,36 @@
+using System.Net;
+using EvidenceBroker.Server.Tests.Infrastructure;
+
+namespace EvidenceBroker.Server.Tests.Portal;
+
+/// <summary>A request's page: what was said with each action, and only what the reader's tenant may read.</summary>
+public sealed class RequestPageTests
+{
+    private const string Refusal = "The order does not name an account we hold.";
+
+    [Fact]
+    public async Task The_agency_reads_the_provider_s_grounds_and_the_provider_never_the_agency_s_own_deadlines()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetEmergencyByPolice());
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Threat confirmed by the duty inspector." })).Status);
+        await broker.ActAsync("northwind-legal", id, "acknowledge");
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("northwind-legal", id, "refusal", new { text = Refusal, grounds = new[] { "fundamental-rights" } })).Status);
+
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+        var agencyPage = WebUtility.HtmlDecode(await officer.Client.GetStringAsync($"/portal/requests/detail/{id}"));
+        var agencyDecision = await officer.Client.GetStringAsync($"/portal/requests/detail/{id}?handler=Decision");
+        using var legal = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+        var providerPage = WebUtility.HtmlDecode(await legal.Client.GetStringAsync($"/portal/requests/detail/{id}"));
+        var providerDecision = await legal.Client.GetStringAsync($"/portal/requests/detail/{id}?handler=Decision");
+
+        Assert.Contains(Refusal, agencyPage, StringComparison.Ordinal);
+        Assert.Contains("Grounds: fundamental rights", agencyPage, StringComparison.Ordinal);
+        Assert.Contains(Refusal, providerPage, StringComparison.Ordinal);
+        Assert.Contains("Threat confirmed by the duty inspector.", agencyPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Threat confirmed by the duty inspector.", providerPage, StringComparison.Ordinal);
+        Assert.Contains("post-hoc-validation", agencyDecision, StringComparison.Ordinal);
+        Assert.DoesNotContain("post-hoc-validation", providerDecision, StringComparison.Ordinal);
+        Assert.Contains("\"response\"", providerDecision, StringComparison.Ordinal);
+    }
+}
