@@ -8,7 +8,7 @@ namespace EvidenceBroker.Server.Portal;
 /// The officer's request form as posted (plain strings, so a half-filled form still binds and the preview can
 /// say what is missing). <see cref="ToContent"/> turns it into the public model and reports fields it cannot read.
 /// </summary>
-public sealed class RequestForm
+public sealed partial class RequestForm
 {
     public const int IdentifierRows = 3;
 
@@ -37,14 +37,41 @@ public sealed class RequestForm
     public bool UseLimitsAcknowledged { get; set; }
     public string? NonDisclosureUntil { get; set; }
 
+    /// <summary>
+    /// Names the validator's errors as the form shows them: an identifier's error under the row it was typed in (the
+    /// validator counts only the filled rows).
+    /// </summary>
+    public Dictionary<string, string[]> ByFormField(IEnumerable<KeyValuePair<string, string[]>> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var placed = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        foreach (var (field, messages) in errors)
+        {
+            var match = IdentifierField().Match(field);
+            var name = match.Success && int.TryParse(match.Groups["index"].ValueSpan, CultureInfo.InvariantCulture, out var index) && index < identifierRows.Count
+                ? $"identifiers[{identifierRows[index]}]{match.Groups["rest"].Value}"
+                : field;
+            placed[name] = messages;
+        }
+
+        return placed;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^identifiers\[(?<index>\d+)\](?<rest>\..+)$")]
+    private static partial System.Text.RegularExpressions.Regex IdentifierField();
+
     /// <summary>Makes a double click or a reload file once: the intake's idempotency key.</summary>
     public string? SubmissionKey { get; set; }
+
+    /// <summary>The form row of each identifier <see cref="ToContent"/> kept (blank rows are skipped).</summary>
+    private readonly List<int> identifierRows = [];
 
     public RequestContent ToContent(string country, string agencyId, Dictionary<string, string[]> errors)
     {
         var categories = Parse<DataCategory>(Categories, "dataCategories", errors);
         var flags = Parse<SensitiveCircumstance>(Flags, "flags", errors);
         var identifiers = new List<Identifier>();
+        identifierRows.Clear();
         for (var i = 0; i < IdentifierValues.Count; i++)
         {
             var value = IdentifierValues[i]?.Trim();
@@ -56,11 +83,12 @@ public sealed class RequestForm
             var typeText = i < IdentifierTypes.Count ? IdentifierTypes[i] : null;
             if (!Wire.TryParse<IdentifierType>(typeText, out var type))
             {
-                errors[$"identifiers[{identifiers.Count}].type"] = ["Choose the kind of identifier."];
+                errors[$"identifiers[{i}].type"] = ["Choose the kind of identifier."];
                 continue;
             }
 
             identifiers.Add(new Identifier { Type = type, Value = value });
+            identifierRows.Add(i);
         }
 
         LegalInstrument? instrument = null;

@@ -24,11 +24,23 @@
       });
     }
 
-    function showErrors(errors, touchedOnly) {
+    // Each error under its field; one the form has no place for goes to the box at the top, beside what the server
+    // said when the form came back (kept until the officer files again).
+    function showErrors(errors) {
+      const placed = new Set();
       form.querySelectorAll("[data-error-for]").forEach(function (node) {
-        const messages = errors[node.dataset.errorFor];
+        const key = node.dataset.errorFor;
+        if (key === "") return;
+        placed.add(key);
+        const messages = errors[key];
         node.textContent = messages ? messages.join(" ") : "";
       });
+      const general = document.getElementById("err-general");
+      if (general) {
+        const rest = Object.keys(errors).filter(function (key) { return !placed.has(key); })
+          .map(function (key) { return errors[key].join(" "); });
+        general.textContent = [general.dataset.server || ""].concat(rest).filter(Boolean).join(" ");
+      }
     }
 
     function render(result) {

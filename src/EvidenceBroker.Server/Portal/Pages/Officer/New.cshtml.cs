@@ -17,7 +17,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Officer;
 /// so a justification, offence and threat within the validator's lengths come to about 71 KB.
 /// </remarks>
 [RequestSizeLimit(256 * 1024)]
-public sealed class NewModel(BrokerDbContext db, PortalPreview preview, RequestIntake intake) : PageModel
+public sealed partial class NewModel(BrokerDbContext db, PortalPreview preview, RequestIntake intake) : PageModel
 {
     [BindProperty]
     public RequestForm Form { get; set; } = new();
@@ -41,7 +41,7 @@ public sealed class NewModel(BrokerDbContext db, PortalPreview preview, RequestI
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         var content = Form.ToContent(Officer.Tenant.Country ?? "", Officer.Tenant.Id, errors);
         var result = await preview.PreviewAsync(content, errors, ct);
-        return new JsonResult(result);
+        return new JsonResult(result with { Errors = Form.ByFormField(result.Errors) });
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
@@ -65,13 +65,29 @@ public sealed class NewModel(BrokerDbContext db, PortalPreview preview, RequestI
             }
         }
 
-        Errors = errors;
+        Errors = Form.ByFormField(errors);
         Decision = (await preview.PreviewAsync(content, new Dictionary<string, string[]>(), ct)).Decision;
         await LoadAsync(ct);
         return Page();
     }
 
     public string? ErrorFor(string field) => Errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
+
+    /// <summary>
+    /// The errors of fields the form has no place for (the requesting country, which comes from the agency; a
+    /// sensitive-circumstance flag), and those said of the form as a whole: shown in the box at the top.
+    /// </summary>
+    public string? GeneralErrors()
+    {
+        var general = Errors.Where(e => e.Key.Length == 0 || !PlacedField().IsMatch(e.Key)).SelectMany(e => e.Value).ToList();
+        return general.Count == 0 ? null : string.Join(" ", general);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(
+        @"^(providerId|legalInstrument|urgency|emergencyThreat|dataCategories|identifiers(\[\d+\]\.(value|type))?|timeRange(\.(from|to))?|" +
+        @"offence\.(description|code|maxPenaltyYears)|issuingAuthority\.(type|name)|validatedBy\.(type|name)|justification|" +
+        @"target\.(nationality|residence|locatedIn)|nonDisclosureUntil)$")]
+    private static partial System.Text.RegularExpressions.Regex PlacedField();
 
     private async Task LoadAsync(CancellationToken ct)
     {
