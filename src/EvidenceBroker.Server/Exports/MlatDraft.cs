@@ -1,4 +1,5 @@
 using System.Globalization;
+using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Exports.Pdf;
@@ -46,7 +47,7 @@ public static class MlatDraftDocument
         pdf.Paragraph(content.Justification);
 
         pdf.Heading("4. Assistance requested");
-        pdf.Paragraph($"Production by {data.ProviderName} ({request.ProviderJurisdiction}) of the following data: " +
+        pdf.Paragraph($"{Assistance(content)} by {data.ProviderName} ({request.ProviderJurisdiction}) of the following data: " +
                       string.Join(", ", content.DataCategories.Select(c => Formatting.Name(c))) +
                       (content.TimeRange is { } range ? $", for the period {Formatting.Time(range.From)} – {Formatting.Time(range.To)}." : "."));
         pdf.Table([new("Identifier type", 1f), new("Value", 3f), new("Period", 2.2f)],
@@ -69,10 +70,17 @@ public static class MlatDraftDocument
         ]);
 
         pdf.Heading("6. Why no direct channel");
-        var failed = data.Decision?.Reasons.Where(r => r.Status == RuleStatus.Failed).ToList() ?? [];
-        if (failed.Count == 0)
+        // Only the findings that send a request to MLAT: those that call for human review or reject it say nothing of the route.
+        var failed = data.Decision?.Reasons.Where(r => r.Status == RuleStatus.Failed && r.OnFailure == Outcome.Mlat).ToList() ?? [];
+        if (content.LegalInstrument == LegalInstrument.Mlat)
         {
-            pdf.Paragraph("The decision did not send this request to MLAT; this draft was prepared on request.");
+            pdf.Paragraph("The requesting authority chose mutual legal assistance for this request.");
+        }
+        else if (failed.Count == 0)
+        {
+            pdf.Paragraph(data.Decision?.Outcome == Outcome.Mlat || request.State == RequestState.QueuedForMlat
+                ? "No rule of the decision required MLAT; the request was sent to MLAT on review."
+                : "The decision did not send this request to MLAT; this draft was prepared on request.");
         }
         else
         {
@@ -86,4 +94,10 @@ public static class MlatDraftDocument
         return pdf.Render(new PdfInfo($"MLAT draft {request.Reference}", "Draft request for mutual legal assistance", "Evidence Broker", "MLAT; draft",
             $"MLAT draft {request.Reference} · generated {Formatting.Time(data.GeneratedAt)} · DRAFT, not signed", data.GeneratedAt));
     }
+
+    /// <summary>What is asked of the provider: keeping data (preservation), collecting it as it passes (interception), or handing it over.</summary>
+    private static string Assistance(RequestContent content) =>
+        content.Urgency == Urgency.Preservation ? "Preservation, pending a request for its production,"
+        : content.DataCategories.Contains(DataCategory.Interception) ? "Real-time collection"
+        : "Production";
 }

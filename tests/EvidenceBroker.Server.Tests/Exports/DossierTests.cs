@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Tests.Infrastructure;
@@ -119,9 +120,25 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
         Assert.Contains(reference, text, StringComparison.Ordinal);
         Assert.Contains(PdfFiles.Squash(decision.MlatRoute.TreatyBasis), text, StringComparison.Ordinal);
         Assert.Contains("suspect.one@northwind.example", text, StringComparison.Ordinal);
-        Assert.All(decision.Reasons.Where(r => r.Status == RuleStatus.Failed), r => Assert.Contains(PdfFiles.Squash(r.Rule + r.Message), text, StringComparison.Ordinal));
-        Assert.Contains(decision.Reasons, r => r.Status == RuleStatus.Failed);
+        var toMlat = decision.Reasons.Where(r => r.Status == RuleStatus.Failed && r.OnFailure == Outcome.Mlat).ToList();
+        Assert.NotEmpty(toMlat);
+        Assert.All(toMlat, r => Assert.Contains(PdfFiles.Squash(r.Rule + r.Message), text, StringComparison.Ordinal));
+        Assert.All(decision.Reasons.Where(r => r.Status == RuleStatus.Failed && r.OnFailure != Outcome.Mlat),
+            r => Assert.DoesNotContain(PdfFiles.Squash(r.Message), text, StringComparison.Ordinal));
+        Assert.Contains("Productionby", text, StringComparison.Ordinal);
         await PdfFiles.RasteriseFirstPageAsync(pdf, "mlat-draft");
+    }
+
+    [Fact]
+    public async Task The_mlat_draft_of_a_preservation_asks_for_preservation_not_production()
+    {
+        var (id, _) = await FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind().With("urgency", "preservation"));
+        using var officer = await broker.ClientAsync("mvd-case-system");
+
+        var text = PdfFiles.Text(await officer.GetByteArrayAsync($"/api/v1/exports/requests/{id}/mlat-draft.pdf"));
+
+        Assert.Contains("Preservation,pendingarequestforitsproduction,by", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Productionby", text, StringComparison.Ordinal);
     }
 
     [Fact]
