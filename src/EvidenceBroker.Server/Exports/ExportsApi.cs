@@ -68,7 +68,7 @@ public static class ExportsApi
         .RequireAssertion(ctx => BrokerClaims.ReadTenant(ctx.User) is not null);
 
     private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> DossierAsync(
-        Guid id, ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, DocumentDownloads downloads, TimeProvider clock, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
@@ -76,13 +76,18 @@ public static class ExportsApi
         }
 
         var data = await DossierQuery.LoadAsync(db, caller, id, clock.GetUtcNow(), ct);
-        return data is null
-            ? new NotFoundProblem(RequestsApi.NotFoundProblem(id))
-            : TypedResults.File(DossierDocument.Render(data), Pdf, $"dossier-{data.Request.Reference}.pdf");
+        if (data is null)
+        {
+            return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
+        }
+
+        var (pdf, name) = (DossierDocument.Render(data), $"dossier-{data.Request.Reference}.pdf");
+        await downloads.RecordAsync(caller, DocumentDownloads.Dossier, id.ToString(), name, pdf, ct);
+        return TypedResults.File(pdf, Pdf, name);
     }
 
     private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> MlatDraftAsync(
-        Guid id, ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, DocumentDownloads downloads, TimeProvider clock, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
@@ -90,9 +95,14 @@ public static class ExportsApi
         }
 
         var data = ExportAccess.MaySeeMlatDrafts(caller) ? await DossierQuery.LoadAsync(db, caller, id, clock.GetUtcNow(), ct) : null;
-        return data is null
-            ? new NotFoundProblem(RequestsApi.NotFoundProblem(id))
-            : TypedResults.File(MlatDraftDocument.Render(data), Pdf, $"mlat-draft-{data.Request.Reference}.pdf");
+        if (data is null)
+        {
+            return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
+        }
+
+        var (pdf, name) = (MlatDraftDocument.Render(data), $"mlat-draft-{data.Request.Reference}.pdf");
+        await downloads.RecordAsync(caller, DocumentDownloads.MlatDraft, id.ToString(), name, pdf, ct);
+        return TypedResults.File(pdf, Pdf, name);
     }
 
     private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueOversightAsync(
@@ -197,7 +207,7 @@ public static class ExportsApi
     }
 
     private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> DownloadAsync(
-        Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, DocumentDownloads downloads, CancellationToken ct)
     {
         var status = await FindJobAsync(id, user, db, ct);
         if (status is null)
@@ -215,6 +225,7 @@ public static class ExportsApi
         }
 
         var file = await db.ExportJobs.AsNoTracking().Where(j => j.Id == id).Select(j => new { j.Content, j.ContentType, j.FileName }).SingleAsync(ct);
+        await downloads.RecordAsync(Caller.From(user)!, DocumentDownloads.Export, id.ToString(), file.FileName ?? "", file.Content!, ct);
         return TypedResults.File(file.Content!, file.ContentType, file.FileName);
     }
 

@@ -17,6 +17,7 @@ public static class ExportsExtensions
     public static IServiceCollection AddBrokerExports(this IServiceCollection services)
     {
         services.AddSingleton<ExportJobRunner>();
+        services.AddScoped<DocumentDownloads>();
         return services;
     }
 

@@ -48,7 +48,7 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
             Assert.Contains(PdfFiles.Squash(r.Message), text, StringComparison.Ordinal);
         });
         Assert.Contains(PdfFiles.Squash(decision.PolicyVersion), text, StringComparison.Ordinal);
-        var entries = await broker.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == id.ToString()).ToListAsync());
+        var entries = await broker.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectType == "request" && e.SubjectId == id.ToString()).ToListAsync());
         Assert.Equal(2, entries.Count);
         Assert.All(entries, e => Assert.Contains(e.Hash, text, StringComparison.Ordinal));
         Assert.Contains("checkpoint#", text, StringComparison.Ordinal);
@@ -127,6 +127,25 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
             r => Assert.DoesNotContain(PdfFiles.Squash(r.Message), text, StringComparison.Ordinal));
         Assert.Contains("Productionby", text, StringComparison.Ordinal);
         await PdfFiles.RasteriseFirstPageAsync(pdf, "mlat-draft");
+    }
+
+    [Fact]
+    public async Task Each_dossier_and_draft_taken_is_recorded_with_its_hash_outside_the_request_s_timeline()
+    {
+        var (id, _) = await FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var officer = await broker.ClientAsync("mvd-case-system");
+
+        var dossier = await officer.GetByteArrayAsync($"/api/v1/requests/{id}/dossier.pdf");
+        var draft = await officer.GetByteArrayAsync($"/api/v1/exports/requests/{id}/mlat-draft.pdf");
+        var timeline = await broker.GetAsync("mvd-case-system", $"/api/v1/requests/{id}/timeline");
+
+        var entries = await broker.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == id.ToString() && e.Action.EndsWith(".downloaded"))
+            .OrderBy(e => e.Sequence).ToListAsync());
+        Assert.Equal(["dossier.downloaded", "mlat-draft.downloaded"], entries.Select(e => e.Action));
+        Assert.Contains(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(dossier)), entries[0].PayloadJson, StringComparison.Ordinal);
+        Assert.Contains(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(draft)), entries[1].PayloadJson, StringComparison.Ordinal);
+        Assert.Equal(("mvd-case-system", "dossier"), (entries[0].ActorId, entries[0].SubjectType));
+        Assert.DoesNotContain(timeline.GetProperty("events").EnumerateArray(), e => e.GetProperty("action").GetString()!.EndsWith(".downloaded", StringComparison.Ordinal));
     }
 
     [Fact]

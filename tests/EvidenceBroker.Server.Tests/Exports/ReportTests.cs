@@ -93,6 +93,9 @@ public sealed class ReportTests(ReportsFixture broker) : IClassFixture<ReportsFi
         var (_, csv, type) = await RunAsync("ipco-oversight", "/api/v1/exports/transparency-reports", new { period = "2026-H2", format = "csv" });
 
         Assert.Equal("text/csv", type);
+        var taken = await broker.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(
+            db.AuditEntries, e => e.Action == "export.downloaded" && e.PayloadJson.Contains(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(csv)))));
+        Assert.Equal("oversight", taken.ActorRole);
         var lines = Encoding.UTF8.GetString(csv).TrimStart('\uFEFF').Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("period,requesting_country,provider,requests,accounts_specified", lines[0], StringComparison.Ordinal);
         Assert.Contains("2026-H2,GB,northwind-mail,3,3,3,0,0,0,0,0.0,0,0,3,0", lines);

@@ -115,12 +115,22 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
     }
 
     /// <summary>The decision dossier (PDF/A), the same document the API serves; tenant rules as for the request itself.</summary>
-    public async Task<IActionResult> OnGetDossierAsync(Guid id, CancellationToken ct)
+    public async Task<IActionResult> OnGetDossierAsync([FromServices] Exports.DocumentDownloads downloads, Guid id, CancellationToken ct)
     {
+        if (HttpMethods.IsHead(Request.Method))
+        {
+            return StatusCode(StatusCodes.Status405MethodNotAllowed); // a HEAD would be recorded as a download
+        }
+
         var data = await Exports.DossierQuery.LoadAsync(db, Me, id, clock.GetUtcNow(), ct);
-        return data is null
-            ? NotFound()
-            : File(Exports.DossierDocument.Render(data), "application/pdf", $"dossier-{data.Request.Reference}.pdf");
+        if (data is null)
+        {
+            return NotFound();
+        }
+
+        var (pdf, name) = (Exports.DossierDocument.Render(data), $"dossier-{data.Request.Reference}.pdf");
+        await downloads.RecordAsync(Me, Exports.DocumentDownloads.Dossier, id.ToString(), name, pdf, ct);
+        return File(pdf, "application/pdf", name);
     }
 
     /// <summary>The stored decision exactly as the engine wrote it, for a case file.</summary>

@@ -1,0 +1,32 @@
+using System.Security.Cryptography;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Persistence;
+
+namespace EvidenceBroker.Server.Exports;
+
+/// <summary>
+/// Records that a document left the broker: a request's dossier or MLAT draft, or a finished report. Who took which
+/// file, and its SHA-256, is part of the record an oversight body may be asked about, like the download of a
+/// production. The entries have subjects of their own ("dossier", "mlat-draft", "export"), so they do not join a
+/// request's timeline, which its provider reads.
+/// </summary>
+public sealed class DocumentDownloads(BrokerDbContext db, AuditTrail audit)
+{
+    public const string Dossier = "dossier";
+    public const string MlatDraft = "mlat-draft";
+    public const string Export = "export";
+
+    /// <summary>Records the download before the first byte leaves; a failed write sends nothing.</summary>
+    public async Task RecordAsync(Caller caller, string subjectType, string subjectId, string fileName, byte[] content, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(content);
+        await using var transaction = await db.BeginWriteAsync(ct);
+        await audit.AppendAsync(db, caller, new AuditRecord(
+            $"{subjectType}.downloaded", subjectType, subjectId,
+            new { fileName, sha256 = Convert.ToHexStringLower(SHA256.HashData(content)), sizeBytes = content.Length }), ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+    }
+}
