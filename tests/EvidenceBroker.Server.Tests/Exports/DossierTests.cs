@@ -149,6 +149,17 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
     }
 
     [Fact]
+    public async Task Text_outside_the_fonts_is_printed_as_code_points_not_lost()
+    {
+        var (id, _) = await FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()
+            .With("justification", "The account sent שלום and 中文 to the victim,\tthen Ελληνικά and Русский."));
+
+        var text = PdfFiles.Text(await (await DossierAsync("met-case-system", id)).Content.ReadAsByteArrayAsync());
+
+        Assert.Contains("sent[U+05E9][U+05DC][U+05D5][U+05DD]and[U+4E2D][U+6587]tothevictim,thenΕλληνικάandРусский.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_mlat_draft_of_a_preservation_asks_for_preservation_not_production()
     {
         var (id, _) = await FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind().With("urgency", "preservation"));

@@ -227,7 +227,7 @@ public sealed class PdfLayout : IDisposable
         foreach (var bar in bars)
         {
             EnsureRoom(rowHeight);
-            var label = Wrap(bar.Label, PdfStyle.Small, labelWidth - 6)[0];
+            var label = Fit(bar.Label, PdfStyle.Small, labelWidth - 6);
             Add(new Op(OpKind.Text, Margin, y + 9, 0, 0, label, PdfStyle.Small, Ink));
             var width = max <= 0 ? 0 : (float)(barArea * bar.Value / max);
             Add(new Op(OpKind.Fill, Margin + labelWidth, y + 1.5f, barArea, barHeight, null, PdfStyle.Body, Stripe));
@@ -377,6 +377,7 @@ public sealed class PdfLayout : IDisposable
 
     private string Fit(string text, PdfStyle style, float width)
     {
+        text = PdfText.Printable(text);
         var font = Font(style);
         if (font.MeasureText(text) <= width)
         {
@@ -390,6 +391,7 @@ public sealed class PdfLayout : IDisposable
     /// <summary>Greedy word wrap; a word wider than the line (a hash, a URL) is broken where it must be.</summary>
     internal List<string> Wrap(string text, PdfStyle style, float width)
     {
+        text = PdfText.Printable(text);
         var font = Font(style);
         var lines = new List<string>();
         var space = font.MeasureText(" ");
