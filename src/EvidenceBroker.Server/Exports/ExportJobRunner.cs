@@ -8,7 +8,8 @@ namespace EvidenceBroker.Server.Exports;
 /// <summary>
 /// Builds a queued report. Hangfire delivers at least once: the job takes only the id, re-reads the job, and does
 /// nothing if the file is already there. A failed attempt is thrown back to Hangfire, which runs it again
-/// (<see cref="Retries"/> times, after a delay); only the last failure marks the report failed.
+/// (<see cref="Retries"/> times, after a delay); only the last failure marks the report failed. Each start is
+/// counted before the build, so a build that takes the process down is not started again without end.
 /// </summary>
 public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider clock, ILogger<ExportJobRunner> logger)
 {
@@ -27,6 +28,19 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
         var job = await db.ExportJobs.SingleOrDefaultAsync(j => j.Id == jobId, ct);
         if (job is null || job.Status is ExportStatus.Completed or ExportStatus.Failed)
         {
+            return;
+        }
+
+        if (job.Attempts > Retries)
+        {
+            // Every attempt was used and none recorded its end: the process died while building (out of memory, say).
+            // Building it again would die again, on every start that queues it again.
+            logger.LogError("Export job {JobId} was started {Attempts} times and never finished; given up", jobId, job.Attempts);
+            job.Status = ExportStatus.Failed;
+            job.Stage = "failed";
+            job.Error = "The report could not be built: every attempt ended with the broker stopping. The broker's log has the details.";
+            job.CompletedAt = clock.GetUtcNow();
+            await db.SaveChangesAsync(ct);
             return;
         }
 

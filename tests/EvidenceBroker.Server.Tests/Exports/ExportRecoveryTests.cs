@@ -1,6 +1,9 @@
 using System.Net;
+using EvidenceBroker.Server.Exports;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EvidenceBroker.Server.Tests.Exports;
 
@@ -36,6 +39,23 @@ public sealed class ExportRecoveryTests
         while (status is "queued" or "running" && DateTime.UtcNow < deadline);
 
         Assert.Equal("completed", status);
+    }
+
+    [Fact]
+    public async Task An_export_whose_every_attempt_took_the_broker_down_is_given_up_not_built_again()
+    {
+        await using var broker = new BrokerFactory();
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        using var queued = await oversight.PostJsonAsync("/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-11-30" });
+        var id = (await queued.JsonAsync()).GetProperty("id").GetGuid();
+        await broker.WithDbAsync(db => db.ExportJobs.Where(j => j.Id == id).ExecuteUpdateAsync(set => set
+            .SetProperty(j => j.Status, ExportStatus.Running).SetProperty(j => j.Attempts, ExportJobRunner.Retries + 1)));
+
+        await broker.Services.GetRequiredService<ExportJobRunner>().RunAsync(id, CancellationToken.None);
+
+        var job = await (await oversight.GetAsync(queued.Headers.Location)).JsonAsync();
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Contains("every attempt ended with the broker stopping", job.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     private sealed class SharedDatabase(string connectionString, bool runJobs) : BrokerFactory(DatabaseProvider.Sqlite, connectionString)
