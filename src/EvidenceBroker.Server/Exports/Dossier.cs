@@ -194,7 +194,7 @@ public static class DossierDocument
         }
 
         events.AddRange(data.Audit.Select(e => (e.At, $"Audit #{e.Sequence.ToString(CultureInfo.InvariantCulture)}: {e.Action}",
-            $"{e.ActorRole} {e.ActorId}" + (e.StateAfter is null ? string.Empty : $"; {e.StateBefore ?? "—"} → {e.StateAfter}"))));
+            $"{e.ActorRole} {ActorId(data, e)}".TrimEnd() + (e.StateAfter is null ? string.Empty : $"; {e.StateBefore ?? "—"} → {e.StateAfter}"))));
         pdf.Table([new("When", 1.3f), new("Event", 1.8f), new("Detail", 3.4f)],
             events.OrderBy(e => e.At).Select(e => (IReadOnlyList<string>)[Formatting.Time(e.At), e.Event, e.Detail]));
         pdf.Fields(
@@ -220,7 +220,7 @@ public static class DossierDocument
                 return (IReadOnlyList<string>)
                 [
                     e.Sequence.ToString(CultureInfo.InvariantCulture),
-                    $"{Formatting.PreciseTime(e.At)}\n{e.ActorRole} {e.ActorId}\n{e.ActorTenant}",
+                    $"{Formatting.PreciseTime(e.At)}\n{e.ActorRole} {ActorId(data, e)}".TrimEnd() + $"\n{e.ActorTenant}",
                     e.Action + (e.StateAfter is null ? string.Empty : $"\n{e.StateBefore ?? "—"} → {e.StateAfter}") +
                     (e.PolicyVersion is null ? string.Empty : $"\npolicy {e.PolicyVersion}"),
                     $"hash {e.Hash}\nprev {e.PreviousHash}\n" + (checkpoint is null
@@ -251,6 +251,10 @@ public static class DossierDocument
     /// The clocks as they run (an extension or a clarification's pause moves a due date; an emergency's validation runs
     /// from the filing, the others from the release), then every deadline the decision sets, as durations.
     /// </summary>
+    /// <summary>The provider's copy names the agency's and the review desk's actors by role and tenant only.</summary>
+    private static string ActorId(DossierData data, AuditEntry entry) =>
+        data.ProviderCopy ? ProviderView.ActorId(entry, data.Request.ProviderId) : entry.ActorId;
+
     private static void Deadlines(PdfLayout pdf, DossierData data)
     {
         if (data.Clocks.Count > 0)

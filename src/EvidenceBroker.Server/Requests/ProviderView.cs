@@ -43,6 +43,16 @@ public static class ProviderView
     public static List<AuditEntry> Events(IEnumerable<AuditEntry> inChainOrder) =>
         inChainOrder.SkipWhile(e => !ReleasingStates.Contains(e.StateAfter)).Where(e => !IsAgencyClockEvent(e)).ToList();
 
+    /// <summary>
+    /// Who acted, as a provider reads it: its own people and systems by id; another tenant's (an officer, a
+    /// supervisor, a reviewer) by role and tenant only, which the entry shows beside it.
+    /// </summary>
+    public static string ActorId(AuditEntry entry, string providerId)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return entry.ActorTenant == Tenant.Provider(providerId).ToString() ? entry.ActorId : "";
+    }
+
     /// <summary>Whether the provider hears of this deadline: its webhooks and its timeline follow the same rule.</summary>
     public static bool Keeps(DeadlineKind kind) => DeadlineKinds.Contains(kind);
 

@@ -169,7 +169,8 @@ public static class RequestLifecycleApi
         var entries = await db.AuditEntries.AsNoTracking().Where(e => e.SubjectType == "request" && e.SubjectId == subject)
             .OrderBy(e => e.Sequence).ToListAsync(ct);
         var events = (provider ? ProviderView.Events(entries) : entries)
-            .Select(e => new TimelineEntry(e.Sequence, e.At, e.Action, e.ActorId, e.ActorRole, e.StateBefore, e.StateAfter, e.Hash))
+            .Select(e => new TimelineEntry(e.Sequence, e.At, e.Action, provider ? ProviderView.ActorId(e, caller.Tenant.Id) : e.ActorId,
+                e.ActorRole, e.StateBefore, e.StateAfter, e.Hash))
             .ToList();
         var clarifications = await db.Clarifications.AsNoTracking().Where(c => c.RequestId == id).OrderBy(c => c.AskedAt).ToListAsync(ct);
         var notes = await db.RequestNotes.AsNoTracking().Where(n => n.RequestId == id && (!provider || ProviderView.NoteKinds.Contains(n.Kind)))

@@ -1,4 +1,5 @@
 using System.Net;
+using EvidenceBroker.Server.Tests.Exports;
 using EvidenceBroker.Server.Tests.Infrastructure;
 
 namespace EvidenceBroker.Server.Tests.Portal;
@@ -32,5 +33,25 @@ public sealed class RequestPageTests
         Assert.Contains("post-hoc-validation", agencyDecision, StringComparison.Ordinal);
         Assert.DoesNotContain("post-hoc-validation", providerDecision, StringComparison.Ordinal);
         Assert.Contains("\"response\"", providerDecision, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_provider_reads_the_agency_s_actors_by_role_and_tenant_not_by_id()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetEmergencyByPolice());
+        await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Threat confirmed." });
+        await broker.ActAsync("northwind-legal", id, "acknowledge");
+
+        var forProvider = (await broker.GetAsync("northwind-legal", $"/api/v1/requests/{id}/timeline")).GetProperty("events").EnumerateArray().ToList();
+        var forAgency = (await broker.GetAsync("met-case-system", $"/api/v1/requests/{id}/timeline")).GetProperty("events").EnumerateArray().ToList();
+        using var legal = await broker.ClientAsync("northwind-legal");
+        var dossier = PdfFiles.Text(await legal.GetByteArrayAsync($"/api/v1/requests/{id}/dossier.pdf"));
+
+        Assert.Contains(forAgency, e => e.GetProperty("actor").GetString() == "met-supervisor-desk");
+        Assert.DoesNotContain(forProvider, e => e.GetProperty("actor").GetString() is "met-supervisor-desk" or "met-case-system");
+        Assert.Contains(forProvider, e => e.GetProperty("actor").GetString() == "northwind-legal");
+        Assert.DoesNotContain("met-supervisor-desk", dossier, StringComparison.Ordinal);
+        Assert.Contains("northwind-legal", dossier, StringComparison.Ordinal);
     }
 }
