@@ -38,10 +38,12 @@ public static class ProviderView
 
     /// <summary>
     /// A request's audit events, in chain order, from the one that released it to the provider (its decision, or the
-    /// supervisor's or reviewer's action that released it) onwards, less the SLA events of the agency's own clocks.
+    /// supervisor's or reviewer's action that released it) onwards, less the SLA events of the agency's own clocks and
+    /// the agency's refused attempts to convert a preservation (which changed nothing).
     /// </summary>
     public static List<AuditEntry> Events(IEnumerable<AuditEntry> inChainOrder) =>
-        inChainOrder.SkipWhile(e => !ReleasingStates.Contains(e.StateAfter)).Where(e => !IsAgencyClockEvent(e)).ToList();
+        inChainOrder.SkipWhile(e => !ReleasingStates.Contains(e.StateAfter))
+            .Where(e => !IsAgencyClockEvent(e) && e.Action != RequestActions.ConversionRefused).ToList();
 
     /// <summary>
     /// Who acted, as a provider reads it: its own people and systems by id; another tenant's (an officer, a

@@ -192,6 +192,13 @@ public sealed class RequestActions(
                 revised = await decider.AsProductionAsync(request, DateOnly.FromDateTime(now.UtcDateTime), ct);
                 if (revised.Decision.Outcome != Outcome.Direct)
                 {
+                    // The engine's refusal is a decision too: recorded, though the request stays as it was.
+                    await audit.AppendAsync(db, caller, new AuditRecord(
+                        ConversionRefused, "request", request.Id.ToString(),
+                        new { outcome = Wire.Name(revised.Decision.Outcome), deciding = revised.Decision.Deciding, text = input.Text },
+                        PolicyVersion: revised.Decision.PolicyVersion), ct);
+                    await db.SaveChangesAsync(ct);
+                    await transaction.CommitAsync(ct);
                     return NotAProduction(revised.Decision);
                 }
             }
@@ -282,6 +289,9 @@ public sealed class RequestActions(
         var decision = confirmed ?? throw new InvalidTransitionException(request.State, trigger, request.PermittedTriggers);
         request.ConfirmEmergency(reviewStillNeeded: decision.Decision.Outcome != Outcome.Direct, now);
     }
+
+    /// <summary>The audit action of a preservation the engine would not let become a production.</summary>
+    public const string ConversionRefused = "request.conversion-refused";
 
     private static ActionResult.NotPermittedByPolicy NotAProduction(Decision production)
     {

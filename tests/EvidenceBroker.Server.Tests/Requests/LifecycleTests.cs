@@ -212,7 +212,12 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Contains("R4", refused.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains("R4", refused.Body.GetProperty("deciding").EnumerateArray().Select(r => r.GetString()));
         Assert.Equal("preservation-active", await broker.StateAsync(Officer, refusedId));
-        Assert.Equal(refusedEntriesBefore, await AuditEntriesAsync(refusedId));
+        Assert.Equal(refusedEntriesBefore + 1, await AuditEntriesAsync(refusedId)); // the refusal, and nothing else
+        var refusal = await broker.WithDbAsync(db => db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).LastAsync(e => e.SubjectId == refusedId.ToString()));
+        Assert.Equal(("request.conversion-refused", null, null), (refusal.Action, refusal.StateBefore, refusal.StateAfter));
+        Assert.Contains("\"R4\"", refusal.PayloadJson, StringComparison.Ordinal);
+        var providerTimeline = await broker.GetAsync(Provider, $"/api/v1/requests/{refusedId}/timeline");
+        Assert.DoesNotContain(providerTimeline.GetProperty("events").EnumerateArray(), e => e.GetProperty("action").GetString() == "request.conversion-refused");
         Assert.Equal("routed-to-provider", converted.Body.GetProperty("state").GetString());
         Assert.Contains(timeline.GetProperty("deadlines").EnumerateArray(), d =>
             d.GetProperty("kind").GetString() == "response" && !d.TryGetProperty("completedAt", out _));
