@@ -78,6 +78,24 @@ public sealed partial class AccountSecurityTests
     }
 
     [Fact]
+    public async Task A_sign_in_part_way_through_when_the_administrator_resets_it_leads_nowhere()
+    {
+        await using var broker = new BrokerFactory();
+        using (await PortalBrowser.SignedInAsync(broker, Officer)) { }
+        using var halfway = new PortalBrowser(broker, Officer); // knows the password, not the code
+        var atCode = await halfway.PostFormAsync("/portal/account/login", new() { ["Email"] = Officer, ["Password"] = DevelopmentSeed.DemoPassword });
+
+        using var admin = await PortalBrowser.SignedInAsync(broker, Admin);
+        await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = await UserIdAsync(broker, Officer) });
+        using var newPassword = await halfway.Client.GetAsync("/portal/account/newpassword");
+        using var enrol = await halfway.Client.GetAsync("/portal/account/enrol");
+        using var code = await halfway.Client.GetAsync("/portal/account/twofactor");
+
+        Assert.Contains("/account/twofactor", atCode.Path, StringComparison.OrdinalIgnoreCase);
+        Assert.All([newPassword, enrol, code], page => Assert.Contains("/account/login", page.RequestMessage!.RequestUri!.AbsolutePath, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task An_administrator_does_not_reset_their_own_sign_in()
     {
         await using var broker = new BrokerFactory();

@@ -27,7 +27,7 @@ public sealed class EnrolModel(SignInManager<PortalUser> signIn, AccountSecurity
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        if (await signIn.GetTwoFactorAuthenticationUserAsync() is not { TwoFactorEnabled: false } user)
+        if (await PendingSignIn.UserAsync(HttpContext, signIn) is not { TwoFactorEnabled: false } user)
         {
             return RedirectToPage("/Account/Login");
         }
@@ -43,7 +43,7 @@ public sealed class EnrolModel(SignInManager<PortalUser> signIn, AccountSecurity
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        if (await signIn.GetTwoFactorAuthenticationUserAsync() is not { TwoFactorEnabled: false, PasswordChangeRequired: false } user)
+        if (await PendingSignIn.UserAsync(HttpContext, signIn) is not { TwoFactorEnabled: false, PasswordChangeRequired: false } user)
         {
             return RedirectToPage("/Account/Login");
         }
@@ -67,7 +67,13 @@ public sealed class EnrolModel(SignInManager<PortalUser> signIn, AccountSecurity
 
     private async Task ShowKeyAsync(PortalUser user, CancellationToken ct)
     {
+        var stamp = user.SecurityStamp;
         var key = await accounts.AuthenticatorKeyAsync(user, ct);
+        if (user.SecurityStamp != stamp)
+        {
+            // Making the key changed the security stamp, which ends pending sign-ins: renew this one.
+            await PendingSignIn.IssueAsync(HttpContext, user);
+        }
 
         var grouped = new StringBuilder();
         for (var i = 0; i < key.Length; i += 4)

@@ -79,11 +79,7 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
             return Page();
         }
 
-        // The same cookie SignInManager itself writes for its two-factor step, so TwoFactorAuthenticatorSignInAsync reads it.
-        var pending = new ClaimsIdentity(IdentityConstants.TwoFactorUserIdScheme);
-        pending.AddClaim(new Claim(ClaimTypes.Name, user.Id));
-        await HttpContext.SignInAsync(IdentityConstants.TwoFactorUserIdScheme, new ClaimsPrincipal(pending),
-            new AuthenticationProperties { IsPersistent = false });
+        await PendingSignIn.IssueAsync(HttpContext, user);
 
         var returnUrl = Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : null;
         return user.PasswordChangeRequired ? RedirectToPage("/Account/NewPassword", new { returnUrl })

@@ -50,9 +50,11 @@ public sealed class NewPasswordModel(SignInManager<PortalUser> signIn, AccountSe
             return Page();
         }
 
+        // The new password changed the security stamp, which ends every pending sign-in, this one included: renew it.
+        await PendingSignIn.IssueAsync(HttpContext, user);
         return RedirectToPage("/Account/Enrol", new { returnUrl = Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : null });
     }
 
     private async Task<PortalUser?> PendingUserAsync() =>
-        await signIn.GetTwoFactorAuthenticationUserAsync() is { PasswordChangeRequired: true } user ? user : null;
+        await PendingSignIn.UserAsync(HttpContext, signIn) is { PasswordChangeRequired: true } user ? user : null;
 }

@@ -22,11 +22,11 @@ public sealed class TwoFactorModel(SignInManager<PortalUser> signIn) : PageModel
     public string? ReturnUrl { get; set; }
 
     public async Task<IActionResult> OnGetAsync() =>
-        await signIn.GetTwoFactorAuthenticationUserAsync() is { TwoFactorEnabled: true } ? Page() : RedirectToPage("/Account/Login");
+        await PendingSignIn.UserAsync(HttpContext, signIn) is { TwoFactorEnabled: true } ? Page() : RedirectToPage("/Account/Login");
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (await signIn.GetTwoFactorAuthenticationUserAsync() is not { TwoFactorEnabled: true })
+        if (await PendingSignIn.UserAsync(HttpContext, signIn) is not { TwoFactorEnabled: true })
         {
             return RedirectToPage("/Account/Login");
         }
