@@ -59,6 +59,15 @@ public sealed class OneUseAuthenticatorCodes(BrokerDbContext db, TimeProvider cl
         }
 
         await using var transaction = db.Database.CurrentTransaction is null ? await db.BeginWriteAsync(CancellationToken.None) : null;
+
+        // The user as stored now, in the writers' turn: a lockout another attempt recorded meanwhile counts, and the
+        // write below does not fail on a concurrency stamp another attempt changed (leaving its token row behind).
+        await db.Entry(user).ReloadAsync();
+        if (await manager.IsLockedOutAsync(user))
+        {
+            return false;
+        }
+
         var last = await manager.GetAuthenticationTokenAsync(user, LoginProvider, LastStepName);
         if (long.TryParse(last, NumberStyles.None, CultureInfo.InvariantCulture, out var lastStep) && step <= lastStep)
         {
