@@ -16,6 +16,10 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
                 type: "boolean",
                 nullable: false,
                 defaultValue: false);
+
+            // Accounts made before this column whose holder never signed in still have the password an administrator
+            // handed out: they choose their own at the next sign-in, as new accounts do.
+            migrationBuilder.Sql("UPDATE \"AspNetUsers\" SET \"PasswordChangeRequired\" = TRUE WHERE NOT \"TwoFactorEnabled\"");
         }
 
         /// <inheritdoc />
