@@ -107,7 +107,8 @@ public static class OversightReportQuery
             if (answer is not null) { toResponse.Add(answer.FirstAt - releasedAt); }
             if (!clocks.TryGetValue(row.Id, out var clock)) { continue; }
 
-            if (answer is not null) { if (clock.BreachedAt is null) { met++; } else { missed++; } }
+            // Late if the sweep saw the clock run out, or the answer came after its due time before the sweep looked.
+            if (answer is not null) { if (clock.BreachedAt is null && answer.FirstAt <= clock.DueAt) { met++; } else { missed++; } }
             else if (clock.CompletedAt is not null) { ended++; }
             else if (clock.BreachedAt is not null || (clock.PausedAt is null && now > clock.DueAt)) { overdue++; }
             else { openInTime++; }

@@ -61,6 +61,26 @@ public sealed class ReportAnswerTests
         Assert.Contains("2026-H2,GB,northwind-mail,3,3,3,0,0,0,1,33.3,0,1,2,0\r\n", csv, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_answer_after_the_due_time_is_late_even_before_the_sweep_saw_the_clock_run_out()
+    {
+        await using var broker = new WithJobs();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        broker.Clock.Advance(TimeSpan.FromDays(11)); // past the 10 days; no SLA sweep runs in tests
+        await broker.ActAsync(Provider, id, "acknowledge");
+        using (var provider = await broker.ClientAsync(Provider))
+        {
+            var package = new ByteArrayContent([1, 2, 3]);
+            package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+            Assert.Equal(HttpStatusCode.OK, (await provider.PostAsync($"/api/v1/requests/{id}/productions?fileName=records.zip", package)).StatusCode);
+        }
+
+        var oversight = PdfFiles.Text(await ReportAsync(broker, "/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-12-31" }));
+
+        Assert.Contains("Answeredwithindeadline0of1answered", oversight, StringComparison.Ordinal);
+        Assert.Contains("Answeredlate1", oversight, StringComparison.Ordinal);
+    }
+
     private static async Task<byte[]> ReportAsync(BrokerFactory broker, string path, object body)
     {
         using var oversight = await broker.ClientAsync("ipco-oversight");
