@@ -1,14 +1,18 @@
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace EvidenceBroker.Server.Portal.Pages.Account;
 
 /// <summary>
 /// The account page: who you are for the broker, changing your password, and "sign out everywhere" through a new
-/// security stamp. Both changes are audited.
+/// security stamp. Both changes are audited. Posts count toward the sign-in limit of the caller's network, so a
+/// session left open cannot be used to guess the current password at speed.
 /// </summary>
+[EnableRateLimiting(RateLimiting.SignInPolicy)]
 public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, AccountSecurity accounts) : PageModel
 {
     public string DisplayName { get; private set; } = "";

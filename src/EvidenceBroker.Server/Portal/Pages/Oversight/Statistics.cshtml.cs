@@ -18,7 +18,7 @@ public sealed record Bar(string Label, int Count, int Percent, string Tone);
 /// </summary>
 public sealed class StatisticsModel(PortalRequests requests, BrokerDbContext db, TimeProvider clock) : PageModel
 {
-    /// <summary>Running clocks are read for at most this many open requests; the page says when there are more.</summary>
+    /// <summary>Running clocks are read for at most this many open requests, the oldest (likeliest overdue); the page says when there are more.</summary>
     public const int OpenClocksRead = 10_000;
 
     private sealed record Count(string Country, Outcome? Outcome, Urgency Urgency, int Requests);
@@ -38,7 +38,7 @@ public sealed class StatisticsModel(PortalRequests requests, BrokerDbContext db,
         Outcomes = [.. Enum.GetValues<Outcome>().Select(o => MakeBar(PortalText.Outcome(o), counts.Where(c => c.Outcome == o).Sum(c => c.Requests), Total, Errors.Wire.Name(o)))];
 
         // Only requests whose clock is running count here; finished ones have no countdown.
-        var open = await requests.ListAsync(Caller.From(User)!, new PortalSearch(Finished: false), ct, take: OpenClocksRead + 1);
+        var open = await requests.ListAsync(Caller.From(User)!, new PortalSearch(Finished: false), ct, take: OpenClocksRead + 1, oldestFirst: true);
         MoreOpen = open.Count > OpenClocksRead;
         var withDue = open.Take(OpenClocksRead).Where(r => r.Due is not null).ToList();
         var overdue = withDue.Count(r => r.Due < now);
