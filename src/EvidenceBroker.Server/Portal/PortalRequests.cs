@@ -53,8 +53,12 @@ public sealed class PortalRequests(BrokerDbContext db)
 {
     public const int PageSize = 50;
 
-    /// <summary>The newest <paramref name="take"/> requests matching <paramref name="search"/>, or the oldest with <paramref name="oldestFirst"/>.</summary>
-    public async Task<List<PortalRow>> ListAsync(Caller caller, PortalSearch search, CancellationToken ct, int take = PageSize, bool oldestFirst = false)
+    /// <summary>
+    /// The newest <paramref name="take"/> requests matching <paramref name="search"/> (or the oldest, with
+    /// <paramref name="oldestFirst"/>), after the first <paramref name="skip"/>.
+    /// </summary>
+    public async Task<List<PortalRow>> ListAsync(
+        Caller caller, PortalSearch search, CancellationToken ct, int take = PageSize, bool oldestFirst = false, int skip = 0)
     {
         var query = db.RequestsVisibleTo(caller).AsNoTracking();
         if (search.Country is { Length: > 0 } country) { query = query.Where(r => r.RequestingCountry == country); }
@@ -81,7 +85,7 @@ public sealed class PortalRequests(BrokerDbContext db)
 
         // SQLite cannot order by DateTimeOffset; the id is a version-7 GUID, ordered by time of filing.
         var ordered = oldestFirst ? joined.OrderBy(x => x.Request.Id) : joined.OrderByDescending(x => x.Request.Id);
-        var rows = await ordered.Take(search.Rule is null ? take : take * 20).ToListAsync(ct);
+        var rows = await ordered.Skip(skip).Take(search.Rule is null ? take : take * 20).ToListAsync(ct);
         var ids = rows.Select(x => x.Request.Id).ToList();
         var clocks = (await db.Deadlines.AsNoTracking().Where(d => ids.Contains(d.RequestId) && d.CompletedAt == null).ToListAsync(ct))
             .ToLookup(d => d.RequestId);

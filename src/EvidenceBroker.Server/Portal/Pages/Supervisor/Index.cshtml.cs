@@ -13,6 +13,7 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
     public async Task OnGetAsync(CancellationToken ct)
     {
         Now = clock.GetUtcNow();
-        Rows = await requests.ListAsync(Caller.From(User)!, new PortalSearch(State: RequestState.AwaitingSupervisor), ct);
+        // Every emergency waiting, the longest-waiting first: none may drop off the list.
+        Rows = await requests.ListAsync(Caller.From(User)!, new PortalSearch(State: RequestState.AwaitingSupervisor), ct, take: 1000, oldestFirst: true);
     }
 }
