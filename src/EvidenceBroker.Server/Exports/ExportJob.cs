@@ -49,6 +49,9 @@ public sealed class ExportJob
     public byte[]? Content { get; set; }
     public string? Error { get; set; }
 
+    /// <summary>The client's Idempotency-Key, if it sent one: the same key and parameters again answer with this job.</summary>
+    public string? IdempotencyKey { get; init; }
+
     /// <summary>How many times building the report was started; it is given up after <see cref="ExportJobRunner.Retries"/> more.</summary>
     public int Attempts { get; set; }
 }
@@ -68,5 +71,7 @@ internal sealed class ExportJobConfiguration : IEntityTypeConfiguration<ExportJo
         builder.Property(j => j.ContentType).HasMaxLength(100);
         builder.Property(j => j.Error).HasMaxLength(1000);
         builder.HasIndex(j => new { j.RequestedByTenant, j.CreatedAt });
+        builder.Property(j => j.IdempotencyKey).HasMaxLength(128);
+        builder.HasIndex(j => new { j.RequestedBy, j.IdempotencyKey }).IsUnique().HasFilter("\"IdempotencyKey\" IS NOT NULL");
     }
 }

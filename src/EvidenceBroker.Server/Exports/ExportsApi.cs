@@ -106,7 +106,8 @@ public static class ExportsApi
     }
 
     private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueOversightAsync(
-        OversightReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, CancellationToken ct)
+        OversightReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, HttpContext http,
+        CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         var errors = new Dictionary<string, string[]>();
@@ -138,11 +139,12 @@ public static class ExportsApi
         }
 
         var parameters = new OversightReportParameters(body.From!.Value, body.To!.Value, body.RequestingCountry, body.ProviderId, channel, outcome);
-        return await QueueAsync(ExportKind.OversightReport, parameters, user, db, audit, jobs, clock, ct);
+        return await QueueAsync(ExportKind.OversightReport, parameters, idempotencyKey, user, db, audit, jobs, clock, http, ct);
     }
 
     private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueTransparencyAsync(
-        TransparencyReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, CancellationToken ct)
+        TransparencyReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, HttpContext http,
+        CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         var errors = new Dictionary<string, string[]>();
@@ -161,15 +163,28 @@ public static class ExportsApi
         }
 
         return await QueueAsync(ExportKind.TransparencyReport, new TransparencyReportParameters(period, body.RequestingCountry, format!.Value),
-            user, db, audit, jobs, clock, ct);
+            idempotencyKey, user, db, audit, jobs, clock, http, ct);
     }
 
+    /// <summary>
+    /// Records and queues a report. With an Idempotency-Key, a retry (the same key and parameters) answers with the
+    /// job already queued, and builds and records nothing again; the key with other parameters is refused (409).
+    /// </summary>
     private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueAsync<T>(
-        ExportKind kind, T parameters, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, CancellationToken ct)
+        ExportKind kind, T parameters, string? idempotencyKey, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs,
+        TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        if (idempotencyKey is not null && !RequestsApi.IsValidKey(idempotencyKey))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [RequestsApi.IdempotencyHeader] = ["Use 1 to 128 visible ASCII characters."],
+            });
         }
 
         var now = clock.GetUtcNow();
@@ -183,11 +198,30 @@ public static class ExportsApi
             CreatedAt = now,
             Status = ExportStatus.Queued,
             Stage = "queued",
+            IdempotencyKey = idempotencyKey,
         };
 
         // Who exported what, and when, is itself part of the record an oversight body may be asked about.
         await using (var transaction = await db.BeginWriteAsync(ct))
         {
+            if (idempotencyKey is not null
+                && await db.ExportJobs.AsNoTracking().Where(j => j.RequestedBy == caller.Subject && j.IdempotencyKey == idempotencyKey)
+                    .Select(j => new { j.Id, j.Kind, j.ParametersJson }).SingleOrDefaultAsync(ct) is { } earlier)
+            {
+                if (earlier.Kind != kind || earlier.ParametersJson != job.ParametersJson)
+                {
+                    return TypedResults.Problem(
+                        statusCode: StatusCodes.Status409Conflict,
+                        title: "This Idempotency-Key was already used for another report.",
+                        detail: "Use a new key for a new report, or resend the original parameters unchanged.",
+                        extensions: new Dictionary<string, object?> { ["existingJobId"] = earlier.Id });
+                }
+
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+                var queued = await FindJobAsync(earlier.Id, user, db, ct);
+                return TypedResults.Accepted($"/api/v1/exports/jobs/{earlier.Id}", queued!);
+            }
+
             db.ExportJobs.Add(job);
             await audit.AppendAsync(db, caller, new AuditRecord(
                 "export.requested", "export", job.Id.ToString(), new { kind, parameters = job.ParametersJson }), ct);

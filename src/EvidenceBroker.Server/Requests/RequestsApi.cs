@@ -167,5 +167,6 @@ public static class RequestsApi
         Detail = $"There is no request {id} that you can see.",
     };
 
-    private static bool IsValidKey(string key) => key.Length is > 0 and <= 128 && key.All(c => c is > ' ' and <= '~');
+    /// <summary>An Idempotency-Key this broker takes: 1 to 128 visible ASCII characters.</summary>
+    public static bool IsValidKey(string key) => key.Length is > 0 and <= 128 && key.All(c => c is > ' ' and <= '~');
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -170,6 +171,37 @@ public sealed class ReportTests(ReportsFixture broker) : IClassFixture<ReportsFi
         using var response = await admin.GetAsync(queued.Headers.Location);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_retried_order_with_its_idempotency_key_answers_with_the_same_job_and_records_nothing_again()
+    {
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        async Task<HttpResponseMessage> OrderAsync(string key, string to)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports/oversight-reports")
+            {
+                Content = JsonContent.Create(new { from = "2026-11-01", to }),
+            };
+            message.Headers.Add("Idempotency-Key", key);
+            return await oversight.SendAsync(message);
+        }
+
+        using var first = await OrderAsync("report-2026-11", "2026-11-30");
+        using var retried = await OrderAsync("report-2026-11", "2026-11-30");
+        using var other = await OrderAsync("report-2026-11", "2026-11-29");
+        using var malformed = await OrderAsync("two words", "2026-11-30");
+        var id = (await first.JsonAsync()).GetProperty("id").GetGuid();
+
+        Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
+        Assert.Equal(id, (await retried.JsonAsync()).GetProperty("id").GetGuid());
+        Assert.Equal("true", Assert.Single(retried.Headers.GetValues("Idempotent-Replayed")));
+        Assert.Equal(HttpStatusCode.Conflict, other.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.True((await malformed.JsonAsync()).GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+        var requested = await broker.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(
+            db.AuditEntries, e => e.Action == "export.requested" && e.SubjectId == id.ToString()));
+        Assert.Equal(1, requested);
     }
 
     [Fact]
