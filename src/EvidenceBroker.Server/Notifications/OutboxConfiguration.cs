@@ -36,5 +36,6 @@ internal sealed class WebhookSecretConfiguration : IEntityTypeConfiguration<Webh
         builder.Property(s => s.Recipient).HasMaxLength(100);
         builder.Property(s => s.Secret).HasMaxLength(500); // sealed: see WebhookSecretVault
         builder.Property(s => s.PreviousSecret).HasMaxLength(500);
+        builder.Property(s => s.RotationKey).HasMaxLength(128);
     }
 }

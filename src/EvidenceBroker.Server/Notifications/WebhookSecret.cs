@@ -30,6 +30,12 @@ public sealed class WebhookSecret
     public DateTimeOffset? PreviousValidUntil { get; set; }
     public required DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>
+    /// The Idempotency-Key of the rotation that issued <see cref="Secret"/>, if it sent one: the same rotation retried
+    /// (its answer lost) gets this secret again instead of replacing it, which would drop the one receivers still use.
+    /// </summary>
+    public string? RotationKey { get; set; }
+
     /// <summary>32 random bytes, as in the Standard Webhooks reference libraries.</summary>
     public static string Generate() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 

@@ -81,11 +81,14 @@ public static class WebhooksAdminApi
                 .WithDescription("Absolute http or https URL; https, and a public address, outside Development. The first time a URL is set and the " +
                                  "recipient has no secret yet, one is generated and returned in this response only.");
             admin.MapPost(path + "/rotate-secret", (string id, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
-                        WebhookSecretVault vault, TimeProvider clock, IOptions<WebhookOptions> options, CancellationToken ct) =>
-                    RotateSecretAsync(kind, id, user, db, audit, vault, clock, options.Value, ct))
+                        WebhookSecretVault vault, TimeProvider clock, IOptions<WebhookOptions> options, HttpContext http, CancellationToken ct,
+                        [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey) =>
+                    RotateSecretAsync(kind, id, idempotencyKey, user, db, audit, vault, clock, options.Value, http, ct))
                 .WithSummary($"Issue a new webhook secret for the {Name(kind)} (audited)")
                 .WithDescription("Returns the new secret once. The previous one keeps signing as a second signature for " +
-                                 "Webhooks:RotationOverlap (24 h by default) so that the receiver can switch without losing deliveries.");
+                                 "Webhooks:RotationOverlap (24 h by default) so that the receiver can switch without losing deliveries. " +
+                                 "Send an Idempotency-Key: a retry with the same key, after an answer that was lost, gets the same secret " +
+                                 "again instead of a third one (which would end the overlap of the secret the receiver still uses).");
         }
 
         return app;
@@ -263,13 +266,21 @@ public static class WebhooksAdminApi
         return TypedResults.Ok(new WebhookEndpointResource(recipient, url, secret is not null, secret?.CreatedAt, issued));
     }
 
-    private static async Task<Results<Ok<WebhookEndpointResource>, NotFoundProblem, ProblemHttpResult>> RotateSecretAsync(
-        RecipientKind kind, string id, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, WebhookSecretVault vault,
-        TimeProvider clock, WebhookOptions options, CancellationToken ct)
+    private static async Task<Results<Ok<WebhookEndpointResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> RotateSecretAsync(
+        RecipientKind kind, string id, string? idempotencyKey, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, WebhookSecretVault vault,
+        TimeProvider clock, WebhookOptions options, HttpContext http, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        if (idempotencyKey is not null && !RequestsApi.IsValidKey(idempotencyKey))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [RequestsApi.IdempotencyHeader] = ["Use 1 to 128 visible ASCII characters."],
+            });
         }
 
         var now = clock.GetUtcNow();
@@ -281,8 +292,15 @@ public static class WebhooksAdminApi
             return new NotFoundProblem(NoRecipient(kind, id));
         }
 
-        var issued = WebhookSecret.Generate();
         var secret = await db.WebhookSecrets.SingleOrDefaultAsync(s => s.Recipient == recipient, ct);
+        if (idempotencyKey is not null && secret is { RotationKey: { } key } && key == idempotencyKey)
+        {
+            // This rotation again: its answer was lost. The same secret, nothing changed or recorded.
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+            return TypedResults.Ok(new WebhookEndpointResource(recipient, url.Value, true, secret.CreatedAt, vault.Open(secret.Secret), secret.PreviousValidUntil));
+        }
+
+        var issued = WebhookSecret.Generate();
         if (secret is null)
         {
             secret = new WebhookSecret { Recipient = recipient, Secret = vault.Seal(issued), CreatedAt = now };
@@ -295,6 +313,8 @@ public static class WebhooksAdminApi
             secret.Secret = vault.Seal(issued);
             secret.CreatedAt = now;
         }
+
+        secret.RotationKey = idempotencyKey;
 
         await audit.AppendAsync(db, caller, new AuditRecord(
             "webhook.secret-rotated", Name(kind), id, new { recipient, previousValidUntil = secret.PreviousValidUntil }), ct);

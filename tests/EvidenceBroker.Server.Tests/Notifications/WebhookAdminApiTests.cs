@@ -141,6 +141,31 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
     }
 
     [Fact]
+    public async Task A_rotation_retried_with_its_idempotency_key_gets_the_same_secret_and_keeps_the_one_in_use()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+        async Task<HttpResponseMessage> RotateAsync(string key)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/admin/providers/thames-social/webhook/rotate-secret");
+            message.Headers.Add("Idempotency-Key", key);
+            return await admin.SendAsync(message);
+        }
+
+        using var first = await RotateAsync("rotate-thames-1");
+        using var retried = await RotateAsync("rotate-thames-1"); // the first answer was lost
+        var stored = await broker.WithDbAsync(db => db.WebhookSecrets.AsNoTracking().SingleAsync(s => s.Recipient == "provider:thames-social"));
+        var rotations = await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "webhook.secret-rotated" && e.SubjectId == "thames-social"));
+        using var next = await RotateAsync("rotate-thames-2");
+
+        var issued = (await first.JsonAsync()).GetProperty("secret").GetString();
+        Assert.Equal(issued, (await retried.JsonAsync()).GetProperty("secret").GetString());
+        Assert.Equal("true", Assert.Single(retried.Headers.GetValues("Idempotent-Replayed")));
+        Assert.Equal(WebhookSecret.ForDevelopment("provider:thames-social"), Vault.Open(stored.PreviousSecret!)); // the one the receiver has
+        Assert.Equal(1, rotations);
+        Assert.NotEqual(issued, (await next.JsonAsync()).GetProperty("secret").GetString());
+    }
+
+    [Fact]
     public async Task The_dead_letter_list_validates_its_paging()
     {
         using var admin = await broker.ClientAsync("broker-admin");

@@ -606,6 +606,10 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
                     b.Property<DateTimeOffset?>("PreviousValidUntil")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("RotationKey")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
                     b.Property<string>("Secret")
                         .IsRequired()
                         .HasMaxLength(500)

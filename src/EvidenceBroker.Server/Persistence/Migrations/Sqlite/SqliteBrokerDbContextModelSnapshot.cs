@@ -599,6 +599,10 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
                     b.Property<long?>("PreviousValidUntil")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("RotationKey")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Secret")
                         .IsRequired()
                         .HasMaxLength(500)
