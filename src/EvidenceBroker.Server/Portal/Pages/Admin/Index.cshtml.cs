@@ -94,17 +94,9 @@ public sealed class IndexModel(
             TenantKind = tenant.Kind, TenantId = tenant.Id, Country = tenant.Country, PasswordChangeRequired = true,
         };
         var created = await enrolment.CreateUserAsync(Me, user, password, ct);
-        if (!created.Succeeded)
-        {
-            Errors["user.email"] = string.Join(" ", created.Errors.Select(e => e.Description));
-            await LoadAsync(ct);
-            return Page();
-        }
-
-        ShownSecretFor = $"First-time password for {user.Email}";
-        ShownSecret = password;
-        await LoadAsync(ct);
-        return Page();
+        return created.Succeeded
+            ? await ShowOnceAsync($"First-time password for {user.Email}", password, ct)
+            : await RefusedAsync("user.email", string.Join(" ", created.Errors.Select(e => e.Description)), ct);
     }
 
     public async Task<IActionResult> OnPostClientAsync(CancellationToken ct)
@@ -121,18 +113,10 @@ public sealed class IndexModel(
 
         if (Errors.Count > 0 || tenant is null) { await LoadAsync(ct); return Page(); }
 
-        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        if (!await enrolment.RegisterClientAsync(Me, Id!, secret, Name!.Trim(), tenant, ct))
-        {
-            Errors["client.id"] = "This client id is taken.";
-            await LoadAsync(ct);
-            return Page();
-        }
-
-        ShownSecretFor = $"Client secret for {Id}";
-        ShownSecret = secret;
-        await LoadAsync(ct);
-        return Page();
+        var secret = NewClientSecret();
+        return await enrolment.RegisterClientAsync(Me, Id!, secret, Name!.Trim(), tenant, ct)
+            ? await ShowOnceAsync($"Client secret for {Id}", secret, ct)
+            : await RefusedAsync("client.id", "This client id is taken.", ct);
     }
 
     /// <summary>
@@ -141,36 +125,23 @@ public sealed class IndexModel(
     /// </summary>
     public async Task<IActionResult> OnPostResetSignInAsync([FromServices] AccountSecurity accounts, CancellationToken ct)
     {
-        if (Id is null || Id == Me.Subject || await accounts.ResetSignInAsync(Me, Id, ct) is not { } password)
+        if (Id is not null && Id == Me.Subject)
         {
-            Errors["user.reset"] = Id is not null && Id == Me.Subject
-                ? "Another administrator resets your own sign-in."
-                : "No portal user with this id.";
-            await LoadAsync(ct);
-            return Page();
+            return await RefusedAsync("user.reset", "Another administrator resets your own sign-in.", ct);
         }
 
-        await LoadAsync(ct);
-        ShownSecretFor = $"One-time password for {Users.Single(u => u.Id == Id).Email}";
-        ShownSecret = password;
-        return Page();
+        return Id is not null && await accounts.ResetSignInAsync(Me, Id, ct) is { } password
+            ? await ShowOnceAsync($"One-time password for {await db.Users.Where(u => u.Id == Id).Select(u => u.Email).SingleAsync(ct)}", password, ct)
+            : await RefusedAsync("user.reset", "No portal user with this id.", ct);
     }
 
     /// <summary>A new secret for an API client, shown here once; the old one stops working.</summary>
     public async Task<IActionResult> OnPostClientSecretAsync(CancellationToken ct)
     {
-        var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        if (Id is null || !await enrolment.RenewClientSecretAsync(Me, Id, secret, ct))
-        {
-            Errors["client.switch"] = "No API client with this id.";
-            await LoadAsync(ct);
-            return Page();
-        }
-
-        ShownSecretFor = $"New client secret for {Id}";
-        ShownSecret = secret;
-        await LoadAsync(ct);
-        return Page();
+        var secret = NewClientSecret();
+        return Id is not null && await enrolment.RenewClientSecretAsync(Me, Id, secret, ct)
+            ? await ShowOnceAsync($"New client secret for {Id}", secret, ct)
+            : await RefusedAsync("client.switch", "No API client with this id.", ct);
     }
 
     /// <summary>Disables an API client (its tokens are refused from now on) or enables it again.</summary>
@@ -239,6 +210,25 @@ public sealed class IndexModel(
         await transaction.CommitAsync(ct);
         return true;
     }
+
+    /// <summary>The page again, showing <paramref name="secret"/> once: the broker keeps only its hash.</summary>
+    private async Task<IActionResult> ShowOnceAsync(string title, string secret, CancellationToken ct)
+    {
+        ShownSecretFor = title;
+        ShownSecret = secret;
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    /// <summary>The page again, with <paramref name="message"/> under the form of <paramref name="field"/>.</summary>
+    private async Task<IActionResult> RefusedAsync(string field, string message, CancellationToken ct)
+    {
+        Errors[field] = message;
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    private static string NewClientSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
     private void Check(bool ok, string field, string message)
     {
