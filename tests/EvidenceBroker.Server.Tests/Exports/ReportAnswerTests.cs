@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using EvidenceBroker.Server.Tests.Infrastructure;
 
@@ -35,12 +34,7 @@ public sealed class ReportAnswerTests
         await using var broker = created;
         var producedThenClosed = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
         await broker.ActAsync(Provider, producedThenClosed, "acknowledge");
-        using (var provider = await broker.ClientAsync(Provider))
-        {
-            var package = new ByteArrayContent([1, 2, 3]);
-            package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-            Assert.Equal(HttpStatusCode.OK, (await provider.PostAsync($"/api/v1/requests/{producedThenClosed}/productions?fileName=records.zip", package)).StatusCode);
-        }
+        await broker.ProduceAsync(Provider, producedThenClosed);
 
         Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync(Officer, producedThenClosed, "closure")).Status);
         var withdrawn = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
@@ -68,12 +62,7 @@ public sealed class ReportAnswerTests
         var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
         broker.Clock.Advance(TimeSpan.FromDays(11)); // past the 10 days; no SLA sweep runs in tests
         await broker.ActAsync(Provider, id, "acknowledge");
-        using (var provider = await broker.ClientAsync(Provider))
-        {
-            var package = new ByteArrayContent([1, 2, 3]);
-            package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-            Assert.Equal(HttpStatusCode.OK, (await provider.PostAsync($"/api/v1/requests/{id}/productions?fileName=records.zip", package)).StatusCode);
-        }
+        await broker.ProduceAsync(Provider, id);
 
         var oversight = PdfFiles.Text(await ReportAsync(broker, "/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-12-31" }));
 

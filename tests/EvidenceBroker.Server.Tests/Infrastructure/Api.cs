@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -48,6 +49,19 @@ public static class Api
 
     public static async Task<string> StateAsync(this BrokerFactory broker, string clientId, Guid id) =>
         (await broker.GetAsync(clientId, $"/api/v1/requests/{id}")).GetProperty("state").GetString()!;
+
+    public static async Task<string> ReferenceAsync(this BrokerFactory broker, string clientId, Guid id) =>
+        (await broker.GetAsync(clientId, $"/api/v1/requests/{id}")).GetProperty("reference").GetString()!;
+
+    /// <summary>The provider's client uploads a small package as the production of <paramref name="id"/>.</summary>
+    public static async Task ProduceAsync(this BrokerFactory broker, string providerClientId, Guid id)
+    {
+        using var provider = await broker.ClientAsync(providerClientId);
+        using var package = new ByteArrayContent([1, 2, 3]);
+        package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        using var response = await provider.PostAsync($"/api/v1/requests/{id}/productions?fileName=records.zip", package);
+        Assert.True(response.IsSuccessStatusCode, $"production: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
 
     /// <summary>
     /// Stores the repository's policy pack with one line of a file replaced, and activates it: new requests are then

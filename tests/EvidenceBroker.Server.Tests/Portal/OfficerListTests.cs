@@ -14,7 +14,7 @@ public sealed class OfficerListTests
         {
             broker.Clock.Advance(TimeSpan.FromSeconds(1)); // ids, and so the order of filing, follow the clock
             var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
-            references.Add((await broker.GetAsync("met-case-system", $"/api/v1/requests/{id}")).GetProperty("reference").GetString()!);
+            references.Add(await broker.ReferenceAsync("met-case-system", id));
         }
 
         using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");

@@ -9,14 +9,14 @@ public sealed class ProviderInboxTests
     public async Task An_old_open_request_stays_first_and_finished_ones_are_the_newest_fifty()
     {
         await using var broker = new BrokerFactory();
-        var open = await ReferenceAsync(broker, await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()));
+        var open = await broker.ReferenceAsync("met-case-system", await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()));
         var finished = new List<string>();
         for (var i = 0; i < 55; i++)
         {
             broker.Clock.Advance(TimeSpan.FromSeconds(1)); // ids, and so the order of filing, follow the clock
             var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
             await broker.ActAsync("met-case-system", id, "withdrawal", new { text = "No longer needed." });
-            finished.Add(await ReferenceAsync(broker, id));
+            finished.Add(await broker.ReferenceAsync("met-case-system", id));
         }
 
         using var legal = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
@@ -28,7 +28,4 @@ public sealed class ProviderInboxTests
         Assert.All(finished[..5], f => Assert.DoesNotContain(f, inbox, StringComparison.Ordinal));
         Assert.Contains("then the 50 most recently filed finished ones", inbox, StringComparison.Ordinal);
     }
-
-    private static async Task<string> ReferenceAsync(BrokerFactory broker, Guid id) =>
-        (await broker.GetAsync("met-case-system", $"/api/v1/requests/{id}")).GetProperty("reference").GetString()!;
 }
