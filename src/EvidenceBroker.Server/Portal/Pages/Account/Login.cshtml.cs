@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
-using System.Security.Claims;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
