@@ -70,6 +70,19 @@ public sealed class ReportAnswerTests
         Assert.Contains("Answeredlate1", oversight, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_request_a_reviewer_sends_to_mlat_counts_as_mlat_not_as_a_production_order()
+    {
+        await using var broker = new WithJobs();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("flags", new System.Text.Json.Nodes.JsonArray("press")));
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("broker-review-desk", id, "review", new { decision = "mlat", text = "Let the central authorities weigh it." })).Status);
+
+        var csv = Encoding.UTF8.GetString(await ReportAsync(broker, "/api/v1/exports/transparency-reports", new { period = "2026-H2", format = "csv" }));
+
+        // requests 1, accounts 1, production orders 0, emergency 0, preservation 0, mlat 1
+        Assert.Contains("2026-H2,GB,northwind-mail,1,1,0,0,0,1,", csv, StringComparison.Ordinal);
+    }
+
     private static async Task<byte[]> ReportAsync(BrokerFactory broker, string path, object body)
     {
         using var oversight = await broker.ClientAsync("ipco-oversight");
