@@ -153,6 +153,7 @@ public static class DossierDocument
                 ("Evaluated on", Formatting.Date(decision.EvaluatedOn)),
                 ("Decided at", Formatting.Time(stored.DecidedAt)),
                 ("Decision hash", AuditHashing.Sha256Hex(stored.DecisionJson)),
+                ("Revised", Revision(data) ?? "no: the decision made at filing"),
                 ("Notifications", decision.Notifications.Count == 0 ? "none" : string.Join("\n", decision.Notifications.Select(n => $"{n.Country}: {n.Message} ({n.Source})"))),
             ]);
             pdf.Table(
@@ -251,6 +252,32 @@ public static class DossierDocument
     /// The clocks as they run (an extension or a clarification's pause moves a due date; an emergency's validation runs
     /// from the filing, the others from the release), then every deadline the decision sets, as durations.
     /// </summary>
+    /// <summary>
+    /// When the decision in force replaced the one made at filing (a supervisor's confirmation of an emergency, a
+    /// preservation converted to a production): when, by which action, and what it replaced, from the audit entry that
+    /// recorded it. Null when it was never revised.
+    /// </summary>
+    private static string? Revision(DossierData data)
+    {
+        foreach (var entry in data.Audit.OrderByDescending(e => e.Sequence))
+        {
+            using var payload = JsonDocument.Parse(entry.PayloadJson);
+            if (Property(payload.RootElement, "decision") is { ValueKind: JsonValueKind.Object } revised
+                && Property(revised, "superseded") is { ValueKind: JsonValueKind.Object } superseded)
+            {
+                var outcome = Property(superseded, "outcome")?.ToString() ?? "?";
+                var hash = Property(superseded, "decisionHash")?.GetString() ?? "";
+                return $"{Formatting.Time(entry.At)}, by {entry.Action} (audit entry #{entry.Sequence.ToString(CultureInfo.InvariantCulture)}), " +
+                       $"replacing the decision made at filing: {outcome}, hash {hash}";
+            }
+        }
+
+        return null;
+    }
+
+    private static JsonElement? Property(JsonElement element, string name) =>
+        element.EnumerateObject().Where(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => (JsonElement?)p.Value).FirstOrDefault();
+
     /// <summary>The provider's copy names the agency's and the review desk's actors by role and tenant only.</summary>
     private static string ActorId(DossierData data, AuditEntry entry) =>
         data.ProviderCopy ? ProviderView.ActorId(entry, data.Request.ProviderId) : entry.ActorId;

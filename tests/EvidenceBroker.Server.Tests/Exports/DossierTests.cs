@@ -149,6 +149,22 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
     }
 
     [Fact]
+    public async Task A_decision_revised_after_filing_says_when_by_what_and_what_it_replaced()
+    {
+        var (id, _) = await FileAsync("met-case-system", SampleRequests.MetEmergencyByPolice());
+        var atFiling = await broker.WithDbAsync(db => db.Decisions.Where(d => d.RequestId == id).Select(d => d.DecisionJson).SingleAsync());
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Threat confirmed." })).Status);
+        var (other, _) = await FileAsync();
+
+        var revised = PdfFiles.Text(await (await DossierAsync("met-case-system", id)).Content.ReadAsByteArrayAsync());
+        var asFiled = PdfFiles.Text(await (await DossierAsync("met-case-system", other)).Content.ReadAsByteArrayAsync());
+
+        Assert.Contains(",byrequest.confirm-emergency(auditentry#", revised, StringComparison.Ordinal);
+        Assert.Contains(AuditHashing.Sha256Hex(atFiling), revised, StringComparison.Ordinal);
+        Assert.Contains("Revisedno:thedecisionmadeatfiling", asFiled, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Text_outside_the_fonts_is_printed_as_code_points_not_lost()
     {
         var (id, _) = await FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()
