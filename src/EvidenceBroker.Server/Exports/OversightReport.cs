@@ -89,6 +89,10 @@ public static class OversightReportQuery
             .ToDictionary(g => g.Key, g => g.OrderBy(c => c.DueAt).Last());
         var answers = await ProviderAnswers.LoadAsync(db, from, ct);
 
+        // Outcomes as the requests went: one a reviewer sent to MLAT counts as MLAT, as in the MLAT backlog below.
+        var toMlat = await ProviderAnswers.SentToMlatAsync(db, from, ct);
+        rows = [.. rows.Select(r => toMlat.Contains(r.Id) ? r with { Outcome = Outcome.Mlat } : r)];
+
         progress?.Report((70, "aggregating"));
         long met = 0, missed = 0, openInTime = 0, overdue = 0, ended = 0, released = 0;
         var toDecision = new List<TimeSpan>();

@@ -9,9 +9,9 @@ namespace EvidenceBroker.Server.Exports;
 public sealed record ProviderAnswer(DateTimeOffset FirstAt, RequestState Last);
 
 /// <summary>
-/// Providers' answers (a production, a partial production, a refusal, an objection) read from the audit trail, not from
-/// a request's state now: a request answered and then closed by its officer, or produced after an objection, still
-/// counts as answered, and when.
+/// Providers' answers (a production, a partial production, a refusal, an objection) and the route to MLAT, read from the
+/// audit trail, not from a request's state or first outcome now: a request answered and then closed by its officer, or
+/// produced after an objection, still counts as answered, and when; one a reviewer sent to MLAT went by MLAT.
 /// </summary>
 public static class ProviderAnswers
 {
@@ -40,5 +40,19 @@ public static class ProviderAnswers
         }
 
         return answers;
+    }
+
+    /// <summary>
+    /// The requests filed from <paramref name="filedFrom"/> on that went to MLAT, whether the engine sent them or a
+    /// reviewer did (the engine's outcome then stays "human review").
+    /// </summary>
+    public static async Task<HashSet<Guid>> SentToMlatAsync(BrokerDbContext db, DateTimeOffset filedFrom, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var queuedForMlat = Wire.Name(RequestState.QueuedForMlat);
+        var ids = await db.AuditEntries.AsNoTracking()
+            .Where(e => e.SubjectType == "request" && e.At >= filedFrom && e.StateAfter == queuedForMlat)
+            .Select(e => e.SubjectId).ToListAsync(ct);
+        return [.. ids.Select(id => Guid.TryParse(id, out var parsed) ? parsed : Guid.Empty)];
     }
 }

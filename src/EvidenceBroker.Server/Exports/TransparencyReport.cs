@@ -4,7 +4,6 @@ using System.Text.Json.Serialization;
 using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Exports.Pdf;
-using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 
@@ -88,11 +87,7 @@ public static class TransparencyReportQuery
         // What the provider answered, not what became of the request afterwards: produced and then closed is produced.
         // And the route it took: a request a reviewer sent to MLAT went by MLAT, whatever the engine first said.
         var answers = await ProviderAnswers.LoadAsync(db, start, ct);
-        var queuedForMlat = Wire.Name(RequestState.QueuedForMlat);
-        var toMlat = (await db.AuditEntries.AsNoTracking()
-                .Where(e => e.SubjectType == "request" && e.At >= start && e.StateAfter == queuedForMlat)
-                .Select(e => e.SubjectId).ToListAsync(ct))
-            .Select(id => Guid.TryParse(id, out var parsed) ? parsed : Guid.Empty).ToHashSet();
+        var toMlat = await ProviderAnswers.SentToMlatAsync(db, start, ct);
         var requests = filed.Select(r => new
         {
             r.RequestingCountry, r.ProviderId, State = answers.TryGetValue(r.Id, out var answer) ? answer.Last : r.State,

@@ -71,7 +71,7 @@ public sealed class ReportAnswerTests
     }
 
     [Fact]
-    public async Task A_request_a_reviewer_sends_to_mlat_counts_as_mlat_not_as_a_production_order()
+    public async Task A_request_a_reviewer_sends_to_mlat_counts_as_mlat_in_both_reports()
     {
         await using var broker = new WithJobs();
         var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("flags", new System.Text.Json.Nodes.JsonArray("press")));
@@ -79,8 +79,12 @@ public sealed class ReportAnswerTests
 
         var csv = Encoding.UTF8.GetString(await ReportAsync(broker, "/api/v1/exports/transparency-reports", new { period = "2026-H2", format = "csv" }));
 
+        var oversight = PdfFiles.Text(await ReportAsync(broker, "/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-11-30" }));
+
         // requests 1, accounts 1, production orders 0, emergency 0, preservation 0, mlat 1
         Assert.Contains("2026-H2,GB,northwind-mail,1,1,0,0,0,1,", csv, StringComparison.Ordinal);
+        Assert.Contains("MLAT1(100.0%)", oversight, StringComparison.Ordinal);
+        Assert.Contains("Humanreview0(0.0%)", oversight, StringComparison.Ordinal);
     }
 
     private static async Task<byte[]> ReportAsync(BrokerFactory broker, string path, object body)
