@@ -179,12 +179,9 @@ public static class ExportsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
         }
 
-        if (idempotencyKey is not null && !RequestsApi.IsValidKey(idempotencyKey))
+        if (RequestsApi.IdempotencyKeyProblem(idempotencyKey) is { } badKey)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                [RequestsApi.IdempotencyHeader] = ["Use 1 to 128 visible ASCII characters."],
-            });
+            return badKey;
         }
 
         var now = clock.GetUtcNow();

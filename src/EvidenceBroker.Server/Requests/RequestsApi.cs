@@ -47,12 +47,9 @@ public static class RequestsApi
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
         }
 
-        if (idempotencyKey is not null && !IsValidKey(idempotencyKey))
+        if (IdempotencyKeyProblem(idempotencyKey) is { } badKey)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                [IdempotencyHeader] = ["Use 1 to 128 visible ASCII characters."],
-            });
+            return badKey;
         }
 
         switch (await intake.FileAsync(caller, request, idempotencyKey, ct))
@@ -167,6 +164,12 @@ public static class RequestsApi
         Detail = $"There is no request {id} that you can see.",
     };
 
-    /// <summary>An Idempotency-Key this broker takes: 1 to 128 visible ASCII characters.</summary>
-    public static bool IsValidKey(string key) => key.Length is > 0 and <= 128 && key.All(c => c is > ' ' and <= '~');
+    /// <summary>
+    /// Why an Idempotency-Key header cannot be taken, naming the header; null when it is absent or a key this broker
+    /// takes (1 to 128 visible ASCII characters). Every endpoint that reads the header checks it here.
+    /// </summary>
+    public static ValidationProblem? IdempotencyKeyProblem(string? key) =>
+        key is null || (key.Length is > 0 and <= 128 && key.All(c => c is > ' ' and <= '~'))
+            ? null
+            : TypedResults.ValidationProblem(new Dictionary<string, string[]> { [IdempotencyHeader] = ["Use 1 to 128 visible ASCII characters."] });
 }
