@@ -36,12 +36,9 @@ public sealed class AccountSecurity(BrokerDbContext db, UserManager<PortalUser> 
             return IdentityResult.Failed(new IdentityError { Code = "SamePassword", Description = "Choose a password other than the one you have now." });
         }
 
-        foreach (var validator in users.PasswordValidators)
+        if (await WeakPasswordAsync(users, user, newPassword) is { } weak)
         {
-            if (await validator.ValidateAsync(users, user, newPassword) is { Succeeded: false } weak)
-            {
-                return weak;
-            }
+            return weak;
         }
 
         var hash = users.PasswordHasher.HashPassword(user, newPassword);
@@ -52,6 +49,24 @@ public sealed class AccountSecurity(BrokerDbContext db, UserManager<PortalUser> 
             user.PasswordChangeRequired = false;
             return await users.UpdateSecurityStampAsync(user);
         }, ct);
+    }
+
+    /// <summary>
+    /// Identity's refusal of <paramref name="password"/> for <paramref name="user"/> (too short, no digit…), or null.
+    /// Checked before a write begins, as is the hashing, so that other writers do not wait for either.
+    /// </summary>
+    public static async Task<IdentityResult?> WeakPasswordAsync(UserManager<PortalUser> users, PortalUser user, string password)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        foreach (var validator in users.PasswordValidators)
+        {
+            if (await validator.ValidateAsync(users, user, password) is { Succeeded: false } weak)
+            {
+                return weak;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -87,18 +102,11 @@ public sealed class AccountSecurity(BrokerDbContext db, UserManager<PortalUser> 
     public async Task<bool> EnrolAuthenticatorAsync(PortalUser user, string code, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var enrolled = false;
-        await WriteAsync(user, new AuditRecord("user.authenticator-enrolled", "portal-user", user.Id, new { }), async () =>
-        {
-            if (!await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
-            {
-                return IdentityResult.Failed();
-            }
-
-            enrolled = true;
-            return await users.SetTwoFactorEnabledAsync(user, true);
-        }, ct);
-        return enrolled;
+        var enrolled = await WriteAsync(user, new AuditRecord("user.authenticator-enrolled", "portal-user", user.Id, new { }), async () =>
+            await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code)
+                ? await users.SetTwoFactorEnabledAsync(user, true)
+                : IdentityResult.Failed(), ct);
+        return enrolled.Succeeded;
     }
 
     /// <summary>Ends every session of <paramref name="user"/> at its next check (a new security stamp).</summary>

@@ -22,12 +22,9 @@ public sealed class Enrolment(
     {
         ArgumentNullException.ThrowIfNull(by);
         ArgumentNullException.ThrowIfNull(user);
-        foreach (var validator in users.PasswordValidators)
+        if (await AccountSecurity.WeakPasswordAsync(users, user, password) is { } weak)
         {
-            if (await validator.ValidateAsync(users, user, password) is { Succeeded: false } weak)
-            {
-                return weak;
-            }
+            return weak;
         }
 
         user.PasswordHash = users.PasswordHasher.HashPassword(user, password);
