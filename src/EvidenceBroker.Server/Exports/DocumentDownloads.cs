@@ -17,6 +17,24 @@ public sealed class DocumentDownloads(BrokerDbContext db, AuditTrail audit)
     public const string MlatDraft = "mlat-draft";
     public const string Export = "export";
 
+    /// <summary>A request's dossier, rendered and its download recorded: the API's and the portal's.</summary>
+    public async Task<(byte[] Pdf, string FileName)> DossierAsync(Caller caller, DossierData data, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var file = (DossierDocument.Render(data), $"dossier-{data.Request.Reference}.pdf");
+        await RecordAsync(caller, Dossier, data.Request.Id.ToString(), file.Item2, file.Item1, ct);
+        return file;
+    }
+
+    /// <summary>A request's MLAT draft, rendered and its download recorded.</summary>
+    public async Task<(byte[] Pdf, string FileName)> MlatDraftAsync(Caller caller, DossierData data, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var file = (MlatDraftDocument.Render(data), $"mlat-draft-{data.Request.Reference}.pdf");
+        await RecordAsync(caller, MlatDraft, data.Request.Id.ToString(), file.Item2, file.Item1, ct);
+        return file;
+    }
+
     /// <summary>Records the download before the first byte leaves; a failed write sends nothing.</summary>
     public async Task RecordAsync(Caller caller, string subjectType, string subjectId, string fileName, byte[] content, CancellationToken ct)
     {

@@ -261,12 +261,13 @@ public static class DossierDocument
     {
         foreach (var entry in data.Audit.OrderByDescending(e => e.Sequence))
         {
+            // Payloads are written with the public model's camelCase names (RevisedDecision.AuditRecordReplacing).
             using var payload = JsonDocument.Parse(entry.PayloadJson);
-            if (Property(payload.RootElement, "decision") is { ValueKind: JsonValueKind.Object } revised
-                && Property(revised, "superseded") is { ValueKind: JsonValueKind.Object } superseded)
+            if (payload.RootElement.TryGetProperty("decision", out var revised) && revised.ValueKind == JsonValueKind.Object
+                && revised.TryGetProperty("superseded", out var superseded))
             {
-                var outcome = Property(superseded, "outcome")?.ToString() ?? "?";
-                var hash = Property(superseded, "decisionHash")?.GetString() ?? "";
+                var outcome = superseded.TryGetProperty("outcome", out var o) ? o.ToString() : "?";
+                var hash = superseded.TryGetProperty("decisionHash", out var h) ? h.GetString() : "";
                 return $"{Formatting.Time(entry.At)}, by {entry.Action} (audit entry #{entry.Sequence.ToString(CultureInfo.InvariantCulture)}), " +
                        $"replacing the decision made at filing: {outcome}, hash {hash}";
             }
@@ -274,9 +275,6 @@ public static class DossierDocument
 
         return null;
     }
-
-    private static JsonElement? Property(JsonElement element, string name) =>
-        element.EnumerateObject().Where(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(p => (JsonElement?)p.Value).FirstOrDefault();
 
     /// <summary>The provider's copy names the agency's and the review desk's actors by role and tenant only.</summary>
     private static string ActorId(DossierData data, AuditEntry entry) =>

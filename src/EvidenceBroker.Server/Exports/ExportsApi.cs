@@ -81,8 +81,7 @@ public static class ExportsApi
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
 
-        var (pdf, name) = (DossierDocument.Render(data), $"dossier-{data.Request.Reference}.pdf");
-        await downloads.RecordAsync(caller, DocumentDownloads.Dossier, id.ToString(), name, pdf, ct);
+        var (pdf, name) = await downloads.DossierAsync(caller, data, ct);
         return TypedResults.File(pdf, Pdf, name);
     }
 
@@ -100,8 +99,7 @@ public static class ExportsApi
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
 
-        var (pdf, name) = (MlatDraftDocument.Render(data), $"mlat-draft-{data.Request.Reference}.pdf");
-        await downloads.RecordAsync(caller, DocumentDownloads.MlatDraft, id.ToString(), name, pdf, ct);
+        var (pdf, name) = await downloads.MlatDraftAsync(caller, data, ct);
         return TypedResults.File(pdf, Pdf, name);
     }
 

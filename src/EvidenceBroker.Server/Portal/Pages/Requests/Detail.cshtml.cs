@@ -128,8 +128,7 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
             return NotFound();
         }
 
-        var (pdf, name) = (Exports.DossierDocument.Render(data), $"dossier-{data.Request.Reference}.pdf");
-        await downloads.RecordAsync(Me, Exports.DocumentDownloads.Dossier, id.ToString(), name, pdf, ct);
+        var (pdf, name) = await downloads.DossierAsync(Me, data, ct);
         return File(pdf, "application/pdf", name);
     }
 
