@@ -65,11 +65,14 @@ public static class ProviderView
     public static bool Keeps(DecisionDeadlineKind kind) =>
         kind is not (DecisionDeadlineKind.PostHocValidation or DecisionDeadlineKind.MlatPlanning);
 
-    /// <summary>A decision as its provider reads it: the same, less the deadlines that bind the agency alone.</summary>
-    public static Decision Copy(Decision decision)
+    /// <summary>
+    /// A decision as <paramref name="reader"/> reads it: a provider, less the deadlines that bind the agency alone;
+    /// everyone else, whole.
+    /// </summary>
+    public static Decision DecisionFor(Caller reader, Decision decision)
     {
         ArgumentNullException.ThrowIfNull(decision);
-        return decision with { Deadlines = [.. decision.Deadlines.Where(d => Keeps(d.Kind))] };
+        return IsFor(reader) ? decision with { Deadlines = [.. decision.Deadlines.Where(d => Keeps(d.Kind))] } : decision;
     }
 
     /// <summary>An SLA sweep's entry (a reminder, a breach) about a deadline the provider does not keep.</summary>

@@ -141,7 +141,7 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
         }
 
         // A provider's copy leaves out the deadlines that bind the agency alone, as its dossier does.
-        var decision = ProviderView.IsFor(Me) ? ProviderView.Copy(item.Decision) : item.Decision;
+        var decision = ProviderView.DecisionFor(Me, item.Decision);
         var json = System.Text.Json.JsonSerializer.Serialize(decision, EvidenceBroker.Policies.DecisionJson.Options);
         return File(Encoding.UTF8.GetBytes(json), "application/json", $"{item.Request.Reference}-decision.json");
     }
