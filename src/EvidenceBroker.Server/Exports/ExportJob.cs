@@ -54,6 +54,16 @@ public sealed class ExportJob
 
     /// <summary>How many times building the report was started; it is given up after <see cref="ExportJobRunner.Retries"/> more.</summary>
     public int Attempts { get; set; }
+
+    /// <summary>
+    /// Which attempt is building the report now, if one is: taken before a build starts, so that two deliveries of the
+    /// job (on two nodes, or a job queued again) never build it at once. A concurrency token: an attempt that lost its
+    /// claim can no longer write.
+    /// </summary>
+    public Guid? ClaimedBy { get; set; }
+
+    /// <summary>Until when <see cref="ClaimedBy"/> holds: renewed at every stage, so a claim left by a node that died runs out.</summary>
+    public DateTimeOffset? ClaimedUntil { get; set; }
 }
 
 internal sealed class ExportJobConfiguration : IEntityTypeConfiguration<ExportJob>
@@ -72,6 +82,7 @@ internal sealed class ExportJobConfiguration : IEntityTypeConfiguration<ExportJo
         builder.Property(j => j.Error).HasMaxLength(1000);
         builder.HasIndex(j => new { j.RequestedByTenant, j.CreatedAt });
         builder.Property(j => j.IdempotencyKey).HasMaxLength(128);
+        builder.Property(j => j.ClaimedBy).IsConcurrencyToken();
         builder.HasIndex(j => new { j.RequestedBy, j.IdempotencyKey }).IsUnique().HasFilter("\"IdempotencyKey\" IS NOT NULL");
     }
 }

@@ -6,15 +6,23 @@ using Microsoft.EntityFrameworkCore;
 namespace EvidenceBroker.Server.Exports;
 
 /// <summary>
-/// Builds a queued report. Hangfire delivers at least once: the job takes only the id, re-reads the job, and does
-/// nothing if the file is already there. A failed attempt is thrown back to Hangfire, which runs it again
-/// (<see cref="Retries"/> times, after a delay); only the last failure marks the report failed. Each start is
-/// counted before the build, so a build that takes the process down is not started again without end.
+/// Builds a queued report. Hangfire delivers at least once: the job takes only the id and first claims the report
+/// (<see cref="ExportJob.ClaimedBy"/>), so a second delivery, on this node or another, does nothing while one attempt
+/// builds it, and nothing once the file is there. A failed attempt releases its claim and is thrown back to Hangfire,
+/// which runs it again (<see cref="Retries"/> times, after a delay); only the last failure marks the report failed.
+/// Each start is counted with its claim, before the build, so a build that takes the process down is not started again
+/// without end.
 /// </summary>
 public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider clock, ILogger<ExportJobRunner> logger)
 {
     /// <summary>How many times a failed report is built again before it is given up.</summary>
     public const int Retries = 2;
+
+    /// <summary>
+    /// How long a claim holds unless the build reaches its next stage. A claim left by a node that died runs out before
+    /// Hangfire delivers that node's job again (half an hour on PostgreSQL; at start on SQLite, which clears claims).
+    /// </summary>
+    public static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(15);
 
     /// <summary>Queues the building of export <paramref name="jobId"/> (when it is asked for, and again if its job was lost).</summary>
     public static void Enqueue(IBackgroundJobClient jobs, Guid jobId) =>
@@ -25,29 +33,31 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
-        var job = await db.ExportJobs.SingleOrDefaultAsync(j => j.Id == jobId, ct);
-        if (job is null || job.Status is ExportStatus.Completed or ExportStatus.Failed)
+        var claim = Guid.NewGuid();
+        if (!await ClaimAsync(db, jobId, claim, ct))
         {
+            logger.LogInformation("Export job {JobId} is finished, or another attempt is building it; this delivery does nothing", jobId);
             return;
         }
 
-        if (job.Attempts > Retries)
-        {
-            // Every attempt was used and none recorded its end: the process died while building (out of memory, say).
-            // Building it again would die again, on every start that queues it again.
-            logger.LogError("Export job {JobId} was started {Attempts} times and never finished; given up", jobId, job.Attempts);
-            job.Status = ExportStatus.Failed;
-            job.Stage = "failed";
-            job.Error = "The report could not be built: every attempt ended with the broker stopping. The broker's log has the details.";
-            job.CompletedAt = clock.GetUtcNow();
-            await db.SaveChangesAsync(ct);
-            return;
-        }
-
-        job.Attempts++;
-        await SetProgressAsync(db, job, 5, "started", ct);
+        var job = await db.ExportJobs.SingleAsync(j => j.Id == jobId, ct);
         try
         {
+            if (job.Attempts > Retries + 1)
+            {
+                // Every attempt was used and none recorded its end: the process died while building (out of memory, say).
+                // Building it again would die again, on every start that queues it again.
+                logger.LogError("Export job {JobId} was started {Attempts} times and never finished; given up", jobId, job.Attempts - 1);
+                job.Status = ExportStatus.Failed;
+                job.Stage = "failed";
+                job.Error = "The report could not be built: every attempt ended with the broker stopping. The broker's log has the details.";
+                job.CompletedAt = clock.GetUtcNow();
+                Release(job);
+                await db.SaveChangesAsync(ct);
+                return;
+            }
+
+            await SetProgressAsync(db, job, 5, "started", ct);
             var progress = new SyncProgress(p => SetProgressAsync(db, job, p.Percent, p.Stage, ct).GetAwaiter().GetResult());
             var now = clock.GetUtcNow();
             (byte[] Content, string FileName, string ContentType) file = job.Kind switch
@@ -62,7 +72,13 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
             job.Progress = 100;
             job.Stage = "ready";
             job.CompletedAt = clock.GetUtcNow();
+            Release(job);
             await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // This attempt stalled past its lease and another took the report over: that one builds and records it.
+            logger.LogWarning("Export job {JobId}: this attempt's claim ran out and another attempt took the report over; this one stops", jobId);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -70,12 +86,17 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
             logger.LogError(ex, "Export job {JobId} failed on attempt {Attempt} of {Attempts}{Next}",
                 jobId, job.Attempts, Retries + 1, again ? "; it will be tried again" : "; given up");
 
-            // Recorded through a context of its own: this one may still hold the change that failed.
+            // Recorded through a context of its own: this one may still hold the change that failed. Only while this
+            // attempt still holds its claim: one that took the report over meanwhile must not be disturbed.
             await using var recording = scopes.CreateAsyncScope();
-            var jobs = recording.ServiceProvider.GetRequiredService<BrokerDbContext>().ExportJobs.Where(j => j.Id == jobId);
+            var jobs = recording.ServiceProvider.GetRequiredService<BrokerDbContext>().ExportJobs
+                .Where(j => j.Id == jobId && j.ClaimedBy == claim);
             if (again)
             {
-                await jobs.ExecuteUpdateAsync(set => set.SetProperty(j => j.Stage, "failed; trying again"), CancellationToken.None);
+                await jobs.ExecuteUpdateAsync(set => set
+                    .SetProperty(j => j.Stage, "failed; trying again")
+                    .SetProperty(j => j.ClaimedBy, (Guid?)null)
+                    .SetProperty(j => j.ClaimedUntil, (DateTimeOffset?)null), CancellationToken.None);
                 throw;
             }
 
@@ -83,8 +104,35 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
             await jobs.ExecuteUpdateAsync(set => set
                 .SetProperty(j => j.Status, ExportStatus.Failed)
                 .SetProperty(j => j.Error, "The report could not be built; the broker's log has the details.")
-                .SetProperty(j => j.CompletedAt, failedAt), CancellationToken.None);
+                .SetProperty(j => j.CompletedAt, failedAt)
+                .SetProperty(j => j.ClaimedBy, (Guid?)null)
+                .SetProperty(j => j.ClaimedUntil, (DateTimeOffset?)null), CancellationToken.None);
         }
+    }
+
+    /// <summary>
+    /// Takes the report for this attempt, and counts the attempt, in one statement: only if it is unfinished and no
+    /// other attempt holds a claim that has not run out.
+    /// </summary>
+    private async Task<bool> ClaimAsync(BrokerDbContext db, Guid jobId, Guid claim, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var until = now + ClaimLease;
+        var taken = await db.ExportJobs
+            .Where(j => j.Id == jobId
+                && (j.Status == ExportStatus.Queued || j.Status == ExportStatus.Running)
+                && (j.ClaimedUntil == null || j.ClaimedUntil < now))
+            .ExecuteUpdateAsync(set => set
+                .SetProperty(j => j.ClaimedBy, claim)
+                .SetProperty(j => j.ClaimedUntil, until)
+                .SetProperty(j => j.Attempts, j => j.Attempts + 1), ct);
+        return taken == 1;
+    }
+
+    private static void Release(ExportJob job)
+    {
+        job.ClaimedBy = null;
+        job.ClaimedUntil = null;
     }
 
     private static async Task<(byte[], string, string)> OversightAsync(
@@ -109,8 +157,10 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
             : (TransparencyReportDocument.RenderPdf(data), name + ".pdf", "application/pdf");
     }
 
-    private static async Task SetProgressAsync(BrokerDbContext db, ExportJob job, int percent, string stage, CancellationToken ct)
+    /// <summary>Records a stage and renews the claim; fails with a concurrency error if another attempt took the report over.</summary>
+    private async Task SetProgressAsync(BrokerDbContext db, ExportJob job, int percent, string stage, CancellationToken ct)
     {
+        job.ClaimedUntil = clock.GetUtcNow() + ClaimLease;
         job.Status = ExportStatus.Running;
         job.Progress = percent;
         job.Stage = stage;

@@ -24,7 +24,8 @@ public static class ExportsExtensions
     /// <summary>
     /// Queues again, at start, the exports whose jobs were lost: on SQLite, Hangfire keeps its queue in memory, so every
     /// export not finished when the process stopped; on PostgreSQL, whose queue survives a restart, only those queued
-    /// long ago and never started (<see cref="PostgresRequeueAfter"/>).
+    /// long ago and never started (<see cref="PostgresRequeueAfter"/>). On SQLite it also clears the claims of attempts
+    /// that the stop cut short (<see cref="ExportJob.ClaimedBy"/>).
     /// </summary>
     public static async Task RequeueLostExportsAsync(this IServiceProvider services, ILogger logger)
     {
@@ -35,6 +36,14 @@ public static class ExportsExtensions
         {
             var before = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow() - PostgresRequeueAfter;
             unfinished = unfinished.Where(j => j.Status == ExportStatus.Queued && j.CreatedAt < before);
+        }
+
+        else
+        {
+            // SQLite runs one node, and this is its start: no attempt from before it is still building.
+            await unfinished.ExecuteUpdateAsync(set => set
+                .SetProperty(j => j.ClaimedBy, (Guid?)null)
+                .SetProperty(j => j.ClaimedUntil, (DateTimeOffset?)null));
         }
 
         var lost = await unfinished.Select(j => j.Id).ToListAsync();

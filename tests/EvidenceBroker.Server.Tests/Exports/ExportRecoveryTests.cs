@@ -9,12 +9,13 @@ namespace EvidenceBroker.Server.Tests.Exports;
 
 /// <summary>
 /// On SQLite, Hangfire keeps its queue in memory: an export asked for before a restart must still be built after it,
-/// or it would stay queued for ever and its download answer 409.
+/// or it would stay queued for ever and its download answer 409; and the claim of an attempt the stop cut short must
+/// not keep it from being built.
 /// </summary>
 public sealed class ExportRecoveryTests
 {
     [Fact]
-    public async Task An_export_queued_before_a_restart_is_built_after_it()
+    public async Task An_export_queued_or_being_built_before_a_restart_is_built_after_it()
     {
         var folder = Directory.CreateTempSubdirectory("eb-export-restart-").FullName;
         var database = $"Data Source={Path.Combine(folder, "broker.db")}";
@@ -25,6 +26,13 @@ public sealed class ExportRecoveryTests
             using var queued = await oversight.PostJsonAsync("/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-11-30" });
             Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
             location = queued.Headers.Location!;
+
+            // As if an attempt had claimed it for a quarter of an hour and the stop cut it short.
+            var id = (await queued.JsonAsync()).GetProperty("id").GetGuid();
+            await first.WithDbAsync(db => db.ExportJobs.Where(j => j.Id == id).ExecuteUpdateAsync(set => set
+                .SetProperty(j => j.Status, ExportStatus.Running)
+                .SetProperty(j => j.ClaimedBy, Guid.NewGuid())
+                .SetProperty(j => j.ClaimedUntil, first.Clock.GetUtcNow() + ExportJobRunner.ClaimLease)));
         }
 
         await using var second = new SharedDatabase(database, runJobs: true);
