@@ -186,6 +186,18 @@ public sealed class RequestActions(
             var now = clock.GetUtcNow();
             var before = request.State;
             var decision = await db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == request.Id, ct);
+            if (trigger == RequestTrigger.ConfirmEmergency && confirmed is not null)
+            {
+                // Decided again in the turn, where no suspension can be switched on unseen (the pack is loaded by now).
+                confirmed = await decider.WithEmergencyConfirmedAsync(decision, ct);
+            }
+
+            if (trigger == RequestTrigger.ApproveDirect && request.CanFire(trigger)
+                && await db.CountrySuspensions.AsNoTracking().SingleOrDefaultAsync(s => s.Country == request.Content.RequestingCountry, ct) is { } suspension)
+            {
+                return SuspendedSinceFiling(suspension);
+            }
+
             var revised = confirmed;
             if (trigger == RequestTrigger.ConvertToProduction && request.CanFire(trigger))
             {
@@ -289,6 +301,16 @@ public sealed class RequestActions(
         var decision = confirmed ?? throw new InvalidTransitionException(request.State, trigger, request.PermittedTriggers);
         request.ConfirmEmergency(reviewStillNeeded: decision.Decision.Outcome != Outcome.Direct, now);
     }
+
+    /// <summary>
+    /// C11: a reviewer may not release to the provider a request whose country the operator suspended after it was
+    /// filed; it can still go by MLAT or be rejected.
+    /// </summary>
+    private static ActionResult.NotPermittedByPolicy SuspendedSinceFiling(CountrySuspension suspension) => new(
+        "The requesting country is suspended.",
+        $"{suspension.Country} was suspended on {suspension.SuspendedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {suspension.Reason} " +
+        "No request of a suspended country goes directly to a provider; send this one to MLAT or reject it.",
+        ["C11"]);
 
     /// <summary>The audit action of a preservation the engine would not let become a production.</summary>
     public const string ConversionRefused = "request.conversion-refused";

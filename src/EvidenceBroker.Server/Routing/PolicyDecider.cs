@@ -34,14 +34,16 @@ public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) :
 
     /// <summary>
     /// R11: a stored emergency decision made again, by the same pack on the same input, now that a supervisor has
-    /// confirmed the emergency. Still "human review" when another rule asks for a person (R8, R9, or R11 itself for a
-    /// missing threat).
+    /// confirmed the emergency, but with the suspensions in force now (C11): a country suspended while its emergency
+    /// waited for a supervisor is not released to the provider. Still "human review" when another rule asks for a person
+    /// (R8, R9, or R11 itself for a missing threat). Called again inside the write, so no suspension slips in between.
     /// </summary>
     public async Task<RevisedDecision> WithEmergencyConfirmedAsync(StoredDecision stored, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(stored);
         var engine = await registry.EngineForAsync(db, stored.PolicyVersion, ct);
-        var input = StoredPolicyInput.FromJson(stored.InputJson) with { EmergencyConfirmedBySupervisor = true };
+        var suspendedNow = (await registry.InForceAsync(db, ct)).SuspendedCountries;
+        var input = StoredPolicyInput.FromJson(stored.InputJson) with { EmergencyConfirmedBySupervisor = true, SuspendedCountries = suspendedNow };
         var decision = engine.Evaluate(input.ToInput());
         return new RevisedDecision(decision, input.ToJson(), JsonSerializer.Serialize(decision, DecisionJson.Compact));
     }

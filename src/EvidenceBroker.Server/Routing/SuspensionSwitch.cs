@@ -6,8 +6,8 @@ using EvidenceBroker.Server.Requests;
 namespace EvidenceBroker.Server.Routing;
 
 /// <summary>
-/// C11, the operator's instant switch: suspend a country (no direct channel for its new requests) with a reason,
-/// or reinstate it. Each change is audited. The API and the portal both come through here.
+/// C11, the operator's instant switch: suspend a country (no direct channel for its new requests, and none of its
+/// requests waiting for a supervisor or a reviewer released to a provider) with a reason, or reinstate it. Each change is audited. The API and the portal both come through here.
 /// </summary>
 public sealed class SuspensionSwitch(BrokerDbContext db, PolicyRegistry registry, AuditTrail audit, TimeProvider clock)
 {

@@ -1,0 +1,68 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Tests.Requests;
+
+/// <summary>
+/// C11, the operator's instant switch: a country suspended while one of its requests waits for a supervisor or a
+/// reviewer (the domain's example is a fake emergency sent from a hacked police mailbox) must not have that request
+/// released to the provider afterwards.
+/// </summary>
+public sealed class SuspensionAtReleaseTests
+{
+    private const string Officer = "met-case-system";
+
+    [Fact]
+    public async Task An_emergency_confirmed_after_its_country_was_suspended_stays_with_a_reviewer()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, Emergency());
+        await SuspendGreatBritainAsync(broker);
+
+        var confirmed = await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called DI Shah back." });
+        var decision = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/decision");
+        var approved = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "direct", text = "Urgent." });
+        using var provider = await broker.ClientAsync("northwind-legal");
+        using var seenByProvider = await provider.GetAsync($"/api/v1/requests/{id}");
+
+        Assert.Equal("awaiting-human-review", confirmed.Body.GetProperty("state").GetString());
+        Assert.Equal("failed", Rule(decision, "C11"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, approved.Status);
+        Assert.Contains("C11", approved.Body.GetProperty("detail").GetString() + approved.Body.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, seenByProvider.StatusCode);
+        Assert.Equal(0, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == id.ToString() && e.Action == "request.approve-direct")));
+    }
+
+    [Fact]
+    public async Task A_request_waiting_for_review_is_not_approved_to_the_provider_once_its_country_is_suspended()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")));
+        await SuspendGreatBritainAsync(broker);
+
+        var approved = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "direct", text = "No source is sought." });
+        var toMlat = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "mlat", text = "Suspended: by MLAT." });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, approved.Status);
+        Assert.Contains("suspended", approved.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, toMlat.Status);
+    }
+
+    private static JsonObject Emergency() => SampleRequests.MetToNorthwindSubscriber()
+        .With("urgency", "emergency")
+        .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
+        .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" });
+
+    private static async Task SuspendGreatBritainAsync(BrokerFactory broker)
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+        using var suspended = await admin.PostJsonAsync("/api/v1/policy/suspensions", new { country = "GB", reason = "Emergency requests sent from a compromised police mailbox." });
+        Assert.Equal(HttpStatusCode.NoContent, suspended.StatusCode);
+    }
+
+    private static string? Rule(System.Text.Json.JsonElement decision, string rule) =>
+        decision.GetProperty("reasons").EnumerateArray().Where(r => r.GetProperty("rule").GetString() == rule)
+            .Select(r => r.GetProperty("status").GetString()).FirstOrDefault();
+}
