@@ -5,7 +5,7 @@ namespace EvidenceBroker.Domain.Requests;
 
 /// <summary>
 /// The one set of JSON rules for the public model, shared by the API, the CLI and the policy cases:
-/// camelCase, enum names only (no integers), required members enforced, unknown members refused.
+/// camelCase, enum names only (one name: no integers, no lists), required members enforced, unknown members refused.
 /// </summary>
 public static class PublicModelJson
 {
@@ -25,7 +25,7 @@ public static class PublicModelJson
         options.AllowTrailingCommas = false;
         options.ReadCommentHandling = JsonCommentHandling.Disallow;
         options.MaxDepth = 16;
-        options.Converters.Add(new JsonStringEnumConverter(namingPolicy: null, allowIntegerValues: false));
+        options.Converters.Add(new OneNameEnumConverter());
     }
 
     private static JsonSerializerOptions Create()

@@ -25,6 +25,8 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
             { "wrong type", offenceWithText.ToJsonString(), 400, "offence.maxPenaltyYears" },
             { "unknown enum value", valid.With("urgency", "urgent").ToJsonString(), 400, "urgency" },
             { "enum as a number", valid.With("urgency", 1).ToJsonString(), 400, "urgency" },
+            { "enum as a list of names", valid.With("urgency", "standard, preservation").ToJsonString(), 400, "urgency" },
+            { "nested enum as a list of names", valid.With("issuingAuthority", new JsonObject { ["type"] = "court, investigating-judge", ["name"] = "Southwark Crown Court" }).ToJsonString(), 400, "issuingAuthority.type" },
             { "nested enum as a number", identifierTypeNumber.ToJsonString(), 400, "identifiers[0].type" },
             { "unknown data category", valid.With("dataCategories", new JsonArray("everything")).ToJsonString(), 400, "dataCategories[0]" },
             { "missing required field", valid.Without("justification").ToJsonString(), 400, "justification" },
