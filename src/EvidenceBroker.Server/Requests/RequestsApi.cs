@@ -138,8 +138,9 @@ public static class RequestsApi
         if (agencyId is not null) { query = query.Where(r => r.AgencyId == agencyId); }
         if (providerId is not null) { query = query.Where(r => r.ProviderId == providerId); }
         if (requestingCountry is not null) { query = query.Where(r => r.RequestingCountry == requestingCountry); }
-        if (filedFrom is not null) { query = query.Where(r => r.FiledAt >= filedFrom); }
-        if (filedTo is not null) { query = query.Where(r => r.FiledAt < filedTo); }
+        // As instants in UTC, as they are stored: PostgreSQL refuses another offset, and SQLite would compare wrongly.
+        if (filedFrom?.ToUniversalTime() is { } from) { query = query.Where(r => r.FiledAt >= from); }
+        if (filedTo?.ToUniversalTime() is { } to) { query = query.Where(r => r.FiledAt < to); }
         if (!ResultPages.IsValidPage(page)) { errors["page"] = [ResultPages.PageRule]; }
         if (pageSize is < 1 or > MaxPageSize) { errors["pageSize"] = [$"Between 1 and {MaxPageSize}."]; }
         if (errors.Count > 0)

@@ -126,7 +126,34 @@ public sealed class IntakeTests(BrokerFactory broker) : IClassFixture<BrokerFact
         Assert.All(page.GetProperty("items").EnumerateArray(), i => Assert.Equal("de-bka", i.GetProperty("agencyId").GetString()));
     }
 
+    [Fact]
+    public Task A_filing_date_filter_with_an_offset_is_read_as_the_instant_it_names() => FiledFromWithOffsetAsync(new BrokerFactory());
+
+    [PostgresFact]
+    public Task A_filing_date_filter_with_an_offset_is_read_as_the_instant_it_names_on_PostgreSQL() => FiledFromWithOffsetAsync(new PostgresBrokerFactory());
+
+    private static async Task FiledFromWithOffsetAsync(BrokerFactory fresh)
+    {
+        await using var broker = fresh;
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()); // at 09:00 UTC
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        // 10:30 at UTC+2 is 08:30 UTC, before the filing; 11:30 at UTC+2 is 09:30 UTC, after it.
+        using var before = await officer.GetAsync("/api/v1/requests?filedFrom=2026-11-23T10:30:00%2B02:00");
+        using var after = await officer.GetAsync("/api/v1/requests?filedFrom=2026-11-23T11:30:00%2B02:00");
+        using var until = await officer.GetAsync("/api/v1/requests?filedTo=2026-11-23T11:30:00%2B02:00");
+
+        Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        Assert.Equal([id], Ids(await before.JsonAsync()));
+        Assert.Empty(Ids(await after.JsonAsync()));
+        Assert.Equal([id], Ids(await until.JsonAsync()));
+    }
+
+    private static Guid[] Ids(System.Text.Json.JsonElement page) =>
+        [.. page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("id").GetGuid())];
+
     [Theory]
+    [InlineData("state=filed, closed", "state")]
     [InlineData("state=sent", "state")]
     [InlineData("outcome=maybe", "outcome")]
     [InlineData("pageSize=1000", "pageSize")]
