@@ -75,6 +75,34 @@ public static class ProviderView
         return IsFor(reader) ? decision with { Deadlines = [.. decision.Deadlines.Where(d => Keeps(d.Kind))] } : decision;
     }
 
+    /// <summary>
+    /// A question and its answer as a provider reads them: who asked (its own people) by name, who answered for the
+    /// agency not at all, as in its timeline's events.
+    /// </summary>
+    public static Clarification ClarificationFor(Caller reader, Clarification clarification)
+    {
+        ArgumentNullException.ThrowIfNull(clarification);
+        return !IsFor(reader) || clarification.AnsweredBy is null ? clarification : new Clarification
+        {
+            Id = clarification.Id, RequestId = clarification.RequestId, AskedBy = clarification.AskedBy, Question = clarification.Question,
+            AskedAt = clarification.AskedAt, AnsweredBy = "", Answer = clarification.Answer, AnsweredAt = clarification.AnsweredAt,
+        };
+    }
+
+    /// <summary>
+    /// A note as a provider reads it: its own refusals and objections with their author; the agency's (a withdrawal,
+    /// a validation) by role only.
+    /// </summary>
+    public static RequestNote NoteFor(Caller reader, RequestNote note)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        return !IsFor(reader) || note.Kind is RequestNote.RefusalKind or RequestNote.ObjectionKind ? note : new RequestNote
+        {
+            Id = note.Id, RequestId = note.RequestId, Kind = note.Kind, Author = "", AuthorRole = note.AuthorRole,
+            Grounds = note.Grounds, Text = note.Text, At = note.At,
+        };
+    }
+
     /// <summary>An SLA sweep's entry (a reminder, a breach) about a deadline the provider does not keep.</summary>
     private static bool IsAgencyClockEvent(AuditEntry entry)
     {

@@ -183,7 +183,9 @@ public static class RequestLifecycleApi
         var productions = await db.Productions.AsNoTracking().Where(p => p.RequestId == id).OrderBy(p => p.UploadedAt)
             .Select(p => new ProductionResource(p.Id, p.FileName, p.ContentType, p.SizeBytes, p.Sha256, p.Partial, p.UploadedBy, p.UploadedAt))
             .ToListAsync(ct);
-        return TypedResults.Ok(new Timeline(events, clarifications, notes, deadlines, productions));
+        return TypedResults.Ok(new Timeline(events,
+            [.. clarifications.Select(c => ProviderView.ClarificationFor(caller, c))], [.. notes.Select(n => ProviderView.NoteFor(caller, n))],
+            deadlines, productions));
     }
 
     private static async Task<Results<Ok<List<InboxItem>>, ProblemHttpResult>> InboxAsync(

@@ -70,9 +70,15 @@ public static class PolicyApi
 
         var visible = await db.RequestsVisibleTo(caller).AsNoTracking().AnyAsync(r => r.Id == id, ct);
         var decision = visible ? await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == id, ct) : null;
-        return decision is null
-            ? new NotFoundProblem(RequestsApi.NotFoundProblem(id))
-            : TypedResults.Content(decision.DecisionJson, "application/json");
+        if (decision is null)
+        {
+            return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
+        }
+
+        // A provider reads it less the deadlines that bind the agency alone, as on its request page and in its dossier.
+        return TypedResults.Content(ProviderView.IsFor(caller)
+            ? JsonSerializer.Serialize(ProviderView.DecisionFor(caller, DecisionJsonReader.Read(decision.DecisionJson)), DecisionJson.Compact)
+            : decision.DecisionJson, "application/json");
     }
 
     private static async Task<Results<ContentHttpResult, ValidationProblem>> EvaluateAsync(

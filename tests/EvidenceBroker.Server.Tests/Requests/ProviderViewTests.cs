@@ -43,6 +43,43 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
     }
 
     [Fact]
+    public async Task The_provider_s_decision_from_the_api_leaves_out_the_agency_s_validation_clock()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetEmergencyByPolice());
+        await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = SupervisorNote });
+
+        var agency = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/decision");
+        var provider = await broker.GetAsync(Provider, $"/api/v1/requests/{id}/decision");
+
+        Assert.Contains("post-hoc-validation", Kinds(agency, "deadlines"));
+        Assert.DoesNotContain("post-hoc-validation", Kinds(provider, "deadlines"));
+        Assert.Contains("response", Kinds(provider, "deadlines"));
+        Assert.Equal(agency.GetProperty("reasons").GetRawText(), provider.GetProperty("reasons").GetRawText());
+    }
+
+    [Fact]
+    public async Task The_provider_s_timeline_names_its_own_people_but_not_the_agency_s()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetEmergencyByPolice());
+        await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = SupervisorNote });
+        await broker.ActAsync(Provider, id, "clarifications", new { text = "Which of the two accounts with this address?" });
+        await broker.ActAsync(Officer, id, "clarifications/answer", new { text = "The one created on 2 February 2026." });
+        await broker.ActAsync(Officer, id, "validation", new { validatedBy = new { type = "judge", name = "District Judge Patel" } });
+        await broker.ActAsync(Provider, id, "refusal", new { text = "The account was closed in 2024.", grounds = new[] { "data-not-held" } });
+
+        var agency = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/timeline");
+        var provider = await broker.GetAsync(Provider, $"/api/v1/requests/{id}/timeline");
+
+        var asked = provider.GetProperty("clarifications")[0];
+        Assert.False(string.IsNullOrEmpty(asked.GetProperty("askedBy").GetString()));
+        Assert.Equal("", asked.GetProperty("answeredBy").GetString());
+        Assert.False(string.IsNullOrEmpty(agency.GetProperty("clarifications")[0].GetProperty("answeredBy").GetString()));
+        Assert.Equal(["validation", "refusal"], Kinds(provider, "notes"));
+        Assert.Equal(["", "Northwind Mail legal team"], Authors(provider));
+        Assert.DoesNotContain("", Authors(agency));
+    }
+
+    [Fact]
     public async Task The_agency_s_validation_clock_reaches_the_provider_neither_as_webhook_nor_as_timeline_entry_nor_in_its_dossier()
     {
         await using var own = new BrokerFactory(); // moves its clock two days on
@@ -148,6 +185,9 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
 
     private static List<string?> Kinds(JsonElement timeline, string list) =>
         timeline.GetProperty(list).EnumerateArray().Select(e => e.GetProperty("kind").GetString()).ToList();
+
+    private static List<string?> Authors(JsonElement timeline) =>
+        timeline.GetProperty("notes").EnumerateArray().Select(e => e.GetProperty("author").GetString()).ToList();
 
     private static List<string?> Actions(JsonElement timeline) =>
         timeline.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("action").GetString()).ToList();
