@@ -152,9 +152,11 @@ public sealed class TokenThrottle(RateLimitOptions options) : IDisposable
             PermitLimit = options.TokenPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
         }));
 
-    public (bool Allowed, TimeSpan RetryAfter) TryAcquire(string clientId, string address)
+    /// <summary>Charges the address and every client id the request names; refused if any of them is spent.</summary>
+    public (bool Allowed, TimeSpan RetryAfter) TryAcquire(IEnumerable<string> clientIds, string address)
     {
-        foreach (var lease in new[] { perAddress.AttemptAcquire(address), perClient.AttemptAcquire(clientId) })
+        ArgumentNullException.ThrowIfNull(clientIds);
+        foreach (var lease in clientIds.Select(id => perClient.AttemptAcquire(id)).Prepend(perAddress.AttemptAcquire(address)))
         {
             using (lease)
             {
@@ -182,9 +184,9 @@ internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottl
         // Every POST under /connect: OpenIddict also takes "/connect/token/" for its token endpoint.
         if (HttpMethods.IsPost(http.Request.Method) && http.Request.Path.StartsWithSegments(TokenServerPaths.Connect, StringComparison.OrdinalIgnoreCase))
         {
-            var clientId = await ClientIdAsync(http.Request) ?? "(none)";
+            var clientIds = await ClientIdsAsync(http.Request);
             var address = RateLimiting.NetworkOf(http);
-            var (allowed, retryAfter) = throttle.TryAcquire(clientId, address);
+            var (allowed, retryAfter) = throttle.TryAcquire(clientIds.Count > 0 ? clientIds : ["(none)"], address);
             if (!allowed)
             {
                 await RateLimiting.WriteTooManyAsync(http, retryAfter);
@@ -195,30 +197,40 @@ internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottl
         await next(http);
     }
 
-    /// <summary>The client id from HTTP Basic or the form (the form is buffered, so OpenIddict reads it again).</summary>
-    private static async Task<string?> ClientIdAsync(HttpRequest request)
+    /// <summary>
+    /// Every client id the request names, in HTTP Basic and in the form (the form is buffered, so OpenIddict reads it
+    /// again). Both are charged: a header the token server ignores (one written with a tab after "Basic", say) must not
+    /// let a decoy name take the charge for the client the form really tries.
+    /// </summary>
+    private static async Task<List<string>> ClientIdsAsync(HttpRequest request)
     {
+        var ids = new List<string>(2);
         if (AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var header)
             && string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) && header.Parameter is { } parameter)
         {
             try
             {
                 var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(parameter));
-                return Uri.UnescapeDataString(decoded.Split(':', 2)[0]);
+                ids.Add(Uri.UnescapeDataString(decoded.Split(':', 2)[0]));
             }
             catch (FormatException)
             {
-                return null;
+                // Not a client id: the token server refuses the header.
             }
         }
 
         if (!request.HasFormContentType)
         {
-            return null;
+            return ids;
         }
 
         var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
         var id = form["client_id"].ToString();
-        return id.Length is > 0 and <= 100 ? id : null;
+        if (id.Length is > 0 and <= 100 && !ids.Contains(id, StringComparer.Ordinal))
+        {
+            ids.Add(id);
+        }
+
+        return ids;
     }
 }

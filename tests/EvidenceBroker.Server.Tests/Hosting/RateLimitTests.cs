@@ -48,6 +48,31 @@ public sealed class RateLimitTests
         last.Dispose();
     }
 
+    [Fact]
+    public async Task A_decoy_client_in_a_header_the_token_server_ignores_does_not_take_the_charge()
+    {
+        await using var broker = new TightLimits();
+        using var client = broker.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var attempt = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string>
+                {
+                    ["grant_type"] = "client_credentials", ["client_id"] = "met-case-system", ["client_secret"] = $"guess-{i}",
+                }),
+            };
+
+            // A tab after "Basic": read as Basic by .NET's parser, ignored by OpenIddict, which takes the form instead.
+            attempt.Headers.TryAddWithoutValidation("Authorization", "Basic\t" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"decoy-{i}:x")));
+            using var answer = await client.SendAsync(attempt);
+            statuses.Add(answer.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+    }
+
     [Theory]
     [InlineData("203.0.113.7", "203.0.113.7")]
     [InlineData("::ffff:203.0.113.7", "203.0.113.7")]
