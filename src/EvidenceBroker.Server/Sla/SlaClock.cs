@@ -137,10 +137,11 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 Complete(d => d.Kind is DeadlineKind.Response or DeadlineKind.Preservation);
                 break;
             case RequestState.Withdrawn or RequestState.Rejected or RequestState.Closed:
-                // The duty to have an emergency order validated afterwards outlives the request once the provider has had
-                // it (R4): only a recorded validation ends that clock, or its breach is recorded.
-                Complete(d => (d.Kind != DeadlineKind.NonDisclosureEnd || request.State != RequestState.Closed)
-                              && (d.Kind != DeadlineKind.PostHocValidation || request.ReleasedToProviderAt is null));
+                // Two clocks outlive the request once the provider has had it. The duty to have an emergency order
+                // validated afterwards (R4): only a recorded validation ends that clock, or its breach is recorded. And
+                // the period in which the provider must not tell the user: withdrawing or closing the request does not
+                // free the provider to tell the user early, so that clock ends only on its date.
+                Complete(d => d.Kind is not (DeadlineKind.NonDisclosureEnd or DeadlineKind.PostHocValidation) || request.ReleasedToProviderAt is null);
                 break;
         }
     }

@@ -171,6 +171,26 @@ public sealed class SlaTests
     }
 
     [Fact]
+    public async Task Withdrawing_a_request_the_provider_has_does_not_end_its_non_disclosure_period()
+    {
+        await using var broker = new BrokerFactory();
+        var until = DateOnly.FromDateTime(broker.Clock.GetUtcNow().UtcDateTime).AddDays(90);
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("nonDisclosureUntil", until.ToString("yyyy-MM-dd")));
+        await broker.ActAsync(Provider, id, "acknowledge");
+        broker.Clock.Advance(TimeSpan.FromDays(2));
+
+        var withdrawn = await broker.ActAsync(Officer, id, "withdrawal", new { text = "The suspect was arrested." });
+        var clock = await broker.WithDbAsync(db => db.Deadlines.AsNoTracking().SingleAsync(d => d.RequestId == id && d.Kind == DeadlineKind.NonDisclosureEnd));
+        broker.Clock.Advance(TimeSpan.FromDays(89));
+        await SweepAsync(broker);
+        await SweepAsync(broker);
+
+        Assert.Equal(HttpStatusCode.OK, withdrawn.Status);
+        Assert.Null(clock.CompletedAt);
+        Assert.Equal(1, (await AuditActionsAsync(broker, id)).Count(a => a == "request.non-disclosure-ended"));
+    }
+
+    [Fact]
     public async Task Marks_that_came_due_while_the_broker_was_down_are_stamped_by_the_first_sweep_after_a_restart()
     {
         var folder = Directory.CreateTempSubdirectory("eb-restart-").FullName;
