@@ -81,6 +81,48 @@ public sealed class LoaderTests
         Assert.True(error.Line >= 3, error.ToString());
     }
 
+    // YamlDotNet's representation model recurses once per level: a file this deep overflowed the stack and killed
+    // the process (uncatchable), and oversight can send any pack to the what-if endpoint.
+    [Fact]
+    public void A_deeply_nested_flow_sequence_is_a_pack_error_not_a_crash()
+    {
+        var files = RealFiles();
+        files["channels.yaml"] = "channels: " + new string('[', 100_000) + "\n";
+
+        var error = SingleError(files);
+
+        Assert.Equal("channels.yaml", error.File);
+        Assert.Equal("(yaml)", error.Field);
+        Assert.Contains("nested more than 64 levels deep", error.Message, StringComparison.Ordinal);
+    }
+
+    // "? " opens a block mapping whose key is the next node, so each "? " on one line is one more level of block
+    // mapping without the quadratic text that indented lines would need.
+    [Fact]
+    public void A_deeply_nested_block_mapping_is_a_pack_error_not_a_crash()
+    {
+        var files = RealFiles();
+        files["countries/de.yaml"] = string.Concat(Enumerable.Repeat("? ", 100_000)) + "code\n";
+
+        var error = SingleError(files);
+
+        Assert.Equal("countries/de.yaml", error.File);
+        Assert.Equal("(yaml)", error.Field);
+        Assert.Contains("nested more than 64 levels deep", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nesting_within_the_bound_is_read_as_usual()
+    {
+        var files = RealFiles();
+        files["channels.yaml"] = "channels: " + new string('[', 63) + new string(']', 63) + "\n";
+
+        var error = SingleError(files);
+
+        Assert.Equal("channels[0]", error.Field);
+        Assert.Equal("Expected a channel mapping.", error.Message);
+    }
+
     [Fact]
     public void Unknown_field_names_file_line_and_field()
     {
