@@ -246,6 +246,62 @@ public sealed class LoaderTests
         Assert.Equal("rules.R14", error.Field);
     }
 
+    // The engine and its messages assume these outcomes: C1 failing with human-review or none reached a direct outcome
+    // without a channel (a null dereference on every such request), and the texts say "goes by MLAT", "a person must
+    // review", "refused".
+    [Theory]
+    [InlineData("C1", "mlat", "human-review")]
+    [InlineData("C1", "mlat", "none")]
+    [InlineData("C4", "mlat", "human-review")]
+    [InlineData("C10", "mlat", "none")]
+    [InlineData("C11", "mlat", "rejected")]
+    [InlineData("R1", "rejected", "mlat")]
+    [InlineData("R2", "mlat", "human-review")]
+    [InlineData("R5", "rejected", "none")]
+    [InlineData("R7", "mlat", "rejected")]
+    [InlineData("R8", "human-review", "mlat")]
+    [InlineData("R9", "human-review", "none")]
+    [InlineData("R10", "mlat", "human-review")]
+    [InlineData("R11", "human-review", "none")]
+    [InlineData("R12", "mlat", "none")]
+    [InlineData("R14", "none", "rejected")]
+    [InlineData("R15", "rejected", "mlat")]
+    public void A_rule_whose_outcome_the_engine_assumes_cannot_be_changed(string rule, string assumed, string changed)
+    {
+        var files = RealFiles();
+        var prefix = $"  {rule}:";
+        var lines = files["rules.yaml"].Split('\n');
+        var index = Array.FindIndex(lines, l => l.StartsWith(prefix + " ", StringComparison.Ordinal));
+        Assert.Contains($"onFailure: {assumed} }}", lines[index], StringComparison.Ordinal);
+        lines[index] = lines[index].Replace($"onFailure: {assumed} }}", $"onFailure: {changed} }}", StringComparison.Ordinal);
+        files["rules.yaml"] = string.Join('\n', lines);
+
+        var error = SingleError(files);
+
+        Assert.Equal("rules.yaml", error.File);
+        Assert.Equal($"rules.{rule}.onFailure", error.Field);
+        Assert.Equal(index + 1, error.Line);
+        Assert.StartsWith($"{rule} must say onFailure: {assumed}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"found '{changed}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("R3", "human-review")]
+    [InlineData("R4", "mlat")]
+    [InlineData("R6", "human-review")]
+    public void A_rule_whose_outcome_is_the_packs_to_choose_may_be_changed(string rule, string changed)
+    {
+        var files = RealFiles();
+        var lines = files["rules.yaml"].Split('\n');
+        var index = Array.FindIndex(lines, l => l.StartsWith($"  {rule}: ", StringComparison.Ordinal));
+        lines[index] = System.Text.RegularExpressions.Regex.Replace(lines[index], "onFailure: [a-z-]+ }", $"onFailure: {changed} }}");
+        files["rules.yaml"] = string.Join('\n', lines);
+
+        var result = PolicyPackLoader.Load(files);
+
+        Assert.Empty(result.Errors);
+    }
+
     [Fact]
     public void Several_errors_are_all_reported_and_no_pack_is_returned()
     {
