@@ -20,6 +20,13 @@ public sealed class LoaderTests
         return Assert.Single(result.Errors);
     }
 
+    private static string ReplaceFirst(string text, string item, string replacement)
+    {
+        var index = text.IndexOf(item, StringComparison.Ordinal);
+        Assert.True(index >= 0, item);
+        return string.Concat(text.AsSpan(0, index), replacement, text.AsSpan(index + item.Length));
+    }
+
     [Fact]
     public void The_real_pack_loads_without_errors()
     {
@@ -207,6 +214,72 @@ public sealed class LoaderTests
         Assert.Equal(field, error.Field);
         Assert.Equal(message, error.Message);
         Assert.Equal(6, error.Line);
+    }
+
+    // DateTimeOffset.AddMonths throws past 120,000 months: "200000 months" loaded and then failed every filing.
+    [Theory]
+    [InlineData("200000 months")]
+    [InlineData("121 months")]
+    [InlineData("3654 days")]
+    [InlineData("87673 hours")]
+    public void A_deadline_longer_than_ten_years_is_refused_naming_it(string within)
+    {
+        var files = RealFiles();
+        files["deadlines.yaml"] = ReplaceFirst(files["deadlines.yaml"], "within: 10 days", "within: " + within);
+
+        var error = SingleError(files);
+
+        Assert.Equal("deadlines.yaml", error.File);
+        Assert.Equal("deadlines[0].within", error.Field);
+        Assert.Equal(6, error.Line);
+        Assert.Equal($"'{within}' is longer than 10 years: a deadline is at most 120 months, 3653 days or 87672 hours.", error.Message);
+    }
+
+    [Theory]
+    [InlineData("120 months")]
+    [InlineData("3653 days")]
+    [InlineData("87672 hours")]
+    public void A_deadline_of_ten_years_loads(string within)
+    {
+        var files = RealFiles();
+        files["deadlines.yaml"] = ReplaceFirst(files["deadlines.yaml"], "within: 10 days", "within: " + within);
+
+        Assert.Empty(PolicyPackLoader.Load(files).Errors);
+    }
+
+    // The server stores a deadline's source in a column of 300 characters.
+    [Fact]
+    public void A_deadline_source_longer_than_300_characters_is_refused_naming_it()
+    {
+        var files = RealFiles();
+        var original = "source: \"Reg. 2023/1543 Art. 10(2)\"";
+        files["deadlines.yaml"] = ReplaceFirst(files["deadlines.yaml"], original, $"source: \"{new string('x', 301)}\"");
+
+        var error = SingleError(files);
+
+        Assert.Equal("deadlines.yaml", error.File);
+        Assert.Equal("deadlines[0].source", error.Field);
+        Assert.Equal(6, error.Line);
+        Assert.Equal("The source is 301 characters long; at most 300 are kept with a deadline.", error.Message);
+
+        files["deadlines.yaml"] = ReplaceFirst(RealFiles()["deadlines.yaml"], original, $"source: \"{new string('x', 300)}\"");
+        Assert.Empty(PolicyPackLoader.Load(files).Errors);
+    }
+
+    [Theory]
+    [InlineData("reviewIntervalYears: 5", "reviewIntervalYears: 11", "settings.reviewIntervalYears", "Expected a whole number from 1 to 10.")]
+    [InlineData("maxTimeRangeDays: 1826", "maxTimeRangeDays: 36500", "settings.maxTimeRangeDays", "Expected a whole number from 1 to 3653.")]
+    [InlineData("maxNonDisclosureDays: 365", "maxNonDisclosureDays: 3654", "settings.maxNonDisclosureDays", "Expected a whole number from 1 to 3653.")]
+    public void A_setting_longer_than_ten_years_is_refused_naming_it(string setting, string replacement, string field, string message)
+    {
+        var files = RealFiles();
+        files["pack.yaml"] = ReplaceFirst(files["pack.yaml"], setting, replacement);
+
+        var error = SingleError(files);
+
+        Assert.Equal("pack.yaml", error.File);
+        Assert.Equal(field, error.Field);
+        Assert.Equal(message, error.Message);
     }
 
     [Fact]
