@@ -177,11 +177,7 @@ public sealed class PolicyEngine
             reasons[R2] = categories == 0 && !interception ? t.R2NoCategory
                 : (categories & ~allowed & StoredCategories) == 0 ? channel.R2Passed : channel.R2Failed;
 
-            reasons[R3] = urgency == Urgency.Preservation ? t.R3Preservation
-                : !trafficOrContent && !interception ? t.R3NonContent
-                : request.Offence.ListedOffence ? t.R3Listed
-                : request.Offence.MaxPenaltyYears >= pack.Settings.SeriousCrimeMinPenaltyYears ? t.R3Serious
-                : t.R3Failed;
+            reasons[R3] = CheckSeriousCrime(channel, request.Offence, urgency == Urgency.Preservation, trafficOrContent || interception);
 
             reasons[R6] = !channel.ForbidsTargetingProviderState ? t.R6NotApplicable : CheckTarget(request.Target, input.ProviderJurisdiction);
 
@@ -326,6 +322,26 @@ public sealed class PolicyEngine
 
         // An address range (CIDR) selects everyone behind it, not a user.
         return identifier.Type == IdentifierType.Ip && value.Contains('/');
+    }
+
+    private RuleResult CheckSeriousCrime(ChannelEntry channel, Offence offence, bool preservation, bool trafficOrContent)
+    {
+        if (!channel.SeriousCrimeForEveryRequest)
+        {
+            if (preservation)
+            {
+                return channel.R3Preservation;
+            }
+
+            if (!trafficOrContent)
+            {
+                return channel.R3NonContent;
+            }
+        }
+
+        return channel.ListedOffenceSuffices && offence.ListedOffence ? channel.R3Listed
+            : offence.MaxPenaltyYears >= pack.Settings.SeriousCrimeMinPenaltyYears ? channel.R3Serious
+            : channel.R3Failed;
     }
 
     private RuleResult CheckTarget(Target? target, string provider)

@@ -14,7 +14,6 @@ internal sealed class RuleTexts
     {
         this.pack = pack;
         var settings = pack.Settings;
-        var serious = settings.SeriousCrimeMinPenaltyYears.ToString(CultureInfo.InvariantCulture);
 
         NotDirect = new RuleResult[PolicyPack.RuleCount];
         NamedMlat = new RuleResult[PolicyPack.RuleCount];
@@ -39,11 +38,6 @@ internal sealed class RuleTexts
 
         R2NoCategory = Make(12, RuleStatus.Failed, "No stored data category asked for; a direct channel needs at least one of subscriber, identification, traffic or content.");
 
-        R3Preservation = Make(13, RuleStatus.Passed, "Preservation: any criminal offence suffices.");
-        R3NonContent = Make(13, RuleStatus.Passed, "Subscriber and identification data: any criminal offence suffices.");
-        R3Serious = Make(13, RuleStatus.Passed, $"Traffic or content: the offence carries a maximum penalty of at least {serious} years.");
-        R3Listed = Make(13, RuleStatus.Passed, "Traffic or content: the offence is a listed offence.");
-        R3Failed = Make(13, RuleStatus.Failed, $"Traffic or content production needs an offence with a maximum penalty of at least {serious} years or a listed offence; this one falls short.");
 
         R4Judicial = Make(14, RuleStatus.Passed, "Issued by a judge, court or investigating judge.");
         R4Prosecutor = Make(14, RuleStatus.Passed, "Issued by a prosecutor, which suffices for subscriber/identification data and for preservation.");
@@ -109,11 +103,6 @@ internal sealed class RuleTexts
     public RuleResult R1None { get; }
     public RuleResult R1Bulk { get; }
     public RuleResult R2NoCategory { get; }
-    public RuleResult R3Preservation { get; }
-    public RuleResult R3NonContent { get; }
-    public RuleResult R3Serious { get; }
-    public RuleResult R3Listed { get; }
-    public RuleResult R3Failed { get; }
     public RuleResult R4Judicial { get; }
     public RuleResult R4Prosecutor { get; }
     public RuleResult R4Validated { get; }

@@ -181,6 +181,58 @@ public sealed class EngineTests
         Assert.Equal(Outcome.Direct, Evaluate(request, on: new DateOnly(2026, 8, 18)).Outcome);
     }
 
+    [Theory]
+    [InlineData(DataCategory.Subscriber, Urgency.Standard)]
+    [InlineData(DataCategory.Identification, Urgency.Standard)]
+    [InlineData(DataCategory.Content, Urgency.Standard)]
+    [InlineData(DataCategory.Content, Urgency.Preservation)]
+    public void On_a_cloud_act_agreement_every_request_needs_serious_crime_and_a_listed_offence_does_not_stand_in(DataCategory category, Urgency urgency)
+    {
+        var request = Request("GB", "US", category) with
+        {
+            Urgency = urgency,
+            Offence = new Offence { Description = "Computer misuse", MaxPenaltyYears = 2, ListedOffence = true },
+        };
+
+        var decision = Evaluate(request);
+
+        Assert.Equal(Outcome.Mlat, decision.Outcome);
+        Assert.Equal(["R3"], decision.Deciding);
+        var r3 = decision.Reason("R3");
+        Assert.Contains("US CLOUD Act executive agreement", r3.Message, StringComparison.Ordinal);
+        Assert.Contains("no list of offences", r3.Message, StringComparison.Ordinal);
+        Assert.Contains("US–UK Agreement", r3.Source, StringComparison.Ordinal);
+        Assert.DoesNotContain("2023/1543", r3.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void On_a_cloud_act_agreement_serious_crime_passes_r3_naming_the_agreement()
+    {
+        var decision = Evaluate(Request("GB", "US", DataCategory.Subscriber) with { Offence = new Offence { Description = "Fraud", MaxPenaltyYears = 3 } });
+
+        Assert.Equal(Outcome.Direct, decision.Outcome);
+        var r3 = decision.Reason("R3");
+        Assert.Equal(RuleStatus.Passed, r3.Status);
+        Assert.Contains("US CLOUD Act executive agreement", r3.Message, StringComparison.Ordinal);
+        Assert.Contains("US–UK Agreement", r3.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void On_an_eu_order_a_listed_offence_stands_in_and_r3_cites_the_regulation()
+    {
+        var decision = Evaluate(Request("DE", "IE", DataCategory.Traffic) with
+        {
+            Offence = new Offence { Description = "Computer misuse", MaxPenaltyYears = 2, ListedOffence = true },
+        });
+
+        Assert.Equal(Outcome.Direct, decision.Outcome);
+        var r3 = decision.Reason("R3");
+        Assert.Equal(RuleStatus.Passed, r3.Status);
+        Assert.Contains("European Production Order", r3.Message, StringComparison.Ordinal);
+        Assert.Contains("listed offence", r3.Message, StringComparison.Ordinal);
+        Assert.Contains("2023/1543", r3.Source, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_case_with_a_wrong_expectation_fails()
     {

@@ -168,7 +168,7 @@ public sealed class LoaderTests
         Assert.Equal("channels.yaml", error.File);
         Assert.Equal("channels[2].pairs[1].between", error.Field);
         Assert.Contains("'XX' is not an ISO 3166-1 alpha-2", error.Message, StringComparison.Ordinal);
-        Assert.Equal(41, error.Line);
+        Assert.Equal(1 + files["channels.yaml"].Split('\n').ToList().FindIndex(l => l.Contains("between: [US, XX]", StringComparison.Ordinal)), error.Line);
     }
 
     [Theory]
@@ -280,6 +280,34 @@ public sealed class LoaderTests
         Assert.Equal("pack.yaml", error.File);
         Assert.Equal(field, error.Field);
         Assert.Equal(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("appliesTo: every-request", "appliesTo: content-only", "channels[2].seriousCrime.appliesTo", "Expected traffic-and-content or every-request, found 'content-only'.")]
+    [InlineData("listedOffenceSuffices: false", "listedOffenceSuffices: no", "channels[2].seriousCrime.listedOffenceSuffices", "Expected true or false.")]
+    public void A_channels_serious_crime_threshold_is_checked(string item, string replacement, string field, string message)
+    {
+        var files = RealFiles();
+        files["channels.yaml"] = ReplaceFirst(files["channels.yaml"], item, replacement);
+
+        var error = SingleError(files);
+
+        Assert.Equal("channels.yaml", error.File);
+        Assert.Equal(field, error.Field);
+        Assert.Equal(message, error.Message);
+    }
+
+    [Fact]
+    public void A_channel_must_state_its_serious_crime_threshold()
+    {
+        var files = RealFiles();
+        var lines = files["channels.yaml"].Split('\n');
+        files["channels.yaml"] = string.Join('\n', lines.Where(l => !l.Contains("appliesTo: every-request", StringComparison.Ordinal)));
+
+        var error = SingleError(files);
+
+        Assert.Equal("channels[2].seriousCrime", error.Field);
+        Assert.Equal("Required field is missing.", error.Message);
     }
 
     [Fact]
