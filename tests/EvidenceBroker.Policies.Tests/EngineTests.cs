@@ -233,6 +233,40 @@ public sealed class EngineTests
         Assert.Contains("2023/1543", r3.Source, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("ip", "198.51.100.0-198.51.100.255", true, "single addresses")]
+    [InlineData("ip", "198.51.100.0/24", true, "single addresses")]
+    [InlineData("email", "@example.com", false, "full addresses")]
+    [InlineData("email", "example.com", false, "full addresses")]
+    [InlineData("ip", "198.51.100.7", false, "from and to")]
+    public void A_bulk_selector_is_rejected_saying_what_to_fix(string type, string value, bool withTime, string fix)
+    {
+        var identifier = new Identifier
+        {
+            Type = type == "ip" ? IdentifierType.Ip : IdentifierType.Email,
+            Value = value,
+            From = withTime ? new DateTimeOffset(2026, 10, 1, 10, 0, 0, TimeSpan.Zero) : null,
+            To = withTime ? new DateTimeOffset(2026, 10, 1, 10, 5, 0, TimeSpan.Zero) : null,
+        };
+        var request = Request("DE", "IE", DataCategory.Identification) with { Identifiers = [Request().Identifiers[0], identifier] };
+
+        var decision = Evaluate(request);
+
+        Assert.Equal(Outcome.Rejected, decision.Outcome);
+        Assert.Equal(["R1"], decision.Deciding);
+        Assert.Contains(fix, decision.Reason("R1").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_ip_needs_its_time_only_for_identification_data()
+    {
+        var ip = new Identifier { Type = IdentifierType.Ip, Value = "198.51.100.7", From = new DateTimeOffset(2026, 10, 1, 10, 0, 0, TimeSpan.Zero) };
+
+        Assert.Equal(Outcome.Direct, Evaluate(Request("DE", "IE", DataCategory.Traffic) with { Identifiers = [ip] }).Outcome);
+        Assert.Equal(Outcome.Rejected, Evaluate(Request("DE", "IE", DataCategory.Traffic, DataCategory.Identification) with { Identifiers = [ip] }).Outcome);
+        Assert.Equal(Outcome.Direct, Evaluate(Request("DE", "IE", DataCategory.Identification) with { Identifiers = [ip with { To = ip.From!.Value.AddMinutes(5) }] }).Outcome);
+    }
+
     [Fact]
     public void A_case_with_a_wrong_expectation_fails()
     {
