@@ -104,7 +104,11 @@ public static partial class PolicyPackLoader
 
             var notifies = channel.Bool("notifiesEnforcingState");
             var forbids = channel.Bool("forbidsTargetingProviderState");
-            var seriousCrime = channel.Mapping("seriousCrime") is { } seriousNode ? ReadSeriousCrime(new MapReader(context, seriousNode, channel.Field("seriousCrime"), "appliesTo", "listedOffenceSuffices", "source")) : null;
+            var seriousCrime = channel.Get("seriousCrime", required: false) is null
+                ? SeriousCrimeOf(instrument, source)
+                : channel.Mapping("seriousCrime") is { } seriousNode
+                    ? ReadSeriousCrime(new MapReader(context, seriousNode, channel.Field("seriousCrime"), "appliesTo", "listedOffenceSuffices", "source"))
+                    : null;
 
             if (CountErrors(context) != errorsBefore || id is null || name is null || source is null || categories is null
                 || urgencies is null || notifies is null || forbids is null || seriousCrime is null)
@@ -121,6 +125,16 @@ public static partial class PolicyPackLoader
 
         return ok ? (channels, nodes) : null;
     }
+
+    /// <summary>
+    /// R3 for a channel that does not state it, as packs stored before the field existed do (the server still loads
+    /// them to replay their decisions): the agreements' serious crime for every request, with no list; else the EU
+    /// Regulation's rule. The channel's source is cited.
+    /// </summary>
+    private static SeriousCrimeDefinition? SeriousCrimeOf(LegalInstrument instrument, string? source) =>
+        source is null ? null
+        : instrument == LegalInstrument.CloudActAgreement ? new SeriousCrimeDefinition(EveryRequest: true, ListedOffenceSuffices: false, source)
+        : new SeriousCrimeDefinition(EveryRequest: false, ListedOffenceSuffices: true, source);
 
     private static SeriousCrimeDefinition? ReadSeriousCrime(MapReader map)
     {

@@ -297,17 +297,24 @@ public sealed class LoaderTests
         Assert.Equal(message, error.Message);
     }
 
+    // Packs stored before channels stated their threshold must still load: the server replays decisions, and keeps
+    // the active pack in force across a restart, with the pack that made them.
     [Fact]
-    public void A_channel_must_state_its_serious_crime_threshold()
+    public void A_channel_without_a_serious_crime_threshold_takes_its_instruments()
     {
         var files = RealFiles();
         var lines = files["channels.yaml"].Split('\n');
-        files["channels.yaml"] = string.Join('\n', lines.Where(l => !l.Contains("appliesTo: every-request", StringComparison.Ordinal)));
+        files["channels.yaml"] = string.Join('\n', lines.Where(l => !l.TrimStart().StartsWith("seriousCrime:", StringComparison.Ordinal)));
 
-        var error = SingleError(files);
+        var result = PolicyPackLoader.Load(files);
 
-        Assert.Equal("channels[2].seriousCrime", error.Field);
-        Assert.Equal("Required field is missing.", error.Message);
+        Assert.Empty(result.Errors);
+        var engine = new PolicyEngine(result.Pack!);
+        var subscriber = PolicyCases.Parse("a.json", File.ReadAllText(Path.Combine(PackLocation.Cases, "gb-us-subscriber-penalty-2y.json")));
+        var listed = PolicyCases.Parse("b.json", File.ReadAllText(Path.Combine(PackLocation.Cases, "de-ie-traffic-penalty-2y-listed.json")));
+        Assert.True(PolicyCases.Run(engine, subscriber).Passed);
+        Assert.True(PolicyCases.Run(engine, listed).Passed);
+        Assert.Equal("18 U.S.C. §2523; US–UK Agreement (2019); US–Australia Agreement (2021)", engine.Evaluate(subscriber.Input).Reason("R3").Source);
     }
 
     [Fact]
