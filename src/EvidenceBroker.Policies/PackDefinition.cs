@@ -36,7 +36,14 @@ internal sealed record ChannelDefinition(
     bool NotifiesEnforcingState,
     bool ForbidsTargetingProviderState,
     IReadOnlyList<DataCategory> Categories,
-    IReadOnlyList<Urgency> Urgencies);
+    IReadOnlyList<Urgency> Urgencies,
+    SeriousCrimeDefinition SeriousCrime);
+
+/// <summary>
+/// R3 as the channel's instrument sets it: whether serious crime is needed for every request (the CLOUD Act
+/// agreements) or only for traffic and content production (EU Art. 5(4)), and whether a listed offence stands in.
+/// </summary>
+internal sealed record SeriousCrimeDefinition(bool EveryRequest, bool ListedOffenceSuffices, string Source);
 
 internal sealed record DeadlineDefinition(
     DeadlineKind Kind,

@@ -159,7 +159,7 @@ public sealed class PolicyEngine
             reasons[C11] = input.Suspensions is { } suspensions && suspensions.IsSuspended(country.Code) ? country.C11Failed : country.C11Passed;
         }
 
-        reasons[R1] = CheckIdentifiers(request.Identifiers);
+        reasons[R1] = CheckIdentifiers(request.Identifiers, (categories & (1 << (int)DataCategory.Identification)) != 0);
 
         var trafficOrContent = (categories & (Traffic | Content)) != 0;
         if (channel is null)
@@ -177,11 +177,7 @@ public sealed class PolicyEngine
             reasons[R2] = categories == 0 && !interception ? t.R2NoCategory
                 : (categories & ~allowed & StoredCategories) == 0 ? channel.R2Passed : channel.R2Failed;
 
-            reasons[R3] = urgency == Urgency.Preservation ? t.R3Preservation
-                : !trafficOrContent && !interception ? t.R3NonContent
-                : request.Offence.ListedOffence ? t.R3Listed
-                : request.Offence.MaxPenaltyYears >= pack.Settings.SeriousCrimeMinPenaltyYears ? t.R3Serious
-                : t.R3Failed;
+            reasons[R3] = CheckSeriousCrime(channel, request.Offence, urgency == Urgency.Preservation, trafficOrContent || interception);
 
             reasons[R6] = !channel.ForbidsTargetingProviderState ? t.R6NotApplicable : CheckTarget(request.Target, input.ProviderJurisdiction);
 
@@ -292,7 +288,7 @@ public sealed class PolicyEngine
         return t.C1UnknownCountry;
     }
 
-    private RuleResult CheckIdentifiers(IReadOnlyList<Identifier> identifiers)
+    private RuleResult CheckIdentifiers(IReadOnlyList<Identifier> identifiers, bool identification)
     {
         if (identifiers.Count == 0)
         {
@@ -301,31 +297,68 @@ public sealed class PolicyEngine
 
         for (var i = 0; i < identifiers.Count; i++)
         {
-            if (IsBulk(identifiers[i]))
+            if (Bulk(identifiers[i], identification) is { } bulk)
             {
-                return t.R1Bulk;
+                return bulk;
             }
         }
 
         return t.R1Passed;
     }
 
-    private static bool IsBulk(Identifier identifier)
+    /// <summary>Why an identifier selects many people rather than one, or null if it is specific.</summary>
+    private RuleResult? Bulk(Identifier identifier, bool identification)
     {
         var value = identifier.Value.AsSpan().Trim();
         if (value.IsEmpty || value.IndexOfAny('*', '?', '%') >= 0)
         {
-            return true;
+            return t.R1Bulk;
         }
 
         if (value.Equals("all", StringComparison.OrdinalIgnoreCase) || value.Equals("any", StringComparison.OrdinalIgnoreCase)
             || value.StartsWith("all ", StringComparison.OrdinalIgnoreCase))
         {
-            return true;
+            return t.R1Bulk;
         }
 
-        // An address range (CIDR) selects everyone behind it, not a user.
-        return identifier.Type == IdentifierType.Ip && value.Contains('/');
+        switch (identifier.Type)
+        {
+            // An address range (CIDR or first-last) selects everyone behind it, not a user.
+            case IdentifierType.Ip when value.IndexOfAny('/', '-') >= 0:
+                return t.R1IpRange;
+
+            // Identification means IP and time (domain.md §3): without the time a shared address (carrier NAT, a
+            // café) matches every user behind it.
+            case IdentifierType.Ip when identification && (identifier.From is null || identifier.To is null):
+                return t.R1IpWithoutTime;
+
+            // A domain alone ("@example.com", "example.com") selects every mailbox there.
+            case IdentifierType.Email when value.LastIndexOf('@') <= 0:
+                return t.R1EmailDomain;
+
+            default:
+                return null;
+        }
+    }
+
+    private RuleResult CheckSeriousCrime(ChannelEntry channel, Offence offence, bool preservation, bool trafficOrContent)
+    {
+        if (!channel.SeriousCrimeForEveryRequest)
+        {
+            if (preservation)
+            {
+                return channel.R3Preservation;
+            }
+
+            if (!trafficOrContent)
+            {
+                return channel.R3NonContent;
+            }
+        }
+
+        return channel.ListedOffenceSuffices && offence.ListedOffence ? channel.R3Listed
+            : offence.MaxPenaltyYears >= pack.Settings.SeriousCrimeMinPenaltyYears ? channel.R3Serious
+            : channel.R3Failed;
     }
 
     private RuleResult CheckTarget(Target? target, string provider)

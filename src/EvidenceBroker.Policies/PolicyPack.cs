@@ -55,7 +55,7 @@ public sealed class PolicyPack
         var channelInfos = new List<ChannelInfo>(channels.Count);
         for (var i = 0; i < channels.Count; i++)
         {
-            ChannelEntries[i] = new ChannelEntry(channels[i], deadlines, Texts);
+            ChannelEntries[i] = new ChannelEntry(channels[i], deadlines, Texts, settings.SeriousCrimeMinPenaltyYears);
             channelInfos.Add(new ChannelInfo(channels[i].Instrument, channels[i].Name, channels[i].Source, channels[i].Categories, channels[i].Urgencies));
         }
 
@@ -306,7 +306,7 @@ internal sealed class CountryEntry
 
 internal sealed class ChannelEntry
 {
-    public ChannelEntry(ChannelDefinition definition, List<DeadlineDefinition> deadlines, RuleTexts texts)
+    public ChannelEntry(ChannelDefinition definition, List<DeadlineDefinition> deadlines, RuleTexts texts, int seriousYears)
     {
         Instrument = definition.Instrument;
         Name = definition.Name;
@@ -351,6 +351,29 @@ internal sealed class ChannelEntry
         R12NoPreservation = texts.Make(22, RuleStatus.Failed, $"The {Name} has no preservation order; preservation needs another channel or MLAT.");
         R12PreservationOnly = texts.Make(22, RuleStatus.Failed, $"The {Name} only preserves data; production needs a production order or MLAT.");
         C1NamedNotOpen = texts.Make(0, RuleStatus.Failed, $"The instrument named, the {Name}, is not open for this pair of states; the request goes by MLAT.", Source);
+
+        // R3 cites the threshold of this channel's instrument: the agreements and the EU Regulation differ.
+        var serious = definition.SeriousCrime;
+        SeriousCrimeForEveryRequest = serious.EveryRequest;
+        ListedOffenceSuffices = serious.ListedOffenceSuffices;
+        var years = seriousYears.ToString(CultureInfo.InvariantCulture);
+        if (serious.EveryRequest)
+        {
+            var alternative = serious.ListedOffenceSuffices ? ", or a listed offence" : "; it has no list of offences that could stand in for the penalty";
+            R3Serious = texts.Make(13, RuleStatus.Passed, $"The offence carries a maximum penalty of at least {years} years: serious crime, which the {Name} requires for every data category and for preservation.", serious.Source);
+            R3Listed = texts.Make(13, RuleStatus.Passed, $"The offence is a listed offence, which the {Name} accepts for every data category and for preservation.", serious.Source);
+            R3Failed = texts.Make(13, RuleStatus.Failed, $"The {Name} covers serious crime only, for every data category and for preservation: a maximum penalty of at least {years} years{alternative}. This offence falls short.", serious.Source);
+            R3Preservation = R3NonContent = R3Failed; // not reached: every request is held to the threshold
+        }
+        else
+        {
+            var alternative = serious.ListedOffenceSuffices ? " or a listed offence" : "";
+            R3Preservation = texts.Make(13, RuleStatus.Passed, $"Preservation on the {Name}: any criminal offence suffices.", serious.Source);
+            R3NonContent = texts.Make(13, RuleStatus.Passed, $"Subscriber and identification data on the {Name}: any criminal offence suffices.", serious.Source);
+            R3Serious = texts.Make(13, RuleStatus.Passed, $"Traffic or content on the {Name}: the offence carries a maximum penalty of at least {years} years.", serious.Source);
+            R3Listed = texts.Make(13, RuleStatus.Passed, $"Traffic or content on the {Name}: the offence is a listed offence.", serious.Source);
+            R3Failed = texts.Make(13, RuleStatus.Failed, $"Traffic or content production on the {Name} needs an offence with a maximum penalty of at least {years} years{alternative}; this one falls short.", serious.Source);
+        }
     }
 
     public LegalInstrument Instrument { get; }
@@ -382,6 +405,22 @@ internal sealed class ChannelEntry
     public RuleResult R12PreservationOnly { get; }
 
     public RuleResult C1NamedNotOpen { get; }
+
+    /// <summary>R3: serious crime is needed for every category and for preservation, not only for traffic and content.</summary>
+    public bool SeriousCrimeForEveryRequest { get; }
+
+    /// <summary>R3: a listed offence stands in for the penalty threshold (EU Art. 5(4)(b)); the agreements have no list.</summary>
+    public bool ListedOffenceSuffices { get; }
+
+    public RuleResult R3Preservation { get; }
+
+    public RuleResult R3NonContent { get; }
+
+    public RuleResult R3Serious { get; }
+
+    public RuleResult R3Listed { get; }
+
+    public RuleResult R3Failed { get; }
 
     public static Deadline ToDeadline(DeadlineDefinition row)
     {

@@ -5,6 +5,9 @@ namespace EvidenceBroker.Policies;
 
 public static partial class PolicyPackLoader
 {
+    private const string EveryRequest = "every-request";
+    private const string TrafficAndContent = "traffic-and-content";
+
     private static (List<ChannelDefinition> Definitions, List<YamlNode> Nodes)? ReadChannels(FileContext context, string text)
     {
         if (context.Root(text, "channels")?.Sequence("channels") is not { } sequence)
@@ -20,7 +23,7 @@ public static partial class PolicyPackLoader
             var errorsBefore = CountErrors(context);
             var channel = new MapReader(context, node, field,
                 "id", "name", "source", "inForceFrom", "among", "pairs", "from", "to", "categories", "emergencyCategories",
-                "urgencies", "notifiesEnforcingState", "forbidsTargetingProviderState");
+                "urgencies", "notifiesEnforcingState", "forbidsTargetingProviderState", "seriousCrime");
             var id = channel.String("id");
             LegalInstrument instrument = default;
             if (id is not null && (!WireNames<LegalInstrument>.TryParse(id, out instrument) || instrument == LegalInstrument.Mlat))
@@ -101,9 +104,14 @@ public static partial class PolicyPackLoader
 
             var notifies = channel.Bool("notifiesEnforcingState");
             var forbids = channel.Bool("forbidsTargetingProviderState");
+            var seriousCrime = channel.Get("seriousCrime", required: false) is null
+                ? SeriousCrimeOf(instrument, source)
+                : channel.Mapping("seriousCrime") is { } seriousNode
+                    ? ReadSeriousCrime(new MapReader(context, seriousNode, channel.Field("seriousCrime"), "appliesTo", "listedOffenceSuffices", "source"))
+                    : null;
 
             if (CountErrors(context) != errorsBefore || id is null || name is null || source is null || categories is null
-                || urgencies is null || notifies is null || forbids is null)
+                || urgencies is null || notifies is null || forbids is null || seriousCrime is null)
             {
                 ok = false;
                 continue;
@@ -111,10 +119,34 @@ public static partial class PolicyPackLoader
 
             channels.Add(new ChannelDefinition(instrument, name, source, inForce, among, pairs, fromValue is not null, to,
                 Mask(categories), emergency is null ? 0 : Mask(emergency), Mask(urgencies), notifies.Value, forbids.Value,
-                categories, urgencies));
+                categories, urgencies, seriousCrime));
             nodes.Add(node);
         }
 
         return ok ? (channels, nodes) : null;
+    }
+
+    /// <summary>
+    /// R3 for a channel that does not state it, as packs stored before the field existed do (the server still loads
+    /// them to replay their decisions): the agreements' serious crime for every request, with no list; else the EU
+    /// Regulation's rule. The channel's source is cited.
+    /// </summary>
+    private static SeriousCrimeDefinition? SeriousCrimeOf(LegalInstrument instrument, string? source) =>
+        source is null ? null
+        : instrument == LegalInstrument.CloudActAgreement ? new SeriousCrimeDefinition(EveryRequest: true, ListedOffenceSuffices: false, source)
+        : new SeriousCrimeDefinition(EveryRequest: false, ListedOffenceSuffices: true, source);
+
+    private static SeriousCrimeDefinition? ReadSeriousCrime(MapReader map)
+    {
+        var appliesTo = map.String("appliesTo");
+        var listed = map.Bool("listedOffenceSuffices");
+        var source = map.String("source");
+        if (appliesTo is not null && appliesTo != EveryRequest && appliesTo != TrafficAndContent)
+        {
+            map.Context.Error(map.Get("appliesTo", false), map.Field("appliesTo"), $"Expected {TrafficAndContent} or {EveryRequest}, found '{appliesTo}'.");
+            return null;
+        }
+
+        return appliesTo is null || listed is null || source is null ? null : new SeriousCrimeDefinition(appliesTo == EveryRequest, listed.Value, source);
     }
 }

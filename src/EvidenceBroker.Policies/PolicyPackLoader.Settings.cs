@@ -18,11 +18,11 @@ public static partial class PolicyPackLoader
         if (map.Mapping("settings") is { } settingsNode)
         {
             var settings = new MapReader(context, settingsNode, "settings", "reviewIntervalYears", "seriousCrimeMinPenaltyYears", "justificationMinLength", "maxTimeRangeDays", "maxNonDisclosureDays");
-            review = settings.Int("reviewIntervalYears", 1, 20);
+            review = settings.Int("reviewIntervalYears", 1, MaxYears);
             serious = settings.Int("seriousCrimeMinPenaltyYears", 0, 100);
             minJustification = settings.Int("justificationMinLength", 1, 10_000);
-            maxRange = settings.Int("maxTimeRangeDays", 1, 36_500);
-            maxNonDisclosure = settings.Int("maxNonDisclosureDays", 1, 36_500);
+            maxRange = settings.Int("maxTimeRangeDays", 1, MaxDays);
+            maxNonDisclosure = settings.Int("maxNonDisclosureDays", 1, MaxDays);
         }
 
         var shared = new List<(string, string)>();

@@ -20,6 +20,16 @@ public static partial class PolicyPackLoader
     private const string DeadlinesFile = "deadlines.yaml";
     private const string CountriesFolder = "countries/";
 
+    // No legal deadline or period the pack sets runs longer than ten years; anything longer is a typo that would later
+    // overflow the calendar arithmetic (AddMonths throws past 120,000 months) on every filing.
+    private const int MaxYears = 10;
+    private const int MaxMonths = MaxYears * 12;
+    private const int MaxDays = (MaxYears * 365) + 3;
+    private const int MaxHours = MaxDays * 24;
+
+    /// <summary>The server keeps a deadline's source in a column of this length.</summary>
+    private const int MaxDeadlineSourceLength = 300;
+
     public static PolicyPackLoadResult LoadDirectory(string directory)
     {
         if (!Directory.Exists(directory))
@@ -185,6 +195,13 @@ public static partial class PolicyPackLoader
 
         return mask;
     }
+
+    private static bool WithinTenYears(int amount, DeadlineUnit unit) => amount <= unit switch
+    {
+        DeadlineUnit.Hours => MaxHours,
+        DeadlineUnit.Days => MaxDays,
+        _ => MaxMonths,
+    };
 
     private static (int, DeadlineUnit)? ParseDuration(string text)
     {

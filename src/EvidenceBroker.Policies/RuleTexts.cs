@@ -14,7 +14,6 @@ internal sealed class RuleTexts
     {
         this.pack = pack;
         var settings = pack.Settings;
-        var serious = settings.SeriousCrimeMinPenaltyYears.ToString(CultureInfo.InvariantCulture);
 
         NotDirect = new RuleResult[PolicyPack.RuleCount];
         NamedMlat = new RuleResult[PolicyPack.RuleCount];
@@ -35,15 +34,13 @@ internal sealed class RuleTexts
 
         R1Passed = Make(11, RuleStatus.Passed, "Every identifier is a specific selector.");
         R1None = Make(11, RuleStatus.Failed, "No identifier: a request must name at least one specific selector (email, phone, account, IP, device or URL).");
-        R1Bulk = Make(11, RuleStatus.Failed, "An identifier is empty, a wildcard (*, ?, %), 'all'/'any', or an IP range: bulk selectors are refused. Name specific selectors.");
+        R1Bulk = Make(11, RuleStatus.Failed, "An identifier is empty, a wildcard (*, ?, %) or 'all'/'any': bulk selectors are refused. Name specific selectors.");
+        R1IpRange = Make(11, RuleStatus.Failed, "An IP identifier is an address range (such as 198.51.100.0/24 or 198.51.100.0-198.51.100.255), which selects everyone behind it: name single addresses.");
+        R1EmailDomain = Make(11, RuleStatus.Failed, "An email identifier is only a domain (such as @example.com or example.com), which selects every mailbox there: name full addresses (name@example.com).");
+        R1IpWithoutTime = Make(11, RuleStatus.Failed, "Identification data for an IP address need the time it was used, since a shared address matches many users: give the identifier's from and to.");
 
         R2NoCategory = Make(12, RuleStatus.Failed, "No stored data category asked for; a direct channel needs at least one of subscriber, identification, traffic or content.");
 
-        R3Preservation = Make(13, RuleStatus.Passed, "Preservation: any criminal offence suffices.");
-        R3NonContent = Make(13, RuleStatus.Passed, "Subscriber and identification data: any criminal offence suffices.");
-        R3Serious = Make(13, RuleStatus.Passed, $"Traffic or content: the offence carries a maximum penalty of at least {serious} years.");
-        R3Listed = Make(13, RuleStatus.Passed, "Traffic or content: the offence is a listed offence.");
-        R3Failed = Make(13, RuleStatus.Failed, $"Traffic or content production needs an offence with a maximum penalty of at least {serious} years or a listed offence; this one falls short.");
 
         R4Judicial = Make(14, RuleStatus.Passed, "Issued by a judge, court or investigating judge.");
         R4Prosecutor = Make(14, RuleStatus.Passed, "Issued by a prosecutor, which suffices for subscriber/identification data and for preservation.");
@@ -108,12 +105,10 @@ internal sealed class RuleTexts
     public RuleResult R1Passed { get; }
     public RuleResult R1None { get; }
     public RuleResult R1Bulk { get; }
+    public RuleResult R1IpRange { get; }
+    public RuleResult R1EmailDomain { get; }
+    public RuleResult R1IpWithoutTime { get; }
     public RuleResult R2NoCategory { get; }
-    public RuleResult R3Preservation { get; }
-    public RuleResult R3NonContent { get; }
-    public RuleResult R3Serious { get; }
-    public RuleResult R3Listed { get; }
-    public RuleResult R3Failed { get; }
     public RuleResult R4Judicial { get; }
     public RuleResult R4Prosecutor { get; }
     public RuleResult R4Validated { get; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace EvidenceBroker.Policies;
@@ -7,6 +8,9 @@ namespace EvidenceBroker.Policies;
 /// <summary>Collects errors for one file; every error names the file, the line and the field.</summary>
 internal sealed class FileContext(string file, List<PackError> errors)
 {
+    /// <summary>Far deeper than any pack file needs (they nest four or five levels).</summary>
+    internal const int MaxDepth = 64;
+
     public string File { get; } = file;
 
     /// <summary>All errors of the pack so far; a reader compares counts to know whether its part was clean.</summary>
@@ -50,6 +54,12 @@ internal sealed class FileContext(string file, List<PackError> errors)
         var stream = new YamlStream();
         try
         {
+            if (TooDeep(text) is { } mark)
+            {
+                Error(mark, "(yaml)", $"Not valid YAML for a pack: lists and mappings are nested more than {MaxDepth} levels deep.");
+                return null;
+            }
+
             stream.Load(new StringReader(text));
         }
         catch (YamlException ex)
@@ -71,6 +81,28 @@ internal sealed class FileContext(string file, List<PackError> errors)
         }
 
         return root;
+    }
+
+    // YamlStream.Load recurses once per level of nesting, so a file of 100,000 '[' overflows the stack, which kills the
+    // process rather than throwing. The event parser keeps its own stack, so it is walked first and the file is
+    // refused where it passes the bound, before anything recurses.
+    private static Mark? TooDeep(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        var depth = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case MappingStart or SequenceStart when ++depth > MaxDepth:
+                    return parser.Current.Start;
+                case MappingEnd or SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+
+        return null;
     }
 
     // YamlDotNet prefixes messages with "(Line: 3, Col: 1, Idx: 20) - (…): "; the line is reported separately.

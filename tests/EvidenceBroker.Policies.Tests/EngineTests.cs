@@ -181,6 +181,92 @@ public sealed class EngineTests
         Assert.Equal(Outcome.Direct, Evaluate(request, on: new DateOnly(2026, 8, 18)).Outcome);
     }
 
+    [Theory]
+    [InlineData(DataCategory.Subscriber, Urgency.Standard)]
+    [InlineData(DataCategory.Identification, Urgency.Standard)]
+    [InlineData(DataCategory.Content, Urgency.Standard)]
+    [InlineData(DataCategory.Content, Urgency.Preservation)]
+    public void On_a_cloud_act_agreement_every_request_needs_serious_crime_and_a_listed_offence_does_not_stand_in(DataCategory category, Urgency urgency)
+    {
+        var request = Request("GB", "US", category) with
+        {
+            Urgency = urgency,
+            Offence = new Offence { Description = "Computer misuse", MaxPenaltyYears = 2, ListedOffence = true },
+        };
+
+        var decision = Evaluate(request);
+
+        Assert.Equal(Outcome.Mlat, decision.Outcome);
+        Assert.Equal(["R3"], decision.Deciding);
+        var r3 = decision.Reason("R3");
+        Assert.Contains("US CLOUD Act executive agreement", r3.Message, StringComparison.Ordinal);
+        Assert.Contains("no list of offences", r3.Message, StringComparison.Ordinal);
+        Assert.Contains("US–UK Agreement", r3.Source, StringComparison.Ordinal);
+        Assert.DoesNotContain("2023/1543", r3.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void On_a_cloud_act_agreement_serious_crime_passes_r3_naming_the_agreement()
+    {
+        var decision = Evaluate(Request("GB", "US", DataCategory.Subscriber) with { Offence = new Offence { Description = "Fraud", MaxPenaltyYears = 3 } });
+
+        Assert.Equal(Outcome.Direct, decision.Outcome);
+        var r3 = decision.Reason("R3");
+        Assert.Equal(RuleStatus.Passed, r3.Status);
+        Assert.Contains("US CLOUD Act executive agreement", r3.Message, StringComparison.Ordinal);
+        Assert.Contains("US–UK Agreement", r3.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void On_an_eu_order_a_listed_offence_stands_in_and_r3_cites_the_regulation()
+    {
+        var decision = Evaluate(Request("DE", "IE", DataCategory.Traffic) with
+        {
+            Offence = new Offence { Description = "Computer misuse", MaxPenaltyYears = 2, ListedOffence = true },
+        });
+
+        Assert.Equal(Outcome.Direct, decision.Outcome);
+        var r3 = decision.Reason("R3");
+        Assert.Equal(RuleStatus.Passed, r3.Status);
+        Assert.Contains("European Production Order", r3.Message, StringComparison.Ordinal);
+        Assert.Contains("listed offence", r3.Message, StringComparison.Ordinal);
+        Assert.Contains("2023/1543", r3.Source, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ip", "198.51.100.0-198.51.100.255", true, "single addresses")]
+    [InlineData("ip", "198.51.100.0/24", true, "single addresses")]
+    [InlineData("email", "@example.com", false, "full addresses")]
+    [InlineData("email", "example.com", false, "full addresses")]
+    [InlineData("ip", "198.51.100.7", false, "from and to")]
+    public void A_bulk_selector_is_rejected_saying_what_to_fix(string type, string value, bool withTime, string fix)
+    {
+        var identifier = new Identifier
+        {
+            Type = type == "ip" ? IdentifierType.Ip : IdentifierType.Email,
+            Value = value,
+            From = withTime ? new DateTimeOffset(2026, 10, 1, 10, 0, 0, TimeSpan.Zero) : null,
+            To = withTime ? new DateTimeOffset(2026, 10, 1, 10, 5, 0, TimeSpan.Zero) : null,
+        };
+        var request = Request("DE", "IE", DataCategory.Identification) with { Identifiers = [Request().Identifiers[0], identifier] };
+
+        var decision = Evaluate(request);
+
+        Assert.Equal(Outcome.Rejected, decision.Outcome);
+        Assert.Equal(["R1"], decision.Deciding);
+        Assert.Contains(fix, decision.Reason("R1").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_ip_needs_its_time_only_for_identification_data()
+    {
+        var ip = new Identifier { Type = IdentifierType.Ip, Value = "198.51.100.7", From = new DateTimeOffset(2026, 10, 1, 10, 0, 0, TimeSpan.Zero) };
+
+        Assert.Equal(Outcome.Direct, Evaluate(Request("DE", "IE", DataCategory.Traffic) with { Identifiers = [ip] }).Outcome);
+        Assert.Equal(Outcome.Rejected, Evaluate(Request("DE", "IE", DataCategory.Traffic, DataCategory.Identification) with { Identifiers = [ip] }).Outcome);
+        Assert.Equal(Outcome.Direct, Evaluate(Request("DE", "IE", DataCategory.Identification) with { Identifiers = [ip with { To = ip.From!.Value.AddMinutes(5) }] }).Outcome);
+    }
+
     [Fact]
     public void A_case_with_a_wrong_expectation_fails()
     {

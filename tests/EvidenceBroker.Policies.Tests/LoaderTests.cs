@@ -20,6 +20,13 @@ public sealed class LoaderTests
         return Assert.Single(result.Errors);
     }
 
+    private static string ReplaceFirst(string text, string item, string replacement)
+    {
+        var index = text.IndexOf(item, StringComparison.Ordinal);
+        Assert.True(index >= 0, item);
+        return string.Concat(text.AsSpan(0, index), replacement, text.AsSpan(index + item.Length));
+    }
+
     [Fact]
     public void The_real_pack_loads_without_errors()
     {
@@ -81,6 +88,48 @@ public sealed class LoaderTests
         Assert.True(error.Line >= 3, error.ToString());
     }
 
+    // YamlDotNet's representation model recurses once per level: a file this deep overflowed the stack and killed
+    // the process (uncatchable), and oversight can send any pack to the what-if endpoint.
+    [Fact]
+    public void A_deeply_nested_flow_sequence_is_a_pack_error_not_a_crash()
+    {
+        var files = RealFiles();
+        files["channels.yaml"] = "channels: " + new string('[', 100_000) + "\n";
+
+        var error = SingleError(files);
+
+        Assert.Equal("channels.yaml", error.File);
+        Assert.Equal("(yaml)", error.Field);
+        Assert.Contains("nested more than 64 levels deep", error.Message, StringComparison.Ordinal);
+    }
+
+    // "? " opens a block mapping whose key is the next node, so each "? " on one line is one more level of block
+    // mapping without the quadratic text that indented lines would need.
+    [Fact]
+    public void A_deeply_nested_block_mapping_is_a_pack_error_not_a_crash()
+    {
+        var files = RealFiles();
+        files["countries/de.yaml"] = string.Concat(Enumerable.Repeat("? ", 100_000)) + "code\n";
+
+        var error = SingleError(files);
+
+        Assert.Equal("countries/de.yaml", error.File);
+        Assert.Equal("(yaml)", error.Field);
+        Assert.Contains("nested more than 64 levels deep", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nesting_within_the_bound_is_read_as_usual()
+    {
+        var files = RealFiles();
+        files["channels.yaml"] = "channels: " + new string('[', 63) + new string(']', 63) + "\n";
+
+        var error = SingleError(files);
+
+        Assert.Equal("channels[0]", error.Field);
+        Assert.Equal("Expected a channel mapping.", error.Message);
+    }
+
     [Fact]
     public void Unknown_field_names_file_line_and_field()
     {
@@ -119,7 +168,7 @@ public sealed class LoaderTests
         Assert.Equal("channels.yaml", error.File);
         Assert.Equal("channels[2].pairs[1].between", error.Field);
         Assert.Contains("'XX' is not an ISO 3166-1 alpha-2", error.Message, StringComparison.Ordinal);
-        Assert.Equal(41, error.Line);
+        Assert.Equal(1 + files["channels.yaml"].Split('\n').ToList().FindIndex(l => l.Contains("between: [US, XX]", StringComparison.Ordinal)), error.Line);
     }
 
     [Theory]
@@ -167,6 +216,107 @@ public sealed class LoaderTests
         Assert.Equal(6, error.Line);
     }
 
+    // DateTimeOffset.AddMonths throws past 120,000 months: "200000 months" loaded and then failed every filing.
+    [Theory]
+    [InlineData("200000 months")]
+    [InlineData("121 months")]
+    [InlineData("3654 days")]
+    [InlineData("87673 hours")]
+    public void A_deadline_longer_than_ten_years_is_refused_naming_it(string within)
+    {
+        var files = RealFiles();
+        files["deadlines.yaml"] = ReplaceFirst(files["deadlines.yaml"], "within: 10 days", "within: " + within);
+
+        var error = SingleError(files);
+
+        Assert.Equal("deadlines.yaml", error.File);
+        Assert.Equal("deadlines[0].within", error.Field);
+        Assert.Equal(6, error.Line);
+        Assert.Equal($"'{within}' is longer than 10 years: a deadline is at most 120 months, 3653 days or 87672 hours.", error.Message);
+    }
+
+    [Theory]
+    [InlineData("120 months")]
+    [InlineData("3653 days")]
+    [InlineData("87672 hours")]
+    public void A_deadline_of_ten_years_loads(string within)
+    {
+        var files = RealFiles();
+        files["deadlines.yaml"] = ReplaceFirst(files["deadlines.yaml"], "within: 10 days", "within: " + within);
+
+        Assert.Empty(PolicyPackLoader.Load(files).Errors);
+    }
+
+    // The server stores a deadline's source in a column of 300 characters.
+    [Fact]
+    public void A_deadline_source_longer_than_300_characters_is_refused_naming_it()
+    {
+        var files = RealFiles();
+        var original = "source: \"Reg. 2023/1543 Art. 10(2)\"";
+        files["deadlines.yaml"] = ReplaceFirst(files["deadlines.yaml"], original, $"source: \"{new string('x', 301)}\"");
+
+        var error = SingleError(files);
+
+        Assert.Equal("deadlines.yaml", error.File);
+        Assert.Equal("deadlines[0].source", error.Field);
+        Assert.Equal(6, error.Line);
+        Assert.Equal("The source is 301 characters long; at most 300 are kept with a deadline.", error.Message);
+
+        files["deadlines.yaml"] = ReplaceFirst(RealFiles()["deadlines.yaml"], original, $"source: \"{new string('x', 300)}\"");
+        Assert.Empty(PolicyPackLoader.Load(files).Errors);
+    }
+
+    [Theory]
+    [InlineData("reviewIntervalYears: 5", "reviewIntervalYears: 11", "settings.reviewIntervalYears", "Expected a whole number from 1 to 10.")]
+    [InlineData("maxTimeRangeDays: 1826", "maxTimeRangeDays: 36500", "settings.maxTimeRangeDays", "Expected a whole number from 1 to 3653.")]
+    [InlineData("maxNonDisclosureDays: 365", "maxNonDisclosureDays: 3654", "settings.maxNonDisclosureDays", "Expected a whole number from 1 to 3653.")]
+    public void A_setting_longer_than_ten_years_is_refused_naming_it(string setting, string replacement, string field, string message)
+    {
+        var files = RealFiles();
+        files["pack.yaml"] = ReplaceFirst(files["pack.yaml"], setting, replacement);
+
+        var error = SingleError(files);
+
+        Assert.Equal("pack.yaml", error.File);
+        Assert.Equal(field, error.Field);
+        Assert.Equal(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("appliesTo: every-request", "appliesTo: content-only", "channels[2].seriousCrime.appliesTo", "Expected traffic-and-content or every-request, found 'content-only'.")]
+    [InlineData("listedOffenceSuffices: false", "listedOffenceSuffices: no", "channels[2].seriousCrime.listedOffenceSuffices", "Expected true or false.")]
+    public void A_channels_serious_crime_threshold_is_checked(string item, string replacement, string field, string message)
+    {
+        var files = RealFiles();
+        files["channels.yaml"] = ReplaceFirst(files["channels.yaml"], item, replacement);
+
+        var error = SingleError(files);
+
+        Assert.Equal("channels.yaml", error.File);
+        Assert.Equal(field, error.Field);
+        Assert.Equal(message, error.Message);
+    }
+
+    // Packs stored before channels stated their threshold must still load: the server replays decisions, and keeps
+    // the active pack in force across a restart, with the pack that made them.
+    [Fact]
+    public void A_channel_without_a_serious_crime_threshold_takes_its_instruments()
+    {
+        var files = RealFiles();
+        var lines = files["channels.yaml"].Split('\n');
+        files["channels.yaml"] = string.Join('\n', lines.Where(l => !l.TrimStart().StartsWith("seriousCrime:", StringComparison.Ordinal)));
+
+        var result = PolicyPackLoader.Load(files);
+
+        Assert.Empty(result.Errors);
+        var engine = new PolicyEngine(result.Pack!);
+        var subscriber = PolicyCases.Parse("a.json", File.ReadAllText(Path.Combine(PackLocation.Cases, "gb-us-subscriber-penalty-2y.json")));
+        var listed = PolicyCases.Parse("b.json", File.ReadAllText(Path.Combine(PackLocation.Cases, "de-ie-traffic-penalty-2y-listed.json")));
+        Assert.True(PolicyCases.Run(engine, subscriber).Passed);
+        Assert.True(PolicyCases.Run(engine, listed).Passed);
+        Assert.Equal("18 U.S.C. §2523; US–UK Agreement (2019); US–Australia Agreement (2021)", engine.Evaluate(subscriber.Input).Reason("R3").Source);
+    }
+
     [Fact]
     public void Country_file_must_match_its_code()
     {
@@ -202,6 +352,62 @@ public sealed class LoaderTests
         var error = SingleError(files);
 
         Assert.Equal("rules.R14", error.Field);
+    }
+
+    // The engine and its messages assume these outcomes: C1 failing with human-review or none reached a direct outcome
+    // without a channel (a null dereference on every such request), and the texts say "goes by MLAT", "a person must
+    // review", "refused".
+    [Theory]
+    [InlineData("C1", "mlat", "human-review")]
+    [InlineData("C1", "mlat", "none")]
+    [InlineData("C4", "mlat", "human-review")]
+    [InlineData("C10", "mlat", "none")]
+    [InlineData("C11", "mlat", "rejected")]
+    [InlineData("R1", "rejected", "mlat")]
+    [InlineData("R2", "mlat", "human-review")]
+    [InlineData("R5", "rejected", "none")]
+    [InlineData("R7", "mlat", "rejected")]
+    [InlineData("R8", "human-review", "mlat")]
+    [InlineData("R9", "human-review", "none")]
+    [InlineData("R10", "mlat", "human-review")]
+    [InlineData("R11", "human-review", "none")]
+    [InlineData("R12", "mlat", "none")]
+    [InlineData("R14", "none", "rejected")]
+    [InlineData("R15", "rejected", "mlat")]
+    public void A_rule_whose_outcome_the_engine_assumes_cannot_be_changed(string rule, string assumed, string changed)
+    {
+        var files = RealFiles();
+        var prefix = $"  {rule}:";
+        var lines = files["rules.yaml"].Split('\n');
+        var index = Array.FindIndex(lines, l => l.StartsWith(prefix + " ", StringComparison.Ordinal));
+        Assert.Contains($"onFailure: {assumed} }}", lines[index], StringComparison.Ordinal);
+        lines[index] = lines[index].Replace($"onFailure: {assumed} }}", $"onFailure: {changed} }}", StringComparison.Ordinal);
+        files["rules.yaml"] = string.Join('\n', lines);
+
+        var error = SingleError(files);
+
+        Assert.Equal("rules.yaml", error.File);
+        Assert.Equal($"rules.{rule}.onFailure", error.Field);
+        Assert.Equal(index + 1, error.Line);
+        Assert.StartsWith($"{rule} must say onFailure: {assumed}", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"found '{changed}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("R3", "human-review")]
+    [InlineData("R4", "mlat")]
+    [InlineData("R6", "human-review")]
+    public void A_rule_whose_outcome_is_the_packs_to_choose_may_be_changed(string rule, string changed)
+    {
+        var files = RealFiles();
+        var lines = files["rules.yaml"].Split('\n');
+        var index = Array.FindIndex(lines, l => l.StartsWith($"  {rule}: ", StringComparison.Ordinal));
+        lines[index] = System.Text.RegularExpressions.Regex.Replace(lines[index], "onFailure: [a-z-]+ }", $"onFailure: {changed} }}");
+        files["rules.yaml"] = string.Join('\n', lines);
+
+        var result = PolicyPackLoader.Load(files);
+
+        Assert.Empty(result.Errors);
     }
 
     [Fact]
