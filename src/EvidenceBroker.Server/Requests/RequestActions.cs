@@ -198,6 +198,12 @@ public sealed class RequestActions(
                 return SuspendedSinceFiling(suspension);
             }
 
+            if (trigger is RequestTrigger.ExtendPreservation or RequestTrigger.ConvertToProduction && request.CanFire(trigger)
+                && await sla.PreservationEndedAsync(request.Id, now, ct) is { } ended)
+            {
+                return PreservationEnded(ended);
+            }
+
             var revised = confirmed;
             if (trigger == RequestTrigger.ConvertToProduction && request.CanFire(trigger))
             {
@@ -311,6 +317,16 @@ public sealed class RequestActions(
         $"{suspension.Country} was suspended on {suspension.SuspendedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {suspension.Reason} " +
         "No request of a suspended country goes directly to a provider; send this one to MLAT or reject it.",
         ["C11"]);
+
+    /// <summary>
+    /// R12 (Art. 11): a preservation is extended, or made a production order, within its period. Once the period has
+    /// ended the provider may have deleted the data; the sweep will record the expiry.
+    /// </summary>
+    private static ActionResult.NotPermittedByPolicy PreservationEnded(DateTimeOffset endedAt) => new(
+        "The preservation period has ended.",
+        $"It ended on {endedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC. A preservation can be extended, or made a production order, only " +
+        "while it runs; the provider may no longer hold the data. File a new order.",
+        ["R12"]);
 
     /// <summary>The audit action of a preservation the engine would not let become a production.</summary>
     public const string ConversionRefused = "request.conversion-refused";

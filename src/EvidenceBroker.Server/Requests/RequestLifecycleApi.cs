@@ -29,7 +29,7 @@ public sealed record Timeline(IReadOnlyList<TimelineEntry> Events, IReadOnlyList
     IReadOnlyList<DeadlineResource> Deadlines, IReadOnlyList<ProductionResource> Productions);
 
 public sealed record InboxItem(Guid Id, string Reference, RequestState State, string RequestingCountry, string AgencyId, Urgency Urgency,
-    DateTimeOffset ReleasedAt, DateTimeOffset? DueAt, bool AtRisk, bool Overdue);
+    DateTimeOffset ReleasedAt, DateTimeOffset? DueAt, bool AtRisk, bool Overdue, bool Paused);
 
 /// <summary>What providers, officers, supervisors and reviewers do to a request after it is filed.</summary>
 public static class RequestLifecycleApi
@@ -214,7 +214,11 @@ public static class RequestLifecycleApi
         return TypedResults.Ok(rows
             .Select(row => new InboxItem(row.Request.Id, row.Request.Reference, row.Request.State, row.Request.RequestingCountry,
                 row.Request.AgencyId, row.Request.Content.Urgency, row.Request.ReleasedToProviderAt!.Value, row.Clock?.DueAt,
-                row.Clock is { } c && now >= c.Mark(0.8) && now < c.DueAt, row.Clock is { } d && now >= d.DueAt))
+                // A clock paused for a question stands still: it was not missed when it stopped (a question after
+                // the due time does not pause it), and cannot become late or at risk until the answer restarts it.
+                row.Clock is { PausedAt: null } c && now >= c.Mark(0.8) && now < c.DueAt,
+                row.Clock is { PausedAt: null } d && now >= d.DueAt,
+                row.Clock?.PausedAt is not null))
             .OrderBy(i => i.DueAt ?? DateTimeOffset.MaxValue)
             .ToList());
     }

@@ -46,6 +46,13 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
         {
             foreach (var deadline in open.Where(d => d.CompletedAt is null && which(d)))
             {
+                // An answer given while a question is open (a refusal, say) ends the pause first: the clock stood still
+                // until now, and the answer is on time against the due date the pause moved.
+                if (deadline.PausedAt is not null)
+                {
+                    deadline.Resume(now);
+                }
+
                 deadline.CompletedAt = now;
                 deadline.Plan();
             }
@@ -145,6 +152,15 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 break;
         }
     }
+
+    /// <summary>
+    /// R12: when the request's preservation period ended, if it has, whether or not the sweep has stamped it yet (it
+    /// runs only every so often, and not while the broker is down).
+    /// </summary>
+    public Task<DateTimeOffset?> PreservationEndedAsync(Guid requestId, DateTimeOffset now, CancellationToken ct) =>
+        db.Deadlines.AsNoTracking()
+            .Where(d => d.RequestId == requestId && d.Kind == DeadlineKind.Preservation && d.CompletedAt == null && d.DueAt <= now)
+            .Select(d => (DateTimeOffset?)d.DueAt).FirstOrDefaultAsync(ct);
 
     /// <summary>Ends the post-hoc validation clock once an emergency order has been validated.</summary>
     public async Task<Deadline?> CompleteValidationAsync(Guid requestId, DateTimeOffset now, CancellationToken ct)

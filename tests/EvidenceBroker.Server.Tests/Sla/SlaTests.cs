@@ -114,6 +114,26 @@ public sealed class SlaTests
     }
 
     [Fact]
+    public async Task A_preservation_whose_period_ended_before_the_sweep_came_is_neither_extended_nor_converted()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
+        var preservation = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
+        broker.Clock.Advance(preservation.DueAt - broker.Clock.GetUtcNow() + TimeSpan.FromMinutes(20)); // no sweep since
+
+        var extended = await broker.ActAsync(Officer, id, "preservation/extension");
+        var converted = await broker.ActAsync(Officer, id, "preservation/conversion");
+        var after = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, extended.Status);
+        Assert.Contains("ended", extended.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, converted.Status);
+        Assert.Equal(preservation.DueAt, after.DueAt);
+        Assert.False(after.Extended);
+        Assert.Equal("preservation-active", await broker.StateAsync(Officer, id));
+    }
+
+    [Fact]
     public async Task Extending_a_preservation_late_sends_again_only_the_reminders_whose_marks_are_still_ahead()
     {
         await using var broker = new BrokerFactory();
@@ -169,6 +189,49 @@ public sealed class SlaTests
         Assert.Equal(1, actions.Count(a => a == "request.non-disclosure-ended"));
         Assert.Equal(1, await broker.WithDbAsync(db => db.Deadlines.CountAsync(d => d.RequestId == id && d.Kind == DeadlineKind.NonDisclosureEnd)));
     }
+
+    [Fact]
+    public async Task The_provider_inbox_does_not_call_a_clock_paused_for_a_question_overdue()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var response = await ResponseDeadlineAsync(broker, id);
+        broker.Clock.Advance((response.DueAt - response.StartsAt) * 0.9);
+        await broker.ActAsync(Provider, id, "clarifications", new { text = "Which of the two accounts with this address?" });
+        broker.Clock.Advance((response.DueAt - response.StartsAt) * 0.3); // past the due date the question stopped short of
+
+        var whilePaused = InboxItem(await broker.GetAsync(Provider, "/api/v1/provider/inbox"), id);
+        await broker.ActAsync(Officer, id, "clarifications/answer", new { text = "The one created on 2 February 2026." });
+        var afterAnswer = InboxItem(await broker.GetAsync(Provider, "/api/v1/provider/inbox"), id);
+
+        Assert.True(whilePaused.GetProperty("paused").GetBoolean());
+        Assert.False(whilePaused.GetProperty("overdue").GetBoolean());
+        Assert.False(whilePaused.GetProperty("atRisk").GetBoolean());
+        Assert.False(afterAnswer.GetProperty("paused").GetBoolean());
+        Assert.False(afterAnswer.GetProperty("overdue").GetBoolean());
+        Assert.True(afterAnswer.GetProperty("atRisk").GetBoolean()); // a tenth of its time is left, as when the question came
+    }
+
+    [Fact]
+    public async Task An_answer_given_while_a_question_is_open_is_timed_against_the_due_date_the_pause_moved()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var response = await ResponseDeadlineAsync(broker, id);
+        broker.Clock.Advance((response.DueAt - response.StartsAt) * 0.9);
+        await broker.ActAsync(Provider, id, "clarifications", new { text = "Which of the two accounts with this address?" });
+        broker.Clock.Advance((response.DueAt - response.StartsAt) * 0.3);
+
+        var refused = await broker.ActAsync(Provider, id, "refusal", new { text = "Not held.", grounds = new[] { "data-not-held" } });
+        var ended = await ResponseDeadlineAsync(broker, id);
+
+        Assert.Equal(HttpStatusCode.OK, refused.Status);
+        Assert.Null(ended.PausedAt);
+        Assert.True(ended.CompletedAt <= ended.DueAt, $"completed {ended.CompletedAt:O}, due {ended.DueAt:O}");
+    }
+
+    private static System.Text.Json.JsonElement InboxItem(System.Text.Json.JsonElement inbox, Guid id) =>
+        inbox.EnumerateArray().Single(i => i.GetProperty("id").GetGuid() == id);
 
     [Fact]
     public async Task Withdrawing_a_request_the_provider_has_does_not_end_its_non_disclosure_period()
