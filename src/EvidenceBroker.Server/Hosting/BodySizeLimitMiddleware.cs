@@ -21,7 +21,9 @@ internal sealed class BodySizeLimitMiddleware(RequestDelegate next, IOptions<Lim
 {
     public async Task InvokeAsync(HttpContext http)
     {
-        var declared = http.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
+        var metadata = http.GetEndpoint()?.Metadata;
+        var declared = metadata?.GetMetadata<HandlerBodySizeLimit>()?.LimitFor(http.Request)
+            ?? metadata?.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
         var limit = declared ?? options.Value.JsonBodyBytes;
         var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })

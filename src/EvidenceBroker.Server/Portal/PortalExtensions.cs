@@ -1,4 +1,5 @@
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.Requests;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
@@ -37,12 +38,18 @@ public static class PortalExtensions
                 pages.Conventions.AuthorizePage("/Oversight/Audit", PortalSignIn.OversightBody);
                 pages.Conventions.AuthorizeFolder("/Admin", PortalSignIn.Administrator);
                 pages.Conventions.AddPageApplicationModelConvention("/Requests/Detail",
-                    page => page.EndpointMetadata.Add(new RequestSizeLimitAttribute(maxProduction)));
+                    page => page.EndpointMetadata.Add(new HandlerBodySizeLimit("produce", maxProduction, FormBytes)));
             });
         services.AddScoped<PortalPreview>();
         services.AddScoped<PortalRequests>();
         return services;
     }
+
+    /// <summary>
+    /// The most a portal form other than a production upload may send: a request written in full in a script that
+    /// takes three bytes a character, URL-encoded, fits.
+    /// </summary>
+    public const int FormBytes = 256 * 1024;
 
     /// <summary>Security headers and the portal's static files. Placed before routing.</summary>
     public static WebApplication UseBrokerPortal(this WebApplication app)

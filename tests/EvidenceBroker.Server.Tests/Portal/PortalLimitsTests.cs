@@ -49,6 +49,24 @@ public sealed class PortalLimitsTests
     }
 
     [Fact]
+    public async Task A_post_to_the_request_page_s_other_forms_is_held_to_a_form_s_size_not_an_upload_s()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        using var oversight = await PortalBrowser.SignedInAsync(broker, "auditor@oversight.example");
+        var fields = new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = await oversight.FormTokenAsync($"/portal/requests/detail/{id}"),
+            ["trigger"] = "acknowledge",
+            ["text"] = new string('x', 300 * 1024),
+        };
+
+        using var response = await oversight.Client.PostAsync($"/portal/requests/detail/{id}?handler=Action", new FormUrlEncodedContent(fields));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
     public async Task A_long_request_in_cyrillic_is_not_refused_as_too_large()
     {
         await using var broker = new BrokerFactory();
