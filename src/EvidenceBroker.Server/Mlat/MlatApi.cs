@@ -82,6 +82,12 @@ public static class MlatApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["text"] = [problem] });
         }
 
+        // Asked first outside the writers' turn, so a guessed id does not hold up every writer; decided inside it.
+        if (!await db.RequestsVisibleTo(caller).AnyAsync(r => r.Id == id, ct))
+        {
+            return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
+        }
+
         await using var transaction = await db.BeginWriteAsync(ct);
         var draft = await db.MlatDrafts.Where(d => db.RequestsVisibleTo(caller).Any(r => r.Id == d.RequestId)).SingleOrDefaultAsync(d => d.RequestId == id, ct);
         if (draft is null)

@@ -122,6 +122,11 @@ public sealed class RequestActions(
         Caller caller, Guid requestId, Guid productionId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        if (!await SeesAsync(caller, requestId, ct))
+        {
+            return (new ActionResult.NotFound(), null, null);
+        }
+
         await using var transaction = await db.BeginWriteAsync(ct);
         var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct);
         var production = request is null ? null
@@ -163,6 +168,11 @@ public sealed class RequestActions(
         if (Validate(trigger, input) is { } errors)
         {
             return new ActionResult.Invalid(errors);
+        }
+
+        if (!await SeesAsync(caller, requestId, ct))
+        {
+            return new ActionResult.NotFound();
         }
 
         var confirmed = trigger == RequestTrigger.ConfirmEmergency ? await ConfirmedEmergencyDecisionAsync(caller, requestId, ct) : null;
@@ -328,6 +338,13 @@ public sealed class RequestActions(
         "while it runs; the provider may no longer hold the data. File a new order.",
         ["R12"]);
 
+    /// <summary>
+    /// Whether the caller sees the request, asked before the writers' turn: a guessed id or another tenant's request is
+    /// answered 404 without holding up every writer of every node. Asked again inside the write, which decides.
+    /// </summary>
+    private Task<bool> SeesAsync(Caller caller, Guid requestId, CancellationToken ct) =>
+        db.RequestsVisibleTo(caller).AnyAsync(r => r.Id == requestId, ct);
+
     /// <summary>The audit action of a preservation the engine would not let become a production.</summary>
     public const string ConversionRefused = "request.conversion-refused";
 
@@ -355,6 +372,11 @@ public sealed class RequestActions(
             {
                 ["validatedBy"] = ["A judge, investigating judge, court or prosecutor, named in at most 200 characters."],
             });
+        }
+
+        if (!await SeesAsync(caller, requestId, ct))
+        {
+            return new ActionResult.NotFound();
         }
 
         EvidenceRequest? request;
