@@ -211,6 +211,7 @@ public sealed class LocalCluster : IAsyncLifetime
         ["RateLimits__IntakeBurst"] = "100000",
         ["RateLimits__TokenPerClientPerMinute"] = "100000",
         ["RateLimits__TokenPerAddressPerMinute"] = "100000",
+        ["RateLimits__WholeStorePerClientPerMinute"] = "100000",
         ["Jobs__WorkerCount"] = "2",
         ["Webhooks__PollInterval"] = "00:00:00.250",
         ["Webhooks__Timeout"] = "00:00:03", // a receiver slower than this under the suite's load counts as a failed attempt

@@ -1,4 +1,5 @@
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -26,6 +27,7 @@ public static class AuditApi
         var group = app.MapGroup("/api/v1/audit").WithTags("Audit");
         group.MapGet("/verify", VerifyAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
             .WithSummary("Recompute the whole audit chain: intact up to N, or the first broken entry and why")
             .WithDescription("Also holds the chain against the latest checkpoint signed by the broker's audit key, which " +
                              "detects a truncated tail. The public key is returned so the signature can be checked independently. " +

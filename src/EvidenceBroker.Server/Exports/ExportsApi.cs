@@ -5,6 +5,7 @@ using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using Hangfire;
@@ -48,9 +49,11 @@ public static class ExportsApi
             .WithSummary("The pre-filled MLAT request for the central authority (requesting agency, the review desk for the requests it reviews, oversight)");
         exports.MapPost("/oversight-reports", QueueOversightAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
             .WithSummary("Queue an oversight report (PDF) for a filing period and filters; poll the returned job");
         exports.MapPost("/transparency-reports", QueueTransparencyAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
             .WithSummary("Queue a transparency report for a half-year (e.g. 2026-H2), optionally one requesting country, as PDF or CSV");
         exports.MapGet("/jobs/{id:guid}", JobAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)

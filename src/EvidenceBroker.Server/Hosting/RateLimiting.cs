@@ -33,6 +33,12 @@ public sealed class RateLimitOptions
     /// account also locks for 15 minutes after five failures.
     /// </summary>
     public int SignInPerAddressPerMinute { get; set; } = 20;
+
+    /// <summary>
+    /// Per minute, for one client or portal user: reads that walk every request or the whole audit chain (a what-if
+    /// of a candidate pack, a verification of the chain) and report orders, whose building does the same.
+    /// </summary>
+    public int WholeStorePerClientPerMinute { get; set; } = 10;
 }
 
 /// <summary>
@@ -44,6 +50,7 @@ public static class RateLimiting
 {
     public const string IntakePolicy = "intake";
     public const string SignInPolicy = "sign-in";
+    public const string WholeStorePolicy = "whole-store";
 
     public static IServiceCollection AddBrokerRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
@@ -66,6 +73,12 @@ public static class RateLimiting
                     ReplenishmentPeriod = options.IntakePeriod,
                     QueueLimit = 0,
                     AutoReplenishment = true,
+                }));
+            limiter.AddPolicy(WholeStorePolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.User.FindFirstValue(OpenIddictConstants.Claims.Subject) ?? http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? NetworkOf(http),
+                _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = options.WholeStorePerClientPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
                 }));
             limiter.AddPolicy(SignInPolicy, http => HttpMethods.IsPost(http.Request.Method)
                 ? RateLimitPartition.GetFixedWindowLimiter(NetworkOf(http), _ => new FixedWindowRateLimiterOptions

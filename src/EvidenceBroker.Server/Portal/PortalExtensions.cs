@@ -37,6 +37,8 @@ public static class PortalExtensions
                 pages.Conventions.AuthorizeFolder("/Oversight", PortalSignIn.Oversight);
                 pages.Conventions.AuthorizePage("/Oversight/Audit", PortalSignIn.OversightBody);
                 pages.Conventions.AuthorizeFolder("/Admin", PortalSignIn.Administrator);
+                pages.Conventions.AddPageApplicationModelConvention("/Oversight/Audit",
+                    page => page.EndpointMetadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute(RateLimiting.WholeStorePolicy)));
                 pages.Conventions.AddPageApplicationModelConvention("/Requests/Detail",
                     page => page.EndpointMetadata.Add(new HandlerBodySizeLimit("produce", maxProduction, FormBytes)));
             });

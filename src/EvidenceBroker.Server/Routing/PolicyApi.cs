@@ -5,6 +5,7 @@ using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.ReferenceData;
 using EvidenceBroker.Server.Requests;
@@ -47,9 +48,11 @@ public static class PolicyApi
         policy.MapPost("/versions/{version}/activate", ActivateAsync).RequireAuthorization(BrokerPolicies.Administration)
             .WithSummary("Make a stored version decide new requests. Audited; old decisions keep their version.");
         policy.MapPost("/what-if", WhatIfUploadAsync).RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
             .WithMetadata(new RequestSizeLimitAttribute(MaxPackBytes))
             .WithSummary("Re-decide every stored request under a candidate pack (not stored) and list what would change");
         policy.MapGet("/versions/{version}/what-if", WhatIfStoredAsync).RequireAuthorization(BrokerPolicies.OversightOrAdministration)
+            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
             .WithSummary("Re-decide every stored request under a stored pack version and list what would change");
         policy.MapGet("/suspensions", async Task<Ok<List<CountrySuspension>>> (BrokerDbContext db, CancellationToken ct) =>
                 TypedResults.Ok(await db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).ToListAsync(ct)))

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,6 +15,7 @@ public sealed class RateLimitTests
             new("RateLimits:IntakePerClientPerPeriod", "1"),
             new("RateLimits:IntakePeriod", "01:00:00"),
             new("RateLimits:IntakeBurst", "2"),
+            new("RateLimits:WholeStorePerClientPerMinute", "2"),
         ];
     }
 
@@ -45,6 +47,35 @@ public sealed class RateLimitTests
             ["grant_type"] = "client_credentials", ["client_id"] = "bka-case-system", ["client_secret"] = "dev-bka-secret",
         }));
         Assert.Equal(HttpStatusCode.OK, otherClient.StatusCode);
+        last.Dispose();
+    }
+
+    [Theory]
+    [InlineData("GET", "/api/v1/audit/verify")]
+    [InlineData("GET", "/api/v1/policy/versions/{active}/what-if")]
+    [InlineData("POST", "/api/v1/exports/oversight-reports")]
+    public async Task Reads_that_walk_the_whole_store_are_limited_per_client(string method, string path)
+    {
+        await using var broker = new TightLimits();
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        var active = (await (await oversight.GetAsync("/api/v1/policy/versions")).JsonAsync()).EnumerateArray()
+            .Single(v => v.GetProperty("isActive").GetBoolean()).GetProperty("version").GetString()!;
+        var statuses = new List<HttpStatusCode>();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 3; i++)
+        {
+            last?.Dispose();
+            using var message = new HttpRequestMessage(new HttpMethod(method), path.Replace("{active}", Uri.EscapeDataString(active), StringComparison.Ordinal))
+            {
+                Content = method == "POST" ? JsonContent.Create(new { from = "2026-11-01", to = "2026-11-30" }) : null,
+            };
+            last = await oversight.SendAsync(message);
+            statuses.Add(last.StatusCode);
+        }
+
+        Assert.True(statuses[0] is HttpStatusCode.OK or HttpStatusCode.Accepted, statuses[0].ToString());
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[2]);
+        Assert.True(last!.Headers.RetryAfter?.Delta > TimeSpan.Zero);
         last.Dispose();
     }
 

@@ -67,6 +67,7 @@ public class BrokerFactory : WebApplicationFactory<Program>
         builder.UseSetting("RateLimits:TokenPerAddressPerMinute", "100000");
         builder.UseSetting("RateLimits:IntakePerClientPerPeriod", "100000");
         builder.UseSetting("RateLimits:IntakeBurst", "100000");
+        builder.UseSetting("RateLimits:WholeStorePerClientPerMinute", "100000");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
