@@ -17,7 +17,7 @@ public sealed record WebhookPassResult(int Delivered, int Failed, int DeadLetter
 
 /// <summary>
 /// Delivers due outbox messages at least once. A pass claims messages with a lease (a conditional update that only
-/// one pass can win, and FOR UPDATE SKIP LOCKED on PostgreSQL), sends each signed, and records the outcome only if
+/// one lane or node can win), sends each signed, and records the outcome only if
 /// it still holds the claim. Receivers de-duplicate by the webhook-id header, which is the outbox message id and
 /// the same on every attempt.
 /// </summary>
@@ -33,38 +33,27 @@ public sealed class WebhookDelivery(
 
     private readonly WebhookOptions settings = options.Value;
 
-    /// <summary>Runs one pass: delivers what is due now, then returns. The worker calls this on a timer; tests call it directly.</summary>
+    /// <summary>
+    /// Runs one pass: delivers what is due now, then returns. The worker calls this on a timer; tests call it directly.
+    /// <see cref="WebhookOptions.Parallelism"/> lanes each claim one message at a time, the oldest due whose recipient
+    /// has fewer than <see cref="WebhookOptions.PerRecipientParallelism"/> deliveries in flight, so a receiver that
+    /// hangs holds up its own messages and not everyone's (a 8-hour emergency's "routed" to a provider among them).
+    /// </summary>
     public async Task<WebhookPassResult> RunOnceAsync(CancellationToken ct)
     {
-        int delivered = 0, failed = 0, dead = 0, skipped = 0, handled = 0;
-        while (handled < settings.MaxMessagesPerPass)
+        var tally = new int[Enum.GetValues<Outcome>().Length];
+        var started = 0;
+        var lanes = Enumerable.Range(0, settings.Parallelism).Select(_ => Task.Run(async () =>
         {
-            var batch = await ClaimAsync(Math.Min(settings.Parallelism, settings.MaxMessagesPerPass - handled), ct);
-            if (batch.Count == 0)
+            while (Interlocked.Increment(ref started) <= settings.MaxMessagesPerPass
+                   && await ClaimAsync(ct) is { } next)
             {
-                break;
+                var outcome = await DeliverAsync(next.Message, next.Claim, ct);
+                Interlocked.Increment(ref tally[(int)outcome]);
             }
-
-            handled += batch.Count;
-            var outcomes = new Outcome[batch.Count];
-            await Parallel.ForEachAsync(
-                Enumerable.Range(0, batch.Count),
-                new ParallelOptions { MaxDegreeOfParallelism = settings.Parallelism, CancellationToken = ct },
-                async (i, token) => outcomes[i] = await DeliverAsync(batch[i].Message, batch[i].Claim, token));
-            foreach (var outcome in outcomes)
-            {
-                switch (outcome)
-                {
-                    case Outcome.Delivered: delivered++; break;
-                    case Outcome.Failed: failed++; break;
-                    case Outcome.Dead: dead++; break;
-                    case Outcome.Skipped: skipped++; break;
-                    default: break;
-                }
-            }
-        }
-
-        return new WebhookPassResult(delivered, failed, dead, skipped);
+        }, ct));
+        await Task.WhenAll(lanes);
+        return new WebhookPassResult(tally[(int)Outcome.Delivered], tally[(int)Outcome.Failed], tally[(int)Outcome.Dead], tally[(int)Outcome.Skipped]);
     }
 
     private enum Outcome
@@ -76,45 +65,39 @@ public sealed class WebhookDelivery(
         Skipped,
     }
 
-    private async Task<List<(OutboxMessage Message, Guid Claim)>> ClaimAsync(int count, CancellationToken ct)
+    /// <summary>
+    /// Claims the oldest due message whose recipient is not already at its share of deliveries in flight. The claim
+    /// repeats the conditions, so of two lanes or nodes that picked the same message only the first to write holds it
+    /// (on PostgreSQL the update re-reads a row another transaction changed meanwhile); the other picks again.
+    /// </summary>
+    private async Task<(OutboxMessage Message, Guid Claim)?> ClaimAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
-        var now = clock.GetUtcNow();
-        var until = now + settings.Lease;
-        var claim = Guid.NewGuid();
-
-        if (db is PostgresBrokerDbContext)
+        for (var attempt = 0; attempt < 5; attempt++)
         {
-            // SKIP LOCKED: a node never waits for rows another node is claiming, it takes the next ones. The row lock
-            // re-checks the conditions on the newest row version, so a row claimed a moment ago is not taken again.
-            await db.Database.ExecuteSqlAsync($"""
-                UPDATE outbox SET "ClaimToken" = {claim}, "ClaimExpiresAt" = {until}
-                WHERE "Id" IN (
-                    SELECT "Id" FROM outbox
-                    WHERE "DeliveredAt" IS NULL AND "DeadAt" IS NULL AND "NextAttemptAt" <= {now}
-                      AND ("ClaimExpiresAt" IS NULL OR "ClaimExpiresAt" <= {now})
-                    ORDER BY "NextAttemptAt"
-                    LIMIT {count}
-                    FOR UPDATE SKIP LOCKED)
-                """, ct);
-        }
-        else
-        {
-            // SQLite has one writer at a time, and the update repeats the conditions, so of two passes that picked
-            // the same candidates only the first to write claims them; the other updates nothing.
-            var candidates = await Due(db.Outbox, now).OrderBy(m => m.NextAttemptAt).Take(count).Select(m => m.Id).ToListAsync(ct);
-            if (candidates.Count == 0)
+            var now = clock.GetUtcNow();
+            var busy = await db.Outbox.AsNoTracking()
+                .Where(m => m.ClaimToken != null && m.ClaimExpiresAt > now && m.DeliveredAt == null && m.DeadAt == null)
+                .GroupBy(m => m.Recipient).Where(g => g.Count() >= settings.PerRecipientParallelism).Select(g => g.Key)
+                .ToListAsync(ct);
+            var candidate = await Due(db.Outbox, now).Where(m => !busy.Contains(m.Recipient))
+                .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Select(m => (Guid?)m.Id).FirstOrDefaultAsync(ct);
+            if (candidate is not { } id)
             {
-                return [];
+                return null;
             }
 
-            await Due(db.Outbox, now).Where(m => candidates.Contains(m.Id))
-                .ExecuteUpdateAsync(set => set.SetProperty(m => m.ClaimToken, claim).SetProperty(m => m.ClaimExpiresAt, until), ct);
+            var claim = Guid.NewGuid();
+            var until = now + settings.Lease;
+            if (await Due(db.Outbox, now).Where(m => m.Id == id)
+                    .ExecuteUpdateAsync(set => set.SetProperty(m => m.ClaimToken, claim).SetProperty(m => m.ClaimExpiresAt, until), ct) == 1)
+            {
+                return (await db.Outbox.AsNoTracking().SingleAsync(m => m.Id == id, ct), claim);
+            }
         }
 
-        var claimed = await db.Outbox.AsNoTracking().Where(m => m.ClaimToken == claim).ToListAsync(ct);
-        return [.. claimed.OrderBy(m => m.NextAttemptAt).Select(m => (m, claim))];
+        return null; // every pick was taken by another lane or node first: the next pass tries again
     }
 
     private static IQueryable<OutboxMessage> Due(IQueryable<OutboxMessage> outbox, DateTimeOffset now) =>

@@ -55,6 +55,13 @@ public sealed class WebhookOptions
     [Range(1, 64)]
     public int Parallelism { get; set; } = 4;
 
+    /// <summary>
+    /// Deliveries in flight at once per node to one recipient: a recipient that hangs holds at most this many of the
+    /// <see cref="Parallelism"/> lanes, and the others keep delivering to everyone else.
+    /// </summary>
+    [Range(1, 64)]
+    public int PerRecipientParallelism { get; set; } = 2;
+
     /// <summary>A pass stops after this many messages so that a backlog cannot starve shutdown.</summary>
     [Range(1, 100_000)]
     public int MaxMessagesPerPass { get; set; } = 500;

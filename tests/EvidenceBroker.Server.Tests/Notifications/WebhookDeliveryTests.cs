@@ -285,6 +285,40 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
+    public async Task A_receiver_that_hangs_does_not_hold_up_deliveries_to_the_others()
+    {
+        await using var hanging = await WebhookReceiver.StartAsync();
+        await using var healthy = await WebhookReceiver.StartAsync();
+        hanging.EveryDelay = TimeSpan.FromSeconds(30);
+        await using var broker = WebhookBrokerFactory.With("Webhooks:Timeout", "00:00:03");
+        using var admin = await broker.ClientAsync("broker-admin");
+        await Steps.SetUrlAsync(admin, "agencies", "gb-met", hanging.BaseUrl + "/hooks");
+        await Steps.SetUrlAsync(admin, "providers", "northwind-mail", healthy.BaseUrl + "/hooks");
+        for (var i = 0; i < 4; i++)
+        {
+            await Steps.FileAsync(broker);
+        }
+
+        var toProvider = (await broker.OutboxAsync(Northwind)).Count;
+        var toAgency = (await broker.OutboxAsync(Met)).Count;
+        var pass = broker.Delivery.RunOnceAsync(CancellationToken.None);
+        while (healthy.Received.Count < toProvider && !pass.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        // Every provider message arrived while the agency's first deliveries still waited for their answer.
+        var agencyFailedMeanwhile = (await broker.OutboxAsync(Met)).Count(m => m.Attempts > 0);
+        var result = await pass;
+
+        Assert.True(toAgency >= 4 && toProvider >= 4, $"{toAgency} to the agency, {toProvider} to the provider");
+        Assert.Equal(toProvider, healthy.Received.Count);
+        Assert.Equal(0, agencyFailedMeanwhile);
+        Assert.Equal(toProvider, result.Delivered);
+        Assert.Equal(toAgency, result.Failed);
+    }
+
+    [Fact]
     public async Task Two_concurrent_passes_deliver_every_message_exactly_once()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
