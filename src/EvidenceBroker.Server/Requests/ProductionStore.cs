@@ -39,6 +39,10 @@ public sealed class ProductionStore(IOptions<StorageOptions> options)
             }
 
             await file.FlushAsync(ct);
+
+            // On the disk, not only handed to the operating system: the production is recorded (and acknowledged) next,
+            // and a host that crashes after that must not come back with the record and a short or missing file.
+            file.Flush(flushToDisk: true);
         }
         catch
         {
@@ -47,6 +51,31 @@ public sealed class ProductionStore(IOptions<StorageOptions> options)
         }
 
         return (relative, size, Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    /// <summary>
+    /// The packages on disk last written before <paramref name="before"/>, by production id: what the retention sweep
+    /// holds against the recorded productions to find files whose production was never recorded (the node stopped
+    /// between storing a package and recording it).
+    /// </summary>
+    public IEnumerable<(Guid ProductionId, string RelativePath)> StoredBefore(DateTimeOffset before)
+    {
+        if (!Directory.Exists(Root))
+        {
+            yield break;
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(Root))
+        {
+            foreach (var file in Directory.EnumerateFiles(folder, "*.bin"))
+            {
+                if (Guid.TryParseExact(Path.GetFileNameWithoutExtension(file), "N", out var productionId)
+                    && File.GetLastWriteTimeUtc(file) < before.UtcDateTime)
+                {
+                    yield return (productionId, Path.GetRelativePath(Root, file));
+                }
+            }
+        }
     }
 
     public Stream Open(string relativePath) =>

@@ -1,5 +1,6 @@
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -7,15 +8,22 @@ using Microsoft.Extensions.Options;
 namespace EvidenceBroker.Server.Retention;
 
 /// <summary>What one sweep removed.</summary>
-public sealed record RetentionResult(int IdempotencyKeys, int DeliveredWebhooks);
+public sealed record RetentionResult(int IdempotencyKeys, int DeliveredWebhooks, int UnrecordedPackages = 0);
 
 /// <summary>
 /// Forgets Idempotency-Keys and delivered webhook messages older than their retention, so that tables written on
-/// every filing do not grow for ever. Deletes a bounded number of rows per write turn, each turn with an audit entry
+/// every filing do not grow for ever, and removes production packages whose production was never recorded. Deletes a bounded number of rows per write turn, each turn with an audit entry
 /// saying what went and up to when; run daily by Hangfire, safe to run twice or on two nodes at once.
 /// </summary>
-public sealed class RetentionSweep(BrokerDbContext db, AuditTrail audit, IOptions<RetentionOptions> options, TimeProvider clock)
+public sealed class RetentionSweep(
+    BrokerDbContext db, AuditTrail audit, IOptions<RetentionOptions> options, TimeProvider clock, ProductionStore packages)
 {
+    /// <summary>
+    /// How old a package without a production must be before it is removed: an upload is recorded seconds after its
+    /// file is written, so a younger one may still be on its way.
+    /// </summary>
+    public static readonly TimeSpan UnrecordedPackageAge = TimeSpan.FromDays(1);
+
     public const string RecurringJobId = "retention-sweep";
     public const string Actor = "retention";
 
@@ -34,9 +42,42 @@ public sealed class RetentionSweep(BrokerDbContext db, AuditTrail audit, IOption
             webhooks += webhooksNow;
             if (keysNow < settings.RowsPerTurn && webhooksNow < settings.RowsPerTurn)
             {
-                return new RetentionResult(keys, webhooks);
+                return new RetentionResult(keys, webhooks, await RemoveUnrecordedPackagesAsync(now - UnrecordedPackageAge, settings.RowsPerTurn, ct));
             }
         }
+    }
+
+    /// <summary>
+    /// Evidence data a provider sent whose production was never recorded (the node stopped between storing and
+    /// recording it): personal data the broker holds without any record of it. Removed, and the removal recorded.
+    /// </summary>
+    private async Task<int> RemoveUnrecordedPackagesAsync(DateTimeOffset writtenBefore, int perTurn, CancellationToken ct)
+    {
+        var removed = 0;
+        foreach (var chunk in packages.StoredBefore(writtenBefore).Chunk(perTurn))
+        {
+            var ids = chunk.Select(p => p.ProductionId).ToList();
+            await using var transaction = await db.BeginWriteAsync(ct);
+            var recorded = (await db.Productions.AsNoTracking().Where(p => ids.Contains(p.Id)).Select(p => p.Id).ToListAsync(ct)).ToHashSet();
+            var unrecorded = chunk.Where(p => !recorded.Contains(p.ProductionId)).Select(p => p.RelativePath).ToList();
+            if (unrecorded.Count == 0)
+            {
+                continue;
+            }
+
+            await audit.AppendAsync(db, Actor, AuditTrail.SystemRole, AuditTrail.SystemTenant, new AuditRecord(
+                "retention.unrecorded-packages-removed", "retention", RecurringJobId, new { files = unrecorded, writtenBefore }), ct);
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            foreach (var path in unrecorded)
+            {
+                packages.Delete(path);
+            }
+
+            removed += unrecorded.Count;
+        }
+
+        return removed;
     }
 
     private async Task<(int Keys, int Webhooks)> SweepOneTurnAsync(

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Retention;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -84,6 +85,32 @@ public sealed class RetentionSweepTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_package_whose_production_was_never_recorded_is_removed_once_a_day_old_and_the_removal_recorded()
+    {
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync("northwind-legal", id, "acknowledge");
+        await broker.ProduceAsync("northwind-legal", id);
+        var folder = Path.Combine(broker.DataDirectory, "files", id.ToString("N"));
+        var recordedFile = Assert.Single(Directory.GetFiles(folder));
+        var unrecorded = Path.Combine(folder, Guid.NewGuid().ToString("N") + ".bin");
+        var onItsWay = Path.Combine(folder, Guid.NewGuid().ToString("N") + ".bin");
+        await File.WriteAllBytesAsync(unrecorded, new byte[10]);
+        await File.WriteAllBytesAsync(onItsWay, new byte[10]);
+        var now = broker.Clock.GetUtcNow().UtcDateTime;
+        File.SetLastWriteTimeUtc(unrecorded, now.AddDays(-2));
+        File.SetLastWriteTimeUtc(recordedFile, now.AddDays(-2));
+        File.SetLastWriteTimeUtc(onItsWay, now.AddHours(-1));
+
+        var result = await SweepAsync(broker, new RetentionOptions());
+
+        Assert.Equal(1, result.UnrecordedPackages);
+        Assert.False(File.Exists(unrecorded));
+        Assert.True(File.Exists(recordedFile));
+        Assert.True(File.Exists(onItsWay));
+        Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "retention.unrecorded-packages-removed")));
+    }
+
+    [Fact]
     public async Task Nothing_old_enough_means_nothing_deleted_and_nothing_recorded()
     {
         await FileAsync(broker, "fresh");
@@ -139,7 +166,7 @@ public sealed class RetentionSweepTests : IAsyncLifetime
         await using var scope = broker.Services.CreateAsyncScope();
         var sweep = new RetentionSweep(
             scope.ServiceProvider.GetRequiredService<BrokerDbContext>(), scope.ServiceProvider.GetRequiredService<AuditTrail>(),
-            Options.Create(options), broker.Clock);
+            Options.Create(options), broker.Clock, scope.ServiceProvider.GetRequiredService<ProductionStore>());
         return await sweep.SweepAsync(CancellationToken.None);
     }
 }
