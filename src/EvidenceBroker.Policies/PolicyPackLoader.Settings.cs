@@ -30,14 +30,14 @@ public static partial class PolicyPackLoader
         if (map.Mapping("mlat") is { } mlatNode)
         {
             var mlat = new MapReader(context, mlatNode, "mlat", "sharedMemberships", "noTreaty");
-            noTreaty = mlat.String("noTreaty");
+            noTreaty = mlat.String("noTreaty", maxLength: MaxTreatyBasisLength);
             if (mlat.Sequence("sharedMemberships") is { } sequence)
             {
                 foreach (var (item, field) in context.Mappings(sequence, "mlat.sharedMemberships", "Expected a mapping with group and basis."))
                 {
                     var entry = new MapReader(context, item, field, "group", "basis");
                     var group = entry.String("group");
-                    var basis = entry.String("basis");
+                    var basis = entry.String("basis", maxLength: MaxTreatyBasisLength);
                     if (group is not null && Array.IndexOf(PackVocabulary.Memberships, group) < 0)
                     {
                         context.Error(entry.Get("group", false), entry.Field("group"), $"Unknown membership '{group}'. Known: {string.Join(", ", PackVocabulary.Memberships)}.");

@@ -30,6 +30,11 @@ public static partial class PolicyPackLoader
     /// <summary>The server keeps a deadline's source in a column of this length.</summary>
     private const int MaxDeadlineSourceLength = 300;
 
+    /// <summary>What the server's MLAT drafts keep of a central authority's name, and of the treaty a draft relies on.</summary>
+    private const int MaxCentralAuthorityLength = 300;
+
+    private const int MaxTreatyBasisLength = 500;
+
     public static PolicyPackLoadResult LoadDirectory(string directory)
     {
         if (!Directory.Exists(directory))

@@ -159,7 +159,8 @@ internal sealed class MapReader
         return null;
     }
 
-    public string? String(string key, bool required = true)
+    /// <summary>A non-empty text of at most <paramref name="maxLength"/> characters (what the server keeps of it).</summary>
+    public string? String(string key, bool required = true, int maxLength = int.MaxValue)
     {
         var value = Get(key, required);
         if (value is null)
@@ -170,6 +171,12 @@ internal sealed class MapReader
         if (value is not YamlScalarNode scalar || string.IsNullOrWhiteSpace(scalar.Value))
         {
             context.Error(value, Field(key), "Expected a non-empty text.");
+            return null;
+        }
+
+        if (scalar.Value.Length > maxLength)
+        {
+            context.Error(value, Field(key), $"The text is {scalar.Value.Length} characters long; at most {maxLength} are kept.");
             return null;
         }
 

@@ -266,6 +266,26 @@ public sealed class LoaderTests
         Assert.Empty(PolicyPackLoader.Load(files).Errors);
     }
 
+    // The server's MLAT drafts keep a central authority's name in 300 characters and a treaty basis in 500.
+    [Theory]
+    [InlineData("countries/gb.yaml", "centralAuthority: \"UK Central Authority, Home Office\"", "centralAuthority", 300, "mlat.centralAuthority")]
+    [InlineData("countries/gb.yaml", "basis: \"Treaty between the United States and the United Kingdom on Mutual Legal Assistance in Criminal Matters (1994)\"", "basis", 500, "mlat.treaties[0].basis")]
+    [InlineData("pack.yaml", "noTreaty: \"Letters rogatory on the basis of reciprocity (no treaty recorded in this pack)\"", "noTreaty", 500, "mlat.noTreaty")]
+    public void An_mlat_text_longer_than_a_draft_keeps_is_refused_naming_it(string file, string original, string key, int limit, string field)
+    {
+        var files = RealFiles();
+        files[file] = ReplaceFirst(files[file], original, $"{key}: \"{new string('x', limit + 1)}\"");
+
+        var error = SingleError(files);
+
+        Assert.Equal(file, error.File);
+        Assert.EndsWith(field, error.Field, StringComparison.Ordinal);
+        Assert.Equal($"The text is {limit + 1} characters long; at most {limit} are kept.", error.Message);
+
+        files[file] = ReplaceFirst(RealFiles()[file], original, $"{key}: \"{new string('x', limit)}\"");
+        Assert.Empty(PolicyPackLoader.Load(files).Errors);
+    }
+
     [Theory]
     [InlineData("reviewIntervalYears: 5", "reviewIntervalYears: 11", "settings.reviewIntervalYears", "Expected a whole number from 1 to 10.")]
     [InlineData("maxTimeRangeDays: 1826", "maxTimeRangeDays: 36500", "settings.maxTimeRangeDays", "Expected a whole number from 1 to 3653.")]
