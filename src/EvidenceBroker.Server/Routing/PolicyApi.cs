@@ -197,13 +197,20 @@ public static class PolicyApi
             new PolicyPackSummary(stored.Version, stored.Label, stored.EffectiveFrom, stored.IsActive, stored.StoredAt, stored.ActivatedAt));
     }
 
-    private static async Task<Results<NoContent, NotFoundProblem>> ActivateAsync(
-        string version, ClaimsPrincipal user, PolicyPackStore store, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFoundProblem, ProblemHttpResult>> ActivateAsync(
+        string version, ClaimsPrincipal user, PolicyPackStore store, BrokerDbContext db, CancellationToken ct)
     {
         var caller = Caller.From(user)!;
-        return await store.ActivateAsync(version, caller.Subject, caller.Role, caller.Tenant.ToString(), ct)
-            ? TypedResults.NoContent()
-            : new NotFoundProblem(new ProblemDetails { Status = 404, Title = "No such policy pack version.", Detail = version });
+        return await store.ActivateAsync(version, caller.Subject, caller.Role, caller.Tenant.ToString(), ct) switch
+        {
+            PackActivation.Activated => TypedResults.NoContent(),
+            PackActivation.NotYetInEffect => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict, title: "This policy pack is not yet in effect.",
+                detail: $"Its effectiveFrom is {(await db.PolicyPacks.AsNoTracking().SingleAsync(p => p.Version == version, ct)).EffectiveFrom:yyyy-MM-dd}; " +
+                        "it can be activated from that day. A what-if shows what it would change meanwhile.",
+                extensions: new Dictionary<string, object?> { ["field"] = "effectiveFrom" }),
+            _ => new NotFoundProblem(new ProblemDetails { Status = 404, Title = "No such policy pack version.", Detail = version }),
+        };
     }
 
     private static async Task<Results<NoContent, ValidationProblem>> SuspendAsync(

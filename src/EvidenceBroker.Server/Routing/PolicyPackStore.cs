@@ -45,19 +45,29 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
         return result;
     }
 
-    /// <summary>Makes a stored version the one that decides new requests. Old decisions keep their own version.</summary>
-    public async Task<bool> ActivateAsync(string version, string actorId, string actorRole, string actorTenant, CancellationToken ct)
+    /// <summary>
+    /// Makes a stored version the one that decides new requests. Old decisions keep their own version. A pack is not
+    /// activated before its effectiveFrom date unless <paramref name="evenBeforeEffective"/> (a first start, when no other
+    /// pack could decide anything).
+    /// </summary>
+    public async Task<PackActivation> ActivateAsync(
+        string version, string actorId, string actorRole, string actorTenant, CancellationToken ct, bool evenBeforeEffective = false)
     {
         await using var transaction = await db.BeginWriteAsync(ct);
         var target = await db.PolicyPacks.SingleOrDefaultAsync(p => p.Version == version, ct);
         if (target is null)
         {
-            return false;
+            return PackActivation.NotFound;
         }
 
         if (target.IsActive)
         {
-            return true; // already the one in force: nothing changes, so nothing is recorded
+            return PackActivation.Activated; // already the one in force: nothing changes, so nothing is recorded
+        }
+
+        if (!evenBeforeEffective && target.EffectiveFrom > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
+        {
+            return PackActivation.NotYetInEffect;
         }
 
         var previous = await db.PolicyPacks.Where(p => p.IsActive && p.Version != version).ToListAsync(ct);
@@ -80,6 +90,16 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
         await transaction.CommitAsync(ct);
 
         registry.Activate(engine.Pack);
-        return true;
+        return PackActivation.Activated;
     }
+}
+
+/// <summary>What asking to activate a stored pack came to.</summary>
+public enum PackActivation
+{
+    Activated,
+    NotFound,
+
+    /// <summary>Its effectiveFrom date is still ahead: the rules it states are not yet the ones in force.</summary>
+    NotYetInEffect,
 }

@@ -38,10 +38,23 @@ public static class PolicyStartup
 
                 logger.LogError("The policy pack in {Directory} is malformed; {Version} stays active. {Errors}", directory, activeVersion, errors);
             }
-            else if (activeVersion is null || (options.ActivateOnStart && activeVersion != result.Pack.Version))
+            else if (activeVersion is null)
             {
-                await store.ActivateAsync(result.Pack.Version, System, AuditTrail.SystemRole, AuditTrail.SystemTenant, ct);
+                // Nothing else could decide a request: a first start takes the pack even before its effectiveFrom.
+                await store.ActivateAsync(result.Pack.Version, System, AuditTrail.SystemRole, AuditTrail.SystemTenant, ct, evenBeforeEffective: true);
                 activeVersion = result.Pack.Version;
+            }
+            else if (options.ActivateOnStart && activeVersion != result.Pack.Version)
+            {
+                if (await store.ActivateAsync(result.Pack.Version, System, AuditTrail.SystemRole, AuditTrail.SystemTenant, ct) == PackActivation.Activated)
+                {
+                    activeVersion = result.Pack.Version;
+                }
+                else
+                {
+                    logger.LogWarning("Policy pack {New} from {Directory} takes effect on {EffectiveFrom}; {Active} stays in force until then.",
+                        result.Pack.Version, directory, result.Pack.EffectiveFrom, activeVersion);
+                }
             }
             else if (activeVersion != result.Pack.Version)
             {

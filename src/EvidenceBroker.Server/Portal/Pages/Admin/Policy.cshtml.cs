@@ -49,9 +49,15 @@ public sealed class PolicyModel(
 
     public async Task<IActionResult> OnPostActivateAsync(string version, CancellationToken ct)
     {
-        if (!await store.ActivateAsync(version, Me.Subject, Me.Role, Me.Tenant.ToString(), ct))
+        switch (await store.ActivateAsync(version, Me.Subject, Me.Role, Me.Tenant.ToString(), ct))
         {
-            return NotFound();
+            case PackActivation.NotFound:
+                return NotFound();
+            case PackActivation.NotYetInEffect:
+                TempData["Flash"] = $"Policy pack {version} is not yet in effect: it can be activated from its effectiveFrom date. Nothing changed.";
+                return RedirectToPage();
+            default:
+                break;
         }
 
         TempData["Flash"] = $"Policy pack {version} is now active for new requests. Earlier decisions keep their own version.";

@@ -1,0 +1,40 @@
+using System.Net;
+using EvidenceBroker.Server.Routing;
+using EvidenceBroker.Server.Tests.Infrastructure;
+
+namespace EvidenceBroker.Server.Tests.Routing;
+
+/// <summary>
+/// A pack says from when its rules apply (effectiveFrom). Activated before that day, it would decide requests under
+/// rules not yet in force: an administrator can store it and run what-ifs, and activate it from that day.
+/// </summary>
+public sealed class PackActivationTests
+{
+    [Fact]
+    public async Task A_pack_is_not_activated_before_its_effective_date_and_is_from_that_day()
+    {
+        await using var broker = new BrokerFactory(); // today is 2026-11-23
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        files["pack.yaml"] = files["pack.yaml"].Replace("effectiveFrom: 2026-11-01", "effectiveFrom: 2026-12-01", StringComparison.Ordinal);
+        using var admin = await broker.ClientAsync("broker-admin");
+        using var stored = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
+        var version = (await stored.JsonAsync()).GetProperty("version").GetString();
+
+        using var early = await admin.PostAsync($"/api/v1/policy/versions/{version}/activate", null);
+        var problem = await early.JsonAsync();
+        var activeMeanwhile = await ActiveAsync(admin);
+        broker.Clock.Advance(TimeSpan.FromDays(8));
+        using var adminLater = await broker.ClientAsync("broker-admin"); // the first token has expired by then
+        using var onTheDay = await adminLater.PostAsync($"/api/v1/policy/versions/{version}/activate", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Contains("2026-12-01", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.NotEqual(version, activeMeanwhile);
+        Assert.Equal(HttpStatusCode.NoContent, onTheDay.StatusCode);
+        Assert.Equal(version, await ActiveAsync(adminLater));
+    }
+
+    private static async Task<string?> ActiveAsync(HttpClient admin) =>
+        (await (await admin.GetAsync("/api/v1/policy/versions")).JsonAsync()).EnumerateArray()
+            .Single(v => v.GetProperty("isActive").GetBoolean()).GetProperty("version").GetString();
+}
