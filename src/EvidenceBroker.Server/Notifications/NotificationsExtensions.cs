@@ -52,13 +52,15 @@ public static class NotificationsExtensions
 
     /// <summary>
     /// Seals the webhook secrets an earlier version stored in clear (whsec_…), once, at start. Two nodes starting at once
-    /// may both seal a row; either sealed value opens to the same secret.
+    /// may both seal a row; either sealed value opens to the same secret. Read and written in the writers' turn, so a
+    /// secret rotated on another node meanwhile is never overwritten with the old one sealed.
     /// </summary>
     public static async Task SealClearWebhookSecretsAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
         var vault = scope.ServiceProvider.GetRequiredService<WebhookSecretVault>();
+        await using var transaction = await db.BeginWriteAsync(ct);
         var clear = await db.WebhookSecrets
             .Where(s => s.Secret.StartsWith(WebhookSecret.Prefix) || (s.PreviousSecret != null && s.PreviousSecret.StartsWith(WebhookSecret.Prefix)))
             .ToListAsync(ct);
@@ -69,6 +71,7 @@ public static class NotificationsExtensions
         }
 
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
     }
 
     /// <summary>Development only: fixed demo secrets for every seeded agency and provider (see docs/webhooks.md).</summary>
