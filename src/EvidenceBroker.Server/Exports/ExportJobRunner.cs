@@ -36,7 +36,17 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
         var claim = Guid.NewGuid();
         if (!await ClaimAsync(db, jobId, claim, ct))
         {
-            logger.LogInformation("Export job {JobId} is finished, or another attempt is building it; this delivery does nothing", jobId);
+            // Finished, or another attempt holds it. That attempt may be on a node that died: look again once its claim
+            // has run out, so the report is never left "running" with nobody building it.
+            var held = await db.ExportJobs.AsNoTracking().Where(j => j.Id == jobId && (j.Status == ExportStatus.Queued || j.Status == ExportStatus.Running))
+                .Select(j => j.ClaimedUntil).SingleOrDefaultAsync(ct);
+            if (held is { } until)
+            {
+                scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>().Schedule<ExportJobRunner>(
+                    runner => runner.RunAsync(jobId, CancellationToken.None), until - clock.GetUtcNow() + TimeSpan.FromMinutes(1));
+                logger.LogInformation("Export job {JobId} is being built by another attempt; looked at again after {Until}", jobId, until);
+            }
+
             return;
         }
 
@@ -75,12 +85,23 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
             Release(job);
             await db.SaveChangesAsync(ct);
         }
+        catch (OperationCanceledException)
+        {
+            // The node is stopping: Hangfire queues the job again, and the next attempt must not find it claimed.
+            await using var releasing = scopes.CreateAsyncScope();
+            await releasing.ServiceProvider.GetRequiredService<BrokerDbContext>().ExportJobs
+                .Where(j => j.Id == jobId && j.ClaimedBy == claim)
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(j => j.ClaimedBy, (Guid?)null)
+                    .SetProperty(j => j.ClaimedUntil, (DateTimeOffset?)null), CancellationToken.None);
+            throw;
+        }
         catch (DbUpdateConcurrencyException)
         {
             // This attempt stalled past its lease and another took the report over: that one builds and records it.
             logger.LogWarning("Export job {JobId}: this attempt's claim ran out and another attempt took the report over; this one stops", jobId);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex)
         {
             var again = job.Attempts <= Retries;
             logger.LogError(ex, "Export job {JobId} failed on attempt {Attempt} of {Attempts}{Next}",

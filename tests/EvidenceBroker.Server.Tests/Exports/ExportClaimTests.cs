@@ -1,6 +1,7 @@
 using System.Net;
 using EvidenceBroker.Server.Exports;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -20,6 +21,8 @@ public sealed class ExportClaimTests
         var otherAttempt = Guid.NewGuid();
         await ClaimAsync(broker, id, otherAttempt, broker.Clock.GetUtcNow() + TimeSpan.FromMinutes(5));
 
+        var scheduledBefore = broker.Services.GetRequiredService<JobStorage>().GetMonitoringApi().ScheduledCount();
+
         await RunAsync(broker, id);
 
         var job = await JobAsync(broker, id);
@@ -27,6 +30,9 @@ public sealed class ExportClaimTests
         Assert.Equal(0, job.Attempts);
         Assert.Null(job.Content);
         Assert.Equal(otherAttempt, job.ClaimedBy);
+
+        // That attempt may be on a node that died: the report is looked at again once its claim has run out.
+        Assert.Equal(scheduledBefore + 1, broker.Services.GetRequiredService<JobStorage>().GetMonitoringApi().ScheduledCount());
     }
 
     [Fact]
