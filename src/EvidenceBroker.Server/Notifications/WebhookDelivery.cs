@@ -37,19 +37,45 @@ public sealed class WebhookDelivery(
     /// Runs one pass: delivers what is due now, then returns. The worker calls this on a timer; tests call it directly.
     /// <see cref="WebhookOptions.Parallelism"/> lanes each claim one message at a time, the oldest due whose recipient
     /// has fewer than <see cref="WebhookOptions.PerRecipientParallelism"/> deliveries in flight, so a receiver that
-    /// hangs holds up its own messages and not everyone's (a 8-hour emergency's "routed" to a provider among them).
+    /// hangs holds up its own messages and not everyone's (an 8-hour emergency's "routed" to a provider among them). A
+    /// lane that finds nothing it may take looks again every poll interval while another lane is still delivering, so
+    /// a message that falls due during a long pass is not kept waiting for its end.
     /// </summary>
     public async Task<WebhookPassResult> RunOnceAsync(CancellationToken ct)
     {
         var tally = new int[Enum.GetValues<Outcome>().Length];
         var started = 0;
+        var delivering = 0;
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // a delivery ended
         var lanes = Enumerable.Range(0, settings.Parallelism).Select(_ => Task.Run(async () =>
         {
-            while (Interlocked.Increment(ref started) <= settings.MaxMessagesPerPass
-                   && await ClaimAsync(ct) is { } next)
+            while (Volatile.Read(ref started) < settings.MaxMessagesPerPass)
             {
-                var outcome = await DeliverAsync(next.Message, next.Claim, ct);
-                Interlocked.Increment(ref tally[(int)outcome]);
+                var nextEnd = Volatile.Read(ref ended).Task;
+                if (await ClaimAsync(ct) is not { } next)
+                {
+                    if (Volatile.Read(ref delivering) == 0)
+                    {
+                        return;
+                    }
+
+                    await Task.WhenAny(nextEnd, Task.Delay(settings.PollInterval, ct));
+                    ct.ThrowIfCancellationRequested();
+                    continue;
+                }
+
+                Interlocked.Increment(ref started);
+                Interlocked.Increment(ref delivering);
+                try
+                {
+                    var outcome = await DeliverAsync(next.Message, next.Claim, ct);
+                    Interlocked.Increment(ref tally[(int)outcome]);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref delivering);
+                    Interlocked.Exchange(ref ended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                }
             }
         }, ct));
         await Task.WhenAll(lanes);
@@ -66,9 +92,10 @@ public sealed class WebhookDelivery(
     }
 
     /// <summary>
-    /// Claims the oldest due message whose recipient is not already at its share of deliveries in flight. The claim
-    /// repeats the conditions, so of two lanes or nodes that picked the same message only the first to write holds it
-    /// (on PostgreSQL the update re-reads a row another transaction changed meanwhile); the other picks again.
+    /// Claims the oldest due message whose recipient is not already at its share of deliveries in flight. On
+    /// PostgreSQL with FOR UPDATE SKIP LOCKED, so lanes and nodes never wait for, or fight over, one row. On SQLite (one
+    /// node) the claim repeats the conditions, so of two lanes that picked the same message only the first to write
+    /// holds it; the other picks again.
     /// </summary>
     private async Task<(OutboxMessage Message, Guid Claim)?> ClaimAsync(CancellationToken ct)
     {
@@ -77,10 +104,29 @@ public sealed class WebhookDelivery(
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var now = clock.GetUtcNow();
-            var busy = await db.Outbox.AsNoTracking()
+            var until = now + settings.Lease;
+            var claim = Guid.NewGuid();
+            var busy = (await db.Outbox.AsNoTracking()
                 .Where(m => m.ClaimToken != null && m.ClaimExpiresAt > now && m.DeliveredAt == null && m.DeadAt == null)
                 .GroupBy(m => m.Recipient).Where(g => g.Count() >= settings.PerRecipientParallelism).Select(g => g.Key)
-                .ToListAsync(ct);
+                .ToListAsync(ct)).ToArray();
+            if (db is PostgresBrokerDbContext)
+            {
+                await db.Database.ExecuteSqlAsync($"""
+                    UPDATE outbox SET "ClaimToken" = {claim}, "ClaimExpiresAt" = {until}
+                    WHERE "Id" = (
+                        SELECT "Id" FROM outbox
+                        WHERE "DeliveredAt" IS NULL AND "DeadAt" IS NULL AND "NextAttemptAt" <= {now}
+                          AND ("ClaimExpiresAt" IS NULL OR "ClaimExpiresAt" <= {now})
+                          AND NOT ("Recipient" = ANY({busy}))
+                        ORDER BY "NextAttemptAt", "Id"
+                        LIMIT 1
+                        FOR UPDATE SKIP LOCKED)
+                    """, ct);
+                var claimed = await db.Outbox.AsNoTracking().SingleOrDefaultAsync(m => m.ClaimToken == claim, ct);
+                return claimed is null ? null : (claimed, claim);
+            }
+
             var candidate = await Due(db.Outbox, now).Where(m => !busy.Contains(m.Recipient))
                 .OrderBy(m => m.NextAttemptAt).ThenBy(m => m.Id).Select(m => (Guid?)m.Id).FirstOrDefaultAsync(ct);
             if (candidate is not { } id)
@@ -88,8 +134,6 @@ public sealed class WebhookDelivery(
                 return null;
             }
 
-            var claim = Guid.NewGuid();
-            var until = now + settings.Lease;
             if (await Due(db.Outbox, now).Where(m => m.Id == id)
                     .ExecuteUpdateAsync(set => set.SetProperty(m => m.ClaimToken, claim).SetProperty(m => m.ClaimExpiresAt, until), ct) == 1)
             {
@@ -97,7 +141,7 @@ public sealed class WebhookDelivery(
             }
         }
 
-        return null; // every pick was taken by another lane or node first: the next pass tries again
+        return null; // every pick was taken by another lane first: this lane looks again while others deliver
     }
 
     private static IQueryable<OutboxMessage> Due(IQueryable<OutboxMessage> outbox, DateTimeOffset now) =>

@@ -56,8 +56,8 @@ public sealed class WebhookOptions
     public int Parallelism { get; set; } = 4;
 
     /// <summary>
-    /// Deliveries in flight at once per node to one recipient: a recipient that hangs holds at most this many of the
-    /// <see cref="Parallelism"/> lanes, and the others keep delivering to everyone else.
+    /// Deliveries in flight at once to one recipient, counted across every node: a recipient that hangs holds at most
+    /// this many lanes, and the others keep delivering to everyone else. Less than <see cref="Parallelism"/>.
     /// </summary>
     [Range(1, 64)]
     public int PerRecipientParallelism { get; set; } = 2;

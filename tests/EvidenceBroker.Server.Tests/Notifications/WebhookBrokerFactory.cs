@@ -23,6 +23,8 @@ public class WebhookBrokerFactory : BrokerFactory
 
     public static WebhookBrokerFactory With(string key, string value) => new([new(key, value)]);
 
+    public static WebhookBrokerFactory WithAll(params KeyValuePair<string, string?>[] settings) => new(settings);
+
     protected WebhookBrokerFactory(DatabaseProvider provider, string connectionString, KeyValuePair<string, string?>[] settings)
         : base(provider, connectionString) => extra = settings;
 
@@ -41,7 +43,12 @@ public class WebhookBrokerFactory : BrokerFactory
 public sealed class PostgresWebhookBrokerFactory : WebhookBrokerFactory
 {
     public PostgresWebhookBrokerFactory()
-        : base(DatabaseProvider.Postgres, PostgresDatabase.Create(), [])
+        : this([])
+    {
+    }
+
+    public PostgresWebhookBrokerFactory(KeyValuePair<string, string?>[] settings)
+        : base(DatabaseProvider.Postgres, PostgresDatabase.Create(), settings)
     {
     }
 

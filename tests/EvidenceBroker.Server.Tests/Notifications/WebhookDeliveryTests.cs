@@ -285,12 +285,19 @@ public sealed class WebhookDeliveryTests
     }
 
     [Fact]
-    public async Task A_receiver_that_hangs_does_not_hold_up_deliveries_to_the_others()
+    public Task A_receiver_that_hangs_does_not_hold_up_deliveries_to_the_others() =>
+        HangingReceiverAsync(WebhookBrokerFactory.With("Webhooks:Timeout", "00:00:03"));
+
+    [PostgresFact]
+    public Task A_receiver_that_hangs_does_not_hold_up_deliveries_to_the_others_on_postgres() =>
+        HangingReceiverAsync(new PostgresWebhookBrokerFactory([new("Webhooks:Timeout", "00:00:03")]));
+
+    private static async Task HangingReceiverAsync(WebhookBrokerFactory fresh)
     {
+        await using var broker = fresh;
         await using var hanging = await WebhookReceiver.StartAsync();
         await using var healthy = await WebhookReceiver.StartAsync();
         hanging.EveryDelay = TimeSpan.FromSeconds(30);
-        await using var broker = WebhookBrokerFactory.With("Webhooks:Timeout", "00:00:03");
         using var admin = await broker.ClientAsync("broker-admin");
         await Steps.SetUrlAsync(admin, "agencies", "gb-met", hanging.BaseUrl + "/hooks");
         await Steps.SetUrlAsync(admin, "providers", "northwind-mail", healthy.BaseUrl + "/hooks");
@@ -316,6 +323,40 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(0, agencyFailedMeanwhile);
         Assert.Equal(toProvider, result.Delivered);
         Assert.Equal(toAgency, result.Failed);
+    }
+
+    [Fact]
+    public async Task A_message_that_falls_due_during_a_long_pass_is_delivered_before_the_pass_ends()
+    {
+        await using var hanging = await WebhookReceiver.StartAsync();
+        await using var healthy = await WebhookReceiver.StartAsync();
+        hanging.EveryDelay = TimeSpan.FromSeconds(30);
+        await using var broker = WebhookBrokerFactory.WithAll(new("Webhooks:Timeout", "00:00:04"), new("Webhooks:PollInterval", "00:00:00.200"));
+        using var admin = await broker.ClientAsync("broker-admin");
+        await Steps.SetUrlAsync(admin, "agencies", "gb-met", hanging.BaseUrl + "/hooks");
+        await Steps.SetUrlAsync(admin, "providers", "northwind-mail", healthy.BaseUrl + "/hooks");
+        await Steps.FileAsync(broker);
+        var pass = broker.Delivery.RunOnceAsync(CancellationToken.None);
+        var first = (await broker.OutboxAsync(Northwind)).Count;
+        while (healthy.Received.Count < first && !pass.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        await Steps.FileAsync(broker); // while the agency's deliveries still wait for their answer
+        var all = (await broker.OutboxAsync(Northwind)).Count;
+        while (healthy.Received.Count < all && !pass.IsCompleted)
+        {
+            await Task.Delay(20);
+        }
+
+        var receivedDuringThePass = healthy.Received.Count;
+        var agencyFailedMeanwhile = (await broker.OutboxAsync(Met)).Count(m => m.Attempts > 0);
+        await pass;
+
+        Assert.True(all > first);
+        Assert.Equal(all, receivedDuringThePass);
+        Assert.Equal(0, agencyFailedMeanwhile); // delivered while the agency's deliveries still waited, not after them
     }
 
     [Fact]
