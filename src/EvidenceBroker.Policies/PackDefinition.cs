@@ -37,7 +37,8 @@ internal sealed record ChannelDefinition(
     bool ForbidsTargetingProviderState,
     IReadOnlyList<DataCategory> Categories,
     IReadOnlyList<Urgency> Urgencies,
-    SeriousCrimeDefinition SeriousCrime);
+    SeriousCrimeDefinition SeriousCrime,
+    bool ReliesOnProviderEntry);
 
 /// <summary>
 /// R3 as the channel's instrument sets it: whether serious crime is needed for every request (the CLOUD Act

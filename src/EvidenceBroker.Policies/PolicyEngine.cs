@@ -155,7 +155,7 @@ public sealed class PolicyEngine
 
             reasons[C8] = request.AgencyId is null ? t.C8NotEvaluated
                 : country.Agencies.Contains(request.AgencyId) ? country.C8Passed : country.C8Failed;
-            reasons[C10] = date <= country.ReviewDue ? country.C10Passed : country.C10Failed;
+            reasons[C10] = CheckReview(channel, country, provider!, pair!, date);
             reasons[C11] = input.Suspensions is { } suspensions && suspensions.IsSuspended(country.Code) ? country.C11Failed : country.C11Passed;
         }
 
@@ -265,6 +265,27 @@ public sealed class PolicyEngine
 
         var route = pair?.Route ?? pack.RouteFor(request.RequestingCountry, input.ProviderJurisdiction);
         return new Decision(outcome, routed, evaluated, reasons, deadlines, notifications, route, pack.Version, pack.Label, date);
+    }
+
+    /// <summary>
+    /// C10: the requesting state's entry, and the provider state's as well where the channel rests on it (domain.md §4:
+    /// a stale entry is eligible for no direct channel).
+    /// </summary>
+    private static RuleResult CheckReview(ChannelEntry channel, CountryEntry requesting, CountryEntry provider, PairEntry pair, DateOnly date)
+    {
+        var requestingCurrent = date <= requesting.ReviewDue;
+        if (!channel.ReliesOnProviderEntry || pair.Review is not { } review)
+        {
+            return requestingCurrent ? requesting.C10Passed : requesting.C10Failed;
+        }
+
+        return (requestingCurrent, date <= provider.ReviewDue) switch
+        {
+            (true, true) => review.BothCurrent,
+            (true, false) => review.ProviderStale,
+            (false, true) => requesting.C10Failed,
+            (false, false) => review.BothStale,
+        };
     }
 
     private static int Severity(Outcome outcome) => outcome switch

@@ -115,6 +115,33 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void A_stale_provider_entry_closes_the_channel_that_rests_on_it_naming_that_state()
+    {
+        var request = Request("JP", "RS", DataCategory.Subscriber) with { AgencyId = "jp-npa" };
+
+        Assert.Equal(Outcome.Direct, Evaluate(request, on: new DateOnly(2026, 6, 1)).Outcome);
+        var decision = Evaluate(request);
+
+        Assert.Equal(Outcome.Mlat, decision.Outcome);
+        Assert.Equal(["C10"], decision.Deciding);
+        var c10 = decision.Reason("C10").Message;
+        Assert.Contains("RS's entry (the provider's state)", c10, StringComparison.Ordinal);
+        Assert.Contains("2026-09-01", c10, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Both_stale_entries_are_named()
+    {
+        var request = Request("JP", "RS", DataCategory.Subscriber) with { AgencyId = "jp-npa", NonDisclosureUntil = new DateOnly(2031, 12, 1) };
+        var decision = Evaluate(request, on: new DateOnly(2031, 7, 1));
+
+        Assert.Equal(["C10"], decision.Deciding);
+        var c10 = decision.Reason("C10").Message;
+        Assert.Contains("JP's entry (the requesting state)", c10, StringComparison.Ordinal);
+        Assert.Contains("RS's entry (the provider's state)", c10, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Mlat_route_names_central_authorities_and_treaty()
     {
         var toIreland = Evaluate(Request("DE", "IE"), on: new DateOnly(2026, 8, 17)).MlatRoute;

@@ -1,3 +1,5 @@
+using EvidenceBroker.Domain.Requests;
+
 namespace EvidenceBroker.Policies.Tests;
 
 public sealed class LoaderTests
@@ -335,6 +337,37 @@ public sealed class LoaderTests
         Assert.True(PolicyCases.Run(engine, subscriber).Passed);
         Assert.True(PolicyCases.Run(engine, listed).Passed);
         Assert.Equal("18 U.S.C. §2523; US–UK Agreement (2019); US–Australia Agreement (2021)", engine.Evaluate(subscriber.Input).Reason("R3").Source);
+    }
+
+    // A pack stored before channels said whether they rest on the provider state's entry checked only the
+    // requesting state's review date; replaying it must give the decisions it gave.
+    [Fact]
+    public void A_channel_without_relies_on_provider_entry_checks_only_the_requesting_entry()
+    {
+        var files = RealFiles();
+        var lines = files["channels.yaml"].Split('\n');
+        files["channels.yaml"] = string.Join('\n', lines.Where(l => !l.TrimStart().StartsWith("reliesOnProviderEntry:", StringComparison.Ordinal)));
+        Assert.NotEqual(RealFiles()["channels.yaml"], files["channels.yaml"]);
+
+        var result = PolicyPackLoader.Load(files);
+
+        Assert.Empty(result.Errors);
+        var stale = PolicyCases.Parse("a.json", File.ReadAllText(Path.Combine(PackLocation.Cases, "jp-rs-subscriber-art7-provider-entry-stale.json")));
+        var decision = new PolicyEngine(result.Pack!).Evaluate(stale.Input);
+        Assert.Equal(Outcome.Direct, decision.Outcome);
+        Assert.Equal("JP's entry was reviewed on 2026-06-01; next review due 2031-06-01.", decision.Reason("C10").Message);
+    }
+
+    [Fact]
+    public void Relies_on_provider_entry_must_be_a_boolean()
+    {
+        var files = RealFiles();
+        files["channels.yaml"] = ReplaceFirst(files["channels.yaml"], "reliesOnProviderEntry: true", "reliesOnProviderEntry: sometimes");
+
+        var error = SingleError(files);
+
+        Assert.Equal("channels.yaml", error.File);
+        Assert.Equal("channels[0].reliesOnProviderEntry", error.Field);
     }
 
     [Fact]
