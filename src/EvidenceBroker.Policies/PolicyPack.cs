@@ -55,7 +55,7 @@ public sealed class PolicyPack
         var channelInfos = new List<ChannelInfo>(channels.Count);
         for (var i = 0; i < channels.Count; i++)
         {
-            ChannelEntries[i] = new ChannelEntry(channels[i], deadlines, Texts, settings.SeriousCrimeMinPenaltyYears);
+            ChannelEntries[i] = new ChannelEntry(channels[i], deadlines, new RuleTexts(this, channels[i].Instrument), settings.SeriousCrimeMinPenaltyYears);
             channelInfos.Add(new ChannelInfo(channels[i].Instrument, channels[i].Name, channels[i].Source, channels[i].Categories, channels[i].Urgencies));
         }
 
@@ -324,6 +324,7 @@ internal sealed class ChannelEntry
     public ChannelEntry(ChannelDefinition definition, List<DeadlineDefinition> deadlines, RuleTexts texts, int seriousYears)
     {
         Instrument = definition.Instrument;
+        Texts = texts;
         Name = definition.Name;
         Source = definition.Source;
         CategoryMask = definition.CategoryMask;
@@ -393,6 +394,9 @@ internal sealed class ChannelEntry
     }
 
     public LegalInstrument Instrument { get; }
+
+    /// <summary>The rule results of a request evaluated on this channel, citing the rules' sources for its instrument.</summary>
+    public RuleTexts Texts { get; }
 
     public string Name { get; }
 
