@@ -138,9 +138,12 @@ case("de-ie-named-epoc-for-preservation", "An EPOC named for preservation: EPOC 
 case("de-ie-named-cloud-act", "The officer names a CLOUD Act agreement between Germany and Ireland: not open.", "DE", "IE", ["content"], "mlat", "mlat", ["C1"], tweak=s(legalInstrument="cloud-act-agreement"))
 
 # --- Budapest Art. 7, voluntary, Canada ------------------------------------------------------------------------
-case("jp-rs-subscriber-art7", "Japan to a Serbian provider, subscriber information under Art. 7.", "JP", "RS", ["subscriber"], "direct", "budapest-art7", tweak=s(issuingAuthority=PROSECUTOR), deadlines=["response:P30D"])
-case("jp-rs-traffic-art7-subscriber-only", "Art. 7 covers subscriber information only: traffic needs MLAT.", "JP", "RS", ["traffic"], "mlat", "mlat", ["R2"])
-case("jp-rs-preservation-art7", "Art. 7 has no preservation order.", "JP", "RS", ["subscriber"], "mlat", "mlat", ["R12"], tweak=s(urgency="preservation"))
+# C10 holds the provider state's entry to its review date too, where the channel rests on it (reliesOnProviderEntry):
+# Art. 7 is open only because Serbia's entry records CETS 224, and that entry was due for review on 1 Sep 2026.
+case("jp-rs-subscriber-art7", "Japan to a Serbian provider, subscriber information under Art. 7, while Serbia's entry was current.", "JP", "RS", ["subscriber"], "direct", "budapest-art7", on="2026-06-01", tweak=s(issuingAuthority=PROSECUTOR), deadlines=["response:P30D"])
+case("jp-rs-subscriber-art7-provider-entry-stale", "Serbia's entry (the provider's state) is past its review: its CETS 224 membership cannot open Art. 7 (C10).", "JP", "RS", ["subscriber"], "mlat", "mlat", ["C10"], tweak=s(issuingAuthority=PROSECUTOR), deadlines=["mlat-planning:P10M"])
+case("jp-rs-traffic-art7-subscriber-only", "Art. 7 covers subscriber information only: traffic needs MLAT.", "JP", "RS", ["traffic"], "mlat", "mlat", ["R2"], on="2026-06-01")
+case("jp-rs-preservation-art7", "Art. 7 has no preservation order.", "JP", "RS", ["subscriber"], "mlat", "mlat", ["R12"], on="2026-06-01", tweak=s(urgency="preservation"))
 case("rs-jp-subscriber-stale-entry", "Serbia's entry was last reviewed 1 Sep 2021: past the five-year review (C10).", "RS", "JP", ["subscriber"], "mlat", "mlat", ["C10"])
 case("rs-jp-subscriber-before-review-due", "Before 1 Sep 2026 Serbia's entry was current.", "RS", "JP", ["subscriber"], "direct", "budapest-art7", on="2026-06-01")
 case("ca-us-content-no-agreement", "Canada has no CLOUD Act agreement: content cannot go voluntarily.", "CA", "US", ["content"], "mlat", "mlat", ["R2"])

@@ -17,7 +17,15 @@ internal sealed record PackSettings(
     IReadOnlyList<(string Group, string Basis)> SharedMemberships,
     string NoTreatyBasis);
 
-internal sealed record RuleDefinition(string Id, string Title, string Source, Outcome? OnFailure);
+/// <summary>
+/// A rule as rules.yaml states it. <paramref name="ChannelSources"/> names the law a rule rests on where a channel's
+/// instrument differs from <paramref name="Source"/> (e.g. a CLOUD Act agreement rather than the EU Regulation).
+/// </summary>
+internal sealed record RuleDefinition(string Id, string Title, string Source, Outcome? OnFailure, IReadOnlyDictionary<LegalInstrument, string> ChannelSources)
+{
+    public string SourceOn(LegalInstrument? channel) =>
+        channel is { } instrument && ChannelSources.TryGetValue(instrument, out var source) ? source : Source;
+}
 
 internal sealed record PairDefinition(string A, string B, DateOnly InForceFrom, string? Source);
 
@@ -37,7 +45,8 @@ internal sealed record ChannelDefinition(
     bool ForbidsTargetingProviderState,
     IReadOnlyList<DataCategory> Categories,
     IReadOnlyList<Urgency> Urgencies,
-    SeriousCrimeDefinition SeriousCrime);
+    SeriousCrimeDefinition SeriousCrime,
+    bool ReliesOnProviderEntry);
 
 /// <summary>
 /// R3 as the channel's instrument sets it: whether serious crime is needed for every request (the CLOUD Act

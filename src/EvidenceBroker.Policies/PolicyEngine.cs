@@ -20,13 +20,13 @@ public sealed class PolicyEngine
     private static readonly int[] AssessedIndexes = [1, 2, 3, 4, 5, 6, 8];
 
     private readonly PolicyPack pack;
-    private readonly RuleTexts t;
+    private readonly RuleTexts texts;
 
     public PolicyEngine(PolicyPack pack)
     {
         ArgumentNullException.ThrowIfNull(pack);
         this.pack = pack;
-        t = pack.Texts;
+        texts = pack.Texts;
     }
 
     public PolicyPack Pack => pack;
@@ -37,6 +37,7 @@ public sealed class PolicyEngine
         var request = input.Request;
         var date = input.EvaluationDate;
         var reasons = new RuleResult[PolicyPack.RuleCount];
+        var t = texts;
 
         var categories = 0;
         var interception = false;
@@ -136,6 +137,12 @@ public sealed class PolicyEngine
             }
         }
 
+        // From here a request on a channel cites each rule's source for that channel's instrument.
+        if (channel is not null)
+        {
+            t = channel.Texts;
+        }
+
         // Country eligibility (C2–C11) gates direct channels only.
         if (channel is null)
         {
@@ -155,11 +162,11 @@ public sealed class PolicyEngine
 
             reasons[C8] = request.AgencyId is null ? t.C8NotEvaluated
                 : country.Agencies.Contains(request.AgencyId) ? country.C8Passed : country.C8Failed;
-            reasons[C10] = date <= country.ReviewDue ? country.C10Passed : country.C10Failed;
+            reasons[C10] = CheckReview(channel, country, provider!, pair!, date);
             reasons[C11] = input.Suspensions is { } suspensions && suspensions.IsSuspended(country.Code) ? country.C11Failed : country.C11Passed;
         }
 
-        reasons[R1] = CheckIdentifiers(request.Identifiers, (categories & (1 << (int)DataCategory.Identification)) != 0);
+        reasons[R1] = CheckIdentifiers(t, request.Identifiers, (categories & (1 << (int)DataCategory.Identification)) != 0);
 
         var trafficOrContent = (categories & (Traffic | Content)) != 0;
         if (channel is null)
@@ -179,7 +186,7 @@ public sealed class PolicyEngine
 
             reasons[R3] = CheckSeriousCrime(channel, request.Offence, urgency == Urgency.Preservation, trafficOrContent || interception);
 
-            reasons[R6] = !channel.ForbidsTargetingProviderState ? t.R6NotApplicable : CheckTarget(request.Target, input.ProviderJurisdiction);
+            reasons[R6] = !channel.ForbidsTargetingProviderState ? t.R6NotApplicable : CheckTarget(t, request.Target, input.ProviderJurisdiction);
 
             var preservesOnly = channel.UrgencyMask == 1 << (int)Urgency.Preservation;
             reasons[R12] = urgency == Urgency.Preservation
@@ -192,8 +199,8 @@ public sealed class PolicyEngine
         }
 
         var postHoc = false;
-        reasons[R4] = CheckAuthority(request, trafficOrContent || interception, ref postHoc);
-        reasons[R5] = CheckJustification(request);
+        reasons[R4] = CheckAuthority(t, request, trafficOrContent || interception, ref postHoc);
+        reasons[R5] = CheckJustification(t, request);
 
         var onBehalf = false;
         var sensitive = false;
@@ -267,6 +274,27 @@ public sealed class PolicyEngine
         return new Decision(outcome, routed, evaluated, reasons, deadlines, notifications, route, pack.Version, pack.Label, date);
     }
 
+    /// <summary>
+    /// C10: the requesting state's entry, and the provider state's as well where the channel rests on it (domain.md §4:
+    /// a stale entry is eligible for no direct channel).
+    /// </summary>
+    private static RuleResult CheckReview(ChannelEntry channel, CountryEntry requesting, CountryEntry provider, PairEntry pair, DateOnly date)
+    {
+        var requestingCurrent = date <= requesting.ReviewDue;
+        if (!channel.ReliesOnProviderEntry || pair.Review is not { } review)
+        {
+            return requestingCurrent ? requesting.C10Passed : requesting.C10Failed;
+        }
+
+        return (requestingCurrent, date <= provider.ReviewDue) switch
+        {
+            (true, true) => review.BothCurrent,
+            (true, false) => review.ProviderStale,
+            (false, true) => requesting.C10Failed,
+            (false, false) => review.BothStale,
+        };
+    }
+
     private static int Severity(Outcome outcome) => outcome switch
     {
         Outcome.Rejected => 3,
@@ -285,10 +313,10 @@ public sealed class PolicyEngine
             }
         }
 
-        return t.C1UnknownCountry;
+        return texts.C1UnknownCountry;
     }
 
-    private RuleResult CheckIdentifiers(IReadOnlyList<Identifier> identifiers, bool identification)
+    private static RuleResult CheckIdentifiers(RuleTexts t, IReadOnlyList<Identifier> identifiers, bool identification)
     {
         if (identifiers.Count == 0)
         {
@@ -297,7 +325,7 @@ public sealed class PolicyEngine
 
         for (var i = 0; i < identifiers.Count; i++)
         {
-            if (Bulk(identifiers[i], identification) is { } bulk)
+            if (Bulk(t, identifiers[i], identification) is { } bulk)
             {
                 return bulk;
             }
@@ -307,7 +335,7 @@ public sealed class PolicyEngine
     }
 
     /// <summary>Why an identifier selects many people rather than one, or null if it is specific.</summary>
-    private RuleResult? Bulk(Identifier identifier, bool identification)
+    private static RuleResult? Bulk(RuleTexts t, Identifier identifier, bool identification)
     {
         var value = identifier.Value.AsSpan().Trim();
         if (value.IsEmpty || value.IndexOfAny('*', '?', '%') >= 0)
@@ -361,7 +389,7 @@ public sealed class PolicyEngine
             : channel.R3Failed;
     }
 
-    private RuleResult CheckTarget(Target? target, string provider)
+    private static RuleResult CheckTarget(RuleTexts t, Target? target, string provider)
     {
         if (target is null || (target.Nationality is null && target.Residence is null && target.LocatedIn is null))
         {
@@ -373,7 +401,7 @@ public sealed class PolicyEngine
         static bool Is(string? code, string provider) => code is not null && string.Equals(code, provider, StringComparison.OrdinalIgnoreCase);
     }
 
-    private RuleResult CheckAuthority(RequestContent request, bool needsJudge, ref bool postHoc)
+    private static RuleResult CheckAuthority(RuleTexts t, RequestContent request, bool needsJudge, ref bool postHoc)
     {
         var issuer = request.IssuingAuthority.Type;
         var validator = request.ValidatedBy?.Type;
@@ -415,7 +443,7 @@ public sealed class PolicyEngine
             type is AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge;
     }
 
-    private RuleResult CheckJustification(RequestContent request)
+    private RuleResult CheckJustification(RuleTexts t, RequestContent request)
     {
         var justification = request.Justification.AsSpan().Trim();
         if (justification.Length < pack.Settings.JustificationMinLength)

@@ -55,7 +55,7 @@ public sealed class PolicyPack
         var channelInfos = new List<ChannelInfo>(channels.Count);
         for (var i = 0; i < channels.Count; i++)
         {
-            ChannelEntries[i] = new ChannelEntry(channels[i], deadlines, Texts, settings.SeriousCrimeMinPenaltyYears);
+            ChannelEntries[i] = new ChannelEntry(channels[i], deadlines, new RuleTexts(this, channels[i].Instrument), settings.SeriousCrimeMinPenaltyYears);
             channelInfos.Add(new ChannelInfo(channels[i].Instrument, channels[i].Name, channels[i].Source, channels[i].Categories, channels[i].Urgencies));
         }
 
@@ -170,7 +170,22 @@ public sealed class PolicyPack
         var none = requesting.Index == provider.Index
             ? Texts.Make(0, RuleStatus.Failed, $"Requesting state and provider's state are both {provider.Code}: a domestic request, not a cross-border channel.")
             : Texts.Make(0, RuleStatus.Failed, $"No direct channel from {requesting.Code} to providers in {provider.Code}; the request goes by MLAT.");
-        return new PairEntry([.. open], BuildRoute(requesting.Code, requesting, provider.Code, provider), none);
+        var review = open.Exists(c => c.Channel.ReliesOnProviderEntry) ? BuildReview(requesting, provider) : null;
+        return new PairEntry([.. open], BuildRoute(requesting.Code, requesting, provider.Code, provider), none, review);
+    }
+
+    /// <summary>C10 for a channel that rests on the provider state's entry as well as the requesting state's.</summary>
+    private PairReview BuildReview(CountryEntry requesting, CountryEntry provider)
+    {
+        var r = $"{requesting.Code}'s entry (the requesting state)";
+        var p = $"{provider.Code}'s entry (the provider's state)";
+        string Current(CountryEntry entry) => $"reviewed on {Iso(entry.Definition.ReviewedOn)}, next review due {Iso(entry.ReviewDue)}";
+        string Stale(CountryEntry entry) => $"reviewed on {Iso(entry.Definition.ReviewedOn)} and was due for review on {Iso(entry.ReviewDue)}";
+        const string Rests = "the channel rests on the provider state's entry too (its memberships, its death-penalty assurances)";
+        return new PairReview(
+            Texts.Make(9, RuleStatus.Passed, $"{r} was {Current(requesting)}; {p} was {Current(provider)}, as {Rests}."),
+            Texts.Make(9, RuleStatus.Failed, $"{p} was {Stale(provider)}; {Rests}, and a stale entry opens no direct channel. {r} is current."),
+            Texts.Make(9, RuleStatus.Failed, $"{r} was {Stale(requesting)}, and {p} was {Stale(provider)}; a stale entry opens no direct channel."));
     }
 
     private MlatRoute BuildRoute(string requestingCode, CountryEntry? requesting, string providerCode, CountryEntry? provider)
@@ -309,6 +324,7 @@ internal sealed class ChannelEntry
     public ChannelEntry(ChannelDefinition definition, List<DeadlineDefinition> deadlines, RuleTexts texts, int seriousYears)
     {
         Instrument = definition.Instrument;
+        Texts = texts;
         Name = definition.Name;
         Source = definition.Source;
         CategoryMask = definition.CategoryMask;
@@ -316,6 +332,7 @@ internal sealed class ChannelEntry
         UrgencyMask = definition.UrgencyMask;
         NotifiesEnforcingState = definition.NotifiesEnforcingState;
         ForbidsTargetingProviderState = definition.ForbidsTargetingProviderState;
+        ReliesOnProviderEntry = definition.ReliesOnProviderEntry;
 
         // Index: urgency * 4 + (post-hoc validation ? 1 : 0) + (enforcing-state notification ? 2 : 0).
         Deadlines = new Deadline[3 * 4][];
@@ -378,6 +395,9 @@ internal sealed class ChannelEntry
 
     public LegalInstrument Instrument { get; }
 
+    /// <summary>The rule results of a request evaluated on this channel, citing the rules' sources for its instrument.</summary>
+    public RuleTexts Texts { get; }
+
     public string Name { get; }
 
     public string Source { get; }
@@ -391,6 +411,9 @@ internal sealed class ChannelEntry
     public bool NotifiesEnforcingState { get; }
 
     public bool ForbidsTargetingProviderState { get; }
+
+    /// <summary>C10 also holds the provider state's entry to its review date: the channel rests on facts in it.</summary>
+    public bool ReliesOnProviderEntry { get; }
 
     public Deadline[][] Deadlines { get; }
 
@@ -448,4 +471,7 @@ internal sealed class ChannelEntry
 /// <summary>A channel open for one (requesting, provider) pair, with its precomputed C1 results.</summary>
 internal sealed record PairChannel(ChannelEntry Channel, DateOnly From, RuleResult C1Passed, RuleResult C1NotYet);
 
-internal sealed record PairEntry(PairChannel[] Channels, MlatRoute Route, RuleResult C1NoChannel);
+internal sealed record PairEntry(PairChannel[] Channels, MlatRoute Route, RuleResult C1NoChannel, PairReview? Review);
+
+/// <summary>C10 results for a pair whose channel rests on both entries; a stale requesting entry alone keeps its own message.</summary>
+internal sealed record PairReview(RuleResult BothCurrent, RuleResult ProviderStale, RuleResult BothStale);

@@ -23,7 +23,7 @@ public static partial class PolicyPackLoader
             var errorsBefore = CountErrors(context);
             var channel = new MapReader(context, node, field,
                 "id", "name", "source", "inForceFrom", "among", "pairs", "from", "to", "categories", "emergencyCategories",
-                "urgencies", "notifiesEnforcingState", "forbidsTargetingProviderState", "seriousCrime");
+                "urgencies", "notifiesEnforcingState", "forbidsTargetingProviderState", "seriousCrime", "reliesOnProviderEntry");
             var id = channel.String("id");
             LegalInstrument instrument = default;
             if (id is not null && (!WireNames<LegalInstrument>.TryParse(id, out instrument) || instrument == LegalInstrument.Mlat))
@@ -104,6 +104,9 @@ public static partial class PolicyPackLoader
 
             var notifies = channel.Bool("notifiesEnforcingState");
             var forbids = channel.Bool("forbidsTargetingProviderState");
+
+            // Packs stored before the field existed held only the requesting state's entry to its review date (C10).
+            var reliesOnProvider = channel.Bool("reliesOnProviderEntry", required: false) ?? false;
             var seriousCrime = channel.Get("seriousCrime", required: false) is null
                 ? SeriousCrimeOf(instrument, source)
                 : channel.Mapping("seriousCrime") is { } seriousNode
@@ -119,7 +122,7 @@ public static partial class PolicyPackLoader
 
             channels.Add(new ChannelDefinition(instrument, name, source, inForce, among, pairs, fromValue is not null, to,
                 Mask(categories), emergency is null ? 0 : Mask(emergency), Mask(urgencies), notifies.Value, forbids.Value,
-                categories, urgencies, seriousCrime));
+                categories, urgencies, seriousCrime, reliesOnProvider));
             nodes.Add(node);
         }
 

@@ -65,7 +65,7 @@ public static partial class PolicyPackLoader
                 continue;
             }
 
-            var rule = new MapReader(context, ruleNode, field, "title", "source", "onFailure");
+            var rule = new MapReader(context, ruleNode, field, "title", "source", "onFailure", "channelSources");
             var title = rule.String("title");
             var source = rule.String("source");
             var onFailure = rule.String("onFailure");
@@ -83,7 +83,9 @@ public static partial class PolicyPackLoader
                 }
             }
 
-            if (title is null || source is null || onFailure is null)
+            // Optional: packs stored before it existed cite the one source on every channel.
+            var channelSources = ReadChannelSources(context, rule);
+            if (title is null || source is null || onFailure is null || channelSources is null)
             {
                 ok = false;
                 continue;
@@ -101,7 +103,7 @@ public static partial class PolicyPackLoader
                 }
             }
 
-            rules.Add(new RuleDefinition(id, title, source, effect));
+            rules.Add(new RuleDefinition(id, title, source, effect, channelSources));
         }
 
         foreach (var id in PackVocabulary.Rules)
@@ -114,5 +116,42 @@ public static partial class PolicyPackLoader
         }
 
         return ok ? rules : null;
+    }
+
+    private static Dictionary<LegalInstrument, string>? ReadChannelSources(FileContext context, MapReader rule)
+    {
+        var sources = new Dictionary<LegalInstrument, string>();
+        if (rule.Get("channelSources", required: false) is null)
+        {
+            return sources;
+        }
+
+        if (rule.Mapping("channelSources") is not { } node)
+        {
+            return null;
+        }
+
+        var ok = true;
+        foreach (var (keyNode, valueNode) in node.Children)
+        {
+            var key = (keyNode as YamlScalarNode)?.Value ?? "?";
+            var field = rule.Field("channelSources") + "." + key;
+            if (!WireNames<LegalInstrument>.TryParse(key, out var instrument) || instrument == LegalInstrument.Mlat)
+            {
+                context.Error(keyNode, field, $"Unknown direct channel '{key}'. Known: cloud-act-agreement, eu-epoc, eu-epoc-pr, budapest-art7, voluntary.");
+                ok = false;
+            }
+            else if (valueNode is not YamlScalarNode { Value: { Length: > 0 } text } || string.IsNullOrWhiteSpace(text))
+            {
+                context.Error(valueNode, field, "Expected the source this rule rests on for that channel.");
+                ok = false;
+            }
+            else
+            {
+                sources[instrument] = text;
+            }
+        }
+
+        return ok ? sources : null;
     }
 }

@@ -1,18 +1,22 @@
 using System.Globalization;
+using EvidenceBroker.Domain.Requests;
 
 namespace EvidenceBroker.Policies;
 
 /// <summary>
-/// Every generic rule result a decision can carry, built once per pack (sources and failure effects come from
-/// rules.yaml), so that evaluation allocates nothing but the reasons array and the decision.
+/// Every generic rule result a decision can carry, built once per pack and once more per channel (sources and failure
+/// effects come from rules.yaml; a channel's set cites the rule's source for that channel), so that evaluation
+/// allocates nothing but the reasons array and the decision.
 /// </summary>
 internal sealed class RuleTexts
 {
     private readonly PolicyPack pack;
+    private readonly LegalInstrument? channel;
 
-    public RuleTexts(PolicyPack pack)
+    public RuleTexts(PolicyPack pack, LegalInstrument? channel = null)
     {
         this.pack = pack;
+        this.channel = channel;
         var settings = pack.Settings;
 
         NotDirect = new RuleResult[PolicyPack.RuleCount];
@@ -154,6 +158,6 @@ internal sealed class RuleTexts
     public RuleResult Make(int rule, RuleStatus status, string message, string? source = null)
     {
         var definition = pack.RuleDefinitions[rule];
-        return new RuleResult(definition.Id, status, message, source ?? definition.Source, definition.OnFailure);
+        return new RuleResult(definition.Id, status, message, source ?? definition.SourceOn(channel), definition.OnFailure);
     }
 }

@@ -115,6 +115,33 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public void A_stale_provider_entry_closes_the_channel_that_rests_on_it_naming_that_state()
+    {
+        var request = Request("JP", "RS", DataCategory.Subscriber) with { AgencyId = "jp-npa" };
+
+        Assert.Equal(Outcome.Direct, Evaluate(request, on: new DateOnly(2026, 6, 1)).Outcome);
+        var decision = Evaluate(request);
+
+        Assert.Equal(Outcome.Mlat, decision.Outcome);
+        Assert.Equal(["C10"], decision.Deciding);
+        var c10 = decision.Reason("C10").Message;
+        Assert.Contains("RS's entry (the provider's state)", c10, StringComparison.Ordinal);
+        Assert.Contains("2026-09-01", c10, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Both_stale_entries_are_named()
+    {
+        var request = Request("JP", "RS", DataCategory.Subscriber) with { AgencyId = "jp-npa", NonDisclosureUntil = new DateOnly(2031, 12, 1) };
+        var decision = Evaluate(request, on: new DateOnly(2031, 7, 1));
+
+        Assert.Equal(["C10"], decision.Deciding);
+        var c10 = decision.Reason("C10").Message;
+        Assert.Contains("JP's entry (the requesting state)", c10, StringComparison.Ordinal);
+        Assert.Contains("RS's entry (the provider's state)", c10, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Mlat_route_names_central_authorities_and_treaty()
     {
         var toIreland = Evaluate(Request("DE", "IE"), on: new DateOnly(2026, 8, 17)).MlatRoute;
@@ -231,6 +258,72 @@ public sealed class EngineTests
         Assert.Contains("European Production Order", r3.Message, StringComparison.Ordinal);
         Assert.Contains("listed offence", r3.Message, StringComparison.Ordinal);
         Assert.Contains("2023/1543", r3.Source, StringComparison.Ordinal);
+    }
+
+    // Each decision cites the instrument it travels under: an order under a CLOUD Act agreement or a voluntary
+    // disclosure does not rest on the EU Regulation, and a value the broker sets there says "broker default".
+    [Fact]
+    public void A_cloud_act_decision_cites_the_agreement_and_broker_defaults_not_the_eu_regulation()
+    {
+        var production = Evaluate(Request("GB", "US"));
+        var preservation = Evaluate(Request("GB", "US") with
+        {
+            Urgency = Urgency.Preservation,
+            IssuingAuthority = new Authority { Type = AuthorityType.Prosecutor, Name = "CPS" },
+        });
+
+        Assert.Equal(Outcome.Direct, production.Outcome);
+        Assert.Equal(LegalInstrument.CloudActAgreement, production.Channel);
+        Assert.Contains("§2523(b)(4)(D)(v)", production.Reason("R4").Source, StringComparison.Ordinal);
+        Assert.DoesNotContain("Reg. 2023/1543 Art. 11", production.Reason("R15").Source, StringComparison.Ordinal);
+        Assert.Contains("issuing state's law", production.Reason("R15").Source, StringComparison.Ordinal);
+        Assert.Contains("broker default", production.Reason("R15").Source, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(Outcome.Direct, preservation.Outcome);
+        Assert.Contains("§2523", preservation.Reason("R12").Source, StringComparison.Ordinal);
+        Assert.Contains("60 days + 30: broker default", preservation.Reason("R12").Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_voluntary_emergency_cites_section_2702_and_broker_defaults_not_the_eu_regulation()
+    {
+        var emergency = Request("CA", "US") with
+        {
+            Urgency = Urgency.Emergency,
+            EmergencyThreat = "Threat to life stated in messages.",
+            IssuingAuthority = new Authority { Type = AuthorityType.Police, Name = "RCMP" },
+        };
+
+        var decision = engine.Evaluate(new PolicyInput(emergency, "US", Today) { EmergencyConfirmedBySupervisor = true });
+
+        Assert.Equal(Outcome.Direct, decision.Outcome);
+        Assert.Equal(LegalInstrument.Voluntary, decision.Channel);
+        Assert.StartsWith("Broker default", decision.Reason("R4").Source, StringComparison.Ordinal);
+        Assert.NotEqual("Reg. 2023/1543 Art. 4", decision.Reason("R4").Source);
+        Assert.Contains("§2702(b)(8)", decision.Reason("R11").Source, StringComparison.Ordinal);
+        Assert.StartsWith("Broker default", decision.Reason("R15").Source, StringComparison.Ordinal);
+        var validation = decision.Deadlines.Single(d => d.Kind == DeadlineKind.PostHocValidation);
+        Assert.True(validation.BrokerDefault);
+        Assert.StartsWith("Broker default", validation.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_eu_order_cites_the_regulation_article_of_each_rule()
+    {
+        var emergency = Request("DE", "IE") with
+        {
+            Urgency = Urgency.Emergency,
+            EmergencyThreat = "Threat to life stated in messages.",
+            IssuingAuthority = new Authority { Type = AuthorityType.Police, Name = "BKA" },
+        };
+
+        var decision = engine.Evaluate(new PolicyInput(emergency, "IE", Today) { EmergencyConfirmedBySupervisor = true });
+
+        Assert.Equal(Outcome.Direct, decision.Outcome);
+        Assert.Equal("Reg. 2023/1543 Art. 4", decision.Reason("R4").Source);
+        Assert.StartsWith("Reg. 2023/1543 Art. 13", decision.Reason("R15").Source, StringComparison.Ordinal);
+        var validation = decision.Deadlines.Single(d => d.Kind == DeadlineKind.PostHocValidation);
+        Assert.False(validation.BrokerDefault);
+        Assert.Equal("Reg. 2023/1543 Art. 4(5)", validation.Source);
     }
 
     [Theory]

@@ -1,3 +1,5 @@
+using EvidenceBroker.Domain.Requests;
+
 namespace EvidenceBroker.Policies.Tests;
 
 public sealed class LoaderTests
@@ -18,6 +20,14 @@ public sealed class LoaderTests
         var result = PolicyPackLoader.Load(files);
         Assert.Null(result.Pack);
         return Assert.Single(result.Errors);
+    }
+
+    /// <summary>The line of rules.yaml holding a rule's onFailure, written on the rule's line or in its block.</summary>
+    private static int OnFailureLine(string[] lines, string rule)
+    {
+        var start = Array.FindIndex(lines, l => l.StartsWith($"  {rule}:", StringComparison.Ordinal));
+        Assert.True(start >= 0, rule);
+        return Array.FindIndex(lines, start, l => l.Contains("onFailure:", StringComparison.Ordinal));
     }
 
     private static string ReplaceFirst(string text, string item, string replacement)
@@ -337,6 +347,86 @@ public sealed class LoaderTests
         Assert.Equal("18 U.S.C. §2523; US–UK Agreement (2019); US–Australia Agreement (2021)", engine.Evaluate(subscriber.Input).Reason("R3").Source);
     }
 
+    // A pack stored before channels said whether they rest on the provider state's entry checked only the
+    // requesting state's review date; replaying it must give the decisions it gave.
+    [Fact]
+    public void A_channel_without_relies_on_provider_entry_checks_only_the_requesting_entry()
+    {
+        var files = RealFiles();
+        var lines = files["channels.yaml"].Split('\n');
+        files["channels.yaml"] = string.Join('\n', lines.Where(l => !l.TrimStart().StartsWith("reliesOnProviderEntry:", StringComparison.Ordinal)));
+        Assert.NotEqual(RealFiles()["channels.yaml"], files["channels.yaml"]);
+
+        var result = PolicyPackLoader.Load(files);
+
+        Assert.Empty(result.Errors);
+        var stale = PolicyCases.Parse("a.json", File.ReadAllText(Path.Combine(PackLocation.Cases, "jp-rs-subscriber-art7-provider-entry-stale.json")));
+        var decision = new PolicyEngine(result.Pack!).Evaluate(stale.Input);
+        Assert.Equal(Outcome.Direct, decision.Outcome);
+        Assert.Equal("JP's entry was reviewed on 2026-06-01; next review due 2031-06-01.", decision.Reason("C10").Message);
+    }
+
+    [Fact]
+    public void Relies_on_provider_entry_must_be_a_boolean()
+    {
+        var files = RealFiles();
+        files["channels.yaml"] = ReplaceFirst(files["channels.yaml"], "reliesOnProviderEntry: true", "reliesOnProviderEntry: sometimes");
+
+        var error = SingleError(files);
+
+        Assert.Equal("channels.yaml", error.File);
+        Assert.Equal("channels[0].reliesOnProviderEntry", error.Field);
+    }
+
+    // Packs stored before rules named a source per channel cite the rule's one source on every channel.
+    [Fact]
+    public void A_rule_without_channel_sources_cites_its_source_on_every_channel()
+    {
+        var files = RealFiles();
+        var kept = new List<string>();
+        var skipping = false;
+        foreach (var line in files["rules.yaml"].Split('\n'))
+        {
+            if (line.TrimStart().StartsWith("channelSources:", StringComparison.Ordinal))
+            {
+                skipping = true;
+                continue;
+            }
+
+            if (skipping && line.StartsWith("      ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            skipping = false;
+            kept.Add(line);
+        }
+
+        files["rules.yaml"] = string.Join('\n', kept);
+        Assert.NotEqual(RealFiles()["rules.yaml"], files["rules.yaml"]);
+
+        var result = PolicyPackLoader.Load(files);
+
+        Assert.Empty(result.Errors);
+        var gbUs = PolicyCases.Parse("a.json", File.ReadAllText(Path.Combine(PackLocation.Cases, "gb-us-content-direct.json")));
+        Assert.Equal("Reg. 2023/1543 Art. 4", new PolicyEngine(result.Pack!).Evaluate(gbUs.Input).Reason("R4").Source);
+    }
+
+    [Theory]
+    [InlineData("      voluntary: ", "      interpol: ", "Unknown direct channel 'interpol'")]
+    [InlineData("      voluntary: ", "      mlat: ", "Unknown direct channel 'mlat'")]
+    public void A_channel_source_names_a_direct_channel(string item, string replacement, string message)
+    {
+        var files = RealFiles();
+        files["rules.yaml"] = ReplaceFirst(files["rules.yaml"], item, replacement);
+
+        var error = SingleError(files);
+
+        Assert.Equal("rules.yaml", error.File);
+        Assert.StartsWith("rules.R4.channelSources", error.Field, StringComparison.Ordinal);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Country_file_must_match_its_code()
     {
@@ -397,11 +487,10 @@ public sealed class LoaderTests
     public void A_rule_whose_outcome_the_engine_assumes_cannot_be_changed(string rule, string assumed, string changed)
     {
         var files = RealFiles();
-        var prefix = $"  {rule}:";
         var lines = files["rules.yaml"].Split('\n');
-        var index = Array.FindIndex(lines, l => l.StartsWith(prefix + " ", StringComparison.Ordinal));
-        Assert.Contains($"onFailure: {assumed} }}", lines[index], StringComparison.Ordinal);
-        lines[index] = lines[index].Replace($"onFailure: {assumed} }}", $"onFailure: {changed} }}", StringComparison.Ordinal);
+        var index = OnFailureLine(lines, rule);
+        Assert.Matches($"onFailure: {assumed}( }})?$", lines[index]);
+        lines[index] = System.Text.RegularExpressions.Regex.Replace(lines[index], "onFailure: [a-z-]+", $"onFailure: {changed}");
         files["rules.yaml"] = string.Join('\n', lines);
 
         var error = SingleError(files);
@@ -421,8 +510,8 @@ public sealed class LoaderTests
     {
         var files = RealFiles();
         var lines = files["rules.yaml"].Split('\n');
-        var index = Array.FindIndex(lines, l => l.StartsWith($"  {rule}: ", StringComparison.Ordinal));
-        lines[index] = System.Text.RegularExpressions.Regex.Replace(lines[index], "onFailure: [a-z-]+ }", $"onFailure: {changed} }}");
+        var index = OnFailureLine(lines, rule);
+        lines[index] = System.Text.RegularExpressions.Regex.Replace(lines[index], "onFailure: [a-z-]+", $"onFailure: {changed}");
         files["rules.yaml"] = string.Join('\n', lines);
 
         var result = PolicyPackLoader.Load(files);
