@@ -108,7 +108,7 @@ public static partial class PolicyPackLoader
             // Packs stored before the field existed held only the requesting state's entry to its review date (C10).
             var reliesOnProvider = channel.Bool("reliesOnProviderEntry", required: false) ?? false;
             var seriousCrime = channel.Get("seriousCrime", required: false) is null
-                ? SeriousCrimeOf(instrument, source)
+                ? SeriousCrimeOf(source)
                 : channel.Mapping("seriousCrime") is { } seriousNode
                     ? ReadSeriousCrime(new MapReader(context, seriousNode, channel.Field("seriousCrime"), "appliesTo", "listedOffenceSuffices", "source"))
                     : null;
@@ -131,13 +131,12 @@ public static partial class PolicyPackLoader
 
     /// <summary>
     /// R3 for a channel that does not state it, as packs stored before the field existed do (the server still loads
-    /// them to replay their decisions): the agreements' serious crime for every request, with no list; else the EU
-    /// Regulation's rule. The channel's source is cited.
+    /// them to replay their decisions): the rule those packs decided under, the EU Regulation's on every channel, so
+    /// that one version never gives two outcomes for one input. The channel's source is cited. A pack that wants the
+    /// agreements' rule states it (the repository's pack does).
     /// </summary>
-    private static SeriousCrimeDefinition? SeriousCrimeOf(LegalInstrument instrument, string? source) =>
-        source is null ? null
-        : instrument == LegalInstrument.CloudActAgreement ? new SeriousCrimeDefinition(EveryRequest: true, ListedOffenceSuffices: false, source)
-        : new SeriousCrimeDefinition(EveryRequest: false, ListedOffenceSuffices: true, source);
+    private static SeriousCrimeDefinition? SeriousCrimeOf(string? source) =>
+        source is null ? null : new SeriousCrimeDefinition(EveryRequest: false, ListedOffenceSuffices: true, source);
 
     private static SeriousCrimeDefinition? ReadSeriousCrime(MapReader map)
     {

@@ -101,14 +101,14 @@ public static partial class PolicyPackLoader
         if (map.Mapping("mlat") is { } mlatNode)
         {
             var mlat = new MapReader(context, mlatNode, "mlat", "centralAuthority", "treaties");
-            centralAuthority = mlat.String("centralAuthority", maxLength: MaxCentralAuthorityLength);
+            centralAuthority = mlat.String("centralAuthority", maxLength: Bound(context, MaxCentralAuthorityLength));
             if (mlat.Sequence("treaties") is { } treatyNodes)
             {
                 foreach (var (treatyNode, field) in context.Mappings(treatyNodes, "mlat.treaties", "Expected a mapping with 'with' and 'basis'."))
                 {
                     var treaty = new MapReader(context, treatyNode, field, "with", "basis");
                     var with = treaty.Scalars("with");
-                    var basis = treaty.String("basis", maxLength: MaxTreatyBasisLength);
+                    var basis = treaty.String("basis", maxLength: Bound(context, MaxTreatyBasisLength));
                     if (with is null || basis is null)
                     {
                         continue;

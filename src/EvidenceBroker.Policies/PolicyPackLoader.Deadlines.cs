@@ -45,7 +45,7 @@ public static partial class PolicyPackLoader
                     context.Error(row.Get("within", false), row.Field("within"), $"Expected '<n> hours', '<n> days' or '<n> months', found '{within}'.");
                     rowOk = false;
                 }
-                else if (!WithinTenYears(duration.Value.Amount, duration.Value.Unit))
+                else if (context.Admitting && !WithinTenYears(duration.Value.Amount, duration.Value.Unit))
                 {
                     context.Error(row.Get("within", false), row.Field("within"),
                         $"'{within}' is longer than {MaxYears} years: a deadline is at most {MaxMonths} months, {MaxDays} days or {MaxHours} hours.");
@@ -53,7 +53,7 @@ public static partial class PolicyPackLoader
                 }
             }
 
-            if (source is not null && source.Length > MaxDeadlineSourceLength)
+            if (context.Admitting && source is not null && source.Length > MaxDeadlineSourceLength)
             {
                 context.Error(row.Get("source", false), row.Field("source"),
                     $"The source is {source.Length} characters long; at most {MaxDeadlineSourceLength} are kept with a deadline.");

@@ -93,7 +93,7 @@ public static partial class PolicyPackLoader
 
             if (effect is not null || onFailure == "none")
             {
-                if (AssumedOutcomes.TryGetValue(id, out var assumed) && assumed.Outcome != effect)
+                if (context.Admitting && AssumedOutcomes.TryGetValue(id, out var assumed) && assumed.Outcome != effect)
                 {
                     var wanted = assumed.Outcome is { } outcome ? WireNames<Outcome>.Name(outcome) : "none";
                     context.Error(rule.Get("onFailure", false), rule.Field("onFailure"),

@@ -18,11 +18,11 @@ public static partial class PolicyPackLoader
         if (map.Mapping("settings") is { } settingsNode)
         {
             var settings = new MapReader(context, settingsNode, "settings", "reviewIntervalYears", "seriousCrimeMinPenaltyYears", "justificationMinLength", "maxTimeRangeDays", "maxNonDisclosureDays");
-            review = settings.Int("reviewIntervalYears", 1, MaxYears);
+            review = settings.Int("reviewIntervalYears", 1, Bound(context, MaxYears, 20));
             serious = settings.Int("seriousCrimeMinPenaltyYears", 0, 100);
             minJustification = settings.Int("justificationMinLength", 1, 10_000);
-            maxRange = settings.Int("maxTimeRangeDays", 1, MaxDays);
-            maxNonDisclosure = settings.Int("maxNonDisclosureDays", 1, MaxDays);
+            maxRange = settings.Int("maxTimeRangeDays", 1, Bound(context, MaxDays, 36_500));
+            maxNonDisclosure = settings.Int("maxNonDisclosureDays", 1, Bound(context, MaxDays, 36_500));
         }
 
         var shared = new List<(string, string)>();
@@ -30,14 +30,14 @@ public static partial class PolicyPackLoader
         if (map.Mapping("mlat") is { } mlatNode)
         {
             var mlat = new MapReader(context, mlatNode, "mlat", "sharedMemberships", "noTreaty");
-            noTreaty = mlat.String("noTreaty", maxLength: MaxTreatyBasisLength);
+            noTreaty = mlat.String("noTreaty", maxLength: Bound(context, MaxTreatyBasisLength));
             if (mlat.Sequence("sharedMemberships") is { } sequence)
             {
                 foreach (var (item, field) in context.Mappings(sequence, "mlat.sharedMemberships", "Expected a mapping with group and basis."))
                 {
                     var entry = new MapReader(context, item, field, "group", "basis");
                     var group = entry.String("group");
-                    var basis = entry.String("basis", maxLength: MaxTreatyBasisLength);
+                    var basis = entry.String("basis", maxLength: Bound(context, MaxTreatyBasisLength));
                     if (group is not null && Array.IndexOf(PackVocabulary.Memberships, group) < 0)
                     {
                         context.Error(entry.Get("group", false), entry.Field("group"), $"Unknown membership '{group}'. Known: {string.Join(", ", PackVocabulary.Memberships)}.");

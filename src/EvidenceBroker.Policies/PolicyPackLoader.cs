@@ -52,7 +52,17 @@ public static partial class PolicyPackLoader
         return Load(files);
     }
 
-    public static PolicyPackLoadResult Load(IReadOnlyDictionary<string, string> filesByRelativePath)
+    /// <summary>A pack to admit (store, or try in a what-if): every check applies.</summary>
+    public static PolicyPackLoadResult Load(IReadOnlyDictionary<string, string> filesByRelativePath) => Load(filesByRelativePath, admitting: true);
+
+    /// <summary>
+    /// A pack already stored, to decide or replay with: the checks added after packs were first stored (the outcomes
+    /// the engine assumes, the bounds on durations and texts) are left out, so a pack admitted under the earlier rules
+    /// loads as it did. Only what would crash the process (nesting) is still refused.
+    /// </summary>
+    public static PolicyPackLoadResult LoadStored(IReadOnlyDictionary<string, string> filesByRelativePath) => Load(filesByRelativePath, admitting: false);
+
+    private static PolicyPackLoadResult Load(IReadOnlyDictionary<string, string> filesByRelativePath, bool admitting)
     {
         ArgumentNullException.ThrowIfNull(filesByRelativePath);
         var errors = new List<PackError>();
@@ -83,17 +93,17 @@ public static partial class PolicyPackLoader
             }
         }
 
-        var settings = files.TryGetValue(PackFile, out var packText) ? ReadSettings(new FileContext(PackFile, errors), packText) : null;
-        var rules = files.TryGetValue(RulesFile, out var rulesText) ? ReadRules(new FileContext(RulesFile, errors), rulesText) : null;
-        var channels = files.TryGetValue(ChannelsFile, out var channelsText) ? ReadChannels(new FileContext(ChannelsFile, errors), channelsText) : null;
-        var deadlines = files.TryGetValue(DeadlinesFile, out var deadlinesText) ? ReadDeadlines(new FileContext(DeadlinesFile, errors), deadlinesText) : null;
+        var settings = files.TryGetValue(PackFile, out var packText) ? ReadSettings(new FileContext(PackFile, errors, admitting), packText) : null;
+        var rules = files.TryGetValue(RulesFile, out var rulesText) ? ReadRules(new FileContext(RulesFile, errors, admitting), rulesText) : null;
+        var channels = files.TryGetValue(ChannelsFile, out var channelsText) ? ReadChannels(new FileContext(ChannelsFile, errors, admitting), channelsText) : null;
+        var deadlines = files.TryGetValue(DeadlinesFile, out var deadlinesText) ? ReadDeadlines(new FileContext(DeadlinesFile, errors, admitting), deadlinesText) : null;
 
         var countries = new List<CountryDefinition>();
         foreach (var (path, text) in files)
         {
             if (path.StartsWith(CountriesFolder, StringComparison.Ordinal))
             {
-                var country = ReadCountry(new FileContext(path, errors), text);
+                var country = ReadCountry(new FileContext(path, errors, admitting), text);
                 if (country is not null)
                 {
                     countries.Add(country);
@@ -200,6 +210,9 @@ public static partial class PolicyPackLoader
 
         return mask;
     }
+
+    /// <summary>A bound as admitted now, or as it was before packs were bounded (<see cref="FileContext.Admitting"/>).</summary>
+    private static int Bound(FileContext context, int admitted, int stored = int.MaxValue) => context.Admitting ? admitted : stored;
 
     private static bool WithinTenYears(int amount, DeadlineUnit unit) => amount <= unit switch
     {

@@ -6,8 +6,15 @@ using YamlDotNet.RepresentationModel;
 namespace EvidenceBroker.Policies;
 
 /// <summary>Collects errors for one file; every error names the file, the line and the field.</summary>
-internal sealed class FileContext(string file, List<PackError> errors)
+internal sealed class FileContext(string file, List<PackError> errors, bool admitting = true)
 {
+    /// <summary>
+    /// Whether the pack is being admitted (stored, or tried in a what-if), when every check applies; false for a pack
+    /// already stored, which loads as it loaded when it was admitted, so that later checks never stop the server from
+    /// starting on it or from replaying the decisions it made.
+    /// </summary>
+    public bool Admitting { get; } = admitting;
+
     /// <summary>Far deeper than any pack file needs (they nest four or five levels).</summary>
     internal const int MaxDepth = 64;
 

@@ -327,24 +327,39 @@ public sealed class LoaderTests
         Assert.Equal(message, error.Message);
     }
 
-    // Packs stored before channels stated their threshold must still load: the server replays decisions, and keeps
-    // the active pack in force across a restart, with the pack that made them.
+    // Packs stored before channels stated their threshold must still load, and decide as they did: the server replays
+    // decisions, and keeps the active pack in force across a restart, with the pack that made them. They decided R3 by
+    // the EU Regulation's rule on every channel, so one version never gives two outcomes for one input.
     [Fact]
-    public void A_channel_without_a_serious_crime_threshold_takes_its_instruments()
+    public void A_channel_without_a_serious_crime_threshold_decides_as_packs_did_before_the_field()
     {
         var files = RealFiles();
         var lines = files["channels.yaml"].Split('\n');
         files["channels.yaml"] = string.Join('\n', lines.Where(l => !l.TrimStart().StartsWith("seriousCrime:", StringComparison.Ordinal)));
 
-        var result = PolicyPackLoader.Load(files);
+        var result = PolicyPackLoader.LoadStored(files);
 
         Assert.Empty(result.Errors);
         var engine = new PolicyEngine(result.Pack!);
         var subscriber = PolicyCases.Parse("a.json", File.ReadAllText(Path.Combine(PackLocation.Cases, "gb-us-subscriber-penalty-2y.json")));
         var listed = PolicyCases.Parse("b.json", File.ReadAllText(Path.Combine(PackLocation.Cases, "de-ie-traffic-penalty-2y-listed.json")));
-        Assert.True(PolicyCases.Run(engine, subscriber).Passed);
+        Assert.Equal(RuleStatus.Passed, engine.Evaluate(subscriber.Input).Reason("R3").Status); // the agreements' rule would fail it
         Assert.True(PolicyCases.Run(engine, listed).Passed);
         Assert.Equal("18 U.S.C. §2523; US–UK Agreement (2019); US–Australia Agreement (2021)", engine.Evaluate(subscriber.Input).Reason("R3").Source);
+    }
+
+    // Checks added after packs were first stored apply to packs being admitted, not to packs already stored: a stored
+    // pack that passed the checks of its day must not stop the server starting or replaying its decisions.
+    [Fact]
+    public void A_stored_pack_that_predates_a_check_still_loads_while_a_new_one_is_refused()
+    {
+        var files = RealFiles();
+        files["pack.yaml"] = ReplaceFirst(files["pack.yaml"], "reviewIntervalYears: 5", "reviewIntervalYears: 15");
+        files["rules.yaml"] = ReplaceFirst(files["rules.yaml"], "onFailure: human-review", "onFailure: mlat");
+        files["deadlines.yaml"] = ReplaceFirst(files["deadlines.yaml"], "within: 10 days", "within: 200 months");
+
+        Assert.Equal(3, PolicyPackLoader.Load(files).Errors.Count);
+        Assert.Empty(PolicyPackLoader.LoadStored(files).Errors);
     }
 
     // A pack stored before channels said whether they rest on the provider state's entry checked only the
