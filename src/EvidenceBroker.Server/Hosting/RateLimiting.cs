@@ -74,7 +74,7 @@ public static class RateLimiting
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 }));
-            limiter.AddPolicy(WholeStorePolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+            limiter.AddPolicy(WholeStorePolicy, http => !WalksTheWholeStore(http) ? RateLimitPartition.GetNoLimiter("another form of the page") : RateLimitPartition.GetFixedWindowLimiter(
                 http.User.FindFirstValue(OpenIddictConstants.Claims.Subject) ?? http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? NetworkOf(http),
                 _ => new FixedWindowRateLimiterOptions
                 {
@@ -89,6 +89,15 @@ public static class RateLimiting
         });
         return services;
     }
+
+    /// <summary>
+    /// Whether a request under <see cref="WholeStorePolicy"/> is the part that walks the store: every request to the
+    /// API endpoints that carry the policy, but on the portal's policy page only its what-if (the page's other forms
+    /// and its reading are not limited).
+    /// </summary>
+    private static bool WalksTheWholeStore(HttpContext http) =>
+        !http.Request.Path.StartsWithSegments("/portal/admin/policy", StringComparison.OrdinalIgnoreCase)
+        || (HttpMethods.IsPost(http.Request.Method) && string.Equals(http.Request.Query["handler"], "WhatIf", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// The network a request comes from, as the per-address limits count it: an IPv4 address, or an IPv6 address's

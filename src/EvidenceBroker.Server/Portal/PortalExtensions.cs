@@ -37,8 +37,11 @@ public static class PortalExtensions
                 pages.Conventions.AuthorizeFolder("/Oversight", PortalSignIn.Oversight);
                 pages.Conventions.AuthorizePage("/Oversight/Audit", PortalSignIn.OversightBody);
                 pages.Conventions.AuthorizeFolder("/Admin", PortalSignIn.Administrator);
-                pages.Conventions.AddPageApplicationModelConvention("/Oversight/Audit",
-                    page => page.EndpointMetadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute(RateLimiting.WholeStorePolicy)));
+                foreach (var walksTheStore in PagesThatWalkTheStore)
+                {
+                    pages.Conventions.AddPageApplicationModelConvention(walksTheStore,
+                        page => page.EndpointMetadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute(RateLimiting.WholeStorePolicy)));
+                }
                 pages.Conventions.AddPageApplicationModelConvention("/Requests/Detail",
                     page => page.EndpointMetadata.Add(new HandlerBodySizeLimit("produce", maxProduction, FormBytes)));
             });
@@ -46,6 +49,9 @@ public static class PortalExtensions
         services.AddScoped<PortalRequests>();
         return services;
     }
+
+    /// <summary>Pages that verify the whole audit chain or re-decide every request (rate-limited like their API endpoints).</summary>
+    private static readonly string[] PagesThatWalkTheStore = ["/Oversight/Audit", "/Admin/Policy"];
 
     /// <summary>
     /// The most a portal form other than a production upload may send: a request written in full in a script that

@@ -56,7 +56,8 @@ public sealed class ProductionStore(IOptions<StorageOptions> options)
     /// <summary>
     /// The packages on disk last written before <paramref name="before"/>, by production id: what the retention sweep
     /// holds against the recorded productions to find files whose production was never recorded (the node stopped
-    /// between storing a package and recording it).
+    /// between storing a package and recording it). The storage root must belong to one broker deployment: another
+    /// deployment's packages there have no production in this database.
     /// </summary>
     public IEnumerable<(Guid ProductionId, string RelativePath)> StoredBefore(DateTimeOffset before)
     {
@@ -76,6 +77,19 @@ public sealed class ProductionStore(IOptions<StorageOptions> options)
                 }
             }
         }
+    }
+
+    /// <summary>Deletes the package if it is still there and was last written before <paramref name="before"/>.</summary>
+    public bool DeleteIfWrittenBefore(string relativePath, DateTimeOffset before)
+    {
+        var file = new FileInfo(Path.Combine(Root, relativePath));
+        if (!file.Exists || file.LastWriteTimeUtc >= before.UtcDateTime)
+        {
+            return false;
+        }
+
+        file.Delete();
+        return true;
     }
 
     public Stream Open(string relativePath) =>

@@ -57,9 +57,13 @@ public sealed class RetentionSweep(
         foreach (var chunk in packages.StoredBefore(writtenBefore).Chunk(perTurn))
         {
             var ids = chunk.Select(p => p.ProductionId).ToList();
+
+            // In the writers' turn, which a production's recording also takes and which another sweep waits for: the
+            // files are looked at again there, removed, and only those removed are recorded.
             await using var transaction = await db.BeginWriteAsync(ct);
             var recorded = (await db.Productions.AsNoTracking().Where(p => ids.Contains(p.Id)).Select(p => p.Id).ToListAsync(ct)).ToHashSet();
-            var unrecorded = chunk.Where(p => !recorded.Contains(p.ProductionId)).Select(p => p.RelativePath).ToList();
+            var unrecorded = chunk.Where(p => !recorded.Contains(p.ProductionId) && packages.DeleteIfWrittenBefore(p.RelativePath, writtenBefore))
+                .Select(p => p.RelativePath).ToList();
             if (unrecorded.Count == 0)
             {
                 continue;
@@ -69,11 +73,6 @@ public sealed class RetentionSweep(
                 "retention.unrecorded-packages-removed", "retention", RecurringJobId, new { files = unrecorded, writtenBefore }), ct);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
-            foreach (var path in unrecorded)
-            {
-                packages.Delete(path);
-            }
-
             removed += unrecorded.Count;
         }
 

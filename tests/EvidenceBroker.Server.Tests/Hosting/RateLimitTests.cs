@@ -80,6 +80,31 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task The_portal_s_policy_what_if_is_limited_but_reading_the_page_is_not()
+    {
+        await using var broker = new TightLimits();
+        var files = EvidenceBroker.Server.Routing.PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        files["pack.yaml"] = files["pack.yaml"].Replace("label:", "label: candidate", StringComparison.Ordinal);
+        using var api = await broker.ClientAsync("broker-admin");
+        using var stored = await api.PostJsonAsync("/api/v1/policy/versions", new { files });
+        var version = (await stored.JsonAsync()).GetProperty("version").GetString()!;
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            var token = await admin.FormTokenAsync("/portal/admin/policy"); // three readings of the page, not limited
+            using var whatIf = await admin.Client.PostAsync($"/portal/admin/policy?handler=WhatIf&version={Uri.EscapeDataString(version)}",
+                new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+            statuses.Add(whatIf.StatusCode);
+        }
+
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, statuses[0]);
+        Assert.NotEqual(HttpStatusCode.TooManyRequests, statuses[1]);
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[2]);
+    }
+
+    [Fact]
     public async Task A_decoy_client_in_a_header_the_token_server_ignores_does_not_take_the_charge()
     {
         await using var broker = new TightLimits();
