@@ -22,8 +22,9 @@ internal sealed class BodySizeLimitMiddleware(RequestDelegate next, IOptions<Lim
     public async Task InvokeAsync(HttpContext http)
     {
         var metadata = http.GetEndpoint()?.Metadata;
-        var declared = metadata?.GetMetadata<HandlerBodySizeLimit>()?.LimitFor(http.Request)
-            ?? metadata?.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
+        var declared = metadata?.GetMetadata<HandlerBodySizeLimit>() is { } byHandler
+            ? await byHandler.LimitForAsync(http)
+            : metadata?.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize;
         var limit = declared ?? options.Value.JsonBodyBytes;
         var sizeFeature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })

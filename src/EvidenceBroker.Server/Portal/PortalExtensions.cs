@@ -2,6 +2,7 @@ using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.Requests;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ApplicationModels;
 
@@ -43,7 +44,8 @@ public static class PortalExtensions
                         page => page.EndpointMetadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute(RateLimiting.WholeStorePolicy)));
                 }
                 pages.Conventions.AddPageApplicationModelConvention("/Requests/Detail",
-                    page => page.EndpointMetadata.Add(new HandlerBodySizeLimit("produce", maxProduction, FormBytes)));
+                    page => page.EndpointMetadata.Add(new HandlerBodySizeLimit("produce", maxProduction, FormBytes,
+                        IdentityConstants.ApplicationScheme, user => user.HasClaim(PortalRoles.RoleClaim, PortalRoles.ProviderLegal))));
             });
         services.AddScoped<PortalPreview>();
         services.AddScoped<PortalRequests>();

@@ -67,6 +67,25 @@ public sealed class PortalLimitsTests
     }
 
     [Fact]
+    public async Task An_upload_post_from_someone_who_may_not_upload_is_held_to_a_form_s_size()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        using var oversight = await PortalBrowser.SignedInAsync(broker, "auditor@oversight.example");
+        var package = new ByteArrayContent(new byte[300 * 1024]);
+        package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(await oversight.FormTokenAsync($"/portal/requests/detail/{id}")), "__RequestVerificationToken" },
+            { package, "package", "records.zip" },
+        };
+
+        using var response = await oversight.Client.PostAsync($"/portal/requests/detail/{id}?handler=Produce", form);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
     public async Task A_long_request_in_cyrillic_is_not_refused_as_too_large()
     {
         await using var broker = new BrokerFactory();
