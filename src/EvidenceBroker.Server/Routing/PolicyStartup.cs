@@ -52,7 +52,8 @@ public static class PolicyStartup
                 }
                 else
                 {
-                    logger.LogWarning("Policy pack {New} from {Directory} takes effect on {EffectiveFrom}; {Active} stays in force until then.",
+                    logger.LogWarning("Policy pack {New} from {Directory} takes effect on {EffectiveFrom}; {Active} stays in force until an " +
+                                      "administrator activates the new one on or after that day, or the broker starts again then.",
                         result.Pack.Version, directory, result.Pack.EffectiveFrom, activeVersion);
                 }
             }
