@@ -1,4 +1,3 @@
-using System.Net;
 using EvidenceBroker.Server.Exports;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Hangfire;
@@ -17,15 +16,15 @@ public sealed class ExportClaimTests
     public async Task A_delivery_while_another_attempt_holds_the_report_builds_nothing()
     {
         await using var broker = new BrokerFactory();
-        var id = await QueueReportAsync(broker);
+        var id = await broker.QueueReportAsync();
         var otherAttempt = Guid.NewGuid();
         await ClaimAsync(broker, id, otherAttempt, broker.Clock.GetUtcNow() + TimeSpan.FromMinutes(5));
 
         var scheduledBefore = broker.Services.GetRequiredService<JobStorage>().GetMonitoringApi().ScheduledCount();
 
-        await RunAsync(broker, id);
+        await broker.RunExportAsync(id);
 
-        var job = await JobAsync(broker, id);
+        var job = await broker.ExportJobAsync(id);
         Assert.Equal(ExportStatus.Queued, job.Status);
         Assert.Equal(0, job.Attempts);
         Assert.Null(job.Content);
@@ -39,12 +38,12 @@ public sealed class ExportClaimTests
     public async Task A_claim_that_ran_out_is_taken_over_and_the_report_built()
     {
         await using var broker = new BrokerFactory();
-        var id = await QueueReportAsync(broker);
+        var id = await broker.QueueReportAsync();
         await ClaimAsync(broker, id, Guid.NewGuid(), broker.Clock.GetUtcNow() - TimeSpan.FromSeconds(1));
 
-        await RunAsync(broker, id);
+        await broker.RunExportAsync(id);
 
-        var job = await JobAsync(broker, id);
+        var job = await broker.ExportJobAsync(id);
         Assert.Equal(ExportStatus.Completed, job.Status);
         Assert.Equal(1, job.Attempts);
         Assert.NotNull(job.Content);
@@ -53,46 +52,24 @@ public sealed class ExportClaimTests
     }
 
     [Fact]
-    public async Task Deliveries_at_once_build_the_report_once()
-    {
-        await using var broker = new BrokerFactory();
-        var id = await QueueReportAsync(broker);
-
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => RunAsync(broker, id))));
-
-        var job = await JobAsync(broker, id);
-        Assert.Equal(ExportStatus.Completed, job.Status);
-        Assert.Equal(1, job.Attempts);
-    }
+    public Task Deliveries_at_once_build_the_report_once() => BuiltOnceAsync(new BrokerFactory());
 
     [PostgresFact]
-    public async Task Deliveries_at_once_on_PostgreSQL_build_the_report_once()
+    public Task Deliveries_at_once_on_PostgreSQL_build_the_report_once() => BuiltOnceAsync(new PostgresBrokerFactory());
+
+    private static async Task BuiltOnceAsync(BrokerFactory fresh)
     {
-        await using var broker = new PostgresBrokerFactory();
-        var id = await QueueReportAsync(broker);
+        await using var broker = fresh;
+        var id = await broker.QueueReportAsync();
 
-        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => RunAsync(broker, id))));
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => broker.RunExportAsync(id))));
 
-        var job = await JobAsync(broker, id);
+        var job = await broker.ExportJobAsync(id);
         Assert.Equal(ExportStatus.Completed, job.Status);
         Assert.Equal(1, job.Attempts);
-    }
-
-    private static async Task<Guid> QueueReportAsync(BrokerFactory broker)
-    {
-        using var oversight = await broker.ClientAsync("ipco-oversight");
-        using var queued = await oversight.PostJsonAsync("/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-11-30" });
-        Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
-        return (await queued.JsonAsync()).GetProperty("id").GetGuid();
     }
 
     private static Task<int> ClaimAsync(BrokerFactory broker, Guid id, Guid attempt, DateTimeOffset until) =>
         broker.WithDbAsync(db => db.ExportJobs.Where(j => j.Id == id).ExecuteUpdateAsync(set => set
             .SetProperty(j => j.ClaimedBy, attempt).SetProperty(j => j.ClaimedUntil, until)));
-
-    private static Task RunAsync(BrokerFactory broker, Guid id) =>
-        broker.Services.GetRequiredService<ExportJobRunner>().RunAsync(id, CancellationToken.None);
-
-    private static Task<ExportJob> JobAsync(BrokerFactory broker, Guid id) =>
-        broker.WithDbAsync(db => db.ExportJobs.AsNoTracking().SingleAsync(j => j.Id == id));
 }
