@@ -10,6 +10,9 @@ namespace EvidenceBroker.Domain.Requests;
 /// </summary>
 public sealed class OneNameEnumConverter : JsonConverterFactory
 {
+    /// <summary>What the refusal's message says, so that an API can explain it in its own words.</summary>
+    public const string ListRefused = "A list of names where one name is expected.";
+
     private readonly JsonStringEnumConverter names = new(namingPolicy: null, allowIntegerValues: false);
 
     public override bool CanConvert(Type typeToConvert) => names.CanConvert(typeToConvert);
@@ -47,7 +50,7 @@ public sealed class OneNameEnumConverter : JsonConverterFactory
             // Read as text (escapes resolved), so "\u002c" is caught as well.
             if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.GetString()!.Contains(',', StringComparison.Ordinal))
             {
-                throw new JsonException($"One {typeof(T).Name} name is expected, not a list of them.");
+                throw new JsonException(ListRefused);
             }
         }
     }

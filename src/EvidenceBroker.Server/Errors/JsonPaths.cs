@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using EvidenceBroker.Domain.Requests;
 
 namespace EvidenceBroker.Server.Errors;
 
@@ -48,6 +49,11 @@ internal static partial class JsonPaths
         if (message.Contains("could not be mapped", StringComparison.OrdinalIgnoreCase))
         {
             return "This property is not part of the model.";
+        }
+
+        if (message.Contains(OneNameEnumConverter.ListRefused, StringComparison.Ordinal))
+        {
+            return "One of the allowed values is expected, not a list of them.";
         }
 
         if (message.Contains("could not be converted", StringComparison.OrdinalIgnoreCase))

@@ -83,6 +83,18 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
     }
 
     [Fact]
+    public async Task An_enum_given_as_a_list_is_explained_as_such()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var body = SampleRequests.MetToNorthwindSubscriber().With("urgency", "standard, preservation").ToJsonString();
+
+        using var response = await officer.PostAsync("/api/v1/requests", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal("One of the allowed values is expected, not a list of them.",
+            (await response.JsonAsync()).GetProperty("errors").GetProperty("urgency")[0].GetString());
+    }
+
+    [Fact]
     public async Task Oversize_body_is_refused_with_413()
     {
         using var officer = await broker.ClientAsync("met-case-system");
