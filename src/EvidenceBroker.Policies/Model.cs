@@ -162,6 +162,14 @@ public sealed record Decision(
     DateOnly EvaluatedOn)
 {
     /// <summary>
+    /// The build of the engine that applied the pack ("1.0.0+" and its commit). The pack's version names the rules as
+    /// written; this names the code that read them, so a decision replayed under later code can be told apart. Null in
+    /// decisions made before it was recorded.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Engine { get; init; }
+
+    /// <summary>
     /// The rules whose failure produced the outcome. Computed on read so the hot path does not pay for it.
     /// </summary>
     public IReadOnlyList<string> Deciding

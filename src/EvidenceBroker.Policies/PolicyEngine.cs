@@ -1,3 +1,4 @@
+using System.Reflection;
 using EvidenceBroker.Domain.Requests;
 
 namespace EvidenceBroker.Policies;
@@ -8,6 +9,10 @@ namespace EvidenceBroker.Policies;
 /// </summary>
 public sealed class PolicyEngine
 {
+    /// <summary>This engine's build, recorded with every decision it makes (<see cref="Decision.Engine"/>).</summary>
+    public static readonly string BuildVersion =
+        typeof(PolicyEngine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+
     // Rule indexes into the reasons array, in PackVocabulary.Rules order.
     private const int C1 = 0, C8 = 7, C10 = 9, C11 = 10;
     private const int R1 = 11, R2 = 12, R3 = 13, R4 = 14, R5 = 15, R6 = 16, R7 = 17, R8 = 18, R9 = 19, R10 = 20;
@@ -271,7 +276,10 @@ public sealed class PolicyEngine
         }
 
         var route = pair?.Route ?? pack.RouteFor(request.RequestingCountry, input.ProviderJurisdiction);
-        return new Decision(outcome, routed, evaluated, reasons, deadlines, notifications, route, pack.Version, pack.Label, date);
+        return new Decision(outcome, routed, evaluated, reasons, deadlines, notifications, route, pack.Version, pack.Label, date)
+        {
+            Engine = BuildVersion,
+        };
     }
 
     /// <summary>

@@ -150,6 +150,7 @@ public static class DossierDocument
                     ? $" (evaluated: {Formatting.Name(evaluated)})" : string.Empty)),
                 ("Deciding rules", decision.Deciding.Count == 0 ? "none failed" : string.Join(", ", decision.Deciding)),
                 ("Policy version", $"{decision.PolicyVersion} — {decision.PolicyLabel}"),
+                ("Engine", decision.Engine ?? "not recorded (decided before the engine's build was kept with each decision)"),
                 ("Evaluated on", Formatting.Date(decision.EvaluatedOn)),
                 ("Decided at", Formatting.Time(stored.DecidedAt)),
                 ("Decision hash", AuditHashing.Sha256Hex(stored.DecisionJson)),

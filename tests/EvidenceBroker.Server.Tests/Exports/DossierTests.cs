@@ -48,6 +48,7 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
             Assert.Contains(PdfFiles.Squash(r.Message), text, StringComparison.Ordinal);
         });
         Assert.Contains(PdfFiles.Squash(decision.PolicyVersion), text, StringComparison.Ordinal);
+        Assert.Contains(PdfFiles.Squash(decision.Engine!), text, StringComparison.Ordinal);
         var entries = await broker.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectType == "request" && e.SubjectId == id.ToString()).ToListAsync());
         Assert.Equal(2, entries.Count);
         Assert.All(entries, e => Assert.Contains(e.Hash, text, StringComparison.Ordinal));

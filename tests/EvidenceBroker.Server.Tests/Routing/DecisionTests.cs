@@ -26,6 +26,7 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
         Assert.Equal("direct", decision.GetProperty("outcome").GetString());
         Assert.Equal("cloud-act-agreement", decision.GetProperty("channel").GetString());
         Assert.StartsWith("sha256:", decision.GetProperty("policyVersion").GetString(), StringComparison.Ordinal);
+        Assert.Equal(EvidenceBroker.Policies.PolicyEngine.BuildVersion, decision.GetProperty("engine").GetString()); // the code that read the pack
         var rules = decision.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("rule").GetString()).ToList();
         Assert.Equal(EveryRule.Order(), rules.Order());
     }
