@@ -31,8 +31,9 @@ public sealed class WebhookSecret
     public required DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>
-    /// The Idempotency-Key of the rotation that issued <see cref="Secret"/>, if it sent one: the same rotation retried
-    /// (its answer lost) gets this secret again instead of replacing it, which would drop the one receivers still use.
+    /// The Idempotency-Key of the request that issued <see cref="Secret"/> (a rotation, or the first URL set), if it sent
+    /// one: the same request retried (its answer lost) gets this secret again. A rotation retried would otherwise replace
+    /// it, dropping the one receivers still use; a first URL retried would otherwise answer without any secret.
     /// </summary>
     public string? RotationKey { get; set; }
 

@@ -75,11 +75,13 @@ public static class WebhooksAdminApi
             admin.MapGet(path, (string id, BrokerDbContext db, CancellationToken ct) => GetEndpointAsync(kind, id, db, ct))
                 .WithSummary($"The {Name(kind)}'s webhook URL and whether it has a secret (never the secret itself)");
             admin.MapPut(path, (string id, WebhookEndpointChange change, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
-                        WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, IOptions<WebhookOptions> options, CancellationToken ct) =>
-                    SetEndpointAsync(kind, id, change, user, db, audit, vault, clock, environment, options.Value, ct))
+                        WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, IOptions<WebhookOptions> options,
+                        HttpContext http, CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey) =>
+                    SetEndpointAsync(kind, id, change, idempotencyKey, user, db, audit, vault, clock, environment, options.Value, http, ct))
                 .WithSummary($"Set or clear the {Name(kind)}'s webhook URL (audited)")
                 .WithDescription("Absolute http or https URL; https, and a public address, outside Development. The first time a URL is set and the " +
-                                 "recipient has no secret yet, one is generated and returned in this response only.");
+                                 "recipient has no secret yet, one is generated and returned in this response only. Send an Idempotency-Key: " +
+                                 "a retry with the same key and URL, after an answer that was lost, gets that secret again.");
             admin.MapPost(path + "/rotate-secret", (string id, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
                         WebhookSecretVault vault, TimeProvider clock, IOptions<WebhookOptions> options, HttpContext http, CancellationToken ct,
                         [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey) =>
@@ -195,12 +197,18 @@ public static class WebhooksAdminApi
     }
 
     private static async Task<Results<Ok<WebhookEndpointResource>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> SetEndpointAsync(
-        RecipientKind kind, string id, WebhookEndpointChange change, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
-        WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, WebhookOptions options, CancellationToken ct)
+        RecipientKind kind, string id, WebhookEndpointChange change, string? idempotencyKey, ClaimsPrincipal user, BrokerDbContext db,
+        AuditTrail audit, WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, WebhookOptions options, HttpContext http,
+        CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
+        }
+
+        if (RequestsApi.IdempotencyKeyProblem(idempotencyKey) is { } badKey)
+        {
+            return badKey;
         }
 
         var url = string.IsNullOrWhiteSpace(change.Url) ? null : change.Url.Trim();
@@ -242,14 +250,22 @@ public static class WebhooksAdminApi
         if (secret is null && url is not null)
         {
             issued = WebhookSecret.Generate();
-            secret = new WebhookSecret { Recipient = recipient, Secret = vault.Seal(issued), CreatedAt = now };
+            secret = new WebhookSecret { Recipient = recipient, Secret = vault.Seal(issued), CreatedAt = now, RotationKey = idempotencyKey };
             db.WebhookSecrets.Add(secret);
         }
 
         if (before == url && issued is null)
         {
-            // A repeated PUT (a retry) changes nothing, so nothing is recorded.
-            return TypedResults.Ok(new WebhookEndpointResource(recipient, url, secret is not null, secret?.CreatedAt, null));
+            // A repeated PUT (a retry) changes nothing, so nothing is recorded. If it is the PUT that issued the secret
+            // in force, under the same key, its answer was lost: the secret is given again.
+            var replayed = idempotencyKey is not null && url is not null && secret?.RotationKey == idempotencyKey;
+            if (replayed)
+            {
+                http.Response.Headers["Idempotent-Replayed"] = "true";
+            }
+
+            return TypedResults.Ok(new WebhookEndpointResource(recipient, url, secret is not null, secret?.CreatedAt,
+                replayed ? vault.Open(secret!.Secret) : null));
         }
 
         await audit.AppendAsync(db, caller, new AuditRecord(

@@ -87,6 +87,40 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
     }
 
     [Fact]
+    public async Task A_first_url_set_again_with_its_idempotency_key_after_a_lost_answer_gets_its_secret_again()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+        await broker.WithDbAsync(async db =>
+        {
+            db.Agencies.Add(new Agency { Id = "ie-gnci-retry", Country = "IE", Name = "Garda National Cyber Crime Bureau (retry)" });
+            return await db.SaveChangesAsync();
+        });
+
+        using var first = await PutAsync(admin, "https://gnci.example/hooks", "set-url-1");
+        using var retried = await PutAsync(admin, "https://gnci.example/hooks", "set-url-1");
+        using var withoutKey = await PutAsync(admin, "https://gnci.example/hooks", null);
+        using var otherKey = await PutAsync(admin, "https://gnci.example/hooks", "set-url-2");
+
+        var issued = (await first.JsonAsync()).GetProperty("secret").GetString();
+        Assert.Equal(issued, (await retried.JsonAsync()).GetProperty("secret").GetString());
+        Assert.Equal("true", retried.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.False((await withoutKey.JsonAsync()).TryGetProperty("secret", out _));
+        Assert.False((await otherKey.JsonAsync()).TryGetProperty("secret", out _));
+        Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "webhook.endpoint-changed" && e.SubjectId == "ie-gnci-retry")));
+    }
+
+    private static Task<HttpResponseMessage> PutAsync(HttpClient admin, string url, string? key)
+    {
+        var message = new HttpRequestMessage(HttpMethod.Put, "/api/v1/admin/agencies/ie-gnci-retry/webhook") { Content = JsonContent.Create(new { url }) };
+        if (key is not null)
+        {
+            message.Headers.Add("Idempotency-Key", key);
+        }
+
+        return admin.SendAsync(message);
+    }
+
+    [Fact]
     public async Task Registering_a_first_url_issues_a_secret_once_and_reads_never_show_it()
     {
         using var admin = await broker.ClientAsync("broker-admin");
