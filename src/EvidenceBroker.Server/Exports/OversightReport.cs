@@ -67,7 +67,6 @@ public static class OversightReportQuery
         if (parameters.RequestingCountry is { } country) { requests = requests.Where(r => r.RequestingCountry == country); }
         if (parameters.ProviderId is { } provider) { requests = requests.Where(r => r.ProviderId == provider); }
         if (parameters.Channel is { } channel) { requests = requests.Where(r => r.Channel == channel); }
-        if (parameters.Outcome is { } outcome) { requests = requests.Where(r => r.Outcome == outcome); }
 
         progress?.Report((10, "reading requests"));
         var rows = await (
@@ -89,9 +88,14 @@ public static class OversightReportQuery
             .ToDictionary(g => g.Key, g => g.OrderBy(c => c.DueAt).Last());
         var answers = await ProviderAnswers.LoadAsync(db, from, ct);
 
-        // Outcomes as the requests went: one a reviewer sent to MLAT counts as MLAT, as in the MLAT backlog below.
+        // Outcomes as the requests went: one a reviewer sent to MLAT counts as MLAT, as in the MLAT backlog below; and
+        // the outcome filter selects by that route, so the filter and the tables it heads say the same thing.
         var toMlat = await ProviderAnswers.SentToMlatAsync(db, from, ct);
         rows = [.. rows.Select(r => toMlat.Contains(r.Id) ? r with { Outcome = Outcome.Mlat } : r)];
+        if (parameters.Outcome is { } outcome)
+        {
+            rows = [.. rows.Where(r => r.Outcome == outcome)];
+        }
 
         progress?.Report((70, "aggregating"));
         long met = 0, missed = 0, openInTime = 0, overdue = 0, ended = 0, released = 0;

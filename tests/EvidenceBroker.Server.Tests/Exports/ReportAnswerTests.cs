@@ -85,6 +85,12 @@ public sealed class ReportAnswerTests
         Assert.Contains("2026-H2,GB,northwind-mail,1,1,0,0,0,1,", csv, StringComparison.Ordinal);
         Assert.Contains("MLAT1(100.0%)", oversight, StringComparison.Ordinal);
         Assert.Contains("Humanreview0(0.0%)", oversight, StringComparison.Ordinal);
+
+        // The outcome filter selects by the same route as the tables.
+        var onlyMlat = PdfFiles.Text(await ReportAsync(broker, "/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-11-30", outcome = "mlat" }));
+        var onlyReview = PdfFiles.Text(await ReportAsync(broker, "/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-11-30", outcome = "human-review" }));
+        Assert.Contains("MLAT1(100.0%)", onlyMlat, StringComparison.Ordinal);
+        Assert.DoesNotContain("MLAT1(100.0%)", onlyReview, StringComparison.Ordinal);
     }
 
     private static async Task<byte[]> ReportAsync(BrokerFactory broker, string path, object body)
