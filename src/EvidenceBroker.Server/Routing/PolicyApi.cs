@@ -201,14 +201,19 @@ public static class PolicyApi
         string version, ClaimsPrincipal user, PolicyPackStore store, BrokerDbContext db, CancellationToken ct)
     {
         var caller = Caller.From(user)!;
-        return await store.ActivateAsync(version, caller.Subject, caller.Role, caller.Tenant.ToString(), ct) switch
+        var activation = await store.ActivateAsync(version, caller.Subject, caller.Role, caller.Tenant.ToString(), ct);
+        return activation.Outcome switch
         {
-            PackActivation.Activated => TypedResults.NoContent(),
-            PackActivation.NotYetInEffect => TypedResults.Problem(
+            PackActivationOutcome.Activated => TypedResults.NoContent(),
+            PackActivationOutcome.NotYetInEffect => TypedResults.Problem(
                 statusCode: StatusCodes.Status409Conflict, title: "This policy pack is not yet in effect.",
                 detail: $"Its effectiveFrom is {(await db.PolicyPacks.AsNoTracking().SingleAsync(p => p.Version == version, ct)).EffectiveFrom:yyyy-MM-dd}; " +
                         "it can be activated from that day. A what-if shows what it would change meanwhile.",
                 extensions: new Dictionary<string, object?> { ["field"] = "effectiveFrom" }),
+            PackActivationOutcome.FailsTodaysChecks => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict, title: "This policy pack fails checks added since it was stored.",
+                detail: "It is kept to replay the decisions it made, but cannot be made the pack in force. Store a corrected copy.",
+                extensions: new Dictionary<string, object?> { ["errors"] = activation.Problems }),
             _ => new NotFoundProblem(new ProblemDetails { Status = 404, Title = "No such policy pack version.", Detail = version }),
         };
     }

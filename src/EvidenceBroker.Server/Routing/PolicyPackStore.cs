@@ -57,17 +57,25 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
         var target = await db.PolicyPacks.SingleOrDefaultAsync(p => p.Version == version, ct);
         if (target is null)
         {
-            return PackActivation.NotFound;
+            return PackActivation.NotFound();
         }
 
         if (target.IsActive)
         {
-            return PackActivation.Activated; // already the one in force: nothing changes, so nothing is recorded
+            return PackActivation.Activated(); // already the one in force: nothing changes, so nothing is recorded
         }
 
         if (!evenBeforeEffective && target.EffectiveFrom > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
         {
-            return PackActivation.NotYetInEffect;
+            return PackActivation.NotYetInEffect();
+        }
+
+        // A pack stored before today's checks loads for replay as it was admitted, but it is not made the one in force
+        // unless it passes them: an outcome the engine relies on, a duration the calendar can hold (PolicyPackLoader).
+        if (!evenBeforeEffective && PolicyPackLoader.Load(JsonSerializer.Deserialize<Dictionary<string, string>>(target.FilesJson)!).Errors
+                is { Count: > 0 } problems)
+        {
+            return PackActivation.FailsTodaysChecks(problems);
         }
 
         var previous = await db.PolicyPacks.Where(p => p.IsActive && p.Version != version).ToListAsync(ct);
@@ -90,16 +98,30 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
         await transaction.CommitAsync(ct);
 
         registry.Activate(engine.Pack);
-        return PackActivation.Activated;
+        return PackActivation.Activated();
     }
 }
 
 /// <summary>What asking to activate a stored pack came to.</summary>
-public enum PackActivation
+public sealed record PackActivation(PackActivationOutcome Outcome, IReadOnlyList<PackError> Problems)
+{
+    public static PackActivation Activated() => new(PackActivationOutcome.Activated, []);
+
+    public static PackActivation NotFound() => new(PackActivationOutcome.NotFound, []);
+
+    public static PackActivation NotYetInEffect() => new(PackActivationOutcome.NotYetInEffect, []);
+
+    public static PackActivation FailsTodaysChecks(IReadOnlyList<PackError> problems) => new(PackActivationOutcome.FailsTodaysChecks, problems);
+}
+
+public enum PackActivationOutcome
 {
     Activated,
     NotFound,
 
     /// <summary>Its effectiveFrom date is still ahead: the rules it states are not yet the ones in force.</summary>
     NotYetInEffect,
+
+    /// <summary>Stored before a check it fails (an outcome the engine relies on, a duration too long): kept for replay only.</summary>
+    FailsTodaysChecks,
 }

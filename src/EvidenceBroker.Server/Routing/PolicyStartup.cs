@@ -46,7 +46,7 @@ public static class PolicyStartup
             }
             else if (options.ActivateOnStart && activeVersion != result.Pack.Version)
             {
-                if (await store.ActivateAsync(result.Pack.Version, System, AuditTrail.SystemRole, AuditTrail.SystemTenant, ct) == PackActivation.Activated)
+                if ((await store.ActivateAsync(result.Pack.Version, System, AuditTrail.SystemRole, AuditTrail.SystemTenant, ct)).Outcome == PackActivationOutcome.Activated)
                 {
                     activeVersion = result.Pack.Version;
                 }

@@ -34,6 +34,31 @@ public sealed class PackActivationTests
         Assert.Equal(version, await ActiveAsync(adminLater));
     }
 
+    [Fact]
+    public async Task A_pack_stored_before_a_check_it_fails_is_kept_for_replay_but_not_activated()
+    {
+        await using var broker = new BrokerFactory();
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        files["deadlines.yaml"] = files["deadlines.yaml"].Replace("within: 10 days", "within: 200000 months", StringComparison.Ordinal);
+        var pack = EvidenceBroker.Policies.PolicyPackLoader.LoadStored(files).Pack!; // as an earlier broker admitted it
+        await broker.WithDbAsync(async db =>
+        {
+            db.PolicyPacks.Add(new PolicyPackVersion
+            {
+                Version = pack.Version, Label = pack.Label, EffectiveFrom = pack.EffectiveFrom,
+                FilesJson = System.Text.Json.JsonSerializer.Serialize(files), StoredAt = broker.Clock.GetUtcNow(), StoredBy = "earlier-broker",
+            });
+            return await db.SaveChangesAsync();
+        });
+        using var admin = await broker.ClientAsync("broker-admin");
+
+        using var activated = await admin.PostAsync($"/api/v1/policy/versions/{Uri.EscapeDataString(pack.Version)}/activate", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, activated.StatusCode);
+        Assert.Contains("within", (await activated.JsonAsync()).GetProperty("errors").GetRawText(), StringComparison.Ordinal);
+        Assert.NotEqual(pack.Version, await ActiveAsync(admin));
+    }
+
     private static async Task<string?> ActiveAsync(HttpClient admin) =>
         (await (await admin.GetAsync("/api/v1/policy/versions")).JsonAsync()).EnumerateArray()
             .Single(v => v.GetProperty("isActive").GetBoolean()).GetProperty("version").GetString();

@@ -49,12 +49,16 @@ public sealed class PolicyModel(
 
     public async Task<IActionResult> OnPostActivateAsync(string version, CancellationToken ct)
     {
-        switch (await store.ActivateAsync(version, Me.Subject, Me.Role, Me.Tenant.ToString(), ct))
+        var activation = await store.ActivateAsync(version, Me.Subject, Me.Role, Me.Tenant.ToString(), ct);
+        switch (activation.Outcome)
         {
-            case PackActivation.NotFound:
+            case PackActivationOutcome.NotFound:
                 return NotFound();
-            case PackActivation.NotYetInEffect:
+            case PackActivationOutcome.NotYetInEffect:
                 TempData["Flash"] = $"Policy pack {version} is not yet in effect: it can be activated from its effectiveFrom date. Nothing changed.";
+                return RedirectToPage();
+            case PackActivationOutcome.FailsTodaysChecks:
+                TempData["Flash"] = $"Policy pack {version} fails checks added since it was stored ({activation.Problems[0]}); it is kept for replay only. Nothing changed.";
                 return RedirectToPage();
             default:
                 break;
