@@ -85,15 +85,18 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
             Release(job);
             await db.SaveChangesAsync(ct);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // The node is stopping: Hangfire queues the job again, and the next attempt must not find it claimed.
+            // The node is stopping: Hangfire queues the job again, and the next attempt must not find it claimed. The
+            // attempt is not counted either: a stop is not a failure of the report, and rolling restarts must not use
+            // up its attempts.
             await using var releasing = scopes.CreateAsyncScope();
             await releasing.ServiceProvider.GetRequiredService<BrokerDbContext>().ExportJobs
                 .Where(j => j.Id == jobId && j.ClaimedBy == claim)
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(j => j.ClaimedBy, (Guid?)null)
-                    .SetProperty(j => j.ClaimedUntil, (DateTimeOffset?)null), CancellationToken.None);
+                    .SetProperty(j => j.ClaimedUntil, (DateTimeOffset?)null)
+                    .SetProperty(j => j.Attempts, j => j.Attempts - 1), CancellationToken.None);
             throw;
         }
         catch (DbUpdateConcurrencyException)

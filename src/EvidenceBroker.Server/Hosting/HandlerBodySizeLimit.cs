@@ -15,7 +15,7 @@ public sealed record HandlerBodySizeLimit(
     public async Task<long> LimitForAsync(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        if (!string.Equals(http.Request.Query["handler"], UploadHandler, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(http.Request.Query["handler"].FirstOrDefault(), UploadHandler, StringComparison.OrdinalIgnoreCase))
         {
             return FormBytes;
         }

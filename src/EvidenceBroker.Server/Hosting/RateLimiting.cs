@@ -97,7 +97,7 @@ public static class RateLimiting
     /// </summary>
     private static bool WalksTheWholeStore(HttpContext http) =>
         !http.Request.Path.StartsWithSegments("/portal/admin/policy", StringComparison.OrdinalIgnoreCase)
-        || (HttpMethods.IsPost(http.Request.Method) && string.Equals(http.Request.Query["handler"], "WhatIf", StringComparison.OrdinalIgnoreCase));
+        || (HttpMethods.IsPost(http.Request.Method) && string.Equals(http.Request.Query["handler"].FirstOrDefault(), "WhatIf", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// The network a request comes from, as the per-address limits count it: an IPv4 address, or an IPv6 address's

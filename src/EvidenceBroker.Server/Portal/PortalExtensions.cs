@@ -78,7 +78,7 @@ public static class PortalExtensions
                     var headers = http.Response.Headers;
                     // No inline script or style anywhere in the portal: only our own files, and data: images (QR codes).
                     // A production is the provider's file under the type the provider declared: it may run nothing.
-                    headers.ContentSecurityPolicy = string.Equals(http.Request.Query["handler"], "Production", StringComparison.OrdinalIgnoreCase)
+                    headers.ContentSecurityPolicy = string.Equals(http.Request.Query["handler"].FirstOrDefault(), "Production", StringComparison.OrdinalIgnoreCase)
                         ? "sandbox; default-src 'none'"
                         : "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
                           "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
