@@ -94,8 +94,8 @@ public sealed class RateLimitTests
         for (var i = 0; i < 3; i++)
         {
             var token = await admin.FormTokenAsync("/portal/admin/policy"); // three readings of the page, not limited
-            // A second, empty handler value: Razor Pages runs the first, so the limit must read the first too.
-            using var whatIf = await admin.Client.PostAsync($"/portal/admin/policy?handler=WhatIf&handler=&version={Uri.EscapeDataString(version)}",
+            // A second handler value: Razor Pages runs the first, so the limit must read the first too.
+            using var whatIf = await admin.Client.PostAsync($"/portal/admin/policy?handler=WhatIf&handler=Suspend&version={Uri.EscapeDataString(version)}",
                 new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
             statuses.Add(whatIf.StatusCode);
         }
