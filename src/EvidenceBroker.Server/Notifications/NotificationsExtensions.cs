@@ -13,8 +13,6 @@ public static class NotificationsExtensions
             .Bind(configuration.GetSection(WebhookOptions.Section))
             .ValidateDataAnnotations()
             .Validate(o => o.MaxRetryDelay >= o.FirstRetryDelay, "Webhooks:MaxRetryDelay must not be shorter than FirstRetryDelay.")
-            .Validate(o => o.Parallelism == 1 || o.PerRecipientParallelism < o.Parallelism,
-                "Webhooks:PerRecipientParallelism must be less than Parallelism, so that one receiver that hangs cannot hold every lane.")
             .ValidateOnStart();
 
         // Redirects are failures, not followed: a receiver that moved registers its new URL, and the signed body

@@ -45,17 +45,34 @@ public sealed class WebhookDelivery(
     {
         var tally = new int[Enum.GetValues<Outcome>().Length];
         var started = 0;
-        var delivering = 0;
-        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // a delivery ended
+        var busy = 0; // lanes claiming or delivering: while any is, an idle lane waits instead of ending the pass
+        var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // a delivery, or the pass, ended
+        void Ended() => Interlocked.Exchange(ref ended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        using var claiming = new SemaphoreSlim(1); // one claim at a time on this node, so each sees the ones before it
         var lanes = Enumerable.Range(0, settings.Parallelism).Select(_ => Task.Run(async () =>
         {
             while (Volatile.Read(ref started) < settings.MaxMessagesPerPass)
             {
-                var nextEnd = Volatile.Read(ref ended).Task;
-                if (await ClaimAsync(ct) is not { } next)
+                Interlocked.Increment(ref busy);
+                (OutboxMessage Message, Guid Claim)? next;
+                await claiming.WaitAsync(ct);
+                try
                 {
-                    if (Volatile.Read(ref delivering) == 0)
+                    next = await ClaimAsync(ct);
+                }
+                finally
+                {
+                    claiming.Release();
+                }
+
+                if (next is not { } claimed)
+                {
+                    // Taken before this lane counts itself idle, so another lane's end after that is not missed; and
+                    // only another lane's end wakes it, never its own.
+                    var nextEnd = Volatile.Read(ref ended).Task;
+                    if (Interlocked.Decrement(ref busy) == 0)
                     {
+                        Ended(); // the last one: the lanes still waiting look once more and end too
                         return;
                     }
 
@@ -65,22 +82,27 @@ public sealed class WebhookDelivery(
                 }
 
                 Interlocked.Increment(ref started);
-                Interlocked.Increment(ref delivering);
                 try
                 {
-                    var outcome = await DeliverAsync(next.Message, next.Claim, ct);
+                    var outcome = await DeliverAsync(claimed.Message, claimed.Claim, ct);
                     Interlocked.Increment(ref tally[(int)outcome]);
                 }
                 finally
                 {
-                    Interlocked.Decrement(ref delivering);
-                    Interlocked.Exchange(ref ended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                    Interlocked.Decrement(ref busy);
+                    Ended();
                 }
             }
         }, ct));
         await Task.WhenAll(lanes);
         return new WebhookPassResult(tally[(int)Outcome.Delivered], tally[(int)Outcome.Failed], tally[(int)Outcome.Dead], tally[(int)Outcome.Skipped]);
     }
+
+    /// <summary>
+    /// How many deliveries to one recipient may be in flight: the configured share, but always at least one lane fewer
+    /// than there are, so a receiver that hangs never holds them all.
+    /// </summary>
+    private int PerRecipientShare => settings.Parallelism == 1 ? 1 : Math.Min(settings.PerRecipientParallelism, settings.Parallelism - 1);
 
     private enum Outcome
     {
@@ -108,7 +130,7 @@ public sealed class WebhookDelivery(
             var claim = Guid.NewGuid();
             var busy = (await db.Outbox.AsNoTracking()
                 .Where(m => m.ClaimToken != null && m.ClaimExpiresAt > now && m.DeliveredAt == null && m.DeadAt == null)
-                .GroupBy(m => m.Recipient).Where(g => g.Count() >= settings.PerRecipientParallelism).Select(g => g.Key)
+                .GroupBy(m => m.Recipient).Where(g => g.Count() >= PerRecipientShare).Select(g => g.Key)
                 .ToListAsync(ct)).ToArray();
             if (db is PostgresBrokerDbContext)
             {

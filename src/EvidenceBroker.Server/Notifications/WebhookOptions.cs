@@ -57,7 +57,8 @@ public sealed class WebhookOptions
 
     /// <summary>
     /// Deliveries in flight at once to one recipient, counted across every node: a recipient that hangs holds at most
-    /// this many lanes, and the others keep delivering to everyone else. Less than <see cref="Parallelism"/>.
+    /// this many lanes, and the others keep delivering to everyone else. Never more than <see cref="Parallelism"/> less
+    /// one, whatever is configured.
     /// </summary>
     [Range(1, 64)]
     public int PerRecipientParallelism { get; set; } = 2;
