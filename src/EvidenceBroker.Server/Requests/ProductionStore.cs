@@ -79,17 +79,11 @@ public sealed class ProductionStore(IOptions<StorageOptions> options)
         }
     }
 
-    /// <summary>Deletes the package if it is still there and was last written before <paramref name="before"/>.</summary>
-    public bool DeleteIfWrittenBefore(string relativePath, DateTimeOffset before)
+    /// <summary>Whether the package is still there and was last written before <paramref name="before"/>.</summary>
+    public bool WrittenBefore(string relativePath, DateTimeOffset before)
     {
         var file = new FileInfo(Path.Combine(Root, relativePath));
-        if (!file.Exists || file.LastWriteTimeUtc >= before.UtcDateTime)
-        {
-            return false;
-        }
-
-        file.Delete();
-        return true;
+        return file.Exists && file.LastWriteTimeUtc < before.UtcDateTime;
     }
 
     public Stream Open(string relativePath) =>

@@ -59,20 +59,30 @@ public sealed class RetentionSweep(
             var ids = chunk.Select(p => p.ProductionId).ToList();
 
             // In the writers' turn, which a production's recording also takes and which another sweep waits for: the
-            // files are looked at again there, removed, and only those removed are recorded.
-            await using var transaction = await db.BeginWriteAsync(ct);
-            var recorded = (await db.Productions.AsNoTracking().Where(p => ids.Contains(p.Id)).Select(p => p.Id).ToListAsync(ct)).ToHashSet();
-            var unrecorded = chunk.Where(p => !recorded.Contains(p.ProductionId) && packages.DeleteIfWrittenBefore(p.RelativePath, writtenBefore))
-                .Select(p => p.RelativePath).ToList();
-            if (unrecorded.Count == 0)
+            // files still there and still old are recorded, and removed once the record is committed. Evidence data is
+            // never removed without its record; a removal that then fails is recorded again by the next sweep.
+            List<string> unrecorded;
+            await using (var transaction = await db.BeginWriteAsync(ct))
             {
-                continue;
+                var recorded = (await db.Productions.AsNoTracking().Where(p => ids.Contains(p.Id)).Select(p => p.Id).ToListAsync(ct)).ToHashSet();
+                unrecorded = [.. chunk.Where(p => !recorded.Contains(p.ProductionId) && packages.WrittenBefore(p.RelativePath, writtenBefore))
+                    .Select(p => p.RelativePath)];
+                if (unrecorded.Count == 0)
+                {
+                    continue;
+                }
+
+                await audit.AppendAsync(db, Actor, AuditTrail.SystemRole, AuditTrail.SystemTenant, new AuditRecord(
+                    "retention.unrecorded-packages-removed", "retention", RecurringJobId, new { files = unrecorded, writtenBefore }), ct);
+                await db.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
             }
 
-            await audit.AppendAsync(db, Actor, AuditTrail.SystemRole, AuditTrail.SystemTenant, new AuditRecord(
-                "retention.unrecorded-packages-removed", "retention", RecurringJobId, new { files = unrecorded, writtenBefore }), ct);
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
+            foreach (var path in unrecorded)
+            {
+                packages.Delete(path);
+            }
+
             removed += unrecorded.Count;
         }
 
