@@ -37,6 +37,12 @@ public sealed class WebhookSecret
     /// </summary>
     public string? RotationKey { get; set; }
 
+    /// <summary>
+    /// How long after issuing a secret a retry with <see cref="RotationKey"/> gets it again: long enough for a client
+    /// to retry a lost answer, not so long that the key becomes a way to read the secret in force.
+    /// </summary>
+    public static readonly TimeSpan ReplayWindow = TimeSpan.FromHours(24);
+
     /// <summary>32 random bytes, as in the Standard Webhooks reference libraries.</summary>
     public static string Generate() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 

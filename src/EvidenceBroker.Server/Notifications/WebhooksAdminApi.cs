@@ -258,7 +258,8 @@ public static class WebhooksAdminApi
         {
             // A repeated PUT (a retry) changes nothing, so nothing is recorded. If it is the PUT that issued the secret
             // in force, under the same key, its answer was lost: the secret is given again.
-            var replayed = idempotencyKey is not null && url is not null && secret?.RotationKey == idempotencyKey;
+            var replayed = idempotencyKey is not null && url is not null && secret?.RotationKey == idempotencyKey
+                && now - secret.CreatedAt < WebhookSecret.ReplayWindow;
             if (replayed)
             {
                 http.Response.Headers["Idempotent-Replayed"] = "true";
@@ -306,7 +307,7 @@ public static class WebhooksAdminApi
         }
 
         var secret = await db.WebhookSecrets.SingleOrDefaultAsync(s => s.Recipient == recipient, ct);
-        if (idempotencyKey is not null && secret is { RotationKey: { } key } && key == idempotencyKey)
+        if (idempotencyKey is not null && secret is { RotationKey: { } key } && key == idempotencyKey && now - secret.CreatedAt < WebhookSecret.ReplayWindow)
         {
             // This rotation again: its answer was lost. The same secret, nothing changed or recorded.
             http.Response.Headers["Idempotent-Replayed"] = "true";

@@ -109,6 +109,27 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
         Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "webhook.endpoint-changed" && e.SubjectId == "ie-gnci-retry")));
     }
 
+    [Fact]
+    public async Task A_day_on_the_first_url_s_key_no_longer_reads_the_secret_in_force()
+    {
+        await using var own = new WebhookBrokerFactory(); // moves its clock a day on
+        using var admin = await own.ClientAsync("broker-admin");
+        await own.WithDbAsync(async db =>
+        {
+            db.Agencies.Add(new Agency { Id = "ie-gnci-retry", Country = "IE", Name = "Garda National Cyber Crime Bureau (retry)" });
+            return await db.SaveChangesAsync();
+        });
+        using var first = await PutAsync(admin, "https://gnci.example/hooks", "set-url-1");
+        Assert.True((await first.JsonAsync()).TryGetProperty("secret", out _));
+
+        own.Clock.Advance(WebhookSecret.ReplayWindow);
+        using var adminLater = await own.ClientAsync("broker-admin");
+        using var muchLater = await PutAsync(adminLater, "https://gnci.example/hooks", "set-url-1");
+
+        Assert.Equal(HttpStatusCode.OK, muchLater.StatusCode);
+        Assert.False((await muchLater.JsonAsync()).TryGetProperty("secret", out _));
+    }
+
     private static Task<HttpResponseMessage> PutAsync(HttpClient admin, string url, string? key)
     {
         var message = new HttpRequestMessage(HttpMethod.Put, "/api/v1/admin/agencies/ie-gnci-retry/webhook") { Content = JsonContent.Create(new { url }) };
