@@ -52,7 +52,8 @@ internal sealed record ChannelDefinition(
 /// R3 as the channel's instrument sets it: whether serious crime is needed for every request (the CLOUD Act
 /// agreements) or only for traffic and content production (EU Art. 5(4)), and whether a listed offence stands in.
 /// </summary>
-internal sealed record SeriousCrimeDefinition(bool EveryRequest, bool ListedOffenceSuffices, string Source);
+/// <summary>R3 for one channel. <paramref name="Stated"/> is false for a pack written before channels stated it.</summary>
+internal sealed record SeriousCrimeDefinition(bool EveryRequest, bool ListedOffenceSuffices, string Source, bool Stated = true);
 
 internal sealed record DeadlineDefinition(
     DeadlineKind Kind,

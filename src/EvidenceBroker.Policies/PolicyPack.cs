@@ -374,7 +374,16 @@ internal sealed class ChannelEntry
         SeriousCrimeForEveryRequest = serious.EveryRequest;
         ListedOffenceSuffices = serious.ListedOffenceSuffices;
         var years = seriousYears.ToString(CultureInfo.InvariantCulture);
-        if (serious.EveryRequest)
+        if (!serious.Stated)
+        {
+            // A pack from before channels stated R3 decides, words and source included, as it did then.
+            R3Preservation = texts.Make(13, RuleStatus.Passed, "Preservation: any criminal offence suffices.");
+            R3NonContent = texts.Make(13, RuleStatus.Passed, "Subscriber and identification data: any criminal offence suffices.");
+            R3Serious = texts.Make(13, RuleStatus.Passed, $"Traffic or content: the offence carries a maximum penalty of at least {years} years.");
+            R3Listed = texts.Make(13, RuleStatus.Passed, "Traffic or content: the offence is a listed offence.");
+            R3Failed = texts.Make(13, RuleStatus.Failed, $"Traffic or content production needs an offence with a maximum penalty of at least {years} years or a listed offence; this one falls short.");
+        }
+        else if (serious.EveryRequest)
         {
             var alternative = serious.ListedOffenceSuffices ? ", or a listed offence" : "; it has no list of offences that could stand in for the penalty";
             R3Serious = texts.Make(13, RuleStatus.Passed, $"The offence carries a maximum penalty of at least {years} years: serious crime, which the {Name} requires for every data category and for preservation.", serious.Source);

@@ -132,11 +132,11 @@ public static partial class PolicyPackLoader
     /// <summary>
     /// R3 for a channel that does not state it, as packs stored before the field existed do (the server still loads
     /// them to replay their decisions): the rule those packs decided under, the EU Regulation's on every channel, so
-    /// that one version never gives two outcomes for one input. The channel's source is cited. A pack that wants the
-    /// agreements' rule states it (the repository's pack does).
+    /// that one version never gives two outcomes for one input, with the words and the source (rules.yaml's R3) they
+    /// gave. A pack that wants the agreements' rule states it (the repository's pack does).
     /// </summary>
     private static SeriousCrimeDefinition? SeriousCrimeOf(string? source) =>
-        source is null ? null : new SeriousCrimeDefinition(EveryRequest: false, ListedOffenceSuffices: true, source);
+        source is null ? null : new SeriousCrimeDefinition(EveryRequest: false, ListedOffenceSuffices: true, source, Stated: false);
 
     private static SeriousCrimeDefinition? ReadSeriousCrime(MapReader map)
     {

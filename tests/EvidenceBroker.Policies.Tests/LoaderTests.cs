@@ -345,7 +345,10 @@ public sealed class LoaderTests
         var listed = PolicyCases.Parse("b.json", File.ReadAllText(Path.Combine(PackLocation.Cases, "de-ie-traffic-penalty-2y-listed.json")));
         Assert.Equal(RuleStatus.Passed, engine.Evaluate(subscriber.Input).Reason("R3").Status); // the agreements' rule would fail it
         Assert.True(PolicyCases.Run(engine, listed).Passed);
-        Assert.Equal("18 U.S.C. §2523; US–UK Agreement (2019); US–Australia Agreement (2021)", engine.Evaluate(subscriber.Input).Reason("R3").Source);
+        // In the words and with the source such packs gave: rules.yaml's R3, naming no channel.
+        var r3 = engine.Evaluate(subscriber.Input).Reason("R3");
+        Assert.Equal("Reg. 2023/1543 Art. 5(3), 5(4); US–UK Agreement Art. 1; US–Australia Agreement Art. 1", r3.Source);
+        Assert.Equal("Subscriber and identification data: any criminal offence suffices.", r3.Message);
     }
 
     // Checks added after packs were first stored apply to packs being admitted, not to packs already stored: a stored
