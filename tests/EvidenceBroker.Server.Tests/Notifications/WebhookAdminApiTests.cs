@@ -90,11 +90,7 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
     public async Task A_first_url_set_again_with_its_idempotency_key_after_a_lost_answer_gets_its_secret_again()
     {
         using var admin = await broker.ClientAsync("broker-admin");
-        await broker.WithDbAsync(async db =>
-        {
-            db.Agencies.Add(new Agency { Id = "ie-gnci-retry", Country = "IE", Name = "Garda National Cyber Crime Bureau (retry)" });
-            return await db.SaveChangesAsync();
-        });
+        await AddIrishAgencyAsync(broker, "ie-gnci-retry");
 
         using var first = await PutAsync(admin, "https://gnci.example/hooks", "set-url-1");
         using var retried = await PutAsync(admin, "https://gnci.example/hooks", "set-url-1");
@@ -114,11 +110,7 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
     {
         await using var own = new WebhookBrokerFactory(); // moves its clock a day on
         using var admin = await own.ClientAsync("broker-admin");
-        await own.WithDbAsync(async db =>
-        {
-            db.Agencies.Add(new Agency { Id = "ie-gnci-retry", Country = "IE", Name = "Garda National Cyber Crime Bureau (retry)" });
-            return await db.SaveChangesAsync();
-        });
+        await AddIrishAgencyAsync(own, "ie-gnci-retry");
         using var first = await PutAsync(admin, "https://gnci.example/hooks", "set-url-1");
         Assert.True((await first.JsonAsync()).TryGetProperty("secret", out _));
 
@@ -129,6 +121,14 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
         Assert.Equal(HttpStatusCode.OK, muchLater.StatusCode);
         Assert.False((await muchLater.JsonAsync()).TryGetProperty("secret", out _));
     }
+
+    /// <summary>An agency of the test's own, with no webhook URL and no secret yet.</summary>
+    private static Task<int> AddIrishAgencyAsync(BrokerFactory broker, string id) =>
+        broker.WithDbAsync(db =>
+        {
+            db.Agencies.Add(new Agency { Id = id, Country = "IE", Name = $"Garda National Cyber Crime Bureau ({id})" });
+            return db.SaveChangesAsync();
+        });
 
     private static Task<HttpResponseMessage> PutAsync(HttpClient admin, string url, string? key)
     {
@@ -145,11 +145,7 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
     public async Task Registering_a_first_url_issues_a_secret_once_and_reads_never_show_it()
     {
         using var admin = await broker.ClientAsync("broker-admin");
-        await broker.WithDbAsync(async db =>
-        {
-            db.Agencies.Add(new Agency { Id = "ie-gnci", Country = "IE", Name = "Garda National Cyber Crime Bureau" });
-            return await db.SaveChangesAsync();
-        });
+        await AddIrishAgencyAsync(broker, "ie-gnci");
 
         using var first = await admin.PutAsJsonAsync("/api/v1/admin/agencies/ie-gnci/webhook", new { url = "https://gnci.example/hooks?tenant=7" });
         using var second = await admin.PutAsJsonAsync("/api/v1/admin/agencies/ie-gnci/webhook", new { url = "https://gnci.example/v2/hooks" });
