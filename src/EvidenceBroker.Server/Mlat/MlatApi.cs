@@ -83,7 +83,7 @@ public static class MlatApi
         }
 
         // Asked first outside the writers' turn, so a guessed id does not hold up every writer; decided inside it.
-        if (!await db.RequestsVisibleTo(caller).AnyAsync(r => r.Id == id, ct))
+        if (!await db.SeesRequestAsync(caller, id, ct))
         {
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }

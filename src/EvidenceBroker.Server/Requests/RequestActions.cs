@@ -122,7 +122,7 @@ public sealed class RequestActions(
         Caller caller, Guid requestId, Guid productionId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (!await SeesAsync(caller, requestId, ct))
+        if (!await db.SeesRequestAsync(caller, requestId, ct)) // before the writers' turn: a guessed id must not hold it up
         {
             return (new ActionResult.NotFound(), null, null);
         }
@@ -170,7 +170,7 @@ public sealed class RequestActions(
             return new ActionResult.Invalid(errors);
         }
 
-        if (!await SeesAsync(caller, requestId, ct))
+        if (!await db.SeesRequestAsync(caller, requestId, ct)) // before the writers' turn: a guessed id must not hold it up
         {
             return new ActionResult.NotFound();
         }
@@ -338,13 +338,6 @@ public sealed class RequestActions(
         "while it runs; the provider may no longer hold the data. File a new order.",
         ["R12"]);
 
-    /// <summary>
-    /// Whether the caller sees the request, asked before the writers' turn: a guessed id or another tenant's request is
-    /// answered 404 without holding up every writer of every node. Asked again inside the write, which decides.
-    /// </summary>
-    private Task<bool> SeesAsync(Caller caller, Guid requestId, CancellationToken ct) =>
-        db.RequestsVisibleTo(caller).AnyAsync(r => r.Id == requestId, ct);
-
     /// <summary>The audit action of a preservation the engine would not let become a production.</summary>
     public const string ConversionRefused = "request.conversion-refused";
 
@@ -374,7 +367,7 @@ public sealed class RequestActions(
             });
         }
 
-        if (!await SeesAsync(caller, requestId, ct))
+        if (!await db.SeesRequestAsync(caller, requestId, ct)) // before the writers' turn: a guessed id must not hold it up
         {
             return new ActionResult.NotFound();
         }

@@ -117,7 +117,7 @@ public static class RequestLifecycleApi
     private static async Task<Results<Ok<List<ProductionResource>>, NotFoundProblem>> ListProductionsAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
     {
-        if (Caller.From(user) is not { } caller || !await db.RequestsVisibleTo(caller).AnyAsync(r => r.Id == id, ct))
+        if (Caller.From(user) is not { } caller || !await db.SeesRequestAsync(caller, id, ct))
         {
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
@@ -159,7 +159,7 @@ public static class RequestLifecycleApi
     private static async Task<Results<Ok<Timeline>, NotFoundProblem>> TimelineAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)
     {
-        if (Caller.From(user) is not { } caller || !await db.RequestsVisibleTo(caller).AnyAsync(r => r.Id == id, ct))
+        if (Caller.From(user) is not { } caller || !await db.SeesRequestAsync(caller, id, ct))
         {
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }

@@ -2,6 +2,7 @@ using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
+using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Requests;
 
@@ -31,4 +32,8 @@ public static class RequestVisibility
             _ => requests.Where(_ => false),
         };
     }
+
+    /// <summary>Whether <paramref name="caller"/> sees request <paramref name="id"/>: the answer is 404 when not.</summary>
+    public static Task<bool> SeesRequestAsync(this BrokerDbContext db, Caller caller, Guid id, CancellationToken ct) =>
+        db.RequestsVisibleTo(caller).AnyAsync(r => r.Id == id, ct);
 }

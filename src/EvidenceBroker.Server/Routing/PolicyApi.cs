@@ -71,7 +71,7 @@ public static class PolicyApi
             return TypedResults.Forbid();
         }
 
-        var visible = await db.RequestsVisibleTo(caller).AsNoTracking().AnyAsync(r => r.Id == id, ct);
+        var visible = await db.SeesRequestAsync(caller, id, ct);
         var decision = visible ? await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == id, ct) : null;
         if (decision is null)
         {
