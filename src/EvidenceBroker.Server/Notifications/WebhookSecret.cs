@@ -43,6 +43,10 @@ public sealed class WebhookSecret
     /// </summary>
     public static readonly TimeSpan ReplayWindow = TimeSpan.FromHours(24);
 
+    /// <summary>Whether a request with <paramref name="idempotencyKey"/> is the one that issued this secret, retried in time.</summary>
+    public bool IssuedBy(string? idempotencyKey, DateTimeOffset now) =>
+        idempotencyKey is not null && RotationKey == idempotencyKey && now - CreatedAt < ReplayWindow;
+
     /// <summary>32 random bytes, as in the Standard Webhooks reference libraries.</summary>
     public static string Generate() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 

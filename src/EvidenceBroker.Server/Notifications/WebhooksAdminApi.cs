@@ -258,8 +258,7 @@ public static class WebhooksAdminApi
         {
             // A repeated PUT (a retry) changes nothing, so nothing is recorded. If it is the PUT that issued the secret
             // in force, under the same key, its answer was lost: the secret is given again.
-            var replayed = idempotencyKey is not null && url is not null && secret?.RotationKey == idempotencyKey
-                && now - secret.CreatedAt < WebhookSecret.ReplayWindow;
+            var replayed = url is not null && secret is not null && secret.IssuedBy(idempotencyKey, now);
             if (replayed)
             {
                 http.Response.Headers["Idempotent-Replayed"] = "true";
@@ -307,7 +306,7 @@ public static class WebhooksAdminApi
         }
 
         var secret = await db.WebhookSecrets.SingleOrDefaultAsync(s => s.Recipient == recipient, ct);
-        if (idempotencyKey is not null && secret is { RotationKey: { } key } && key == idempotencyKey && now - secret.CreatedAt < WebhookSecret.ReplayWindow)
+        if (secret is not null && secret.IssuedBy(idempotencyKey, now))
         {
             // This rotation again: its answer was lost. The same secret, nothing changed or recorded.
             http.Response.Headers["Idempotent-Replayed"] = "true";
