@@ -175,7 +175,7 @@ public sealed class RequestActions(
             return new ActionResult.NotFound();
         }
 
-        var confirmed = trigger == RequestTrigger.ConfirmEmergency ? await ConfirmedEmergencyDecisionAsync(caller, requestId, ct) : null;
+        var mayConfirm = trigger == RequestTrigger.ConfirmEmergency && await PrepareConfirmationAsync(caller, requestId, ct);
         var mlatPlanning = trigger == RequestTrigger.SendToMlat ? await MlatPlanningAsync(caller, requestId, ct) : [];
 
         EvidenceRequest request;
@@ -196,11 +196,8 @@ public sealed class RequestActions(
             var now = clock.GetUtcNow();
             var before = request.State;
             var decision = await db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == request.Id, ct);
-            if (trigger == RequestTrigger.ConfirmEmergency && confirmed is not null)
-            {
-                // Decided again in the turn, where no suspension can be switched on unseen (the pack is loaded by now).
-                confirmed = await decider.WithEmergencyConfirmedAsync(decision, ct);
-            }
+            // Decided again in the turn, where no suspension can be switched on unseen (the pack is loaded by now).
+            var confirmed = mayConfirm ? await decider.WithEmergencyConfirmedAsync(decision, ct) : null;
 
             if (trigger == RequestTrigger.ApproveDirect && request.CanFire(trigger)
                 && await db.CountrySuspensions.AsNoTracking().SingleOrDefaultAsync(s => s.Country == request.Content.RequestingCountry, ct) is { } suspension)
@@ -267,16 +264,22 @@ public sealed class RequestActions(
     }
 
     /// <summary>
-    /// A confirmed emergency is decided again by the pack that decided it, which this node may have to load: done
-    /// before the write, as the stored decision it starts from never changes. Only for a caller who may confirm a
-    /// request waiting for it (null otherwise); the checks are made again inside the write.
+    /// A confirmed emergency is decided again, inside the write, by the pack that decided it, which this node may have
+    /// to load: loaded here, before the write, as the stored decision it starts from never changes. False for a caller
+    /// who may not confirm a request waiting for it; the checks are made again inside the write.
     /// </summary>
-    private async Task<RevisedDecision?> ConfirmedEmergencyDecisionAsync(Caller caller, Guid requestId, CancellationToken ct) =>
-        await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct) is { } waiting
-        && WhoMay(caller, waiting, RequestTrigger.ConfirmEmergency) is null && waiting.CanFire(RequestTrigger.ConfirmEmergency)
-        && await db.Decisions.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == requestId, ct) is { } stored
-            ? await decider.WithEmergencyConfirmedAsync(stored, ct)
-            : null;
+    private async Task<bool> PrepareConfirmationAsync(Caller caller, Guid requestId, CancellationToken ct)
+    {
+        if (await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct) is not { } waiting
+            || WhoMay(caller, waiting, RequestTrigger.ConfirmEmergency) is not null || !waiting.CanFire(RequestTrigger.ConfirmEmergency)
+            || await db.Decisions.AsNoTracking().Where(d => d.RequestId == requestId).Select(d => d.PolicyVersion).SingleOrDefaultAsync(ct) is not { } version)
+        {
+            return false;
+        }
+
+        await decider.LoadAsync(version, ct);
+        return true;
+    }
 
     /// <summary>
     /// The MLAT planning figure for a request a reviewer sends to MLAT: the engine decided "human review", whose

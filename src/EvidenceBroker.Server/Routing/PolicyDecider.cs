@@ -28,6 +28,9 @@ public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) :
         return engine.Evaluate(StoredPolicyInput.FromJson(inputJson).ToInput());
     }
 
+    /// <summary>Loads (compiles, if this node has not yet) the pack of <paramref name="policyVersion"/>, so that a write can use it at once.</summary>
+    public Task LoadAsync(string policyVersion, CancellationToken ct) => registry.EngineForAsync(db, policyVersion, ct);
+
     /// <summary>The MLAT deadlines of the pack a decision was made under: a reviewer's "mlat" follows the same pack.</summary>
     public async Task<IReadOnlyList<Deadline>> MlatDeadlinesAsync(string policyVersion, CancellationToken ct) =>
         (await registry.EngineForAsync(db, policyVersion, ct)).Pack.MlatPlanning;
@@ -36,7 +39,7 @@ public sealed class PolicyDecider(PolicyRegistry registry, BrokerDbContext db) :
     /// R11: a stored emergency decision made again, by the same pack on the same input, now that a supervisor has
     /// confirmed the emergency, but with the suspensions in force now (C11): a country suspended while its emergency
     /// waited for a supervisor is not released to the provider. Still "human review" when another rule asks for a person
-    /// (R8, R9, or R11 itself for a missing threat). Called again inside the write, so no suspension slips in between.
+    /// (R8, R9, or R11 itself for a missing threat). Called inside the write, so no suspension slips in between.
     /// </summary>
     public async Task<RevisedDecision> WithEmergencyConfirmedAsync(StoredDecision stored, CancellationToken ct)
     {
