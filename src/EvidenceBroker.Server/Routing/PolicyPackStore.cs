@@ -72,7 +72,7 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
 
         // A pack stored before today's checks loads for replay as it was admitted, but it is not made the one in force
         // unless it passes them: an outcome the engine relies on, a duration the calendar can hold (PolicyPackLoader).
-        if (!evenBeforeEffective && PolicyPackLoader.Load(JsonSerializer.Deserialize<Dictionary<string, string>>(target.FilesJson)!).Errors
+        if (!evenBeforeEffective && PolicyPackLoader.Load(target.Files()).Errors
                 is { Count: > 0 } problems)
         {
             return PackActivation.FailsTodaysChecks(problems);

@@ -15,6 +15,9 @@ public sealed class PolicyPackVersion
     /// <summary>The pack's files (relative path → text) as JSON.</summary>
     public required string FilesJson { get; init; }
 
+    /// <summary>The pack's files (relative path → text), read from <see cref="FilesJson"/>.</summary>
+    public Dictionary<string, string> Files() => System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(FilesJson)!;
+
     public required DateTimeOffset StoredAt { get; init; }
     public required string StoredBy { get; init; }
     public DateTimeOffset? ActivatedAt { get; set; }

@@ -111,7 +111,7 @@ public sealed class PolicyRegistry : IPolicyCatalogue
 
         var stored = await db.PolicyPacks.AsNoTracking().SingleOrDefaultAsync(p => p.Version == version, ct)
                      ?? throw new InvalidOperationException($"Policy pack {version} is not stored.");
-        var files = JsonSerializer.Deserialize<Dictionary<string, string>>(stored.FilesJson)!;
+        var files = stored.Files();
         var result = PolicyPackLoader.LoadStored(files);
         if (result.Pack is null)
         {
