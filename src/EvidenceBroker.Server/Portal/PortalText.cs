@@ -61,6 +61,7 @@ public static class PortalText
         RequestNote.ObjectionKind => "Objection raised",
         RequestNote.ReviewKind => "Review decision",
         RequestNote.ValidationKind => "Validation recorded",
+        RequestNote.ValidationRefusedKind => "Validation refused",
         _ => Wire.TryParse<RequestTrigger>(kind, out var trigger) ? Trigger(trigger) : kind,
     };
 

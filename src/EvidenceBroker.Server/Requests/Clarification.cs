@@ -1,3 +1,6 @@
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Persistence;
+
 namespace EvidenceBroker.Server.Requests;
 
 /// <summary>A provider's question about a request and the agency's answer; the SLA clock may pause meanwhile.</summary>
@@ -41,11 +44,15 @@ public sealed class RequestNote
     public const string ObjectionKind = "objection";
     public const string ReviewKind = "review";
     public const string ValidationKind = "validation";
+    public const string ValidationRefusedKind = "validation-refused";
 
     public required Guid Id { get; init; }
     public required Guid RequestId { get; init; }
 
-    /// <summary>refusal, objection, review, validation, or the action it explains: withdraw, confirm-emergency, refuse-emergency.</summary>
+    /// <summary>
+    /// refusal, objection, review, validation, validation-refused, or the action it explains: withdraw, confirm-emergency,
+    /// refuse-emergency.
+    /// </summary>
     public required string Kind { get; init; }
 
     public required string Author { get; init; }
@@ -56,4 +63,14 @@ public sealed class RequestNote
 
     public required string Text { get; init; }
     public required DateTimeOffset At { get; init; }
+
+    public static RequestNote Written(Caller caller, Guid requestId, string kind, string text, DateTimeOffset at, string? grounds = null)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return new RequestNote
+        {
+            Id = RowIds.Version7(at), RequestId = requestId, Kind = kind, Author = caller.DisplayName, AuthorRole = caller.Role,
+            Grounds = grounds, Text = text, At = at,
+        };
+    }
 }

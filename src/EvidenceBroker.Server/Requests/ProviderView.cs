@@ -13,7 +13,7 @@ namespace EvidenceBroker.Server.Requests;
 /// <summary>
 /// What a provider's legal team sees of a request's history. The request and the engine's decision it sees whole;
 /// of the rest, what happened from the moment the request reached it, the notes it wrote or that are addressed to it
-/// (its refusals and objections, a withdrawal, the validation of an emergency order) and the clocks that bind it. The agency's and
+/// (its refusals and objections, a withdrawal, the validation of an emergency order or its refusal) and the clocks that bind it. The agency's and
 /// the broker's own working stays with them: the steps before the release, a supervisor's confirmation, a reviewer's
 /// reasons, the agency's deadline to have an emergency order validated, and the MLAT planning figure.
 /// </summary>
@@ -24,7 +24,7 @@ public static class ProviderView
 
     /// <summary>The note kinds a provider reads; the others are the agency's or the review desk's.</summary>
     public static readonly IReadOnlyList<string> NoteKinds =
-        [RequestNote.RefusalKind, RequestNote.ObjectionKind, RequestNote.ValidationKind, Wire.Name(RequestTrigger.Withdraw)];
+        [RequestNote.RefusalKind, RequestNote.ObjectionKind, RequestNote.ValidationKind, RequestNote.ValidationRefusedKind, Wire.Name(RequestTrigger.Withdraw)];
 
     /// <summary>The clocks a provider keeps: its answer, the preservation period and when it may tell the user.</summary>
     public static readonly IReadOnlyList<DeadlineKind> DeadlineKinds =

@@ -141,6 +141,13 @@ public sealed class RequestActions(
             return (new ActionResult.Forbidden("Only the requesting agency can download what was produced."), null, null);
         }
 
+        // Decided in the writers' turn, which a refusal of validation also takes: no download slips past one.
+        if (await EmergencyValidation.RefusedAsync(db, requestId, ct))
+        {
+            return (new ActionResult.Forbidden(
+                "The emergency order was refused validation afterwards (Art. 4(5)): what was produced under it is no longer released."), null, null);
+        }
+
         // Opened first: a package that cannot be read is not recorded as downloaded.
         var content = store.Open(production.StoredPath);
         try
@@ -354,74 +361,6 @@ public sealed class RequestActions(
             production.Deciding);
     }
 
-    /// <summary>
-    /// R4/R11: the judge or court (or, for subscriber and identification data and preservation, the prosecutor) that
-    /// validated an emergency order after the fact. Ends the 48-hour clock; not a change of state.
-    /// </summary>
-    public async Task<ActionResult> RecordValidationAsync(Caller caller, Guid requestId, Authority validatedBy, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(validatedBy);
-        if (validatedBy.Type is not (AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge or AuthorityType.Prosecutor)
-            || string.IsNullOrWhiteSpace(validatedBy.Name) || validatedBy.Name.Length > RequestContentValidator.MaxNameLength)
-        {
-            return new ActionResult.Invalid(new Dictionary<string, string[]>
-            {
-                ["validatedBy"] = ["A judge, investigating judge, court or prosecutor, named in at most 200 characters."],
-            });
-        }
-
-        if (!await db.SeesRequestAsync(caller, requestId, ct)) // before the writers' turn: a guessed id must not hold it up
-        {
-            return new ActionResult.NotFound();
-        }
-
-        EvidenceRequest? request;
-        await using (var transaction = await db.BeginWriteAsync(ct))
-        {
-            request = await db.RequestsVisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
-            if (request is null)
-            {
-                return new ActionResult.NotFound();
-            }
-
-            if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsWrite))
-            {
-                return new ActionResult.Forbidden("Only the filing agency records the validation of its order.");
-            }
-
-            if (validatedBy.Type == AuthorityType.Prosecutor && !ProsecutorMayValidate(request.Content))
-            {
-                return new ActionResult.Invalid(new Dictionary<string, string[]>
-                {
-                    ["validatedBy"] = ["An order for traffic or content data is validated by a judge, investigating judge or court (R4)."],
-                });
-            }
-
-            var now = clock.GetUtcNow();
-            var completed = await sla.CompleteValidationAsync(requestId, now, ct);
-            if (completed is null)
-            {
-                return new ActionResult.Invalid(new Dictionary<string, string[]>
-                {
-                    ["validatedBy"] = ["This request has no open post-hoc validation."],
-                });
-            }
-
-            AddNote(caller, request.Id, RequestNote.ValidationKind, null, $"{Wire.Name(validatedBy.Type)}: {validatedBy.Name}", now);
-            await audit.AppendAsync(db, caller, new AuditRecord("request.validated", "request", request.Id.ToString(), new { validatedBy }), ct);
-            if (request.ReleasedToProviderAt is not null)
-            {
-                OutboxEntries.Add(db, "request.validated", OutboxEntries.Provider(request.ProviderId), request.Id,
-                    new { requestId = request.Id, request.Reference, validatedBy }, now);
-            }
-
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-        }
-
-        return new ActionResult.Done(RequestResource.From(request));
-    }
-
     /// <summary>Which role takes which action; null when the caller may.</summary>
     public static string? WhoMay(Caller caller, EvidenceRequest request, RequestTrigger trigger)
     {
@@ -449,10 +388,6 @@ public sealed class RequestActions(
             _ => "The broker takes this step itself.",
         };
     }
-
-    /// <summary>R4: a prosecutor suffices for subscriber and identification data, and for preservation of any category.</summary>
-    private static bool ProsecutorMayValidate(RequestContent content) =>
-        content.Urgency == Urgency.Preservation || content.DataCategories.All(c => c is DataCategory.Subscriber or DataCategory.Identification);
 
     /// <summary>What is wrong with an action's free text (a reason, a note), or null: the one rule for all of them.</summary>
     public static string? TextProblem(string? text) =>
@@ -532,11 +467,7 @@ public sealed class RequestActions(
     }
 
     private void AddNote(Caller caller, Guid requestId, string kind, string? grounds, string text, DateTimeOffset now) =>
-        db.RequestNotes.Add(new RequestNote
-        {
-            Id = RowIds.Version7(now), RequestId = requestId, Kind = kind, Author = caller.DisplayName, AuthorRole = caller.Role,
-            Grounds = grounds, Text = text, At = now,
-        });
+        db.RequestNotes.Add(RequestNote.Written(caller, requestId, kind, text, now, grounds));
 
     /// <summary>
     /// Tell the other side. The provider hears nothing of a request it has not received; an action that releases the

@@ -18,6 +18,9 @@ public sealed record ReviewBody(string Decision, string Text);
 
 public sealed record ValidationBody(Authority ValidatedBy);
 
+/// <summary>Who refused to validate an emergency order afterwards, and when.</summary>
+public sealed record ValidationRefusalBody(string Text);
+
 public sealed record ProductionResource(Guid Id, string FileName, string ContentType, long SizeBytes, string Sha256, bool Partial, string UploadedBy, DateTimeOffset UploadedAt);
 
 public sealed record DeadlineResource(Guid Id, DeadlineKind Kind, DateTimeOffset StartsAt, DateTimeOffset DueAt, bool Paused,
@@ -55,6 +58,8 @@ public static class RequestLifecycleApi
 
         group.MapPost("/review", ReviewAsync).WithSummary("Reviewer: decide a request the engine sent to human review (direct, mlat or rejected)");
         group.MapPost("/validation", ValidateAsync).WithSummary("Officer: record who validated an emergency order afterwards (a judge or court; a prosecutor for subscriber or identification data and preservation)");
+        group.MapPost("/validation/refusal", RefuseValidationAsync)
+            .WithSummary("Officer: validation of an emergency order was refused; the order is withdrawn and nothing produced under it is released (Art. 4(5))");
         group.MapPost("/productions", ProduceAsync)
             .WithMetadata(new RequestSizeLimitAttribute(app.ServiceProvider.GetRequiredService<IOptions<StorageOptions>>().Value.MaxProductionBytes))
             .WithSummary("Provider: upload a response package as the raw body (?fileName=…&partial=true|false); its SHA-256 is recorded");
@@ -98,9 +103,15 @@ public static class RequestLifecycleApi
     }
 
     private static async Task<Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> ValidateAsync(
-        Guid id, ValidationBody body, ClaimsPrincipal user, RequestActions actions, CancellationToken ct) =>
+        Guid id, ValidationBody body, ClaimsPrincipal user, EmergencyValidation validation, CancellationToken ct) =>
         ToHttp(id, Caller.From(user) is { } caller
-            ? await actions.RecordValidationAsync(caller, id, body.ValidatedBy, ct)
+            ? await validation.RecordAsync(caller, id, body.ValidatedBy, ct)
+            : new ActionResult.Forbidden("The token carries no tenant."));
+
+    private static async Task<Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> RefuseValidationAsync(
+        Guid id, ValidationRefusalBody body, ClaimsPrincipal user, EmergencyValidation validation, CancellationToken ct) =>
+        ToHttp(id, Caller.From(user) is { } caller
+            ? await validation.RecordRefusalAsync(caller, id, body.Text, ct)
             : new ActionResult.Forbidden("The token carries no tenant."));
 
     private static async Task<Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> ProduceAsync(

@@ -1,5 +1,6 @@
 using System.Text;
 using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Persistence;
@@ -17,7 +18,8 @@ namespace EvidenceBroker.Server.Portal.Pages.Requests;
 /// <see cref="RequestActions"/>, the service the API uses. Another tenant's request is a plain 404. Uploads may be
 /// as large as <see cref="StorageOptions.MaxProductionBytes"/> (set in PortalExtensions).
 /// </summary>
-public sealed class DetailModel(PortalRequests requests, RequestActions actions, BrokerDbContext db, TimeProvider clock) : PageModel
+public sealed class DetailModel(
+    PortalRequests requests, RequestActions actions, EmergencyValidation validation, BrokerDbContext db, TimeProvider clock) : PageModel
 {
     public PortalRequest Item { get; private set; } = null!;
     public DateTimeOffset Now { get; private set; }
@@ -27,6 +29,15 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
     public List<RequestNote> Notes { get; private set; } = [];
     public List<Production> Productions { get; private set; } = [];
     public List<RequestTrigger> Allowed { get; private set; } = [];
+
+    /// <summary>The filing agency may record that its emergency order was validated afterwards, or that validation was refused.</summary>
+    public bool MayRecordValidation { get; private set; }
+
+    /// <summary>Validation was refused (Art. 4(5)): productions are listed, never released.</summary>
+    public bool ValidationRefused { get; private set; }
+
+    public IReadOnlyList<AuthorityType> Validators { get; } =
+        [AuthorityType.Judge, AuthorityType.InvestigatingJudge, AuthorityType.Court, AuthorityType.Prosecutor];
     public Caller Me => Caller.From(User)!;
     public string? Role => User.FindFirst(PortalRoles.RoleClaim)?.Value;
 
@@ -45,8 +56,27 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
             .OrderBy(n => n.Id).ToListAsync(ct);
         Productions = await db.Productions.AsNoTracking().Where(p => p.RequestId == id).OrderBy(p => p.Id).ToListAsync(ct);
         Allowed = [.. item.Request.PermittedTriggers.Where(t => RequestActions.WhoMay(Me, item.Request, t) is null)];
+        MayRecordValidation = Me.Tenant.Kind == TenantKind.Agency && Me.Can(BrokerScopes.RequestsWrite)
+            && await EmergencyValidation.PendingAsync(db, id, ct);
+        ValidationRefused = Productions.Count > 0 && await EmergencyValidation.RefusedAsync(db, id, ct);
         return Page();
     }
+
+    /// <summary>R4: who validated the emergency order afterwards.</summary>
+    public async Task<IActionResult> OnPostValidationAsync(Guid id, string? validatorType, string? validatorName, CancellationToken ct)
+    {
+        if (!Wire.TryParse<AuthorityType>(validatorType ?? "", out var type))
+        {
+            TempData["Flash"] = "Choose who validated the order.";
+            return RedirectToPage(new { id });
+        }
+
+        return Report(await validation.RecordAsync(Me, id, new Authority { Type = type, Name = validatorName?.Trim() ?? "" }, ct), id, "Validation recorded");
+    }
+
+    /// <summary>Art. 4(5): validation was refused; the order is withdrawn and nothing produced under it is released.</summary>
+    public async Task<IActionResult> OnPostValidationRefusalAsync(Guid id, string? text, CancellationToken ct) =>
+        Report(await validation.RecordRefusalAsync(Me, id, text?.Trim(), ct), id, "Validation refused recorded");
 
     /// <summary>Any lifecycle action with an optional text and grounds: acknowledge, clarify, refuse, withdraw, confirm…</summary>
     public async Task<IActionResult> OnPostActionAsync(Guid id, string trigger, string? text, List<string>? grounds, CancellationToken ct)
@@ -109,9 +139,15 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
         return result switch
         {
             ActionResult.Done when production is not null && content is not null => File(content, production.ContentType, production.FileName),
-            ActionResult.Forbidden => Forbid(),
+            ActionResult.Forbidden forbidden => Refused(forbidden, id),
             _ => NotFound(),
         };
+    }
+
+    private RedirectToPageResult Refused(ActionResult.Forbidden forbidden, Guid id)
+    {
+        TempData["Flash"] = forbidden.Reason;
+        return RedirectToPage(new { id });
     }
 
     /// <summary>The decision dossier (PDF/A), the same document the API serves; tenant rules as for the request itself.</summary>
@@ -146,12 +182,14 @@ public sealed class DetailModel(PortalRequests requests, RequestActions actions,
         return File(Encoding.UTF8.GetBytes(json), "application/json", $"{item.Request.Reference}-decision.json");
     }
 
-    private IActionResult Report(ActionResult result, Guid id, RequestTrigger trigger)
+    private IActionResult Report(ActionResult result, Guid id, RequestTrigger trigger) => Report(result, id, PortalText.Trigger(trigger));
+
+    private IActionResult Report(ActionResult result, Guid id, string what)
     {
         switch (result)
         {
             case ActionResult.Done done:
-                TempData["Flash"] = $"{PortalText.Trigger(trigger)}: done. The request is now {PortalText.State(done.Request.State).ToLowerInvariant()}.";
+                TempData["Flash"] = $"{what}: done. The request is now {PortalText.State(done.Request.State).ToLowerInvariant()}.";
                 break;
             case ActionResult.NotFound:
                 return NotFound();

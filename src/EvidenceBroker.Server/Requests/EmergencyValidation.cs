@@ -1,0 +1,164 @@
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Mlat;
+using EvidenceBroker.Server.Notifications;
+using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Routing;
+using EvidenceBroker.Server.Sla;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Requests;
+
+/// <summary>
+/// R4 and R11: an emergency order issued without a judge's (or, where it suffices, a prosecutor's) validation is
+/// validated within 48 hours, or it is withdrawn and what it obtained is not used (Reg. 2023/1543 Art. 4(5)). The filing
+/// agency records which of the two happened; either ends the validation clock. Neither is the provider's to record.
+/// </summary>
+public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, SlaClock sla, MlatDrafting mlat, TimeProvider clock)
+{
+    public const string ValidatedAction = "request.validated";
+    public const string RefusedAction = "request.validation-refused";
+
+    /// <summary>Who validated the order afterwards. Ends the clock; not a change of state.</summary>
+    public async Task<ActionResult> RecordAsync(Caller caller, Guid requestId, Authority validatedBy, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(validatedBy);
+        if (validatedBy.Type is not (AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge or AuthorityType.Prosecutor)
+            || string.IsNullOrWhiteSpace(validatedBy.Name) || validatedBy.Name.Length > RequestContentValidator.MaxNameLength)
+        {
+            return Invalid("validatedBy", "A judge, investigating judge, court or prosecutor, named in at most 200 characters.");
+        }
+
+        return await RecordAsync(caller, requestId, "validatedBy", async (request, now) =>
+        {
+            if (validatedBy.Type == AuthorityType.Prosecutor && !ProsecutorMayValidate(request.Content))
+            {
+                return Invalid("validatedBy", "An order for traffic or content data is validated by a judge, investigating judge or court (R4).");
+            }
+
+            db.RequestNotes.Add(RequestNote.Written(caller, request.Id, RequestNote.ValidationKind, $"{Wire.Name(validatedBy.Type)}: {validatedBy.Name}", now));
+            await audit.AppendAsync(db, caller, new AuditRecord(ValidatedAction, "request", request.Id.ToString(), new { validatedBy }), ct);
+            if (request.ReleasedToProviderAt is not null)
+            {
+                OutboxEntries.Add(db, ValidatedAction, OutboxEntries.Provider(request.ProviderId), request.Id,
+                    new { requestId = request.Id, request.Reference, validatedBy }, now);
+            }
+
+            return null;
+        }, ct);
+    }
+
+    /// <summary>
+    /// Validation was refused (or will not be sought): the order is withdrawn at once, if it still stands, and what was
+    /// produced under it is no longer released to anyone (<see cref="RefusedAsync"/>). The provider is told, whatever
+    /// state the request is in, once it has had the order.
+    /// </summary>
+    public async Task<ActionResult> RecordRefusalAsync(Caller caller, Guid requestId, string? text, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return Invalid("text", "Say who refused the validation, and when.");
+        }
+
+        if (RequestActions.TextProblem(text) is { } problem)
+        {
+            return Invalid("text", problem);
+        }
+
+        return await RecordAsync(caller, requestId, "text", async (request, now) =>
+        {
+            var before = request.State;
+            if (request.CanFire(RequestTrigger.Withdraw))
+            {
+                request.Fire(RequestTrigger.Withdraw, now);
+                var decision = await db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == request.Id, ct);
+                await sla.SynchroniseAsync(request, DecisionJsonReader.Deadlines(decision.DecisionJson), RequestTrigger.Withdraw, now, ct);
+                await mlat.CloseWithRequestAsync(request, now, ct);
+            }
+
+            db.RequestNotes.Add(RequestNote.Written(caller, request.Id, RequestNote.ValidationRefusedKind, text.Trim(), now));
+            var produced = await db.Productions.AsNoTracking().Where(p => p.RequestId == request.Id).Select(p => p.Id).ToListAsync(ct);
+            await audit.AppendAsync(db, caller, new AuditRecord(
+                RefusedAction, "request", request.Id.ToString(), new { text = text.Trim(), productionsWithheld = produced },
+                Wire.Name(before), Wire.Name(request.State)), ct);
+
+            var payload = new { requestId = request.Id, request.Reference, from = before, state = request.State, productionsWithheld = produced };
+            OutboxEntries.Add(db, RefusedAction, OutboxEntries.Agency(request.AgencyId), request.Id, payload, now);
+            if (request.ReleasedToProviderAt is not null)
+            {
+                OutboxEntries.Add(db, RefusedAction, OutboxEntries.Provider(request.ProviderId), request.Id, payload, now);
+            }
+
+            return null;
+        }, ct);
+    }
+
+    /// <summary>Whether the request's emergency order was refused validation: nothing produced under it is released.</summary>
+    public static Task<bool> RefusedAsync(BrokerDbContext db, Guid requestId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.RequestNotes.AnyAsync(n => n.RequestId == requestId && n.Kind == RequestNote.ValidationRefusedKind, ct);
+    }
+
+    /// <summary>Whether the request waits for its emergency order to be validated (for the portal's forms).</summary>
+    public static Task<bool> PendingAsync(BrokerDbContext db, Guid requestId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Deadlines.AnyAsync(d => d.RequestId == requestId && d.Kind == DeadlineKind.PostHocValidation && d.CompletedAt == null, ct);
+    }
+
+    /// <summary>
+    /// The filing agency's outcome of an open validation, in the writers' turn: ends the clock, then lets
+    /// <paramref name="record"/> write the rest, or refuse with a problem.
+    /// </summary>
+    private async Task<ActionResult> RecordAsync(
+        Caller caller, Guid requestId, string field, Func<EvidenceRequest, DateTimeOffset, Task<ActionResult?>> record, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (!await db.SeesRequestAsync(caller, requestId, ct)) // before the writers' turn: a guessed id must not hold it up
+        {
+            return new ActionResult.NotFound();
+        }
+
+        EvidenceRequest? request;
+        await using (var transaction = await db.BeginWriteAsync(ct))
+        {
+            request = await db.RequestsVisibleTo(caller).SingleOrDefaultAsync(r => r.Id == requestId, ct);
+            if (request is null)
+            {
+                return new ActionResult.NotFound();
+            }
+
+            if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsWrite))
+            {
+                return new ActionResult.Forbidden("Only the filing agency records what became of its order's validation.");
+            }
+
+            var now = clock.GetUtcNow();
+            if (await sla.CompleteValidationAsync(requestId, now, ct) is null)
+            {
+                return Invalid(field, "This request has no open post-hoc validation.");
+            }
+
+            if (await record(request, now) is { } refused)
+            {
+                return refused;
+            }
+
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+
+        return new ActionResult.Done(RequestResource.From(request));
+    }
+
+    /// <summary>R4: a prosecutor suffices for subscriber and identification data, and for preservation of any category.</summary>
+    private static bool ProsecutorMayValidate(RequestContent content) =>
+        content.Urgency == Urgency.Preservation || content.DataCategories.All(c => c is DataCategory.Subscriber or DataCategory.Identification);
+
+    private static ActionResult.Invalid Invalid(string field, string message) =>
+        new(new Dictionary<string, string[]> { [field] = [message] });
+}
