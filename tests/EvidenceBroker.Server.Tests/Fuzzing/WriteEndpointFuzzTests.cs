@@ -45,6 +45,7 @@ public sealed class WriteEndpointFuzzTests(ITestOutputHelper output)
             new("broker-review-desk", $"/api/v1/requests/{direct}/review", () => new JsonObject { ["decision"] = "direct", ["text"] = "Fine." }),
             new("met-case-system", $"/api/v1/requests/{direct}/validation",
                 () => new JsonObject { ["validatedBy"] = new JsonObject { ["type"] = "judge", ["name"] = "Judge" } }),
+            new("met-case-system", $"/api/v1/requests/{direct}/validation/refusal", () => new JsonObject { ["text"] = "Refused by the judge." }),
             new("met-supervisor-desk", $"/api/v1/requests/{direct}/emergency/confirmation", () => new JsonObject { ["text"] = "Called back." }),
             new("mvd-case-system", $"/api/v1/mlat/drafts/{mlat}/sent", () => new JsonObject { ["text"] = "Sent." }),
             new("broker-admin", "/api/v1/policy/suspensions", () => new JsonObject { ["country"] = "JP", ["reason"] = "Review." }),

@@ -54,4 +54,29 @@ public sealed class RequestPageTests
         Assert.DoesNotContain("met-supervisor-desk", dossier, StringComparison.Ordinal);
         Assert.Contains("northwind-legal", dossier, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_officer_records_an_emergency_order_s_validation_on_its_page_and_the_provider_is_offered_no_such_form()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetEmergencyByPolice());
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called back." })).Status);
+        var page = $"/portal/requests/detail/{id}";
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+        using var legal = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+        var providerPage = await legal.Client.GetStringAsync(page);
+
+        var token = await officer.FormTokenAsync(page);
+        var posted = await officer.PostAsync($"{page}?handler=Validation", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["validatorType"] = "judge", ["validatorName"] = "District Judge Patel", ["__RequestVerificationToken"] = token,
+        }));
+        var after = WebUtility.HtmlDecode(posted.Body);
+
+        Assert.DoesNotContain("action-validation", providerPage, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, posted.Status);
+        Assert.Contains("Validation recorded: done.", after, StringComparison.Ordinal);
+        Assert.Contains("judge: District Judge Patel", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("action-validation", after, StringComparison.Ordinal); // nothing left to record
+    }
 }

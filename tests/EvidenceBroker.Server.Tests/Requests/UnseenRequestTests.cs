@@ -15,6 +15,7 @@ public sealed class UnseenRequestTests
     [Theory]
     [InlineData("POST", "/api/v1/requests/{id}/acknowledge", """{"text":"Received."}""")]
     [InlineData("POST", "/api/v1/requests/{id}/validation", """{"validatedBy":{"type":"judge","name":"District Judge Patel"}}""")]
+    [InlineData("POST", "/api/v1/requests/{id}/validation/refusal", """{"text":"Refused by District Judge Patel."}""")]
     [InlineData("GET", "/api/v1/requests/{id}/productions/{production}/content", null)]
     [InlineData("POST", "/api/v1/mlat/drafts/{id}/sent", """{"text":"Sent."}""")]
     public async Task An_action_on_a_request_the_caller_cannot_see_is_answered_while_another_write_holds_the_turn(string method, string path, string? json)
