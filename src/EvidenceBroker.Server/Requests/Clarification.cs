@@ -1,5 +1,6 @@
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
+using Microsoft.Net.Http.Headers;
 
 namespace EvidenceBroker.Server.Requests;
 
@@ -35,6 +36,17 @@ public sealed class Production
     public required bool Partial { get; init; }
     public required string UploadedBy { get; init; }
     public required DateTimeOffset UploadedAt { get; init; }
+
+    /// <summary>
+    /// The type a download is served as: the one the provider gave, or, for a package stored before types were checked
+    /// and whose type no response header can carry, <c>application/octet-stream</c>.
+    /// </summary>
+    public string ServedContentType => IsServable(ContentType) ? ContentType : "application/octet-stream";
+
+    /// <summary>Whether <paramref name="contentType"/> is a media type a response header can carry as it is.</summary>
+    public static bool IsServable(string contentType) =>
+        contentType.All(c => c is >= ' ' and <= '~') && MediaTypeHeaderValue.TryParse(contentType, out var parsed)
+        && parsed.MediaType.HasValue && parsed.MediaType.Value!.Contains('/', StringComparison.Ordinal);
 }
 
 /// <summary>The provider's grounds when it refuses or objects, and the human decisions on a request.</summary>

@@ -52,8 +52,8 @@ public sealed class RequestActions(
             });
         }
 
-        return contentType is null || contentType.Length > 100
-            ? new ActionResult.Invalid(new Dictionary<string, string[]> { ["Content-Type"] = ["At most 100 characters."] })
+        return contentType is null || contentType.Length > 100 || !Production.IsServable(contentType)
+            ? new ActionResult.Invalid(new Dictionary<string, string[]> { ["Content-Type"] = ["A media type such as application/zip, in at most 100 characters."] })
             : null;
     }
 

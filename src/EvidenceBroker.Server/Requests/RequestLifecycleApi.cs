@@ -154,7 +154,7 @@ public static class RequestLifecycleApi
         var (result, production, content) = await actions.OpenProductionAsync(caller, id, productionId, ct);
         return result switch
         {
-            ActionResult.Done => Untrusted(response, TypedResults.Stream(content!, production!.ContentType, production.FileName)),
+            ActionResult.Done => Untrusted(response, TypedResults.Stream(content!, production!.ServedContentType, production.FileName)),
             ActionResult.Forbidden forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: forbidden.Reason),
             _ => new NotFoundProblem(RequestsApi.NotFoundProblem(id)),
         };

@@ -1,6 +1,7 @@
 using System.Net;
 using EvidenceBroker.Server.Tests.Exports;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Tests.Portal;
 
@@ -78,5 +79,26 @@ public sealed class RequestPageTests
         Assert.Contains("Validation recorded: done.", after, StringComparison.Ordinal);
         Assert.Contains("judge: District Judge Patel", after, StringComparison.Ordinal);
         Assert.DoesNotContain("action-validation", after, StringComparison.Ordinal); // nothing left to record
+    }
+
+    [Fact]
+    public async Task A_package_stored_with_a_type_no_header_can_carry_downloads_from_the_portal_as_plain_bytes()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync("northwind-legal", id, "acknowledge");
+        await broker.ProduceAsync("northwind-legal", id);
+        var productionId = await broker.WithDbAsync(async db =>
+        {
+            var production = await db.Productions.SingleAsync(p => p.RequestId == id);
+            await db.Productions.Where(p => p.Id == production.Id).ExecuteUpdateAsync(u => u.SetProperty(p => p.ContentType, "garbage"));
+            return production.Id;
+        });
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+
+        using var download = await officer.Client.GetAsync($"/portal/requests/detail/{id}?handler=Production&productionId={productionId}");
+
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("application/octet-stream", download.Content.Headers.ContentType?.MediaType);
     }
 }

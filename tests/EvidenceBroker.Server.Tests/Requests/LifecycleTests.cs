@@ -307,6 +307,24 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal("sandbox", Assert.Single(download.Headers.GetValues("Content-Security-Policy")));
     }
 
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("application/zip; name=\"a")]
+    public async Task A_package_whose_type_no_download_could_carry_is_refused_naming_the_content_type(string contentType)
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync(Provider, id, "acknowledge");
+        using var provider = await broker.ClientAsync(Provider);
+        using var package = new ByteArrayContent([1, 2, 3]);
+        Assert.True(package.Headers.TryAddWithoutValidation("Content-Type", contentType));
+
+        using var uploaded = await provider.PostAsync($"/api/v1/requests/{id}/productions?fileName=records.zip", package);
+
+        Assert.Equal(HttpStatusCode.BadRequest, uploaded.StatusCode);
+        Assert.True((await uploaded.JsonAsync()).GetProperty("errors").TryGetProperty("Content-Type", out _));
+        Assert.Equal(0, await broker.WithDbAsync(db => db.Productions.CountAsync(p => p.RequestId == id)));
+    }
+
     [Fact]
     public async Task Upload_is_checked_before_storing_and_needs_a_file_name()
     {
@@ -366,7 +384,7 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         var longType = await UploadAsync("records.zip", "application/x-" + new string('t', 100));
 
         Assert.Contains("Name the package (1–255 characters", WebUtility.HtmlDecode(longName), StringComparison.Ordinal);
-        Assert.Contains("At most 100 characters.", longType, StringComparison.Ordinal);
+        Assert.Contains("in at most 100 characters.", longType, StringComparison.Ordinal);
         Assert.Equal(0, await broker.WithDbAsync(db => db.Productions.CountAsync(p => p.RequestId == id)));
     }
 

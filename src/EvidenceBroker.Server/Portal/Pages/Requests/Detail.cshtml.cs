@@ -138,7 +138,7 @@ public sealed class DetailModel(
         var (result, production, content) = await actions.OpenProductionAsync(Me, id, productionId, ct);
         return result switch
         {
-            ActionResult.Done when production is not null && content is not null => File(content, production.ContentType, production.FileName),
+            ActionResult.Done when production is not null && content is not null => File(content, production.ServedContentType, production.FileName),
             ActionResult.Forbidden forbidden => Refused(forbidden, id),
             _ => NotFound(),
         };
