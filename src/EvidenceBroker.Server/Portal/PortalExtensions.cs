@@ -29,6 +29,7 @@ public static class PortalExtensions
             {
                 pages.RootDirectory = "/Portal/Pages";
                 pages.Conventions.Add(new PortalPrefix());
+                pages.Conventions.ConfigureFilter(new UnmatchedHandlerFilter());
                 pages.Conventions.AuthorizeFolder("/", PortalSignIn.Portal);
                 pages.Conventions.AllowAnonymousToFolder("/Account");
                 pages.Conventions.AuthorizePage("/Account/Security", PortalSignIn.Portal);

@@ -99,4 +99,28 @@ public sealed class PortalLimitsTests
 
         Assert.Equal(HttpStatusCode.OK, preview.Status);
     }
+
+    [Theory]
+    [InlineData("POST", "/portal/requests/detail/{id}?handler=nope", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("TRACE", "/portal/requests/detail/{id}", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("TRACE", "/portal/oversight/audit", HttpStatusCode.MethodNotAllowed)]
+    public async Task A_request_no_handler_of_the_page_takes_is_refused_before_the_page_renders(string method, string path, HttpStatusCode expected)
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        using var reader = await PortalBrowser.SignedInAsync(broker, path.Contains("oversight", StringComparison.Ordinal) ? "auditor@oversight.example" : "officer@met.example");
+        var url = path.Replace("{id}", id.ToString(), StringComparison.Ordinal);
+        using var message = new HttpRequestMessage(new HttpMethod(method), url);
+        if (method == "POST")
+        {
+            message.Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = await reader.FormTokenAsync($"/portal/requests/detail/{id}"),
+            });
+        }
+
+        using var response = await reader.Client.SendAsync(message);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
 }
