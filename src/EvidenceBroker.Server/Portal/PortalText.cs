@@ -173,6 +173,17 @@ public static class PortalText
 
     public static string Day(DateTimeOffset at) => at.UtcDateTime.ToString("d MMM yyyy", CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// A period of data as asked: whole days ("1 Mar 2025 – 9 Mar 2025", the last day included) when it runs from
+    /// midnight to midnight UTC, as the portal's form files it; otherwise the two instants, as an API client may give them.
+    /// </summary>
+    public static string Period(DateTimeOffset from, DateTimeOffset to) =>
+        IsMidnight(from) && IsMidnight(to) && to > from
+            ? $"{Day(from)} – {Day(to.AddDays(-1))}"
+            : $"{When(from)} – {When(to)}";
+
+    private static bool IsMidnight(DateTimeOffset at) => at.UtcDateTime.TimeOfDay == TimeSpan.Zero;
+
     public static string Trigger(RequestTrigger trigger) => trigger switch
     {
         RequestTrigger.Acknowledge => "Acknowledge",

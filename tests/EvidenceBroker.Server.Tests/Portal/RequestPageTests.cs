@@ -101,4 +101,20 @@ public sealed class RequestPageTests
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal("application/octet-stream", download.Content.Headers.ContentType?.MediaType);
     }
+
+    [Theory]
+    [InlineData("2025-03-01T00:00:00Z", "2025-03-10T00:00:00Z", "1 Mar 2025 – 9 Mar 2025")]
+    [InlineData("2025-03-01T00:00:00Z", "2025-03-10T18:00:00Z", "1 Mar 2025, 00:00 UTC – 10 Mar 2025, 18:00 UTC")]
+    [InlineData("0001-01-01T00:00:00Z", "0001-01-01T12:00:00Z", "1 Jan 0001, 00:00 UTC – 1 Jan 0001, 12:00 UTC")]
+    public async Task The_request_page_shows_the_period_asked_for_to_its_last_instant(string from, string to, string shown)
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()
+            .With("timeRange", new System.Text.Json.Nodes.JsonObject { ["from"] = from, ["to"] = to }));
+        using var legal = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+
+        var page = WebUtility.HtmlDecode(await legal.Client.GetStringAsync($"/portal/requests/detail/{id}"));
+
+        Assert.Contains($"<dt>Period</dt><dd>{shown}</dd>", page, StringComparison.Ordinal);
+    }
 }

@@ -9,7 +9,10 @@ namespace EvidenceBroker.Server.Portal.Pages.Provider;
 /// </summary>
 public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : PageModel
 {
-    /// <summary>More open requests than this are not listed; the page says so.</summary>
+    /// <summary>
+    /// More open requests than this are not listed; the page says so. The oldest are kept, as the likeliest to be
+    /// overdue.
+    /// </summary>
     public const int OpenShown = 2000;
 
     public const int FinishedShown = 50;
@@ -25,7 +28,7 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
     {
         Now = clock.GetUtcNow();
         var me = Caller.From(User)!;
-        var open = await requests.ListAsync(me, new PortalSearch(Finished: false), ct, take: OpenShown + 1);
+        var open = await requests.ListAsync(me, new PortalSearch(Finished: false), ct, take: OpenShown + 1, oldestFirst: true);
         var finished = await requests.ListAsync(me, new PortalSearch(Finished: true), ct, take: FinishedShown);
         MoreOpen = open.Count > OpenShown;
         open = [.. open.Take(OpenShown).OrderBy(r => r.Due ?? DateTimeOffset.MaxValue).ThenBy(r => r.FiledAt)];
