@@ -67,7 +67,25 @@ public static class AuditVerifier
         "FROM audit_entries ";
 
     /// <summary>SQLite keeps instants as the binary long of <see cref="DateTimeOffsetToBinaryConverter"/>.</summary>
-    internal static readonly Func<long, DateTimeOffset> FromSqliteBinary = new DateTimeOffsetToBinaryConverter().ConvertFromProviderTyped;
+    private static readonly Func<long, DateTimeOffset> FromSqliteBinary = new DateTimeOffsetToBinaryConverter().ConvertFromProviderTyped;
+
+    /// <summary>
+    /// An instant as SQLite keeps it, or false for a value no instant has: an entry written outside the broker, which the
+    /// walk reports as broken rather than failing on.
+    /// </summary>
+    internal static bool TryFromSqliteBinary(long stored, out DateTimeOffset at)
+    {
+        try
+        {
+            at = FromSqliteBinary(stored);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            at = default;
+            return false;
+        }
+    }
 
     public static Task<ChainVerification> VerifyAsync(BrokerDbContext db, CancellationToken ct) => VerifyAsync(db, null, ct);
 
@@ -252,7 +270,7 @@ public static class AuditVerifier
         {
             count++;
             var sequence = reader.GetInt64(0);
-            var at = timeIsBinary ? FromSqliteBinary(reader.GetInt64(1)) : reader.GetFieldValue<DateTimeOffset>(1);
+            var timeRead = TryReadTime(reader, timeIsBinary, out var at);
             var actorId = reader.GetString(2);
             var actorRole = reader.GetString(3);
             var actorTenant = reader.GetString(4);
@@ -273,6 +291,8 @@ public static class AuditVerifier
                     ? PreviousHashBreak
                     : !hasher.PayloadMatches(payloadJson, payloadHash)
                         ? PayloadBreak
+                        : !timeRead
+                            ? TimeBreak
                         : !hasher.HashMatches(sequence, at, actorId, actorRole, actorTenant, action, subjectType, subjectId,
                             stateBefore, stateAfter, policyVersion, payloadHash, entryPreviousHash, hash)
                             ? ContentBreak
@@ -297,6 +317,27 @@ public static class AuditVerifier
     internal const string PreviousHashBreak = "its previous-hash does not match the entry before it";
     internal const string PayloadBreak = "its payload does not match its payload hash";
     internal const string ContentBreak = "its content does not match its hash";
+    internal const string TimeBreak = "its time cannot be read";
+
+    /// <summary>The entry's instant; false when the stored value is none (out of range, or PostgreSQL's infinity).</summary>
+    private static bool TryReadTime(DbDataReader reader, bool timeIsBinary, out DateTimeOffset at)
+    {
+        if (timeIsBinary)
+        {
+            return TryFromSqliteBinary(reader.GetInt64(1), out at);
+        }
+
+        try
+        {
+            at = reader.GetFieldValue<DateTimeOffset>(1);
+            return true;
+        }
+        catch (Exception e) when (e is InvalidCastException or ArgumentException or OverflowException)
+        {
+            at = default;
+            return false;
+        }
+    }
 
     /// <summary>Why the walk, expecting <paramref name="expected"/> next, cannot accept <paramref name="sequence"/>.</summary>
     internal static string SequenceBreak(long sequence, long expected) =>

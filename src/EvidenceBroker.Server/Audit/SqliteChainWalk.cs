@@ -290,7 +290,9 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
                     ? AuditVerifier.PreviousHashBreak
                     : !hasher.PayloadMatches(Text(row, PayloadJson), payloadHash)
                         ? AuditVerifier.PayloadBreak
-                        : !ContentMatches(row, sequence, payloadHash, previousHash, hash, hasher)
+                        : !AuditVerifier.TryFromSqliteBinary(SqliteColumns.Int64(row, 1), out var at)
+                            ? AuditVerifier.TimeBreak
+                        : !ContentMatches(row, sequence, at, payloadHash, previousHash, hash, hasher)
                             ? AuditVerifier.ContentBreak
                             : null;
             if (Reason is not null)
@@ -309,9 +311,10 @@ internal sealed class SqliteChainWalk(SqliteConnection connection, IReadOnlySet<
         }
 
         private static bool ContentMatches(
-            nint row, long sequence, ReadOnlySpan<byte> payloadHash, ReadOnlySpan<byte> previousHash, ReadOnlySpan<byte> hash, ChainHasher hasher)
+            nint row, long sequence, DateTimeOffset at, ReadOnlySpan<byte> payloadHash, ReadOnlySpan<byte> previousHash, ReadOnlySpan<byte> hash,
+            ChainHasher hasher)
         {
-            hasher.Begin(sequence, AuditVerifier.FromSqliteBinary(SqliteColumns.Int64(row, 1)));
+            hasher.Begin(sequence, at);
             for (var column = ActorId; column <= PolicyVersion; column++)
             {
                 hasher.Append(Text(row, column));

@@ -93,6 +93,19 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
     }
 
     [Fact]
+    public async Task A_time_that_is_no_instant_is_reported_at_its_entry_rather_than_failing_the_verification()
+    {
+        await using var db = await broker.CopyAsync();
+        // 1 decodes to 1 January of year 1 at +00:01, before the first instant there is.
+        await db.Database.ExecuteSqlRawAsync("UPDATE audit_entries SET \"At\" = 1 WHERE \"Sequence\" = 3");
+
+        var result = await VerifyAsync(db);
+
+        Assert.Equal((3L, 2L), (result.BrokenAt!.Value, result.IntactUpTo));
+        Assert.Contains("its time cannot be read", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_changed_payload_is_detected_at_its_entry()
     {
         await using var db = await broker.CopyAsync();
