@@ -8,8 +8,8 @@ namespace EvidenceBroker.Server.Tests.Infrastructure;
 /// <summary>
 /// Runs an action once, on the broker's own thread, when EF Core is about to run (or has just run) the first command
 /// that matches: a point inside a unit of work where a test stops a node or lets another node write. It listens to
-/// EF Core's diagnostic events, so the broker needs no seam of its own. Create it before the broker starts: EF Core
-/// caches for a second whether anyone listens.
+/// EF Core's diagnostic events, so the broker needs no seam of its own. Create it before the broker starts (EF Core
+/// caches for a second whether anyone listens), with a match that the start's own commands (migrations) do not meet.
 /// </summary>
 public sealed class CommandHook : IObserver<DiagnosticListener>, IObserver<KeyValuePair<string, object?>>, IDisposable
 {
