@@ -12,10 +12,17 @@ namespace EvidenceBroker.Server.Tests.Exports;
 public sealed class ExportCancellationTests
 {
     [Fact]
-    public async Task A_build_cancelled_by_a_stopping_node_is_released_uncounted_and_the_next_delivery_builds_it()
+    public Task A_build_cancelled_by_a_stopping_node_is_released_uncounted_and_the_next_delivery_builds_it() =>
+        CancelledThenBuiltAsync(new BrokerFactory());
+
+    [PostgresFact]
+    public Task A_build_cancelled_by_a_stopping_node_on_PostgreSQL_is_released_uncounted_and_the_next_delivery_builds_it() =>
+        CancelledThenBuiltAsync(new PostgresBrokerFactory());
+
+    private static async Task CancelledThenBuiltAsync(BrokerFactory fresh)
     {
         using var stopping = new CancellationTokenSource();
-        await using var broker = new BrokerFactory();
+        await using var broker = fresh;
 
         // The node stops while the report is being read: after "reading requests" was recorded, as the next stage goes in.
         using var hook = CommandHook.Before(

@@ -1,7 +1,9 @@
 using System.Data.Common;
 using System.Diagnostics;
+using EvidenceBroker.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
 
 namespace EvidenceBroker.Server.Tests.Infrastructure;
 
@@ -39,9 +41,10 @@ public sealed class CommandHook : IObserver<DiagnosticListener>, IObserver<KeyVa
     /// <summary>Whether the action ran.</summary>
     public bool Fired => Volatile.Read(ref fired) == 1;
 
-    /// <summary>Whether <paramref name="command"/> runs on the SQLite database of <paramref name="broker"/>.</summary>
-    public static bool On(BrokerFactory broker, DbCommand command) =>
-        command.Connection?.ConnectionString.Contains(broker.DataDirectory, StringComparison.Ordinal) == true;
+    /// <summary>Whether <paramref name="command"/> runs on the database of <paramref name="broker"/>.</summary>
+    public static bool On(BrokerFactory broker, DbCommand command) => broker.Provider == DatabaseProvider.Postgres
+        ? command.Connection?.Database == new NpgsqlConnectionStringBuilder(broker.ConnectionString).Database
+        : command.Connection?.ConnectionString.Contains(broker.DataDirectory, StringComparison.Ordinal) == true;
 
     public void OnNext(DiagnosticListener value)
     {

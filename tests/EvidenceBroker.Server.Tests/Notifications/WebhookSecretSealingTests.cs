@@ -1,4 +1,6 @@
+using System.Net;
 using EvidenceBroker.Server.Notifications;
+using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -45,6 +47,47 @@ public sealed class WebhookSecretSealingTests
         Assert.Equal(rotated, vault.Open(stored.Secret));
         Assert.Equal(old, vault.Open(stored.PreviousSecret!));
     }
+
+    [PostgresFact]
+    public async Task Sealing_on_PostgreSQL_does_not_overwrite_a_secret_another_node_rotates_after_sealing_read_it()
+    {
+        const string recipient = "provider:emerald-cloud";
+        var old = WebhookSecret.Generate();
+        var armed = false;
+        (string? Secret, HttpStatusCode Status)? whileSealing = null;
+        await using var broker = new PostgresBrokerFactory();
+
+        // The other node is a second broker on the same database, whose writers give up waiting for the writers' turn
+        // (the chain's advisory lock) after a second instead of waiting for the sealing to end.
+        await using var other = new OtherNode(broker.ConnectionString + ";Options=-c lock_timeout=1000");
+        using var admin = await other.ClientAsync("broker-admin");
+        using var otherNode = CommandHook.After(
+            command => Volatile.Read(ref armed) && CommandHook.On(broker, command)
+                && command.CommandText.Contains("FROM webhook_secrets", StringComparison.Ordinal),
+            _ => whileSealing = RotateAsync(admin).GetAwaiter().GetResult());
+        var vault = broker.Services.GetRequiredService<WebhookSecretVault>();
+        await broker.WithDbAsync(db => db.WebhookSecrets.Where(s => s.Recipient == recipient)
+            .ExecuteUpdateAsync(set => set.SetProperty(s => s.Secret, old))); // as an earlier version stored it
+
+        Volatile.Write(ref armed, true);
+        await broker.Services.SealClearWebhookSecretsAsync();
+        var issued = whileSealing?.Secret ?? (await RotateAsync(admin)).Secret; // refused while sealing: tried again
+
+        var stored = await broker.WithDbAsync(db => db.WebhookSecrets.AsNoTracking().SingleAsync(s => s.Recipient == recipient));
+        Assert.True(otherNode.Fired);
+        Assert.Equal(issued, vault.Open(stored.Secret));
+        Assert.Equal(old, vault.Open(stored.PreviousSecret!));
+    }
+
+    /// <summary>The secret a rotation issued, or null (and why) if it was refused.</summary>
+    private static async Task<(string? Secret, HttpStatusCode Status)> RotateAsync(HttpClient admin)
+    {
+        using var rotated = await admin.PostAsync("/api/v1/admin/providers/emerald-cloud/webhook/rotate-secret", null);
+        return (rotated.IsSuccessStatusCode ? (await rotated.JsonAsync()).GetProperty("secret").GetString() : null, rotated.StatusCode);
+    }
+
+    /// <summary>A second node on an existing PostgreSQL database, left in place when it stops.</summary>
+    private sealed class OtherNode(string connectionString) : BrokerFactory(DatabaseProvider.Postgres, connectionString);
 
     [Fact]
     public async Task Sealing_leaves_a_value_already_sealed_as_it_is_so_sealing_again_changes_nothing()
