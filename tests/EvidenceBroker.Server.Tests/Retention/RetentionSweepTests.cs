@@ -111,6 +111,43 @@ public sealed class RetentionSweepTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_unrecorded_package_whose_removal_record_fails_to_commit_stays_until_a_sweep_records_its_removal()
+    {
+        var package = await UnrecordedPackageAsync(broker, TimeSpan.FromDays(2));
+        await RefuseCommitOfRemovalRecordsAsync(broker, refuse: true);
+
+        await Assert.ThrowsAnyAsync<Microsoft.Data.Sqlite.SqliteException>(() => SweepAsync(broker, new RetentionOptions()));
+        var keptWithoutRecord = File.Exists(package);
+        var recordsAfterFailure = await RemovalRecordsAsync(broker);
+        await RefuseCommitOfRemovalRecordsAsync(broker, refuse: false);
+        var result = await SweepAsync(broker, new RetentionOptions());
+
+        Assert.True(keptWithoutRecord); // evidence data is never removed without its record
+        Assert.Empty(recordsAfterFailure);
+        Assert.Equal(1, result.UnrecordedPackages);
+        Assert.False(File.Exists(package));
+        var record = Assert.Single(await RemovalRecordsAsync(broker));
+        Assert.Contains(Path.GetFileName(package), record.PayloadJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_package_another_sweep_removed_after_this_one_listed_it_is_not_recorded_again()
+    {
+        var package = await UnrecordedPackageAsync(broker, TimeSpan.FromDays(2));
+
+        // The other sweep, on another node, removes the package as this one enters its turn, after this one listed it.
+        using var otherSweep = CommandHook.Before(
+            command => CommandHook.On(broker, command) && command.CommandText.StartsWith("SELECT", StringComparison.Ordinal)
+                && command.CommandText.Contains("FROM \"productions\"", StringComparison.Ordinal),
+            _ => File.Delete(package));
+        var result = await SweepAsync(broker, new RetentionOptions());
+
+        Assert.True(otherSweep.Fired);
+        Assert.Equal(0, result.UnrecordedPackages);
+        Assert.Empty(await RemovalRecordsAsync(broker));
+    }
+
+    [Fact]
     public async Task Nothing_old_enough_means_nothing_deleted_and_nothing_recorded()
     {
         await FileAsync(broker, "fresh");
@@ -156,6 +193,34 @@ public sealed class RetentionSweepTests : IAsyncLifetime
     {
         protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("Retention:IdempotencyKeyDays", "0")];
     }
+
+    /// <summary>A package on disk whose production was never recorded, last written <paramref name="age"/> ago.</summary>
+    private static async Task<string> UnrecordedPackageAsync(BrokerFactory broker, TimeSpan age)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(broker.DataDirectory, "files", Guid.NewGuid().ToString("N"))).FullName;
+        var package = Path.Combine(folder, Guid.NewGuid().ToString("N") + ".bin");
+        await File.WriteAllBytesAsync(package, new byte[10]);
+        File.SetLastWriteTimeUtc(package, (broker.Clock.GetUtcNow() - age).UtcDateTime);
+        return package;
+    }
+
+    private static Task<List<AuditEntry>> RemovalRecordsAsync(BrokerFactory broker) =>
+        broker.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.Action == "retention.unrecorded-packages-removed").ToListAsync());
+
+    /// <summary>
+    /// The removal's audit entry goes in, and its COMMIT then fails: the entry adds a row breaking a deferred foreign
+    /// key, which SQLite checks only when the transaction commits. A sweep removing files before its commit is caught.
+    /// </summary>
+    private static Task<int> RefuseCommitOfRemovalRecordsAsync(BrokerFactory broker, bool refuse) =>
+        broker.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(refuse
+            ? """
+              CREATE TABLE refused_parent (id INTEGER PRIMARY KEY);
+              CREATE TABLE refused_child (parent INTEGER REFERENCES refused_parent (id) DEFERRABLE INITIALLY DEFERRED);
+              CREATE TRIGGER refuse_removal_record AFTER INSERT ON audit_entries
+                WHEN NEW."Action" = 'retention.unrecorded-packages-removed'
+                BEGIN INSERT INTO refused_child VALUES (1); END;
+              """
+            : "DROP TRIGGER refuse_removal_record;"));
 
     /// <summary>Files the sample request as the Met's case system, under <paramref name="key"/>.</summary>
     private static Task<Guid> FileAsync(BrokerFactory broker, string key) =>
