@@ -16,7 +16,8 @@ public sealed record RetentionResult(int IdempotencyKeys, int DeliveredWebhooks,
 /// saying what went and up to when; run daily by Hangfire, safe to run twice or on two nodes at once.
 /// </summary>
 public sealed class RetentionSweep(
-    BrokerDbContext db, AuditTrail audit, IOptions<RetentionOptions> options, TimeProvider clock, ProductionStore packages)
+    BrokerDbContext db, AuditTrail audit, IOptions<RetentionOptions> options, TimeProvider clock, ProductionStore packages,
+    ILogger<RetentionSweep> logger)
 {
     /// <summary>
     /// How old a package without a production must be before it is removed: an upload is recorded seconds after its
@@ -78,12 +79,20 @@ public sealed class RetentionSweep(
                 await transaction.CommitAsync(ct);
             }
 
+            // Each file on its own: one that cannot be removed (a permission, a disk fault) must not keep the others,
+            // which the committed record names, on disk. It stays unrecorded, so the next sweep records and tries it again.
             foreach (var path in unrecorded)
             {
-                packages.Delete(path);
+                try
+                {
+                    packages.Delete(path);
+                    removed++;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    logger.LogWarning(e, "Retention: the unrecorded package {Path} could not be removed; the next sweep tries again", path);
+                }
             }
-
-            removed += unrecorded.Count;
         }
 
         return removed;

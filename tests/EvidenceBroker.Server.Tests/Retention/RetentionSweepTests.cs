@@ -6,6 +6,7 @@ using EvidenceBroker.Server.Retention;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EvidenceBroker.Server.Tests.Retention;
@@ -231,7 +232,8 @@ public sealed class RetentionSweepTests : IAsyncLifetime
         await using var scope = broker.Services.CreateAsyncScope();
         var sweep = new RetentionSweep(
             scope.ServiceProvider.GetRequiredService<BrokerDbContext>(), scope.ServiceProvider.GetRequiredService<AuditTrail>(),
-            Options.Create(options), broker.Clock, scope.ServiceProvider.GetRequiredService<ProductionStore>());
+            Options.Create(options), broker.Clock, scope.ServiceProvider.GetRequiredService<ProductionStore>(),
+            scope.ServiceProvider.GetRequiredService<ILogger<RetentionSweep>>());
         return await sweep.SweepAsync(CancellationToken.None);
     }
 }
