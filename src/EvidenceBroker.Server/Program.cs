@@ -93,7 +93,7 @@ await app.Services.InitialiseDatabaseAsync();
 await app.Services.ImportPolicyPackAsync(app.Logger);
 app.Services.ScheduleSlaSweep();
 app.Services.ScheduleRetentionSweep();
-await app.Services.RequeueLostExportsAsync(app.Logger);
+await app.Services.RequeueLostExportsAsync();
 await app.Services.SealClearWebhookSecretsAsync();
 await app.Services.LoadDisabledClientsAsync();
 if (app.Environment.IsDevelopment())

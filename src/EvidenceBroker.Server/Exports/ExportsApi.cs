@@ -204,7 +204,7 @@ public static class ExportsApi
         {
             if (idempotencyKey is not null
                 && await db.ExportJobs.AsNoTracking().Where(j => j.RequestedBy == caller.Subject && j.IdempotencyKey == idempotencyKey)
-                    .Select(j => new { j.Id, j.Kind, j.ParametersJson }).SingleOrDefaultAsync(ct) is { } earlier)
+                    .Select(j => new { j.Id, j.Kind, j.ParametersJson, j.Status }).SingleOrDefaultAsync(ct) is { } earlier)
             {
                 if (earlier.Kind != kind || earlier.ParametersJson != job.ParametersJson)
                 {
@@ -213,6 +213,12 @@ public static class ExportsApi
                         title: "This Idempotency-Key was already used for another report.",
                         detail: "Use a new key for a new report, or resend the original parameters unchanged.",
                         extensions: new Dictionary<string, object?> { ["existingJobId"] = earlier.Id });
+                }
+
+                // The first request's answer may have been lost before its job was queued: queued again, harmlessly if not.
+                if (earlier.Status == ExportStatus.Queued)
+                {
+                    ExportJobRunner.Enqueue(jobs, earlier.Id);
                 }
 
                 http.Response.Headers["Idempotent-Replayed"] = "true";

@@ -1,7 +1,10 @@
 using System.Net;
+using System.Net.Http.Json;
 using EvidenceBroker.Server.Exports;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Hangfire;
+using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -64,6 +67,66 @@ public sealed class ExportRecoveryTests
         var job = await (await oversight.GetAsync(queued.Headers.Location)).JsonAsync();
         Assert.Equal("failed", job.GetProperty("status").GetString());
         Assert.Contains("every attempt ended with the broker stopping", job.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(ExportStatus.Queued, false, 11, 1)] // its job never reached Hangfire
+    [InlineData(ExportStatus.Running, false, 11, 1)] // Hangfire gave up retrying while the report had attempts left
+    [InlineData(ExportStatus.Running, true, 11, 0)] // another attempt holds a claim that has not run out
+    [InlineData(ExportStatus.Queued, false, 5, 0)] // asked for a moment ago: its job is probably still waiting its turn
+    public async Task An_export_nobody_is_building_is_queued_again_by_the_recurring_look(
+        ExportStatus status, bool claimed, int minutesAgo, int queuedAgain)
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.QueueReportAsync();
+        await broker.WithDbAsync(db => db.ExportJobs.Where(j => j.Id == id).ExecuteUpdateAsync(set => set
+            .SetProperty(j => j.Status, status)
+            .SetProperty(j => j.ClaimedBy, claimed ? Guid.NewGuid() : null)
+            .SetProperty(j => j.ClaimedUntil, claimed ? broker.Clock.GetUtcNow() + TimeSpan.FromHours(1) : null)));
+        broker.Clock.Advance(TimeSpan.FromMinutes(minutesAgo));
+        var queue = broker.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        var before = queue.EnqueuedCount("default");
+
+        await using var scope = broker.Services.CreateAsyncScope();
+        var requeued = await scope.ServiceProvider.GetRequiredService<LostExports>().RequeueAsync(CancellationToken.None);
+
+        Assert.Equal(queuedAgain, requeued);
+        Assert.Equal(before + queuedAgain, queue.EnqueuedCount("default"));
+    }
+
+    [Fact]
+    public async Task The_look_for_lost_exports_is_scheduled_on_the_cluster()
+    {
+        await using var broker = new BrokerFactory();
+        using var connection = broker.Services.GetRequiredService<JobStorage>().GetConnection();
+
+        Assert.False(Assert.Single(connection.GetRecurringJobs([LostExports.RecurringJobId])).Removed);
+    }
+
+    [Fact]
+    public async Task A_retried_order_of_a_report_still_queued_queues_its_job_again()
+    {
+        await using var broker = new BrokerFactory();
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        async Task<HttpStatusCode> OrderAsync()
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports/oversight-reports")
+            {
+                Content = JsonContent.Create(new { from = "2026-11-01", to = "2026-11-30" }),
+            };
+            message.Headers.Add("Idempotency-Key", "report-2026-11");
+            using var response = await oversight.SendAsync(message);
+            return response.StatusCode;
+        }
+
+        var queue = broker.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
+        await OrderAsync();
+        var afterFirst = queue.EnqueuedCount("default");
+
+        var retried = await OrderAsync();
+
+        Assert.Equal(HttpStatusCode.Accepted, retried);
+        Assert.Equal(afterFirst + 1, queue.EnqueuedCount("default"));
     }
 
     private sealed class SharedDatabase(string connectionString, bool runJobs) : BrokerFactory(DatabaseProvider.Sqlite, connectionString)
