@@ -4,6 +4,7 @@ using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Routing;
@@ -83,9 +84,20 @@ public sealed class PortalRequests(BrokerDbContext db)
                      from d in ds.DefaultIfEmpty()
                      select new { Request = r, DecisionJson = d == null ? null : d.DecisionJson };
 
+        if (search.Rule is { Length: > 0 } failedRule)
+        {
+            // In the database, over every decision: a filter after reading would see only the rows read.
+            if (FailedRulePattern(failedRule) is not { } pattern)
+            {
+                return [];
+            }
+
+            joined = joined.Where(x => x.DecisionJson != null && EF.Functions.Like(x.DecisionJson, pattern));
+        }
+
         // SQLite cannot order by DateTimeOffset; the id is a version-7 GUID, ordered by time of filing.
         var ordered = oldestFirst ? joined.OrderBy(x => x.Request.Id) : joined.OrderByDescending(x => x.Request.Id);
-        var rows = await ordered.Skip(skip).Take(search.Rule is null ? take : take * 20).ToListAsync(ct);
+        var rows = await ordered.Skip(skip).Take(take).ToListAsync(ct);
         var ids = rows.Select(x => x.Request.Id).ToList();
         var clocks = (await db.Deadlines.AsNoTracking().Where(d => ids.Contains(d.RequestId) && d.CompletedAt == null).ToListAsync(ct))
             .ToLookup(d => d.RequestId);
@@ -111,6 +123,15 @@ public sealed class PortalRequests(BrokerDbContext db)
 
         return result;
     }
+
+    /// <summary>
+    /// How a failed rule reads in a stored decision (<see cref="DecisionJson.Compact"/> writes a reason's rule, then its
+    /// status), as a LIKE pattern; null for text that is no rule's id, which no decision fails.
+    /// </summary>
+    private static string? FailedRulePattern(string rule) =>
+        rule.Length <= 10 && rule.All(char.IsAsciiLetterOrDigit)
+            ? $"%\"rule\":\"{rule.ToUpperInvariant()}\",\"status\":\"{Wire.Name(RuleStatus.Failed)}\"%"
+            : null;
 
     public async Task<PortalRequest?> FindAsync(Caller caller, Guid id, CancellationToken ct)
     {

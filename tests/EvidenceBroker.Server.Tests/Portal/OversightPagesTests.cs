@@ -33,4 +33,28 @@ public sealed class OversightPagesTests
         Assert.Contains("RU,1,0,1,0,0,0,0\n", csv, StringComparison.Ordinal);
         Assert.Contains("data-testid=\"mlat-count\">1<", mlat, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public Task The_search_by_failed_rule_finds_the_decisions_that_failed_it_on_sqlite() => FindsFailedRuleAsync(new BrokerFactory());
+
+    [PostgresFact]
+    public Task The_search_by_failed_rule_finds_the_decisions_that_failed_it_on_postgresql() => FindsFailedRuleAsync(new PostgresBrokerFactory());
+
+    /// <summary>The search runs in the database, against decisions as they are stored: this holds the two together.</summary>
+    private static async Task FindsFailedRuleAsync(BrokerFactory created)
+    {
+        await using var broker = created;
+        var passes = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        var fails = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        var failed = (await broker.GetAsync("mvd-case-system", $"/api/v1/requests/{fails}/decision")).GetProperty("reasons").EnumerateArray()
+            .First(r => r.GetProperty("status").GetString() == "failed").GetProperty("rule").GetString()!;
+        using var auditor = await PortalBrowser.SignedInAsync(broker, "auditor@oversight.example");
+
+        var found = await auditor.Client.GetStringAsync($"/portal/oversight?rule={failed.ToLowerInvariant()}");
+        var none = await auditor.Client.GetStringAsync("/portal/oversight?rule=R1%25");
+
+        Assert.Contains(await broker.ReferenceAsync("mvd-case-system", fails), found, StringComparison.Ordinal);
+        Assert.DoesNotContain(await broker.ReferenceAsync("met-case-system", passes), found, StringComparison.Ordinal);
+        Assert.Contains("No decision matches this search.", none, StringComparison.Ordinal);
+    }
 }
