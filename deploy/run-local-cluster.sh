@@ -13,8 +13,9 @@
 # Development seeds the demo data — seeding is not safe to race), then starts node 2 with migrations off and waits
 # for it too. Prints "node1 <pid> <url>" and "node2 <pid> <url>". Logs: STATE/node1.log, STATE/node2.log.
 #
-# Development is the default environment because the demo API clients exist only there; the certificates and the
-# issuer are configured all the same, exactly as in production. Every other setting can be passed through the
+# Development is the default environment because the demo API clients exist only there; the certificates, the audit
+# key and the issuer are configured all the same, as in production (with --environment Production the nodes start,
+# but nothing is seeded: no demo agency, provider, user or client exists). Every other setting can be passed through the
 # environment (e.g. RateLimits__IntakeBurst=100000): the nodes inherit it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,7 +65,9 @@ write_config() {
       -out "$state/certs/$use.pfx" -passout "pass:$password"
     rm -f "$state/certs/$use.key"
   done
-  chmod 600 "$state/certs/"*.pfx
+  # One audit key for the cluster, as in production: every node's checkpoints are then checked against it.
+  openssl ecparam -name prime256v1 -genkey -noout -out "$state/certs/audit-signing.pem" 2>/dev/null
+  chmod 600 "$state/certs/"*.pfx "$state/certs/audit-signing.pem"
 
   {
     printf 'server_dir=%q\n' "$server_dir"
@@ -79,6 +82,7 @@ write_config() {
     printf 'export Auth__EncryptionCertificatePath=%q\n' "$state/certs/encryption.pfx"
     printf 'export Auth__EncryptionCertificatePassword=%q\n' "$password"
     printf 'export Auth__AllowHttp=true\n'
+    printf 'export Audit__SigningKeyPath=%q\n' "$state/certs/audit-signing.pem"
     printf 'export Storage__Root=%q\n' "$state/files"
     printf 'export Policy__PackDirectory=%q\n' "$root/policies"
   } >"$state/cluster.env"
