@@ -41,15 +41,25 @@ internal static class AuditCommands
             using (report)
             {
                 var root = report.RootElement;
-                var intact = root.GetProperty("intact").GetBoolean();
+                if (!root.TryGetProperty("intact", out var intactValue) || intactValue.ValueKind is not (JsonValueKind.True or JsonValueKind.False)
+                    || !root.TryGetProperty("summary", out var summary) || summary.ValueKind != JsonValueKind.String)
+                {
+                    await error.WriteLineAsync("The broker's answer has no verdict (intact, summary): it did not answer like an Evidence Broker.").ConfigureAwait(false);
+                    return BrokerConnection.Unavailable;
+                }
+
+                var intact = intactValue.GetBoolean();
                 if (parse.GetValue(json))
                 {
                     await output.WriteLineAsync(JsonSerializer.Serialize(root, Indented)).ConfigureAwait(false);
                 }
                 else
                 {
-                    await output.WriteLineAsync((intact ? "INTACT  " : "BROKEN  ") + root.GetProperty("summary").GetString()).ConfigureAwait(false);
-                    await output.WriteLineAsync($"Checkpoint key {root.GetProperty("keyId").GetString()}; verified at {root.GetProperty("verifiedAt").GetString()}.").ConfigureAwait(false);
+                    await output.WriteLineAsync((intact ? "INTACT  " : "BROKEN  ") + summary.GetString()).ConfigureAwait(false);
+                    if (root.TryGetProperty("keyId", out var keyId) && root.TryGetProperty("verifiedAt", out var verifiedAt))
+                    {
+                        await output.WriteLineAsync($"Checkpoint key {keyId}; verified at {verifiedAt}.").ConfigureAwait(false);
+                    }
                     if (root.TryGetProperty("head", out var head) && head.ValueKind == JsonValueKind.String)
                     {
                         await output.WriteLineAsync($"Head {head.GetString()}: keep it, and give it as --known-head next time.").ConfigureAwait(false);

@@ -87,7 +87,15 @@ internal sealed class BrokerConnection
 
             if (!response.IsSuccessStatusCode)
             {
-                await error.WriteLineAsync($"{refusal} ({(int)response.StatusCode}).").ConfigureAwait(false);
+                // Only a refusal is the caller's to mend; anything else is the broker's state, said as it is.
+                var status = (int)response.StatusCode;
+                await error.WriteLineAsync(status switch
+                {
+                    401 or 403 => $"{refusal} ({status}).",
+                    429 => $"The broker limits how often this may be asked: try again in {response.Headers.RetryAfter?.Delta?.TotalSeconds ?? 60:0} s (429).",
+                    >= 500 => $"The broker failed to answer ({status}); its log says why.",
+                    _ => $"The broker answered {status}: {body}",
+                }).ConfigureAwait(false);
                 return (Unavailable, null);
             }
 

@@ -149,6 +149,12 @@ public static class Program
             return BadInput;
         }
 
+        if (request.NullIdentifier() is { } nullIdentifier)
+        {
+            error.WriteLine($"{file}: request.{nullIdentifier}: must not be null.");
+            return BadInput;
+        }
+
         if (!IsCountryCode(request.RequestingCountry))
         {
             error.WriteLine($"{file}: request.requestingCountry: '{request.RequestingCountry}' is not an ISO 3166-1 alpha-2 code (e.g. GB).");

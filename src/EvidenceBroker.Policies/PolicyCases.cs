@@ -54,6 +54,11 @@ public static class PolicyCases
             var on = DateOnly.ParseExact(Required(root, "evaluatedOn").GetString()!, "yyyy-MM-dd", CultureInfo.InvariantCulture);
             var request = Required(root, "request").Deserialize<RequestContent>(CaseOptions)
                 ?? throw new PolicyCaseException(file, "request: must be an object.");
+            if (request.NullIdentifier() is { } nullIdentifier)
+            {
+                throw new PolicyCaseException(file, $"request.{nullIdentifier}: must not be null.");
+            }
+
             var provider = request.ProviderJurisdiction ?? throw new PolicyCaseException(file, "request.providerJurisdiction: required in a case (cases have no provider register).");
             var suspended = root.TryGetProperty("suspendedCountries", out var s) ? s.Deserialize<string[]>(CaseOptions) ?? [] : [];
             var confirmed = root.TryGetProperty("emergencyConfirmedBySupervisor", out var c) && c.GetBoolean();

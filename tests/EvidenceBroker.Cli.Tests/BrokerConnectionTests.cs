@@ -31,6 +31,36 @@ public sealed class BrokerConnectionTests
     }
 
     [Fact]
+    public async Task A_broker_that_fails_is_said_to_have_failed_not_to_have_refused_the_client()
+    {
+        using var handler = new Answering(request => request.RequestUri!.AbsolutePath.EndsWith("/token", StringComparison.Ordinal)
+            ? Token()
+            : new HttpResponseMessage(HttpStatusCode.InternalServerError));
+
+        var (code, error) = await VerifyAsync(handler);
+
+        Assert.Equal(3, code);
+        Assert.Contains("The broker failed to answer (500)", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("must be an oversight", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_verification_answer_without_its_verdict_is_unavailable_not_a_stack_trace()
+    {
+        using var handler = new Answering(request => request.RequestUri!.AbsolutePath.EndsWith("/token", StringComparison.Ordinal)
+            ? Token()
+            : new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{\"entries\":12}") });
+
+        var (code, error) = await VerifyAsync(handler);
+
+        Assert.Equal(3, code);
+        Assert.Contains("did not answer like an Evidence Broker", error, StringComparison.Ordinal);
+    }
+
+    private static HttpResponseMessage Token() =>
+        new(HttpStatusCode.OK) { Content = new StringContent("{\"access_token\":\"t\",\"token_type\":\"Bearer\"}") };
+
+    [Fact]
     public async Task Plain_http_to_another_machine_is_refused_before_the_secret_is_sent()
     {
         var sent = false;

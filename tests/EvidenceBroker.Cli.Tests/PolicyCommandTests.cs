@@ -127,6 +127,41 @@ public sealed class PolicyCommandTests
     }
 
     [Fact]
+    public async Task Policy_evaluate_refuses_an_identifier_given_as_null_naming_it()
+    {
+        var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");
+        await File.WriteAllTextAsync(file, WithNullIdentifier(await File.ReadAllTextAsync(Path.Combine(Policies, "cases", "gb-us-content-direct.json"))));
+
+        var (code, output, error) = await Run("policy", "evaluate", file, "--pack", Policies);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Contains("request.identifiers[1]: must not be null.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Policy_test_reports_a_case_with_a_null_identifier_and_runs_the_others()
+    {
+        var dir = CopyPack();
+        var path = Path.Combine(dir, "cases", "gb-us-content-direct.json");
+        await File.WriteAllTextAsync(path, WithNullIdentifier(await File.ReadAllTextAsync(path)));
+
+        var (code, output, error) = await Run("policy", "test", dir);
+
+        Assert.Equal(1, code);
+        Assert.Contains("request.identifiers[1]: must not be null.", output + error, StringComparison.Ordinal);
+        Assert.Matches(@"\d{2,} cases: \d{2,} passed, 1 failed", output);
+    }
+
+    /// <summary>The case's request with a second identifier written as null.</summary>
+    private static string WithNullIdentifier(string caseJson)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(caseJson)!;
+        node["request"]!["identifiers"]!.AsArray().Add(null);
+        return node.ToJsonString();
+    }
+
+    [Fact]
     public async Task Policy_evaluate_malformed_json_exits_2()
     {
         var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");

@@ -25,6 +25,23 @@ public sealed record RequestContent
 
     public required IReadOnlyList<Identifier> Identifiers { get; init; }
 
+    /// <summary>
+    /// The JSON path of an identifier given as <c>null</c>, or null if there is none: System.Text.Json checks the
+    /// nullability of members, not of a list's elements, and the engine expects every identifier to be there.
+    /// </summary>
+    public string? NullIdentifier()
+    {
+        for (var i = 0; i < Identifiers.Count; i++)
+        {
+            if (Identifiers[i] is null)
+            {
+                return $"identifiers[{i}]";
+            }
+        }
+
+        return null;
+    }
+
     public TimeRange? TimeRange { get; init; }
 
     public required Offence Offence { get; init; }
