@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Auth;
@@ -40,6 +41,25 @@ public sealed partial class SignInTests
         Assert.All([unknown, wrong, locked], page => Assert.Contains(WebUtility.HtmlEncode(NotSignedIn), page.Body, StringComparison.Ordinal));
         Assert.All([unknown, wrong, locked], page => Assert.Equal(HttpStatusCode.OK, page.Status));
         Assert.DoesNotContain("locked for a while", locked.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_sign_in_takes_no_less_than_the_floor_whether_or_not_the_account_exists()
+    {
+        await using var broker = new BrokerFactory();
+        using var browser = broker.CreateClient();
+        await SignInAsync(browser, "nobody@met.example", "warm-up");
+
+        var unknown = Stopwatch.StartNew();
+        await SignInAsync(browser, "nobody@met.example", "Demo-Passw0rd!");
+        unknown.Stop();
+        var wrong = Stopwatch.StartNew();
+        await SignInAsync(browser, "supervisor@met.example", "not the password");
+        wrong.Stop();
+
+        // A floor, not a speed: the answer may come later on a busy machine, never sooner.
+        Assert.True(unknown.Elapsed >= EvidenceBroker.Server.Portal.Pages.Account.LoginModel.RefusalFloor, $"unknown email: {unknown.Elapsed}");
+        Assert.True(wrong.Elapsed >= EvidenceBroker.Server.Portal.Pages.Account.LoginModel.RefusalFloor, $"wrong password: {wrong.Elapsed}");
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
 using System.Globalization;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Hosting;
@@ -15,8 +16,9 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 /// code step, a user without one to enrolment, both holding only the short two-factor cookie; a user who signed in
 /// with a one-time password first chooses their own. Whether an email has an
 /// account does not show: an unknown email, a wrong password and a locked account get the same answer, after the same
-/// work (one password hash is checked in each case; a wrong password also records the failure); and each network
-/// address has its own limit on attempts.
+/// work (one password hash is checked in each case), and no sooner than <see cref="RefusalFloor"/> after the request
+/// arrived: a wrong password also records the failure, a write an unknown email does not make, and the floor hides
+/// that difference. Each network address has its own limit on attempts.
 /// </summary>
 [EnableRateLimiting(RateLimiting.SignInPolicy)]
 public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users) : PageModel
@@ -30,6 +32,12 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
     };
 
     private static string? noOnesHash;
+
+    /// <summary>
+    /// The least time a refusal takes, from the request's arrival: more than a password check and the recording of a
+    /// failure take on this machine, so that neither shows. Wall-clock time: it hides work from a stopwatch.
+    /// </summary>
+    internal static readonly TimeSpan RefusalFloor = TimeSpan.FromMilliseconds(400);
 
     [BindProperty, Required, EmailAddress, StringLength(256)]
     public string Email { get; set; } = "";
@@ -53,29 +61,27 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
             return Page();
         }
 
+        var arrived = Stopwatch.GetTimestamp();
         var user = await users.FindByEmailAsync(Email);
         if (user is null)
         {
             // As long as checking a real account's password takes.
             noOnesHash ??= users.PasswordHasher.HashPassword(NoOne, Guid.NewGuid().ToString());
             users.PasswordHasher.VerifyHashedPassword(NoOne, noOnesHash, Password);
-            ModelState.AddModelError("", NotSignedIn);
-            return Page();
+            return await RefuseAsync(arrived);
         }
 
         if (await users.IsLockedOutAsync(user))
         {
             // Identity would answer a locked account without checking the password: check it, for the time it takes.
             users.PasswordHasher.VerifyHashedPassword(user, user.PasswordHash ?? "", Password);
-            ModelState.AddModelError("", NotSignedIn);
-            return Page();
+            return await RefuseAsync(arrived);
         }
 
         var result = await signIn.CheckPasswordSignInAsync(user, Password, lockoutOnFailure: true);
         if (!result.Succeeded)
         {
-            ModelState.AddModelError("", NotSignedIn);
-            return Page();
+            return await RefuseAsync(arrived);
         }
 
         await PendingSignIn.IssueAsync(HttpContext, user);
@@ -84,5 +90,18 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
         return user.PasswordChangeRequired ? RedirectToPage("/Account/NewPassword", new { returnUrl })
             : user.TwoFactorEnabled ? RedirectToPage("/Account/TwoFactor", new { returnUrl })
             : RedirectToPage("/Account/Enrol", new { returnUrl });
+    }
+
+    private async Task<PageResult> RefuseAsync(long arrived)
+    {
+        ModelState.AddModelError("", NotSignedIn);
+        // A timer may fire a millisecond before the stopwatch says it should: wait again until the floor has passed.
+        for (var remaining = RefusalFloor - Stopwatch.GetElapsedTime(arrived); remaining > TimeSpan.Zero;
+             remaining = RefusalFloor - Stopwatch.GetElapsedTime(arrived))
+        {
+            await Task.Delay(remaining, HttpContext.RequestAborted);
+        }
+
+        return Page();
     }
 }
