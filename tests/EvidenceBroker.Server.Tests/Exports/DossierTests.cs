@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Audit;
@@ -128,6 +129,23 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
             r => Assert.DoesNotContain(PdfFiles.Squash(r.Message), text, StringComparison.Ordinal));
         Assert.Contains("Productionby", text, StringComparison.Ordinal);
         await PdfFiles.RasteriseFirstPageAsync(pdf, "mlat-draft");
+    }
+
+    [Fact]
+    public async Task An_identifier_longer_than_a_page_runs_on_to_the_next_pages_not_off_the_page()
+    {
+        var identifier = new JsonObject { ["type"] = "account", ["value"] = new string('中', 512) };
+        var (id, _) = await FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind().With("identifiers", new JsonArray(identifier)));
+        using var officer = await broker.ClientAsync("mvd-case-system");
+
+        var pdf = await officer.GetByteArrayAsync($"/api/v1/exports/requests/{id}/mlat-draft.pdf");
+
+        using var document = UglyToad.PdfPig.PdfDocument.Open(pdf);
+        var brackets = document.GetPages().SelectMany(p => p.Letters).Where(l => l.Value == "[").ToList();
+        // PDF coordinates run up from the page's foot. Below 66 pt lie the footer band (24 pt, whose texts have no
+        // bracket) and the 42 pt margin: no code point printed for the identifier may sit there.
+        Assert.Equal(512, brackets.Count);
+        Assert.DoesNotContain(brackets, l => l.BoundingBox.Bottom < 66);
     }
 
     [Fact]

@@ -179,17 +179,13 @@ public sealed class PdfLayout : IDisposable
         EnsureRoom(headerHeight + (2 * LineHeight(PdfStyle.Small)) + (2 * CellPadding));
         DrawHeader();
         var index = 0;
-        foreach (var row in rows)
-        {
-            var cells = columns.Select((c, i) => Wrap(i < row.Count ? row[i] : string.Empty, c.Style, widths[i] - (2 * CellPadding))).ToList();
-            var height = cells.Select((lines, i) => lines.Count * LineHeight(columns[i].Style)).Max() + (2 * CellPadding);
-            if (y + height > Bottom)
-            {
-                NewPage();
-                DrawHeader();
-            }
+        float HeightOf(List<List<string>> cells) =>
+            cells.Select((lines, i) => lines.Count * LineHeight(columns[i].Style)).Max() + (2 * CellPadding);
 
-            if (index++ % 2 == 1)
+        void DrawRow(List<List<string>> cells, bool striped)
+        {
+            var height = HeightOf(cells);
+            if (striped)
             {
                 Add(new Op(OpKind.Fill, Margin, y, ContentWidth, height, null, PdfStyle.Body, Stripe));
             }
@@ -200,6 +196,36 @@ public sealed class PdfLayout : IDisposable
             }
 
             y += height;
+        }
+
+        foreach (var row in rows)
+        {
+            var cells = columns.Select((c, i) => Wrap(i < row.Count ? row[i] : string.Empty, c.Style, widths[i] - (2 * CellPadding))).ToList();
+            var striped = index++ % 2 == 1;
+            if (y + HeightOf(cells) > Bottom)
+            {
+                NewPage();
+                DrawHeader();
+            }
+
+            // A row taller than a whole page (a long identifier in a script the fonts lack, say) goes on over the pages
+            // that follow, each under the table's header, rather than over the footer and off the page.
+            while (y + HeightOf(cells) > Bottom)
+            {
+                var room = Bottom - y - (2 * CellPadding);
+                var fits = columns.Select(c => (int)(room / LineHeight(c.Style))).ToList();
+                if (fits.All(f => f == 0))
+                {
+                    break; // not one line fits under the header of an empty page: nothing to split
+                }
+
+                DrawRow([.. cells.Select((lines, i) => lines.Take(fits[i]).ToList())], striped);
+                cells = [.. cells.Select((lines, i) => lines.Skip(fits[i]).ToList())];
+                NewPage();
+                DrawHeader();
+            }
+
+            DrawRow(cells, striped);
             Add(new Op(OpKind.Line, Margin, y, ContentWidth, 0, null, PdfStyle.Body, Rule));
         }
 
