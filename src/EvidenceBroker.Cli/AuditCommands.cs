@@ -41,7 +41,7 @@ internal static class AuditCommands
             using (report)
             {
                 var root = report.RootElement;
-                if (!root.TryGetProperty("intact", out var intactValue) || intactValue.ValueKind is not (JsonValueKind.True or JsonValueKind.False)
+                if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("intact", out var intactValue) || intactValue.ValueKind is not (JsonValueKind.True or JsonValueKind.False)
                     || !root.TryGetProperty("summary", out var summary) || summary.ValueKind != JsonValueKind.String)
                 {
                     await error.WriteLineAsync("The broker's answer has no verdict (intact, summary): it did not answer like an Evidence Broker.").ConfigureAwait(false);

@@ -59,6 +59,11 @@ internal sealed class BrokerConnection
             return (Program.BadInput, null);
         }
 
+        if (parse.GetValue(secret) is not null)
+        {
+            await error.WriteLineAsync($"--client-secret: other users of this machine can read a command line; set {SecretVariable} instead.").ConfigureAwait(false);
+        }
+
         using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         http.BaseAddress = baseAddress;
         try
@@ -70,7 +75,8 @@ internal sealed class BrokerConnection
             using var tokenResponse = await http.PostAsync(new Uri("connect/token", UriKind.Relative), form, ct).ConfigureAwait(false);
             if (!tokenResponse.IsSuccessStatusCode)
             {
-                await error.WriteLineAsync($"The broker refused the client credentials of '{id}' ({(int)tokenResponse.StatusCode}).").ConfigureAwait(false);
+                await error.WriteLineAsync(NotAnswered(tokenResponse, $"The broker refused the client credentials of '{id}'",
+                    await tokenResponse.Content.ReadAsStringAsync(ct).ConfigureAwait(false))).ConfigureAwait(false);
                 return (Unavailable, null);
             }
 
@@ -87,15 +93,7 @@ internal sealed class BrokerConnection
 
             if (!response.IsSuccessStatusCode)
             {
-                // Only a refusal is the caller's to mend; anything else is the broker's state, said as it is.
-                var status = (int)response.StatusCode;
-                await error.WriteLineAsync(status switch
-                {
-                    401 or 403 => $"{refusal} ({status}).",
-                    429 => $"The broker limits how often this may be asked: try again in {response.Headers.RetryAfter?.Delta?.TotalSeconds ?? 60:0} s (429).",
-                    >= 500 => $"The broker failed to answer ({status}); its log says why.",
-                    _ => $"The broker answered {status}: {body}",
-                }).ConfigureAwait(false);
+                await error.WriteLineAsync(NotAnswered(response, refusal, body)).ConfigureAwait(false);
                 return (Unavailable, null);
             }
 
@@ -117,5 +115,21 @@ internal sealed class BrokerConnection
             await error.WriteLineAsync($"The service at {baseAddress} did not answer like an Evidence Broker.").ConfigureAwait(false);
             return (Unavailable, null);
         }
+    }
+
+    /// <summary>
+    /// Why an answer was not a success, in words: only a refusal (401, 403; 400 from the token server) is the caller's
+    /// to mend with <paramref name="refusal"/>; a limit or a failure is the broker's state, said as it is.
+    /// </summary>
+    private static string NotAnswered(HttpResponseMessage response, string refusal, string body)
+    {
+        var status = (int)response.StatusCode;
+        return status switch
+        {
+            400 or 401 or 403 => $"{refusal} ({status}).",
+            429 => $"The broker limits how often this may be asked: try again in {response.Headers.RetryAfter?.Delta?.TotalSeconds ?? 60:0} s (429).",
+            >= 500 => $"The broker failed to answer ({status}); its log says why.",
+            _ => $"The broker answered {status}: {body}",
+        };
     }
 }

@@ -44,17 +44,43 @@ public sealed class BrokerConnectionTests
         Assert.DoesNotContain("must be an oversight", error, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_verification_answer_without_its_verdict_is_unavailable_not_a_stack_trace()
+    [Theory]
+    [InlineData("{\"entries\":12}")]
+    [InlineData("[]")]
+    [InlineData("\"OK\"")]
+    public async Task A_verification_answer_without_its_verdict_is_unavailable_not_a_stack_trace(string answer)
     {
         using var handler = new Answering(request => request.RequestUri!.AbsolutePath.EndsWith("/token", StringComparison.Ordinal)
             ? Token()
-            : new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{\"entries\":12}") });
+            : new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(answer) });
 
         var (code, error) = await VerifyAsync(handler);
 
         Assert.Equal(3, code);
         Assert.Contains("did not answer like an Evidence Broker", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_token_server_that_limits_the_client_says_so_rather_than_that_the_credentials_are_wrong()
+    {
+        using var handler = new Answering(_ => new HttpResponseMessage(HttpStatusCode.TooManyRequests) { Headers = { RetryAfter = new(TimeSpan.FromSeconds(30)) } });
+
+        var (code, error) = await VerifyAsync(handler);
+
+        Assert.Equal(3, code);
+        Assert.Contains("try again in 30 s (429)", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("refused the client credentials", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_secret_given_on_the_command_line_is_used_with_a_warning_to_use_the_environment_instead()
+    {
+        using var handler = new Answering(_ => new HttpResponseMessage(HttpStatusCode.Unauthorized));
+
+        var (_, error) = await VerifyAsync(handler);
+
+        Assert.Contains("set EVIDENCEBROKER_CLIENT_SECRET instead", error, StringComparison.Ordinal);
+        Assert.Contains("refused the client credentials", error, StringComparison.Ordinal); // it was sent all the same
     }
 
     private static HttpResponseMessage Token() =>
