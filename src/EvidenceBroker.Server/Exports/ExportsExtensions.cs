@@ -32,9 +32,16 @@ public static class ExportsExtensions
                 .SetProperty(j => j.ClaimedBy, (Guid?)null)
                 .SetProperty(j => j.ClaimedUntil, (DateTimeOffset?)null));
             var jobs = scope.ServiceProvider.GetRequiredService<IBackgroundJobClient>();
-            foreach (var id in await unfinished.Select(j => j.Id).ToListAsync())
+            var lost = await unfinished.Select(j => j.Id).ToListAsync();
+            foreach (var id in lost)
             {
                 ExportJobRunner.Enqueue(jobs, id);
+            }
+
+            if (lost.Count > 0)
+            {
+                scope.ServiceProvider.GetRequiredService<ILogger<LostExports>>()
+                    .LogInformation("Queued again {Count} export(s) whose jobs were lost when the broker stopped", lost.Count);
             }
         }
         else

@@ -32,13 +32,12 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
             return Invalid("validatedBy", "A judge, investigating judge, court or prosecutor, named in at most 200 characters.");
         }
 
-        return await RecordAsync(caller, requestId, "validatedBy", async (request, now) =>
+        return await ConcludeAsync(caller, requestId, "validatedBy",
+            request => validatedBy.Type == AuthorityType.Prosecutor && !ProsecutorMayValidate(request.Content)
+                ? Invalid("validatedBy", "An order for traffic or content data is validated by a judge, investigating judge or court (R4).")
+                : null,
+            async (request, now) =>
         {
-            if (validatedBy.Type == AuthorityType.Prosecutor && !ProsecutorMayValidate(request.Content))
-            {
-                return Invalid("validatedBy", "An order for traffic or content data is validated by a judge, investigating judge or court (R4).");
-            }
-
             db.RequestNotes.Add(RequestNote.Written(caller, request.Id, RequestNote.ValidationKind, $"{Wire.Name(validatedBy.Type)}: {validatedBy.Name}", now));
             await audit.AppendAsync(db, caller, new AuditRecord(ValidatedAction, "request", request.Id.ToString(), new { validatedBy }), ct);
             if (request.ReleasedToProviderAt is not null)
@@ -46,8 +45,6 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
                 OutboxEntries.Add(db, ValidatedAction, OutboxEntries.Provider(request.ProviderId), request.Id,
                     new { requestId = request.Id, request.Reference, validatedBy }, now);
             }
-
-            return null;
         }, ct);
     }
 
@@ -68,7 +65,7 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
             return Invalid("text", problem);
         }
 
-        return await RecordAsync(caller, requestId, "text", async (request, now) =>
+        return await ConcludeAsync(caller, requestId, "text", _ => null, async (request, now) =>
         {
             var before = request.State;
             if (request.CanFire(RequestTrigger.Withdraw))
@@ -91,8 +88,6 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
             {
                 OutboxEntries.Add(db, RefusedAction, OutboxEntries.Provider(request.ProviderId), request.Id, payload, now);
             }
-
-            return null;
         }, ct);
     }
 
@@ -111,16 +106,24 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
     }
 
     /// <summary>
-    /// The filing agency's outcome of an open validation, in the writers' turn: ends the clock, then lets
-    /// <paramref name="record"/> write the rest, or refuse with a problem.
+    /// The filing agency's conclusion of an open validation, in the writers' turn: <paramref name="check"/> may still
+    /// refuse it; otherwise the clock ends and <paramref name="record"/> writes the rest.
     /// </summary>
-    private async Task<ActionResult> RecordAsync(
-        Caller caller, Guid requestId, string field, Func<EvidenceRequest, DateTimeOffset, Task<ActionResult?>> record, CancellationToken ct)
+    private async Task<ActionResult> ConcludeAsync(
+        Caller caller, Guid requestId, string field, Func<EvidenceRequest, ActionResult?> check,
+        Func<EvidenceRequest, DateTimeOffset, Task> record, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (!await db.SeesRequestAsync(caller, requestId, ct)) // before the writers' turn: a guessed id must not hold it up
+        // Both before the writers' turn, which every node waits for: a guessed id, or a caller who sees the request but
+        // may not conclude its validation (its provider, oversight), must not hold it up.
+        if (!await db.SeesRequestAsync(caller, requestId, ct))
         {
             return new ActionResult.NotFound();
+        }
+
+        if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsWrite))
+        {
+            return new ActionResult.Forbidden("Only the filing agency records what became of its order's validation.");
         }
 
         EvidenceRequest? request;
@@ -132,9 +135,9 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
                 return new ActionResult.NotFound();
             }
 
-            if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsWrite))
+            if (check(request) is { } refused)
             {
-                return new ActionResult.Forbidden("Only the filing agency records what became of its order's validation.");
+                return refused;
             }
 
             var now = clock.GetUtcNow();
@@ -143,11 +146,7 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
                 return Invalid(field, "This request has no open post-hoc validation.");
             }
 
-            if (await record(request, now) is { } refused)
-            {
-                return refused;
-            }
-
+            await record(request, now);
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
         }

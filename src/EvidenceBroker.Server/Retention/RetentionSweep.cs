@@ -80,7 +80,9 @@ public sealed class RetentionSweep(
             }
 
             // Each file on its own: one that cannot be removed (a permission, a disk fault) must not keep the others,
-            // which the committed record names, on disk. It stays unrecorded, so the next sweep records and tries it again.
+            // which the committed record names, on disk. The trail then says which were not removed after all; still
+            // unrecorded as productions, they are recorded and tried again by the next sweep.
+            var kept = new List<string>();
             foreach (var path in unrecorded)
             {
                 try
@@ -91,7 +93,17 @@ public sealed class RetentionSweep(
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     logger.LogWarning(e, "Retention: the unrecorded package {Path} could not be removed; the next sweep tries again", path);
+                    kept.Add(path);
                 }
+            }
+
+            if (kept.Count > 0)
+            {
+                await using var transaction = await db.BeginWriteAsync(ct);
+                await audit.AppendAsync(db, Actor, AuditTrail.SystemRole, AuditTrail.SystemTenant, new AuditRecord(
+                    "retention.unrecorded-packages-not-removed", "retention", RecurringJobId, new { files = kept }), ct);
+                await db.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
             }
         }
 

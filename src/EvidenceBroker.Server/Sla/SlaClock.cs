@@ -145,9 +145,10 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 break;
             case RequestState.Withdrawn or RequestState.Rejected or RequestState.Closed:
                 // Two clocks outlive the request once the provider has had it. The duty to have an emergency order
-                // validated afterwards (R4): only a recorded validation ends that clock, or its breach is recorded. And
-                // the period in which the provider must not tell the user: withdrawing or closing the request does not
-                // free the provider to tell the user early, so that clock ends only on its date.
+                // validated afterwards (R4): only a recorded validation, or its recorded refusal, ends that clock, or its
+                // breach is recorded. And the period in which the provider must not tell the user: withdrawing or
+                // closing the request does not free the provider to tell the user early, so that clock ends only on its
+                // date.
                 Complete(d => d.Kind is not (DeadlineKind.NonDisclosureEnd or DeadlineKind.PostHocValidation) || request.ReleasedToProviderAt is null);
                 break;
         }
@@ -162,7 +163,7 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
             .Where(d => d.RequestId == requestId && d.Kind == DeadlineKind.Preservation && d.CompletedAt == null && d.DueAt <= now)
             .Select(d => (DateTimeOffset?)d.DueAt).FirstOrDefaultAsync(ct);
 
-    /// <summary>Ends the post-hoc validation clock once an emergency order has been validated.</summary>
+    /// <summary>Ends the post-hoc validation clock once an emergency order has been validated, or refused validation.</summary>
     public async Task<Deadline?> CompleteValidationAsync(Guid requestId, DateTimeOffset now, CancellationToken ct)
     {
         var deadline = await db.Deadlines.SingleOrDefaultAsync(

@@ -117,4 +117,28 @@ public sealed class RequestPageTests
 
         Assert.Contains($"<dt>Period</dt><dd>{shown}</dd>", page, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_officer_records_a_refused_validation_on_the_page_which_then_withholds_what_was_produced()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetEmergencyByPolice());
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called back." })).Status);
+        await broker.ActAsync("northwind-legal", id, "acknowledge");
+        await broker.ProduceAsync("northwind-legal", id);
+        var page = $"/portal/requests/detail/{id}";
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+        var before = await officer.Client.GetStringAsync(page);
+
+        var posted = await officer.PostAsync($"{page}?handler=ValidationRefusal", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["text"] = "District Judge Patel refused to validate the order.", ["__RequestVerificationToken"] = await officer.FormTokenAsync(page),
+        }));
+        var after = WebUtility.HtmlDecode(posted.Body);
+
+        Assert.Contains("data-testid=\"download-production\"", before, StringComparison.Ordinal);
+        Assert.Contains("Validation refused recorded: done.", after, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"productions-withheld\"", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"download-production\"", after, StringComparison.Ordinal);
+    }
 }
