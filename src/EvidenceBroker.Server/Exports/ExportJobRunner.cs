@@ -2,6 +2,7 @@ using System.Text.Json;
 using EvidenceBroker.Server.Persistence;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 
 namespace EvidenceBroker.Server.Exports;
 
@@ -90,13 +91,7 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
             // The node is stopping: Hangfire queues the job again, and the next attempt must not find it claimed. The
             // attempt is not counted either: a stop is not a failure of the report, and rolling restarts must not use
             // up its attempts.
-            await using var releasing = scopes.CreateAsyncScope();
-            await releasing.ServiceProvider.GetRequiredService<BrokerDbContext>().ExportJobs
-                .Where(j => j.Id == jobId && j.ClaimedBy == claim)
-                .ExecuteUpdateAsync(set => set
-                    .SetProperty(j => j.ClaimedBy, (Guid?)null)
-                    .SetProperty(j => j.ClaimedUntil, (DateTimeOffset?)null)
-                    .SetProperty(j => j.Attempts, j => j.Attempts - 1), CancellationToken.None);
+            await ReleaseClaimAsync(jobId, claim, set => set.SetProperty(j => j.Attempts, j => j.Attempts - 1));
             throw;
         }
         catch (DbUpdateConcurrencyException)
@@ -110,27 +105,17 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
             logger.LogError(ex, "Export job {JobId} failed on attempt {Attempt} of {Attempts}{Next}",
                 jobId, job.Attempts, Retries + 1, again ? "; it will be tried again" : "; given up");
 
-            // Recorded through a context of its own: this one may still hold the change that failed. Only while this
-            // attempt still holds its claim: one that took the report over meanwhile must not be disturbed.
-            await using var recording = scopes.CreateAsyncScope();
-            var jobs = recording.ServiceProvider.GetRequiredService<BrokerDbContext>().ExportJobs
-                .Where(j => j.Id == jobId && j.ClaimedBy == claim);
             if (again)
             {
-                await jobs.ExecuteUpdateAsync(set => set
-                    .SetProperty(j => j.Stage, "failed; trying again")
-                    .SetProperty(j => j.ClaimedBy, (Guid?)null)
-                    .SetProperty(j => j.ClaimedUntil, (DateTimeOffset?)null), CancellationToken.None);
+                await ReleaseClaimAsync(jobId, claim, set => set.SetProperty(j => j.Stage, "failed; trying again"));
                 throw;
             }
 
             var failedAt = clock.GetUtcNow();
-            await jobs.ExecuteUpdateAsync(set => set
+            await ReleaseClaimAsync(jobId, claim, set => set
                 .SetProperty(j => j.Status, ExportStatus.Failed)
                 .SetProperty(j => j.Error, "The report could not be built; the broker's log has the details.")
-                .SetProperty(j => j.CompletedAt, failedAt)
-                .SetProperty(j => j.ClaimedBy, (Guid?)null)
-                .SetProperty(j => j.ClaimedUntil, (DateTimeOffset?)null), CancellationToken.None);
+                .SetProperty(j => j.CompletedAt, failedAt));
         }
     }
 
@@ -151,6 +136,23 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
                 .SetProperty(j => j.ClaimedUntil, until)
                 .SetProperty(j => j.Attempts, j => j.Attempts + 1), ct);
         return taken == 1;
+    }
+
+    /// <summary>
+    /// Ends this attempt's claim, and records <paramref name="also"/>, through a context of its own: the attempt's may
+    /// still hold the change that failed. Only while the attempt still holds its claim: one that took the report over
+    /// meanwhile must not be disturbed.
+    /// </summary>
+    private async Task ReleaseClaimAsync(Guid jobId, Guid claim, Action<UpdateSettersBuilder<ExportJob>> also)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<BrokerDbContext>().ExportJobs
+            .Where(j => j.Id == jobId && j.ClaimedBy == claim)
+            .ExecuteUpdateAsync(set =>
+            {
+                set.SetProperty(j => j.ClaimedBy, (Guid?)null).SetProperty(j => j.ClaimedUntil, (DateTimeOffset?)null);
+                also(set);
+            }, CancellationToken.None);
     }
 
     private static void Release(ExportJob job)
