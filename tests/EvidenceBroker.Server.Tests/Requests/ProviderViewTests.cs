@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Portal;
+using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Tests.Exports;
 using EvidenceBroker.Server.Tests.Infrastructure;
@@ -191,4 +192,44 @@ public sealed class ProviderViewTests(BrokerFactory broker) : IClassFixture<Brok
 
     private static List<string?> Actions(JsonElement timeline) =>
         timeline.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("action").GetString()).ToList();
+
+    /// <summary>
+    /// The provider's copies of a clarification and an agency's note are written field by field: a field added later to
+    /// either must reach the provider's copy too, unless the copy leaves it out on purpose (the agency person's name).
+    /// </summary>
+    [Fact]
+    public void The_provider_s_copies_keep_every_field_but_the_agency_person_s_name()
+    {
+        var provider = new Caller("northwind-legal", "Northwind legal", Tenant.Provider("northwind-mail"), new System.Security.Claims.ClaimsPrincipal());
+        var clarification = Filled<Clarification>();
+        var note = Filled<RequestNote>(("Kind", "withdraw")); // an agency's note: refusals and objections are the provider's own
+
+        Assert.Equal(["AnsweredBy"], Differing(clarification, ProviderView.ClarificationFor(provider, clarification)));
+        Assert.Equal(["Author"], Differing(note, ProviderView.NoteFor(provider, note)));
+    }
+
+    /// <summary>An instance with every settable property given a value no default has, or the one given.</summary>
+    private static T Filled<T>(params (string Property, object Value)[] given) where T : class
+    {
+        var instance = (T)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(T));
+        foreach (var property in typeof(T).GetProperties().Where(p => p.CanWrite))
+        {
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            property.SetValue(instance, given.FirstOrDefault(g => g.Property == property.Name).Value ?? type switch
+            {
+                _ when type == typeof(string) => "value of " + property.Name,
+                _ when type == typeof(Guid) => Guid.NewGuid(),
+                _ when type == typeof(DateTimeOffset) => new DateTimeOffset(2026, 12, 6, 12, 0, 0, TimeSpan.Zero),
+                _ when type == typeof(bool) => true,
+                _ when type == typeof(int) => 7,
+                _ when type == typeof(long) => 7L,
+                _ => throw new InvalidOperationException($"{typeof(T).Name}.{property.Name}: give this test a value for {type.Name}."),
+            });
+        }
+
+        return instance;
+    }
+
+    private static List<string> Differing<T>(T original, T copy) =>
+        [.. typeof(T).GetProperties().Where(p => !Equals(p.GetValue(original), p.GetValue(copy))).Select(p => p.Name)];
 }
