@@ -19,7 +19,8 @@ internal sealed record PackSettings(
 
 /// <summary>
 /// A rule as rules.yaml states it. <paramref name="ChannelSources"/> names the law a rule rests on where a channel's
-/// instrument differs from <paramref name="Source"/> (e.g. a CLOUD Act agreement rather than the EU Regulation).
+/// instrument differs from <paramref name="Source"/> (e.g. a CLOUD Act agreement rather than the EU Regulation), and, under
+/// <see cref="LegalInstrument.Mlat"/>, on the MLAT route.
 /// </summary>
 internal sealed record RuleDefinition(string Id, string Title, string Source, Outcome? OnFailure, IReadOnlyDictionary<LegalInstrument, string> ChannelSources)
 {

@@ -142,11 +142,9 @@ public sealed class PolicyEngine
             }
         }
 
-        // From here a request on a channel cites each rule's source for that channel's instrument.
-        if (channel is not null)
-        {
-            t = channel.Texts;
-        }
+        // From here a request on a channel cites each rule's source for that channel's instrument, and one going by
+        // MLAT the rule's source for that route.
+        t = channel?.Texts ?? pack.MlatTexts;
 
         // Country eligibility (C2–C11) gates direct channels only.
         if (channel is null)

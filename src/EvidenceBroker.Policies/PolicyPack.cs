@@ -34,6 +34,7 @@ public sealed class PolicyPack
         }
 
         Texts = new RuleTexts(this);
+        MlatTexts = new RuleTexts(this, LegalInstrument.Mlat);
 
         countries.Sort((a, b) => string.CompareOrdinal(a.Code, b.Code));
         CountryEntries = new CountryEntry[countries.Count];
@@ -95,6 +96,9 @@ public sealed class PolicyPack
     internal RuleDefinition[] RuleDefinitions { get; }
 
     internal RuleTexts Texts { get; }
+
+    /// <summary>The rules' texts on the MLAT route, where a rule's <c>mlat</c> source, if it has one, is cited.</summary>
+    internal RuleTexts MlatTexts { get; }
 
     internal CountryEntry[] CountryEntries { get; }
 

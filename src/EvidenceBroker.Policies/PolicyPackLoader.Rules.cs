@@ -136,9 +136,10 @@ public static partial class PolicyPackLoader
         {
             var key = (keyNode as YamlScalarNode)?.Value ?? "?";
             var field = rule.Field("channelSources") + "." + key;
-            if (!WireNames<LegalInstrument>.TryParse(key, out var instrument) || instrument == LegalInstrument.Mlat)
+            if (!WireNames<LegalInstrument>.TryParse(key, out var instrument))
             {
-                context.Error(keyNode, field, $"Unknown direct channel '{key}'. Known: cloud-act-agreement, eu-epoc, eu-epoc-pr, budapest-art7, voluntary.");
+                context.Error(keyNode, field,
+                    $"Unknown channel '{key}'. Known: cloud-act-agreement, eu-epoc, eu-epoc-pr, budapest-art7, voluntary, and mlat for the route when no direct channel applies.");
                 ok = false;
             }
             else if (valueNode is not YamlScalarNode { Value: { Length: > 0 } text } || string.IsNullOrWhiteSpace(text))

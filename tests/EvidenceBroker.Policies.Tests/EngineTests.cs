@@ -263,6 +263,21 @@ public sealed class EngineTests
     // Each decision cites the instrument it travels under: an order under a CLOUD Act agreement or a voluntary
     // disclosure does not rest on the EU Regulation, and a value the broker sets there says "broker default".
     [Fact]
+    public void A_request_with_no_direct_channel_cites_the_broker_s_policy_on_the_mlat_route_not_an_instrument_it_does_not_travel_under()
+    {
+        var mlat = Evaluate(Request("RU", "DE")); // no channel at all; RU to US would be evaluated under voluntary disclosure
+        Assert.Null(mlat.EvaluatedChannel);
+        var eu = Evaluate(Request("DE", "IE"));
+
+        Assert.Equal(Outcome.Mlat, mlat.Outcome);
+        Assert.All(["R1", "R4", "R5", "R13", "R15"], rule =>
+            Assert.StartsWith("Broker", mlat.Reason(rule).Source, StringComparison.Ordinal));
+        Assert.Contains("the treaty and the requested state's law", mlat.Reason("R4").Source, StringComparison.Ordinal);
+        Assert.Equal(LegalInstrument.EuEpoc, eu.Channel);
+        Assert.Equal("Reg. 2023/1543 Art. 4", eu.Reason("R4").Source);
+    }
+
+    [Fact]
     public void A_cloud_act_decision_cites_the_agreement_and_broker_defaults_not_the_eu_regulation()
     {
         var production = Evaluate(Request("GB", "US"));

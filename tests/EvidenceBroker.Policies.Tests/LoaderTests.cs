@@ -431,9 +431,8 @@ public sealed class LoaderTests
     }
 
     [Theory]
-    [InlineData("      voluntary: ", "      interpol: ", "Unknown direct channel 'interpol'")]
-    [InlineData("      voluntary: ", "      mlat: ", "Unknown direct channel 'mlat'")]
-    public void A_channel_source_names_a_direct_channel(string item, string replacement, string message)
+    [InlineData("      voluntary: ", "      interpol: ", "Unknown channel 'interpol'")]
+    public void A_channel_source_names_a_channel(string item, string replacement, string message)
     {
         var files = RealFiles();
         files["rules.yaml"] = ReplaceFirst(files["rules.yaml"], item, replacement);
