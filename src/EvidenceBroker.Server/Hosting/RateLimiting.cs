@@ -15,7 +15,10 @@ public sealed class RateLimitOptions
 {
     public const string Section = "RateLimits";
 
-    /// <summary>Token requests per minute for one client id (credential stuffing is per client).</summary>
+    /// <summary>
+    /// Tokens issued per minute to one client id. Only issued tokens count: a stranger who knows the id but not the
+    /// secret cannot spend the client's budget (guessing a generated secret is bounded per address instead).
+    /// </summary>
     public int TokenPerClientPerMinute { get; set; } = 30;
 
     /// <summary>Token requests per minute from one network address, whatever client ids it tries.</summary>
@@ -159,7 +162,10 @@ public static class RateLimiting
     }
 }
 
-/// <summary>Fixed windows per client id and per address for the token endpoint.</summary>
+/// <summary>
+/// Fixed windows for the token endpoint: per address, every request; per client id, the tokens issued to it (checked
+/// before a request is served, charged once a token has been issued).
+/// </summary>
 public sealed class TokenThrottle(RateLimitOptions options) : IDisposable
 {
     private readonly PartitionedRateLimiter<string> perClient = PartitionedRateLimiter.Create<string, string>(key =>
@@ -174,11 +180,15 @@ public sealed class TokenThrottle(RateLimitOptions options) : IDisposable
             PermitLimit = options.TokenPerAddressPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
         }));
 
-    /// <summary>Charges the address and every client id the request names; refused if any of them is spent.</summary>
+    /// <summary>
+    /// Charges the address; refused if it is spent, or if any client id the request names has had all its tokens for
+    /// this window (which charges nothing).
+    /// </summary>
     public (bool Allowed, TimeSpan RetryAfter) TryAcquire(IEnumerable<string> clientIds, string address)
     {
         ArgumentNullException.ThrowIfNull(clientIds);
-        foreach (var lease in clientIds.Select(id => perClient.AttemptAcquire(id)).Prepend(perAddress.AttemptAcquire(address)))
+        // Asking for no permit only looks: it is granted while the window has one left, refused with a wait when not.
+        foreach (var lease in clientIds.Select(id => perClient.AttemptAcquire(id, permitCount: 0)).Prepend(perAddress.AttemptAcquire(address)))
         {
             using (lease)
             {
@@ -190,6 +200,16 @@ public sealed class TokenThrottle(RateLimitOptions options) : IDisposable
         }
 
         return (true, TimeSpan.Zero);
+    }
+
+    /// <summary>Charges every client id the request named for the token it was issued.</summary>
+    public void ChargeIssued(IEnumerable<string> clientIds)
+    {
+        ArgumentNullException.ThrowIfNull(clientIds);
+        foreach (var id in clientIds)
+        {
+            perClient.AttemptAcquire(id).Dispose();
+        }
     }
 
     public void Dispose()
@@ -208,12 +228,20 @@ internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottl
         {
             var clientIds = await ClientIdsAsync(http.Request);
             var address = RateLimiting.NetworkOf(http);
-            var (allowed, retryAfter) = throttle.TryAcquire(clientIds.Count > 0 ? clientIds : ["(none)"], address);
+            var (allowed, retryAfter) = throttle.TryAcquire(clientIds, address);
             if (!allowed)
             {
                 await RateLimiting.WriteTooManyAsync(http, retryAfter);
                 return;
             }
+
+            await next(http);
+            if (http.Response.StatusCode == StatusCodes.Status200OK)
+            {
+                throttle.ChargeIssued(clientIds);
+            }
+
+            return;
         }
 
         await next(http);
