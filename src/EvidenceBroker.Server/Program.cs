@@ -31,7 +31,7 @@ builder.AddBrokerObservability();
 builder.Services.ConfigureHttpJsonOptions(options => PublicModelJson.Configure(options.SerializerOptions));
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddBrokerErrors();
-builder.Services.AddOptions<LimitsOptions>().Bind(builder.Configuration.GetSection(LimitsOptions.Section));
+builder.Services.AddOptions<LimitsOptions>().Bind(builder.Configuration.GetSection(LimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddBrokerPersistence(builder.Configuration);
 builder.Services.AddBrokerDataProtection();
 builder.Services.AddBrokerAuth(builder.Configuration, builder.Environment);
@@ -48,7 +48,7 @@ builder.Services.AddScoped<RequestIntake>();
 builder.Services.AddScoped<RequestActions>();
 builder.Services.AddScoped<EmergencyValidation>();
 builder.Services.AddSingleton<ProductionStore>();
-builder.Services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section));
+builder.Services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddScoped<EvidenceBroker.Server.Mlat.MlatDrafting>();
 builder.Services.AddBrokerSla(builder.Configuration);
 builder.Services.AddBrokerRetention(builder.Configuration);
@@ -57,6 +57,10 @@ builder.Services.AddOpenApi();
 builder.Services.AddBrokerPortal(builder.Configuration, builder.Environment);
 
 var app = builder.Build();
+
+// Every setting is checked before the start touches anything: the host would check them only once it runs, after the
+// migrations, the pack's import and the jobs' registration below.
+app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
 
 // Request logging sits outside the exception handler, so it logs the status the caller got (a 400 for a body that
 // does not bind) instead of an exception passing through on its way to becoming that 400.
@@ -100,6 +104,10 @@ if (app.Environment.IsDevelopment())
 {
     await DevelopmentSeed.SeedAsync(app.Services, app.Logger);
     await app.Services.SeedDevelopmentWebhookSecretsAsync();
+}
+else
+{
+    await DevelopmentSeed.RefuseDemoAccessAsync(app.Services, app.Environment.EnvironmentName);
 }
 
 await app.RunAsync();

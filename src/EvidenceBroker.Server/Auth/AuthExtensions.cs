@@ -16,6 +16,13 @@ public static class AuthExtensions
             .Bind(configuration.GetSection(AuthOptions.Section))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        if (!environment.IsDevelopment() && string.IsNullOrWhiteSpace(configuration[$"{AuthOptions.Section}:Issuer"]))
+        {
+            throw new InvalidOperationException(
+                $"The broker will not start in the '{environment.EnvironmentName}' environment without Auth:Issuer, its public URL " +
+                "(e.g. https://broker.example.org/): tokens name it, and every node must name the same one.");
+        }
+
         var certificates = SigningCertificates.Load(options, environment);
         if (certificates is not null)
         {

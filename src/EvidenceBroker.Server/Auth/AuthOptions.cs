@@ -9,10 +9,12 @@ public sealed class AuthOptions
 
     /// <summary>
     /// The token issuer, fixed so that a token obtained through one host name (localhost) is still accepted
-    /// through another (127.0.0.1 or a load balancer).
+    /// through another (127.0.0.1 or a load balancer). The default serves Development only: elsewhere the broker
+    /// does not start without one configured (the public URL), so that two deployments never share an issuer.
     /// </summary>
     public Uri Issuer { get; set; } = new("http://localhost:5080/");
 
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
     public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(30);
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -11,8 +12,10 @@ public sealed class PortalSignInOptions
     public const string Section = "Portal";
 
     /// <summary>How soon a "sign out everywhere" (new security stamp) reaches every other session.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan SecurityStampInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 }
 
@@ -41,6 +44,7 @@ public static class PortalSignIn
 
     public static IServiceCollection AddPortalSignIn(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
+        services.AddOptions<PortalSignInOptions>().Bind(configuration.GetSection(PortalSignInOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var options = configuration.GetSection(PortalSignInOptions.Section).Get<PortalSignInOptions>() ?? new PortalSignInOptions();
         var secure = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
 

@@ -72,6 +72,43 @@ public static class DevelopmentSeed
         new("admin@broker.example", "Administrator Lea Martin", "administrator", Tenant.Administration("broker")),
     ];
 
+    /// <summary>
+    /// Outside Development, refuses to start on a database where a demo client or user still opens with its published
+    /// secret or password: one a Development run seeded (the default SQLite file is the same in every environment).
+    /// </summary>
+    public static async Task RefuseDemoAccessAsync(IServiceProvider services, string environment, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        await using var scope = services.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var open = new List<string>();
+        foreach (var client in Clients)
+        {
+            if (await applications.FindByClientIdAsync(client.ClientId, ct) is { } application
+                && await applications.ValidateClientSecretAsync(application, client.Secret, ct))
+            {
+                open.Add($"client {client.ClientId}");
+            }
+        }
+
+        foreach (var demo in Users)
+        {
+            if (await users.FindByEmailAsync(demo.Email) is { } user && await users.CheckPasswordAsync(user, DemoPassword))
+            {
+                open.Add($"user {demo.Email}");
+            }
+        }
+
+        if (open.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The broker will not start in the '{environment}' environment on this database: the demo {string.Join(", ", open)} " +
+                "still open with the secrets and passwords published in the source. Start on a database of its own, not one a " +
+                "Development run seeded, or disable or remove those accounts first.");
+        }
+    }
+
     public static async Task SeedAsync(IServiceProvider services, ILogger logger, CancellationToken ct = default)
     {
         await using var scope = services.CreateAsyncScope();

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.Options;
@@ -10,6 +11,7 @@ public sealed class LimitsOptions
     public const string Section = "Limits";
 
     /// <summary>Largest JSON body an API endpoint accepts, in bytes.</summary>
+    [Range(1024, 100L * 1024 * 1024)]
     public long JsonBodyBytes { get; set; } = 64 * 1024;
 }
 

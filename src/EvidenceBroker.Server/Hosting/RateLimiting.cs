@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Claims;
@@ -19,35 +20,42 @@ public sealed class RateLimitOptions
     /// Tokens issued per minute to one client id. Only issued tokens count: a stranger who knows the id but not the
     /// secret cannot spend the client's budget (guessing a generated secret is bounded per address instead).
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int TokenPerClientPerMinute { get; set; } = 30;
 
     /// <summary>Token requests per minute from one network address, whatever client ids it tries.</summary>
+    [Range(1, int.MaxValue)]
     public int TokenPerAddressPerMinute { get; set; } = 120;
 
     /// <summary>Requests one client may file per <see cref="IntakePeriod"/>, sustained; bursts up to <see cref="IntakeBurst"/>.</summary>
+    [Range(1, int.MaxValue)]
     public int IntakePerClientPerPeriod { get; set; } = 50;
 
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan IntakePeriod { get; set; } = TimeSpan.FromSeconds(1);
 
+    [Range(1, int.MaxValue)]
     public int IntakeBurst { get; set; } = 100;
 
     /// <summary>
     /// Sign-in attempts (password or code) per minute from one network address, whatever accounts it tries; each
     /// account also locks for 15 minutes after five failures.
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int SignInPerAddressPerMinute { get; set; } = 20;
 
     /// <summary>
     /// Per minute, for one client or portal user: reads that walk every request or the whole audit chain (a what-if
     /// of a candidate pack, a verification of the chain) and report orders, whose building does the same.
     /// </summary>
+    [Range(1, int.MaxValue)]
     public int WholeStorePerClientPerMinute { get; set; } = 10;
 }
 
 /// <summary>
-/// 429 with Retry-After and a problem document. The token endpoint is throttled before authentication (OpenIddict
-/// answers bad secrets inside the authentication step, so a later limiter would never count them); intake is
-/// throttled per authenticated client.
+/// 429 with Retry-After and a problem document. The token endpoint is throttled per address before authentication
+/// (OpenIddict answers bad secrets inside the authentication step, so a later limiter would never count them), and per
+/// client by the tokens it was issued; intake is throttled per authenticated client.
 /// </summary>
 public static class RateLimiting
 {
@@ -57,6 +65,7 @@ public static class RateLimiting
 
     public static IServiceCollection AddBrokerRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.AddSingleton(new TokenThrottle(options));
         services.AddRateLimiter(limiter =>

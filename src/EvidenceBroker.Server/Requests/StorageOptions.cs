@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace EvidenceBroker.Server.Requests;
 
 /// <summary>Bound from the "Storage" section: where production packages are kept, outside the database.</summary>
@@ -5,7 +7,9 @@ public sealed class StorageOptions
 {
     public const string Section = "Storage";
 
+    [Required(AllowEmptyStrings = false)]
     public string Root { get; set; } = "data/productions";
 
+    [Range(1, long.MaxValue)]
     public long MaxProductionBytes { get; set; } = 1L << 30;
 }

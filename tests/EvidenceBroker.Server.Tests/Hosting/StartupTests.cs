@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Tests.Audit;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
@@ -132,6 +133,84 @@ public sealed class StartupTests
         Assert.True(document.GetProperty("paths").GetProperty("/api/v1/requests/{id}").GetProperty("get").GetProperty("responses")
             .GetProperty("404").GetProperty("content").TryGetProperty("application/problem+json", out _), "a 404 is listed as problem details");
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+    }
+
+    private sealed class ProductionOn(string connectionString, string signing, string encryption, params (string Name, string? Value)[] more)
+        : BrokerFactory(DatabaseProvider.Sqlite, connectionString)
+    {
+        protected override string Environment => "Production";
+
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+        [
+            new("Auth:SigningCertificatePath", signing),
+            new("Auth:SigningCertificatePassword", TestCertificates.Password),
+            new("Auth:EncryptionCertificatePath", encryption),
+            new("Auth:EncryptionCertificatePassword", TestCertificates.Password),
+            new("Auth:AllowHttp", "true"),
+            new("Audit:SigningKeyPath", AuditKeyFile.Write(Path.GetDirectoryName(signing)!)),
+            .. more.Select(setting => new KeyValuePair<string, string?>(setting.Name, setting.Value)),
+        ];
+    }
+
+    private sealed class DevelopmentOn(string connectionString) : BrokerFactory(DatabaseProvider.Sqlite, connectionString);
+
+    private static (string Signing, string Encryption) Certificates()
+    {
+        var folder = Directory.CreateTempSubdirectory("eb-certs-").FullName;
+        return (TestCertificates.Write(folder, "signing.pfx", X509KeyUsageFlags.DigitalSignature),
+            TestCertificates.Write(folder, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment));
+    }
+
+    [Fact]
+    public void Outside_development_the_broker_refuses_a_database_where_the_demo_accounts_still_open()
+    {
+        var database = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("eb-demo-db-").FullName, "broker.db")}";
+        using (var development = new DevelopmentOn(database))
+        {
+            development.CreateClient().Dispose(); // seeds the demo clients and users
+        }
+
+        var (signing, encryption) = Certificates();
+        using var production = new ProductionOn(database, signing, encryption);
+
+        var error = Assert.ThrowsAny<Exception>(() => production.CreateClient());
+
+        Assert.Contains("demo client met-case-system", Flatten(error), StringComparison.Ordinal);
+        Assert.Contains("user admin@broker.example", Flatten(error), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Outside_development_the_broker_refuses_to_start_without_its_issuer()
+    {
+        var (signing, encryption) = Certificates();
+        using var broker = new ProductionOn(
+            $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("eb-issuer-").FullName, "broker.db")}", signing, encryption, ("Auth:Issuer", null));
+
+        var error = Assert.ThrowsAny<Exception>(() => broker.CreateClient());
+
+        Assert.Contains("without Auth:Issuer", Flatten(error), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Limits:JsonBodyBytes", "-1", "JsonBodyBytes")]
+    [InlineData("RateLimits:TokenPerClientPerMinute", "0", "TokenPerClientPerMinute")]
+    [InlineData("RateLimits:IntakePeriod", "00:00:00", "IntakePeriod")]
+    [InlineData("Storage:Root", "", "Root")]
+    [InlineData("Storage:MaxProductionBytes", "-1", "MaxProductionBytes")]
+    [InlineData("Auth:AccessTokenLifetime", "-00:05:00", "AccessTokenLifetime")]
+    [InlineData("Portal:SessionLifetime", "00:00:00", "SessionLifetime")]
+    [InlineData("Policy:PackDirectory", "/no/such/policies", "Policy:PackDirectory is '/no/such/policies', which is not a directory")]
+    public void A_setting_no_broker_could_serve_with_stops_the_start_before_the_database_is_touched(string name, string value, string named)
+    {
+        using var broker = new WithSettings((name, value));
+
+        var error = Assert.ThrowsAny<Exception>(() => broker.CreateClient());
+
+        Assert.Contains(named, Flatten(error), StringComparison.Ordinal);
+        if (name != "Policy:PackDirectory") // read by the pack's import, after the migrations
+        {
+            Assert.False(File.Exists(Path.Combine(broker.DataDirectory, "broker.db")), "the database was created before the settings were checked");
+        }
     }
 
     private static string Flatten(Exception error) =>
