@@ -108,6 +108,11 @@ if (app.Environment.IsDevelopment())
 else
 {
     await DevelopmentSeed.RefuseDemoAccessAsync(app.Services, app.Environment.EnvironmentName);
+    if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.AllowHttp)
+    {
+        app.Logger.LogWarning("Auth:AllowHttp is on in {Environment}: client secrets may cross the network in clear. Behind a TLS proxy, " +
+            "set ASPNETCORE_FORWARDEDHEADERS_ENABLED=true instead", app.Environment.EnvironmentName);
+    }
 }
 
 await app.RunAsync();

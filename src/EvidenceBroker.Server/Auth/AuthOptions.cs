@@ -48,8 +48,9 @@ public sealed class AuthOptions
     public string? EncryptionCertificatePassword { get; set; }
 
     /// <summary>
-    /// Accept plain HTTP on the token endpoint. Always on in Development; elsewhere only behind a TLS-terminating
-    /// proxy that forwards the scheme.
+    /// Accept plain HTTP on the token endpoint. Always on in Development; elsewhere for a test cluster on one machine
+    /// only (a warning is logged at start). Behind a TLS-terminating proxy, forward the scheme instead
+    /// (<c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c>).
     /// </summary>
     public bool AllowHttp { get; set; }
 }
