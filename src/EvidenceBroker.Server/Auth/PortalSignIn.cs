@@ -12,7 +12,7 @@ public sealed class PortalSignInOptions
     public const string Section = "Portal";
 
     /// <summary>How soon a "sign out everywhere" (new security stamp) reaches every other session.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")] // zero: checked on every request
     public TimeSpan SecurityStampInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
