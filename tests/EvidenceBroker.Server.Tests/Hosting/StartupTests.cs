@@ -16,21 +16,6 @@ public sealed class StartupTests
         protected override string Environment => "Production";
     }
 
-    private sealed class ProductionWithCertificates(string signing, string encryption) : BrokerFactory
-    {
-        protected override string Environment => "Production";
-
-        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-        [
-            new("Auth:SigningCertificatePath", signing),
-            new("Auth:SigningCertificatePassword", TestCertificates.Password),
-            new("Auth:EncryptionCertificatePath", encryption),
-            new("Auth:EncryptionCertificatePassword", TestCertificates.Password),
-            new("Auth:AllowHttp", "true"),
-            new("Audit:SigningKeyPath", AuditKeyFile.Write(Path.GetDirectoryName(signing)!)),
-        ];
-    }
-
     private sealed class WithSettings(params (string Name, string Value)[] settings) : BrokerFactory
     {
         protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
@@ -75,10 +60,8 @@ public sealed class StartupTests
     [Fact]
     public async Task Outside_development_the_broker_starts_with_configured_certificates_and_has_no_demo_data()
     {
-        var folder = Directory.CreateTempSubdirectory("eb-certs-").FullName;
-        var signing = TestCertificates.Write(folder, "signing.pfx", X509KeyUsageFlags.DigitalSignature);
-        var encryption = TestCertificates.Write(folder, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment);
-        using var broker = new ProductionWithCertificates(signing, encryption);
+        var (signing, encryption) = Certificates();
+        using var broker = new ProductionOn(null, signing, encryption);
         using var client = broker.CreateClient();
 
         using var live = await client.GetAsync("/health/live");
@@ -94,10 +77,8 @@ public sealed class StartupTests
     [Fact]
     public async Task Outside_development_data_protection_keys_are_stored_encrypted_with_the_certificate_and_still_open()
     {
-        var folder = Directory.CreateTempSubdirectory("eb-certs-").FullName;
-        using var broker = new ProductionWithCertificates(
-            TestCertificates.Write(folder, "signing.pfx", X509KeyUsageFlags.DigitalSignature),
-            TestCertificates.Write(folder, "encryption.pfx", X509KeyUsageFlags.KeyEncipherment));
+        var (signing, encryption) = Certificates();
+        using var broker = new ProductionOn(null, signing, encryption);
         broker.CreateClient().Dispose();
         var protector = broker.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("startup-test");
 
@@ -135,7 +116,8 @@ public sealed class StartupTests
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
     }
 
-    private sealed class ProductionOn(string connectionString, string signing, string encryption, params (string Name, string? Value)[] more)
+    /// <summary>Production with token certificates and an audit key, on its own database or the one given.</summary>
+    private sealed class ProductionOn(string? connectionString, string signing, string encryption, params (string Name, string? Value)[] more)
         : BrokerFactory(DatabaseProvider.Sqlite, connectionString)
     {
         protected override string Environment => "Production";

@@ -137,7 +137,7 @@ public sealed class RequestPageTests
         var after = WebUtility.HtmlDecode(posted.Body);
 
         Assert.Contains("data-testid=\"download-production\"", before, StringComparison.Ordinal);
-        Assert.Contains("Validation refused recorded: done.", after, StringComparison.Ordinal);
+        Assert.Contains("Refused validation recorded: done.", after, StringComparison.Ordinal);
         Assert.Contains("data-testid=\"productions-withheld\"", after, StringComparison.Ordinal);
         Assert.DoesNotContain("data-testid=\"download-production\"", after, StringComparison.Ordinal);
     }

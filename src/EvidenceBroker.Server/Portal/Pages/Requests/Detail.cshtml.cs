@@ -38,6 +38,7 @@ public sealed class DetailModel(
 
     public IReadOnlyList<AuthorityType> Validators { get; } =
         [AuthorityType.Judge, AuthorityType.InvestigatingJudge, AuthorityType.Court, AuthorityType.Prosecutor];
+
     public Caller Me => Caller.From(User)!;
     public string? Role => User.FindFirst(PortalRoles.RoleClaim)?.Value;
 
@@ -76,7 +77,7 @@ public sealed class DetailModel(
 
     /// <summary>Art. 4(5): validation was refused; the order is withdrawn and nothing produced under it is released.</summary>
     public async Task<IActionResult> OnPostValidationRefusalAsync(Guid id, string? text, CancellationToken ct) =>
-        Report(await validation.RecordRefusalAsync(Me, id, text?.Trim(), ct), id, "Validation refused recorded");
+        Report(await validation.RecordRefusalAsync(Me, id, text?.Trim(), ct), id, "Refused validation recorded");
 
     /// <summary>Any lifecycle action with an optional text and grounds: acknowledge, clarify, refuse, withdraw, confirm…</summary>
     public async Task<IActionResult> OnPostActionAsync(Guid id, string trigger, string? text, List<string>? grounds, CancellationToken ct)
