@@ -94,6 +94,12 @@ app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check 
 app.MapGet("/", () => Results.Redirect("/portal")).ExcludeFromDescription();
 
 await app.Services.InitialiseDatabaseAsync();
+if (!app.Environment.IsDevelopment())
+{
+    // Before anything else is written to a database that is not this environment's own.
+    await DevelopmentSeed.RefuseDemoAccessAsync(app.Services, app.Environment.EnvironmentName);
+}
+
 await app.Services.ImportPolicyPackAsync(app.Logger);
 app.Services.ScheduleSlaSweep();
 app.Services.ScheduleRetentionSweep();
@@ -105,14 +111,10 @@ if (app.Environment.IsDevelopment())
     await DevelopmentSeed.SeedAsync(app.Services, app.Logger);
     await app.Services.SeedDevelopmentWebhookSecretsAsync();
 }
-else
+else if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.AllowHttp)
 {
-    await DevelopmentSeed.RefuseDemoAccessAsync(app.Services, app.Environment.EnvironmentName);
-    if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.AllowHttp)
-    {
-        app.Logger.LogWarning("Auth:AllowHttp is on in {Environment}: client secrets may cross the network in clear. Behind a TLS proxy, " +
-            "set ASPNETCORE_FORWARDEDHEADERS_ENABLED=true instead", app.Environment.EnvironmentName);
-    }
+    app.Logger.LogWarning("Auth:AllowHttp is on in {Environment}: client secrets may cross the network in clear. Behind a TLS proxy, " +
+        "set ASPNETCORE_FORWARDEDHEADERS_ENABLED=true instead", app.Environment.EnvironmentName);
 }
 
 await app.RunAsync();

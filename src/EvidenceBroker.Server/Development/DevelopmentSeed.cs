@@ -74,7 +74,8 @@ public static class DevelopmentSeed
 
     /// <summary>
     /// Outside Development, refuses to start on a database where a demo client or user still opens with its published
-    /// secret or password: one a Development run seeded (the default SQLite file is the same in every environment).
+    /// secret or password: one a Development run seeded (the default SQLite file is the same in every environment). A
+    /// disabled client gets no token, so it does not count.
     /// </summary>
     public static async Task RefuseDemoAccessAsync(IServiceProvider services, string environment, CancellationToken ct = default)
     {
@@ -82,8 +83,10 @@ public static class DevelopmentSeed
         await using var scope = services.CreateAsyncScope();
         var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var disabled = (await scope.ServiceProvider.GetRequiredService<BrokerDbContext>().ApiClients.AsNoTracking()
+            .Where(c => c.Disabled).Select(c => c.ClientId).ToListAsync(ct)).ToHashSet();
         var open = new List<string>();
-        foreach (var client in Clients)
+        foreach (var client in Clients.Where(c => !disabled.Contains(c.ClientId)))
         {
             if (await applications.FindByClientIdAsync(client.ClientId, ct) is { } application
                 && await applications.ValidateClientSecretAsync(application, client.Secret, ct))
@@ -105,7 +108,7 @@ public static class DevelopmentSeed
             throw new InvalidOperationException(
                 $"The broker will not start in the '{environment}' environment on this database: the demo {string.Join(", ", open)} " +
                 "still open with the secrets and passwords published in the source. Start on a database of its own, not one a " +
-                "Development run seeded, or disable or remove those accounts first.");
+                "Development run seeded, or first remove those accounts or change their secrets and passwords (or disable the clients).");
         }
     }
 

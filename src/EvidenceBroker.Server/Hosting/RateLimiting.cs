@@ -5,6 +5,7 @@ using System.Security.Claims;
 using System.Text;
 using System.Threading.RateLimiting;
 using EvidenceBroker.Server.Auth;
+using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using OpenIddict.Abstractions;
@@ -211,15 +212,12 @@ public sealed class TokenThrottle(RateLimitOptions options) : IDisposable
         return (true, TimeSpan.Zero);
     }
 
-    /// <summary>Charges every client id the request named for the token it was issued.</summary>
-    public void ChargeIssued(IEnumerable<string> clientIds)
-    {
-        ArgumentNullException.ThrowIfNull(clientIds);
-        foreach (var id in clientIds)
-        {
-            perClient.AttemptAcquire(id).Dispose();
-        }
-    }
+    /// <summary>
+    /// Charges the client a token was issued to. Requests in flight together all pass the look before any is charged,
+    /// so a client may get as many tokens more than its limit as it has requests in flight (the address limit bounds
+    /// those); a charge beyond the limit is simply not taken.
+    /// </summary>
+    public void ChargeIssued(string clientId) => perClient.AttemptAcquire(clientId).Dispose();
 
     public void Dispose()
     {
@@ -245,9 +243,11 @@ internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottl
             }
 
             await next(http);
-            if (http.Response.StatusCode == StatusCodes.Status200OK)
+            // The client the token was issued to, as the token server read the request: not every id the request names,
+            // or a client could name another in a header the server overrides and spend that client's budget.
+            if (http.Response.StatusCode == StatusCodes.Status200OK && http.GetOpenIddictServerRequest()?.ClientId is { } issued)
             {
-                throttle.ChargeIssued(clientIds);
+                throttle.ChargeIssued(issued);
             }
 
             return;
@@ -258,8 +258,8 @@ internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottl
 
     /// <summary>
     /// Every client id the request names, in HTTP Basic and in the form (the form is buffered, so OpenIddict reads it
-    /// again). Both are charged: a header the token server ignores (one written with a tab after "Basic", say) must not
-    /// let a decoy name take the charge for the client the form really tries.
+    /// again). The request is refused if any of them has had its tokens: which one the token server takes is known only
+    /// once it has answered, and then only that one is charged.
     /// </summary>
     private static async Task<List<string>> ClientIdsAsync(HttpRequest request)
     {

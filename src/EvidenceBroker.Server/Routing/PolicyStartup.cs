@@ -22,13 +22,9 @@ public static class PolicyStartup
         var store = scope.ServiceProvider.GetRequiredService<PolicyPackStore>();
         var registry = scope.ServiceProvider.GetRequiredService<PolicyRegistry>();
 
-        if (options.PackDirectory is { } configured && !Directory.Exists(configured))
-        {
-            // A mistyped path would otherwise leave the pack in force unseen, whatever the files say.
-            throw new InvalidOperationException($"Policy:PackDirectory is '{configured}', which is not a directory.");
-        }
-
-        var directory = options.PackDirectory ?? FindPolicies(environment.ContentRootPath) ?? FindPolicies(Directory.GetCurrentDirectory());
+        var directory = string.IsNullOrEmpty(options.PackDirectory)
+            ? FindPolicies(environment.ContentRootPath) ?? FindPolicies(Directory.GetCurrentDirectory())
+            : options.PackDirectory;
         var activeVersion = await db.PolicyPacks.Where(p => p.IsActive).Select(p => p.Version).SingleOrDefaultAsync(ct);
 
         if (directory is not null && Directory.Exists(directory))

@@ -62,6 +62,31 @@ public sealed class RateLimitTests
         Assert.Equal(HttpStatusCode.OK, owner.StatusCode);
     }
 
+    [Fact]
+    public async Task A_client_that_names_another_in_its_form_spends_only_its_own_tokens()
+    {
+        await using var broker = new TightLimits();
+        using var client = broker.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            // The token server takes the client from the Basic header and overrides the form's client_id with it.
+            using var attempt = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
+            {
+                Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = "met-case-system" }),
+            };
+            attempt.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("bka-case-system:dev-bka-secret")));
+            using var answer = await client.SendAsync(attempt);
+            statuses.Add(answer.StatusCode);
+        }
+
+        using var met = await client.PostAsync("/connect/token", Credentials("met-case-system", "dev-met-secret"));
+
+        Assert.All(statuses, status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(HttpStatusCode.OK, met.StatusCode);
+    }
+
     private static FormUrlEncodedContent Credentials(string clientId, string secret) => new(new Dictionary<string, string>
     {
         ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret,
