@@ -32,11 +32,14 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
             return Invalid("validatedBy", "A judge, investigating judge, court or prosecutor, named in at most 200 characters.");
         }
 
-        return await ConcludeAsync(caller, requestId, "validatedBy",
-            request => validatedBy.Type == AuthorityType.Prosecutor && !ProsecutorMayValidate(request.Content)
+        return await ConcludeAsync(caller, requestId, "validatedBy", Check, WriteAsync, ct);
+
+        ActionResult? Check(EvidenceRequest request) =>
+            validatedBy.Type == AuthorityType.Prosecutor && !ProsecutorMayValidate(request.Content)
                 ? Invalid("validatedBy", "An order for traffic or content data is validated by a judge, investigating judge or court (R4).")
-                : null,
-            async (request, now) =>
+                : null;
+
+        async Task WriteAsync(EvidenceRequest request, DateTimeOffset now)
         {
             db.RequestNotes.Add(RequestNote.Written(caller, request.Id, RequestNote.ValidationKind, $"{Wire.Name(validatedBy.Type)}: {validatedBy.Name}", now));
             await audit.AppendAsync(db, caller, new AuditRecord(ValidatedAction, "request", request.Id.ToString(), new { validatedBy }), ct);
@@ -45,7 +48,7 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
                 OutboxEntries.Add(db, ValidatedAction, OutboxEntries.Provider(request.ProviderId), request.Id,
                     new { requestId = request.Id, request.Reference, validatedBy }, now);
             }
-        }, ct);
+        }
     }
 
     /// <summary>
