@@ -162,6 +162,26 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task A_disabled_demo_client_does_not_count_as_open()
+    {
+        var database = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("eb-demo-db-").FullName, "broker.db")}";
+        using (var development = new DevelopmentOn(database))
+        {
+            development.CreateClient().Dispose();
+            await development.WithDbAsync(db => db.ApiClients.Where(c => c.ClientId == "met-case-system")
+                .ExecuteUpdateAsync(set => set.SetProperty(c => c.Disabled, true)));
+        }
+
+        var (signing, encryption) = Certificates();
+        using var production = new ProductionOn(database, signing, encryption);
+
+        var error = Flatten(Assert.ThrowsAny<Exception>(() => production.CreateClient()));
+
+        Assert.DoesNotContain("met-case-system", error, StringComparison.Ordinal);
+        Assert.Contains("client bka-case-system", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Outside_development_the_broker_refuses_to_start_without_its_issuer()
     {
         var (signing, encryption) = Certificates();
