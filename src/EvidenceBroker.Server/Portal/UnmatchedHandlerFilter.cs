@@ -5,8 +5,9 @@ namespace EvidenceBroker.Server.Portal;
 
 /// <summary>
 /// Razor Pages renders a page without running any handler when none matches the request's method and handler name (a
-/// TRACE, a made-up <c>?handler=</c>), and a page's model is then empty: rendering it throws. Such a request is answered
-/// 404 (a GET or HEAD naming a handler the page does not have) or 405 (any other method), before the page renders.
+/// TRACE, a POST naming a handler the page does not have), and a page's model is then empty: rendering it throws. Such
+/// a request is answered 405 before the page renders. (A GET naming an unknown handler falls back to the page's
+/// OnGet, which every portal page with handlers has.)
 /// </summary>
 internal sealed class UnmatchedHandlerFilter : IPageFilter
 {
@@ -18,10 +19,7 @@ internal sealed class UnmatchedHandlerFilter : IPageFilter
     {
         if (context.HandlerMethod is null && context.ActionDescriptor.HandlerMethods.Count > 0)
         {
-            var method = context.HttpContext.Request.Method;
-            context.Result = new StatusCodeResult(HttpMethods.IsGet(method) || HttpMethods.IsHead(method)
-                ? StatusCodes.Status404NotFound
-                : StatusCodes.Status405MethodNotAllowed);
+            context.Result = new StatusCodeResult(StatusCodes.Status405MethodNotAllowed);
         }
     }
 

@@ -12,8 +12,9 @@ public sealed record RetentionResult(int IdempotencyKeys, int DeliveredWebhooks,
 
 /// <summary>
 /// Forgets Idempotency-Keys and delivered webhook messages older than their retention, so that tables written on
-/// every filing do not grow for ever, and removes production packages whose production was never recorded. Deletes a bounded number of rows per write turn, each turn with an audit entry
-/// saying what went and up to when; run daily by Hangfire, safe to run twice or on two nodes at once.
+/// every filing do not grow for ever, and removes production packages whose production was never recorded. Deletes a
+/// bounded number of rows per write turn, each turn with an audit entry saying what went and up to when; run daily by
+/// Hangfire, safe to run twice or on two nodes at once.
 /// </summary>
 public sealed class RetentionSweep(
     BrokerDbContext db, AuditTrail audit, IOptions<RetentionOptions> options, TimeProvider clock, ProductionStore packages,

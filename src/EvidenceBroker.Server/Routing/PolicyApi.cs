@@ -198,7 +198,7 @@ public static class PolicyApi
     }
 
     private static async Task<Results<NoContent, NotFoundProblem, ProblemHttpResult>> ActivateAsync(
-        string version, ClaimsPrincipal user, PolicyPackStore store, BrokerDbContext db, CancellationToken ct)
+        string version, ClaimsPrincipal user, PolicyPackStore store, CancellationToken ct)
     {
         var caller = Caller.From(user)!;
         var activation = await store.ActivateAsync(version, caller.Subject, caller.Role, caller.Tenant.ToString(), ct);
@@ -207,7 +207,7 @@ public static class PolicyApi
             PackActivationOutcome.Activated => TypedResults.NoContent(),
             PackActivationOutcome.NotYetInEffect => TypedResults.Problem(
                 statusCode: StatusCodes.Status409Conflict, title: "This policy pack is not yet in effect.",
-                detail: $"Its effectiveFrom is {(await db.PolicyPacks.AsNoTracking().SingleAsync(p => p.Version == version, ct)).EffectiveFrom:yyyy-MM-dd}; " +
+                detail: $"Its effectiveFrom is {activation.EffectiveFrom:yyyy-MM-dd}; " +
                         "it can be activated from that day. A what-if shows what it would change meanwhile.",
                 extensions: new Dictionary<string, object?> { ["field"] = "effectiveFrom" }),
             PackActivationOutcome.FailsTodaysChecks => TypedResults.Problem(

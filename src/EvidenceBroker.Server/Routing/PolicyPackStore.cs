@@ -67,7 +67,7 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
 
         if (!evenBeforeEffective && target.EffectiveFrom > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
         {
-            return PackActivation.NotYetInEffect();
+            return PackActivation.NotYetInEffect(target.EffectiveFrom);
         }
 
         // A pack stored before today's checks loads for replay as it was admitted, but it is not made the one in force
@@ -102,14 +102,14 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
     }
 }
 
-/// <summary>What asking to activate a stored pack came to.</summary>
-public sealed record PackActivation(PackActivationOutcome Outcome, IReadOnlyList<PackError> Problems)
+/// <summary>What asking to activate a stored pack came to; <paramref name="EffectiveFrom"/> when it is not yet in effect.</summary>
+public sealed record PackActivation(PackActivationOutcome Outcome, IReadOnlyList<PackError> Problems, DateOnly? EffectiveFrom = null)
 {
     public static PackActivation Activated() => new(PackActivationOutcome.Activated, []);
 
     public static PackActivation NotFound() => new(PackActivationOutcome.NotFound, []);
 
-    public static PackActivation NotYetInEffect() => new(PackActivationOutcome.NotYetInEffect, []);
+    public static PackActivation NotYetInEffect(DateOnly effectiveFrom) => new(PackActivationOutcome.NotYetInEffect, [], effectiveFrom);
 
     public static PackActivation FailsTodaysChecks(IReadOnlyList<PackError> problems) => new(PackActivationOutcome.FailsTodaysChecks, problems);
 }
