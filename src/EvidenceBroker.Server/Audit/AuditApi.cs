@@ -15,6 +15,7 @@ public sealed record VerifyReport(
     string? Reason,
     CheckpointCheck? Checkpoint,
     int UnverifiableCheckpoints,
+    long? SealedFrom,
     string KeyId,
     string PublicKeyPem,
     IReadOnlyDictionary<string, string> PreviousPublicKeysPem,
@@ -51,6 +52,6 @@ public static class AuditApi
         var result = await AuditVerifier.VerifyAsync(db, key, known, ct);
         return TypedResults.Ok(new VerifyReport(
             result.Intact, result.Summary, result.Entries, result.IntactUpTo, result.Head, result.BrokenAt, result.Reason, result.Checkpoint,
-            result.UnverifiableCheckpoints, key.KeyId, key.PublicKeyPem, key.PreviousPublicKeysPem, clock.GetUtcNow()));
+            result.UnverifiableCheckpoints, result.SealedFrom, key.KeyId, key.PublicKeyPem, key.PreviousPublicKeysPem, clock.GetUtcNow()));
     }
 }

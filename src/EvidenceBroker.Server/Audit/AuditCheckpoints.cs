@@ -37,6 +37,7 @@ public sealed class AuditCheckpoints(BrokerDbContext db, AuditSigningKey key, Ti
         }
 
         var at = AuditHashing.Normalise(clock.GetUtcNow());
+        var sealedFrom = await SealedFromAsync(head.Sequence, ct);
         var checkpoint = new AuditCheckpoint
         {
             Sequence = head.Sequence,
@@ -44,13 +45,43 @@ public sealed class AuditCheckpoints(BrokerDbContext db, AuditSigningKey key, Ti
             At = at,
             KeyId = key.KeyId,
             Algorithm = AuditCheckpoint.EcdsaP256Sha256,
-            Signature = key.Sign(AuditCheckpoint.SignedMessage(head.Sequence, head.Hash, at)),
+            SealedFrom = sealedFrom,
+            Signature = key.Sign(AuditCheckpoint.MessageFor(head.Sequence, head.Hash, at, sealedFrom)),
         };
         db.AuditCheckpoints.Add(checkpoint);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         logger.LogInformation("Audit checkpoint at entry {Sequence} signed by key {KeyId}", head.Sequence, key.KeyId);
         return checkpoint;
+    }
+
+    /// <summary>
+    /// The entry from which every entry up to <paramref name="head"/> lies under a valid seal, for the checkpoint to
+    /// vouch for; null, and logged, when an entry lies under none: the checkpoint then still records the head, but
+    /// vouches for no seal, and verification keeps finding the unsealed entry. Null too while nothing is sealed.
+    /// </summary>
+    private async Task<long?> SealedFromAsync(long head, CancellationToken ct)
+    {
+        var vouching = await db.AuditCheckpoints.AsNoTracking()
+            .Where(c => c.SealedFrom != null)
+            .OrderByDescending(c => c.Sequence)
+            .Take(20)
+            .ToListAsync(ct);
+        var seals = await SealCoverage.ReadAsync(db, vouching, key, ct);
+        if (seals.SealedFrom is not { } sealedFrom)
+        {
+            return null;
+        }
+
+        // What the open batch appended is sealed when it commits, in the transaction that writes this checkpoint.
+        var through = db.ChainCursor?.UnsealedFrom is { } pending ? pending - 1 : head;
+        if (seals.FirstUnsealed(through, key) is { } unsealed)
+        {
+            logger.LogError("Audit checkpoint at entry {Sequence} vouches for no seal: {Reason}", head, unsealed.Reason);
+            return null;
+        }
+
+        return sealedFrom;
     }
 
     /// <summary>The Hangfire entry point; takes nothing, re-reads everything.</summary>

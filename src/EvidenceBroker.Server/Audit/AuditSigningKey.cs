@@ -14,8 +14,11 @@ public sealed class AuditOptions
 
     public string? SigningKeyPassword { get; set; }
 
-    /// <summary>Development only: keep a generated key in this file so checkpoints still verify after a restart.</summary>
-    public string? DevelopmentKeyPath { get; set; }
+    /// <summary>
+    /// Development only: keep a generated key in this file, so that checkpoints and seals still verify after a restart.
+    /// Empty: a key in memory only, and the trail a restarted broker finds is sealed by a key it no longer holds.
+    /// </summary>
+    public string? DevelopmentKeyPath { get; set; } = "data/audit-development-key.pem";
 
     /// <summary>
     /// Public keys (PEM) of keys that signed checkpoints before the current one, so those checkpoints still count

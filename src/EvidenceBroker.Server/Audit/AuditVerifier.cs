@@ -45,11 +45,29 @@ public sealed record ChainVerification(long Entries, long IntactUpTo, long? Brok
     /// <summary>Checkpoints signed by a key this broker does not hold (rotated or ephemeral development keys).</summary>
     public int UnverifiableCheckpoints { get; init; }
 
+    /// <summary>Whether the broker's seals were checked (they are whenever its key is at hand).</summary>
+    public bool SealsChecked { get; init; }
+
+    /// <summary>
+    /// The entry from which every entry is sealed by the broker (<see cref="AuditSeal"/>), so that none could have been
+    /// added from outside; entries before it were written before the broker sealed its writes. Null when none is sealed.
+    /// </summary>
+    public long? SealedFrom { get; init; }
+
     public string Summary => Intact
         ? Checkpoint is null
-            ? $"Intact up to {IntactUpTo} ({Entries} entries; no signed checkpoint yet)."
-            : $"Intact up to {IntactUpTo} ({Entries} entries; signed checkpoint at {Checkpoint.Sequence} covered)."
+            ? $"Intact up to {IntactUpTo} ({Entries} entries; no signed checkpoint yet{SealNote})."
+            : $"Intact up to {IntactUpTo} ({Entries} entries; signed checkpoint at {Checkpoint.Sequence} covered{SealNote})."
         : $"Broken at entry {BrokenAt}: {Reason} Intact up to {IntactUpTo}.";
+
+    private string SealNote => !SealsChecked || Entries == 0
+        ? string.Empty
+        : SealedFrom switch
+        {
+            null => "; no entry sealed by the broker",
+            1 => "; every entry sealed by the broker",
+            _ => $"; entries from {SealedFrom} on sealed by the broker, those before written before it sealed its writes",
+        };
 }
 
 /// <summary>
@@ -139,7 +157,21 @@ public static class AuditVerifier
         }
 
         var chain = await WalkAsync(db, remember, ranges, ct);
-        return (HoldAgainstCheckpoints(chain, checkpoints, key), chain);
+        var result = HoldAgainstCheckpoints(chain, checkpoints, key);
+        return (key is null ? result : HoldAgainstSeals(result, await SealCoverage.ReadAsync(db, checkpoints, key, ct), key), chain);
+    }
+
+    /// <summary>
+    /// Holds the chain against the broker's seals: every entry after the newest checkpoint that vouches for seals must
+    /// lie under one. An entry none covers was added from outside; it is a break, if it comes before any other.
+    /// </summary>
+    private static ChainVerification HoldAgainstSeals(ChainVerification result, SealCoverage seals, AuditSigningKey key)
+    {
+        result = result with { SealsChecked = true, SealedFrom = seals.SealedFrom };
+        var through = result.BrokenAt is { } broken ? Math.Min(result.IntactUpTo, broken - 1) : result.IntactUpTo;
+        return seals.FirstUnsealed(through, key) is { } unsealed
+            ? result with { BrokenAt = unsealed.Entry, IntactUpTo = unsealed.Entry - 1, Reason = unsealed.Reason }
+            : result;
     }
 
     /// <summary>Holds the walked chain against the latest checkpoint this broker's key can check.</summary>
@@ -173,7 +205,7 @@ public static class AuditVerifier
 
         var latest = own[0];
         var check = new CheckpointCheck(latest.Sequence, latest.HeadHash, latest.At, latest.KeyId, SignatureValid: true, Covered: false);
-        if (own.FirstOrDefault(c => !key.Verify(c.KeyId, AuditCheckpoint.SignedMessage(c.Sequence, c.HeadHash, c.At), c.Signature)) is { } forged)
+        if (own.FirstOrDefault(c => !key.Verify(c.KeyId, c.Message(), c.Signature)) is { } forged)
         {
             // A stored checkpoint this key did not sign: someone wrote to the checkpoint table.
             var bad = new CheckpointCheck(forged.Sequence, forged.HeadHash, forged.At, forged.KeyId, SignatureValid: false, Covered: false);

@@ -234,12 +234,17 @@ public static class DossierDocument
         {
             pdf.Paragraph("A checkpoint's signature covers these four lines, each ended by a line feed (UTF-8): " +
                           "\"evidence-broker audit checkpoint v1\", the entry it covers up to, its head hash, and its signing time as " +
-                          "shown. The public keys, by key id, are in the broker's audit verification report.", PdfStyle.Small);
+                          "shown. A checkpoint that also vouches that the broker wrote the entries (it found each under the broker's " +
+                          "seal) says \"v2\" instead of \"v1\" and adds a fifth line: the entry from which every entry is sealed, " +
+                          "shown as \"sealed from\". The public keys, by key id, are in the broker's audit verification report.", PdfStyle.Small);
             pdf.Table(
                 [new("Checkpoint", 0.8f), new("Covers up to", 0.75f), new("Signed", 1.75f), new("Head hash and signature (ECDSA P-256, base64)", 4.4f, Style: PdfStyle.Hash)],
                 data.Checkpoints.Select(c => (IReadOnlyList<string>)
                 [
-                    string.Create(CultureInfo.InvariantCulture, $"#{c.Id}"), c.Sequence.ToString(CultureInfo.InvariantCulture),
+                    string.Create(CultureInfo.InvariantCulture, $"#{c.Id}"),
+                    c.SealedFrom is { } sealedFrom
+                        ? string.Create(CultureInfo.InvariantCulture, $"{c.Sequence}\nsealed from {sealedFrom}")
+                        : c.Sequence.ToString(CultureInfo.InvariantCulture),
                     $"{AuditCheckpoint.SignedTime(c.At)}\nkey {c.KeyId}", $"{c.HeadHash}\n{c.Signature}",
                 ]));
         }

@@ -136,7 +136,10 @@ internal static class AddedRows
         batch.BatchCommands.Add(command);
     }
 
-    /// <summary>Executes bound INSERTs one by one, with the statements the connection keeps for the transaction.</summary>
+    /// <summary>
+    /// Executes bound INSERTs one by one, with the statements the connection keeps for the transaction. For SQLite: a
+    /// kept Npgsql command given new parameters of the same names ran with its first ones (a duplicate key, seen).
+    /// </summary>
     internal static async Task InsertBoundAsync(
         DbConnection connection, DbTransaction transaction, IEnumerable<BoundInsert> rows, CancellationToken ct)
     {

@@ -6,6 +6,7 @@ using EvidenceBroker.Server.ReferenceData;
 using EvidenceBroker.Server.Requests;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
 
 namespace EvidenceBroker.Server.Persistence;
@@ -18,6 +19,8 @@ public abstract class BrokerDbContext(DbContextOptions options)
     : IdentityDbContext<PortalUser>(options), Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.IDataProtectionKeyContext
 {
     private List<QueuedRow>? queuedRows; // while the context queues new rows (QueueNewRows)
+    private BatchSeal? batchSeal;
+    private bool batchSealResolved;
 
     public DbSet<EvidenceRequest> Requests => Set<EvidenceRequest>();
     public DbSet<StoredDecision> Decisions => Set<StoredDecision>();
@@ -29,6 +32,7 @@ public abstract class BrokerDbContext(DbContextOptions options)
     public DbSet<Sla.Deadline> Deadlines => Set<Sla.Deadline>();
     public DbSet<Mlat.MlatDraft> MlatDrafts => Set<Mlat.MlatDraft>();
     public DbSet<AuditCheckpoint> AuditCheckpoints => Set<AuditCheckpoint>();
+    public DbSet<AuditSeal> AuditSeals => Set<AuditSeal>();
     public DbSet<Exports.ExportJob> ExportJobs => Set<Exports.ExportJob>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<WebhookSecret> WebhookSecrets => Set<WebhookSecret>();
@@ -127,6 +131,25 @@ public abstract class BrokerDbContext(DbContextOptions options)
 
     /// <summary>The write batch of this context's database, shared by its writers in this process.</summary>
     private protected abstract GroupCommit WriteBatch { get; }
+
+    /// <summary>
+    /// Seals what this database's write batches append, with the broker's audit key from the application's services;
+    /// null for a context made without them (tools, some tests), whose entries stay unsealed.
+    /// </summary>
+    private protected BatchSeal? BatchSeal
+    {
+        get
+        {
+            if (!batchSealResolved)
+            {
+                var services = this.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider;
+                batchSeal = Audit.BatchSeal.For(this, services?.GetService(typeof(AuditSigningKey)) as AuditSigningKey);
+                batchSealResolved = true;
+            }
+
+            return batchSeal;
+        }
+    }
 
     /// <summary>Whether saving failed because a row's unique key (primary key or unique index) is taken.</summary>
     public abstract bool IsUniqueViolation(DbUpdateException exception);

@@ -125,6 +125,7 @@ internal sealed partial class GroupCommit
         while (pending.Count > 0)
         {
             var head = await HeadAsync(pending[0].Chained);
+            var roundStart = head;
             await using var statements = connection!.CreateBatch();
             statements.Transaction = batch;
             var ends = new List<(int LastStatement, (long Sequence, string Hash) Head)>(pending.Count);
@@ -164,6 +165,7 @@ internal sealed partial class GroupCommit
             for (var i = 0; i < standing; i++)
             {
                 committed.Add(pending[i].Durable);
+                NoteAppended(roundStart, ends[i].Head);
                 chainHead = ends[i].Head;
             }
 
@@ -203,6 +205,7 @@ internal sealed partial class GroupCommit
             throw new ArgumentException("A round checked only once it is back must not commit in it: guards check in the round trip instead.", nameof(asRead));
         }
 
+        var start = head;
         var rows = new List<AddedRows.BoundInsert>(turn.Count * (turn[0].Rows.Count + 2));
         foreach (var change in turn)
         {
@@ -242,6 +245,12 @@ internal sealed partial class GroupCommit
 
         if (commit)
         {
+            // The batch's seal goes in with its COMMIT, over every entry it appended, this round's included.
+            if (seal is not null && (sealFrom ?? (head.Sequence > start.Sequence ? start.Sequence + 1 : null)) is { } sealedFrom && head.Sequence >= sealedFrom)
+            {
+                AddedRows.AddTo(statements, seal.Bind(sealedFrom, head, savepoints.ParameterFactory));
+            }
+
             statements.BatchCommands.Add(AddedRows.Statement(statements, "COMMIT")); // skipped if a statement before it failed
         }
 
@@ -287,6 +296,7 @@ internal sealed partial class GroupCommit
             committed.Add(change.Durable);
         }
 
+        NoteAppended(start, head);
         chainHead = head;
         return true;
     }

@@ -213,9 +213,11 @@ internal sealed partial class GroupCommit
             await savepoints.Savepoint.ExecuteNonQueryAsync();
             try
             {
-                var (entries, head) = change.Chained.Follow(await HeadAsync(change.Chained), savepoints.ParameterFactory);
+                var before = await HeadAsync(change.Chained);
+                var (entries, head) = change.Chained.Follow(before, savepoints.ParameterFactory);
                 await AddedRows.InsertBoundAsync(connection!, batch!, change.Rows.Concat(entries), CancellationToken.None);
                 await savepoints.Release.ExecuteNonQueryAsync();
+                NoteAppended(before, head);
                 chainHead = head;
                 committed.Add(change.Durable);
             }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Diagnostics.Metrics;
+using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Observability;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -44,6 +45,8 @@ internal sealed partial class GroupCommit
     private DbTransaction? batch;
     private (long Sequence, string Hash)? chainHead; // as the changes committed so far in the open batch left it
     private (long Sequence, string Hash)? committedHead; // as this process's last batch left it, if it moved it
+    private long? sealFrom; // the first audit entry the open batch appended, sealed with the rest at its commit
+    private BatchSeal? seal;
     private bool headStayed; // no other writer moved the head between this process's last two batches
     private bool changeFailed; // a change in the open batch failed: its transaction is checked before it commits
     private bool changeUnrecoverable; // a change could not be undone alone: the whole batch must fail
@@ -77,9 +80,17 @@ internal sealed partial class GroupCommit
     /// The statement that takes the lock serialising the chain, if beginning the transaction does not (PostgreSQL). It
     /// is the batch's first statement; what the batch must read under the lock travels in the same round trip.
     /// </param>
+    /// <param name="seal">
+    /// Seals the entries each batch appends (<see cref="AuditSeal"/>); null where the broker's key is not at hand, and
+    /// then the batch writes entries unsealed, which verification reports.
+    /// </param>
     public static GroupCommit For(
-        string connectionString, Func<string, DbConnection> connect, string? lockStatement = null) =>
-        Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, lockStatement));
+        string connectionString, Func<string, DbConnection> connect, BatchSeal? seal, string? lockStatement = null)
+    {
+        var group = Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, lockStatement));
+        group.seal ??= seal;
+        return group;
+    }
 
     /// <summary>Waits for the gate, then points the context at the batch's connection and transaction.</summary>
     public async Task<IDbContextTransaction> BeginAsync(BrokerDbContext context, CancellationToken ct)
@@ -150,6 +161,7 @@ internal sealed partial class GroupCommit
     {
         var opened = await connections.OpenAsync(ct);
         chainHead = null; // read from the database by the batch's first appender, unless one of the reads does
+        sealFrom = null;
         try
         {
             // SQLite: BEGIN IMMEDIATE, Microsoft.Data.Sqlite's default. PostgreSQL: Npgsql sends BEGIN with the first statement.
@@ -184,6 +196,7 @@ internal sealed partial class GroupCommit
     {
         batch = null;
         chainHead = null;
+        sealFrom = null;
         await transaction.DisposeAsync();
         await connections.ReturnAsync(connection!, committed: false);
         connection = null;
@@ -319,6 +332,7 @@ internal sealed partial class GroupCommit
                 await EnsureAliveAsync();
             }
 
+            await WriteSealAsync();
             await batch!.CommitAsync();
             durable = true;
             Acknowledge(waiting, CommittedIn.OwnRoundTrip);
@@ -371,9 +385,51 @@ internal sealed partial class GroupCommit
         batch = null;
         connection = null;
         chainHead = null;
+        sealFrom = null;
         await closing.DisposeAsync();
         await connections.ReturnAsync(closingConnection, committed);
     }
+
+    /// <summary>Notes that the batch appended entries after <paramref name="before"/>, up to <paramref name="after"/>.</summary>
+    private void NoteAppended((long Sequence, string Hash) before, (long Sequence, string Hash) after)
+    {
+        if (after.Sequence > before.Sequence)
+        {
+            sealFrom ??= before.Sequence + 1;
+        }
+    }
+
+    /// <summary>Writes the batch's seal (<see cref="SealOfBatch"/>), if it has one, ahead of its COMMIT.</summary>
+    private async Task WriteSealAsync()
+    {
+        await using var parameterFactory = connection!.CreateCommand();
+        if (SealOfBatch(parameterFactory) is not { } sealRow)
+        {
+            return;
+        }
+
+        if (connection.CanCreateBatch)
+        {
+            // Not through the connection's kept insert commands: Npgsql keeps a reused command's first parameters.
+            await using var statements = connection.CreateBatch();
+            statements.Transaction = batch;
+            AddedRows.AddTo(statements, sealRow);
+            await statements.ExecuteNonQueryAsync();
+        }
+        else
+        {
+            await AddedRows.InsertBoundAsync(connection, batch!, [sealRow], CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// The seal over every entry the batch appended, to go in with its COMMIT; null if it appended none, or if nothing
+    /// seals here. <paramref name="parameterFactory"/> makes the row's parameters.
+    /// </summary>
+    private AddedRows.BoundInsert? SealOfBatch(DbCommand parameterFactory) =>
+        seal is not null && sealFrom is { } first && chainHead is { } last && last.Sequence >= first
+            ? seal.Bind(first, last, parameterFactory)
+            : null;
 
     /// <summary>
     /// PostgreSQL answers COMMIT on a transaction that a failed statement aborted by rolling it back, without an error,
@@ -411,11 +467,18 @@ internal sealed partial class GroupCommit
     {
         private Task? ended;
         private (long Sequence, string Hash)? appended;
+        private long? firstAppended;
 
         /// <summary>Only the writer at the gate reads or moves the head, so the batch's fields need no lock.</summary>
         public (long Sequence, string Hash)? Head => appended ?? group.chainHead;
 
-        public void Appended(long sequence, string hash) => appended = (sequence, hash);
+        public long? UnsealedFrom => group.sealFrom ?? firstAppended;
+
+        public void Appended(long sequence, string hash)
+        {
+            appended = (sequence, hash);
+            firstAppended ??= sequence;
+        }
 
         public Guid TransactionId => transaction.TransactionId;
 
@@ -449,6 +512,7 @@ internal sealed partial class GroupCommit
             }
 
             group.chainHead = appended ?? group.chainHead; // a rolled-back change leaves the head where it was
+            group.sealFrom ??= firstAppended;
             await group.EndTurnAsync(context, durable);
             await durable.Task;
         }

@@ -10,5 +10,11 @@ internal interface IAuditChainCursor
     /// <summary>Null until an appender in this batch has read or moved the head.</summary>
     (long Sequence, string Hash)? Head { get; }
 
+    /// <summary>
+    /// The first entry the open batch appended, if any: it and those after it are sealed when the batch commits
+    /// (<see cref="Audit.AuditSeal"/>), in the same transaction as whatever the change under way writes.
+    /// </summary>
+    long? UnsealedFrom { get; }
+
     void Appended(long sequence, string hash);
 }

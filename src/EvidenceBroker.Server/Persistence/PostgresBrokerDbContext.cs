@@ -21,6 +21,7 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
         GroupCommit.For(
             Database.GetConnectionString() ?? string.Empty,
             connectionString => new NpgsqlConnection(connectionString),
+            BatchSeal,
             $"SELECT pg_advisory_xact_lock({AuditChainLockKey})");
 
     public override bool IsUniqueViolation(DbUpdateException exception) =>

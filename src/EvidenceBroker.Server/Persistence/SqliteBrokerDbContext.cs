@@ -18,7 +18,8 @@ public sealed class SqliteBrokerDbContext(DbContextOptions<SqliteBrokerDbContext
     private protected override GroupCommit WriteBatch =>
         GroupCommit.For(
             Database.GetConnectionString() ?? string.Empty,
-            ConnectWithTempStoreInMemory);
+            ConnectWithTempStoreInMemory,
+            BatchSeal);
 
     /// <summary>
     /// A connection for write batches that keeps savepoint journals in memory once open: every change of a batch has its

@@ -71,7 +71,8 @@ public sealed class AuditVerifyApiTests(BrokerFactory broker) : IClassFixture<Br
         Assert.NotNull(first);
         Assert.Null(again);
         var key = broker.Services.GetRequiredService<AuditSigningKey>();
-        Assert.True(key.Verify(AuditCheckpoint.SignedMessage(first.Sequence, first.HeadHash, first.At), first.Signature));
+        Assert.Equal(1, first.SealedFrom); // every entry lay under the broker's seal, so the checkpoint vouches for them
+        Assert.True(key.Verify(AuditCheckpoint.SignedMessage(first.Sequence, first.HeadHash, first.At, 1), first.Signature));
     }
 
     [Fact]

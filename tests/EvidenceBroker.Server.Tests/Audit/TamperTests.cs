@@ -58,6 +58,8 @@ public sealed class TamperFixture : BrokerFactory, IAsyncLifetime
         await db.Database.ExecuteSqlRawAsync("DROP TRIGGER audit_entries_no_delete");
         await db.Database.ExecuteSqlRawAsync("DROP TRIGGER audit_checkpoints_no_update");
         await db.Database.ExecuteSqlRawAsync("DROP TRIGGER audit_checkpoints_no_delete");
+        await db.Database.ExecuteSqlRawAsync("DROP TRIGGER audit_seals_no_update");
+        await db.Database.ExecuteSqlRawAsync("DROP TRIGGER audit_seals_no_delete");
 
         return db;
     }
@@ -221,11 +223,26 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
     }
 
     [Fact]
-    public async Task A_chain_rewritten_after_its_checkpoints_were_deleted_is_detected_against_a_head_kept_outside()
+    public async Task A_chain_rewritten_after_its_checkpoints_were_deleted_is_caught_by_its_seals()
+    {
+        await using var db = await broker.CopyAsync();
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM audit_checkpoints");
+        await RewriteAndRehashFromAsync(db, 3);
+
+        var result = await VerifyAsync(db);
+
+        Assert.False(result.Intact);
+        Assert.True(result.BrokenAt <= 3, $"broken at {result.BrokenAt}: the first seal over entry 3 or before");
+        Assert.Contains("which the chain no longer has: it was rewritten since", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_chain_rewritten_after_its_checkpoints_and_seals_were_deleted_is_detected_against_a_head_kept_outside()
     {
         await using var db = await broker.CopyAsync();
         var kept = KnownHead.Parse((await VerifyAsync(db)).Head)!;
         await db.Database.ExecuteSqlRawAsync("DELETE FROM audit_checkpoints");
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM audit_seals");
         await RewriteAndRehashFromAsync(db, 3);
 
         var alone = await VerifyAsync(db);
@@ -292,11 +309,58 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
         var withoutPrevious = await AuditVerifier.VerifyAsync(db, rotated, CancellationToken.None);
         var withPrevious = await AuditVerifier.VerifyAsync(db, rotatedKnowingThePrevious, CancellationToken.None);
 
-        Assert.True(withoutPrevious.Intact, "the rewritten chain is consistent in itself; only a checkpoint it can check can tell");
+        Assert.False(withoutPrevious.Intact, "a seal by a key the broker cannot check vouches for nothing");
+        Assert.Contains("Audit:PreviousPublicKeyPaths", withoutPrevious.Reason, StringComparison.Ordinal);
         Assert.Equal(1, withoutPrevious.UnverifiableCheckpoints);
         Assert.Equal(broker.CheckpointAt, withPrevious.BrokenAt);
         Assert.Equal(0, withPrevious.UnverifiableCheckpoints);
         Assert.Contains("rewritten and rehashed", withPrevious.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_entry_added_after_the_head_from_outside_the_broker_is_not_sealed_and_breaks_the_chain()
+    {
+        await using var db = await broker.CopyAsync();
+        var forged = await AppendFromOutsideAsync(db);
+
+        var result = await VerifyAsync(db);
+
+        Assert.False(result.Intact, "well-formed and chained, but no seal of the broker covers it");
+        Assert.Equal((forged, forged - 1), (result.BrokenAt!.Value, result.IntactUpTo));
+        Assert.Contains($"no seal of the broker covers entry {forged}", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_entry_added_from_outside_with_a_seal_made_up_for_it_fails_the_seal_s_signature()
+    {
+        await using var db = await broker.CopyAsync();
+        var forged = await AppendFromOutsideAsync(db);
+        var genuine = await db.AuditSeals.AsNoTracking().OrderBy(s => s.LastSequence).LastAsync();
+        var hash = (await db.AuditEntries.SingleAsync(e => e.Sequence == forged)).Hash;
+        db.AuditSeals.Add(new AuditSeal { FirstSequence = forged, LastSequence = forged, LastHash = hash, KeyId = genuine.KeyId, Signature = genuine.Signature });
+        await db.SaveChangesAsync();
+
+        var result = await VerifyAsync(db);
+
+        Assert.Equal(forged, result.BrokenAt);
+        Assert.Contains("does not carry a valid signature", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Every_entry_the_broker_wrote_lies_under_its_seal()
+    {
+        await using var db = await broker.CopyAsync();
+
+        var result = await VerifyAsync(db);
+        var seals = await db.AuditSeals.AsNoTracking().OrderBy(s => s.LastSequence).ToListAsync();
+
+        Assert.True(result.Intact, result.Reason);
+        Assert.Equal(1, result.SealedFrom);
+        Assert.Contains("every entry sealed by the broker", result.Summary, StringComparison.Ordinal);
+        Assert.Equal(1, seals[0].FirstSequence);
+        Assert.Equal(broker.Total, seals[^1].LastSequence);
+        Assert.All(seals.Zip(seals.Skip(1)), pair => Assert.Equal(pair.First.LastSequence + 1, pair.Second.FirstSequence));
+        Assert.All(seals, seal => Assert.True(seal.SignatureValid(broker.Key)));
     }
 
     [Fact]
@@ -313,6 +377,34 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
     }
 
     /// <summary>Changes entry <paramref name="sequence"/>'s action and rehashes the chain from there, as a forger would.</summary>
+    /// <summary>What someone who can write to the database could add: a well-formed entry chained to the head. Returns its sequence.</summary>
+    internal static async Task<long> AppendFromOutsideAsync(BrokerDbContext db)
+    {
+        var head = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence).FirstAsync();
+        var at = head.At.AddSeconds(1);
+        const string payload = "{}";
+        var payloadHash = AuditHashing.Sha256Hex(payload);
+        db.AuditEntries.Add(new AuditEntry
+        {
+            Sequence = head.Sequence + 1,
+            At = at,
+            ActorId = head.ActorId,
+            ActorRole = head.ActorRole,
+            ActorTenant = head.ActorTenant,
+            Action = "request.withdrawn",
+            SubjectType = head.SubjectType,
+            SubjectId = head.SubjectId,
+            PayloadJson = payload,
+            PayloadHash = payloadHash,
+            PreviousHash = head.Hash,
+            Hash = AuditHashing.Sha256Hex(AuditHashing.Canonical(head.Sequence + 1, at, head.ActorId, head.ActorRole, head.ActorTenant,
+                "request.withdrawn", head.SubjectType, head.SubjectId, null, null, null, payloadHash, head.Hash)),
+        });
+        await db.SaveChangesAsync();
+        db.ChangeTracker.Clear();
+        return head.Sequence + 1;
+    }
+
     private static async Task RewriteAndRehashFromAsync(BrokerDbContext db, long sequence)
     {
         var entries = await db.AuditEntries.AsNoTracking().OrderBy(e => e.Sequence).ToListAsync();
