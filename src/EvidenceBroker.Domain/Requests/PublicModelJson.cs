@@ -26,6 +26,7 @@ public static class PublicModelJson
         options.ReadCommentHandling = JsonCommentHandling.Disallow;
         options.MaxDepth = 16;
         options.Converters.Add(new OneNameEnumConverter());
+        options.Converters.Add(new NulFreeStringConverter());
     }
 
     private static JsonSerializerOptions Create()

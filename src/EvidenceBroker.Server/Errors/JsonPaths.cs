@@ -51,6 +51,11 @@ internal static partial class JsonPaths
             return "This property is not part of the model.";
         }
 
+        if (message.Contains(NulFreeStringConverter.NulRefused, StringComparison.Ordinal))
+        {
+            return "Text must not contain the NUL character (U+0000).";
+        }
+
         if (message.Contains(OneNameEnumConverter.ListRefused, StringComparison.Ordinal))
         {
             return "One of the allowed values is expected, not a list of them.";

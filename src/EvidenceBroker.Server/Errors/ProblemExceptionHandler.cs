@@ -31,6 +31,14 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
                 Title = "The request was changed by someone else at the same time.",
                 Detail = "Read it again and retry.",
             },
+            // PostgreSQL refuses the NUL character in text. Bodies are checked for it where they are read (naming the
+            // field); this covers the rest, such as a portal form.
+            _ when IsNulRefusedByDatabase(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "A text holds the NUL character (U+0000), which cannot be stored.",
+                Detail = "Nothing was changed. Remove the character and send it again.",
+            },
             OperationCanceledException when http.RequestAborted.IsCancellationRequested => null,
             _ => null,
         };
@@ -53,6 +61,20 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
 
         http.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>PostgreSQL's "invalid byte sequence for encoding UTF8: 0x00" (22021), however deep it is wrapped.</summary>
+    private static bool IsNulRefusedByDatabase(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.CharacterNotInRepertoire })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static ProblemDetails FromBadRequest(BadHttpRequestException bad)

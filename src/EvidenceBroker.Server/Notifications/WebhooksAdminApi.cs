@@ -107,12 +107,20 @@ public static class WebhooksAdminApi
     private static string RecipientOf(RecipientKind kind, string id) =>
         kind == RecipientKind.Agency ? WebhookRecipients.Agency(id) : WebhookRecipients.Provider(id);
 
+    private static bool IsRecipient(string recipient) =>
+        recipient.Split(':') is [var kind, var id] && kind is "agency" or "provider" && RequestContentValidator.IsSlug(id);
+
     private static async Task<Results<Ok<ResultPage<OutboxMessageResource>>, ValidationProblem>> ListDeadLettersAsync(
         BrokerDbContext db, CancellationToken ct, string? recipient = null, int page = 1, int pageSize = 20)
     {
         var errors = new Dictionary<string, string[]>();
         if (!ResultPages.IsValidPage(page)) { errors["page"] = [ResultPages.PageRule]; }
         if (pageSize is < 1 or > MaxPageSize) { errors["pageSize"] = [$"Between 1 and {MaxPageSize}."]; }
+        if (recipient is not null && !IsRecipient(recipient))
+        {
+            errors["recipient"] = ["agency:ID or provider:ID, the id in lower-case letters, digits and hyphens."];
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);

@@ -135,9 +135,24 @@ public static class RequestsApi
             else { errors["channel"] = [$"One of: {string.Join(", ", Wire.Names<LegalInstrument>())}."]; }
         }
 
-        if (agencyId is not null) { query = query.Where(r => r.AgencyId == agencyId); }
-        if (providerId is not null) { query = query.Where(r => r.ProviderId == providerId); }
-        if (requestingCountry is not null) { query = query.Where(r => r.RequestingCountry == requestingCountry); }
+        if (agencyId is not null)
+        {
+            if (RequestContentValidator.IsSlug(agencyId)) { query = query.Where(r => r.AgencyId == agencyId); }
+            else { errors["agencyId"] = ["An agency id: lower-case letters, digits and hyphens."]; }
+        }
+
+        if (providerId is not null)
+        {
+            if (RequestContentValidator.IsSlug(providerId)) { query = query.Where(r => r.ProviderId == providerId); }
+            else { errors["providerId"] = ["A provider id: lower-case letters, digits and hyphens."]; }
+        }
+
+        if (requestingCountry is not null)
+        {
+            if (RequestContentValidator.IsCountryCode(requestingCountry)) { query = query.Where(r => r.RequestingCountry == requestingCountry); }
+            else { errors["requestingCountry"] = ["An ISO 3166-1 alpha-2 code in capitals, such as GB."]; }
+        }
+
         // As instants in UTC, as they are stored: PostgreSQL refuses another offset, and SQLite would compare wrongly.
         if (filedFrom?.ToUniversalTime() is { } from) { query = query.Where(r => r.FiledAt >= from); }
         if (filedTo?.ToUniversalTime() is { } to) { query = query.Where(r => r.FiledAt < to); }
