@@ -182,7 +182,7 @@ public sealed class RequestActions(
             return new ActionResult.NotFound();
         }
 
-        var mayConfirm = trigger == RequestTrigger.ConfirmEmergency && await PrepareConfirmationAsync(caller, requestId, ct);
+        var mayRedecide = trigger is RequestTrigger.ConfirmEmergency or RequestTrigger.ApproveDirect && await PrepareRedecisionAsync(caller, requestId, trigger, ct);
         var mlatPlanning = trigger == RequestTrigger.SendToMlat ? await MlatPlanningAsync(caller, requestId, ct) : [];
 
         EvidenceRequest request;
@@ -204,12 +204,23 @@ public sealed class RequestActions(
             var before = request.State;
             var decision = await db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == request.Id, ct);
             // Decided again in the turn, where no suspension can be switched on unseen (the pack is loaded by now).
-            var confirmed = mayConfirm ? await decider.WithEmergencyConfirmedAsync(decision, ct) : null;
+            var confirmed = mayRedecide && trigger == RequestTrigger.ConfirmEmergency ? await decider.WithEmergencyConfirmedAsync(decision, ct) : null;
 
             if (trigger == RequestTrigger.ApproveDirect && request.CanFire(trigger)
                 && await db.CountrySuspensions.AsNoTracking().SingleOrDefaultAsync(s => s.Country == request.Content.RequestingCountry, ct) is { } suspension)
             {
                 return SuspendedSinceFiling(suspension);
+            }
+
+            // A confirmed emergency the engine then sent to MLAT (its country was suspended at the confirmation, say)
+            // waits for a reviewer with an MLAT decision, which sets no response deadline. Released directly, it is
+            // decided again as it stands now: it takes that decision's channel and clocks, or it cannot be released.
+            var approved = mayRedecide && trigger == RequestTrigger.ApproveDirect && NeedsRedecisionToRelease(request)
+                ? await decider.WithEmergencyConfirmedAsync(decision, ct)
+                : null;
+            if (approved is not null && approved.Decision.Outcome is not (Outcome.Direct or Outcome.HumanReview))
+            {
+                return NotReleasable(approved.Decision);
             }
 
             if (trigger is RequestTrigger.ExtendPreservation or RequestTrigger.ConvertToProduction && request.CanFire(trigger)
@@ -218,7 +229,7 @@ public sealed class RequestActions(
                 return PreservationEnded(ended);
             }
 
-            var revised = confirmed;
+            var revised = confirmed ?? approved;
             if (trigger == RequestTrigger.ConvertToProduction && request.CanFire(trigger))
             {
                 revised = await decider.AsProductionAsync(request, DateOnly.FromDateTime(now.UtcDateTime), ct);
@@ -272,13 +283,15 @@ public sealed class RequestActions(
 
     /// <summary>
     /// A confirmed emergency is decided again, inside the write, by the pack that decided it, which this node may have
-    /// to load: loaded here, before the write, as the stored decision it starts from never changes. False for a caller
-    /// who may not confirm a request waiting for it; the checks are made again inside the write.
+    /// to load: loaded here, before the write, as the stored decision it starts from never changes. So is one a
+    /// reviewer releases whose decision is not the engine's call for review (<see cref="NeedsRedecisionToRelease"/>).
+    /// False for a caller who may not take the action on the request; the checks are made again inside the write.
     /// </summary>
-    private async Task<bool> PrepareConfirmationAsync(Caller caller, Guid requestId, CancellationToken ct)
+    private async Task<bool> PrepareRedecisionAsync(Caller caller, Guid requestId, RequestTrigger trigger, CancellationToken ct)
     {
         if (await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct) is not { } waiting
-            || WhoMay(caller, waiting, RequestTrigger.ConfirmEmergency) is not null || !waiting.CanFire(RequestTrigger.ConfirmEmergency)
+            || WhoMay(caller, waiting, trigger) is not null || !waiting.CanFire(trigger)
+            || (trigger == RequestTrigger.ApproveDirect && !NeedsRedecisionToRelease(waiting))
             || await db.Decisions.AsNoTracking().Where(d => d.RequestId == requestId).Select(d => d.PolicyVersion).SingleOrDefaultAsync(ct) is not { } version)
         {
             return false;
@@ -287,6 +300,13 @@ public sealed class RequestActions(
         await decider.LoadAsync(version, ct);
         return true;
     }
+
+    /// <summary>
+    /// An emergency waiting for a reviewer with a decision other than "human review": confirmed by its supervisor and
+    /// then decided for MLAT. Its decision has no channel or response deadline for a release to take.
+    /// </summary>
+    private static bool NeedsRedecisionToRelease(EvidenceRequest request) =>
+        request.Content.Urgency == Urgency.Emergency && request.Outcome is not Outcome.HumanReview;
 
     /// <summary>
     /// The MLAT planning figure for a request a reviewer sends to MLAT: the engine decided "human review", whose
@@ -350,6 +370,16 @@ public sealed class RequestActions(
 
     /// <summary>The audit action of a preservation the engine would not let become a production.</summary>
     public const string ConversionRefused = "request.conversion-refused";
+
+    private static ActionResult.NotPermittedByPolicy NotReleasable(Decision now)
+    {
+        var reasons = now.Reasons.Where(r => now.Deciding.Contains(r.Rule)).Select(r => $"{r.Rule}: {r.Message}");
+        return new ActionResult.NotPermittedByPolicy(
+            "This request cannot go directly to the provider.",
+            $"Decided again now, it would be '{Wire.Name(now.Outcome)}' under policy {now.PolicyVersion}. " +
+            $"{string.Join(" ", reasons)} Send it to MLAT or reject it.",
+            now.Deciding);
+    }
 
     private static ActionResult.NotPermittedByPolicy NotAProduction(Decision production)
     {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -33,6 +34,30 @@ public sealed class SuspensionAtReleaseTests
         Assert.Contains("C11", approved.Body.GetProperty("detail").GetString() + approved.Body.GetRawText(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, seenByProvider.StatusCode);
         Assert.Equal(0, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == id.ToString() && e.Action == "request.approve-direct")));
+    }
+
+    [Fact]
+    public async Task An_emergency_confirmed_while_its_country_was_suspended_and_released_once_it_is_no_longer_runs_its_response_clock()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, Emergency());
+        await SuspendGreatBritainAsync(broker);
+        await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called DI Shah back." });
+        using (var admin = await broker.ClientAsync("broker-admin"))
+        {
+            using var lifted = await admin.DeleteAsync("/api/v1/policy/suspensions/GB");
+            Assert.True(lifted.IsSuccessStatusCode, lifted.StatusCode.ToString());
+        }
+
+        var approved = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "direct", text = "Urgent." });
+        var response = await broker.WithDbAsync(db => db.Deadlines.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == id && d.Kind == DeadlineKind.Response));
+        var request = await broker.GetAsync(Officer, $"/api/v1/requests/{id}");
+
+        Assert.Equal(HttpStatusCode.OK, approved.Status);
+        Assert.Equal("routed-to-provider", approved.Body.GetProperty("state").GetString());
+        Assert.NotNull(response); // the US–UK channel's 24 hours for an emergency, from the release
+        Assert.Equal(TimeSpan.FromHours(24), response.DueAt - response.StartsAt);
+        Assert.Equal("direct", request.GetProperty("outcome").GetString());
     }
 
     [Fact]
