@@ -151,6 +151,11 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 // date.
                 Complete(d => d.Kind is not (DeadlineKind.NonDisclosureEnd or DeadlineKind.PostHocValidation) || request.ReleasedToProviderAt is null);
                 break;
+            case RequestState.QueuedForMlat when request.ReleasedToProviderAt is null:
+                // An emergency order sent to MLAT instead (by its decision or a reviewer) never reached a provider, so
+                // there is nothing to validate afterwards: the treaty's request is another instrument.
+                Complete(d => d.Kind == DeadlineKind.PostHocValidation);
+                break;
         }
     }
 

@@ -52,6 +52,25 @@ public sealed class EmergencyValidationTests
     }
 
     [Fact]
+    public async Task An_emergency_a_reviewer_sends_to_MLAT_before_any_provider_had_it_is_never_reported_overdue_for_validation()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetEmergencyByPolice().With("flags", new System.Text.Json.Nodes.JsonArray("press")));
+        await broker.ActAsync(Supervisor, id, "emergency/confirmation", new { text = "Called DI Shah back." });
+        var toMlat = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "mlat", text = "A journalist's source: by MLAT." });
+
+        broker.Clock.Advance(TimeSpan.FromHours(49));
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<SlaMonitor>().SweepAsync(CancellationToken.None);
+        }
+
+        var actions = await broker.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.SubjectId == id.ToString()).Select(e => e.Action).ToListAsync());
+        Assert.Equal(("queued-for-mlat", HttpStatusCode.OK), (toMlat.Body.GetProperty("state").GetString(), toMlat.Status));
+        Assert.DoesNotContain("sla.validation-overdue", actions);
+    }
+
+    [Fact]
     public async Task What_was_produced_under_an_order_refused_validation_is_no_longer_released_to_the_agency()
     {
         await using var broker = new BrokerFactory();
