@@ -31,11 +31,22 @@ public sealed class WebhookSecret
     public required DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>
-    /// The Idempotency-Key of the request that issued <see cref="Secret"/> (a rotation, or the first URL set), if it sent
-    /// one: the same request retried (its answer lost) gets this secret again. A rotation retried would otherwise replace
-    /// it, dropping the one receivers still use; a first URL retried would otherwise answer without any secret.
+    /// The <see cref="ReplayKey"/> of the request that issued <see cref="Secret"/> (a rotation, or the first URL set), if
+    /// it sent an Idempotency-Key: the same request retried (its answer lost) gets this secret again. A rotation retried
+    /// would otherwise replace it, dropping the one receivers still use; a first URL retried would otherwise answer
+    /// without any secret.
     /// </summary>
     public string? RotationKey { get; set; }
+
+    /// <summary>
+    /// What <see cref="RotationKey"/> holds for an Idempotency-Key: bound to the operation and to who sent it, so that a
+    /// rotation sent with the key a URL was set with, or by another administrator, rotates instead of being taken for a
+    /// retry (and handed the secret in force). Null without a key.
+    /// </summary>
+    public static string? ReplayKey(string operation, string caller, string? idempotencyKey) =>
+        idempotencyKey is null
+            ? null
+            : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{operation}\n{caller}\n{idempotencyKey}")));
 
     /// <summary>
     /// How long after issuing a secret a retry with <see cref="RotationKey"/> gets it again: long enough for a client
@@ -43,9 +54,9 @@ public sealed class WebhookSecret
     /// </summary>
     public static readonly TimeSpan ReplayWindow = TimeSpan.FromHours(24);
 
-    /// <summary>Whether a request with <paramref name="idempotencyKey"/> is the one that issued this secret, retried in time.</summary>
-    public bool IssuedBy(string? idempotencyKey, DateTimeOffset now) =>
-        idempotencyKey is not null && RotationKey == idempotencyKey && now - CreatedAt < ReplayWindow;
+    /// <summary>Whether a request with <paramref name="replayKey"/> (<see cref="ReplayKey"/>) is the one that issued this secret, retried in time.</summary>
+    public bool IssuedBy(string? replayKey, DateTimeOffset now) =>
+        replayKey is not null && RotationKey == replayKey && now - CreatedAt < ReplayWindow;
 
     /// <summary>32 random bytes, as in the Standard Webhooks reference libraries.</summary>
     public static string Generate() => Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));

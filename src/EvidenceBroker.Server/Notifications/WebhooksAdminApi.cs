@@ -107,6 +107,9 @@ public static class WebhooksAdminApi
     private static string RecipientOf(RecipientKind kind, string id) =>
         kind == RecipientKind.Agency ? WebhookRecipients.Agency(id) : WebhookRecipients.Provider(id);
 
+    private const string SetUrlOperation = "set-url";
+    private const string RotateOperation = "rotate-secret";
+
     private static bool IsRecipient(string recipient) =>
         recipient.Split(':') is [var kind, var id] && kind is "agency" or "provider" && RequestContentValidator.IsSlug(id);
 
@@ -258,7 +261,7 @@ public static class WebhooksAdminApi
         if (secret is null && url is not null)
         {
             issued = WebhookSecret.Generate();
-            secret = new WebhookSecret { Recipient = recipient, Secret = vault.Seal(issued), CreatedAt = now, RotationKey = idempotencyKey };
+            secret = new WebhookSecret { Recipient = recipient, Secret = vault.Seal(issued), CreatedAt = now, RotationKey = WebhookSecret.ReplayKey(SetUrlOperation, caller.Subject, idempotencyKey) };
             db.WebhookSecrets.Add(secret);
         }
 
@@ -266,7 +269,7 @@ public static class WebhooksAdminApi
         {
             // A repeated PUT (a retry) changes nothing, so nothing is recorded. If it is the PUT that issued the secret
             // in force, under the same key, its answer was lost: the secret is given again.
-            var replayed = url is not null && secret is not null && secret.IssuedBy(idempotencyKey, now);
+            var replayed = url is not null && secret is not null && secret.IssuedBy(WebhookSecret.ReplayKey(SetUrlOperation, caller.Subject, idempotencyKey), now);
             if (replayed)
             {
                 http.Response.Headers["Idempotent-Replayed"] = "true";
@@ -314,7 +317,8 @@ public static class WebhooksAdminApi
         }
 
         var secret = await db.WebhookSecrets.SingleOrDefaultAsync(s => s.Recipient == recipient, ct);
-        if (secret is not null && secret.IssuedBy(idempotencyKey, now))
+        var replayKey = WebhookSecret.ReplayKey(RotateOperation, caller.Subject, idempotencyKey);
+        if (secret is not null && secret.IssuedBy(replayKey, now))
         {
             // This rotation again: its answer was lost. The same secret, nothing changed or recorded.
             http.Response.Headers["Idempotent-Replayed"] = "true";
@@ -335,7 +339,7 @@ public static class WebhooksAdminApi
             secret.CreatedAt = now;
         }
 
-        secret.RotationKey = idempotencyKey;
+        secret.RotationKey = replayKey;
 
         await audit.AppendAsync(db, caller, new AuditRecord(
             "webhook.secret-rotated", Name(kind), id, new { recipient, previousValidUntil = secret.PreviousValidUntil }), ct);

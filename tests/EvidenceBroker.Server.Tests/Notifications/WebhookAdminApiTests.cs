@@ -106,6 +106,23 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
     }
 
     [Fact]
+    public async Task A_rotation_sent_with_the_key_the_url_was_set_with_rotates_rather_than_replaying_the_secret_in_force()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+        await AddIrishAgencyAsync(broker, "ie-gnci-one-key");
+        using var set = await PutAsync(admin, "https://gnci.example/hooks", "one-key", "ie-gnci-one-key");
+        using var rotation = new HttpRequestMessage(HttpMethod.Post, "/api/v1/admin/agencies/ie-gnci-one-key/webhook/rotate-secret");
+        rotation.Headers.Add("Idempotency-Key", "one-key");
+
+        using var rotated = await admin.SendAsync(rotation);
+
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        Assert.False(rotated.Headers.Contains("Idempotent-Replayed"));
+        Assert.NotEqual((await set.JsonAsync()).GetProperty("secret").GetString(), (await rotated.JsonAsync()).GetProperty("secret").GetString());
+        Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "webhook.secret-rotated" && e.SubjectId == "ie-gnci-one-key")));
+    }
+
+    [Fact]
     public async Task A_day_on_the_first_url_s_key_no_longer_reads_the_secret_in_force()
     {
         await using var own = new WebhookBrokerFactory(); // moves its clock a day on
@@ -130,9 +147,9 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
             return db.SaveChangesAsync();
         });
 
-    private static Task<HttpResponseMessage> PutAsync(HttpClient admin, string url, string? key)
+    private static Task<HttpResponseMessage> PutAsync(HttpClient admin, string url, string? key, string agency = "ie-gnci-retry")
     {
-        var message = new HttpRequestMessage(HttpMethod.Put, "/api/v1/admin/agencies/ie-gnci-retry/webhook") { Content = JsonContent.Create(new { url }) };
+        var message = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/admin/agencies/{agency}/webhook") { Content = JsonContent.Create(new { url }) };
         if (key is not null)
         {
             message.Headers.Add("Idempotency-Key", key);
