@@ -2,6 +2,7 @@ using System.Security.Claims;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Sla;
@@ -123,6 +124,10 @@ public static class MlatApi
 
         await audit.AppendAsync(db, caller, new AuditRecord($"mlat.{Wire.Name(trigger)}", "request", id.ToString(),
             new { text = note?.Text }, Wire.Name(before), Wire.Name(draft.State)), ct);
+        // The agency hears of everything about its request: its other systems learn of the treaty's progress too.
+        var reference = await db.Requests.Where(r => r.Id == id).Select(r => r.Reference).SingleAsync(ct);
+        OutboxEntries.Add(db, $"mlat.{Wire.Name(draft.State)}", OutboxEntries.Agency(caller.Tenant.Id), id,
+            new { requestId = id, reference, text = note?.Text }, now);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return TypedResults.Ok(draft);

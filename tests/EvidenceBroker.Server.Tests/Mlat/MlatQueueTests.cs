@@ -38,6 +38,23 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
     }
 
     [Fact]
+    public async Task Each_step_of_the_mlat_is_sent_to_the_agency_s_webhook_in_the_transaction_that_records_it()
+    {
+        await using var own = new BrokerFactory();
+        var id = await own.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var mvd = await own.ClientAsync("mvd-case-system");
+
+        using var sent = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/sent", null);
+        using var executed = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/executed", null);
+        var messages = await own.WithDbAsync(db => db.Outbox.AsNoTracking()
+            .Where(m => m.RequestId == id && m.Topic.StartsWith("mlat.")).Select(m => new { m.Topic, m.Recipient }).ToListAsync());
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (sent.StatusCode, executed.StatusCode));
+        Assert.Equal(["mlat.executed", "mlat.sent"], messages.Select(m => m.Topic).Order());
+        Assert.All(messages, m => Assert.Equal("agency:ru-mvd", m.Recipient));
+    }
+
+    [Fact]
     public async Task A_withdrawn_request_s_draft_is_closed_takes_no_step_and_leaves_the_backlog()
     {
         var id = await broker.FileAsync("bka-case-system", SampleRequests.MvdToNorthwind().With("requestingCountry", "DE").With("agencyId", "de-bka")
