@@ -148,6 +148,7 @@ public static class RequestLifecycle
         machine.Configure(RequestState.ClarificationRequested)
             .Permit(RequestTrigger.AnswerClarification, RequestState.Acknowledged)
             .Permit(RequestTrigger.Refuse, RequestState.Refused)
+            .Permit(RequestTrigger.RaiseObjection, RequestState.Objected)
             .Permit(RequestTrigger.Withdraw, RequestState.Withdrawn);
 
         machine.Configure(RequestState.PreservationActive)
@@ -161,6 +162,7 @@ public static class RequestLifecycle
         machine.Configure(RequestState.PreservationExtended)
             .Permit(RequestTrigger.ExpirePreservation, RequestState.PreservationExpired)
             .Permit(RequestTrigger.ConvertToProduction, RequestState.RoutedToProvider)
+            .Permit(RequestTrigger.Refuse, RequestState.Refused)
             .Permit(RequestTrigger.Withdraw, RequestState.Withdrawn);
 
         foreach (var finished in new[]

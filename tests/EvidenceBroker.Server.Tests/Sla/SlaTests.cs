@@ -114,6 +114,24 @@ public sealed class SlaTests
     }
 
     [Fact]
+    public async Task A_provider_refuses_an_extended_preservation_and_objects_while_its_question_is_open()
+    {
+        await using var broker = new BrokerFactory();
+        var preservation = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
+        await broker.ActAsync(Officer, preservation, "preservation/extension");
+        var production = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync(Provider, production, "clarifications", new { text = "Which account, of the two with this address?" });
+
+        var refused = await broker.ActAsync(Provider, preservation, "refusal", new { text = "The account was deleted before the order.", grounds = new[] { "data-not-held" } });
+        var objected = await broker.ActAsync(Provider, production, "objection", new { text = "Overbroad: every message for six months.", grounds = new[] { "overbroad" } });
+
+        Assert.Equal((HttpStatusCode.OK, "refused"), (refused.Status, refused.Body.GetProperty("state").GetString()));
+        Assert.Null((await DeadlineAsync(broker, preservation, DeadlineKind.Preservation)).BreachedAt);
+        Assert.NotNull((await DeadlineAsync(broker, preservation, DeadlineKind.Preservation)).CompletedAt);
+        Assert.Equal((HttpStatusCode.OK, "objected"), (objected.Status, objected.Body.GetProperty("state").GetString()));
+    }
+
+    [Fact]
     public async Task A_preservation_whose_period_ended_before_the_sweep_came_is_neither_extended_nor_converted()
     {
         await using var broker = new BrokerFactory();
