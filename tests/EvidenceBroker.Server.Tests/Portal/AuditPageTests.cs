@@ -22,6 +22,7 @@ public sealed class AuditPageTests
         var broken = await auditor.Client.GetStringAsync("/portal/oversight/audit");
 
         Assert.Contains("Intact: all", intact, StringComparison.Ordinal);
+        Assert.Contains("Every entry lies under the broker&#x27;s seal", intact, StringComparison.Ordinal);
         Assert.Contains("data-testid=\"chain-head\"", intact, StringComparison.Ordinal);
         Assert.Contains("Broken at entry 2.", broken, StringComparison.Ordinal);
         Assert.DoesNotContain("Intact: all", broken, StringComparison.Ordinal);
