@@ -81,6 +81,7 @@ public static class JobsExtensions
             .UseRecommendedSerializerSettings()
             .UseStorage(provider.GetRequiredService<JobStorage>()));
 
+        services.AddHealthChecks().AddCheck<JobStorageHealthCheck>("jobs", tags: ["ready"]);
         if (options.RunServer)
         {
             services.AddHangfireServer(server =>
