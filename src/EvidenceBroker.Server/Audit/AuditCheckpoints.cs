@@ -14,6 +14,10 @@ public sealed class AuditCheckpoints(BrokerDbContext db, AuditSigningKey key, Ti
     /// <summary>Writes a checkpoint when the head moved since the last one; returns it, or null when nothing moved.</summary>
     public async Task<AuditCheckpoint?> WriteIfMovedAsync(CancellationToken ct)
     {
+        // The seals written so far are checked first, outside the writers' turn, where checking thousands of them would
+        // hold up every writer; inside it, only the few written since.
+        var before = await CheckSealsBeforeTheTurnAsync(ct);
+
         // The write transaction serialises with appenders (and with other nodes on PostgreSQL), so the head read
         // here is the head that gets signed.
         await using var transaction = await db.BeginWriteAsync(ct);
@@ -37,7 +41,7 @@ public sealed class AuditCheckpoints(BrokerDbContext db, AuditSigningKey key, Ti
         }
 
         var at = AuditHashing.Normalise(clock.GetUtcNow());
-        var sealedFrom = await SealedFromAsync(head.Sequence, ct);
+        var sealedFrom = before.Sound ? await SealedFromAsync(head.Sequence, before.CheckedUpTo, ct) : null;
         var checkpoint = new AuditCheckpoint
         {
             Sequence = head.Sequence,
@@ -56,32 +60,56 @@ public sealed class AuditCheckpoints(BrokerDbContext db, AuditSigningKey key, Ti
     }
 
     /// <summary>
-    /// The entry from which every entry up to <paramref name="head"/> lies under a valid seal, for the checkpoint to
-    /// vouch for; null, and logged, when an entry lies under none: the checkpoint then still records the head, but
-    /// vouches for no seal, and verification keeps finding the unsealed entry. Null too while nothing is sealed.
+    /// The seals of every entry committed by now, checked outside the writers' turn: how far, and whether each entry
+    /// lay under one. If one did not, the checkpoint vouches for no seal (and the reason is logged).
     /// </summary>
-    private async Task<long?> SealedFromAsync(long head, CancellationToken ct)
+    private async Task<(bool Sound, long CheckedUpTo)> CheckSealsBeforeTheTurnAsync(CancellationToken ct)
     {
-        var vouching = await db.AuditCheckpoints.AsNoTracking()
-            .Where(c => c.SealedFrom != null)
-            .OrderByDescending(c => c.Sequence)
-            .Take(20)
-            .ToListAsync(ct);
-        var seals = await SealCoverage.ReadAsync(db, vouching, key, ct);
-        if (seals.SealedFrom is not { } sealedFrom)
+        var committed = await db.AuditEntries.AsNoTracking().OrderByDescending(e => e.Sequence).Select(e => e.Sequence).FirstOrDefaultAsync(ct);
+        var seals = await SealCoverage.ReadAsync(db, await VouchingCheckpointsAsync(ct), key, ct);
+        if (seals.FirstUnsealed(committed, chainEndsThere: true, key) is { } unsealed)
+        {
+            logger.LogError("Audit checkpoints vouch for no seal: {Reason}", unsealed.Reason);
+            return (false, committed);
+        }
+
+        return (true, committed);
+    }
+
+    /// <summary>
+    /// The entry from which every entry up to <paramref name="head"/> lies under a valid seal, for the checkpoint to
+    /// vouch for, given that those up to <paramref name="checkedUpTo"/> were checked before the turn; null, and
+    /// logged, when an entry lies under none: the checkpoint then still records the head, but vouches for no seal, and
+    /// verification keeps finding the unsealed entry. Null too while nothing is sealed.
+    /// </summary>
+    private async Task<long?> SealedFromAsync(long head, long checkedUpTo, CancellationToken ct)
+    {
+        var seals = await SealCoverage.ReadAsync(db, await VouchingCheckpointsAsync(ct), key, ct, checkedUpTo);
+        if (seals.SealedFrom is not { } sealedFrom || sealedFrom > head)
         {
             return null;
         }
 
         // What the open batch appended is sealed when it commits, in the transaction that writes this checkpoint.
         var through = db.ChainCursor?.UnsealedFrom is { } pending ? pending - 1 : head;
-        if (seals.FirstUnsealed(through, key) is { } unsealed)
+        if (seals.FirstUnsealed(through, chainEndsThere: true, key) is { } unsealed)
         {
             logger.LogError("Audit checkpoint at entry {Sequence} vouches for no seal: {Reason}", head, unsealed.Reason);
             return null;
         }
 
         return sealedFrom;
+    }
+
+    /// <summary>The newest checkpoints that say they vouch for seals, under a key this broker can check (their signatures are checked by the caller).</summary>
+    private Task<List<AuditCheckpoint>> VouchingCheckpointsAsync(CancellationToken ct)
+    {
+        var keyIds = key.KeyIds;
+        return db.AuditCheckpoints.AsNoTracking()
+            .Where(c => c.SealedFrom != null && keyIds.Contains(c.KeyId))
+            .OrderByDescending(c => c.Sequence)
+            .Take(20)
+            .ToListAsync(ct);
     }
 
     /// <summary>The Hangfire entry point; takes nothing, re-reads everything.</summary>

@@ -75,6 +75,9 @@ public sealed class AuditSigningKey : IDisposable
     public IReadOnlyDictionary<string, string> PreviousPublicKeysPem =>
         previous.ToDictionary(p => p.Key, p => PemEncoding.WriteString("PUBLIC KEY", p.Value.ExportSubjectPublicKeyInfo()));
 
+    /// <summary>The ids of the current key and of the previous ones.</summary>
+    public IReadOnlyList<string> KeyIds => [KeyId, .. previous.Keys];
+
     /// <summary>Whether checkpoints labelled <paramref name="keyId"/> can be checked: the current key or a previous one.</summary>
     public bool CanVerify(string keyId) => keyId == KeyId || previous.ContainsKey(keyId);
 
@@ -233,6 +236,19 @@ public sealed class AuditSigningKey : IDisposable
         return key;
     }
 
+    /// <summary>A new file only its owner can read (on Unix), written whole: a private key, even a development one.</summary>
+    private static void WritePrivately(string path, string text)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var writer = new StreamWriter(path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false), options);
+        writer.Write(text);
+    }
+
     private static ECDsa LoadOrCreateDevelopmentKey(string path)
     {
         if (!File.Exists(path))
@@ -246,7 +262,7 @@ public sealed class AuditSigningKey : IDisposable
 
             // Written aside and moved, so two processes starting at once agree on one key.
             var temporary = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            File.WriteAllText(temporary, generated.ExportPkcs8PrivateKeyPem());
+            WritePrivately(temporary, generated.ExportPkcs8PrivateKeyPem());
             try
             {
                 File.Move(temporary, path, overwrite: false);

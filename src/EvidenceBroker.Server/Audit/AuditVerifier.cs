@@ -169,7 +169,7 @@ public static class AuditVerifier
     {
         result = result with { SealsChecked = true, SealedFrom = seals.SealedFrom };
         var through = result.BrokenAt is { } broken ? Math.Min(result.IntactUpTo, broken - 1) : result.IntactUpTo;
-        return seals.FirstUnsealed(through, key) is { } unsealed
+        return seals.FirstUnsealed(through, chainEndsThere: result.Intact, key) is { } unsealed
             ? result with { BrokenAt = unsealed.Entry, IntactUpTo = unsealed.Entry - 1, Reason = unsealed.Reason }
             : result;
     }

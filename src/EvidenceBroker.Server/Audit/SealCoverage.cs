@@ -10,43 +10,72 @@ namespace EvidenceBroker.Server.Audit;
 /// when it was signed; after the newest such checkpoint, each entry must lie under a seal whose signature holds and
 /// whose hash is the chain's. So a verification checks the seals of the last few minutes, not of the whole chain.
 /// </summary>
-internal sealed record SealCoverage(long? SealedFrom, long? CheckFrom, IReadOnlyList<AuditSeal> Seals, IReadOnlyDictionary<long, string> HashesAtSealEnds)
+internal sealed record SealCoverage(long? SealedFrom, long? CheckFrom, IReadOnlyList<SealCoverage.SealAndHash> Seals)
 {
+    /// <summary>A seal with the chain's hash of the entry it ends at (null if the chain has no such entry).</summary>
+    internal sealed record SealAndHash(AuditSeal Seal, string? ChainHash);
+
     /// <summary>
-    /// Where sealing began and the seals to check with the chain's hashes where they end: from the newest checkpoint in
-    /// <paramref name="checkpoints"/> that vouches for seals and carries a valid signature, or from the first seal when
-    /// none does yet. Read after the chain was walked: every entry walked was committed with its seal, so a seal read
-    /// later is there for it, whereas one read before could miss entries written in between.
+    /// Where sealing began, and the seals to check from <see cref="CheckFrom"/> on, with the chain's hashes where they
+    /// end. Sealing began where the newest valid checkpoint in <paramref name="checkpoints"/> that vouches for seals
+    /// says; before any such checkpoint, at the first seal whose signature holds (a row anyone can insert says nothing).
+    /// The check starts after that checkpoint, and not before <paramref name="checkedUpTo"/> + 1 when the caller has
+    /// checked that far already. A verification reads the seals after walking the chain: every entry walked was
+    /// committed with its seal, so a seal read later is there for it, whereas one read before could miss entries
+    /// written in between.
     /// </summary>
-    public static async Task<SealCoverage> ReadAsync(BrokerDbContext db, IEnumerable<AuditCheckpoint> checkpoints, AuditSigningKey key, CancellationToken ct)
+    public static async Task<SealCoverage> ReadAsync(
+        BrokerDbContext db, IEnumerable<AuditCheckpoint> checkpoints, AuditSigningKey key, CancellationToken ct, long checkedUpTo = 0)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(key);
         var vouching = checkpoints
-            .Where(c => c.SealedFrom is not null)
+            .Where(c => c.SealedFrom is not null && key.CanVerify(c.KeyId))
             .OrderByDescending(c => c.Sequence)
             .FirstOrDefault(c => key.Verify(c.KeyId, c.Message(), c.Signature));
-        var sealedFrom = vouching?.SealedFrom
-                         ?? await db.AuditSeals.AsNoTracking().OrderBy(s => s.LastSequence).Select(s => (long?)s.FirstSequence).FirstOrDefaultAsync(ct);
+        var sealedFrom = vouching?.SealedFrom ?? await FirstValidSealAsync(db, key, ct);
         if (sealedFrom is null)
         {
-            return new SealCoverage(null, null, [], new Dictionary<long, string>());
+            // Seals, none of which holds: made up, or signed by a key the broker no longer knows. Checked from the first
+            // entry, they show where (the first few are enough: the check stops at the first that fails).
+            return await db.AuditSeals.AnyAsync(ct)
+                ? new SealCoverage(null, 1, await SealsFromAsync(db, 1, ct, take: 100))
+                : new SealCoverage(null, null, []);
         }
 
-        var checkFrom = vouching is null ? sealedFrom.Value : Math.Max(sealedFrom.Value, vouching.Sequence + 1);
-        var seals = await db.AuditSeals.AsNoTracking().Where(s => s.LastSequence >= checkFrom).OrderBy(s => s.LastSequence).ToListAsync(ct);
-        var ends = seals.Select(s => s.LastSequence).ToList();
-        var hashes = await db.AuditEntries.AsNoTracking()
-            .Where(e => e.Sequence >= checkFrom && ends.Contains(e.Sequence))
-            .ToDictionaryAsync(e => e.Sequence, e => e.Hash, ct);
-        return new SealCoverage(sealedFrom, checkFrom, seals, hashes);
+        var checkFrom = Math.Max(vouching is null ? sealedFrom.Value : Math.Max(sealedFrom.Value, vouching.Sequence + 1), checkedUpTo + 1);
+        return new SealCoverage(sealedFrom, checkFrom, await SealsFromAsync(db, checkFrom, ct));
+    }
+
+    private static Task<List<SealAndHash>> SealsFromAsync(BrokerDbContext db, long from, CancellationToken ct, int? take = null)
+    {
+        var seals = db.AuditSeals.AsNoTracking().Where(s => s.LastSequence >= from).OrderBy(s => s.LastSequence);
+        return (take is { } most ? seals.Take(most) : seals)
+            .Select(s => new SealAndHash(s, db.AuditEntries.Where(e => e.Sequence == s.LastSequence).Select(e => e.Hash).FirstOrDefault()))
+            .ToListAsync(ct);
+    }
+
+    /// <summary>Where the first seal that holds begins: the start of sealing when no checkpoint vouches for it yet.</summary>
+    private static async Task<long?> FirstValidSealAsync(BrokerDbContext db, AuditSigningKey key, CancellationToken ct)
+    {
+        await foreach (var seal in db.AuditSeals.AsNoTracking().OrderBy(s => s.LastSequence).AsAsyncEnumerable().WithCancellation(ct))
+        {
+            if (seal.FirstSequence >= 1 && seal.FirstSequence <= seal.LastSequence && seal.SignatureValid(key))
+            {
+                return seal.FirstSequence;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
     /// The first entry from <see cref="CheckFrom"/> to <paramref name="through"/> that no valid seal covers, with why
-    /// ("Entry N: …"); null when every one is covered.
+    /// ("Entry N: …"); null when every one is covered. <paramref name="chainEndsThere"/>: the chain is whole up to
+    /// <paramref name="through"/> and has nothing after it that was read; a batch commits whole, so a seal that begins
+    /// at or before that entry and ends after it then shows entries cut off the tail.
     /// </summary>
-    public (long Entry, string Reason)? FirstUnsealed(long through, AuditSigningKey key)
+    public (long Entry, string Reason)? FirstUnsealed(long through, bool chainEndsThere, AuditSigningKey key)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (CheckFrom is not { } expected)
@@ -54,7 +83,7 @@ internal sealed record SealCoverage(long? SealedFrom, long? CheckFrom, IReadOnly
             return null;
         }
 
-        foreach (var seal in Seals)
+        foreach (var (seal, chainHash) in Seals)
         {
             if (expected > through)
             {
@@ -78,10 +107,19 @@ internal sealed record SealCoverage(long? SealedFrom, long? CheckFrom, IReadOnly
                                   "listed in Audit:PreviousPublicKeyPaths.");
             }
 
-            if (seal.LastSequence <= through && !string.Equals(HashesAtSealEnds.GetValueOrDefault(seal.LastSequence), seal.LastHash, StringComparison.Ordinal))
+            if (seal.LastSequence > through)
+            {
+                // Past where the chain is checked: a break the caller found first, or entries removed from the tail.
+                return chainEndsThere
+                    ? (through + 1, $"Entry {through + 1}: the broker sealed {Range(seal.FirstSequence, seal.LastSequence)}, but the chain " +
+                                    $"ends at entry {through}: the entries after it were cut off or replaced.")
+                    : null;
+            }
+
+            if (!string.Equals(chainHash, seal.LastHash, StringComparison.Ordinal))
             {
                 return (expected, $"Entry {expected}: the seal over {Range(seal.FirstSequence, seal.LastSequence)} was signed over entry " +
-                                  $"{seal.LastSequence}'s hash {seal.LastHash[..12]}…, which the chain no longer has: it was rewritten since.");
+                                  $"{seal.LastSequence}'s hash {seal.LastHash[..Math.Min(12, seal.LastHash.Length)]}…, which the chain no longer has: it was rewritten since.");
             }
 
             expected = seal.LastSequence + 1;

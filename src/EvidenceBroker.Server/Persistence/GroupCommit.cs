@@ -88,7 +88,7 @@ internal sealed partial class GroupCommit
         string connectionString, Func<string, DbConnection> connect, BatchSeal? seal, string? lockStatement = null)
     {
         var group = Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, lockStatement));
-        group.seal ??= seal;
+        group.seal = seal ?? group.seal; // the writing host's key: a host disposed since takes its key with it
         return group;
     }
 
@@ -332,8 +332,11 @@ internal sealed partial class GroupCommit
                 await EnsureAliveAsync();
             }
 
-            await WriteSealAsync();
-            await batch!.CommitAsync();
+            if (!await CommittedWithSealAsync())
+            {
+                await batch!.CommitAsync();
+            }
+
             durable = true;
             Acknowledge(waiting, CommittedIn.OwnRoundTrip);
         }
@@ -399,27 +402,31 @@ internal sealed partial class GroupCommit
         }
     }
 
-    /// <summary>Writes the batch's seal (<see cref="SealOfBatch"/>), if it has one, ahead of its COMMIT.</summary>
-    private async Task WriteSealAsync()
+    /// <summary>
+    /// Writes the batch's seal (<see cref="SealOfBatch"/>), if it has one, ahead of its COMMIT; on a database across the
+    /// network (PostgreSQL) in the COMMIT's round trip, and true then, with the batch committed.
+    /// </summary>
+    private async Task<bool> CommittedWithSealAsync()
     {
         await using var parameterFactory = connection!.CreateCommand();
         if (SealOfBatch(parameterFactory) is not { } sealRow)
         {
-            return;
+            return false;
         }
 
-        if (connection.CanCreateBatch)
-        {
-            // Not through the connection's kept insert commands: Npgsql keeps a reused command's first parameters.
-            await using var statements = connection.CreateBatch();
-            statements.Transaction = batch;
-            AddedRows.AddTo(statements, sealRow);
-            await statements.ExecuteNonQueryAsync();
-        }
-        else
+        if (!connection.CanCreateBatch)
         {
             await AddedRows.InsertBoundAsync(connection, batch!, [sealRow], CancellationToken.None);
+            return false;
         }
+
+        // Not through the connection's kept insert commands: Npgsql keeps a reused command's first parameters.
+        await using var statements = connection.CreateBatch();
+        statements.Transaction = batch;
+        AddedRows.AddTo(statements, sealRow);
+        statements.BatchCommands.Add(AddedRows.Statement(statements, "COMMIT")); // skipped if the seal failed
+        await statements.ExecuteNonQueryAsync();
+        return true;
     }
 
     /// <summary>

@@ -347,6 +347,36 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
     }
 
     [Fact]
+    public async Task A_made_up_seal_placed_first_does_not_move_where_sealing_began()
+    {
+        await using var db = await broker.CopyAsync();
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM audit_checkpoints"); // as before the first checkpoint vouched for seals
+        db.AuditSeals.Add(new AuditSeal { FirstSequence = 1L << 62, LastSequence = 0, LastHash = new string('0', 64), KeyId = broker.Key.KeyId, Signature = "AAAA" });
+        await db.SaveChangesAsync();
+        var forged = await AppendFromOutsideAsync(db);
+
+        var result = await VerifyAsync(db);
+
+        Assert.Equal(1, result.SealedFrom);
+        Assert.Equal(forged, result.BrokenAt);
+    }
+
+    [Fact]
+    public async Task The_last_entry_cut_off_after_the_last_checkpoint_is_caught_by_the_seal_over_it()
+    {
+        await using var db = await broker.CopyAsync();
+        var last = await db.AuditSeals.AsNoTracking().OrderBy(s => s.LastSequence).LastAsync();
+        await db.Database.ExecuteSqlAsync($"DELETE FROM audit_entries WHERE \"Sequence\" = {last.LastSequence}");
+
+        var result = await VerifyAsync(db);
+
+        Assert.True(last.FirstSequence < last.LastSequence, "a filing's batch seals its two entries together");
+        Assert.True(broker.CheckpointAt < last.FirstSequence, "no checkpoint covers the cut entry");
+        Assert.Equal(last.LastSequence, result.BrokenAt);
+        Assert.Contains("were cut off or replaced", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Every_entry_the_broker_wrote_lies_under_its_seal()
     {
         await using var db = await broker.CopyAsync();
