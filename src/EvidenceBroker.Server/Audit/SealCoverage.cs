@@ -18,7 +18,7 @@ internal sealed record SealCoverage(long? SealedFrom, long? CheckFrom, IReadOnly
     /// <summary>
     /// Where sealing began, and the seals to check from <see cref="CheckFrom"/> on, with the chain's hashes where they
     /// end. Sealing began where the newest valid checkpoint in <paramref name="checkpoints"/> that vouches for seals
-    /// says; before any such checkpoint, at the first seal whose signature holds (a row anyone can insert says nothing).
+    /// says; before any such checkpoint, at the first seal.
     /// The check starts after that checkpoint, and not before <paramref name="checkedUpTo"/> + 1 when the caller has
     /// checked that far already. A verification reads the seals after walking the chain: every entry walked was
     /// committed with its seal, so a seal read later is there for it, whereas one read before could miss entries
@@ -33,41 +33,30 @@ internal sealed record SealCoverage(long? SealedFrom, long? CheckFrom, IReadOnly
             .Where(c => c.SealedFrom is not null && key.CanVerify(c.KeyId))
             .OrderByDescending(c => c.Sequence)
             .FirstOrDefault(c => key.Verify(c.KeyId, c.Message(), c.Signature));
-        var sealedFrom = vouching?.SealedFrom ?? await FirstValidSealAsync(db, key, ct);
+        // Before any checkpoint vouches for seals, sealing began at the first seal that could be one, whether or not its
+        // signature holds: a seal made up and placed first can only make the check start earlier, and a seal of a key
+        // rotated out without being listed is then reported rather than taken for the time before sealing.
+        var sealedFrom = vouching?.SealedFrom
+                         ?? await db.AuditSeals.AsNoTracking()
+                             .Where(s => s.FirstSequence >= 1 && s.FirstSequence <= s.LastSequence)
+                             .OrderBy(s => s.LastSequence)
+                             .Select(s => (long?)s.FirstSequence)
+                             .FirstOrDefaultAsync(ct);
         if (sealedFrom is null)
         {
-            // Seals, none of which holds: made up, or signed by a key the broker no longer knows. Checked from the first
-            // entry, they show where (the first few are enough: the check stops at the first that fails).
-            return await db.AuditSeals.AnyAsync(ct)
-                ? new SealCoverage(null, 1, await SealsFromAsync(db, 1, ct, take: 100))
-                : new SealCoverage(null, null, []);
+            return new SealCoverage(null, null, []);
         }
 
         var checkFrom = Math.Max(vouching is null ? sealedFrom.Value : Math.Max(sealedFrom.Value, vouching.Sequence + 1), checkedUpTo + 1);
         return new SealCoverage(sealedFrom, checkFrom, await SealsFromAsync(db, checkFrom, ct));
     }
 
-    private static Task<List<SealAndHash>> SealsFromAsync(BrokerDbContext db, long from, CancellationToken ct, int? take = null)
-    {
-        var seals = db.AuditSeals.AsNoTracking().Where(s => s.LastSequence >= from).OrderBy(s => s.LastSequence);
-        return (take is { } most ? seals.Take(most) : seals)
+    private static Task<List<SealAndHash>> SealsFromAsync(BrokerDbContext db, long from, CancellationToken ct) =>
+        db.AuditSeals.AsNoTracking()
+            .Where(s => s.LastSequence >= from)
+            .OrderBy(s => s.LastSequence)
             .Select(s => new SealAndHash(s, db.AuditEntries.Where(e => e.Sequence == s.LastSequence).Select(e => e.Hash).FirstOrDefault()))
             .ToListAsync(ct);
-    }
-
-    /// <summary>Where the first seal that holds begins: the start of sealing when no checkpoint vouches for it yet.</summary>
-    private static async Task<long?> FirstValidSealAsync(BrokerDbContext db, AuditSigningKey key, CancellationToken ct)
-    {
-        await foreach (var seal in db.AuditSeals.AsNoTracking().OrderBy(s => s.LastSequence).AsAsyncEnumerable().WithCancellation(ct))
-        {
-            if (seal.FirstSequence >= 1 && seal.FirstSequence <= seal.LastSequence && seal.SignatureValid(key))
-            {
-                return seal.FirstSequence;
-            }
-        }
-
-        return null;
-    }
 
     /// <summary>
     /// The first entry from <see cref="CheckFrom"/> to <paramref name="through"/> that no valid seal covers, with why

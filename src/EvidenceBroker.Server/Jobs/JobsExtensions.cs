@@ -81,7 +81,7 @@ public static class JobsExtensions
             .UseRecommendedSerializerSettings()
             .UseStorage(provider.GetRequiredService<JobStorage>()));
 
-        services.AddHealthChecks().AddCheck<JobStorageHealthCheck>("jobs", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<JobStorageHealthCheck>("jobs", failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded, tags: ["ready"]);
         if (options.RunServer)
         {
             services.AddHangfireServer(server =>

@@ -215,8 +215,8 @@ public sealed class RequestActions(
             // A confirmed emergency the engine then sent to MLAT (its country was suspended at the confirmation, say)
             // waits for a reviewer with an MLAT decision, which sets no response deadline. Released directly, it is
             // decided again as it stands now: it takes that decision's channel and clocks, or it cannot be released.
-            var approved = mayRedecide && trigger == RequestTrigger.ApproveDirect && NeedsRedecisionToRelease(request)
-                ? await decider.WithEmergencyConfirmedAsync(decision, ct)
+            var approved = trigger == RequestTrigger.ApproveDirect && request.CanFire(trigger) && NeedsRedecisionToRelease(request)
+                ? await RedecidedInTheTurnAsync(decision, mayRedecide, ct)
                 : null;
             if (approved is not null && approved.Decision.Outcome is not (Outcome.Direct or Outcome.HumanReview))
             {
@@ -299,6 +299,20 @@ public sealed class RequestActions(
 
         await decider.LoadAsync(version, ct);
         return true;
+    }
+
+    /// <summary>
+    /// The confirmed emergency decided again as it stands. Its pack was loaded before the turn when the request already
+    /// needed it then; a supervisor who confirmed it meanwhile leaves it to be loaded here, in the turn (rare).
+    /// </summary>
+    private async Task<RevisedDecision> RedecidedInTheTurnAsync(StoredDecision decision, bool packLoaded, CancellationToken ct)
+    {
+        if (!packLoaded)
+        {
+            await decider.LoadAsync(decision.PolicyVersion, ct);
+        }
+
+        return await decider.WithEmergencyConfirmedAsync(decision, ct);
     }
 
     /// <summary>

@@ -377,6 +377,28 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
     }
 
     [Fact]
+    public async Task After_a_key_rotation_not_listed_the_old_key_s_seals_are_reported_not_taken_for_the_time_before_sealing()
+    {
+        await using var db = await broker.CopyAsync();
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM audit_checkpoints"); // no checkpoint the new key can check vouches yet
+        using var rotated = new AuditSigningKey(ECDsa.Create(ECCurve.NamedCurves.nistP256), "rotated without listing the previous key");
+        var written = await AppendFromOutsideAsync(db); // as the new key's first batch would write it
+        var hash = (await db.AuditEntries.SingleAsync(e => e.Sequence == written)).Hash;
+        db.AuditSeals.Add(new AuditSeal
+        {
+            FirstSequence = written, LastSequence = written, LastHash = hash, KeyId = rotated.KeyId,
+            Signature = rotated.Sign(AuditSeal.SignedMessage(written, written, hash)),
+        });
+        await db.SaveChangesAsync();
+
+        var result = await AuditVerifier.VerifyAsync(db, rotated, CancellationToken.None);
+
+        Assert.False(result.Intact, "the entries under the old key's seals are not taken for entries written before sealing");
+        Assert.Equal(1, result.BrokenAt);
+        Assert.Contains("Audit:PreviousPublicKeyPaths", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Every_entry_the_broker_wrote_lies_under_its_seal()
     {
         await using var db = await broker.CopyAsync();

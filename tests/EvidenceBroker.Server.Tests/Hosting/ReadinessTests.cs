@@ -4,11 +4,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Tests.Hosting;
 
-/// <summary>/health/ready answers for the database and for the job storage, which reminders, webhooks and checkpoints need.</summary>
+/// <summary>
+/// /health/ready answers for the database and for the job storage, which reminders, webhooks and checkpoints need: a
+/// node without its job storage still files requests, so it is reported degraded, not taken out.
+/// </summary>
 public sealed class ReadinessTests
 {
     [PostgresFact]
-    public async Task A_node_whose_job_storage_is_gone_is_not_ready()
+    public async Task A_node_whose_job_storage_is_gone_is_reported_degraded()
     {
         await using var broker = new PostgresBrokerFactory();
         using var client = broker.CreateClient();
@@ -19,7 +22,9 @@ public sealed class ReadinessTests
         using var live = await client.GetAsync("/health/live");
 
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, withoutJobs.StatusCode);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.OK, withoutJobs.StatusCode);
+        Assert.Equal("Degraded", await withoutJobs.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
     }
 }

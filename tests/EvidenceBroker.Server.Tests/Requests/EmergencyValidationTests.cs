@@ -71,6 +71,22 @@ public sealed class EmergencyValidationTests
     }
 
     [Fact]
+    public async Task An_emergency_sent_to_MLAT_when_filed_runs_no_validation_clock()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind()
+            .With("urgency", "emergency")
+            .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
+            .With("issuingAuthority", new System.Text.Json.Nodes.JsonObject { ["type"] = "police", ["name"] = "MVD duty officer" }));
+
+        var state = await broker.StateAsync("mvd-case-system", id);
+        var clocks = await broker.WithDbAsync(db => db.Deadlines.AsNoTracking().Where(d => d.RequestId == id).Select(d => d.Kind).ToListAsync());
+
+        Assert.Equal("queued-for-mlat", state);
+        Assert.DoesNotContain(DeadlineKind.PostHocValidation, clocks);
+    }
+
+    [Fact]
     public async Task What_was_produced_under_an_order_refused_validation_is_no_longer_released_to_the_agency()
     {
         await using var broker = new BrokerFactory();
