@@ -385,24 +385,22 @@ public sealed class RequestActions(
     /// <summary>The audit action of a preservation the engine would not let become a production.</summary>
     public const string ConversionRefused = "request.conversion-refused";
 
-    private static ActionResult.NotPermittedByPolicy NotReleasable(Decision now)
-    {
-        var reasons = now.Reasons.Where(r => now.Deciding.Contains(r.Rule)).Select(r => $"{r.Rule}: {r.Message}");
-        return new ActionResult.NotPermittedByPolicy(
-            "This request cannot go directly to the provider.",
-            $"Decided again now, it would be '{Wire.Name(now.Outcome)}' under policy {now.PolicyVersion}. " +
-            $"{string.Join(" ", reasons)} Send it to MLAT or reject it.",
-            now.Deciding);
-    }
+    private static ActionResult.NotPermittedByPolicy NotReleasable(Decision now) =>
+        Refused(now, "This request cannot go directly to the provider.", "Decided again now", "Send it to MLAT or reject it.");
 
-    private static ActionResult.NotPermittedByPolicy NotAProduction(Decision production)
+    private static ActionResult.NotPermittedByPolicy NotAProduction(Decision production) =>
+        Refused(production, "This preservation order cannot become a production order.", "As a production order",
+            "File a production order instead, citing this preservation.");
+
+    /// <summary>The engine's refusal of an action, with the deciding rules' reasons between how it was decided and what to do.</summary>
+    private static ActionResult.NotPermittedByPolicy Refused(Decision decision, string title, string decidedHow, string whatToDo)
     {
-        var reasons = production.Reasons.Where(r => production.Deciding.Contains(r.Rule)).Select(r => $"{r.Rule}: {r.Message}");
+        var reasons = decision.Reasons.Where(r => decision.Deciding.Contains(r.Rule)).Select(r => $"{r.Rule}: {r.Message}");
         return new ActionResult.NotPermittedByPolicy(
-            "This preservation order cannot become a production order.",
-            $"As a production order it would be decided '{Wire.Name(production.Outcome)}' under policy {production.PolicyVersion}. " +
-            $"{string.Join(" ", reasons)} File a production order instead, citing this preservation.",
-            production.Deciding);
+            title,
+            $"{decidedHow}, it would be decided '{Wire.Name(decision.Outcome)}' under policy {decision.PolicyVersion}. " +
+            $"{string.Join(" ", reasons)} {whatToDo}",
+            decision.Deciding);
     }
 
     /// <summary>Which role takes which action; null when the caller may.</summary>
