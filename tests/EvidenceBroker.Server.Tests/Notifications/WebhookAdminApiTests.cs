@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.ReferenceData;
 using EvidenceBroker.Server.Tests.Infrastructure;
@@ -120,6 +121,42 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
         Assert.False(rotated.Headers.Contains("Idempotent-Replayed"));
         Assert.NotEqual((await set.JsonAsync()).GetProperty("secret").GetString(), (await rotated.JsonAsync()).GetProperty("secret").GetString());
         Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "webhook.secret-rotated" && e.SubjectId == "ie-gnci-one-key")));
+    }
+
+    [Fact]
+    public async Task A_rotation_by_another_administrator_with_the_same_key_rotates_rather_than_replaying_the_first_one_s_secret()
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+        await AddIrishAgencyAsync(broker, "ie-gnci-two-admins");
+        using var set = await PutAsync(admin, "https://gnci.example/hooks", null, "ie-gnci-two-admins");
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            var by = new Caller("admin@broker.example", "Administrator", Tenant.Administration("broker"), new System.Security.Claims.ClaimsPrincipal());
+            Assert.True(await scope.ServiceProvider.GetRequiredService<Enrolment>().RegisterClientAsync(
+                by, "second-admin-system", "secret-of-the-second-admin-system", "Second administration system", Tenant.Administration("broker"), CancellationToken.None));
+        }
+
+        using var other = broker.CreateClient();
+        using var tokenResponse = await other.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = "second-admin-system", ["client_secret"] = "secret-of-the-second-admin-system",
+        }));
+        other.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer", (await tokenResponse.JsonAsync()).GetProperty("access_token").GetString());
+
+        async Task<HttpResponseMessage> RotateAsync(HttpClient client)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/admin/agencies/ie-gnci-two-admins/webhook/rotate-secret");
+            message.Headers.Add("Idempotency-Key", "shared-rotation-key");
+            return await client.SendAsync(message);
+        }
+
+        using var first = await RotateAsync(admin);
+        using var second = await RotateAsync(other);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        Assert.False(second.Headers.Contains("Idempotent-Replayed"));
+        Assert.NotEqual((await first.JsonAsync()).GetProperty("secret").GetString(), (await second.JsonAsync()).GetProperty("secret").GetString());
     }
 
     [Fact]
