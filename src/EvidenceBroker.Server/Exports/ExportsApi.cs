@@ -204,15 +204,17 @@ public static class ExportsApi
         {
             if (idempotencyKey is not null
                 && await db.ExportJobs.AsNoTracking().Where(j => j.RequestedBy == caller.Subject && j.IdempotencyKey == idempotencyKey)
-                    .Select(j => new { j.Id, j.Kind, j.ParametersJson, j.Status }).SingleOrDefaultAsync(ct) is { } earlier)
+                    .Select(j => new { j.Id, j.Kind, j.ParametersJson, j.Status, j.RequestedByTenant }).SingleOrDefaultAsync(ct) is { } earlier)
             {
-                if (earlier.Kind != kind || earlier.ParametersJson != job.ParametersJson)
+                if (earlier.Kind != kind || earlier.ParametersJson != job.ParametersJson || earlier.RequestedByTenant != job.RequestedByTenant)
                 {
+                    // A subject two tenants share (a client registered under a user's id) hears nothing of the other's report.
+                    var ours = earlier.RequestedByTenant == job.RequestedByTenant;
                     return TypedResults.Problem(
                         statusCode: StatusCodes.Status409Conflict,
                         title: "This Idempotency-Key was already used for another report.",
                         detail: "Use a new key for a new report, or resend the original parameters unchanged.",
-                        extensions: new Dictionary<string, object?> { ["existingJobId"] = earlier.Id });
+                        extensions: ours ? new Dictionary<string, object?> { ["existingJobId"] = earlier.Id } : null);
                 }
 
                 // The first request's answer may have been lost before its job was queued: queued again, harmlessly if not.

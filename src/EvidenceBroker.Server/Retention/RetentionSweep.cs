@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace EvidenceBroker.Server.Retention;
 
 /// <summary>What one sweep removed.</summary>
-public sealed record RetentionResult(int IdempotencyKeys, int DeliveredWebhooks, int UnrecordedPackages = 0);
+public sealed record RetentionResult(int IdempotencyKeys, int DeliveredWebhooks, int UnrecordedPackages = 0, int ReportIdempotencyKeys = 0);
 
 /// <summary>
 /// Forgets Idempotency-Keys and delivered webhook messages older than their retention, so that tables written on
@@ -37,14 +37,16 @@ public sealed class RetentionSweep(
         var webhooksBefore = now.AddDays(-settings.DeliveredWebhookDays);
         var keys = 0;
         var webhooks = 0;
+        var reportKeys = 0;
         while (true)
         {
-            var (keysNow, webhooksNow) = await SweepOneTurnAsync(keysBefore, webhooksBefore, settings.RowsPerTurn, ct);
+            var (keysNow, webhooksNow, reportKeysNow) = await SweepOneTurnAsync(keysBefore, webhooksBefore, settings.RowsPerTurn, ct);
             keys += keysNow;
             webhooks += webhooksNow;
-            if (keysNow < settings.RowsPerTurn && webhooksNow < settings.RowsPerTurn)
+            reportKeys += reportKeysNow;
+            if (keysNow < settings.RowsPerTurn && webhooksNow < settings.RowsPerTurn && reportKeysNow < settings.RowsPerTurn)
             {
-                return new RetentionResult(keys, webhooks, await RemoveUnrecordedPackagesAsync(now - UnrecordedPackageAge, settings.RowsPerTurn, ct));
+                return new RetentionResult(keys, webhooks, await RemoveUnrecordedPackagesAsync(now - UnrecordedPackageAge, settings.RowsPerTurn, ct), reportKeys);
             }
         }
     }
@@ -111,7 +113,7 @@ public sealed class RetentionSweep(
         return removed;
     }
 
-    private async Task<(int Keys, int Webhooks)> SweepOneTurnAsync(
+    private async Task<(int Keys, int Webhooks, int ReportKeys)> SweepOneTurnAsync(
         DateTimeOffset keysBefore, DateTimeOffset webhooksBefore, int rows, CancellationToken ct)
     {
         await using var transaction = await db.BeginWriteAsync(ct);
@@ -125,17 +127,27 @@ public sealed class RetentionSweep(
             .OrderBy(m => m.DeliveredAt)
             .Take(rows)
             .ExecuteDeleteAsync(ct);
-        if (keys + webhooks > 0)
+        // A report order's key is forgotten too (the order itself is kept): after that, the same key orders anew.
+        var reportKeys = await db.ExportJobs
+            .Where(j => j.IdempotencyKey != null && j.CreatedAt < keysBefore)
+            .OrderBy(j => j.CreatedAt)
+            .Take(rows)
+            .ExecuteUpdateAsync(set => set.SetProperty(j => j.IdempotencyKey, (string?)null), ct);
+        if (keys + webhooks + reportKeys > 0)
         {
             await audit.AppendAsync(db, Actor, AuditTrail.SystemRole, AuditTrail.SystemTenant, new AuditRecord(
                 "retention.swept", "retention", RecurringJobId,
-                new { idempotencyKeys = keys, idempotencyKeysCreatedBefore = keysBefore, deliveredWebhooks = webhooks, webhooksDeliveredBefore = webhooksBefore }),
+                new
+                {
+                    idempotencyKeys = keys, reportIdempotencyKeys = reportKeys, idempotencyKeysCreatedBefore = keysBefore,
+                    deliveredWebhooks = webhooks, webhooksDeliveredBefore = webhooksBefore,
+                }),
                 ct);
             await db.SaveChangesAsync(ct);
         }
 
         await transaction.CommitAsync(ct);
-        return (keys, webhooks);
+        return (keys, webhooks, reportKeys);
     }
 
     /// <summary>The Hangfire entry point; takes nothing, re-reads everything.</summary>

@@ -67,6 +67,33 @@ public sealed class RetentionSweepTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_report_order_s_old_idempotency_key_is_forgotten_and_the_same_key_orders_anew()
+    {
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        async Task<HttpResponseMessage> OrderAsync(string to)
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports/oversight-reports")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { from = "2026-11-01", to }),
+            };
+            message.Headers.Add("Idempotency-Key", "monthly-report");
+            return await oversight.SendAsync(message);
+        }
+
+        using var first = await OrderAsync("2026-11-30");
+        broker.Clock.Advance(TimeSpan.FromDays(31));
+        using var fresh = await broker.ClientAsync("ipco-oversight"); // the first token has expired
+        oversight.DefaultRequestHeaders.Authorization = fresh.DefaultRequestHeaders.Authorization;
+
+        var result = await SweepAsync(broker, new RetentionOptions());
+        using var later = await OrderAsync("2026-12-31");
+
+        Assert.Equal(1, result.ReportIdempotencyKeys);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, later.StatusCode); // a new report, not a clash with the old one
+        Assert.NotEqual((await first.JsonAsync()).GetProperty("id").GetGuid(), (await later.JsonAsync()).GetProperty("id").GetGuid());
+    }
+
+    [Fact]
     public async Task A_sweep_larger_than_one_turn_takes_as_many_turns_as_it_needs_each_recorded()
     {
         foreach (var key in new[] { "a", "b", "c" })
