@@ -14,5 +14,14 @@ public sealed class ApiClient
     public DateTimeOffset CreatedAt { get; init; }
     public bool Disabled { get; set; }
 
+    /// <summary>
+    /// Access tokens issued before this instant are refused: set when the client is disabled and when it is given a new
+    /// secret, and kept when it is enabled again, so that enabling it does not bring back a token a leaked secret got.
+    /// </summary>
+    public DateTimeOffset? TokensValidFrom { get; set; }
+
+    /// <summary>The instant for <see cref="TokensValidFrom"/> at <paramref name="now"/>: whole seconds, as tokens carry their issue time.</summary>
+    public static DateTimeOffset TokensValidFromAt(DateTimeOffset now) => new(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+
     public Tenant Tenant => new(TenantKind, TenantId, Country);
 }

@@ -7,7 +7,7 @@ namespace EvidenceBroker.Server.Auth;
 /// Disables an API client (a leaked secret, a decommissioned case system) or enables it again. Disabling refuses the
 /// client new tokens and the tokens it already holds (see <see cref="DisabledClients"/>). Each switch is audited.
 /// </summary>
-public sealed class ApiClientSwitch(BrokerDbContext db, DisabledClients disabledClients, AuditTrail audit)
+public sealed class ApiClientSwitch(BrokerDbContext db, DisabledClients disabledClients, AuditTrail audit, TimeProvider clock)
 {
     /// <summary>False when no client has this id; switching to the state it is in already changes nothing.</summary>
     public async Task<bool> SetDisabledAsync(Caller caller, string clientId, bool disable, CancellationToken ct)
@@ -23,6 +23,11 @@ public sealed class ApiClientSwitch(BrokerDbContext db, DisabledClients disabled
             if (client.Disabled != disable)
             {
                 client.Disabled = disable;
+                if (disable)
+                {
+                    client.TokensValidFrom = ApiClient.TokensValidFromAt(clock.GetUtcNow());
+                }
+
                 var (before, after) = disable ? ("enabled", "disabled") : ("disabled", "enabled");
                 await audit.AppendAsync(db, caller, new AuditRecord(
                     $"client.{after}", "api-client", clientId, new { tenant = client.Tenant.ToString() }, StateBefore: before, StateAfter: after), ct);
@@ -30,9 +35,9 @@ public sealed class ApiClientSwitch(BrokerDbContext db, DisabledClients disabled
             }
 
             await transaction.CommitAsync(ct);
+            disabledClients.Set(clientId, disable, client.TokensValidFrom);
         }
 
-        disabledClients.Set(clientId, disable);
         return true;
     }
 }

@@ -41,7 +41,8 @@ internal sealed class BrokerBearerHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private const string BearerPrefix = "Bearer ";
-    private const string DisabledClient = "The client this token was issued to is disabled.";
+    private const string DisabledClient =
+        "The client this token was issued to is disabled, or the token was issued before the client was disabled or given a new secret.";
 
     /// <summary>This request's token is valid but its client is disabled: the challenge is this handler's own.</summary>
     private bool refusedAsDisabled;
@@ -84,7 +85,7 @@ internal sealed class BrokerBearerHandler(
     private AuthenticateResult? Disabled(ClaimsPrincipal principal)
     {
         refusedAsDisabled = principal.FindFirst(OpenIddictConstants.Claims.Subject)?.Value is { } client
-                            && disabledClients.Contains(client);
+                            && disabledClients.Refuses(client, principal.GetCreationDate());
         return refusedAsDisabled ? AuthenticateResult.Fail(DisabledClient) : null;
     }
 

@@ -11,7 +11,8 @@ namespace EvidenceBroker.Server.Auth;
 /// or neither. Identity and OpenIddict save through the same scoped context, so their rows join the transaction.
 /// </summary>
 public sealed class Enrolment(
-    BrokerDbContext db, UserManager<PortalUser> users, IOpenIddictApplicationManager applications, AuditTrail audit, TimeProvider clock)
+    BrokerDbContext db, UserManager<PortalUser> users, IOpenIddictApplicationManager applications, AuditTrail audit, TimeProvider clock,
+    DisabledClients disabledClients)
 {
     /// <summary>
     /// Creates <paramref name="user"/> with a first-time password; Identity's refusal (a weak password, a taken name)
@@ -79,9 +80,11 @@ public sealed class Enrolment(
         }
 
         await applications.UpdateAsync(application, secret, ct);
+        client.TokensValidFrom = ApiClient.TokensValidFromAt(clock.GetUtcNow()); // what the old secret got stops working too
         await audit.AppendAsync(db, by, new AuditRecord("client.secret-renewed", "api-client", clientId, new { tenant = client.Tenant.ToString() }), ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
+        disabledClients.Set(clientId, client.Disabled, client.TokensValidFrom);
         return true;
     }
 }

@@ -11,7 +11,8 @@ namespace EvidenceBroker.Server.Tests.Auth;
 /// <summary>
 /// An administrator disables an API client whose secret leaked. What must hold: the tokens it already holds stop
 /// working at once on this node (even one this node had validated and remembered), it gets no new token, the switch
-/// is audited, enabling it restores access, and another node learns of the switch when it re-reads the list.
+/// is audited, enabling it restores access with new tokens but not with those issued before (a leaked secret's), a new
+/// secret ends the tokens the old one got, and another node learns of the switch when it re-reads the list.
 /// </summary>
 public sealed class DisabledClientTests
 {
@@ -26,13 +27,14 @@ public sealed class DisabledClientTests
         await using var broker = new BrokerFactory();
         using var api = await broker.ClientAsync(Client);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/requests")).StatusCode); // validated and remembered
+        broker.Clock.Advance(TimeSpan.FromMinutes(1));
 
         await SwitchAsync(broker, disable: true);
 
         using (var refused = await api.GetAsync("/api/v1/requests"))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-            Assert.Equal("Bearer error=\"invalid_token\", error_description=\"The client this token was issued to is disabled.\"",
+            Assert.Equal("Bearer error=\"invalid_token\", error_description=\"The client this token was issued to is disabled, or the token was issued before the client was disabled or given a new secret.\"",
                 string.Join(" | ", refused.Headers.WwwAuthenticate));
         }
 
@@ -41,9 +43,29 @@ public sealed class DisabledClientTests
         Assert.Equal(["client.disabled"], audited);
 
         await SwitchAsync(broker, disable: false);
+        using var renewed = broker.CreateClient();
+        renewed.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await broker.NewTokenAsync(Client));
 
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/requests")).StatusCode); // the token from before the switch
+        Assert.Equal(HttpStatusCode.OK, (await renewed.GetAsync("/api/v1/requests")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_new_secret_ends_the_tokens_the_old_one_got()
+    {
+        await using var broker = new BrokerFactory();
+        using var api = await broker.ClientAsync(Client);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/requests")).StatusCode);
-        Assert.NotEmpty(await broker.NewTokenAsync(Client));
+        broker.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        await using (var scope = broker.Services.CreateAsyncScope())
+        {
+            Assert.True(await scope.ServiceProvider.GetRequiredService<Enrolment>()
+                .RenewClientSecretAsync(Administrator, Client, "a-new-secret-for-the-case-system", CancellationToken.None));
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/requests")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.PostAsync("/api/v1/requests", null)).StatusCode);
     }
 
     [Fact]

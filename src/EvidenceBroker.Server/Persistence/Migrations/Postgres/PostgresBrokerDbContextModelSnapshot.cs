@@ -285,6 +285,9 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
+                    b.Property<DateTimeOffset?>("TokensValidFrom")
+                        .HasColumnType("timestamp with time zone");
+
                     b.HasKey("ClientId");
 
                     b.ToTable("api_clients", (string)null);

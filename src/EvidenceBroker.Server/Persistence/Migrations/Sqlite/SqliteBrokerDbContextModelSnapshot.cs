@@ -278,6 +278,9 @@ namespace EvidenceBroker.Server.Persistence.Migrations.Sqlite
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("TokensValidFrom")
+                        .HasColumnType("INTEGER");
+
                     b.HasKey("ClientId");
 
                     b.ToTable("api_clients", (string)null);
