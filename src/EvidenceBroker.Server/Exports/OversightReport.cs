@@ -88,6 +88,15 @@ public static class OversightReportQuery
             .ToDictionary(g => g.Key, g => g.OrderBy(c => c.DueAt).Last());
         var answers = await ProviderAnswers.LoadAsync(db, from, ct);
 
+        // The MLAT backlog is the treaty requests still open (drafted, or sent and not yet executed or refused), aged from
+        // their drafting, as /api/v1/mlat/backlog counts them: the request stays queued for MLAT after its MLAT ends.
+        var openMlat = await (
+                from r in requests
+                join m in db.MlatDrafts on r.Id equals m.RequestId
+                where m.ClosedAt == null
+                select new { m.RequestId, m.DraftedAt })
+            .ToDictionaryAsync(m => m.RequestId, m => m.DraftedAt, ct);
+
         // Outcomes as the requests went: one a reviewer sent to MLAT counts as MLAT, as in the MLAT backlog below; and
         // the outcome filter selects by that route, so the filter and the tables it heads say the same thing.
         var toMlat = await ProviderAnswers.SentToMlatAsync(db, from, ct);
@@ -106,7 +115,7 @@ public static class OversightReportQuery
         foreach (var row in rows)
         {
             if (row.DecidedAt is { } decidedAt) { toDecision.Add(decidedAt - row.FiledAt); }
-            if (row.State == RequestState.QueuedForMlat) { ageing[AgeBucket(now - row.FiledAt)]++; }
+            if (openMlat.TryGetValue(row.Id, out var draftedAt)) { ageing[AgeBucket(now - draftedAt)]++; }
             if (row.ReleasedAt is not { } releasedAt) { continue; }
 
             released++;
@@ -220,7 +229,8 @@ public static class OversightReportDocument
 
         pdf.Heading("6. MLAT backlog ageing");
         var backlog = data.MlatBacklog.Sum(b => b.Requests);
-        pdf.Paragraph($"{Formatting.Count(backlog)} requests of this period are still queued for MLAT, by age on {Formatting.Time(data.GeneratedAt)}.");
+        pdf.Paragraph($"{Formatting.Count(backlog)} requests of this period have an MLAT request still open (drafted, or sent and not yet " +
+                      $"executed or refused), by the time since it was drafted, on {Formatting.Time(data.GeneratedAt)}.");
         pdf.BarChart("Queued for MLAT, by age", [.. data.MlatBacklog.Select(b => new PdfBar(b.Label, b.Requests, Formatting.Count(b.Requests)))],
             new SKColor(0x8E, 0x3B, 0x46));
 

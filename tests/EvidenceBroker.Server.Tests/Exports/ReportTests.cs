@@ -75,7 +75,7 @@ public sealed class ReportTests(ReportsFixture broker) : IClassFixture<ReportsFi
         Assert.Contains("MLAT2(33.3%)", text, StringComparison.Ordinal);
         Assert.Contains("GB3", text, StringComparison.Ordinal);
         Assert.Contains("RU2", text, StringComparison.Ordinal);
-        Assert.Contains("2requestsofthisperiodarestillqueuedforMLAT", text, StringComparison.Ordinal);
+        Assert.Contains("2requestsofthisperiodhaveanMLATrequeststillopen", text, StringComparison.Ordinal);
         await PdfFiles.RasteriseFirstPageAsync(pdf, "oversight-report");
     }
 

@@ -55,6 +55,25 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
     }
 
     [Fact]
+    public async Task The_oversight_report_s_backlog_counts_only_open_mlat_requests_as_the_api_does()
+    {
+        await using var own = new BrokerFactory();
+        var executed = await own.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        await own.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var mvd = await own.ClientAsync("mvd-case-system");
+        (await mvd.PostAsync($"/api/v1/mlat/drafts/{executed}/sent", null)).EnsureSuccessStatusCode();
+        (await mvd.PostAsync($"/api/v1/mlat/drafts/{executed}/executed", null)).EnsureSuccessStatusCode();
+
+        var report = await own.WithDbAsync(db => EvidenceBroker.Server.Exports.OversightReportQuery.BuildAsync(
+            db, new EvidenceBroker.Server.Exports.OversightReportParameters(new DateOnly(2026, 11, 1), new DateOnly(2026, 11, 30)),
+            own.Clock.GetUtcNow(), null, CancellationToken.None));
+        var api = await own.GetAsync("ipco-oversight", "/api/v1/mlat/backlog");
+
+        Assert.Equal(1, report.MlatBacklog.Sum(b => b.Requests));
+        Assert.Equal(1, api.EnumerateArray().Sum(r => r.GetProperty("total").GetInt32()));
+    }
+
+    [Fact]
     public async Task A_withdrawn_request_s_draft_is_closed_takes_no_step_and_leaves_the_backlog()
     {
         var id = await broker.FileAsync("bka-case-system", SampleRequests.MvdToNorthwind().With("requestingCountry", "DE").With("agencyId", "de-bka")
