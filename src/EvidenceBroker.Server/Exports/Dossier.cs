@@ -32,7 +32,15 @@ public sealed record DossierData(
     IReadOnlyList<AuditCheckpoint> Checkpoints,
     IReadOnlyList<SlaDeadline> Clocks,
     DateTimeOffset GeneratedAt,
-    bool ProviderCopy = false);
+    bool ProviderCopy = false)
+{
+    /// <summary>
+    /// When and how the decision in force replaced the one made at filing (a supervisor's confirmation, a conversion, a
+    /// reviewer's release), from the whole audit trail; null when it never was. In the provider's copy, one made before
+    /// the request reached the provider is only said to have happened.
+    /// </summary>
+    public string? Revision { get; init; }
+}
 
 public static class DossierQuery
 {
@@ -55,9 +63,14 @@ public static class DossierQuery
             .OrderBy(e => e.Sequence)
             .ToListAsync(ct);
         var providerCopy = ProviderView.IsFor(caller);
+        var revision = Revision(audit);
         if (providerCopy)
         {
             audit = ProviderView.Events(audit);
+            if (revision is not null && !audit.Any(e => e.Sequence == revision.Value.Entry.Sequence))
+            {
+                revision = (revision.Value.Entry, "yes, before the request reached you: the decision shown is the one in force");
+            }
         }
 
         var checkpoints = new List<AuditCheckpoint>();
@@ -86,7 +99,30 @@ public static class DossierQuery
             request, agency ?? request.AgencyId, provider ?? request.ProviderId, stored,
             DecisionJsonReader.ReadOrNull(stored?.DecisionJson),
             review is null ? null : new HumanReviewSummary(review.Author, review.At, ReviewOutcome(review.Grounds), review.Text),
-            audit, checkpoints, clocks, now, providerCopy);
+            audit, checkpoints, clocks, now, providerCopy)
+        {
+            Revision = revision?.Text,
+        };
+    }
+
+    /// <summary>The latest entry that replaced the decision made at filing, and what the dossier says of it.</summary>
+    private static (AuditEntry Entry, string Text)? Revision(IReadOnlyList<AuditEntry> audit)
+    {
+        foreach (var entry in audit.OrderByDescending(e => e.Sequence))
+        {
+            // Payloads are written with the public model's camelCase names (RevisedDecision.AuditRecordReplacing).
+            using var payload = JsonDocument.Parse(entry.PayloadJson);
+            if (payload.RootElement.TryGetProperty("decision", out var revised) && revised.ValueKind == JsonValueKind.Object
+                && revised.TryGetProperty("superseded", out var superseded))
+            {
+                var outcome = superseded.TryGetProperty("outcome", out var o) ? o.ToString() : "?";
+                var hash = superseded.TryGetProperty("decisionHash", out var h) ? h.GetString() : "";
+                return (entry, $"{Formatting.Time(entry.At)}, by {entry.Action} (audit entry #{entry.Sequence.ToString(CultureInfo.InvariantCulture)}), " +
+                               $"replacing the decision made at filing: {outcome}, hash {hash}");
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The review note keeps the trigger the reviewer chose; the dossier says where it sent the request.</summary>
@@ -154,7 +190,7 @@ public static class DossierDocument
                 ("Evaluated on", Formatting.Date(decision.EvaluatedOn)),
                 ("Decided at", Formatting.Time(stored.DecidedAt)),
                 ("Decision hash", AuditHashing.Sha256Hex(stored.DecisionJson)),
-                ("Revised", Revision(data) ?? "no: the decision made at filing"),
+                ("Revised", data.Revision ?? "no: the decision made at filing"),
                 ("Notifications", decision.Notifications.Count == 0 ? "none" : string.Join("\n", decision.Notifications.Select(n => $"{n.Country}: {n.Message} ({n.Source})"))),
             ]);
             pdf.Table(
@@ -263,25 +299,6 @@ public static class DossierDocument
     /// preservation converted to a production): when, by which action, and what it replaced, from the audit entry that
     /// recorded it. Null when it was never revised.
     /// </summary>
-    private static string? Revision(DossierData data)
-    {
-        foreach (var entry in data.Audit.OrderByDescending(e => e.Sequence))
-        {
-            // Payloads are written with the public model's camelCase names (RevisedDecision.AuditRecordReplacing).
-            using var payload = JsonDocument.Parse(entry.PayloadJson);
-            if (payload.RootElement.TryGetProperty("decision", out var revised) && revised.ValueKind == JsonValueKind.Object
-                && revised.TryGetProperty("superseded", out var superseded))
-            {
-                var outcome = superseded.TryGetProperty("outcome", out var o) ? o.ToString() : "?";
-                var hash = superseded.TryGetProperty("decisionHash", out var h) ? h.GetString() : "";
-                return $"{Formatting.Time(entry.At)}, by {entry.Action} (audit entry #{entry.Sequence.ToString(CultureInfo.InvariantCulture)}), " +
-                       $"replacing the decision made at filing: {outcome}, hash {hash}";
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>The provider's copy names the agency's and the review desk's actors by role and tenant only.</summary>
     private static string ActorId(DossierData data, AuditEntry entry) =>
         data.ProviderCopy ? ProviderView.ActorId(entry, data.Request.ProviderId) : entry.ActorId;

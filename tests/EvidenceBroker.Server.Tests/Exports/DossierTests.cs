@@ -184,6 +184,20 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
     }
 
     [Fact]
+    public async Task The_provider_s_copy_says_a_decision_was_revised_before_it_reached_the_provider_without_saying_how()
+    {
+        var (id, _) = await FileAsync("met-case-system", SampleRequests.MetEmergencyByPolice().With("flags", new System.Text.Json.Nodes.JsonArray("press")));
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Threat confirmed." })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("broker-review-desk", id, "review", new { decision = "direct", text = "No source is sought." })).Status);
+
+        var forProvider = PdfFiles.Text(await (await DossierAsync("northwind-legal", id)).Content.ReadAsByteArrayAsync());
+
+        Assert.Contains("Revisedyes,beforetherequestreachedyou", forProvider, StringComparison.Ordinal);
+        Assert.DoesNotContain("Revisedno:", forProvider, StringComparison.Ordinal);
+        Assert.DoesNotContain("confirm-emergency", forProvider, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Text_outside_the_fonts_is_printed_as_code_points_not_lost()
     {
         var (id, _) = await FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()
