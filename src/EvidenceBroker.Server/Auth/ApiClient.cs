@@ -20,8 +20,13 @@ public sealed class ApiClient
     /// </summary>
     public DateTimeOffset? TokensValidFrom { get; set; }
 
-    /// <summary>The instant for <see cref="TokensValidFrom"/> at <paramref name="now"/>: whole seconds, as tokens carry their issue time.</summary>
-    public static DateTimeOffset TokensValidFromAt(DateTimeOffset now) => new(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+    /// <summary>
+    /// The instant for <see cref="TokensValidFrom"/> at <paramref name="now"/>: the next whole second, as a token's issue
+    /// time is in whole seconds, so that a token issued earlier in the same second (with the leaked secret) is refused
+    /// too. Nobody holds the new secret that soon: it is shown only once the change is committed.
+    /// </summary>
+    public static DateTimeOffset TokensValidFromAt(DateTimeOffset now) =>
+        new(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond) + TimeSpan.TicksPerSecond, TimeSpan.Zero);
 
     public Tenant Tenant => new(TenantKind, TenantId, Country);
 }

@@ -13,7 +13,7 @@ namespace EvidenceBroker.Server.Auth;
 /// administrator acted knows at once; the others read the list from the database every
 /// <see cref="AuthOptions.DisabledClientsRefresh"/>, and once at start before serving.
 /// </summary>
-public sealed class DisabledClients
+public sealed class DisabledClients(IOptions<AuthOptions> options, TimeProvider clock)
 {
     private readonly Lock changing = new();
     private FrozenDictionary<string, ClientTokens> clients = FrozenDictionary<string, ClientTokens>.Empty;
@@ -32,8 +32,10 @@ public sealed class DisabledClients
     {
         ArgumentNullException.ThrowIfNull(db);
         var changesBefore = Interlocked.Read(ref localChanges);
+        // A token outlives its issue by at most its lifetime: a date older than that refuses no token still valid.
+        var stillMatters = clock.GetUtcNow() - options.Value.AccessTokenLifetime;
         var stored = await db.ApiClients.AsNoTracking()
-            .Where(c => c.Disabled || c.TokensValidFrom != null)
+            .Where(c => c.Disabled || c.TokensValidFrom > stillMatters)
             .Select(c => new { c.ClientId, c.Disabled, c.TokensValidFrom })
             .ToListAsync(ct);
         lock (changing)

@@ -67,8 +67,8 @@ public sealed class Enrolment(
 
     /// <summary>
     /// Gives an API client <paramref name="secret"/> instead of the one it had (lost, or handed to someone it should not
-    /// have been); false, writing nothing, when no client has this id. Access tokens issued before keep working until
-    /// they expire: to stop those at once, disable the client as well.
+    /// have been); false, writing nothing, when no client has this id. Access tokens issued before are refused from then
+    /// on (<see cref="ApiClient.TokensValidFrom"/>).
     /// </summary>
     public async Task<bool> RenewClientSecretAsync(Caller by, string clientId, string secret, CancellationToken ct)
     {

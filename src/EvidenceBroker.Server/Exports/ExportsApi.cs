@@ -213,7 +213,7 @@ public static class ExportsApi
                     return TypedResults.Problem(
                         statusCode: StatusCodes.Status409Conflict,
                         title: "This Idempotency-Key was already used for another report.",
-                        detail: "Use a new key for a new report, or resend the original parameters unchanged.",
+                        detail: ours ? "Use a new key for a new report, or resend the original parameters unchanged." : "Use a new key.",
                         extensions: ours ? new Dictionary<string, object?> { ["existingJobId"] = earlier.Id } : null);
                 }
 

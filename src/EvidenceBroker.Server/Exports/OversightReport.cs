@@ -231,7 +231,7 @@ public static class OversightReportDocument
         var backlog = data.MlatBacklog.Sum(b => b.Requests);
         pdf.Paragraph($"{Formatting.Count(backlog)} requests of this period have an MLAT request still open (drafted, or sent and not yet " +
                       $"executed or refused), by the time since it was drafted, on {Formatting.Time(data.GeneratedAt)}.");
-        pdf.BarChart("Queued for MLAT, by age", [.. data.MlatBacklog.Select(b => new PdfBar(b.Label, b.Requests, Formatting.Count(b.Requests)))],
+        pdf.BarChart("Open MLAT requests, by time since drafted", [.. data.MlatBacklog.Select(b => new PdfBar(b.Label, b.Requests, Formatting.Count(b.Requests)))],
             new SKColor(0x8E, 0x3B, 0x46));
 
         return pdf.Render(new PdfInfo("Oversight report " + period, "Oversight report", "Evidence Broker", "oversight; statistics; SLA; MLAT",

@@ -27,7 +27,7 @@ public sealed class DisabledClientTests
         await using var broker = new BrokerFactory();
         using var api = await broker.ClientAsync(Client);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/requests")).StatusCode); // validated and remembered
-        broker.Clock.Advance(TimeSpan.FromMinutes(1));
+        broker.Clock.Advance(TimeSpan.FromMilliseconds(300)); // the switch comes in the second the token was issued
 
         await SwitchAsync(broker, disable: true);
 
@@ -43,8 +43,10 @@ public sealed class DisabledClientTests
         Assert.Equal(["client.disabled"], audited);
 
         await SwitchAsync(broker, disable: false);
+        broker.Clock.Advance(TimeSpan.FromSeconds(1));
         using var renewed = broker.CreateClient();
         renewed.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await broker.NewTokenAsync(Client));
+        await RefreshAsync(broker); // as every node re-reads the list: the date stays with it
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/requests")).StatusCode); // the token from before the switch
         Assert.Equal(HttpStatusCode.OK, (await renewed.GetAsync("/api/v1/requests")).StatusCode);
@@ -56,7 +58,7 @@ public sealed class DisabledClientTests
         await using var broker = new BrokerFactory();
         using var api = await broker.ClientAsync(Client);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/v1/requests")).StatusCode);
-        broker.Clock.Advance(TimeSpan.FromMinutes(1));
+        broker.Clock.Advance(TimeSpan.FromMilliseconds(300)); // the renewal comes in the second the token was issued
 
         await using (var scope = broker.Services.CreateAsyncScope())
         {
@@ -64,8 +66,26 @@ public sealed class DisabledClientTests
                 .RenewClientSecretAsync(Administrator, Client, "a-new-secret-for-the-case-system", CancellationToken.None));
         }
 
+        broker.Clock.Advance(TimeSpan.FromSeconds(1)); // the administrator hands the new secret over
+        using var withNewSecret = broker.CreateClient();
+        using var tokenResponse = await withNewSecret.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = Client, ["client_secret"] = "a-new-secret-for-the-case-system",
+        }));
+        withNewSecret.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+            "Bearer", (await tokenResponse.JsonAsync()).GetProperty("access_token").GetString());
+        await RefreshAsync(broker);
+
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/requests")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.PostAsync("/api/v1/requests", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await withNewSecret.GetAsync("/api/v1/requests")).StatusCode);
+    }
+
+    private static async Task RefreshAsync(BrokerFactory broker)
+    {
+        await using var scope = broker.Services.CreateAsyncScope();
+        await broker.Services.GetRequiredService<DisabledClients>()
+            .RefreshAsync(scope.ServiceProvider.GetRequiredService<BrokerDbContext>(), CancellationToken.None);
     }
 
     [Fact]
