@@ -16,7 +16,8 @@ namespace EvidenceBroker.Server.Persistence;
 /// own savepoint; when nobody is queueing (or the batch is full) the writer at the gate commits the whole batch
 /// with one flush. Nobody's commit returns before the batch holding it is durable, so nothing is acknowledged
 /// early; a change that fails rolls back to its savepoint and leaves the others be. A change that only inserts is
-/// handed to the batch whole instead of taking the turn itself (GroupCommit.Submissions.cs).
+/// handed to the batch whole instead of taking the turn itself (GroupCommit.Submissions.cs). Whichever way a batch
+/// commits, its COMMIT carries the seal over the audit entries it appended (<see cref="AuditSeal"/>).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification =
     "One per database for the life of the process; a batch's connection is closed or kept (BatchConnection) when it ends.")]
