@@ -67,7 +67,16 @@ public sealed class RetentionSweepTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_report_order_s_old_idempotency_key_is_forgotten_and_the_same_key_orders_anew()
+    public Task A_report_order_s_old_idempotency_key_is_forgotten_and_the_same_key_orders_anew() => ReportKeyForgottenAsync(broker);
+
+    [PostgresFact]
+    public async Task On_postgres_a_report_order_s_old_idempotency_key_is_forgotten_and_the_same_key_orders_anew()
+    {
+        await using var postgres = new PostgresBrokerFactory();
+        await ReportKeyForgottenAsync(postgres);
+    }
+
+    private static async Task ReportKeyForgottenAsync(BrokerFactory broker)
     {
         using var oversight = await broker.ClientAsync("ipco-oversight");
         async Task<HttpResponseMessage> OrderAsync(string to)
