@@ -67,13 +67,7 @@ public sealed class DisabledClientTests
         }
 
         broker.Clock.Advance(TimeSpan.FromSeconds(1)); // the administrator hands the new secret over
-        using var withNewSecret = broker.CreateClient();
-        using var tokenResponse = await withNewSecret.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = Client, ["client_secret"] = "a-new-secret-for-the-case-system",
-        }));
-        withNewSecret.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
-            "Bearer", (await tokenResponse.JsonAsync()).GetProperty("access_token").GetString());
+        using var withNewSecret = await broker.ClientWithSecretAsync(Client, "a-new-secret-for-the-case-system");
         await RefreshAsync(broker);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/requests")).StatusCode);

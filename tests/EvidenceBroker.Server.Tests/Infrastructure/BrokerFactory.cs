@@ -109,9 +109,19 @@ public class BrokerFactory : WebApplicationFactory<Program>
     }
 
     /// <summary>A token just issued by the real token endpoint, for tests that need one no other test has used.</summary>
-    public async Task<string> NewTokenAsync(string clientId, string? scope = null)
+    public Task<string> NewTokenAsync(string clientId, string? scope = null) =>
+        NewTokenAsync(clientId, DevelopmentSeed.Clients.Single(c => c.ClientId == clientId).Secret, scope);
+
+    /// <summary>An HTTP client carrying a token just issued to <paramref name="clientId"/> for <paramref name="secret"/>: a client registered by the test, or given a new secret.</summary>
+    public async Task<HttpClient> ClientWithSecretAsync(string clientId, string secret)
     {
-        var secret = DevelopmentSeed.Clients.Single(c => c.ClientId == clientId).Secret;
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await NewTokenAsync(clientId, secret, scope: null));
+        return client;
+    }
+
+    private async Task<string> NewTokenAsync(string clientId, string secret, string? scope)
+    {
         using var client = CreateClient();
         var form = new Dictionary<string, string>
         {

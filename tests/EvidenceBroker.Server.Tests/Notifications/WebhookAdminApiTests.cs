@@ -136,13 +136,7 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
                 by, "second-admin-system", "secret-of-the-second-admin-system", "Second administration system", Tenant.Administration("broker"), CancellationToken.None));
         }
 
-        using var other = broker.CreateClient();
-        using var tokenResponse = await other.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = "second-admin-system", ["client_secret"] = "secret-of-the-second-admin-system",
-        }));
-        other.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
-            "Bearer", (await tokenResponse.JsonAsync()).GetProperty("access_token").GetString());
+        using var other = await broker.ClientWithSecretAsync("second-admin-system", "secret-of-the-second-admin-system");
 
         async Task<HttpResponseMessage> RotateAsync(HttpClient client)
         {
