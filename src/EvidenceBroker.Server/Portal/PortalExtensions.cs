@@ -32,6 +32,8 @@ public static class PortalExtensions
                 pages.Conventions.ConfigureFilter(new UnmatchedHandlerFilter());
                 pages.Conventions.AuthorizeFolder("/", PortalSignIn.Portal);
                 pages.Conventions.AllowAnonymousToFolder("/Account");
+                // Not dead beside the folder's AllowAnonymous: the authorization middleware still authenticates with the
+                // policy's scheme (the portal cookie) to fill in the user, which the page then checks itself.
                 pages.Conventions.AuthorizePage("/Account/Security", PortalSignIn.Portal);
                 pages.Conventions.AuthorizeFolder("/Officer", PortalSignIn.Officer);
                 pages.Conventions.AuthorizeFolder("/Supervisor", PortalSignIn.Supervisor);
