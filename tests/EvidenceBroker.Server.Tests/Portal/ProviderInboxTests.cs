@@ -28,4 +28,31 @@ public sealed class ProviderInboxTests
         Assert.All(finished[..5], f => Assert.DoesNotContain(f, inbox, StringComparison.Ordinal));
         Assert.Contains("then the 50 most recently filed finished ones", inbox, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Past_two_thousand_open_requests_the_inbox_keeps_the_oldest_and_says_there_are_more()
+    {
+        await using var broker = new BrokerFactory();
+        var oldest = await broker.ReferenceAsync("met-case-system", await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()));
+        broker.Clock.Advance(TimeSpan.FromSeconds(1));
+        using var officer = await broker.ClientAsync("met-case-system");
+        for (var round = 0; round < 40; round++)
+        {
+            var filings = Enumerable.Range(0, 50).Select(_ => officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber()));
+            foreach (var filed in await Task.WhenAll(filings))
+            {
+                using (filed)
+                {
+                    filed.EnsureSuccessStatusCode();
+                }
+            }
+        }
+
+        using var legal = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+        var inbox = await legal.Client.GetStringAsync("/portal/provider");
+
+        Assert.Contains(oldest, inbox, StringComparison.Ordinal); // the likeliest to be overdue
+        Assert.Contains("over 2000", inbox, StringComparison.Ordinal);
+        Assert.Contains("(the first 2000: the API&#x27;s inbox lists them all)", inbox, StringComparison.Ordinal);
+    }
 }
