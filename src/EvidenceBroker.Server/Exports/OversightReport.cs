@@ -51,7 +51,7 @@ public sealed record OversightReportData(
 public static class OversightReportQuery
 {
     private sealed record Row(
-        Guid Id, string Country, string Provider, LegalInstrument? Channel, Outcome? Outcome, RequestState State,
+        Guid Id, string Country, string Provider, LegalInstrument? Channel, Outcome? Outcome,
         DateTimeOffset FiledAt, DateTimeOffset? ReleasedAt, DateTimeOffset? DecidedAt);
 
     private sealed record Clock(Guid RequestId, DateTimeOffset DueAt, DateTimeOffset? PausedAt, DateTimeOffset? BreachedAt, DateTimeOffset? CompletedAt);
@@ -73,7 +73,7 @@ public static class OversightReportQuery
                 from r in requests
                 join d in db.Decisions on r.Id equals d.RequestId into decisions
                 from d in decisions.DefaultIfEmpty()
-                select new Row(r.Id, r.RequestingCountry, r.ProviderId, r.Channel, r.Outcome, r.State, r.FiledAt, r.ReleasedToProviderAt,
+                select new Row(r.Id, r.RequestingCountry, r.ProviderId, r.Channel, r.Outcome, r.FiledAt, r.ReleasedToProviderAt,
                     d == null ? null : d.DecidedAt))
             .ToListAsync(ct);
 

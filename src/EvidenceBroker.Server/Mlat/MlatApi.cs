@@ -125,9 +125,8 @@ public static class MlatApi
         await audit.AppendAsync(db, caller, new AuditRecord($"mlat.{Wire.Name(trigger)}", "request", id.ToString(),
             new { text = note?.Text }, Wire.Name(before), Wire.Name(draft.State)), ct);
         // The agency hears of everything about its request: its other systems learn of the treaty's progress too.
-        var reference = await db.Requests.Where(r => r.Id == id).Select(r => r.Reference).SingleAsync(ct);
         OutboxEntries.Add(db, $"mlat.{Wire.Name(draft.State)}", OutboxEntries.Agency(caller.Tenant.Id), id,
-            new { requestId = id, reference, text = note?.Text }, now);
+            new { requestId = id, reference = draft.Reference, text = note?.Text }, now);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return TypedResults.Ok(draft);

@@ -1,4 +1,5 @@
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
 using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Notifications;
@@ -16,6 +17,16 @@ public static class WebhookRecipients
     public static string Agency(string id) => OutboxEntries.Agency(id);
 
     public static string Provider(string id) => OutboxEntries.Provider(id);
+
+    /// <summary>Whether <paramref name="recipient"/> has the form of one: agency:&lt;id&gt; or provider:&lt;id&gt;, the id a slug.</summary>
+    public static bool IsWellFormed(string recipient)
+    {
+        ArgumentNullException.ThrowIfNull(recipient);
+        var id = recipient.StartsWith(AgencyPrefix, StringComparison.Ordinal) ? recipient[AgencyPrefix.Length..]
+            : recipient.StartsWith(ProviderPrefix, StringComparison.Ordinal) ? recipient[ProviderPrefix.Length..]
+            : null;
+        return id is not null && RequestContentValidator.IsSlug(id);
+    }
 
     public static async Task<WebhookTarget> ResolveAsync(
         BrokerDbContext db, WebhookSecretVault vault, string recipient, DateTimeOffset now, CancellationToken ct)

@@ -110,16 +110,13 @@ public static class WebhooksAdminApi
     private const string SetUrlOperation = "set-url";
     private const string RotateOperation = "rotate-secret";
 
-    private static bool IsRecipient(string recipient) =>
-        recipient.Split(':') is [var kind, var id] && kind is "agency" or "provider" && RequestContentValidator.IsSlug(id);
-
     private static async Task<Results<Ok<ResultPage<OutboxMessageResource>>, ValidationProblem>> ListDeadLettersAsync(
         BrokerDbContext db, CancellationToken ct, string? recipient = null, int page = 1, int pageSize = 20)
     {
         var errors = new Dictionary<string, string[]>();
         if (!ResultPages.IsValidPage(page)) { errors["page"] = [ResultPages.PageRule]; }
         if (pageSize is < 1 or > MaxPageSize) { errors["pageSize"] = [$"Between 1 and {MaxPageSize}."]; }
-        if (recipient is not null && !IsRecipient(recipient))
+        if (recipient is not null && !WebhookRecipients.IsWellFormed(recipient))
         {
             errors["recipient"] = ["agency:ID or provider:ID, the id in lower-case letters, digits and hyphens."];
         }

@@ -27,8 +27,7 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
     {
         ArgumentNullException.ThrowIfNull(validatedBy);
         if (validatedBy.Type is not (AuthorityType.Judge or AuthorityType.Court or AuthorityType.InvestigatingJudge or AuthorityType.Prosecutor)
-            || string.IsNullOrWhiteSpace(validatedBy.Name) || validatedBy.Name.Length > RequestContentValidator.MaxNameLength
-            || validatedBy.Name.Any(char.IsControl))
+            || !RequestContentValidator.IsValidAuthority(validatedBy))
         {
             return Invalid("validatedBy", "A judge, investigating judge, court or prosecutor, named in at most 200 characters without control characters.");
         }

@@ -84,6 +84,11 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
     /// <summary>Free text may hold line breaks and tabs, nothing else below space.</summary>
     private static bool IsFreeText(string text) => !text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'));
 
+    private static readonly AuthorityValidator Authorities = new();
+
+    /// <summary>Whether an authority is named as a request's issuing or validating authority must be.</summary>
+    public static bool IsValidAuthority(Authority authority) => Authorities.Validate(authority).IsValid;
+
     private sealed class AuthorityValidator : AbstractValidator<Authority>
     {
         public AuthorityValidator()
