@@ -124,11 +124,15 @@ public static class TransparencyReportQuery
         return new TransparencyRow(
             country, provider, items.Count,
             items.Sum(i => (long)i.Content.Identifiers.Select(x => (x.Type, x.Value)).Distinct().Count()),
-            items.LongCount(i => i.Content.Urgency == Urgency.Standard && i.Outcome != Outcome.Mlat),
-            items.LongCount(i => i.Content.Urgency == Urgency.Emergency),
-            items.LongCount(i => i.Content.Urgency == Urgency.Preservation),
+            Direct(Urgency.Standard),
+            Direct(Urgency.Emergency),
+            Direct(Urgency.Preservation),
             items.LongCount(i => i.Outcome == Outcome.Mlat),
             content + nonContent, content, nonContent, noData, rejected);
+
+        // Each request counts under one legal process, so the four add up to the requests: a request that went by MLAT
+        // reached the provider (if at all) as a treaty request, whatever its urgency was at filing.
+        long Direct(Urgency urgency) => items.LongCount(i => i.Content.Urgency == urgency && i.Outcome != Outcome.Mlat);
     }
 }
 
@@ -198,7 +202,8 @@ public static class TransparencyReportDocument
                 Formatting.Count(r.Preservation), r.SomeDataShare, Formatting.Count(r.Content), Formatting.Count(r.NonContent),
                 Formatting.Count(r.NoData), Formatting.Count(r.Rejected),
             ]));
-        pdf.Paragraph("Counted by filing date. \"Some data\" is the share of requests the provider answered with a full or partial " +
+        pdf.Paragraph("Counted by filing date. Each request counts under one legal process: one that went by MLAT counts there " +
+                      "only, whatever its urgency. \"Some data\" is the share of requests the provider answered with a full or partial " +
                       "production; content means the request sought content, non-content only subscriber, identification or traffic data.",
             PdfStyle.Small);
         return pdf.Render(new PdfInfo($"Transparency report {period}", "Transparency report", "Evidence Broker", "transparency; statistics",

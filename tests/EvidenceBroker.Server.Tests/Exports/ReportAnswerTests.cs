@@ -93,6 +93,20 @@ public sealed class ReportAnswerTests
         Assert.DoesNotContain("MLAT1(100.0%)", onlyReview, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_emergency_that_goes_by_mlat_counts_as_mlat_only_so_the_legal_processes_add_up_to_the_requests()
+    {
+        await using var broker = new WithJobs();
+        await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind()
+            .With("urgency", "emergency")
+            .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account."));
+
+        var csv = Encoding.UTF8.GetString(await ReportAsync(broker, "/api/v1/exports/transparency-reports", new { period = "2026-H2", format = "csv" }));
+
+        // requests 1, accounts 1, production orders 0, emergency 0, preservation 0, mlat 1
+        Assert.Contains("2026-H2,RU,northwind-mail,1,1,0,0,0,1,", csv, StringComparison.Ordinal);
+    }
+
     private static async Task<byte[]> ReportAsync(BrokerFactory broker, string path, object body)
     {
         using var oversight = await broker.ClientAsync("ipco-oversight");
