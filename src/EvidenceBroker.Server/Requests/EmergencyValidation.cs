@@ -144,7 +144,7 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
             }
 
             var now = clock.GetUtcNow();
-            if (await sla.CompleteValidationAsync(requestId, now, ct) is null)
+            if (await sla.CompleteValidationAsync(request, now, ct) is null)
             {
                 return Invalid(field, "This request has no open post-hoc validation.");
             }

@@ -14,7 +14,7 @@ namespace EvidenceBroker.Server.Sla;
 /// the request is answered, withdrawn or closed (except an emergency's validation afterwards once the provider has
 /// had the order). Durations come from the stored decision (the pack).
 /// </summary>
-public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
+public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<SlaOptions> options)
 {
     /// <summary>Art. 11: a preservation may be extended once by 30 days; the pack's figure, where it has one, decides.</summary>
     private static readonly TimeSpan DefaultPreservationExtension = TimeSpan.FromDays(30);
@@ -42,9 +42,9 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
             open.Add(deadline);
         }
 
-        void Complete(Func<Deadline, bool> which)
+        async Task CompleteAsync(Func<Deadline, bool> which)
         {
-            foreach (var deadline in open.Where(d => d.CompletedAt is null && which(d)))
+            foreach (var deadline in open.Where(d => d.CompletedAt is null && which(d)).ToList())
             {
                 // An answer given while a question is open (a refusal, say) ends the pause first: the clock stood still
                 // until now, and the answer is on time against the due date the pause moved.
@@ -53,6 +53,8 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                     deadline.Resume(now);
                 }
 
+                // One given after the due time is late whether or not the sweep has come round to say so.
+                await marks.StampBreachAsync(db, deadline, request, now, ct);
                 deadline.CompletedAt = now;
                 deadline.Plan();
             }
@@ -103,6 +105,8 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 // the due time does not move it.
                 foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Response && d.PausedAt is null && d.BreachedAt is null && now < d.DueAt))
                 {
+                    // A reminder whose mark has come goes out now, not after the pause (which would move its mark on).
+                    await marks.StampRemindersAsync(db, deadline, request, now, ct);
                     deadline.PausedAt = now;
                     deadline.Plan();
                 }
@@ -130,7 +134,7 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
 
                 break;
             case RequestTrigger.ConvertToProduction:
-                Complete(d => d.Kind == DeadlineKind.Preservation);
+                await CompleteAsync(d => d.Kind == DeadlineKind.Preservation);
                 break;
             case RequestTrigger.ConfirmEmergency:
                 // A supervisor confirmed; a validated order also ends the post-hoc validation clock.
@@ -141,7 +145,7 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
         {
             case RequestState.Produced or RequestState.PartiallyProduced or RequestState.Refused or RequestState.Objected
                 or RequestState.PreservationExpired:
-                Complete(d => d.Kind is DeadlineKind.Response or DeadlineKind.Preservation);
+                await CompleteAsync(d => d.Kind is DeadlineKind.Response or DeadlineKind.Preservation);
                 break;
             case RequestState.Withdrawn or RequestState.Rejected or RequestState.Closed:
                 // Two clocks outlive the request once the provider has had it. The duty to have an emergency order
@@ -149,12 +153,12 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
                 // breach is recorded. And the period in which the provider must not tell the user: withdrawing or
                 // closing the request does not free the provider to tell the user early, so that clock ends only on its
                 // date.
-                Complete(d => d.Kind is not (DeadlineKind.NonDisclosureEnd or DeadlineKind.PostHocValidation) || request.ReleasedToProviderAt is null);
+                await CompleteAsync(d => d.Kind is not (DeadlineKind.NonDisclosureEnd or DeadlineKind.PostHocValidation) || request.ReleasedToProviderAt is null);
                 break;
             case RequestState.QueuedForMlat when request.ReleasedToProviderAt is null:
                 // An emergency order sent to MLAT instead (by its decision or a reviewer) never reached a provider, so
                 // there is nothing to validate afterwards: the treaty's request is another instrument.
-                Complete(d => d.Kind == DeadlineKind.PostHocValidation);
+                await CompleteAsync(d => d.Kind == DeadlineKind.PostHocValidation);
                 break;
         }
     }
@@ -168,13 +172,18 @@ public sealed class SlaClock(BrokerDbContext db, IOptions<SlaOptions> options)
             .Where(d => d.RequestId == requestId && d.Kind == DeadlineKind.Preservation && d.CompletedAt == null && d.DueAt <= now)
             .Select(d => (DateTimeOffset?)d.DueAt).FirstOrDefaultAsync(ct);
 
-    /// <summary>Ends the post-hoc validation clock once an emergency order has been validated, or refused validation.</summary>
-    public async Task<Deadline?> CompleteValidationAsync(Guid requestId, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Ends the post-hoc validation clock once an emergency order has been validated, or refused validation; one
+    /// recorded after the 48 hours is overdue whether or not the sweep has come round to say so.
+    /// </summary>
+    public async Task<Deadline?> CompleteValidationAsync(EvidenceRequest request, DateTimeOffset now, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var deadline = await db.Deadlines.SingleOrDefaultAsync(
-            d => d.RequestId == requestId && d.Kind == DeadlineKind.PostHocValidation && d.CompletedAt == null, ct);
+            d => d.RequestId == request.Id && d.Kind == DeadlineKind.PostHocValidation && d.CompletedAt == null, ct);
         if (deadline is not null)
         {
+            await marks.StampBreachAsync(db, deadline, request, now, ct);
             deadline.CompletedAt = now;
             deadline.Plan();
         }

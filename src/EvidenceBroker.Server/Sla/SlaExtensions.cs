@@ -13,6 +13,7 @@ public static class SlaExtensions
         services.AddOptions<SlaOptions>().Bind(configuration.GetSection(SlaOptions.Section))
             .Validate(o => o.SweepEveryProblem() is null, "Sla:SweepEvery must be whole minutes from 00:01:00 to 00:59:00.")
             .ValidateOnStart();
+        services.AddScoped<DeadlineMarks>();
         services.AddScoped<SlaClock>();
         services.AddScoped<SlaMonitor>();
         return services;

@@ -1,7 +1,6 @@
 using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Errors;
-using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using Hangfire;
@@ -16,11 +15,9 @@ namespace EvidenceBroker.Server.Sla;
 /// is nothing to rebuild after a restart or a crash, and nothing is scheduled while a request is filed. Each
 /// deadline is re-read inside its own write, so two nodes sweeping at once, or a sweep run twice, stamp nothing twice.
 /// </summary>
-public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, TimeProvider clock)
+public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, DeadlineMarks marks, TimeProvider clock)
 {
-    public const string Actor = "sla-monitor";
-    private const string ActorRole = AuditTrail.SystemRole;
-    private const string ActorTenant = AuditTrail.SystemTenant;
+    public const string Actor = DeadlineMarks.Actor;
     private const int Batch = 500;
 
     /// <summary>Stamps every mark that has come due, in batches until none is left; returns how many deadlines it checked.</summary>
@@ -60,18 +57,7 @@ public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, TimeProvide
             }
 
             var request = await db.Requests.SingleAsync(r => r.Id == deadline.RequestId, ct);
-            if (deadline.HasReminders && deadline.Reminder50At is null && now >= deadline.Mark(0.5))
-            {
-                deadline.Reminder50At = now;
-                await RecordAsync(deadline, "sla.reminder-50", request, ct);
-            }
-
-            if (deadline.HasReminders && deadline.Reminder80At is null && now >= deadline.Mark(0.8))
-            {
-                deadline.Reminder80At = now;
-                await RecordAsync(deadline, "sla.reminder-80", request, ct);
-            }
-
+            await marks.StampRemindersAsync(db, deadline, request, now, ct);
             if (now >= deadline.DueAt)
             {
                 switch (deadline.Kind)
@@ -80,19 +66,21 @@ public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, TimeProvide
                         var before = request.State;
                         request.Fire(RequestTrigger.ExpirePreservation, now);
                         deadline.CompletedAt = now;
-                        await audit.AppendAsync(db, Actor, ActorRole, ActorTenant, new AuditRecord(
+                        await audit.AppendAsync(db, Actor, AuditTrail.SystemRole, AuditTrail.SystemTenant, new AuditRecord(
                             "request.expire-preservation", "request", request.Id.ToString(), new { deadlineId = deadline.Id, deadline.DueAt },
                             Wire.Name(before), Wire.Name(request.State)), ct);
-                        Notify("request.preservation-expired", deadline, request, now);
+                        DeadlineMarks.Notify(db, "request.preservation-expired", deadline, request, now);
                         break;
                     case DeadlineKind.NonDisclosureEnd:
                         deadline.CompletedAt = now;
-                        await RecordAsync(deadline, "request.non-disclosure-ended", request, ct);
+                        await marks.RecordAsync(db, deadline, "request.non-disclosure-ended", request, now, ct);
+                        break;
+                    case DeadlineKind.Preservation:
+                        // The request has left the states a preservation expires from; nothing is missed.
+                        deadline.BreachedAt = now;
                         break;
                     default:
-                        deadline.BreachedAt = now;
-                        await RecordAsync(deadline, deadline.Kind == DeadlineKind.PostHocValidation ? "sla.validation-overdue" : "sla.breached",
-                            request, ct);
+                        await marks.StampBreachAsync(db, deadline, request, now, ct);
                         break;
                 }
             }
@@ -100,29 +88,6 @@ public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, TimeProvide
             deadline.Plan();
             await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
-        }
-    }
-
-    private async Task RecordAsync(Deadline deadline, string action, Domain.Requests.EvidenceRequest request, CancellationToken ct)
-    {
-        var now = clock.GetUtcNow();
-        await audit.AppendAsync(db, Actor, ActorRole, ActorTenant, new AuditRecord(
-            action, "request", deadline.RequestId.ToString(),
-            new { deadlineId = deadline.Id, kind = deadline.Kind, deadline.DueAt, deadline.Source }), ct);
-        Notify(action, deadline, request, now);
-    }
-
-    /// <summary>
-    /// The agency always hears; the provider only about requests it has received, and only of the clocks it keeps
-    /// (<see cref="ProviderView"/>): not the agency's deadline to have an emergency order validated.
-    /// </summary>
-    private void Notify(string topic, Deadline deadline, Domain.Requests.EvidenceRequest request, DateTimeOffset now)
-    {
-        var payload = new { requestId = deadline.RequestId, request.Reference, deadlineId = deadline.Id, kind = deadline.Kind, deadline.DueAt };
-        OutboxEntries.Add(db, topic, OutboxEntries.Agency(request.AgencyId), deadline.RequestId, payload, now);
-        if (request.ReleasedToProviderAt is not null && ProviderView.Keeps(deadline.Kind))
-        {
-            OutboxEntries.Add(db, topic, OutboxEntries.Provider(request.ProviderId), deadline.RequestId, payload, now);
         }
     }
 }

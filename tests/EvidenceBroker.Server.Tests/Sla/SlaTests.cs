@@ -392,6 +392,70 @@ public sealed class SlaTests
         Assert.Equal(first.DueAt + TimeSpan.FromDays(45), longer.DueAt);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // the sweep has not come round yet
+    public async Task An_answer_after_the_due_time_leaves_the_breach_recorded_once(bool swept)
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var response = await ResponseDeadlineAsync(broker, id);
+        broker.Clock.Advance(response.DueAt - broker.Clock.GetUtcNow() + TimeSpan.FromHours(1));
+        if (swept)
+        {
+            await SweepAsync(broker);
+        }
+
+        var refused = await broker.ActAsync(Provider, id, "refusal", new { text = "Not held.", grounds = new[] { "data-not-held" } });
+        await SweepAsync(broker);
+        var actions = await AuditActionsAsync(broker, id);
+
+        Assert.Equal(HttpStatusCode.OK, refused.Status);
+        Assert.NotNull((await ResponseDeadlineAsync(broker, id)).BreachedAt);
+        Assert.Equal(1, actions.Count(a => a == "sla.breached"));
+        // The breach comes before the answer that ended the clock.
+        Assert.True(actions.IndexOf("sla.breached") < actions.IndexOf("request.refuse"));
+        Assert.Equal(1, await broker.WithDbAsync(db => db.Outbox.CountAsync(m => m.RequestId == id && m.Topic == "sla.breached" && m.Recipient == "provider:northwind-mail")));
+    }
+
+    [Fact]
+    public async Task A_validation_recorded_after_the_48_hours_is_overdue_before_the_sweep_says_so()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetEmergencyByPolice());
+        await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called back." });
+        broker.Clock.Advance(TimeSpan.FromHours(49));
+
+        var validated = await broker.ActAsync(Officer, id, "validation",
+            new { validatedBy = new { type = "judge", name = "District Judge (Magistrates' Courts) Patel" } });
+        await SweepAsync(broker);
+        var actions = await AuditActionsAsync(broker, id);
+
+        Assert.Equal(HttpStatusCode.OK, validated.Status);
+        Assert.Equal(1, actions.Count(a => a == "sla.validation-overdue"));
+        Assert.Equal(1, await broker.WithDbAsync(db => db.Outbox.CountAsync(m => m.RequestId == id && m.Topic == "sla.validation-overdue")));
+    }
+
+    [Fact]
+    public async Task A_reminder_whose_mark_came_before_a_question_goes_out_with_the_question_not_after_the_answer()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var response = await ResponseDeadlineAsync(broker, id);
+        broker.Clock.Advance((response.DueAt - response.StartsAt) * 0.6); // past the 50 % mark; no sweep yet
+        var asked = broker.Clock.GetUtcNow();
+
+        await broker.ActAsync(Provider, id, "clarifications", new { text = "Which account?" });
+        broker.Clock.Advance(TimeSpan.FromDays(3));
+        await broker.ActAsync(Officer, id, "clarifications/answer", new { text = "The one created on 2 February 2026." });
+        await SweepAsync(broker);
+        var deadline = await ResponseDeadlineAsync(broker, id);
+
+        Assert.Equal(asked, deadline.Reminder50At);
+        Assert.Null(deadline.Reminder80At);
+        Assert.Equal(1, (await AuditActionsAsync(broker, id)).Count(a => a == "sla.reminder-50"));
+    }
+
     private sealed class SharedDatabaseFactory(string connectionString) : BrokerFactory(DatabaseProvider.Sqlite, connectionString);
 
     private static async Task SweepAsync(BrokerFactory broker)
@@ -406,5 +470,5 @@ public sealed class SlaTests
         broker.WithDbAsync(db => db.Deadlines.AsNoTracking().SingleAsync(d => d.RequestId == id && d.Kind == kind));
 
     private static Task<List<string>> AuditActionsAsync(BrokerFactory broker, Guid id) =>
-        broker.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == id.ToString()).Select(e => e.Action).ToListAsync());
+        broker.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == id.ToString()).OrderBy(e => e.Sequence).Select(e => e.Action).ToListAsync());
 }
