@@ -48,21 +48,24 @@ public sealed class WebhookDelivery(
         var busy = 0; // lanes claiming or delivering: while any is, an idle lane waits instead of ending the pass
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // a delivery, or the pass, ended
         void Ended() => Interlocked.Exchange(ref ended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-        using var claiming = new SemaphoreSlim(1); // one claim at a time on this node, so each sees the ones before it
+        using var claiming = new SemaphoreSlim(1);
         var lanes = Enumerable.Range(0, settings.Parallelism).Select(_ => Task.Run(async () =>
         {
             while (Volatile.Read(ref started) < settings.MaxMessagesPerPass)
             {
                 Interlocked.Increment(ref busy);
                 (OutboxMessage Message, Guid Claim)? next;
-                await claiming.WaitAsync(ct);
                 try
                 {
-                    next = await ClaimAsync(ct);
+                    next = await ClaimOneAtATimeAsync(claiming, ct);
                 }
-                finally
+                catch
                 {
-                    claiming.Release();
+                    // The database did not answer, say. The lane ends, counted idle, so the others end when they run out
+                    // of work instead of waiting for it; the pass then fails and the worker logs why.
+                    Interlocked.Decrement(ref busy);
+                    Ended();
+                    throw;
                 }
 
                 if (next is not { } claimed)
@@ -96,6 +99,20 @@ public sealed class WebhookDelivery(
         }, ct));
         await Task.WhenAll(lanes);
         return new WebhookPassResult(tally[(int)Outcome.Delivered], tally[(int)Outcome.Failed], tally[(int)Outcome.Dead], tally[(int)Outcome.Skipped]);
+    }
+
+    /// <summary>One claim at a time on this node, so each sees the ones before it.</summary>
+    private async Task<(OutboxMessage Message, Guid Claim)?> ClaimOneAtATimeAsync(SemaphoreSlim claiming, CancellationToken ct)
+    {
+        await claiming.WaitAsync(ct);
+        try
+        {
+            return await ClaimAsync(ct);
+        }
+        finally
+        {
+            claiming.Release();
+        }
     }
 
     /// <summary>

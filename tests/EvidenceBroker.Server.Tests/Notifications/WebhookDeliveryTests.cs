@@ -4,6 +4,9 @@ using System.Text.Json;
 using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace EvidenceBroker.Server.Tests.Notifications;
 
@@ -38,6 +41,35 @@ public sealed class WebhookDeliveryTests
         Assert.Equal(requestId, body.RootElement.GetProperty("data").GetProperty("requestId").GetGuid());
         Assert.NotNull(message.DeliveredAt);
         Assert.Null(message.SkippedReason);
+    }
+
+    [Fact]
+    public async Task A_claim_that_fails_ends_the_pass_with_its_failure_once_the_other_lanes_have_delivered()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var broker = new WebhookBrokerFactory();
+        using var admin = await broker.ClientAsync("broker-admin");
+        await Steps.SetUrlAsync(admin, "agencies", "gb-met", receiver.BaseUrl + "/met/hooks");
+        await Steps.FileAsync(broker);
+        var services = broker.Services;
+        var delivery = new WebhookDelivery(
+            new FirstScopeFails(services.GetRequiredService<IServiceScopeFactory>()), services.GetRequiredService<IHttpClientFactory>(), broker.Clock,
+            services.GetRequiredService<IOptions<WebhookOptions>>(), services.GetRequiredService<WebhookSecretVault>(), NullLogger<WebhookDelivery>.Instance);
+
+        // Before, the failed lane stayed counted as busy and the others polled on until the pass's cap of messages.
+        var pass = delivery.RunOnceAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => pass);
+        Assert.Single(receiver.Received);
+    }
+
+    /// <summary>The first scope asked for (a lane's first claim: claims come before any delivery) cannot be had.</summary>
+    private sealed class FirstScopeFails(IServiceScopeFactory scopes) : IServiceScopeFactory
+    {
+        private int asked;
+
+        public IServiceScope CreateScope() =>
+            Interlocked.Increment(ref asked) == 1 ? throw new InvalidOperationException("The database did not answer.") : scopes.CreateScope();
     }
 
     [Fact]
