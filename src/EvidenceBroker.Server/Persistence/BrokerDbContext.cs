@@ -21,6 +21,7 @@ public abstract class BrokerDbContext(DbContextOptions options)
     private List<QueuedRow>? queuedRows; // while the context queues new rows (QueueNewRows)
     private BatchSeal? batchSeal;
     private bool batchSealResolved;
+    private ILogger? writeBatchLog;
 
     public DbSet<EvidenceRequest> Requests => Set<EvidenceRequest>();
     public DbSet<StoredDecision> Decisions => Set<StoredDecision>();
@@ -150,6 +151,11 @@ public abstract class BrokerDbContext(DbContextOptions options)
             return batchSeal;
         }
     }
+
+    /// <summary>Where this database's write batches log a failure no writer is left to hear of (none without a host).</summary>
+    private protected ILogger WriteBatchLog => writeBatchLog ??=
+        (this.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService(typeof(ILoggerFactory)) as ILoggerFactory)
+        ?.CreateLogger(typeof(GroupCommit).FullName!) ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     /// <summary>Whether saving failed because a row's unique key (primary key or unique index) is taken.</summary>
     public abstract bool IsUniqueViolation(DbUpdateException exception);

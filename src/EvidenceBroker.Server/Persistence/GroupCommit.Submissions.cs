@@ -56,10 +56,11 @@ internal sealed partial class GroupCommit
                 await TakeTurnAsync(waiting);
             }
 #pragma warning disable CA1031 // every change the failure concerned has been given it; the loop must outlive it
-            catch (Exception)
+            catch (Exception e)
 #pragma warning restore CA1031
             {
-                // Only disposing the committed batch's connection can throw this far, once every change has its answer.
+                // Only disposing the committed batch's connection should throw this far, once every change has its answer.
+                log.LogError(e, "A write turn for submitted changes failed after the changes had their answers");
             }
         }
     }

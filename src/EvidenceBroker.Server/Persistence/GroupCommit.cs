@@ -48,6 +48,7 @@ internal sealed partial class GroupCommit
     private (long Sequence, string Hash)? committedHead; // as this process's last batch left it, if it moved it
     private long? sealFrom; // the first audit entry the open batch appended, sealed with the rest at its commit
     private BatchSeal? seal;
+    private ILogger log = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
     private bool headStayed; // no other writer moved the head between this process's last two batches
     private bool changeFailed; // a change in the open batch failed: its transaction is checked before it commits
     private bool changeUnrecoverable; // a change could not be undone alone: the whole batch must fail
@@ -85,11 +86,13 @@ internal sealed partial class GroupCommit
     /// Seals the entries each batch appends (<see cref="AuditSeal"/>); null where the broker's key is not at hand, and
     /// then the batch writes entries unsealed, which verification reports.
     /// </param>
+    /// <param name="log">Where a failure no writer is left to hear of goes.</param>
     public static GroupCommit For(
-        string connectionString, Func<string, DbConnection> connect, BatchSeal? seal, string? lockStatement = null)
+        string connectionString, Func<string, DbConnection> connect, BatchSeal? seal, ILogger log, string? lockStatement = null)
     {
         var group = Databases.GetOrAdd(connectionString, cs => new GroupCommit(cs, connect, lockStatement));
         group.seal = seal ?? group.seal; // the writing host's key: a host disposed since takes its key with it
+        group.log = log;
         return group;
     }
 

@@ -22,6 +22,7 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
             Database.GetConnectionString() ?? string.Empty,
             connectionString => new NpgsqlConnection(connectionString),
             BatchSeal,
+            WriteBatchLog,
             $"SELECT pg_advisory_xact_lock({AuditChainLockKey})");
 
     public override bool IsUniqueViolation(DbUpdateException exception) =>

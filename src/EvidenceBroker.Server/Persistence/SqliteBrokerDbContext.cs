@@ -19,7 +19,8 @@ public sealed class SqliteBrokerDbContext(DbContextOptions<SqliteBrokerDbContext
         GroupCommit.For(
             Database.GetConnectionString() ?? string.Empty,
             ConnectWithTempStoreInMemory,
-            BatchSeal);
+            BatchSeal,
+            WriteBatchLog);
 
     /// <summary>
     /// A connection for write batches that keeps savepoint journals in memory once open: every change of a batch has its
