@@ -287,6 +287,23 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await admin.ReloadAsync();
         await Assertions.Expect(admin.GetByRole(AriaRole.Button, new() { Name = "Enable portal-test-client" })).ToBeVisibleAsync();
 
+        // A supervisors' desk for an agency: its token carries the supervision scope and not the filing one.
+        await admin.GetByLabel("Client id").FillAsync("portal-test-desk");
+        await admin.GetByLabel("Tenant kind").SelectOptionAsync("Agency");
+        await admin.Locator("#cl-name").FillAsync("Test supervisors' desk");
+        await admin.GetByLabel("Tenant id").FillAsync("gb-nca");
+        await admin.GetByLabel("A desk", new() { Exact = false }).CheckAsync();
+        await admin.GetByRole(AriaRole.Button, new() { Name = "Register client" }).ClickAsync();
+        var deskSecret = (await admin.GetByTestId("shown-secret").InnerTextAsync()).Trim();
+        var tokenForm = admin.Context.APIRequest.CreateFormData();
+        tokenForm.Set("grant_type", "client_credentials");
+        tokenForm.Set("client_id", "portal-test-desk");
+        tokenForm.Set("client_secret", deskSecret);
+        var token = await admin.APIRequest.PostAsync("/connect/token", new() { Form = tokenForm });
+        var scope = (await token.JsonAsync())?.GetProperty("scope").GetString() ?? "";
+        Assert.Contains("requests.supervise", scope, StringComparison.Ordinal);
+        Assert.DoesNotContain("requests.write", scope, StringComparison.Ordinal);
+
         await admin.GotoAsync("/portal/admin/policy");
         await admin.GetByLabel("Country").SelectOptionAsync("RU");
         await admin.GetByLabel("Reason").FillAsync("Demo: assessment under review after new surveillance law.");

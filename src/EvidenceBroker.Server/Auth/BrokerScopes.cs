@@ -28,6 +28,17 @@ public static class BrokerScopes
         _ => [],
     };
 
+    /// <summary>
+    /// A desk's scopes, where the tenant kind has one: an agency's supervisors, who read its requests and confirm or
+    /// refuse its emergencies but file none, and the broker's review desk, which decides requests sent to review.
+    /// </summary>
+    public static IReadOnlyList<string>? DeskFor(TenantKind kind) => kind switch
+    {
+        TenantKind.Agency => [RequestsRead, RequestsSupervise],
+        TenantKind.Administration => [RequestsReview],
+        _ => null,
+    };
+
     /// <summary>The scopes a tenant kind may ever be granted: a provider can never file, oversight never writes.</summary>
     public static IReadOnlyList<string> AllowedFor(TenantKind kind) => kind switch
     {

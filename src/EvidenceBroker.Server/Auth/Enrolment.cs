@@ -44,22 +44,24 @@ public sealed class Enrolment(
     }
 
     /// <summary>
-    /// Registers an API client of <paramref name="tenant"/> with that tenant kind's default scopes; false, writing
-    /// nothing, when the id is taken (checked inside the write, so two administrators cannot both register it).
+    /// Registers an API client of <paramref name="tenant"/> with <paramref name="scopes"/> (the tenant kind's default, or
+    /// its desk's: <see cref="BrokerScopes.DeskFor"/>); false, writing nothing, when the id is taken (checked inside the
+    /// write, so two administrators cannot both register it).
     /// </summary>
-    public async Task<bool> RegisterClientAsync(Caller by, string clientId, string secret, string displayName, Tenant tenant, CancellationToken ct)
+    public async Task<bool> RegisterClientAsync(
+        Caller by, string clientId, string secret, string displayName, Tenant tenant, IReadOnlyList<string> scopes, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(by);
         ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(scopes);
         await using var transaction = await db.BeginWriteAsync(ct);
         if (await db.ApiClients.AnyAsync(c => c.ClientId == clientId, ct) || await applications.FindByClientIdAsync(clientId, ct) is not null)
         {
             return false;
         }
 
-        await ApiClients.RegisterAsync(db, applications, clientId, secret, displayName, tenant, BrokerScopes.DefaultFor(tenant.Kind), clock.GetUtcNow(), ct);
-        await audit.AppendAsync(db, by, new AuditRecord(
-            "client.registered", "api-client", clientId, new { tenant = tenant.ToString(), scopes = BrokerScopes.DefaultFor(tenant.Kind) }), ct);
+        await ApiClients.RegisterAsync(db, applications, clientId, secret, displayName, tenant, scopes, clock.GetUtcNow(), ct);
+        await audit.AppendAsync(db, by, new AuditRecord("client.registered", "api-client", clientId, new { tenant = tenant.ToString(), scopes }), ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
         return true;

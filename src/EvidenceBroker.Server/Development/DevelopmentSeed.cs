@@ -49,13 +49,13 @@ public static class DevelopmentSeed
         new("fbi-case-system", "dev-fbi-secret", "FBI case system", Tenant.Agency("US", "us-fbi")),
         new("mvd-case-system", "dev-mvd-secret", "MVD case system", Tenant.Agency("RU", "ru-mvd")),
         new("met-supervisor-desk", "dev-met-supervisor-secret", "Met Police supervisors' desk", Tenant.Agency("GB", "gb-met"),
-            [BrokerScopes.RequestsRead, BrokerScopes.RequestsSupervise]),
+            BrokerScopes.DeskFor(TenantKind.Agency)),
         new("northwind-legal", "dev-northwind-secret", "Northwind Mail legal team", Tenant.Provider("northwind-mail")),
         new("emerald-legal", "dev-emerald-secret", "Emerald Cloud legal team", Tenant.Provider("emerald-cloud")),
         new("ipco-oversight", "dev-ipco-secret", "Oversight body (demo)", Tenant.Oversight("demo-oversight")),
         new("broker-admin", "dev-admin-secret", "Broker administration", Tenant.Administration("broker")),
         new("broker-review-desk", "dev-review-secret", "Broker legal review desk", Tenant.Administration("broker"),
-            [BrokerScopes.RequestsReview]),
+            BrokerScopes.DeskFor(TenantKind.Administration)),
     ];
 
     public sealed record DemoUser(string Email, string DisplayName, string Role, Tenant Tenant);

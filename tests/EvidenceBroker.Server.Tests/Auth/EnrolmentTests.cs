@@ -33,7 +33,7 @@ public sealed class EnrolmentTests
         await RefuseAuditOfAsync(broker, "client.registered");
 
         await Assert.ThrowsAnyAsync<DbUpdateException>(() => EnrolAsync(broker, (enrolment, by) =>
-            enrolment.RegisterClientAsync(by, "met-new-system", "secret-of-the-new-system", "New system", Tenant.Agency("GB", "gb-met"), CancellationToken.None)));
+            enrolment.RegisterClientAsync(by, "met-new-system", "secret-of-the-new-system", "New system", Tenant.Agency("GB", "gb-met"), BrokerScopes.DefaultFor(TenantKind.Agency), CancellationToken.None)));
 
         Assert.False(await broker.WithDbAsync(db => db.ApiClients.AnyAsync(c => c.ClientId == "met-new-system")));
         await using var scope = broker.Services.CreateAsyncScope();
@@ -49,7 +49,7 @@ public sealed class EnrolmentTests
         await EnrolAsync(broker, (enrolment, by) =>
             enrolment.CreateUserAsync(by, NewUser("second.officer@met.example"), "Eb-Initial-Password-1!", CancellationToken.None));
         await EnrolAsync(broker, (enrolment, by) =>
-            enrolment.RegisterClientAsync(by, "met-second-system", "secret-of-the-second-system", "Second system", Tenant.Agency("GB", "gb-met"), CancellationToken.None));
+            enrolment.RegisterClientAsync(by, "met-second-system", "secret-of-the-second-system", "Second system", Tenant.Agency("GB", "gb-met"), BrokerScopes.DefaultFor(TenantKind.Agency), CancellationToken.None));
 
         await using (var scope = broker.Services.CreateAsyncScope())
         {
@@ -65,8 +65,39 @@ public sealed class EnrolmentTests
         Assert.False(await broker.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "third.officer@met.example")));
         Assert.True(await broker.WithDbAsync(db => db.ApiClients.AnyAsync(c => c.ClientId == "met-second-system")));
         Assert.False(await EnrolAsync(broker, (enrolment, by) =>
-            enrolment.RegisterClientAsync(by, "met-second-system", "another-secret", "Same id again", Tenant.Agency("GB", "gb-met"), CancellationToken.None)));
+            enrolment.RegisterClientAsync(by, "met-second-system", "another-secret", "Same id again", Tenant.Agency("GB", "gb-met"), BrokerScopes.DefaultFor(TenantKind.Agency), CancellationToken.None)));
         Assert.Equal(2, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "user.created" || e.Action == "client.registered")));
+    }
+
+    [Fact]
+    public async Task A_supervisors_desk_registered_outside_the_demo_confirms_its_agency_s_emergencies_and_files_nothing()
+    {
+        await using var broker = new BrokerFactory();
+        Assert.True(await EnrolAsync(broker, (enrolment, by) => enrolment.RegisterClientAsync(
+            by, "met-night-desk", "secret-of-the-night-desk", "Met night desk", Tenant.Agency("GB", "gb-met"),
+            BrokerScopes.DeskFor(TenantKind.Agency)!, CancellationToken.None)));
+        var emergency = await broker.FileAsync("met-case-system", SampleRequests.MetEmergencyByPolice());
+        using var desk = await broker.ClientWithSecretAsync("met-night-desk", "secret-of-the-night-desk");
+
+        using var confirmed = await desk.PostJsonAsync($"/api/v1/requests/{emergency}/emergency/confirmation", new { text = "Called back." });
+        using var filed = await desk.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber());
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, confirmed.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, filed.StatusCode);
+        Assert.Contains("requests.supervise", await broker.WithDbAsync(db => db.AuditEntries
+            .Where(e => e.Action == "client.registered" && e.SubjectId == "met-night-desk").Select(e => e.PayloadJson).SingleAsync()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_client_cannot_be_registered_with_a_scope_its_tenant_kind_may_never_hold()
+    {
+        await using var broker = new BrokerFactory();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => EnrolAsync(broker, (enrolment, by) => enrolment.RegisterClientAsync(
+            by, "northwind-desk", "secret-of-the-desk", "Northwind desk", Tenant.Provider("northwind-mail"),
+            [BrokerScopes.RequestsSupervise], CancellationToken.None)));
+
+        Assert.False(await broker.WithDbAsync(db => db.ApiClients.AnyAsync(c => c.ClientId == "northwind-desk")));
     }
 
     private static PortalUser NewUser(string email) => new()

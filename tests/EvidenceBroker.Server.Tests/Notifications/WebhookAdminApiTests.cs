@@ -133,7 +133,7 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
         {
             var by = new Caller("admin@broker.example", "Administrator", Tenant.Administration("broker"), new System.Security.Claims.ClaimsPrincipal());
             Assert.True(await scope.ServiceProvider.GetRequiredService<Enrolment>().RegisterClientAsync(
-                by, "second-admin-system", "secret-of-the-second-admin-system", "Second administration system", Tenant.Administration("broker"), CancellationToken.None));
+                by, "second-admin-system", "secret-of-the-second-admin-system", "Second administration system", Tenant.Administration("broker"), BrokerScopes.DefaultFor(TenantKind.Administration), CancellationToken.None));
         }
 
         using var other = await broker.ClientWithSecretAsync("second-admin-system", "secret-of-the-second-admin-system");

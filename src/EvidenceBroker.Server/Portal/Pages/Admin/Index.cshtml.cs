@@ -36,6 +36,7 @@ public sealed class IndexModel(
     [BindProperty] public string? Role { get; set; }
     [BindProperty] public string? TenantId { get; set; }
     [BindProperty] public bool? Disable { get; set; }
+    [BindProperty] public bool Desk { get; set; }
 
     private Caller Me => Caller.From(User)!;
 
@@ -106,6 +107,8 @@ public sealed class IndexModel(
         var tenant = await TenantAsync(kind, "client", ct);
         Check(RequestContentValidator.IsSlug(Id ?? ""), "client.id", "Lower-case letters, digits and hyphens, at most 64.");
         Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "client.name", "Name the client (at most 200 characters).");
+        var scopes = kind is not { } chosen ? null : Desk ? BrokerScopes.DeskFor(chosen) : BrokerScopes.DefaultFor(chosen);
+        Check(scopes is not null, "client.desk", "Only an agency (its supervisors) or the administration (the review desk) has a desk.");
         if (Errors.Count == 0 && (await db.ApiClients.AnyAsync(c => c.ClientId == Id, ct) || await applications.FindByClientIdAsync(Id!, ct) is not null))
         {
             Errors["client.id"] = "This client id is taken.";
@@ -114,7 +117,7 @@ public sealed class IndexModel(
         if (Errors.Count > 0 || tenant is null) { await LoadAsync(ct); return Page(); }
 
         var secret = NewClientSecret();
-        return await enrolment.RegisterClientAsync(Me, Id!, secret, Name!.Trim(), tenant, ct)
+        return await enrolment.RegisterClientAsync(Me, Id!, secret, Name!.Trim(), tenant, scopes!, ct)
             ? await ShowOnceAsync($"Client secret for {Id}", secret, ct)
             : await RefusedAsync("client.id", "This client id is taken.", ct);
     }
