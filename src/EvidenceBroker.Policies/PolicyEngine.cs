@@ -440,7 +440,7 @@ public sealed class PolicyEngine
         if (request.Urgency == Urgency.Emergency && issuer != AuthorityType.Other)
         {
             postHoc = true;
-            return t.R4PostHoc;
+            return needsJudge ? t.R4PostHocJudge : t.R4PostHocProsecutor;
         }
 
         return preservation ? t.R4NeedsProsecutorPreservation : needsJudge ? t.R4NeedsJudge : t.R4NeedsProsecutor;

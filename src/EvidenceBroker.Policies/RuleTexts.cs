@@ -49,7 +49,8 @@ internal sealed class RuleTexts
         R4Judicial = Make(14, RuleStatus.Passed, "Issued by a judge, court or investigating judge.");
         R4Prosecutor = Make(14, RuleStatus.Passed, "Issued by a prosecutor, which suffices for subscriber/identification data and for preservation.");
         R4Validated = Make(14, RuleStatus.Passed, "Issued by another authority and validated by a competent judicial authority.");
-        R4PostHoc = Make(14, RuleStatus.Passed, "Emergency order issued without prior validation: a judge or court must validate it within 48 hours.");
+        R4PostHocJudge = Make(14, RuleStatus.Passed, "Emergency order issued without prior validation: a judge or court must validate it within 48 hours.");
+        R4PostHocProsecutor = Make(14, RuleStatus.Passed, "Emergency order issued without prior validation: a judge, court or prosecutor must validate it within 48 hours (subscriber or identification data).");
         R4NeedsJudge = Make(14, RuleStatus.Failed, "Traffic or content production must be issued or validated by a judge, court or investigating judge; this order is not.");
         R4NeedsProsecutor = Make(14, RuleStatus.Failed, "Subscriber or identification data need an order by a judge, court or prosecutor, or validation by one; this order has neither.");
         R4NeedsProsecutorPreservation = Make(14, RuleStatus.Failed, "Preservation needs an order by a judge, court or prosecutor, or validation by one; this order has neither.");
@@ -83,7 +84,7 @@ internal sealed class RuleTexts
         R11NotApplicable = Make(21, RuleStatus.NotApplicable, "Not an emergency.");
         R11NoThreat = Make(21, RuleStatus.Failed, "Emergency without a stated threat to life, physical integrity or critical infrastructure: a person must review it.");
         R11Unconfirmed = Make(21, RuleStatus.Failed, "Emergency awaiting confirmation by a supervisor of the agency through a second channel: held for review until confirmed.");
-        R11Passed = Make(21, RuleStatus.Passed, "Emergency: threat stated and confirmed by a supervisor; post-hoc validation still applies.");
+        R11Passed = Make(21, RuleStatus.Passed, "Emergency: threat stated and confirmed by a supervisor.");
 
         R12NotApplicable = Make(22, RuleStatus.NotApplicable, "Not a preservation request.");
 
@@ -116,7 +117,8 @@ internal sealed class RuleTexts
     public RuleResult R4Judicial { get; }
     public RuleResult R4Prosecutor { get; }
     public RuleResult R4Validated { get; }
-    public RuleResult R4PostHoc { get; }
+    public RuleResult R4PostHocJudge { get; }
+    public RuleResult R4PostHocProsecutor { get; }
     public RuleResult R4NeedsJudge { get; }
     public RuleResult R4NeedsProsecutor { get; }
     public RuleResult R4NeedsProsecutorPreservation { get; }

@@ -336,9 +336,29 @@ public sealed class EngineTests
         Assert.Equal(Outcome.Direct, decision.Outcome);
         Assert.Equal("Reg. 2023/1543 Art. 4", decision.Reason("R4").Source);
         Assert.StartsWith("Reg. 2023/1543 Art. 13", decision.Reason("R15").Source, StringComparison.Ordinal);
+        // The Regulation has no supervisor's confirmation: that part is the broker's own control, and says so.
+        Assert.Contains("supervisor confirmation: broker control", decision.Reason("R11").Source, StringComparison.Ordinal);
         var validation = decision.Deadlines.Single(d => d.Kind == DeadlineKind.PostHocValidation);
         Assert.False(validation.BrokerDefault);
         Assert.Equal("Reg. 2023/1543 Art. 4(5)", validation.Source);
+    }
+
+    [Theory]
+    [InlineData(DataCategory.Subscriber, "judge, court or prosecutor")]
+    [InlineData(DataCategory.Content, "judge or court must")]
+    public void An_emergency_order_s_validation_afterwards_names_who_may_give_it(DataCategory category, string who)
+    {
+        var emergency = Request("DE", "IE", category) with
+        {
+            Urgency = Urgency.Emergency,
+            EmergencyThreat = "Threat to life stated in messages.",
+            IssuingAuthority = new Authority { Type = AuthorityType.Police, Name = "BKA" },
+        };
+
+        var decision = engine.Evaluate(new PolicyInput(emergency, "IE", Today) { EmergencyConfirmedBySupervisor = true });
+
+        Assert.Contains(who, decision.Reason("R4").Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("validation", decision.Reason("R11").Message, StringComparison.Ordinal);
     }
 
     [Theory]
