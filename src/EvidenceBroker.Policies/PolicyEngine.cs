@@ -149,7 +149,7 @@ public sealed class PolicyEngine
         // Country eligibility (C2–C11) gates direct channels only.
         if (channel is null)
         {
-            var skipped = namedMlat ? t.NamedMlat : t.NotDirect;
+            var skipped = namedMlat ? t.NamedMlat : request.LegalInstrument is not null ? t.NamedClosed : t.NotDirect;
             for (var i = 1; i <= C11; i++)
             {
                 reasons[i] = skipped[i];
@@ -174,7 +174,7 @@ public sealed class PolicyEngine
         var trafficOrContent = (categories & (Traffic | Content)) != 0;
         if (channel is null)
         {
-            var skipped = namedMlat ? t.NamedMlat : t.NotDirect;
+            var skipped = namedMlat ? t.NamedMlat : request.LegalInstrument is not null ? t.NamedClosed : t.NotDirect;
             reasons[R2] = skipped[R2];
             reasons[R3] = skipped[R3];
             reasons[R6] = skipped[R6];

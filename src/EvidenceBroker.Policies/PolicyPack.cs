@@ -371,7 +371,7 @@ internal sealed class ChannelEntry
         R12Passed = texts.Make(22, RuleStatus.Passed, $"Preservation only, on the {Name}: kept 60 days, extendable once by 30 days.");
         R12NoPreservation = texts.Make(22, RuleStatus.Failed, $"The {Name} has no preservation order; preservation needs another channel or MLAT.");
         R12PreservationOnly = texts.Make(22, RuleStatus.Failed, $"The {Name} only preserves data; production needs a production order or MLAT.");
-        C1NamedNotOpen = texts.Make(0, RuleStatus.Failed, $"The instrument named, the {Name}, is not open for this pair of states; the request goes by MLAT.", Source);
+        C1NamedNotOpen = texts.Make(0, RuleStatus.Failed, $"The instrument named, the {Name}, is not open for this pair of states; the request goes by MLAT. Another instrument may be: name it, or none to let the broker choose.", Source);
 
         // R3 cites the threshold of this channel's instrument: the agreements and the EU Regulation differ.
         var serious = definition.SeriousCrime;

@@ -21,10 +21,12 @@ internal sealed class RuleTexts
 
         NotDirect = new RuleResult[PolicyPack.RuleCount];
         NamedMlat = new RuleResult[PolicyPack.RuleCount];
+        NamedClosed = new RuleResult[PolicyPack.RuleCount];
         for (var i = 0; i < PolicyPack.RuleCount; i++)
         {
             NotDirect[i] = Make(i, RuleStatus.NotApplicable, "No direct channel is open for this request, so this direct-channel condition does not apply.");
             NamedMlat[i] = Make(i, RuleStatus.NotApplicable, "The officer chose MLAT, so this direct-channel condition does not apply.");
+            NamedClosed[i] = Make(i, RuleStatus.NotApplicable, "The instrument the officer named is not open for this request, so this direct-channel condition does not apply.");
         }
 
         C1UnknownCountry = Make(0, RuleStatus.Failed, "The requesting state or the provider's state has no entry in the pack; no direct channel is open.");
@@ -104,6 +106,9 @@ internal sealed class RuleTexts
 
     public RuleResult[] NotDirect { get; }
     public RuleResult[] NamedMlat { get; }
+
+    /// <summary>The officer named an instrument not open for the request: another may be (C1 says so), so not "no channel".</summary>
+    public RuleResult[] NamedClosed { get; }
     public RuleResult[] NoEntry { get; }
     public RuleResult C1UnknownCountry { get; }
     public RuleResult C8NotEvaluated { get; }

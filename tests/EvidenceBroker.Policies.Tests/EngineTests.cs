@@ -343,6 +343,22 @@ public sealed class EngineTests
         Assert.Equal("Reg. 2023/1543 Art. 4(5)", validation.Source);
     }
 
+    [Fact]
+    public void A_named_instrument_not_open_for_the_pair_does_not_say_that_no_channel_is_open()
+    {
+        var named = Request("DE", "IE", DataCategory.Content) with { LegalInstrument = LegalInstrument.CloudActAgreement };
+
+        var decision = engine.Evaluate(new PolicyInput(named, "IE", Today));
+
+        Assert.Equal(Outcome.Mlat, decision.Outcome);
+        Assert.Contains("name it, or none", decision.Reason("C1").Message, StringComparison.Ordinal);
+        Assert.All(decision.Reasons.Where(r => r.Rule is "C2" or "C11" or "R2"), r =>
+        {
+            Assert.Equal(RuleStatus.NotApplicable, r.Status);
+            Assert.DoesNotContain("No direct channel is open", r.Message, StringComparison.Ordinal);
+        });
+    }
+
     [Theory]
     [InlineData(DataCategory.Subscriber, "judge, court or prosecutor")]
     [InlineData(DataCategory.Content, "judge or court must")]
