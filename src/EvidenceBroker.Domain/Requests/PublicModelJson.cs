@@ -23,6 +23,7 @@ public static class PublicModelJson
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.AllowTrailingCommas = false;
+        options.AllowDuplicateProperties = false; // a gateway or a reader taking the first of two would see another request
         options.ReadCommentHandling = JsonCommentHandling.Disallow;
         options.MaxDepth = 16;
         options.Converters.Add(new OneNameEnumConverter());

@@ -24,6 +24,14 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
                 Title = "The form could not be read.",
                 Detail = "Send a well-formed application/x-www-form-urlencoded body.",
             },
+            // ASP.NET Core's JSON body reader, given a charset it does not know (or an empty one), throws this, not a
+            // BadHttpRequestException.
+            InvalidOperationException when HasUnknownCharset(http.Request) => new ProblemDetails
+            {
+                Status = StatusCodes.Status415UnsupportedMediaType,
+                Title = "Send the body as application/json in UTF-8.",
+                Detail = "The charset the Content-Type names is not one the broker can read.",
+            },
             InvalidTransitionException transition => FromTransition(transition),
             Microsoft.EntityFrameworkCore.DbUpdateConcurrencyException => new ProblemDetails
             {
@@ -61,6 +69,24 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
 
         http.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static bool HasUnknownCharset(HttpRequest request)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !type.Charset.HasValue)
+        {
+            return false;
+        }
+
+        try
+        {
+            _ = System.Text.Encoding.GetEncoding(type.Charset.ToString().Trim('"'));
+            return false;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
     }
 
     /// <summary>PostgreSQL's "invalid byte sequence for encoding UTF8: 0x00" (22021), however deep it is wrapped.</summary>

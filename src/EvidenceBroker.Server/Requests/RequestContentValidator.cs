@@ -17,10 +17,13 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
     public RequestContentValidator()
     {
         RuleFor(r => r.RequestingCountry).Must(IsCountryCode).WithMessage("Use an ISO 3166-1 alpha-2 code in capitals, e.g. GB.");
+        // Each condition applies to its own check only: a missing id must be named as missing, not skipped.
         RuleFor(r => r.AgencyId).NotEmpty().WithMessage("Name the filing agency.")
-            .Must(IsSlug!).When(r => r.AgencyId is not null).WithMessage("Agency ids are lower-case letters, digits and hyphens, at most 64.");
+            .Must(IsSlug!).When(r => !string.IsNullOrEmpty(r.AgencyId), ApplyConditionTo.CurrentValidator)
+            .WithMessage("Agency ids are lower-case letters, digits and hyphens, at most 64.");
         RuleFor(r => r.ProviderId).NotEmpty().WithMessage("Name the provider the request is addressed to.")
-            .Must(IsSlug!).When(r => r.ProviderId is not null).WithMessage("Provider ids are lower-case letters, digits and hyphens, at most 64.");
+            .Must(IsSlug!).When(r => !string.IsNullOrEmpty(r.ProviderId), ApplyConditionTo.CurrentValidator)
+            .WithMessage("Provider ids are lower-case letters, digits and hyphens, at most 64.");
         RuleFor(r => r.ProviderJurisdiction).Null()
             .WithMessage("Leave this out when filing: the broker takes the jurisdiction from the provider's record.");
 
@@ -29,17 +32,27 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
         RuleForEach(r => r.DataCategories).IsNamedValue();
 
         RuleFor(r => r.Identifiers).NotEmpty().WithMessage("Give at least one specific identifier.")
-            .Must(list => list.Count <= MaxIdentifiers).WithMessage($"At most {MaxIdentifiers} identifiers per request.");
+            .Must(list => list.Count <= MaxIdentifiers).WithMessage($"At most {MaxIdentifiers} identifiers per request.")
+            .Must(list => list.Where(i => i is not null).DistinctBy(i => (i.Type, i.Value)).Count() == list.Count(i => i is not null))
+            .WithMessage("Each identifier may appear once.");
         RuleForEach(r => r.Identifiers).NotNull().WithMessage("An identifier cannot be null: give its type and value.");
         RuleForEach(r => r.Identifiers).ChildRules(identifier =>
         {
             identifier.RuleFor(i => i.Type).IsNamedValue();
             identifier.RuleFor(i => i.Value).NotEmpty().WithMessage("The identifier's value is empty.")
                 .MaximumLength(MaxIdentifierLength).WithMessage($"At most {MaxIdentifierLength} characters.")
-                .Must(HasNoControlCharacters).WithMessage("Control characters are not allowed.");
+                .Must(HasNoControlCharacters).WithMessage("Control characters are not allowed.")
+                .Must(IdentifierText.IsPlain).WithMessage(
+                    "Write the identifier in plain characters: no invisible or direction-changing characters, and no full-width or small " +
+                    "forms (write ＊ as *, ／ as /, ＠ as @).");
+            identifier.RuleFor(i => i.Value).Must(IdentifierText.IsIpAddressText).When(i => i.Type == IdentifierType.Ip)
+                .WithMessage("An IP address in ASCII: digits, a–f, '.', ':' (a range with '-' or '/' is refused as bulk by R1).");
             identifier.RuleFor(i => i.To).GreaterThan(i => i.From).When(i => i.From is not null && i.To is not null)
                 .WithMessage("'to' must be after 'from'.");
         });
+        // R5 bounds the request's time range; an identifier's own period lies within it, or it would escape that bound.
+        RuleForEach(r => r.Identifiers).Must((request, identifier) => identifier is null || IdentifierText.WithinTimeRange(identifier, request.TimeRange))
+            .WithMessage("The identifier's period ('from' and 'to') must lie within the request's time range.");
 
         RuleFor(r => r.TimeRange!.To).GreaterThan(r => r.TimeRange!.From).When(r => r.TimeRange is not null)
             .OverridePropertyName("timeRange.to").WithMessage("'to' must be after 'from'.");

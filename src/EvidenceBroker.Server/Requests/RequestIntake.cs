@@ -186,9 +186,12 @@ public sealed class RequestIntake(
             return null;
         }
 
-        // Keys are kept per subject; read the request through the tenant boundary all the same, so that a subject
-        // shared by two tenants (an API client registered under a portal user's id) could never replay the other's.
-        var existing = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == earlier.RequestId, ct);
+        // Keys are kept per subject; read the request through the filing boundary all the same (the caller's own agency),
+        // so that a subject shared by two tenants (an API client registered under a portal user's id) could never replay
+        // the other's. Not through what the caller may read: a token holding only requests.write reads nothing, and
+        // its true retry must still get its request back rather than a "use a new key" that files it twice.
+        var existing = caller.Tenant.Kind != TenantKind.Agency ? null : await db.Requests.AsNoTracking()
+            .SingleOrDefaultAsync(r => r.Id == earlier.RequestId && r.AgencyId == caller.Tenant.Id, ct);
         if (existing is null || earlier.BodyHash != bodyHash)
         {
             return new IntakeResult.KeyReused(existing?.Id);

@@ -43,7 +43,24 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
             { "another country", valid.With("requestingCountry", "FR").ToJsonString(), 400, "requestingCountry" },
             { "another agency", valid.With("agencyId", "gb-nca").ToJsonString(), 403, "agencyId" },
             { "jurisdiction supplied", valid.With("providerJurisdiction", "GB").ToJsonString(), 400, "providerJurisdiction" },
+            { "no agency", valid.Without("agencyId").ToJsonString(), 400, "agencyId" },
+            { "no provider", valid.With("providerId", null).ToJsonString(), 400, "providerId" },
+            { "a member given twice", valid.ToJsonString().Replace("\"urgency\":\"standard\"", "\"urgency\":\"standard\",\"urgency\":\"emergency\"", StringComparison.Ordinal), 400, "urgency" },
+            { "a zero-width space before a bare domain", Identifier("email", "\u200B@example.com"), 400, "identifiers[0].value" },
+            { "a right-to-left override", Identifier("account", "moc.elpmaxe\u202E"), 400, "identifiers[0].value" },
+            { "a full-width wildcard", Identifier("account", "\uFF0A"), 400, "identifiers[0].value" },
+            { "an IP range written with an en dash", Identifier("ip", "10.0.0.0\u201310.255.255.255"), 400, "identifiers[0].value" },
+            { "the same identifier twice", valid.With("identifiers", new JsonArray(
+                new JsonObject { ["type"] = "email", ["value"] = "suspect.one@northwind.example" },
+                new JsonObject { ["type"] = "email", ["value"] = "suspect.one@northwind.example" })).ToJsonString(), 400, "identifiers" },
+            { "an identifier's period outside the time range", valid.With("identifiers", new JsonArray(new JsonObject
+            {
+                ["type"] = "ip", ["value"] = "198.51.100.7", ["from"] = "1900-01-01T00:00:00Z", ["to"] = "2100-01-01T00:00:00Z",
+            })).ToJsonString(), 400, "identifiers[0]" },
         };
+
+        string Identifier(string type, string value) =>
+            valid.With("identifiers", new JsonArray(new JsonObject { ["type"] = type, ["value"] = value })).ToJsonString();
     }
 
     [Theory]
@@ -131,6 +148,23 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Equal(415, (await response.JsonAsync()).GetProperty("status").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=x-unknown")]
+    [InlineData("application/json; charset=")]
+    public async Task A_charset_the_broker_cannot_read_is_refused_with_415(string contentType)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var before = await broker.WithDbAsync(db => db.Requests.CountAsync());
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(SampleRequests.MetToNorthwindSubscriber().ToJsonString()));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        using var response = await officer.PostAsync("/api/v1/requests", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await broker.WithDbAsync(db => db.Requests.CountAsync()));
     }
 
     [Fact]

@@ -42,6 +42,22 @@ public sealed class IntakeTests(BrokerFactory broker) : IClassFixture<BrokerFact
     }
 
     [Fact]
+    public async Task A_token_that_may_only_file_gets_its_own_request_back_on_a_retry_with_the_same_key()
+    {
+        using var officer = broker.CreateClient();
+        officer.DefaultRequestHeaders.Authorization =
+            new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await broker.TokenAsync("met-case-system", "requests.write"));
+        var key = Guid.NewGuid().ToString();
+
+        var first = await SendWithKeyAsync(officer, key, SampleRequests.MetToNorthwindSubscriber());
+        var retry = await SendWithKeyAsync(officer, key, SampleRequests.MetToNorthwindSubscriber());
+
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        Assert.Equal(HttpStatusCode.Created, retry.Status);
+        Assert.Equal(first.Id, retry.Id);
+    }
+
+    [Fact]
     public async Task Same_idempotency_key_and_body_returns_the_same_request()
     {
         using var officer = await broker.ClientAsync("met-case-system");
