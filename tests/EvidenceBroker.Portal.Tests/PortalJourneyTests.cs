@@ -258,6 +258,10 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await Assertions.Expect(officer.GetByTestId("preview-outcome")).ToHaveTextAsync("Rejected");
         await Assertions.Expect(officer.Locator("[data-error-for='justification']")).ToContainTextAsync("facts");
         await Assertions.Expect(officer.Locator("#preview")).ToContainTextAsync("R1");
+
+        // A provider in the officer's own state is not a cross-border request: no MLAT draft from the UK to itself.
+        await officer.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync("thames-social");
+        await Assertions.Expect(officer.Locator("[data-error-for='providerId']")).ToContainTextAsync("own legal process");
     }
 
     [Fact]

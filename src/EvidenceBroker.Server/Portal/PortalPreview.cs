@@ -39,6 +39,12 @@ public sealed class PortalPreview(
             return new PreviewResult(errors, null);
         }
 
+        if (jurisdiction == content.RequestingCountry)
+        {
+            errors.TryAdd("providerId", [RequestIntake.DomesticProvider(jurisdiction)]);
+            return new PreviewResult(errors, null);
+        }
+
         var policy = await registry.InForceAsync(db, ct);
         var decision = policy.Evaluate(content, jurisdiction, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime));
         return new PreviewResult(errors, Describe(decision));

@@ -108,6 +108,11 @@ public static class PolicyApi
             errors["providerJurisdiction"] = ["Give providerId, or providerJurisdiction as an ISO 3166-1 alpha-2 code."];
         }
 
+        if (jurisdiction is not null && jurisdiction == request.RequestingCountry)
+        {
+            errors[request.ProviderId is not null ? "providerId" : "providerJurisdiction"] = [RequestIntake.DomesticProvider(jurisdiction)];
+        }
+
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);

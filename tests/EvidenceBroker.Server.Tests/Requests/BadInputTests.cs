@@ -43,6 +43,7 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
             { "another country", valid.With("requestingCountry", "FR").ToJsonString(), 400, "requestingCountry" },
             { "another agency", valid.With("agencyId", "gb-nca").ToJsonString(), 403, "agencyId" },
             { "jurisdiction supplied", valid.With("providerJurisdiction", "GB").ToJsonString(), 400, "providerJurisdiction" },
+            { "a provider in the requesting state", valid.With("providerId", "thames-social").ToJsonString(), 400, "providerId" },
             { "no agency", valid.Without("agencyId").ToJsonString(), 400, "agencyId" },
             { "no provider", valid.With("providerId", null).ToJsonString(), 400, "providerId" },
             { "a member given twice", valid.ToJsonString().Replace("\"urgency\":\"standard\"", "\"urgency\":\"standard\",\"urgency\":\"emergency\"", StringComparison.Ordinal), 400, "urgency" },

@@ -138,6 +138,21 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
         Assert.Equal(before, await broker.WithDbAsync(db => db.Requests.CountAsync()));
     }
 
+    [Theory]
+    [InlineData("providerJurisdiction", "GB")]
+    [InlineData("providerId", "thames-social")]
+    public async Task A_dry_run_for_a_provider_in_the_requesting_state_names_it_instead_of_drafting_mlat_to_itself(string field, string value)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var request = SampleRequests.MetToNorthwindSubscriber().Without("providerId").With(field, value);
+
+        using var response = await officer.PostJsonAsync("/api/v1/policy/evaluate", request);
+        var problem = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("own legal process", problem.GetProperty("errors").GetProperty(field)[0].GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Suspending_a_country_sends_its_next_request_to_mlat_citing_C11()
     {
