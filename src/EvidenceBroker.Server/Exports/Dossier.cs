@@ -73,20 +73,23 @@ public static class DossierQuery
             }
         }
 
+        // For each entry the first checkpoint at or after it, and only those: a request's entries can lie months apart
+        // (an MLAT request's breach at ten months), with a checkpoint every quarter of an hour in between.
         var checkpoints = new List<AuditCheckpoint>();
-        if (audit.Count > 0)
+        foreach (var entry in audit)
         {
-            // For each entry the first checkpoint at or after it; those up to the one covering the last entry suffice.
-            var first = audit[0].Sequence;
-            var last = audit[^1].Sequence;
-            var covering = await db.AuditCheckpoints.AsNoTracking()
-                .Where(c => c.Sequence >= last).OrderBy(c => c.Sequence).ThenBy(c => c.Id).FirstOrDefaultAsync(ct);
-            checkpoints = await db.AuditCheckpoints.AsNoTracking()
-                .Where(c => c.Sequence >= first && c.Sequence < last).OrderBy(c => c.Sequence).ThenBy(c => c.Id).ToListAsync(ct);
-            if (covering is not null)
+            if (checkpoints.Count > 0 && checkpoints[^1].Sequence >= entry.Sequence)
             {
-                checkpoints.Add(covering);
+                continue; // the one found for an earlier entry is the first at or after this one too
             }
+
+            if (await db.AuditCheckpoints.AsNoTracking().Where(c => c.Sequence >= entry.Sequence)
+                    .OrderBy(c => c.Sequence).ThenBy(c => c.Id).FirstOrDefaultAsync(ct) is not { } covering)
+            {
+                break; // none yet for this entry, so none for the later ones either
+            }
+
+            checkpoints.Add(covering);
         }
 
         var clocks = (await db.Deadlines.AsNoTracking().Where(d => d.RequestId == id).ToListAsync(ct))

@@ -66,6 +66,36 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
     }
 
     [Fact]
+    public async Task The_dossier_lists_only_the_checkpoints_that_cover_its_entries_not_every_one_in_between()
+    {
+        await using var own = new BrokerFactory();
+        var id = await own.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        var first = await CheckpointAsync(own);
+        var between = new List<AuditCheckpoint>();
+        for (var i = 0; i < 5; i++)
+        {
+            await own.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()); // other requests' entries
+            between.Add((await CheckpointAsync(own))!);
+        }
+
+        await own.ActAsync("northwind-legal", id, "acknowledge");
+        var last = await CheckpointAsync(own);
+
+        using var caller = await own.ClientAsync("met-case-system");
+        var text = PdfFiles.Text(await caller.GetByteArrayAsync($"/api/v1/requests/{id}/dossier.pdf"));
+
+        Assert.Contains(first!.Signature, text, StringComparison.Ordinal);
+        Assert.Contains(last!.Signature, text, StringComparison.Ordinal);
+        Assert.All(between, c => Assert.DoesNotContain(c.Signature, text, StringComparison.Ordinal));
+    }
+
+    private static async Task<AuditCheckpoint?> CheckpointAsync(BrokerFactory factory)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<AuditCheckpoints>().WriteIfMovedAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task The_dossier_embeds_its_own_two_fonts()
     {
         var (id, _) = await FileAsync();
