@@ -32,6 +32,9 @@ public sealed class OversightPagesTests
         Assert.Contains("GB,2,2,0,0,0,0,0\n", csv, StringComparison.Ordinal);
         Assert.Contains("RU,1,0,1,0,0,0,0\n", csv, StringComparison.Ordinal);
         Assert.Contains("data-testid=\"mlat-count\">1<", mlat, StringComparison.Ordinal);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(csv)));
+        Assert.True(await broker.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(
+            db.AuditEntries, e => e.Action == "export.downloaded" && e.SubjectId == "statistics" && e.PayloadJson.Contains(hash))));
     }
 
     [Fact]

@@ -33,6 +33,26 @@ public sealed class RequestFormTests
         Assert.Contains("64", ErrorUnder(page, "offence.code"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_field_the_form_cannot_read_does_not_hide_the_errors_of_the_others()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+        var content = new Dictionary<string, string>
+        {
+            ["Form.SubmissionKey"] = Guid.NewGuid().ToString("N"), ["Form.ProviderId"] = "northwind-mail", ["Form.Urgency"] = "standard",
+            ["Form.Categories"] = "subscriber", ["Form.OffenceDescription"] = "Fraud by false representation",
+            ["Form.MaxPenaltyYears"] = "10", ["Form.AuthorityType"] = "", ["Form.AuthorityName"] = "Westminster Magistrates' Court",
+            ["Form.Justification"] = "", ["Form.IdentifierTypes"] = "email", ["Form.IdentifierValues"] = "suspect.one@northwind.example",
+            ["__RequestVerificationToken"] = await officer.FormTokenAsync("/portal/officer/new"),
+        };
+
+        var page = WebUtility.HtmlDecode((await officer.PostAsync("/portal/officer/new", new FormUrlEncodedContent(content))).Body);
+
+        Assert.NotEqual("", ErrorUnder(page, "issuingAuthority.type"));
+        Assert.NotEqual("", ErrorUnder(page, "justification")); // before, shown only once the authority was chosen
+    }
+
     private static string ErrorUnder(string page, string field) =>
         Regex.Match(page, $"data-error-for=\"{Regex.Escape(field)}\">(?<text>[^<]*)<").Groups["text"].Value;
 }

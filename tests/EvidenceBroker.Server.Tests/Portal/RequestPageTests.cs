@@ -11,6 +11,23 @@ public sealed class RequestPageTests
     private const string Refusal = "The order does not name an account we hold.";
 
     [Fact]
+    public async Task A_refusal_naming_a_ground_the_broker_does_not_know_records_nothing_rather_than_dropping_the_ground()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        using var provider = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("__RequestVerificationToken", await provider.FormTokenAsync($"/portal/requests/detail/{id}")),
+            new("trigger", "refuse"), new("text", Refusal), new("grounds", "no-such-ground"), new("grounds", "data-not-held"),
+        };
+
+        await provider.PostAsync($"/portal/requests/detail/{id}?handler=Action", new FormUrlEncodedContent(form));
+
+        Assert.Equal("routed-to-provider", (await broker.GetAsync("met-case-system", $"/api/v1/requests/{id}")).GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task The_agency_reads_the_provider_s_grounds_and_the_provider_never_the_agency_s_own_deadlines()
     {
         await using var broker = new BrokerFactory();

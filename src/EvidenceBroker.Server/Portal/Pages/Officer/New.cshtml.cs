@@ -65,8 +65,11 @@ public sealed partial class NewModel(BrokerDbContext db, PortalPreview preview, 
             }
         }
 
-        Errors = Form.ByFormField(errors);
-        Decision = (await preview.PreviewAsync(content, new Dictionary<string, string[]>(), ct)).Decision;
+        // The preview adds what the form's own reading did not find (a field left empty, say), so that every error shows
+        // at once; it keeps those already found.
+        var previewed = await preview.PreviewAsync(content, errors, ct);
+        Errors = Form.ByFormField(previewed.Errors);
+        Decision = previewed.Decision;
         await LoadAsync(ct);
         return Page();
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Exports;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using Microsoft.AspNetCore.Mvc;
@@ -54,8 +55,15 @@ public sealed class StatisticsModel(PortalRequests requests, BrokerDbContext db,
             .Select(g => MakeBar(g.Key, g.Requests, Total, "info"))];
     }
 
-    public async Task<IActionResult> OnGetReportAsync(CancellationToken ct)
+    /// <summary>The figures as CSV; its download is recorded with its hash, as every report's is.</summary>
+    public async Task<IActionResult> OnGetReportAsync([FromServices] DocumentDownloads downloads, CancellationToken ct)
     {
+        if (HttpMethods.IsHead(Request.Method))
+        {
+            Response.Headers.Allow = HttpMethods.Get;
+            return StatusCode(StatusCodes.Status405MethodNotAllowed); // a HEAD would be recorded as a download
+        }
+
         var counts = await CountsAsync(ct);
         var csv = new StringBuilder("requesting_country,requests,direct,mlat,human_review,rejected,emergency,preservation\n");
         foreach (var g in counts.GroupBy(c => c.Country).OrderBy(g => g.Key, StringComparer.Ordinal))
@@ -66,7 +74,10 @@ public sealed class StatisticsModel(PortalRequests requests, BrokerDbContext db,
                 .Append(CultureInfo.InvariantCulture, $"{Of(c => c.Urgency == Urgency.Emergency)},{Of(c => c.Urgency == Urgency.Preservation)}\n");
         }
 
-        return File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", "evidence-broker-report.csv");
+        const string name = "evidence-broker-report.csv";
+        var bytes = Encoding.UTF8.GetBytes(csv.ToString());
+        await downloads.RecordAsync(Caller.From(User)!, DocumentDownloads.Export, "statistics", name, bytes, ct);
+        return File(bytes, "text/csv", name);
     }
 
     /// <summary>

@@ -90,7 +90,14 @@ public sealed class DetailModel(
         var parsedGrounds = new List<RefusalGround>();
         foreach (var g in grounds ?? [])
         {
-            if (Wire.TryParse<RefusalGround>(g, out var ground)) { parsedGrounds.Add(ground); }
+            if (!Wire.TryParse<RefusalGround>(g, out var ground))
+            {
+                // As the API does: a ground the broker does not know is refused, not dropped from the refusal.
+                TempData["Flash"] = $"'{g}' is not a ground of refusal; nothing was recorded.";
+                return RedirectToPage(new { id });
+            }
+
+            parsedGrounds.Add(ground);
         }
 
         try
