@@ -77,8 +77,10 @@ public static class RateLimiting
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
                 return new ValueTask(WriteTooManyAsync(context.HttpContext, retryAfter));
             };
-            limiter.AddPolicy(IntakePolicy, http => RateLimitPartition.GetTokenBucketLimiter(
-                http.User.FindFirstValue(OpenIddictConstants.Claims.Subject) ?? http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            // Filings, through the API (a client, by its subject) or the portal's form (a user, by their id); reading the
+            // form is not counted.
+            limiter.AddPolicy(IntakePolicy, http => !HttpMethods.IsPost(http.Request.Method) ? RateLimitPartition.GetNoLimiter("reading the form") : RateLimitPartition.GetTokenBucketLimiter(
+                http.User.FindFirstValue(OpenIddictConstants.Claims.Subject) ?? http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? NetworkOf(http),
                 _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = options.IntakeBurst,

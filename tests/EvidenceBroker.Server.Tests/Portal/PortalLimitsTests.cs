@@ -123,4 +123,36 @@ public sealed class PortalLimitsTests
 
         Assert.Equal(expected, response.StatusCode);
     }
+
+    private sealed class OneFilingAtATime : BrokerFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+            [new("RateLimits:IntakeBurst", "2"), new("RateLimits:IntakePerClientPerPeriod", "1"), new("RateLimits:IntakePeriod", "1.00:00:00")];
+    }
+
+    [Fact]
+    public async Task Filing_through_the_form_is_held_to_the_same_limit_as_filing_through_the_api()
+    {
+        await using var broker = new OneFilingAtATime();
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+        var token = await officer.FormTokenAsync("/portal/officer/new");
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            var form = new Dictionary<string, string>
+            {
+                ["__RequestVerificationToken"] = token,
+                ["Form.SubmissionKey"] = Guid.NewGuid().ToString("N"), ["Form.ProviderId"] = "northwind-mail", ["Form.Urgency"] = "standard",
+                ["Form.Categories"] = "subscriber", ["Form.OffenceDescription"] = "Fraud by false representation", ["Form.MaxPenaltyYears"] = "10",
+                ["Form.AuthorityType"] = "court", ["Form.AuthorityName"] = "Westminster Magistrates' Court",
+                ["Form.Justification"] = "The account sent the phishing messages in this case, on 14 occasions between February and May.",
+                ["Form.IdentifierTypes"] = "email", ["Form.IdentifierValues"] = "suspect.one@northwind.example",
+            };
+            using var response = await officer.Client.PostAsync("/portal/officer/new", new FormUrlEncodedContent(form));
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses); // filed, shown; then refused
+        Assert.Equal(2, await broker.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.Requests)));
+    }
 }

@@ -5,6 +5,8 @@ using EvidenceBroker.Server.Requests;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using EvidenceBroker.Server.Hosting;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace EvidenceBroker.Server.Portal.Pages.Officer;
 
@@ -17,6 +19,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Officer;
 /// so a justification, offence and threat within the validator's lengths come to about 71 KB.
 /// </remarks>
 [RequestSizeLimit(PortalExtensions.FormBytes)]
+[EnableRateLimiting(RateLimiting.IntakePolicy)] // filing through the form counts as filing through the API
 public sealed partial class NewModel(BrokerDbContext db, PortalPreview preview, RequestIntake intake) : PageModel
 {
     [BindProperty]
