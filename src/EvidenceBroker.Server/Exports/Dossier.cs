@@ -161,8 +161,8 @@ public static class DossierDocument
             ("Urgency", Formatting.Name(content.Urgency) + (content.EmergencyThreat is { } threat ? $" — threat: {threat}" : string.Empty)),
             ("Data categories", string.Join(", ", content.DataCategories.Select(c => Formatting.Name(c)))),
             ("Identifiers", string.Join("\n", content.Identifiers.Select(i => $"{Formatting.Name(i.Type)}: {i.Value}" +
-                (i.From is not null || i.To is not null ? $" ({Formatting.Time(i.From, "…")} – {Formatting.Time(i.To, "…")})" : string.Empty)))),
-            ("Time range", content.TimeRange is { } range ? $"{Formatting.Time(range.From)} – {Formatting.Time(range.To)}" : "not stated"),
+                (i.From is not null || i.To is not null ? $" ({Formatting.Instant(i.From, "…")} – {Formatting.Instant(i.To, "…")})" : string.Empty)))),
+            ("Time range", content.TimeRange is { } range ? $"{Formatting.Instant(range.From)} – {Formatting.Instant(range.To)}" : "not stated"),
             ("Offence", $"{content.Offence.Description}" + (content.Offence.Code is { } code ? $" [{code}]" : string.Empty) +
                         string.Create(CultureInfo.InvariantCulture, $"; max. penalty {content.Offence.MaxPenaltyYears} years") +
                         (content.Offence.ListedOffence ? "; listed offence" : string.Empty)),

@@ -11,6 +11,12 @@ internal static class Formatting
 
     public static string Time(DateTimeOffset? at, string none = "—") => at is { } value ? Time(value) : none;
 
+    /// <summary>To the second: when an identifier was in use (one IP address is many users' over a minute).</summary>
+    public static string Instant(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    public static string Instant(DateTimeOffset? at, string none) => at is { } value ? Instant(value) : none;
+
     public static string PreciseTime(DateTimeOffset at) =>
         at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff 'UTC'", CultureInfo.InvariantCulture);
 

@@ -49,12 +49,12 @@ public static class MlatDraftDocument
         pdf.Heading("4. Assistance requested");
         pdf.Paragraph($"{Assistance(content)} by {data.ProviderName} ({request.ProviderJurisdiction}) of the following data: " +
                       string.Join(", ", content.DataCategories.Select(c => Formatting.Name(c))) +
-                      (content.TimeRange is { } range ? $", for the period {Formatting.Time(range.From)} – {Formatting.Time(range.To)}." : "."));
+                      (content.TimeRange is { } range ? $", for the period {Formatting.Instant(range.From)} – {Formatting.Instant(range.To)}." : "."));
         pdf.Table([new("Identifier type", 1f), new("Value", 3f), new("Period", 2.2f)],
             content.Identifiers.Select(i => (IReadOnlyList<string>)
             [
                 Formatting.Name(i.Type), i.Value,
-                i.From is null && i.To is null ? "as above" : $"{Formatting.Time(i.From, "…")} – {Formatting.Time(i.To, "…")}",
+                i.From is null && i.To is null ? "as above" : $"{Formatting.Instant(i.From, "…")} – {Formatting.Instant(i.To, "…")}",
             ]));
 
         pdf.Heading("5. Urgency, confidentiality and use");

@@ -49,9 +49,9 @@ public sealed class MlatDrafting(BrokerDbContext db)
                       + (content.Offence.ListedOffence ? "; listed offence" : string.Empty),
             Facts = content.Justification,
             Identifiers = string.Join('\n', content.Identifiers.Select(i =>
-                $"{Wire.Name(i.Type)}: {i.Value}" + (i.From is not null || i.To is not null ? $" ({i.From:yyyy-MM-dd} to {i.To:yyyy-MM-dd})" : string.Empty))),
+                $"{Wire.Name(i.Type)}: {i.Value}" + (i.From is not null || i.To is not null ? $" ({Utc(i.From)} to {Utc(i.To)})" : string.Empty))),
             DataSought = string.Join(", ", content.DataCategories.Select(c => Wire.Name(c)))
-                         + (content.TimeRange is { } range ? $"; from {range.From:yyyy-MM-dd} to {range.To:yyyy-MM-dd}" : string.Empty),
+                         + (content.TimeRange is { } range ? $"; from {Utc(range.From)} to {Utc(range.To)}" : string.Empty),
             WhyMlat = string.Join('\n', decision.Reasons.Where(r => r.Status == RuleStatus.Failed).Select(r => $"{r.Rule}: {r.Message}")),
             DraftedAt = now,
             PlanningDueAt = planning?.DueFrom(now) ?? now.AddMonths(PlanningMonths),
@@ -59,4 +59,8 @@ public sealed class MlatDrafting(BrokerDbContext db)
         db.AddRow(draft);
         return draft;
     }
+
+    /// <summary>ISO 8601 in UTC to the second, whatever the offset it was given in and the server's culture.</summary>
+    private static string Utc(DateTimeOffset? at) =>
+        at is { } value ? value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "…";
 }

@@ -162,6 +162,26 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
     }
 
     [Fact]
+    public async Task An_ip_address_s_time_of_use_is_printed_to_the_second_in_utc_in_the_draft_the_dossier_and_the_stored_draft()
+    {
+        var identifier = new JsonObject
+        {
+            ["type"] = "ip", ["value"] = "198.51.100.7", ["from"] = "2026-03-01T10:15:42+02:00", ["to"] = "2026-03-01T10:15:58+02:00",
+        };
+        var (id, _) = await FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind()
+            .With("dataCategories", new JsonArray("identification")).With("identifiers", new JsonArray(identifier)));
+        using var officer = await broker.ClientAsync("mvd-case-system");
+
+        var draft = PdfFiles.Text(await officer.GetByteArrayAsync($"/api/v1/exports/requests/{id}/mlat-draft.pdf"));
+        var dossier = PdfFiles.Text(await officer.GetByteArrayAsync($"/api/v1/requests/{id}/dossier.pdf"));
+        var stored = await broker.GetAsync("mvd-case-system", $"/api/v1/mlat/drafts/{id}");
+
+        Assert.Contains("2026-03-0108:15:42UTC–2026-03-0108:15:58UTC", draft, StringComparison.Ordinal);
+        Assert.Contains("2026-03-0108:15:42UTC–2026-03-0108:15:58UTC", dossier, StringComparison.Ordinal);
+        Assert.Contains("(2026-03-01T08:15:42Z to 2026-03-01T08:15:58Z)", stored.GetProperty("identifiers").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_identifier_longer_than_a_page_runs_on_to_the_next_pages_not_off_the_page()
     {
         var identifier = new JsonObject { ["type"] = "account", ["value"] = new string('中', 512) };
