@@ -67,11 +67,15 @@ public static class MlatDraftDocument
                 : "Not yet acknowledged by the requesting authority."),
             ("Assurances", content.Flags.Contains(SensitiveCircumstance.DeathPenaltyPossible)
                 ? "The death penalty is possible: assurances that it will not be sought or carried out are required." : "none required"),
+            ("Circumstances", Circumstances(content) is { Length: > 0 } flagged
+                ? $"The requesting authority flagged: {flagged}. The requested state may apply its own protections." : "none flagged"),
         ]);
 
         pdf.Heading("6. Why no direct channel");
-        // Only the findings that send a request to MLAT: those that call for human review or reject it say nothing of the route.
-        var failed = data.Decision?.Reasons.Where(r => r.Status == RuleStatus.Failed && r.OnFailure == Outcome.Mlat).ToList() ?? [];
+        // The findings that send a request to MLAT, and those that called for a person's review (a journalist, an
+        // immunity): a central authority weighs both. Those that would reject it say nothing of the route.
+        var failed = data.Decision?.Reasons
+            .Where(r => r.Status == RuleStatus.Failed && r.OnFailure is Outcome.Mlat or Outcome.HumanReview).ToList() ?? [];
         if (content.LegalInstrument == LegalInstrument.Mlat)
         {
             pdf.Paragraph("The requesting authority chose mutual legal assistance for this request.");
@@ -88,12 +92,23 @@ public static class MlatDraftDocument
                 failed.Select(r => (IReadOnlyList<string>)[r.Rule, r.Message, r.Source]));
         }
 
+        // A draft goes to the agency, the review desk and oversight, never to the provider: the reviewer's reasons may be read.
+        if (data.Review is { } review)
+        {
+            pdf.Fields([("Reviewed", $"{review.Outcome}, {Formatting.Time(review.DecidedAt)}"), ("Reviewer's reasons", review.Reasons)]);
+        }
+
         pdf.Spacer(24);
         pdf.Paragraph("Signed: ____________________________   for the central authority of " + (route?.RequestingState ?? request.RequestingCountry));
         pdf.Paragraph("Date: ______________", PdfStyle.Body);
         return pdf.Render(new PdfInfo($"MLAT draft {request.Reference}", "Draft request for mutual legal assistance", "Evidence Broker", "MLAT; draft",
             $"MLAT draft {request.Reference} · generated {Formatting.Time(data.GeneratedAt)} · DRAFT, not signed", data.GeneratedAt));
     }
+
+    /// <summary>The sensitive circumstances flagged, other than those the fields above speak of.</summary>
+    private static string Circumstances(RequestContent content) =>
+        string.Join(", ", content.Flags.Where(f => f is not (SensitiveCircumstance.DeathPenaltyPossible or SensitiveCircumstance.OnBehalfOfThirdState))
+            .Select(f => Formatting.Name(f)));
 
     /// <summary>What is asked of the provider: keeping data (preservation), collecting it as it passes (interception), or handing it over.</summary>
     private static string Assistance(RequestContent content) =>

@@ -182,6 +182,26 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
     }
 
     [Fact]
+    public async Task The_mlat_draft_names_the_flagged_circumstances_and_a_reviewer_s_reasons_for_sending_it_to_mlat()
+    {
+        var (flagged, _) = await FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind().With("flags", new JsonArray("immunity")));
+        var (reviewed, _) = await FileAsync(body: SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")));
+        var review = await broker.ActAsync("broker-review-desk", reviewed, "review",
+            new { decision = "mlat", text = "The account is a newsroom's: let the central authorities weigh source protection." });
+        using var mvd = await broker.ClientAsync("mvd-case-system");
+        using var met = await broker.ClientAsync("met-case-system");
+
+        var immunity = PdfFiles.Text(await mvd.GetByteArrayAsync($"/api/v1/exports/requests/{flagged}/mlat-draft.pdf"));
+        var press = PdfFiles.Text(await met.GetByteArrayAsync($"/api/v1/exports/requests/{reviewed}/mlat-draft.pdf"));
+
+        Assert.Equal(HttpStatusCode.OK, review.Status);
+        Assert.Contains("flagged:immunity", immunity, StringComparison.Ordinal);
+        Assert.Contains("flagged:press", press, StringComparison.Ordinal);
+        Assert.Contains("R8", press, StringComparison.Ordinal);
+        Assert.Contains(PdfFiles.Squash("let the central authorities weigh source protection"), press, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_identifier_longer_than_a_page_runs_on_to_the_next_pages_not_off_the_page()
     {
         var identifier = new JsonObject { ["type"] = "account", ["value"] = new string('中', 512) };
