@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using EvidenceBroker.Server.Persistence;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
@@ -15,6 +16,10 @@ public sealed class PortalSignInOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")] // zero: checked on every request
     public TimeSpan SecurityStampInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a portal session lasts from its sign-in, however busy: after it the password and a code are asked again.
+    /// The cookie also ends after this long without use.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 }
@@ -38,6 +43,9 @@ public static class PortalSignIn
 
     /// <summary>An account locks after this many failed sign-in attempts in a row, password or code...</summary>
     public const int FailedAttemptsBeforeLockout = 5;
+
+    /// <summary>The session cookie's record of when its holder signed in.</summary>
+    private const string SignedInAtItem = "eb.signed-in-at";
 
     /// <summary>...for this long.</summary>
     public const int LockoutMinutes = 15;
@@ -80,6 +88,27 @@ public static class PortalSignIn
             cookie.Cookie.SecurePolicy = secure;
             cookie.ExpireTimeSpan = options.SessionLifetime;
             cookie.SlidingExpiration = true;
+            // Sliding renewal alone would keep a session in use alive for ever: the sign-in's time travels with the
+            // cookie (its properties survive renewal and Identity's refresh) and bounds it.
+            cookie.Events.OnSigningIn = context =>
+            {
+                context.Properties.Items.TryAdd(SignedInAtItem, (context.Options.TimeProvider ?? TimeProvider.System).GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+                return Task.CompletedTask;
+            };
+            cookie.Events.OnValidatePrincipal = async context =>
+            {
+                var now = (context.Options.TimeProvider ?? TimeProvider.System).GetUtcNow();
+                if (!context.Properties.Items.TryGetValue(SignedInAtItem, out var signedIn)
+                    || !DateTimeOffset.TryParse(signedIn, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var at)
+                    || now - at >= options.SessionLifetime)
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+                    return;
+                }
+
+                await SecurityStampValidator.ValidatePrincipalAsync(context);
+            };
             cookie.LoginPath = "/portal/account/login";
             cookie.LogoutPath = "/portal/account/logout";
             cookie.AccessDeniedPath = "/portal/account/denied";

@@ -50,6 +50,22 @@ public sealed partial class AccountSecurityTests
     }
 
     [Fact]
+    public async Task A_session_in_constant_use_still_ends_eight_hours_after_its_sign_in()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = await PortalBrowser.SignedInAsync(broker, Officer);
+        var pages = new List<string>();
+        for (var hours = 3; hours <= 9; hours += 3)
+        {
+            broker.Clock.Advance(TimeSpan.FromHours(3)); // within the sliding window: each visit renews the cookie
+            using var page = await officer.Client.GetAsync("/portal/officer");
+            pages.Add(page.RequestMessage!.RequestUri!.AbsolutePath);
+        }
+
+        Assert.Equal(["/portal/officer", "/portal/officer", "/portal/account/login"], pages);
+    }
+
+    [Fact]
     public async Task A_reset_sign_in_ends_the_old_password_and_authenticator_and_the_user_starts_again()
     {
         await using var broker = new BrokerFactory();
