@@ -102,10 +102,15 @@ public sealed class AccountSecurity(BrokerDbContext db, UserManager<PortalUser> 
     public async Task<bool> EnrolAuthenticatorAsync(PortalUser user, string code, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(user);
-        var enrolled = await WriteAsync(user, new AuditRecord("user.authenticator-enrolled", "portal-user", user.Id, new { }), async () =>
-            await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code)
-                ? await users.SetTwoFactorEnabledAsync(user, true)
-                : IdentityResult.Failed(), ct);
+        // Checked before the write: a wrong code takes no writers' turn, which every node waits for (a right one takes
+        // its own, to be accepted once).
+        if (!await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, code))
+        {
+            return false;
+        }
+
+        var enrolled = await WriteAsync(user, new AuditRecord("user.authenticator-enrolled", "portal-user", user.Id, new { }),
+            () => users.SetTwoFactorEnabledAsync(user, true), ct);
         return enrolled.Succeeded;
     }
 

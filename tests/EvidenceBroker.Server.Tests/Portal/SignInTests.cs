@@ -83,6 +83,23 @@ public sealed partial class SignInTests
     }
 
     [Fact]
+    public async Task Codes_posted_to_the_enrolment_count_against_the_address_s_sign_in_limit()
+    {
+        await using var broker = new TightSignIn();
+        using var browser = broker.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var posted = await browser.PostAsync("/portal/account/enrol", new FormUrlEncodedContent([new("Code", "123456")]));
+            statuses.Add(posted.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, statuses.Take(3));
+    }
+
+    [Fact]
     public async Task Attempts_beyond_the_limit_for_one_address_get_429_and_reading_the_form_does_not_count()
     {
         await using var broker = new TightSignIn();

@@ -1,10 +1,12 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text;
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using QRCoder;
 
 namespace EvidenceBroker.Server.Portal.Pages.Account;
@@ -14,6 +16,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 /// password has been replaced. Someone holding just a password can never replace an enrolled user's authenticator
 /// here. The enrolment is audited.
 /// </summary>
+[EnableRateLimiting(RateLimiting.SignInPolicy)] // each post checks a code, as the sign-in's code step does
 public sealed class EnrolModel(SignInManager<PortalUser> signIn, AccountSecurity accounts) : PageModel
 {
     [BindProperty, Required, StringLength(7, MinimumLength = 6)]
