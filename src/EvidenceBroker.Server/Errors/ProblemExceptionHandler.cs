@@ -114,6 +114,15 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             };
         }
 
+        if (bad.StatusCode == StatusCodes.Status400BadRequest && BindingProblem(bad.Message) is { } named)
+        {
+            return new HttpValidationProblemDetails(named)
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request could not be read.",
+            };
+        }
+
         return new ProblemDetails
         {
             Status = bad.StatusCode,
@@ -125,6 +134,31 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             },
             Detail = bad.StatusCode == StatusCodes.Status400BadRequest ? bad.Message : null,
         };
+    }
+
+    /// <summary>
+    /// ASP.NET Core's binding failures name the parameter in a sentence meant for its developers ("Failed to bind
+    /// parameter "DateTimeOffset? filedFrom" from "abc".", "Implicit body inferred for parameter "request" but no body
+    /// was provided…"): said instead of the field, in the words of the rest of the API, or null for another message.
+    /// </summary>
+    internal static Dictionary<string, string[]>? BindingProblem(string message)
+    {
+        if (message.StartsWith("Implicit body inferred", StringComparison.Ordinal)
+            || message.StartsWith("Required parameter", StringComparison.Ordinal) && message.Contains("from body", StringComparison.Ordinal))
+        {
+            return new() { ["body"] = ["Send the request as a JSON body."] };
+        }
+
+        var bound = System.Text.RegularExpressions.Regex.Match(
+            message, "^Failed to bind parameter \"(?:[^\" ]+ )?(?<name>[^\" ]+)\" from \"(?<value>[^\"]*)\"\\.$", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        if (bound.Success)
+        {
+            return new() { [bound.Groups["name"].Value] = [$"'{bound.Groups["value"].Value}' is not a valid value here."] };
+        }
+
+        var required = System.Text.RegularExpressions.Regex.Match(
+            message, "^Required parameter \"(?:[^\" ]+ )?(?<name>[^\" ]+)\" was not provided", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        return required.Success ? new() { [required.Groups["name"].Value] = ["This is required."] } : null;
     }
 
     private static ProblemDetails FromTransition(InvalidTransitionException transition)

@@ -21,7 +21,7 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
         {
             { "malformed JSON", "{\"requestingCountry\": \"GB\",", 400, "body" },
             { "not an object", "[1,2,3]", 400, "body" },
-            { "empty body", "", 400, "" },
+            { "empty body", "", 400, "body" },
             { "wrong type", offenceWithText.ToJsonString(), 400, "offence.maxPenaltyYears" },
             { "unknown enum value", valid.With("urgency", "urgent").ToJsonString(), 400, "urgency" },
             { "enum as a number", valid.With("urgency", 1).ToJsonString(), 400, "urgency" },
@@ -62,6 +62,22 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
 
         string Identifier(string type, string value) =>
             valid.With("identifiers", new JsonArray(new JsonObject { ["type"] = type, ["value"] = value })).ToJsonString();
+    }
+
+    [Theory]
+    [InlineData("/api/v1/requests?filedFrom=abc", "filedFrom")]
+    [InlineData("/api/v1/requests?page=x", "page")]
+    public async Task A_query_value_that_cannot_be_read_is_named_without_the_framework_s_words(string path, string field)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        using var response = await officer.GetAsync(path);
+        var problem = await response.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.DoesNotContain("DateTimeOffset", problem.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Int32", problem.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]
