@@ -278,8 +278,11 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         Assert.Matches(HexSecret(), secret.Trim());
         await admin.GotoAsync("/portal/admin");
         Assert.DoesNotContain(secret.Trim(), await admin.ContentAsync(), StringComparison.Ordinal);
+        string? asked = null;
+        admin.Dialog += async (_, dialog) => { asked ??= dialog.Message; await dialog.AcceptAsync(); }; // disabling a client asks first
         await admin.GetByRole(AriaRole.Button, new() { Name = "Disable portal-test-client" }).ClickAsync();
         await Assertions.Expect(admin.GetByRole(AriaRole.Button, new() { Name = "Enable portal-test-client" })).ToBeVisibleAsync();
+        Assert.StartsWith("Disable portal-test-client?", asked, StringComparison.Ordinal);
         await PortalFixture.ShotAsync(admin, "12b-admin-client-disabled");
 
         // A switch that does not say which way is refused, not read as "enable".
