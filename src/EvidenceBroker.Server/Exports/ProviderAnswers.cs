@@ -50,9 +50,23 @@ public static class ProviderAnswers
     {
         ArgumentNullException.ThrowIfNull(db);
         var queuedForMlat = Wire.Name(RequestState.QueuedForMlat);
-        var ids = await db.AuditEntries.AsNoTracking()
+        return Ids(await db.AuditEntries.AsNoTracking()
             .Where(e => e.SubjectType == "request" && e.At >= filedFrom && e.StateAfter == queuedForMlat)
-            .Select(e => e.SubjectId).ToListAsync(ct);
-        return [.. ids.Select(id => Guid.TryParse(id, out var parsed) ? parsed : Guid.Empty)];
+            .Select(e => e.SubjectId).ToListAsync(ct));
     }
+
+    /// <summary>
+    /// The requests filed from <paramref name="filedFrom"/> on whose preservation the agency turned into a production
+    /// order: they were filed as preservations (the content keeps saying so) and became production orders.
+    /// </summary>
+    public static async Task<HashSet<Guid>> ConvertedToProductionAsync(BrokerDbContext db, DateTimeOffset filedFrom, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var converted = "request." + Wire.Name(RequestTrigger.ConvertToProduction);
+        return Ids(await db.AuditEntries.AsNoTracking()
+            .Where(e => e.SubjectType == "request" && e.At >= filedFrom && e.Action == converted)
+            .Select(e => e.SubjectId).ToListAsync(ct));
+    }
+
+    private static HashSet<Guid> Ids(List<string> subjects) => [.. subjects.Select(id => Guid.TryParse(id, out var parsed) ? parsed : Guid.Empty)];
 }

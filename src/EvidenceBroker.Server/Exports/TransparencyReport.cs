@@ -88,24 +88,31 @@ public static class TransparencyReportQuery
         // And the route it took: a request a reviewer sent to MLAT went by MLAT, whatever the engine first said.
         var answers = await ProviderAnswers.LoadAsync(db, start, ct);
         var toMlat = await ProviderAnswers.SentToMlatAsync(db, start, ct);
+        // A preservation the agency turned into a production order counts as the production order it became.
+        var converted = await ProviderAnswers.ConvertedToProductionAsync(db, start, ct);
         var requests = filed.Select(r => new
         {
-            r.RequestingCountry, r.ProviderId, State = answers.TryGetValue(r.Id, out var answer) ? answer.Last : r.State,
-            Outcome = toMlat.Contains(r.Id) ? Outcome.Mlat : r.Outcome, r.Content,
+            r.RequestingCountry, r.ProviderId,
+            Item = new ReportItem(
+                answers.TryGetValue(r.Id, out var answer) ? answer.Last : r.State, toMlat.Contains(r.Id) ? Outcome.Mlat : r.Outcome,
+                r.Content, converted.Contains(r.Id) ? Urgency.Standard : r.Content.Urgency),
         }).ToList();
         var rows = requests
             .GroupBy(r => (r.RequestingCountry, r.ProviderId))
-            .Select(g => Row(g.Key.RequestingCountry, g.Key.ProviderId, [.. g.Select(r => (r.State, r.Outcome, r.Content))]))
+            .Select(g => Row(g.Key.RequestingCountry, g.Key.ProviderId, [.. g.Select(r => r.Item)]))
             .OrderBy(r => r.Country, StringComparer.Ordinal).ThenBy(r => r.Provider, StringComparer.Ordinal)
             .ToList();
-        var total = Row(parameters.RequestingCountry ?? "all", "all providers", [.. requests.Select(r => (r.State, r.Outcome, r.Content))]);
+        var total = Row(parameters.RequestingCountry ?? "all", "all providers", [.. requests.Select(r => r.Item)]);
         return new TransparencyReportData(parameters, rows, total, now);
     }
 
-    private static TransparencyRow Row(string country, string provider, List<(RequestState State, Outcome? Outcome, RequestContent Content)> items)
+    /// <summary>One request as the report counts it: the provider's answer, its route, and the legal process it became.</summary>
+    private sealed record ReportItem(RequestState State, Outcome? Outcome, RequestContent Content, Urgency Process);
+
+    private static TransparencyRow Row(string country, string provider, List<ReportItem> items)
     {
         long content = 0, nonContent = 0, noData = 0, rejected = 0;
-        foreach (var (state, outcome, request) in items)
+        foreach (var (state, _, request, _) in items)
         {
             switch (state)
             {
@@ -132,7 +139,7 @@ public static class TransparencyReportQuery
 
         // Each request counts under one legal process, so the four add up to the requests: a request that went by MLAT
         // reached the provider (if at all) as a treaty request, whatever its urgency was at filing.
-        long Direct(Urgency urgency) => items.LongCount(i => i.Content.Urgency == urgency && i.Outcome != Outcome.Mlat);
+        long Direct(Urgency urgency) => items.LongCount(i => i.Process == urgency && i.Outcome != Outcome.Mlat);
     }
 }
 

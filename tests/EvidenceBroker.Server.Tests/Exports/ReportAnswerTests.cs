@@ -107,6 +107,19 @@ public sealed class ReportAnswerTests
         Assert.Contains("2026-H2,RU,northwind-mail,1,1,0,0,0,1,", csv, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_preservation_turned_into_a_production_order_counts_as_a_production_order()
+    {
+        await using var broker = new WithJobs();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync(Officer, id, "preservation/conversion")).Status);
+
+        var csv = Encoding.UTF8.GetString(await ReportAsync(broker, "/api/v1/exports/transparency-reports", new { period = "2026-H2", format = "csv" }));
+
+        // requests 1, accounts 1, production orders 1, emergency 0, preservation 0, mlat 0
+        Assert.Contains("2026-H2,GB,northwind-mail,1,1,1,0,0,0,", csv, StringComparison.Ordinal);
+    }
+
     private static async Task<byte[]> ReportAsync(BrokerFactory broker, string path, object body)
     {
         using var oversight = await broker.ClientAsync("ipco-oversight");
