@@ -82,21 +82,25 @@ public static class TransparencyReportQuery
             query = query.Where(r => r.RequestingCountry == country);
         }
 
-        var filed = await query.Select(r => new { r.Id, r.RequestingCountry, r.ProviderId, r.State, r.Outcome, r.Content }).ToListAsync(ct);
-
         // What the provider answered, not what became of the request afterwards: produced and then closed is produced.
         // And the route it took: a request a reviewer sent to MLAT went by MLAT, whatever the engine first said.
         var answers = await ProviderAnswers.LoadAsync(db, start, ct);
         var toMlat = await ProviderAnswers.SentToMlatAsync(db, start, ct);
         // A preservation the agency turned into a production order counts as the production order it became.
         var converted = await ProviderAnswers.ConvertedToProductionAsync(db, start, ct);
-        var requests = filed.Select(r => new
+
+        // Streamed: each request's content (up to a hundred identifiers and a long justification) is read, reduced to
+        // what the report counts and let go, so that a half-year's requests are never all in memory at once.
+        var requests = new List<(string RequestingCountry, string ProviderId, ReportItem Item)>();
+        await foreach (var r in query.Select(r => new { r.Id, r.RequestingCountry, r.ProviderId, r.State, r.Outcome, r.Content }).AsAsyncEnumerable().WithCancellation(ct))
         {
-            r.RequestingCountry, r.ProviderId,
-            Item = new ReportItem(
+            requests.Add((r.RequestingCountry, r.ProviderId, new ReportItem(
                 answers.TryGetValue(r.Id, out var answer) ? answer.Last : r.State, toMlat.Contains(r.Id) ? Outcome.Mlat : r.Outcome,
-                r.Content, converted.Contains(r.Id) ? Urgency.Standard : r.Content.Urgency),
-        }).ToList();
+                converted.Contains(r.Id) ? Urgency.Standard : r.Content.Urgency,
+                r.Content.Identifiers.Select(x => (x.Type, x.Value)).Distinct().Count(),
+                r.Content.DataCategories.Contains(DataCategory.Content))));
+        }
+
         var rows = requests
             .GroupBy(r => (r.RequestingCountry, r.ProviderId))
             .Select(g => Row(g.Key.RequestingCountry, g.Key.ProviderId, [.. g.Select(r => r.Item)]))
@@ -106,18 +110,21 @@ public static class TransparencyReportQuery
         return new TransparencyReportData(parameters, rows, total, now);
     }
 
-    /// <summary>One request as the report counts it: the provider's answer, its route, and the legal process it became.</summary>
-    private sealed record ReportItem(RequestState State, Outcome? Outcome, RequestContent Content, Urgency Process);
+    /// <summary>
+    /// One request as the report counts it: the provider's answer, its route, the legal process it became, the accounts
+    /// it named and whether it sought content.
+    /// </summary>
+    private sealed record ReportItem(RequestState State, Outcome? Outcome, Urgency Process, int Accounts, bool SoughtContent);
 
     private static TransparencyRow Row(string country, string provider, List<ReportItem> items)
     {
         long content = 0, nonContent = 0, noData = 0, rejected = 0;
-        foreach (var (state, _, request, _) in items)
+        foreach (var item in items)
         {
-            switch (state)
+            switch (item.State)
             {
                 case RequestState.Produced or RequestState.PartiallyProduced:
-                    if (request.DataCategories.Contains(DataCategory.Content)) { content++; } else { nonContent++; }
+                    if (item.SoughtContent) { content++; } else { nonContent++; }
                     break;
                 case RequestState.Rejected or RequestState.Refused or RequestState.Objected:
                     rejected++;
@@ -130,7 +137,7 @@ public static class TransparencyReportQuery
 
         return new TransparencyRow(
             country, provider, items.Count,
-            items.Sum(i => (long)i.Content.Identifiers.Select(x => (x.Type, x.Value)).Distinct().Count()),
+            items.Sum(i => (long)i.Accounts),
             Direct(Urgency.Standard),
             Direct(Urgency.Emergency),
             Direct(Urgency.Preservation),
