@@ -174,6 +174,14 @@ public static class Program
             return BadInput;
         }
 
+        if (request.ProviderJurisdiction == request.RequestingCountry)
+        {
+            // As the broker refuses it at filing: no cross-border channel, and no MLAT request from a state to itself.
+            error.WriteLine($"{file}: request.providerJurisdiction: the provider is in {request.RequestingCountry}, the requesting state; " +
+                            "a request within one state goes through its own legal process, not the broker.");
+            return BadInput;
+        }
+
         DateOnly evaluationDate;
         if (on is not null)
         {

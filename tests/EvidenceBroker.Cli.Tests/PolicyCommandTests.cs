@@ -114,6 +114,33 @@ public sealed class PolicyCommandTests
     }
 
     [Fact]
+    public async Task Policy_evaluate_refuses_a_provider_in_the_requesting_state_as_the_broker_does()
+    {
+        var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");
+        await File.WriteAllTextAsync(file, """
+            {
+              "requestingCountry": "GB",
+              "providerJurisdiction": "GB",
+              "dataCategories": ["subscriber"],
+              "identifiers": [{ "type": "email", "value": "suspect@example.com" }],
+              "timeRange": { "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z" },
+              "offence": { "description": "Fraud", "maxPenaltyYears": 10 },
+              "issuingAuthority": { "type": "judge", "name": "Crown Court" },
+              "urgency": "standard",
+              "justification": "Fourteen payments were instructed from suspect@example.com in January.",
+              "useLimitsAcknowledged": true,
+              "nonDisclosureUntil": "2027-01-01"
+            }
+            """);
+
+        var (code, output, error) = await Run("policy", "evaluate", file, "--pack", Policies);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Contains("own legal process", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Policy_evaluate_bad_field_exits_2_naming_the_field()
     {
         var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");

@@ -98,9 +98,12 @@ public static class PortalSignIn
             cookie.Events.OnValidatePrincipal = async context =>
             {
                 var now = (context.Options.TimeProvider ?? TimeProvider.System).GetUtcNow();
-                if (!context.Properties.Items.TryGetValue(SignedInAtItem, out var signedIn)
-                    || !DateTimeOffset.TryParse(signedIn, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var at)
-                    || now - at >= options.SessionLifetime)
+                // A cookie issued before sessions carried their sign-in time counts from when it was last issued.
+                var at = context.Properties.Items.TryGetValue(SignedInAtItem, out var signedIn)
+                         && DateTimeOffset.TryParse(signedIn, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var parsed)
+                    ? parsed
+                    : context.Properties.IssuedUtc ?? DateTimeOffset.MinValue;
+                if (now - at >= options.SessionLifetime)
                 {
                     context.RejectPrincipal();
                     await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);

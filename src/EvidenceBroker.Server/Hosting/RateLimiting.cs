@@ -79,7 +79,7 @@ public static class RateLimiting
             };
             // Filings, through the API (a client, by its subject) or the portal's form (a user, by their id); reading the
             // form is not counted.
-            limiter.AddPolicy(IntakePolicy, http => !HttpMethods.IsPost(http.Request.Method) ? RateLimitPartition.GetNoLimiter("reading the form") : RateLimitPartition.GetTokenBucketLimiter(
+            limiter.AddPolicy(IntakePolicy, http => !IsFiling(http) ? RateLimitPartition.GetNoLimiter("reading or previewing the form") : RateLimitPartition.GetTokenBucketLimiter(
                 http.User.FindFirstValue(OpenIddictConstants.Claims.Subject) ?? http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? NetworkOf(http),
                 _ => new TokenBucketRateLimiterOptions
                 {
@@ -104,6 +104,10 @@ public static class RateLimiting
         });
         return services;
     }
+
+    /// <summary>A filing: a POST, but not the portal form's live preview (a handler of its own), which files nothing.</summary>
+    private static bool IsFiling(HttpContext http) =>
+        HttpMethods.IsPost(http.Request.Method) && !string.Equals(http.Request.Query["handler"].FirstOrDefault(), "Preview", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Whether a request under <see cref="WholeStorePolicy"/> is the part that walks the store: every request to the

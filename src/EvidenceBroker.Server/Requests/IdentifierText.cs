@@ -12,7 +12,8 @@ namespace EvidenceBroker.Server.Requests;
 internal static class IdentifierText
 {
     /// <summary>
-    /// Well-formed text without invisible, direction-changing, separator, private-use or unassigned characters, and
+    /// Well-formed text without invisible (but for the zero-width joiner and non-joiner that Persian and Indic scripts
+    /// and emoji sequences need), direction-changing, separator, private-use or unassigned characters, and
     /// without the full-width and small forms of ASCII punctuation, letters and digits (＊, ／, ＠, ﹡). Unicode
     /// normalisation would catch more look-alikes, but the broker runs with invariant globalization, where it does not
     /// normalise beyond ASCII.
@@ -32,9 +33,11 @@ internal static class IdentifierText
                 return false; // half a surrogate pair
             }
 
+            var category = Rune.GetUnicodeCategory(rune);
             if (rune.Value is (>= 0xFE50 and <= 0xFE6F) or (>= 0xFF01 and <= 0xFF5E)
-                || Rune.GetUnicodeCategory(rune) is UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
-                or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned or UnicodeCategory.Control)
+                || (category == UnicodeCategory.Format && rune.Value is not (0x200C or 0x200D)) // the joiners: Persian, Indic, emoji
+                || category is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
+                    or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned or UnicodeCategory.Control)
             {
                 return false;
             }
@@ -50,11 +53,22 @@ internal static class IdentifierText
     /// wildcard), so that the engine, not this check, refuses a range and records why.
     /// </summary>
     public static bool IsIpAddressText(string value) =>
-        string.IsNullOrEmpty(value) || value.All(c => char.IsAsciiHexDigit(c) || c is '.' or ':' or '/' or '-' or '*' or '?' or '%');
+        string.IsNullOrEmpty(value) || value.All(c => char.IsAsciiHexDigit(c) || c is '.' or ':' or '[' or ']' or '/' or '-' or '*' or '?' or '%');
 
-    /// <summary>Whether the identifier's own period, where it has one, lies within the request's time range.</summary>
-    public static bool WithinTimeRange(Identifier identifier, TimeRange? range) =>
-        range is null
-        || ((identifier.From is not { } from || (from >= range.From && from <= range.To))
-            && (identifier.To is not { } to || (to >= range.From && to <= range.To)));
+    /// <summary>
+    /// Whether the identifier's own period, where it has one, fits the request's time range: an IP address's time of
+    /// use lies within it; another identifier's period (when the target held the account) meets it.
+    /// </summary>
+    public static bool FitsTimeRange(Identifier identifier, TimeRange? range)
+    {
+        if (range is null || (identifier.From is null && identifier.To is null))
+        {
+            return true;
+        }
+
+        bool Within(DateTimeOffset? at) => at is not { } instant || (instant >= range.From && instant <= range.To);
+        return identifier.Type == IdentifierType.Ip
+            ? Within(identifier.From) && Within(identifier.To)
+            : (identifier.From is not { } from || from <= range.To) && (identifier.To is not { } to || to >= range.From);
+    }
 }

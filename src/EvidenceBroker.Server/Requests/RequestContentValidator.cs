@@ -33,7 +33,7 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
 
         RuleFor(r => r.Identifiers).NotEmpty().WithMessage("Give at least one specific identifier.")
             .Must(list => list.Count <= MaxIdentifiers).WithMessage($"At most {MaxIdentifiers} identifiers per request.")
-            .Must(list => list.Where(i => i is not null).DistinctBy(i => (i.Type, i.Value)).Count() == list.Count(i => i is not null))
+            .Must(list => list.Where(i => i is not null).DistinctBy(i => (i.Type, i.Value, i.From, i.To)).Count() == list.Count(i => i is not null))
             .WithMessage("Each identifier may appear once.");
         RuleForEach(r => r.Identifiers).NotNull().WithMessage("An identifier cannot be null: give its type and value.");
         RuleForEach(r => r.Identifiers).ChildRules(identifier =>
@@ -46,13 +46,14 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
                     "Write the identifier in plain characters: no invisible or direction-changing characters, and no full-width or small " +
                     "forms (write ＊ as *, ／ as /, ＠ as @).");
             identifier.RuleFor(i => i.Value).Must(IdentifierText.IsIpAddressText).When(i => i.Type == IdentifierType.Ip)
-                .WithMessage("An IP address in ASCII: digits, a–f, '.', ':' (a range with '-' or '/' is refused as bulk by R1).");
+                .WithMessage("An IP address in ASCII: digits, a–f, '.', ':' and, around an IPv6 address with a port, '[ ]', without spaces (a range with '-' or '/', or a zone with '%', is refused as bulk by R1).");
             identifier.RuleFor(i => i.To).GreaterThan(i => i.From).When(i => i.From is not null && i.To is not null)
                 .WithMessage("'to' must be after 'from'.");
         });
-        // R5 bounds the request's time range; an identifier's own period lies within it, or it would escape that bound.
-        RuleForEach(r => r.Identifiers).Must((request, identifier) => identifier is null || IdentifierText.WithinTimeRange(identifier, request.TimeRange))
-            .WithMessage("The identifier's period ('from' and 'to') must lie within the request's time range.");
+        // R5 bounds the request's time range. An IP address's time of use lies within it, or the address would be asked
+        // about outside that bound; another identifier's period (when the target held the number, say) need only meet it.
+        RuleForEach(r => r.Identifiers).Must((request, identifier) => identifier is null || IdentifierText.FitsTimeRange(identifier, request.TimeRange))
+            .WithMessage("The identifier's period must meet the request's time range, and an IP address's time of use lie within it.");
 
         RuleFor(r => r.TimeRange!.To).GreaterThan(r => r.TimeRange!.From).When(r => r.TimeRange is not null)
             .OverridePropertyName("timeRange.to").WithMessage("'to' must be after 'from'.");

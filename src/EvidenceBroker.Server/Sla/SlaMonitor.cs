@@ -76,8 +76,9 @@ public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, DeadlineMar
                         await marks.RecordAsync(db, deadline, "request.non-disclosure-ended", request, now, ct);
                         break;
                     case DeadlineKind.Preservation:
-                        // The request has left the states a preservation expires from; nothing is missed.
-                        deadline.BreachedAt = now;
+                        // The request has left the states a preservation expires from (every way out ends this clock, so
+                        // this is a guard): its period is over, and nothing is missed.
+                        deadline.CompletedAt = now;
                         break;
                     default:
                         await marks.StampBreachAsync(db, deadline, request, now, ct);

@@ -136,6 +136,13 @@ public sealed class PortalLimitsTests
         await using var broker = new OneFilingAtATime();
         using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
         var token = await officer.FormTokenAsync("/portal/officer/new");
+        for (var i = 0; i < 3; i++) // the live preview while the officer types files nothing, and is not counted
+        {
+            using var previewed = await officer.Client.PostAsync("/portal/officer/new?handler=Preview", new FormUrlEncodedContent(
+                new Dictionary<string, string> { ["__RequestVerificationToken"] = token, ["Form.ProviderId"] = "northwind-mail" }));
+            Assert.Equal(HttpStatusCode.OK, previewed.StatusCode);
+        }
+
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3; i++)
         {

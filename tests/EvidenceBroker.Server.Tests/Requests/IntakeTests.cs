@@ -41,6 +41,30 @@ public sealed class IntakeTests(BrokerFactory broker) : IClassFixture<BrokerFact
         Assert.Equal((1, 2, 2), (decision, audit, outbox));
     }
 
+    public static TheoryData<string, JsonArray> PlainIdentifiers() => new()
+    {
+        { "one IP address in two sessions", new JsonArray(
+            new JsonObject { ["type"] = "ip", ["value"] = "198.51.100.7", ["from"] = "2026-03-01T10:15:42Z", ["to"] = "2026-03-01T10:15:58Z" },
+            new JsonObject { ["type"] = "ip", ["value"] = "198.51.100.7", ["from"] = "2026-03-02T08:00:00Z", ["to"] = "2026-03-02T08:00:30Z" }) },
+        { "an IPv6 address with its port", new JsonArray(
+            new JsonObject { ["type"] = "ip", ["value"] = "[2001:db8::1]:51234", ["from"] = "2026-03-01T10:15:42Z", ["to"] = "2026-03-01T10:15:58Z" }) },
+        { "a Persian name with a zero-width non-joiner", new JsonArray(new JsonObject { ["type"] = "account", ["value"] = "می\u200Cخواهم" }) },
+        { "an account held since before the time range", new JsonArray(
+            new JsonObject { ["type"] = "phone", ["value"] = "+447700900123", ["from"] = "2024-01-01T00:00:00Z", ["to"] = "2026-12-01T00:00:00Z" }) },
+    };
+
+    [Theory]
+    [MemberData(nameof(PlainIdentifiers))]
+    public async Task Identifiers_written_as_they_are_used_are_accepted(string because, JsonArray identifiers)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        using var response = await officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber()
+            .With("dataCategories", new JsonArray("identification")).With("identifiers", identifiers));
+
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{because}: {await response.Content.ReadAsStringAsync()}");
+    }
+
     [Fact]
     public async Task A_token_that_may_only_file_gets_its_own_request_back_on_a_retry_with_the_same_key()
     {

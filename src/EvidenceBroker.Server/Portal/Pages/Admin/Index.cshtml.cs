@@ -108,7 +108,7 @@ public sealed class IndexModel(
         Check(RequestContentValidator.IsSlug(Id ?? ""), "client.id", "Lower-case letters, digits and hyphens, at most 64.");
         Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "client.name", "Name the client (at most 200 characters).");
         var scopes = kind is not { } chosen ? null : Desk ? BrokerScopes.DeskFor(chosen) : BrokerScopes.DefaultFor(chosen);
-        Check(scopes is not null, "client.desk", "Only an agency (its supervisors) or the administration (the review desk) has a desk.");
+        Check(kind is null || scopes is not null, "client.desk", "Only an agency (its supervisors) or the administration (the review desk) has a desk.");
         if (Errors.Count == 0 && (await db.ApiClients.AnyAsync(c => c.ClientId == Id, ct) || await applications.FindByClientIdAsync(Id!, ct) is not null))
         {
             Errors["client.id"] = "This client id is taken.";
