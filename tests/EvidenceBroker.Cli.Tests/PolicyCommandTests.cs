@@ -88,21 +88,7 @@ public sealed class PolicyCommandTests
     public async Task Policy_evaluate_reports_c8_not_evaluated_without_agency()
     {
         var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");
-        await File.WriteAllTextAsync(file, """
-            {
-              "requestingCountry": "GB",
-              "providerJurisdiction": "US",
-              "dataCategories": ["subscriber"],
-              "identifiers": [{ "type": "email", "value": "suspect@example.com" }],
-              "timeRange": { "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z" },
-              "offence": { "description": "Fraud", "maxPenaltyYears": 10 },
-              "issuingAuthority": { "type": "judge", "name": "Crown Court" },
-              "urgency": "standard",
-              "justification": "Fourteen payments were instructed from suspect@example.com in January.",
-              "useLimitsAcknowledged": true,
-              "nonDisclosureUntil": "2027-01-01"
-            }
-            """);
+        await File.WriteAllTextAsync(file, GbRequest(providerJurisdiction: "US"));
 
         var (code, output, error) = await Run("policy", "evaluate", file, "--pack", Policies, "--on", "2026-11-23");
 
@@ -117,21 +103,7 @@ public sealed class PolicyCommandTests
     public async Task Policy_evaluate_refuses_a_provider_in_the_requesting_state_as_the_broker_does()
     {
         var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");
-        await File.WriteAllTextAsync(file, """
-            {
-              "requestingCountry": "GB",
-              "providerJurisdiction": "GB",
-              "dataCategories": ["subscriber"],
-              "identifiers": [{ "type": "email", "value": "suspect@example.com" }],
-              "timeRange": { "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z" },
-              "offence": { "description": "Fraud", "maxPenaltyYears": 10 },
-              "issuingAuthority": { "type": "judge", "name": "Crown Court" },
-              "urgency": "standard",
-              "justification": "Fourteen payments were instructed from suspect@example.com in January.",
-              "useLimitsAcknowledged": true,
-              "nonDisclosureUntil": "2027-01-01"
-            }
-            """);
+        await File.WriteAllTextAsync(file, GbRequest(providerJurisdiction: "GB"));
 
         var (code, output, error) = await Run("policy", "evaluate", file, "--pack", Policies);
 
@@ -259,4 +231,21 @@ public sealed class PolicyCommandTests
 
         throw new InvalidOperationException("policies/ not found");
     }
+
+    /// <summary>A UK court's order for subscriber data, as a request file for <c>policy evaluate</c>.</summary>
+    private static string GbRequest(string providerJurisdiction) => $$"""
+        {
+          "requestingCountry": "GB",
+          "providerJurisdiction": "{{providerJurisdiction}}",
+          "dataCategories": ["subscriber"],
+          "identifiers": [{ "type": "email", "value": "suspect@example.com" }],
+          "timeRange": { "from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z" },
+          "offence": { "description": "Fraud", "maxPenaltyYears": 10 },
+          "issuingAuthority": { "type": "judge", "name": "Crown Court" },
+          "urgency": "standard",
+          "justification": "Fourteen payments were instructed from suspect@example.com in January.",
+          "useLimitsAcknowledged": true,
+          "nonDisclosureUntil": "2027-01-01"
+        }
+        """;
 }

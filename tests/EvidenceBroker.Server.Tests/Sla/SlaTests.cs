@@ -305,13 +305,7 @@ public sealed class SlaTests
     public async Task A_missed_answer_stays_missed_when_the_provider_asks_a_question_afterwards(bool swept)
     {
         await using var broker = new BrokerFactory();
-        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
-        var response = await ResponseDeadlineAsync(broker, id);
-        broker.Clock.Advance(response.DueAt - broker.Clock.GetUtcNow() + TimeSpan.FromHours(1));
-        if (swept)
-        {
-            await SweepAsync(broker);
-        }
+        var (id, response) = await PastItsResponseDeadlineAsync(broker, swept);
 
         var asked = await broker.ActAsync(Provider, id, "clarifications", new { text = "Which account?" });
         var after = await ResponseDeadlineAsync(broker, id);
@@ -398,13 +392,7 @@ public sealed class SlaTests
     public async Task An_answer_after_the_due_time_leaves_the_breach_recorded_once(bool swept)
     {
         await using var broker = new BrokerFactory();
-        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
-        var response = await ResponseDeadlineAsync(broker, id);
-        broker.Clock.Advance(response.DueAt - broker.Clock.GetUtcNow() + TimeSpan.FromHours(1));
-        if (swept)
-        {
-            await SweepAsync(broker);
-        }
+        var (id, _) = await PastItsResponseDeadlineAsync(broker, swept);
 
         var refused = await broker.ActAsync(Provider, id, "refusal", new { text = "Not held.", grounds = new[] { "data-not-held" } });
         await SweepAsync(broker);
@@ -462,6 +450,20 @@ public sealed class SlaTests
     {
         await using var scope = broker.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<SlaMonitor>().SweepAsync(CancellationToken.None);
+    }
+
+    /// <summary>A request filed and left an hour past its response deadline, which the sweep has stamped or not yet.</summary>
+    private static async Task<(Guid Id, Deadline Response)> PastItsResponseDeadlineAsync(BrokerFactory broker, bool swept)
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var response = await ResponseDeadlineAsync(broker, id);
+        broker.Clock.Advance(response.DueAt - broker.Clock.GetUtcNow() + TimeSpan.FromHours(1));
+        if (swept)
+        {
+            await SweepAsync(broker);
+        }
+
+        return (id, response);
     }
 
     private static Task<Deadline> ResponseDeadlineAsync(BrokerFactory broker, Guid id) => DeadlineAsync(broker, id, DeadlineKind.Response);
