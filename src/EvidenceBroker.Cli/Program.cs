@@ -174,11 +174,9 @@ public static class Program
             return BadInput;
         }
 
-        if (request.ProviderJurisdiction == request.RequestingCountry)
+        if (CrossBorder.Refusal(request.RequestingCountry, request.ProviderJurisdiction) is { } domestic)
         {
-            // As the broker refuses it at filing: no cross-border channel, and no MLAT request from a state to itself.
-            error.WriteLine($"{file}: request.providerJurisdiction: the provider is in {request.RequestingCountry}, the requesting state; " +
-                            "a request within one state goes through its own legal process, not the broker.");
+            error.WriteLine($"{file}: request.providerJurisdiction: {domestic}"); // as the broker refuses it at filing
             return BadInput;
         }
 

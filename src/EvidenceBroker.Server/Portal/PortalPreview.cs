@@ -39,9 +39,9 @@ public sealed class PortalPreview(
             return new PreviewResult(errors, null);
         }
 
-        if (jurisdiction == content.RequestingCountry)
+        if (CrossBorder.Refusal(content.RequestingCountry, jurisdiction) is { } domestic)
         {
-            errors.TryAdd("providerId", [RequestIntake.DomesticProvider(jurisdiction)]);
+            errors.TryAdd("providerId", [domestic]);
             return new PreviewResult(errors, null);
         }
 

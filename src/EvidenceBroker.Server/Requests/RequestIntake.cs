@@ -82,10 +82,9 @@ public sealed class RequestIntake(
             return Invalid("providerId", "No provider with this id is registered.");
         }
 
-        if (providerJurisdiction == content.RequestingCountry)
+        if (CrossBorder.Refusal(content.RequestingCountry, providerJurisdiction) is { } domestic)
         {
-            // No channel is open within one state, and an MLAT request from a state to itself is no request at all.
-            return Invalid("providerId", DomesticProvider(providerJurisdiction));
+            return Invalid("providerId", domestic);
         }
 
         var bodyHash = HashOf(content);
@@ -181,10 +180,6 @@ public sealed class RequestIntake(
             return new IntakeResult.Filed(RequestResource.From(filing.Request), Replayed: false);
         }
     }
-
-    /// <summary>Why a provider in the requesting state is refused: the broker carries cross-border requests only.</summary>
-    public static string DomesticProvider(string country) =>
-        $"This provider is in {country}, the requesting state: ask it through {country}'s own legal process; the broker carries requests across borders only.";
 
     /// <summary>The request an Idempotency-Key was first used for, or a refusal if it came with another body.</summary>
     private async Task<IntakeResult?> EarlierFilingAsync(Caller caller, string idempotencyKey, string bodyHash, CancellationToken ct)

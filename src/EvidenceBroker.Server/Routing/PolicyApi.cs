@@ -108,9 +108,9 @@ public static class PolicyApi
             errors["providerJurisdiction"] = ["Give providerId, or providerJurisdiction as an ISO 3166-1 alpha-2 code."];
         }
 
-        if (jurisdiction is not null && jurisdiction == request.RequestingCountry)
+        if (CrossBorder.Refusal(request.RequestingCountry, jurisdiction) is { } domestic)
         {
-            errors[request.ProviderId is not null ? "providerId" : "providerJurisdiction"] = [RequestIntake.DomesticProvider(jurisdiction)];
+            errors[request.ProviderId is not null ? "providerId" : "providerJurisdiction"] = [domestic];
         }
 
         if (errors.Count > 0)
