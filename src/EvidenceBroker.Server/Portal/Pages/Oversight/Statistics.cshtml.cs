@@ -58,10 +58,9 @@ public sealed class StatisticsModel(PortalRequests requests, BrokerDbContext db,
     /// <summary>The figures as CSV; its download is recorded with its hash, as every report's is.</summary>
     public async Task<IActionResult> OnGetReportAsync([FromServices] DocumentDownloads downloads, CancellationToken ct)
     {
-        if (HttpMethods.IsHead(Request.Method))
+        if (this.RefuseHead() is { } head)
         {
-            Response.Headers.Allow = HttpMethods.Get;
-            return StatusCode(StatusCodes.Status405MethodNotAllowed); // a HEAD would be recorded as a download
+            return head;
         }
 
         var counts = await CountsAsync(ct);

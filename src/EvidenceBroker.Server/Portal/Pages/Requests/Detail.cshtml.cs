@@ -137,10 +137,9 @@ public sealed class DetailModel(
 
     public async Task<IActionResult> OnGetProductionAsync(Guid id, Guid productionId, CancellationToken ct)
     {
-        if (HttpMethods.IsHead(Request.Method))
+        if (this.RefuseHead() is { } head)
         {
-            // Razor Pages answers HEAD with the GET handler: a HEAD would be recorded as a download.
-            return StatusCode(StatusCodes.Status405MethodNotAllowed);
+            return head;
         }
 
         var (result, production, content) = await actions.OpenProductionAsync(Me, id, productionId, ct);
@@ -161,9 +160,9 @@ public sealed class DetailModel(
     /// <summary>The decision dossier (PDF/A), the same document the API serves; tenant rules as for the request itself.</summary>
     public async Task<IActionResult> OnGetDossierAsync([FromServices] Exports.DocumentDownloads downloads, Guid id, CancellationToken ct)
     {
-        if (HttpMethods.IsHead(Request.Method))
+        if (this.RefuseHead() is { } head)
         {
-            return StatusCode(StatusCodes.Status405MethodNotAllowed); // a HEAD would be recorded as a download
+            return head;
         }
 
         var data = await Exports.DossierQuery.LoadAsync(db, Me, id, clock.GetUtcNow(), ct);
