@@ -9,7 +9,7 @@ namespace EvidenceBroker.Server.Errors;
 /// The one place where exceptions become RFC 9457 problem details. Binding failures keep their 4xx status and
 /// name the field; anything unexpected is a 500 without internals (the log has them, under the trace id).
 /// </summary>
-internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
+internal sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken ct)
@@ -149,17 +149,23 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problems, I
             return new() { ["body"] = ["Send the request as a JSON body."] };
         }
 
-        var bound = System.Text.RegularExpressions.Regex.Match(
-            message, "^Failed to bind parameter \"(?:[^\" ]+ )?(?<name>[^\" ]+)\" from \"(?<value>[^\"]*)\"\\.$", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        var bound = FailedToBind().Match(message);
         if (bound.Success)
         {
             return new() { [bound.Groups["name"].Value] = [$"'{bound.Groups["value"].Value}' is not a valid value here."] };
         }
 
-        var required = System.Text.RegularExpressions.Regex.Match(
-            message, "^Required parameter \"(?:[^\" ]+ )?(?<name>[^\" ]+)\" was not provided", System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        var required = RequiredNotProvided().Match(message);
         return required.Success ? new() { [required.Groups["name"].Value] = ["This is required."] } : null;
     }
+
+    /// <summary>'Failed to bind parameter "DateTimeOffset? filedFrom" from "abc".': the parameter's name and the value.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?:[^\" ]+ )?(?<name>[^\" ]+)\" from \"(?<value>[^\"]*)\"\\.$", System.Text.RegularExpressions.RegexOptions.None, 1000)]
+    private static partial System.Text.RegularExpressions.Regex FailedToBind();
+
+    /// <summary>'Required parameter "int page" was not provided…': the parameter's name.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^Required parameter \"(?:[^\" ]+ )?(?<name>[^\" ]+)\" was not provided", System.Text.RegularExpressions.RegexOptions.None, 1000)]
+    private static partial System.Text.RegularExpressions.Regex RequiredNotProvided();
 
     private static ProblemDetails FromTransition(InvalidTransitionException transition)
     {
