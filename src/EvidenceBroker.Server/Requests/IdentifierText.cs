@@ -16,7 +16,7 @@ internal static class IdentifierText
     /// and emoji sequences need), direction-changing, separator, private-use or unassigned characters, and
     /// without the full-width and small forms of ASCII punctuation, letters and digits (＊, ／, ＠, ﹡). Unicode
     /// normalisation would catch more look-alikes, but the broker runs with invariant globalization, where it does not
-    /// normalise beyond ASCII.
+    /// normalise beyond ASCII. Control characters have their rule of their own, with its own message.
     /// </summary>
     public static bool IsPlain(string value)
     {
@@ -37,7 +37,7 @@ internal static class IdentifierText
             if (rune.Value is (>= 0xFE50 and <= 0xFE6F) or (>= 0xFF01 and <= 0xFF5E)
                 || (category == UnicodeCategory.Format && rune.Value is not (0x200C or 0x200D)) // the joiners: Persian, Indic, emoji
                 || category is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
-                    or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned or UnicodeCategory.Control)
+                    or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned)
             {
                 return false;
             }
