@@ -154,8 +154,16 @@ public abstract class BrokerDbContext(DbContextOptions options)
 
     /// <summary>Where this database's write batches log a failure no writer is left to hear of (none without a host).</summary>
     private protected ILogger WriteBatchLog => writeBatchLog ??=
-        (this.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider?.GetService(typeof(ILoggerFactory)) as ILoggerFactory)
-        ?.CreateLogger(typeof(GroupCommit).FullName!) ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        this.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.ApplicationServiceProvider is { } services
+            ? WriteBatchLogs.GetValue(services, CreateWriteBatchLog)
+            : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+    /// <summary>One logger per host, made once: a context is made for every request, and its logger on the way to writing.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IServiceProvider, ILogger> WriteBatchLogs = new();
+
+    private static ILogger CreateWriteBatchLog(IServiceProvider services) =>
+        (services.GetService(typeof(ILoggerFactory)) as ILoggerFactory)?.CreateLogger(typeof(GroupCommit).FullName!)
+        ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
     /// <summary>Whether saving failed because a row's unique key (primary key or unique index) is taken.</summary>
     public abstract bool IsUniqueViolation(DbUpdateException exception);
