@@ -41,7 +41,12 @@ public static class PortalSignIn
     public const string OversightBody = "portal-oversight-body";
     public const string Administrator = "portal-administrator";
 
-    /// <summary>An account locks after this many failed sign-in attempts in a row, password or code...</summary>
+    /// <summary>
+    /// An account locks after this many failed attempts in a row at the step that guards its second factor: the code,
+    /// for an account with an authenticator; the password, for one without (whose password alone leads to enrolling
+    /// one). Wrong passwords for an account with an authenticator are counted per network instead
+    /// (<see cref="PasswordAttempts"/>), so that strangers cannot lock it...
+    /// </summary>
     public const int FailedAttemptsBeforeLockout = 5;
 
     /// <summary>The session cookie's record of when its holder signed in.</summary>
@@ -56,6 +61,7 @@ public static class PortalSignIn
         var options = configuration.GetSection(PortalSignInOptions.Section).Get<PortalSignInOptions>() ?? new PortalSignInOptions();
         var secure = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
 
+        services.AddSingleton<PasswordAttempts>();
         services.AddIdentityCore<PortalUser>()
             .AddEntityFrameworkStores<BrokerDbContext>()
             .AddUserManager<PortalUserManager>()

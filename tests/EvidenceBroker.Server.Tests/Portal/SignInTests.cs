@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Development;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.TestHost;
@@ -16,7 +17,7 @@ namespace EvidenceBroker.Server.Tests.Portal;
 /// <summary>The portal's password step: it does not tell who has an account, and each address has a limit.</summary>
 public sealed partial class SignInTests
 {
-    private const string NotSignedIn = "The email or password is not right, or the account is locked for 15 minutes after 5 failed attempts.";
+    private const string NotSignedIn = "The email or password is not right, or there have been 5 failed attempts: wait 15 minutes before trying again.";
 
     private sealed class TightSignIn : BrokerFactory
     {
@@ -126,6 +127,105 @@ public sealed partial class SignInTests
 
         var user = await broker.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == "supervisor@met.example"));
         Assert.True(user.LockoutEnd > broker.Clock.GetUtcNow(), $"Not locked after {PortalSignIn.FailedAttemptsBeforeLockout} wrong passwords at once; {user.AccessFailedCount} counted.");
+    }
+
+    [Fact]
+    public async Task Wrong_passwords_from_strangers_do_not_lock_out_a_user_with_an_authenticator()
+    {
+        await using var broker = new FromNetworks();
+        using (await PortalBrowser.SignedInAsync(broker, "supervisor@met.example"))
+        {
+            // enrolled an authenticator
+        }
+
+        using var stranger = broker.CreateClient();
+        stranger.DefaultRequestHeaders.Add(NetworkFromHeader.Header, "198.51.100.7");
+        for (var i = 0; i < PortalSignIn.FailedAttemptsBeforeLockout + 2; i++)
+        {
+            await SignInAsync(stranger, "supervisor@met.example", "not the password");
+        }
+
+        using var supervisor = new PortalBrowser(broker, "supervisor@met.example");
+        supervisor.Client.DefaultRequestHeaders.Add(NetworkFromHeader.Header, "203.0.113.20");
+        var landed = await supervisor.SignInAsync();
+
+        Assert.Contains("class=\"who\"", landed, StringComparison.Ordinal);
+        var user = await broker.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == "supervisor@met.example"));
+        Assert.Null(user.LockoutEnd);
+    }
+
+    [Fact]
+    public async Task After_five_wrong_passwords_a_network_is_refused_that_account_even_with_the_right_one()
+    {
+        await using var broker = new FromNetworks();
+        using (await PortalBrowser.SignedInAsync(broker, "supervisor@met.example"))
+        {
+            // enrolled an authenticator
+        }
+
+        using var guesser = new PortalBrowser(broker, "supervisor@met.example");
+        guesser.Client.DefaultRequestHeaders.Add(NetworkFromHeader.Header, "198.51.100.7");
+        for (var i = 0; i < PortalSignIn.FailedAttemptsBeforeLockout; i++)
+        {
+            await SignInAsync(guesser.Client, "supervisor@met.example", "not the password");
+        }
+
+        var refused = await SignInAsync(guesser.Client, "supervisor@met.example", DevelopmentSeed.DemoPassword);
+        var otherAccount = await SignInAsync(guesser.Client, "officer@met.example", DevelopmentSeed.DemoPassword);
+
+        Assert.Contains(WebUtility.HtmlEncode(NotSignedIn), refused.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(WebUtility.HtmlEncode(NotSignedIn), otherAccount.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Wrong_codes_lock_an_account_with_an_authenticator()
+    {
+        await using var broker = new BrokerFactory();
+        using (await PortalBrowser.SignedInAsync(broker, "supervisor@met.example"))
+        {
+            // enrolled an authenticator
+        }
+
+        using var holder = new PortalBrowser(broker, "supervisor@met.example");
+        var codeStep = await holder.PostFormAsync("/portal/account/login", new() { ["Email"] = "supervisor@met.example", ["Password"] = DevelopmentSeed.DemoPassword });
+        for (var i = 0; i < PortalSignIn.FailedAttemptsBeforeLockout; i++)
+        {
+            await holder.PostFormAsync(codeStep.Path, new() { ["Code"] = "000000" });
+        }
+
+        var user = await broker.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == "supervisor@met.example"));
+        Assert.True(user.LockoutEnd > broker.Clock.GetUtcNow(), $"Not locked after {PortalSignIn.FailedAttemptsBeforeLockout} wrong codes; {user.AccessFailedCount} counted.");
+        var refused = await SignInAsync(holder.Client, "supervisor@met.example", DevelopmentSeed.DemoPassword);
+        Assert.Contains(WebUtility.HtmlEncode(NotSignedIn), refused.Body, StringComparison.Ordinal);
+    }
+
+    /// <summary>A broker that takes each request's network address from <see cref="NetworkFromHeader.Header"/>.</summary>
+    private sealed class FromNetworks : BrokerFactory
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, NetworkFromHeader>());
+        }
+    }
+
+    private sealed class NetworkFromHeader : IStartupFilter
+    {
+        public const string Header = "X-Test-Network";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((http, go) =>
+            {
+                if (http.Request.Headers[Header] is [{ } address])
+                {
+                    http.Connection.RemoteIpAddress = IPAddress.Parse(address);
+                }
+
+                return go(http);
+            });
+            next(app);
+        };
     }
 
     private sealed class CountingHasher : IPasswordHasher<PortalUser>

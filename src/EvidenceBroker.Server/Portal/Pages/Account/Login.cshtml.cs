@@ -18,13 +18,15 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 /// account does not show: an unknown email, a wrong password and a locked account get the same answer, after the same
 /// work (one password hash is checked in each case), and no sooner than <see cref="RefusalFloor"/> after the request
 /// arrived: a wrong password also records the failure, a write an unknown email does not make, and the floor hides
-/// that difference. Each network address has its own limit on attempts.
+/// that difference. Each network address has its own limit on attempts, and its own limit on wrong passwords for each
+/// account (<see cref="PasswordAttempts"/>). A wrong password locks only an account without an authenticator, whose
+/// password alone leads to enrolling one; an account with one locks at the code step.
 /// </summary>
 [EnableRateLimiting(RateLimiting.SignInPolicy)]
-public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users) : PageModel
+public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users, PasswordAttempts attempts) : PageModel
 {
     internal static readonly string NotSignedIn = string.Create(CultureInfo.InvariantCulture,
-        $"The email or password is not right, or the account is locked for {PortalSignIn.LockoutMinutes} minutes after {PortalSignIn.FailedAttemptsBeforeLockout} failed attempts.");
+        $"The email or password is not right, or there have been {PortalSignIn.FailedAttemptsBeforeLockout} failed attempts: wait {PortalSignIn.LockoutMinutes} minutes before trying again.");
 
     private static readonly PortalUser NoOne = new()
     {
@@ -71,16 +73,18 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
             return await RefuseAsync(arrived);
         }
 
-        if (await users.IsLockedOutAsync(user))
+        if (await users.IsLockedOutAsync(user) || !attempts.MayTry(user, HttpContext))
         {
             // Identity would answer a locked account without checking the password: check it, for the time it takes.
             users.PasswordHasher.VerifyHashedPassword(user, user.PasswordHash ?? "", Password);
             return await RefuseAsync(arrived);
         }
 
-        var result = await signIn.CheckPasswordSignInAsync(user, Password, lockoutOnFailure: true);
+        var secondFactorGuards = user is { TwoFactorEnabled: true, PasswordChangeRequired: false };
+        var result = await signIn.CheckPasswordSignInAsync(user, Password, lockoutOnFailure: !secondFactorGuards);
         if (!result.Succeeded)
         {
+            attempts.Failed(user, HttpContext);
             return await RefuseAsync(arrived);
         }
 

@@ -9,8 +9,9 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace EvidenceBroker.Server.Portal.Pages.Account;
 
 /// <summary>
-/// The TOTP step for enrolled users. Wrong codes count toward lockout like wrong passwords, and toward the same
-/// per-address limit as the password step.
+/// The TOTP step for enrolled users. Wrong codes lock the account after
+/// <see cref="PortalSignIn.FailedAttemptsBeforeLockout"/> in a row (only someone who knew the password got here), and
+/// count toward the same per-address limit as the password step.
 /// </summary>
 [EnableRateLimiting(RateLimiting.SignInPolicy)]
 public sealed class TwoFactorModel(SignInManager<PortalUser> signIn) : PageModel
