@@ -16,6 +16,14 @@ public static class PersistenceExtensions
         // Pooled contexts: a filing builds its context from a reset one instead of resolving EF Core's internal
         // services and options anew on every request. Contexts hold no state of their own beyond EF Core's.
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        if (options.Provider == DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(configuration[$"{DatabaseOptions.Section}:ConnectionString"]))
+        {
+            // The default connection string is SQLite's file, which PostgreSQL's driver would refuse in words of its own.
+            throw new InvalidOperationException(
+                "Database:Provider is Postgres but Database:ConnectionString is not set: give the PostgreSQL connection " +
+                "string (Host=…;Database=…;Username=…;Password=…).");
+        }
+
         switch (options.Provider)
         {
             case DatabaseProvider.Postgres:

@@ -47,6 +47,22 @@ public sealed class StartupTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/live")).StatusCode);
     }
 
+    private sealed class PostgresWithoutConnectionString : BrokerFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+            [new("Database:Provider", "Postgres"), new("Database:ConnectionString", null)];
+    }
+
+    [Fact]
+    public void PostgreSQL_without_a_connection_string_stops_the_start_naming_the_setting()
+    {
+        using var broker = new PostgresWithoutConnectionString();
+
+        var error = Assert.ThrowsAny<Exception>(() => broker.CreateClient());
+
+        Assert.Contains("Database:ConnectionString is not set", Flatten(error), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Outside_development_the_broker_refuses_to_start_without_token_certificates()
     {
