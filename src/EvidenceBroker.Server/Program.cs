@@ -53,6 +53,7 @@ builder.Services.AddScoped<EvidenceBroker.Server.Mlat.MlatDrafting>();
 builder.Services.AddBrokerSla(builder.Configuration);
 builder.Services.AddBrokerRetention(builder.Configuration);
 builder.Services.AddBrokerRateLimiting(builder.Configuration);
+builder.Services.AddBrokerTrustedProxies(builder.Configuration, builder.Environment);
 builder.Services.AddOpenApi();
 builder.Services.AddBrokerPortal(builder.Configuration, builder.Environment);
 
@@ -64,6 +65,7 @@ app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>(
 
 // Request logging sits outside the exception handler, so it logs the status the caller got (a 400 for a body that
 // does not bind) instead of an exception passing through on its way to becoming that 400.
+app.UseBrokerTrustedProxies();
 app.UseCorrelationId();
 app.UseSerilogRequestLogging();
 app.UseExceptionHandler();
@@ -114,7 +116,7 @@ if (app.Environment.IsDevelopment())
 else if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.AllowHttp)
 {
     app.Logger.LogWarning("Auth:AllowHttp is on in {Environment}: client secrets may cross the network in clear. Behind a TLS proxy, " +
-        "set ASPNETCORE_FORWARDEDHEADERS_ENABLED=true instead", app.Environment.EnvironmentName);
+        "list it in Proxy:TrustedNetworks instead", app.Environment.EnvironmentName);
 }
 
 await app.RunAsync();

@@ -36,6 +36,10 @@ public static class AuthExtensions
                 server.SetIssuer(options.Issuer);
                 server.SetTokenEndpointUris(TokenServerPaths.Token.TrimStart('/')); // relative to the issuer
                 server.AddEventHandler(SkipRequestsOutsideTokenServerPaths.Descriptor);
+                if (!environment.IsDevelopment() && options.AllowHttp)
+                {
+                    server.AddEventHandler(PlainHttpFromThisMachineOnly.Descriptor);
+                }
                 server.AllowClientCredentialsFlow();
                 server.RegisterScopes([.. BrokerScopes.All]);
                 server.SetAccessTokenLifetime(options.AccessTokenLifetime);

@@ -49,8 +49,8 @@ public sealed class AuthOptions
 
     /// <summary>
     /// Accept plain HTTP on the token endpoint. Always on in Development; elsewhere for a test cluster on one machine
-    /// only (a warning is logged at start). Behind a TLS-terminating proxy, forward the scheme instead
-    /// (<c>ASPNETCORE_FORWARDEDHEADERS_ENABLED</c>).
+    /// only, from that machine only (<see cref="PlainHttpFromThisMachineOnly"/>; a warning is logged at start). Behind a TLS-terminating proxy, forward the scheme instead
+    /// (<c>Proxy:TrustedNetworks</c>).
     /// </summary>
     public bool AllowHttp { get; set; }
 }

@@ -121,7 +121,7 @@ public static class RateLimiting
     /// <summary>
     /// The network a request comes from, as the per-address limits count it: an IPv4 address, or an IPv6 address's
     /// /64, which one subscriber usually holds whole. Behind a proxy, forwarded headers must give the client's address
-    /// (deploy/compose.yaml sets ASPNETCORE_FORWARDEDHEADERS_ENABLED).
+    /// (Proxy:TrustedNetworks, <see cref="TrustedProxies"/>).
     /// </summary>
     public static string NetworkOf(HttpContext http)
     {

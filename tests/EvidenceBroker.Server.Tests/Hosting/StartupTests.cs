@@ -148,6 +148,12 @@ public sealed class StartupTests
             new("Audit:SigningKeyPath", AuditKeyFile.Write(Path.GetDirectoryName(signing)!)),
             .. more.Select(setting => new KeyValuePair<string, string?>(setting.Name, setting.Value)),
         ];
+
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            NetworkFromHeader.Install(builder);
+        }
     }
 
     private sealed class DevelopmentOn(string connectionString) : BrokerFactory(DatabaseProvider.Sqlite, connectionString);
@@ -195,6 +201,53 @@ public sealed class StartupTests
 
         Assert.DoesNotContain("met-case-system", error, StringComparison.Ordinal);
         Assert.Contains("client bka-case-system", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", HttpStatusCode.Unauthorized)] // read, and refused as a client this database does not know
+    [InlineData("::1", HttpStatusCode.Unauthorized)]
+    [InlineData("203.0.113.5", HttpStatusCode.BadRequest)] // refused before its secret is read
+    public async Task Outside_development_plain_http_reaches_the_token_server_only_from_this_machine(string from, HttpStatusCode expected)
+    {
+        var (signing, encryption) = Certificates();
+        using var broker = new ProductionOn(null, signing, encryption);
+        using var client = broker.CreateClient();
+
+        using var attempt = new HttpRequestMessage(HttpMethod.Post, "/connect/token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "client_credentials", ["client_id"] = "met-case-system", ["client_secret"] = "dev-met-secret",
+            }),
+        };
+        attempt.Headers.Add(NetworkFromHeader.Header, from);
+        using var answer = await client.SendAsync(attempt);
+
+        Assert.Equal(expected, answer.StatusCode);
+    }
+
+    [Fact]
+    public void Outside_development_the_broker_refuses_to_trust_forwarded_headers_from_any_sender()
+    {
+        var (signing, encryption) = Certificates();
+        using var broker = new ProductionOn(
+            $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("eb-proxy-").FullName, "broker.db")}", signing, encryption, ("FORWARDEDHEADERS_ENABLED", "true"));
+
+        var error = Assert.ThrowsAny<Exception>(() => broker.CreateClient());
+
+        Assert.Contains("list the proxies in Proxy:TrustedNetworks", Flatten(error), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("proxy.internal")]
+    [InlineData("10.0.0.0/33")]
+    public void A_trusted_proxy_that_is_not_an_address_or_network_stops_the_start_naming_it(string value)
+    {
+        using var broker = new WithSettings(("Proxy:TrustedNetworks:0", value));
+
+        var error = Assert.ThrowsAny<Exception>(() => broker.CreateClient());
+
+        Assert.Contains($"Proxy:TrustedNetworks:0 ('{value}')", Flatten(error), StringComparison.Ordinal);
     }
 
     [Fact]

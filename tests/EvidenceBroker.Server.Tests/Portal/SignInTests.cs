@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Development;
 using EvidenceBroker.Server.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.TestHost;
@@ -205,27 +204,8 @@ public sealed partial class SignInTests
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
-            builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, NetworkFromHeader>());
+            NetworkFromHeader.Install(builder);
         }
-    }
-
-    private sealed class NetworkFromHeader : IStartupFilter
-    {
-        public const string Header = "X-Test-Network";
-
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use((http, go) =>
-            {
-                if (http.Request.Headers[Header] is [{ } address])
-                {
-                    http.Connection.RemoteIpAddress = IPAddress.Parse(address);
-                }
-
-                return go(http);
-            });
-            next(app);
-        };
     }
 
     private sealed class CountingHasher : IPasswordHasher<PortalUser>
