@@ -110,7 +110,7 @@ internal sealed class BrokerConnection
             await error.WriteLineAsync($"The broker at {baseAddress} did not answer within {http.Timeout.TotalSeconds:0} s.").ConfigureAwait(false);
             return (Unavailable, null);
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
             await error.WriteLineAsync($"The service at {baseAddress} did not answer like an Evidence Broker.").ConfigureAwait(false);
             return (Unavailable, null);

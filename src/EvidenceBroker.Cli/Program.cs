@@ -36,7 +36,17 @@ public static class Program
             return BadInput;
         }
 
-        return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Without System.CommandLine's own handler, which prints a stack trace and exits 1 ("failed").
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            await error.WriteLineAsync($"Cannot read a file: {ex.Message}").ConfigureAwait(false);
+            return BadInput;
+        }
     }
 
     private static RootCommand BuildCommand(TextWriter output, TextWriter error, HttpMessageHandler? http)

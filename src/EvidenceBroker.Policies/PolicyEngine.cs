@@ -229,7 +229,7 @@ public sealed class PolicyEngine
         reasons[R13] = request.UseLimitsAcknowledged ? t.R13Passed : t.R13Failed;
         reasons[R15] = request.NonDisclosureUntil is not { } until ? t.R15Missing
             : until <= date ? t.R15Past
-            : until > date.AddDays(pack.Settings.MaxNonDisclosureDays) ? t.R15TooLong
+            : until.DayNumber - date.DayNumber > pack.Settings.MaxNonDisclosureDays ? t.R15TooLong // no date arithmetic to overflow near year 9999
             : t.R15Passed;
 
         // Precedence: rejected > mlat > human-review > direct (policies/README.md explains why).

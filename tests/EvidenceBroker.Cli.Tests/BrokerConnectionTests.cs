@@ -31,6 +31,17 @@ public sealed class BrokerConnectionTests
     }
 
     [Fact]
+    public async Task A_token_that_cannot_be_a_header_is_unavailable_not_a_stack_trace()
+    {
+        using var handler = new Answering(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{\"access_token\":\"two\\r\\nlines\"}") });
+
+        var (code, error) = await VerifyAsync(handler);
+
+        Assert.Equal(3, code);
+        Assert.Contains("did not answer like an Evidence Broker", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_broker_that_fails_is_said_to_have_failed_not_to_have_refused_the_client()
     {
         using var handler = new Answering(request => request.RequestUri!.AbsolutePath.EndsWith("/token", StringComparison.Ordinal)

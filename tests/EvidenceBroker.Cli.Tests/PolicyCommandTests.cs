@@ -85,6 +85,31 @@ public sealed class PolicyCommandTests
     }
 
     [Fact]
+    public async Task Policy_evaluate_on_a_date_near_the_calendar_s_end_decides_rather_than_crashing()
+    {
+        var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");
+        await File.WriteAllTextAsync(file, GbRequest(providerJurisdiction: "US").Replace("\"2027-01-01\"", "\"9999-12-31\"", StringComparison.Ordinal));
+
+        var (code, output, error) = await Run("policy", "evaluate", file, "--pack", Policies, "--on", "9999-06-01");
+
+        Assert.True(code == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("passed", json.RootElement.GetProperty("reasons").EnumerateArray().Single(r => r.GetProperty("rule").GetString() == "R15").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Policy_evaluate_of_a_file_that_cannot_be_read_exits_2_without_a_stack_trace()
+    {
+        // A file that exists but cannot be read, even by root: the kernel refuses reads of a process's memory at address 0.
+        var (code, output, error) = await Run("policy", "evaluate", "/proc/self/mem", "--pack", Policies);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.StartsWith("Cannot read a file:", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Policy_evaluate_reports_c8_not_evaluated_without_agency()
     {
         var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");
