@@ -72,10 +72,16 @@ public static class DevelopmentSeed
         new("admin@broker.example", "Administrator Lea Martin", "administrator", Tenant.Administration("broker")),
     ];
 
+    /// <summary>The agencies and providers whose webhooks Development signs with fixed secrets (docs/webhooks.md).</summary>
+    public static IEnumerable<string> WebhookRecipients =>
+        Agencies.Select(a => Notifications.WebhookRecipients.Agency(a.Id)).Concat(Providers.Select(p => Notifications.WebhookRecipients.Provider(p.Id)));
+
     /// <summary>
     /// Outside Development, refuses to start on a database where a demo client or user still opens with its published
     /// secret or password: one a Development run seeded (the default SQLite file is the same in every environment). A
-    /// disabled client gets no token, so it does not count.
+    /// disabled client gets no token, so it does not count. Likewise a webhook secret published in docs/webhooks.md,
+    /// and a data-protection key stored unencrypted (Development has no certificate to encrypt it with), which would
+    /// let a copy of the database open what it protects.
     /// </summary>
     public static async Task RefuseDemoAccessAsync(IServiceProvider services, string environment, CancellationToken ct = default)
     {
@@ -103,12 +109,45 @@ public static class DevelopmentSeed
             }
         }
 
+        var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
+        var vault = scope.ServiceProvider.GetRequiredService<Notifications.WebhookSecretVault>();
+        foreach (var secret in await db.WebhookSecrets.AsNoTracking().Where(s => WebhookRecipients.Contains(s.Recipient)).ToListAsync(ct))
+        {
+            if (IsPublished(vault, secret.Secret, secret.Recipient) || IsPublished(vault, secret.PreviousSecret, secret.Recipient))
+            {
+                open.Add($"webhook secret of {secret.Recipient}");
+            }
+        }
+
         if (open.Count > 0)
         {
             throw new InvalidOperationException(
                 $"The broker will not start in the '{environment}' environment on this database: the demo {string.Join(", ", open)} " +
                 "still open with the secrets and passwords published in the source. Start on a database of its own, not one a " +
-                "Development run seeded, or first remove those accounts or change their secrets and passwords (or disable the clients).");
+                "Development run seeded, or first remove those accounts or change their secrets and passwords (or disable the clients; " +
+                "rotate the webhook secrets).");
+        }
+
+        var clearKeys = await db.DataProtectionKeys.AsNoTracking()
+            .Where(k => k.Xml != null && !k.Xml.Contains("encryptedSecret")).Select(k => k.FriendlyName).ToListAsync(ct);
+        if (clearKeys.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"The broker will not start in the '{environment}' environment on this database: data-protection key(s) " +
+                $"{string.Join(", ", clearKeys)} are stored unencrypted, as a Development run stores them, so a copy of the database " +
+                "would open the webhook secrets and sign-in tokens they protect. Start on a database of its own.");
+        }
+    }
+
+    private static bool IsPublished(Notifications.WebhookSecretVault vault, string? stored, string recipient)
+    {
+        try
+        {
+            return stored is not null && vault.Open(stored) == Notifications.WebhookSecret.ForDevelopment(recipient);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return false; // sealed with a key this node does not have: not one it could have seeded
         }
     }
 

@@ -81,9 +81,7 @@ public static class NotificationsExtensions
         var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
         var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
         var vault = scope.ServiceProvider.GetRequiredService<WebhookSecretVault>();
-        var recipients = DevelopmentSeed.Agencies.Select(a => WebhookRecipients.Agency(a.Id))
-            .Concat(DevelopmentSeed.Providers.Select(p => WebhookRecipients.Provider(p.Id)));
-        foreach (var recipient in recipients)
+        foreach (var recipient in DevelopmentSeed.WebhookRecipients)
         {
             if (!await db.WebhookSecrets.AnyAsync(s => s.Recipient == recipient, ct))
             {

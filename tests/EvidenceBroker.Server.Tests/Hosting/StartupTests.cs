@@ -183,6 +183,29 @@ public sealed class StartupTests
         Assert.Contains("user admin@broker.example", Flatten(error), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(false, "webhook secret of agency:gb-met")]
+    [InlineData(true, "data-protection key(s)")]
+    public async Task Outside_development_the_broker_refuses_a_database_with_published_webhook_secrets_or_clear_keys(bool secretsRotated, string named)
+    {
+        var database = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("eb-demo-db-").FullName, "broker.db")}";
+        using (var development = new DevelopmentOn(database))
+        {
+            development.CreateClient().Dispose(); // seeds demo accounts and webhook secrets, and stores its keys in clear
+            await development.WithDbAsync(db => db.Database.ExecuteSqlRawAsync(secretsRotated
+                ? "DELETE FROM OpenIddictApplications; DELETE FROM AspNetUsers; DELETE FROM webhook_secrets;"
+                : "DELETE FROM OpenIddictApplications; DELETE FROM AspNetUsers;"));
+        }
+
+        var (signing, encryption) = Certificates();
+        using var production = new ProductionOn(database, signing, encryption);
+
+        var error = Flatten(Assert.ThrowsAny<Exception>(() => production.CreateClient()));
+
+        Assert.Contains(named, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("demo client", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_disabled_demo_client_does_not_count_as_open()
     {
