@@ -83,15 +83,9 @@ public static class MlatApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["text"] = [problem] });
         }
 
-        // Asked first outside the writers' turn, so a guessed id does not hold up every writer; decided inside it.
+        // Both asked outside the writers' turn, which every node waits for: a guessed id, or a caller who sees the request
+        // but may not record its MLAT's progress (oversight), must not hold it up. Decided inside it.
         if (!await db.SeesRequestAsync(caller, id, ct))
-        {
-            return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
-        }
-
-        await using var transaction = await db.BeginWriteAsync(ct);
-        var draft = await db.MlatDrafts.Where(d => db.RequestsVisibleTo(caller).Any(r => r.Id == d.RequestId)).SingleOrDefaultAsync(d => d.RequestId == id, ct);
-        if (draft is null)
         {
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
@@ -99,6 +93,13 @@ public static class MlatApi
         if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsWrite))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the requesting agency records the MLAT's progress.");
+        }
+
+        await using var transaction = await db.BeginWriteAsync(ct);
+        var draft = await db.MlatDrafts.Where(d => db.RequestsVisibleTo(caller).Any(r => r.Id == d.RequestId)).SingleOrDefaultAsync(d => d.RequestId == id, ct);
+        if (draft is null)
+        {
+            return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
 
         if (!draft.CanFire(trigger))

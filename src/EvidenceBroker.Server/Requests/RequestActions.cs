@@ -122,9 +122,16 @@ public sealed class RequestActions(
         Caller caller, Guid requestId, Guid productionId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        if (!await db.SeesRequestAsync(caller, requestId, ct)) // before the writers' turn: a guessed id must not hold it up
+        // Both before the writers' turn, which every node waits for: a guessed id, or a caller who sees the request but
+        // may not download (its provider, oversight), must not hold it up. An agency sees only its own requests.
+        if (!await db.SeesRequestAsync(caller, requestId, ct))
         {
             return (new ActionResult.NotFound(), null, null);
+        }
+
+        if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsRead))
+        {
+            return (new ActionResult.Forbidden("Only the requesting agency can download what was produced."), null, null);
         }
 
         await using var transaction = await db.BeginWriteAsync(ct);
@@ -134,11 +141,6 @@ public sealed class RequestActions(
         if (production is null)
         {
             return (new ActionResult.NotFound(), null, null);
-        }
-
-        if (caller.Tenant.Kind != TenantKind.Agency || caller.Tenant.Id != request!.AgencyId || !caller.Can(BrokerScopes.RequestsRead))
-        {
-            return (new ActionResult.Forbidden("Only the requesting agency can download what was produced."), null, null);
         }
 
         // Decided in the writers' turn, which a refusal of validation also takes: no download slips past one.
@@ -163,7 +165,7 @@ public sealed class RequestActions(
             throw;
         }
 
-        return (new ActionResult.Done(RequestResource.From(request)), production, content);
+        return (new ActionResult.Done(RequestResource.From(request!)), production, content);
     }
 
     private async Task<ActionResult> ApplyAsync(
