@@ -114,6 +114,21 @@ public sealed class AccountSecurity(BrokerDbContext db, UserManager<PortalUser> 
         return enrolled.Succeeded;
     }
 
+    /// <summary>The broker's part that locks accounts, as the audit trail names it.</summary>
+    public const string LockoutActor = "sign-in";
+
+    /// <summary>A sign-in completed with the password and an authenticator code, in a write of its own.</summary>
+    public Task RecordSignInAsync(PortalUser user, CancellationToken ct) =>
+        WriteAsync(user, new AuditRecord("user.signed-in", "portal-user", user.Id, new { }), () => Task.FromResult(IdentityResult.Success), ct);
+
+    /// <summary>
+    /// Failed attempts at <paramref name="step"/> ("password" or "code") have just locked <paramref name="user"/> out.
+    /// Recorded by the broker, which locked it: who typed the attempts is not known.
+    /// </summary>
+    public Task RecordLockoutAsync(PortalUser user, string step, CancellationToken ct) =>
+        WriteAsync(LockoutActor, AuditTrail.SystemRole, AuditTrail.SystemTenant,
+            new AuditRecord("user.locked-out", "portal-user", user.Id, new { step, until = user.LockoutEnd }), () => Task.FromResult(IdentityResult.Success), ct);
+
     /// <summary>Ends every session of <paramref name="user"/> at its next check (a new security stamp).</summary>
     public Task<IdentityResult> SignOutEverywhereAsync(PortalUser user, CancellationToken ct) =>
         WriteAsync(user, new AuditRecord("user.signed-out-everywhere", "portal-user", user.Id, new { }), () => users.UpdateSecurityStampAsync(user), ct);

@@ -196,7 +196,52 @@ public sealed partial class SignInTests
         Assert.True(user.LockoutEnd > broker.Clock.GetUtcNow(), $"Not locked after {PortalSignIn.FailedAttemptsBeforeLockout} wrong codes; {user.AccessFailedCount} counted.");
         var refused = await SignInAsync(holder.Client, "supervisor@met.example", DevelopmentSeed.DemoPassword);
         Assert.Contains(WebUtility.HtmlEncode(NotSignedIn), refused.Body, StringComparison.Ordinal);
+        var lockout = Assert.Single(await AuditOfAsync(broker, user.Id, "user.locked-out"));
+        Assert.Equal(AccountSecurity.LockoutActor, lockout.ActorId);
+        Assert.Contains("\"step\":\"code\"", lockout.PayloadJson, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Every_completed_sign_in_is_in_the_audit_trail_and_a_refused_one_is_not()
+    {
+        await using var broker = new BrokerFactory();
+        using (await PortalBrowser.SignedInAsync(broker, "supervisor@met.example"))
+        {
+            // the first sign-in enrols an authenticator
+        }
+
+        using (await PortalBrowser.SignedInAsync(broker, "supervisor@met.example"))
+        {
+            // the second enters a code
+        }
+
+        using var stranger = broker.CreateClient();
+        await SignInAsync(stranger, "supervisor@met.example", "not the password");
+
+        var user = await broker.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == "supervisor@met.example"));
+        var signedIn = await AuditOfAsync(broker, user.Id, "user.signed-in");
+        Assert.Equal(2, signedIn.Count);
+        Assert.All(signedIn, entry => Assert.Equal(user.Id, entry.ActorId));
+        Assert.Empty(await AuditOfAsync(broker, user.Id, "user.locked-out"));
+    }
+
+    [Fact]
+    public async Task An_account_without_an_authenticator_locked_by_wrong_passwords_is_recorded_once()
+    {
+        await using var broker = new BrokerFactory();
+        using var stranger = broker.CreateClient();
+        for (var i = 0; i < PortalSignIn.FailedAttemptsBeforeLockout + 2; i++)
+        {
+            await SignInAsync(stranger, "supervisor@met.example", "not the password");
+        }
+
+        var user = await broker.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == "supervisor@met.example"));
+        var lockout = Assert.Single(await AuditOfAsync(broker, user.Id, "user.locked-out"));
+        Assert.Contains("\"step\":\"password\"", lockout.PayloadJson, StringComparison.Ordinal);
+    }
+
+    private static Task<List<EvidenceBroker.Server.Audit.AuditEntry>> AuditOfAsync(BrokerFactory broker, string userId, string action) =>
+        broker.WithDbAsync(db => db.AuditEntries.AsNoTracking().Where(e => e.SubjectId == userId && e.Action == action).ToListAsync());
 
     /// <summary>A broker that takes each request's network address from <see cref="NetworkFromHeader.Header"/>.</summary>
     private sealed class FromNetworks : BrokerFactory

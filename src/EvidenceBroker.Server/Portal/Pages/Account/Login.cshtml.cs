@@ -23,7 +23,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 /// password alone leads to enrolling one; an account with one locks at the code step.
 /// </summary>
 [EnableRateLimiting(RateLimiting.SignInPolicy)]
-public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users, PasswordAttempts attempts) : PageModel
+public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users, PasswordAttempts attempts, AccountSecurity accounts) : PageModel
 {
     internal static readonly string NotSignedIn = string.Create(CultureInfo.InvariantCulture,
         $"The email or password is not right, or there have been {PortalSignIn.FailedAttemptsBeforeLockout} failed attempts: wait {PortalSignIn.LockoutMinutes} minutes before trying again.");
@@ -85,6 +85,12 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
         if (!result.Succeeded)
         {
             attempts.Failed(user, HttpContext);
+            if (result.IsLockedOut)
+            {
+                // This attempt locked it (a locked account was refused above, before its password was checked).
+                await accounts.RecordLockoutAsync(user, "password", HttpContext.RequestAborted);
+            }
+
             return await RefuseAsync(arrived);
         }
 

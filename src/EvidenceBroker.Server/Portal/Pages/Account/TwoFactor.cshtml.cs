@@ -14,7 +14,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 /// count toward the same per-address limit as the password step.
 /// </summary>
 [EnableRateLimiting(RateLimiting.SignInPolicy)]
-public sealed class TwoFactorModel(SignInManager<PortalUser> signIn) : PageModel
+public sealed class TwoFactorModel(SignInManager<PortalUser> signIn, AccountSecurity accounts) : PageModel
 {
     [BindProperty, Required, StringLength(7, MinimumLength = 6)]
     public string Code { get; set; } = "";
@@ -25,9 +25,9 @@ public sealed class TwoFactorModel(SignInManager<PortalUser> signIn) : PageModel
     public async Task<IActionResult> OnGetAsync() =>
         await PendingSignIn.UserAsync(HttpContext, signIn) is { TwoFactorEnabled: true } ? Page() : RedirectToPage("/Account/Login");
 
-    public async Task<IActionResult> OnPostAsync()
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        if (await PendingSignIn.UserAsync(HttpContext, signIn) is not { TwoFactorEnabled: true })
+        if (await PendingSignIn.UserAsync(HttpContext, signIn) is not { TwoFactorEnabled: true } user)
         {
             return RedirectToPage("/Account/Login");
         }
@@ -37,10 +37,17 @@ public sealed class TwoFactorModel(SignInManager<PortalUser> signIn) : PageModel
             return Page();
         }
 
+        var wasLocked = await signIn.UserManager.IsLockedOutAsync(user);
         var result = await signIn.TwoFactorAuthenticatorSignInAsync(Code.Replace(" ", "", StringComparison.Ordinal), isPersistent: false, rememberClient: false);
         if (result.Succeeded)
         {
+            await accounts.RecordSignInAsync(user, ct);
             return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/portal");
+        }
+
+        if (result.IsLockedOut && !wasLocked)
+        {
+            await accounts.RecordLockoutAsync(await signIn.UserManager.FindByIdAsync(user.Id) ?? user, "code", ct);
         }
 
         ModelState.AddModelError("", result.IsLockedOut
