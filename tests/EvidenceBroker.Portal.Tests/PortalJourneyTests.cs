@@ -262,6 +262,12 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         // A provider in the officer's own state is not a cross-border request: no MLAT draft from the UK to itself.
         await officer.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync("thames-social");
         await Assertions.Expect(officer.Locator("[data-error-for='providerId']")).ToContainTextAsync("own legal process");
+        await Assertions.Expect(officer.GetByLabel("Provider", new() { Exact = true })).ToHaveAttributeAsync("aria-invalid", "true");
+
+        // A field the officer puts right is no longer announced as invalid.
+        await officer.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync("northwind-mail");
+        await Assertions.Expect(officer.Locator("[data-error-for='providerId']")).ToBeEmptyAsync();
+        await Assertions.Expect(officer.GetByLabel("Provider", new() { Exact = true })).Not.ToHaveAttributeAsync("aria-invalid", "true");
     }
 
     [Fact]

@@ -24,8 +24,9 @@
       });
     }
 
-    // Each error under its field; one the form has no place for goes to the box at the top, beside what the server
-    // said when the form came back (kept until the officer files again).
+    // Each error under its field, the field invalid while one of its messages stands; one the form has no place for
+    // goes to the box at the top. What the server said when the form came back stays in its summary until the
+    // officer files again.
     function showErrors(errors) {
       const placed = new Set();
       form.querySelectorAll("[data-error-for]").forEach(function (node) {
@@ -35,11 +36,18 @@
         const messages = errors[key];
         node.textContent = messages ? messages.join(" ") : "";
       });
+      form.querySelectorAll("[aria-describedby]").forEach(function (field) {
+        const invalid = field.getAttribute("aria-describedby").split(/\s+/).some(function (id) {
+          const message = document.getElementById(id);
+          return message !== null && message.hasAttribute("data-error-for") && message.textContent !== "";
+        });
+        if (invalid) field.setAttribute("aria-invalid", "true");
+        else field.removeAttribute("aria-invalid");
+      });
       const general = document.getElementById("err-general");
       if (general) {
-        const rest = Object.keys(errors).filter(function (key) { return !placed.has(key); })
-          .map(function (key) { return errors[key].join(" "); });
-        general.textContent = [general.dataset.server || ""].concat(rest).filter(Boolean).join(" ");
+        general.textContent = Object.keys(errors).filter(function (key) { return !placed.has(key); })
+          .map(function (key) { return errors[key].join(" "); }).join(" ");
       }
     }
 

@@ -53,6 +53,64 @@ public sealed class RequestFormTests
         Assert.NotEqual("", ErrorUnder(page, "justification")); // before, shown only once the authority was chosen
     }
 
+    [Fact]
+    public async Task A_refused_form_marks_each_wrong_field_invalid_and_described_by_its_own_message()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+
+        var page = await RefusedAsync(officer, new() { ["Form.AuthorityType"] = "", ["Form.Justification"] = "", ["Form.TimeFrom"] = "2026-03-01" });
+
+        Assert.All(["authtype", "justification", "from", "to"], field => Assert.Equal("true", PortalHtml.Attribute(PortalHtml.Tag(page, field), "aria-invalid")));
+        Assert.Contains(PortalHtml.DescribedBy(page, "authtype"), id => Message(page, id) == "Choose who issued the order.");
+        Assert.Contains(PortalHtml.DescribedBy(page, "justification"), id => Message(page, id) == "State the facts that link the identifiers to the offence.");
+        Assert.Contains(PortalHtml.DescribedBy(page, "to"), id => Message(page, id) == "Give both the first and the last day of the data wanted.");
+        Assert.Null(PortalHtml.Attribute(PortalHtml.Tag(page, "offence"), "aria-invalid"));
+        Assert.All(PortalHtml.DescribedBy(page, "offence"), id => Assert.Equal("", Message(page, id)));
+    }
+
+    [Fact]
+    public async Task A_refused_form_opens_on_a_summary_that_takes_the_focus_and_links_to_each_wrong_field()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+
+        var page = await RefusedAsync(officer, new() { ["Form.Justification"] = "", ["Form.Flags"] = "<script>alert(1)</script>" });
+
+        var summary = PortalHtml.Tag(page, "err-summary");
+        Assert.True(page.IndexOf(summary, StringComparison.Ordinal) < page.IndexOf(PortalHtml.Tag(page, "provider"), StringComparison.Ordinal), "the summary comes first");
+        Assert.Equal("alert", PortalHtml.Attribute(summary, "role"));
+        Assert.Equal("-1", PortalHtml.Attribute(summary, "tabindex"));
+        Assert.NotNull(PortalHtml.Attribute(summary, "autofocus"));
+        Assert.Contains("<a href=\"#justification\">State the facts that link the identifiers to the offence.</a>", page, StringComparison.Ordinal);
+        // A flag the form has no field for is listed without a link, what was typed in it encoded.
+        Assert.Contains("<li>&#x27;&lt;script&gt;alert(1)&lt;/script&gt;&#x27; is not one of the choices.</li>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>alert", page, StringComparison.Ordinal);
+    }
+
+    /// <summary>Files a form that is otherwise complete with <paramref name="changes"/>, expecting it back refused.</summary>
+    private static async Task<string> RefusedAsync(PortalBrowser officer, Dictionary<string, string> changes)
+    {
+        var form = new Dictionary<string, string>
+        {
+            ["Form.SubmissionKey"] = Guid.NewGuid().ToString("N"), ["Form.ProviderId"] = "northwind-mail", ["Form.Urgency"] = "standard",
+            ["Form.Categories"] = "subscriber", ["Form.OffenceDescription"] = "Fraud by false representation",
+            ["Form.MaxPenaltyYears"] = "10", ["Form.AuthorityType"] = "court", ["Form.AuthorityName"] = "Westminster Magistrates' Court",
+            ["Form.Justification"] = "The account sent the phishing messages in this case.",
+            ["Form.IdentifierTypes"] = "email", ["Form.IdentifierValues"] = "suspect.one@northwind.example",
+        };
+        foreach (var (field, value) in changes)
+        {
+            form[field] = value;
+        }
+
+        var (status, path, page) = await officer.PostFormAsync("/portal/officer/new", form);
+        Assert.True(status == HttpStatusCode.OK && path == "/portal/officer/new", $"{status} at {path}: the form was not refused.");
+        return page;
+    }
+
+    private static string Message(string page, string id) => WebUtility.HtmlDecode(PortalHtml.RawText(page, id));
+
     private static string ErrorUnder(string page, string field) =>
         Regex.Match(page, $"data-error-for=\"{Regex.Escape(field)}\">(?<text>[^<]*)<").Groups["text"].Value;
 }

@@ -20,7 +20,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Officer;
 /// </remarks>
 [RequestSizeLimit(PortalExtensions.FormBytes)]
 [EnableRateLimiting(RateLimiting.IntakePolicy)] // filing through the form counts as filing through the API
-public sealed partial class NewModel(BrokerDbContext db, PortalPreview preview, RequestIntake intake) : PageModel
+public sealed class NewModel(BrokerDbContext db, PortalPreview preview, RequestIntake intake) : PageModel
 {
     [BindProperty]
     public RequestForm Form { get; set; } = new();
@@ -28,7 +28,9 @@ public sealed partial class NewModel(BrokerDbContext db, PortalPreview preview, 
     public List<ReferenceData.Provider> Providers { get; private set; } = [];
     public string? AgencyName { get; private set; }
     public Caller Officer => Caller.From(User) ?? throw new InvalidOperationException("The portal policy admits only tenants.");
-    public Dictionary<string, string[]> Errors { get; private set; } = [];
+
+    /// <summary>What stops the form being filed, by field as the form names it: shown with the field, and in the summary at the top.</summary>
+    public Dictionary<string, string> Errors { get; private set; } = [];
     public PreviewDecision? Decision { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
@@ -71,29 +73,11 @@ public sealed partial class NewModel(BrokerDbContext db, PortalPreview preview, 
         // The preview adds what the form's own reading did not find (a field left empty, say), so that every error shows
         // at once; it keeps those already found.
         var previewed = await preview.PreviewAsync(content, errors, ct);
-        Errors = Form.ByFormField(previewed.Errors);
+        Errors = Form.ByFormField(previewed.Errors).ToDictionary(e => e.Key, e => string.Join(" ", e.Value), StringComparer.Ordinal);
         Decision = previewed.Decision;
         await LoadAsync(ct);
         return Page();
     }
-
-    public string? ErrorFor(string field) => Errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
-
-    /// <summary>
-    /// The errors of fields the form has no place for (the requesting country, which comes from the agency; a
-    /// sensitive-circumstance flag), and those said of the form as a whole: shown in the box at the top.
-    /// </summary>
-    public string? GeneralErrors()
-    {
-        var general = Errors.Where(e => e.Key.Length == 0 || !PlacedField().IsMatch(e.Key)).SelectMany(e => e.Value).ToList();
-        return general.Count == 0 ? null : string.Join(" ", general);
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex(
-        @"^(providerId|legalInstrument|urgency|emergencyThreat|dataCategories|identifiers(\[\d+\]\.(value|type))?|timeRange(\.(from|to))?|" +
-        @"offence\.(description|code|maxPenaltyYears)|issuingAuthority\.(type|name)|validatedBy\.(type|name)|justification|" +
-        @"target\.(nationality|residence|locatedIn)|nonDisclosureUntil)$")]
-    private static partial System.Text.RegularExpressions.Regex PlacedField();
 
     private async Task LoadAsync(CancellationToken ct)
     {
