@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Tests.Exports;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -25,6 +27,53 @@ public sealed class RequestPageTests
         await provider.PostAsync($"/portal/requests/detail/{id}?handler=Action", new FormUrlEncodedContent(form));
 
         Assert.Equal("routed-to-provider", (await broker.GetAsync("met-case-system", $"/api/v1/requests/{id}")).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task A_refusal_sent_back_for_want_of_a_ground_shows_the_reason_again_as_typed_encoded_and_in_its_own_form_only()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        using var provider = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+        const string reason = "No such account <script>alert('typed')</script> & none like it.";
+
+        var (status, _, page) = await PostOnPageAsync(provider, id, "Action", [new("trigger", "refuse"), new("text", reason)]);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(reason, WebUtility.HtmlDecode(PortalHtml.RawText(page, "text-refuse")));
+        Assert.DoesNotContain("<script>alert", page, StringComparison.Ordinal);
+        Assert.Single(Regex.Matches(page, "alert\\(")); // not in the other forms' texts
+        Assert.Equal("Give at least one ground.", WebUtility.HtmlDecode(PortalHtml.RawText(page, "err-action-refuse-grounds")));
+    }
+
+    [Fact]
+    public async Task A_refusal_sent_back_for_its_text_keeps_the_grounds_ticked()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        using var provider = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+
+        var (_, _, page) = await PostOnPageAsync(provider, id, "Action",
+            [new("trigger", "refuse"), new("text", "Not held\u0007."), new("grounds", "data-not-held")]);
+
+        Assert.NotNull(PortalHtml.Attribute(PortalHtml.Tag(page, "refuse-data-not-held"), "checked"));
+        Assert.Null(PortalHtml.Attribute(PortalHtml.Tag(page, "refuse-fundamental-rights"), "checked"));
+        Assert.Equal("true", PortalHtml.Attribute(PortalHtml.Tag(page, "text-refuse"), "aria-invalid"));
+    }
+
+    [Fact]
+    public async Task A_validation_sent_back_keeps_the_validator_chosen_and_named()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetEmergencyByPolice().With("dataCategories", new JsonArray("traffic")));
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called back." })).Status);
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+
+        var (_, _, page) = await PostOnPageAsync(officer, id, "Validation", [new("validatorType", "prosecutor"), new("validatorName", "CPS London North")]);
+
+        Assert.Contains("validated by a judge, investigating judge or court", WebUtility.HtmlDecode(PortalHtml.RawText(page, "err-validation-validatedBy")), StringComparison.Ordinal);
+        Assert.Equal("CPS London North", PortalHtml.Attribute(PortalHtml.Tag(page, "validator-name"), "value"));
+        Assert.Contains("<option value=\"prosecutor\" selected=\"selected\">", page, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -117,6 +166,15 @@ public sealed class RequestPageTests
 
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal("application/octet-stream", download.Content.Headers.ContentType?.MediaType);
+    }
+
+    /// <summary>Posts <paramref name="fields"/> to a handler of the request's page, with the page's antiforgery token.</summary>
+    private static async Task<(HttpStatusCode Status, string Path, string Body)> PostOnPageAsync(
+        PortalBrowser browser, Guid id, string handler, List<KeyValuePair<string, string>> fields)
+    {
+        var page = $"/portal/requests/detail/{id}";
+        fields.Add(new("__RequestVerificationToken", await browser.FormTokenAsync(page)));
+        return await browser.PostAsync($"{page}?handler={handler}", new FormUrlEncodedContent(fields));
     }
 
     [Theory]

@@ -42,11 +42,34 @@ public sealed class DetailModel(
     public Caller Me => Caller.From(User)!;
     public string? Role => User.FindFirst(PortalRoles.RoleClaim)?.Value;
 
-    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
+    public const string ProduceForm = "produce";
+    public const string ValidationForm = "validation";
+    public const string ValidationRefusalForm = "validation-refusal";
+
+    public static string ActionForm(RequestTrigger trigger) => "action-" + Wire.Name(trigger);
+
+    /// <summary>The lifecycle actions offered, each its own form; a production is offered by its upload form instead.</summary>
+    public IEnumerable<RequestTrigger> ActionForms => Allowed.Where(t => t is not (RequestTrigger.Produce or RequestTrigger.ProducePartially));
+
+    public bool MayProduce => Allowed.Contains(RequestTrigger.Produce) || Allowed.Contains(RequestTrigger.ProducePartially);
+
+    /// <summary>The form the post was refused in, shown again with what was typed; none after a GET.</summary>
+    public RefusedForm RefusedForm { get; private set; } = RefusedForm.None;
+
+    // What the forms post, bound on every post so that a refused form can show it again.
+    [BindProperty] public string? Text { get; set; }
+    [BindProperty] public List<string> Grounds { get; set; } = [];
+    [BindProperty(Name = "partial")] public bool OnlyPart { get; set; }
+    [BindProperty] public string? ValidatorType { get; set; }
+    [BindProperty] public string? ValidatorName { get; set; }
+
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct) => await LoadAsync(id, ct) ? Page() : NotFound();
+
+    private async Task<bool> LoadAsync(Guid id, CancellationToken ct)
     {
         if (await requests.FindAsync(Me, id, ct) is not { } item)
         {
-            return NotFound();
+            return false;
         }
 
         Item = item;
@@ -60,27 +83,27 @@ public sealed class DetailModel(
         MayRecordValidation = Me.Tenant.Kind == TenantKind.Agency && Me.Can(BrokerScopes.RequestsWrite)
             && await EmergencyValidation.PendingAsync(db, id, ct);
         ValidationRefused = Productions.Count > 0 && await EmergencyValidation.RefusedAsync(db, id, ct);
-        return Page();
+        return true;
     }
 
     /// <summary>R4: who validated the emergency order afterwards.</summary>
-    public async Task<IActionResult> OnPostValidationAsync(Guid id, string? validatorType, string? validatorName, CancellationToken ct)
+    public async Task<IActionResult> OnPostValidationAsync(Guid id, CancellationToken ct)
     {
-        if (!Wire.TryParse<AuthorityType>(validatorType ?? "", out var type))
+        if (!Wire.TryParse<AuthorityType>(ValidatorType ?? "", out var type))
         {
-            TempData["Flash"] = "Choose who validated the order.";
-            return RedirectToPage(new { id });
+            return await RefuseAsync(id, ValidationForm, new() { ["validatedBy"] = "Choose who validated the order." }, ct);
         }
 
-        return Report(await validation.RecordAsync(Me, id, new Authority { Type = type, Name = validatorName?.Trim() ?? "" }, ct), id, "Validation recorded");
+        var validatedBy = new Authority { Type = type, Name = ValidatorName?.Trim() ?? "" };
+        return await ReportAsync(await validation.RecordAsync(Me, id, validatedBy, ct), id, "Validation recorded", ValidationForm, ct);
     }
 
     /// <summary>Art. 4(5): validation was refused; the order is withdrawn and nothing produced under it is released.</summary>
-    public async Task<IActionResult> OnPostValidationRefusalAsync(Guid id, string? text, CancellationToken ct) =>
-        Report(await validation.RecordRefusalAsync(Me, id, text?.Trim(), ct), id, "Refused validation recorded");
+    public async Task<IActionResult> OnPostValidationRefusalAsync(Guid id, CancellationToken ct) =>
+        await ReportAsync(await validation.RecordRefusalAsync(Me, id, Text?.Trim(), ct), id, "Refused validation recorded", ValidationRefusalForm, ct);
 
     /// <summary>Any lifecycle action with an optional text and grounds: acknowledge, clarify, refuse, withdraw, confirm…</summary>
-    public async Task<IActionResult> OnPostActionAsync(Guid id, string trigger, string? text, List<string>? grounds, CancellationToken ct)
+    public async Task<IActionResult> OnPostActionAsync(Guid id, string trigger, CancellationToken ct)
     {
         if (!Wire.TryParse<RequestTrigger>(trigger, out var parsed))
         {
@@ -88,13 +111,12 @@ public sealed class DetailModel(
         }
 
         var parsedGrounds = new List<RefusalGround>();
-        foreach (var g in grounds ?? [])
+        foreach (var g in Grounds)
         {
             if (!Wire.TryParse<RefusalGround>(g, out var ground))
             {
                 // As the API does: a ground the broker does not know is refused, not dropped from the refusal.
-                TempData["Flash"] = $"'{g}' is not a ground of refusal; nothing was recorded.";
-                return RedirectToPage(new { id });
+                return await RefuseAsync(id, ActionForm(parsed), new() { ["grounds"] = $"'{g}' is not a ground of refusal; nothing was recorded." }, ct);
             }
 
             parsedGrounds.Add(ground);
@@ -102,8 +124,8 @@ public sealed class DetailModel(
 
         try
         {
-            var input = new ActionInput(string.IsNullOrWhiteSpace(text) ? null : text.Trim(), parsedGrounds.Count > 0 ? parsedGrounds : null);
-            return Report(await actions.ApplyAsync(Me, id, parsed, input, ct), id, parsed);
+            var input = new ActionInput(string.IsNullOrWhiteSpace(Text) ? null : Text.Trim(), parsedGrounds.Count > 0 ? parsedGrounds : null);
+            return await ReportAsync(await actions.ApplyAsync(Me, id, parsed, input, ct), id, PortalText.Trigger(parsed), ActionForm(parsed), ct);
         }
         catch (InvalidTransitionException e)
         {
@@ -112,12 +134,11 @@ public sealed class DetailModel(
         }
     }
 
-    public async Task<IActionResult> OnPostProduceAsync(Guid id, IFormFile? package, bool partial, CancellationToken ct)
+    public async Task<IActionResult> OnPostProduceAsync(Guid id, IFormFile? package, CancellationToken ct)
     {
         if (package is null || package.Length == 0)
         {
-            TempData["Flash"] = "Choose the file to upload.";
-            return RedirectToPage(new { id });
+            return await RefuseAsync(id, ProduceForm, new() { ["package"] = "Choose the file to upload." }, ct);
         }
 
         await using var body = package.OpenReadStream();
@@ -125,8 +146,8 @@ public sealed class DetailModel(
         {
             var name = Path.GetFileName(package.FileName);
             var type = string.IsNullOrWhiteSpace(package.ContentType) ? "application/octet-stream" : package.ContentType;
-            return Report(await actions.ProduceAsync(Me, id, partial, name, type, body, ct), id,
-                partial ? RequestTrigger.ProducePartially : RequestTrigger.Produce);
+            return await ReportAsync(await actions.ProduceAsync(Me, id, OnlyPart, name, type, body, ct), id,
+                PortalText.Trigger(OnlyPart ? RequestTrigger.ProducePartially : RequestTrigger.Produce), ProduceForm, ct);
         }
         catch (InvalidTransitionException e)
         {
@@ -189,9 +210,8 @@ public sealed class DetailModel(
         return File(Encoding.UTF8.GetBytes(json), "application/json", $"{item.Request.Reference}-decision.json");
     }
 
-    private IActionResult Report(ActionResult result, Guid id, RequestTrigger trigger) => Report(result, id, PortalText.Trigger(trigger));
-
-    private IActionResult Report(ActionResult result, Guid id, string what)
+    /// <summary>What became of a post in <paramref name="form"/>: said at the top of the page, or the form again if its input was refused.</summary>
+    private async Task<IActionResult> ReportAsync(ActionResult result, Guid id, string what, string form, CancellationToken ct)
     {
         switch (result)
         {
@@ -204,8 +224,7 @@ public sealed class DetailModel(
                 TempData["Flash"] = forbidden.Reason;
                 break;
             case ActionResult.Invalid invalid:
-                TempData["Flash"] = string.Join(" ", invalid.Errors.SelectMany(e => e.Value));
-                break;
+                return await RefuseAsync(id, form, invalid.Errors.ToDictionary(e => e.Key, e => string.Join(" ", e.Value), StringComparer.Ordinal), ct);
             case ActionResult.NotPermittedByPolicy refused:
                 TempData["Flash"] = $"{refused.Title} {refused.Detail}";
                 break;
@@ -213,4 +232,33 @@ public sealed class DetailModel(
 
         return RedirectToPage(new { id });
     }
+
+    /// <summary>
+    /// The page again rather than a redirect, so that the refused form keeps what was typed (a reason may be long) and
+    /// says what is wrong beside its fields. Should the form no longer be offered (the request moved on meanwhile), what
+    /// is wrong is said at the top of the page instead.
+    /// </summary>
+    private async Task<IActionResult> RefuseAsync(Guid id, string form, Dictionary<string, string> errors, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct))
+        {
+            return NotFound();
+        }
+
+        if (!Offers(form))
+        {
+            TempData["Flash"] = string.Join(" ", errors.Values);
+            return RedirectToPage(new { id });
+        }
+
+        RefusedForm = new RefusedForm(form, errors);
+        return Page();
+    }
+
+    private bool Offers(string form) => form switch
+    {
+        ProduceForm => MayProduce,
+        ValidationForm or ValidationRefusalForm => MayRecordValidation,
+        _ => ActionForms.Any(t => ActionForm(t) == form),
+    };
 }
