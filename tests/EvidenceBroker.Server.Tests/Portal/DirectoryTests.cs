@@ -46,6 +46,61 @@ public sealed partial class DirectoryTests
         Assert.DoesNotContain(secret, entry.PayloadJson, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Agency", "ag")]
+    [InlineData("Provider", "pr")]
+    public async Task A_registration_sent_back_keeps_what_was_typed_in_its_own_form_only(string handler, string form)
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+        const string name = "Guardia <script>alert(1)</script> Civil";
+
+        var (status, _, page) = await admin.PostFormAsync(
+            $"/portal/admin?handler={handler}", new() { ["Id"] = "Not A Slug", ["Country"] = "es", ["Name"] = name });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Not A Slug", Value(page, $"{form}-id"));
+        Assert.Equal("es", Value(page, $"{form}-country"));
+        Assert.Equal(name, Value(page, $"{form}-name"));
+        Assert.DoesNotContain("<script>alert", page, StringComparison.Ordinal);
+        Assert.All(new[] { "ag-name", "pr-name", "us-name", "cl-name" }.Where(id => !id.StartsWith(form, StringComparison.Ordinal)), id => Assert.Null(Value(page, id)));
+    }
+
+    [Fact]
+    public async Task A_user_sent_back_keeps_the_role_chosen_and_what_was_typed()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var (_, _, page) = await admin.PostFormAsync("/portal/admin?handler=User",
+            new() { ["Email"] = "ana.ruiz", ["Name"] = "Ana Ruiz", ["Role"] = "officer", ["TenantId"] = "gb-met" });
+
+        Assert.Equal("ana.ruiz", Value(page, "us-email"));
+        Assert.Equal("Ana Ruiz", Value(page, "us-name"));
+        Assert.Equal("gb-met", Value(page, "us-tenant"));
+        Assert.Contains("<option value=\"officer\" selected=\"selected\">", page, StringComparison.Ordinal);
+        Assert.Equal("An email address.", WebUtility.HtmlDecode(PortalHtml.RawText(page, "err-user.email")));
+    }
+
+    [Fact]
+    public async Task A_client_sent_back_keeps_the_kind_chosen_the_desk_ticked_and_what_was_typed()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var (_, _, page) = await admin.PostFormAsync("/portal/admin?handler=Client",
+            new() { ["Id"] = "Met Desk", ["Kind"] = "Agency", ["Name"] = "Met supervisors", ["TenantId"] = "gb-met", ["Desk"] = "true" });
+
+        Assert.Equal("Met Desk", Value(page, "cl-id"));
+        Assert.Equal("Met supervisors", Value(page, "cl-name"));
+        Assert.Equal("gb-met", Value(page, "cl-tenant"));
+        Assert.NotNull(PortalHtml.Attribute(PortalHtml.Tag(page, "cl-desk"), "checked"));
+        Assert.Contains("<option value=\"Agency\" selected=\"selected\">", page, StringComparison.Ordinal);
+        Assert.Equal("true", PortalHtml.Attribute(PortalHtml.Tag(page, "cl-id"), "aria-invalid"));
+    }
+
+    private static string? Value(string page, string id) => PortalHtml.Attribute(PortalHtml.Tag(page, id), "value");
+
     private static Task<HttpResponseMessage> TokenAsync(HttpClient client, string secret) =>
         client.PostAsync("/connect/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {

@@ -25,6 +25,15 @@ public sealed class IndexModel(
     public List<PortalUser> Users { get; private set; } = [];
     public List<ApiClient> Clients { get; private set; } = [];
     public Dictionary<string, string> Errors { get; } = [];
+
+    /// <summary>The form the post was refused in, shown again with what was typed; the other forms stay empty.</summary>
+    public RefusedForm RefusedForm { get; private set; } = RefusedForm.None;
+
+    public const string AgencyForm = "agency";
+    public const string ProviderForm = "provider";
+    public const string UserForm = "user";
+    public const string ClientForm = "client";
+
     public string? ShownSecret { get; private set; }
     public string? ShownSecretFor { get; private set; }
 
@@ -55,7 +64,7 @@ public sealed class IndexModel(
             Errors["agency.id"] = "This id is taken.";
         }
 
-        if (Errors.Count > 0) { await LoadAsync(ct); return Page(); }
+        if (Errors.Count > 0) { return await RefusedFormAsync(AgencyForm, ct); }
 
         TempData["Flash"] = $"Agency {Id} registered.";
         return RedirectToPage();
@@ -74,7 +83,7 @@ public sealed class IndexModel(
             Errors["provider.id"] = "This id is taken.";
         }
 
-        if (Errors.Count > 0) { await LoadAsync(ct); return Page(); }
+        if (Errors.Count > 0) { return await RefusedFormAsync(ProviderForm, ct); }
 
         TempData["Flash"] = $"Provider {Id} registered.";
         return RedirectToPage();
@@ -86,7 +95,7 @@ public sealed class IndexModel(
         var tenant = await TenantAsync(Role is null ? null : PortalRoles.TenantKindFor(Role), "user", ct);
         Check(!string.IsNullOrWhiteSpace(Email) && Email.Contains('@', StringComparison.Ordinal) && Email.Length <= 256, "user.email", "An email address.");
         Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "user.name", "The person's name (at most 200 characters).");
-        if (Errors.Count > 0 || tenant is null) { await LoadAsync(ct); return Page(); }
+        if (Errors.Count > 0 || tenant is null) { return await RefusedFormAsync(UserForm, ct); }
 
         var password = AccountSecurity.OneTimePassword();
         var user = new PortalUser
@@ -95,9 +104,13 @@ public sealed class IndexModel(
             TenantKind = tenant.Kind, TenantId = tenant.Id, Country = tenant.Country, PasswordChangeRequired = true,
         };
         var created = await enrolment.CreateUserAsync(Me, user, password, ct);
-        return created.Succeeded
-            ? await ShowOnceAsync($"First-time password for {user.Email}", password, ct)
-            : await RefusedAsync("user.email", string.Join(" ", created.Errors.Select(e => e.Description)), ct);
+        if (!created.Succeeded)
+        {
+            Errors["user.email"] = string.Join(" ", created.Errors.Select(e => e.Description));
+            return await RefusedFormAsync(UserForm, ct);
+        }
+
+        return await ShowOnceAsync($"First-time password for {user.Email}", password, ct);
     }
 
     public async Task<IActionResult> OnPostClientAsync(CancellationToken ct)
@@ -114,12 +127,16 @@ public sealed class IndexModel(
             Errors["client.id"] = "This client id is taken.";
         }
 
-        if (Errors.Count > 0 || tenant is null) { await LoadAsync(ct); return Page(); }
+        if (Errors.Count > 0 || tenant is null) { return await RefusedFormAsync(ClientForm, ct); }
 
         var secret = NewClientSecret();
-        return await enrolment.RegisterClientAsync(Me, Id!, secret, Name!.Trim(), tenant, scopes!, ct)
-            ? await ShowOnceAsync($"Client secret for {Id}", secret, ct)
-            : await RefusedAsync("client.id", "This client id is taken.", ct);
+        if (!await enrolment.RegisterClientAsync(Me, Id!, secret, Name!.Trim(), tenant, scopes!, ct))
+        {
+            Errors["client.id"] = "This client id is taken.";
+            return await RefusedFormAsync(ClientForm, ct);
+        }
+
+        return await ShowOnceAsync($"Client secret for {Id}", secret, ct);
     }
 
     /// <summary>
@@ -223,7 +240,15 @@ public sealed class IndexModel(
         return Page();
     }
 
-    /// <summary>The page again, with <paramref name="message"/> under the form of <paramref name="field"/>.</summary>
+    /// <summary>The page again, <paramref name="form"/> holding what was typed and showing <see cref="Errors"/>, the other forms empty.</summary>
+    private async Task<IActionResult> RefusedFormAsync(string form, CancellationToken ct)
+    {
+        RefusedForm = new RefusedForm(form, Errors);
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    /// <summary>The page again, with <paramref name="message"/> under the table that <paramref name="field"/> names (a reset, a client's secret).</summary>
     private async Task<IActionResult> RefusedAsync(string field, string message, CancellationToken ct)
     {
         Errors[field] = message;
