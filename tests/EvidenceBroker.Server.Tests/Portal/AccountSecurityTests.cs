@@ -1,8 +1,14 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Development;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace EvidenceBroker.Server.Tests.Portal;
 
@@ -63,6 +69,18 @@ public sealed partial class AccountSecurityTests
         }
 
         Assert.Equal(["/portal/officer", "/portal/officer", "/portal/account/login"], pages);
+    }
+
+    [Fact]
+    public async Task A_session_cookie_from_before_sign_in_times_were_kept_lasts_eight_hours_from_when_it_was_issued()
+    {
+        await using var broker = new BrokerFactory();
+        var now = broker.Clock.GetUtcNow();
+
+        var within = await OfficerPageWithCookieIssuedAsync(broker, now - TimeSpan.FromHours(7));
+        var beyond = await OfficerPageWithCookieIssuedAsync(broker, now - TimeSpan.FromHours(8) - TimeSpan.FromMinutes(1));
+
+        Assert.Equal(["/portal/officer", "/portal/account/login"], new[] { within, beyond });
     }
 
     [Fact]
@@ -164,6 +182,26 @@ public sealed partial class AccountSecurityTests
         var keys = await Task.WhenAll(pages.Select(async page => EnrolmentKey().Match(await page.Content.ReadAsStringAsync()).Groups["key"].Value));
         Assert.Single(keys.Distinct());
         Assert.NotEqual("", keys[0]);
+    }
+
+    /// <summary>
+    /// Where the officer's page leads with a session cookie written as the broker wrote them before sessions carried
+    /// their sign-in time: the user's real claims, sealed with the host's own data protection, issued at
+    /// <paramref name="issued"/>, unexpired, and without the sign-in time item.
+    /// </summary>
+    private static async Task<string> OfficerPageWithCookieIssuedAsync(BrokerFactory broker, DateTimeOffset issued)
+    {
+        await using var scope = broker.Services.CreateAsyncScope();
+        var signIn = scope.ServiceProvider.GetRequiredService<SignInManager<PortalUser>>();
+        var principal = await signIn.CreateUserPrincipalAsync((await signIn.UserManager.FindByEmailAsync(Officer))!);
+        var properties = new AuthenticationProperties { IssuedUtc = issued, ExpiresUtc = broker.Clock.GetUtcNow().AddHours(1) };
+        var cookie = broker.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme);
+        var sealedTicket = cookie.TicketDataFormat.Protect(new AuthenticationTicket(principal, properties, IdentityConstants.ApplicationScheme));
+
+        using var browser = broker.CreateClient();
+        browser.DefaultRequestHeaders.Add("Cookie", $"{cookie.Cookie.Name}={sealedTicket}");
+        using var page = await browser.GetAsync("/portal/officer");
+        return page.RequestMessage!.RequestUri!.AbsolutePath;
     }
 
     private static Task<string> UserIdAsync(BrokerFactory broker, string email) =>
