@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Development;
+using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OtpNet;
 
 namespace EvidenceBroker.Server.Tests.Portal;
 
@@ -170,6 +172,26 @@ public sealed partial class AccountSecurityTests
     }
 
     [Fact]
+    public async Task A_wrong_enrolment_code_is_refused_without_waiting_for_the_writers_turn()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = new PortalBrowser(broker, Officer);
+        var enrolment = await officer.PostFormAsync("/portal/account/login", new() { ["Email"] = Officer, ["Password"] = DevelopmentSeed.DemoPassword });
+        var wrong = WrongCode(EnrolmentKey().Match(enrolment.Body).Groups["key"].Value, broker.Clock.GetUtcNow());
+
+        // Another writer holds the turn, which every node's writers wait for: a code checked inside a turn would wait too.
+        await using var holderScope = broker.Services.CreateAsyncScope();
+        var held = await holderScope.ServiceProvider.GetRequiredService<BrokerDbContext>().BeginWriteAsync(CancellationToken.None);
+        var posted = officer.PostFormAsync(enrolment.Path, new() { ["Code"] = wrong });
+        var answeredWhileHeld = await Task.WhenAny(posted, Task.Delay(TimeSpan.FromSeconds(30))) == posted;
+        await held.CommitAsync();
+        await held.DisposeAsync();
+
+        Assert.True(answeredWhileHeld, "The wrong code was answered only once the writers' turn was free.");
+        Assert.Contains("That code is not right.", (await posted).Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Two_enrolment_pages_opened_at_once_show_the_same_key()
     {
         await using var broker = new BrokerFactory();
@@ -202,6 +224,14 @@ public sealed partial class AccountSecurityTests
         browser.DefaultRequestHeaders.Add("Cookie", $"{cookie.Cookie.Name}={sealedTicket}");
         using var page = await browser.GetAsync("/portal/officer");
         return page.RequestMessage!.RequestUri!.AbsolutePath;
+    }
+
+    /// <summary>A six-digit code the authenticator key shown as <paramref name="shownKey"/> does not give at <paramref name="at"/>, nor a step either side.</summary>
+    private static string WrongCode(string shownKey, DateTimeOffset at)
+    {
+        var codes = new Totp(Base32Encoding.ToBytes(shownKey.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()));
+        return Enumerable.Range(0, 10).Select(digit => new string((char)('0' + digit), 6))
+            .First(code => !codes.VerifyTotp(at.UtcDateTime, code, out _, new VerificationWindow(previous: 1, future: 1)));
     }
 
     private static Task<string> UserIdAsync(BrokerFactory broker, string email) =>
