@@ -14,7 +14,8 @@ namespace EvidenceBroker.Server.Tests.Retention;
 /// <summary>
 /// The retention sweep forgets old Idempotency-Keys and old delivered webhook messages. What must hold: only those go
 /// (never a request, a pending or dead message, or a young key); each turn says in the audit chain what went; the
-/// chain stays valid; a forgotten key files anew.
+/// chain stays valid; a forgotten key files anew. A package whose file cannot be removed stays, named in the trail as
+/// not removed, without keeping the others, and the next sweep removes it.
 /// </summary>
 public sealed class RetentionSweepTests : IAsyncLifetime
 {
@@ -165,6 +166,33 @@ public sealed class RetentionSweepTests : IAsyncLifetime
         Assert.False(File.Exists(package));
         var record = Assert.Single(await RemovalRecordsAsync(broker));
         Assert.Contains(Path.GetFileName(package), record.PayloadJson, StringComparison.Ordinal);
+    }
+
+    [UndeletableFileFact]
+    public async Task An_unrecorded_package_that_cannot_be_removed_stays_the_trail_names_it_and_the_next_sweep_removes_it()
+    {
+        var stuck = await UnrecordedPackageAsync(broker, TimeSpan.FromDays(2));
+        var removable = await UnrecordedPackageAsync(broker, TimeSpan.FromDays(2));
+
+        RetentionResult first;
+        using (UndeletableFile.Make(stuck))
+        {
+            first = await SweepAsync(broker, new RetentionOptions());
+        }
+
+        var stayed = File.Exists(stuck);
+        var othersRemoved = !File.Exists(removable);
+        var second = await SweepAsync(broker, new RetentionOptions());
+
+        Assert.True(stayed);
+        Assert.True(othersRemoved); // one file that cannot go keeps no other on disk
+        Assert.Equal(1, first.UnrecordedPackages);
+        var notRemoved = Assert.Single(await broker.WithDbAsync(db => db.AuditEntries.AsNoTracking()
+            .Where(e => e.Action == "retention.unrecorded-packages-not-removed").ToListAsync()));
+        Assert.Contains(Path.GetFileName(stuck), notRemoved.PayloadJson, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetFileName(removable), notRemoved.PayloadJson, StringComparison.Ordinal);
+        Assert.Equal(1, second.UnrecordedPackages);
+        Assert.False(File.Exists(stuck));
     }
 
     [Fact]
