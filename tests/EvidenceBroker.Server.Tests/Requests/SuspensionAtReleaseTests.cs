@@ -9,7 +9,8 @@ namespace EvidenceBroker.Server.Tests.Requests;
 /// <summary>
 /// C11, the operator's instant switch: a country suspended while one of its requests waits for a supervisor or a
 /// reviewer (the domain's example is a fake emergency sent from a hacked police mailbox) must not have that request
-/// released to the provider afterwards.
+/// released to the provider afterwards. Released once the suspension is lifted, a confirmed emergency is decided again,
+/// and is not released if the engine would then not send it directly.
 /// </summary>
 public sealed class SuspensionAtReleaseTests
 {
@@ -43,11 +44,7 @@ public sealed class SuspensionAtReleaseTests
         var id = await broker.FileAsync(Officer, Emergency());
         await SuspendGreatBritainAsync(broker);
         await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called DI Shah back." });
-        using (var admin = await broker.ClientAsync("broker-admin"))
-        {
-            using var lifted = await admin.DeleteAsync("/api/v1/policy/suspensions/GB");
-            Assert.True(lifted.IsSuccessStatusCode, lifted.StatusCode.ToString());
-        }
+        await LiftGreatBritainAsync(broker);
 
         var approved = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "direct", text = "Urgent." });
         var response = await broker.WithDbAsync(db => db.Deadlines.AsNoTracking().SingleOrDefaultAsync(d => d.RequestId == id && d.Kind == DeadlineKind.Response));
@@ -58,6 +55,35 @@ public sealed class SuspensionAtReleaseTests
         Assert.NotNull(response); // the US–UK channel's 24 hours for an emergency, from the release
         Assert.Equal(TimeSpan.FromHours(24), response.DueAt - response.StartsAt);
         Assert.Equal("direct", request.GetProperty("outcome").GetString());
+    }
+
+    [Fact]
+    public async Task An_emergency_the_engine_would_now_send_by_mlat_is_not_released_once_its_country_is_no_longer_suspended()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, Emergency());
+        await SuspendGreatBritainAsync(broker);
+        await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Called DI Shah back." });
+        await LiftGreatBritainAsync(broker);
+
+        // Decided again with the suspension lifted, the stored input would go directly: the engine decides one input the
+        // same way every time, and only the suspension sent it by MLAT. What the release guards against is an engine
+        // that decides it otherwise by then (a later build, say); here the stored input is one the engine sends by MLAT
+        // for a reason of its own, a request on behalf of a third state (R7).
+        await broker.WithDbAsync(async db =>
+        {
+            var input = JsonNode.Parse(await db.Decisions.Where(d => d.RequestId == id).Select(d => d.InputJson).SingleAsync())!;
+            input["request"]!["flags"] = new JsonArray("onBehalfOfThirdState");
+            return await db.Decisions.Where(d => d.RequestId == id).ExecuteUpdateAsync(set => set.SetProperty(d => d.InputJson, input.ToJsonString()));
+        });
+
+        var approved = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "direct", text = "Urgent." });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, approved.Status);
+        Assert.Equal("This request cannot go directly to the provider.", approved.Body.GetProperty("title").GetString());
+        Assert.Contains("R7", approved.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("awaiting-human-review", await broker.StateAsync(Officer, id));
+        Assert.Equal(0, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == id.ToString() && e.Action == "request.approve-direct")));
     }
 
     [Fact]
@@ -85,6 +111,13 @@ public sealed class SuspensionAtReleaseTests
         using var admin = await broker.ClientAsync("broker-admin");
         using var suspended = await admin.PostJsonAsync("/api/v1/policy/suspensions", new { country = "GB", reason = "Emergency requests sent from a compromised police mailbox." });
         Assert.Equal(HttpStatusCode.NoContent, suspended.StatusCode);
+    }
+
+    private static async Task LiftGreatBritainAsync(BrokerFactory broker)
+    {
+        using var admin = await broker.ClientAsync("broker-admin");
+        using var lifted = await admin.DeleteAsync("/api/v1/policy/suspensions/GB");
+        Assert.True(lifted.IsSuccessStatusCode, lifted.StatusCode.ToString());
     }
 
     private static string? Rule(System.Text.Json.JsonElement decision, string rule) =>
