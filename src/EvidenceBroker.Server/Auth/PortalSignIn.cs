@@ -109,6 +109,8 @@ public static class PortalSignIn
                          && DateTimeOffset.TryParse(signedIn, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var parsed)
                     ? parsed
                     : context.Properties.IssuedUtc ?? DateTimeOffset.MinValue;
+                // Kept from here on: renewing the cookie moves IssuedUtc, so an old session in use would never end.
+                context.Properties.Items[SignedInAtItem] = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
                 if (now - at >= options.SessionLifetime)
                 {
                     context.RejectPrincipal();

@@ -7,6 +7,7 @@ using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -83,6 +84,22 @@ public sealed partial class AccountSecurityTests
         var beyond = await OfficerPageWithCookieIssuedAsync(broker, now - TimeSpan.FromHours(8) - TimeSpan.FromMinutes(1));
 
         Assert.Equal(["/portal/officer", "/portal/account/login"], new[] { within, beyond });
+    }
+
+    [Fact]
+    public async Task A_session_cookie_from_before_sign_in_times_were_kept_still_ends_eight_hours_after_it_was_issued_however_busy()
+    {
+        await using var broker = new BrokerFactory();
+        var cookie = await CookieFromBeforeSignInTimesAsync(broker, broker.Clock.GetUtcNow() - TimeSpan.FromHours(7));
+        var pages = new List<string>();
+        for (var visit = 0; visit < 2; visit++)
+        {
+            (var path, cookie) = await OfficerPageAsync(broker, cookie); // each visit renews the cookie
+            pages.Add(path);
+            broker.Clock.Advance(TimeSpan.FromHours(2));
+        }
+
+        Assert.Equal(["/portal/officer", "/portal/account/login"], pages);
     }
 
     [Fact]
@@ -208,23 +225,40 @@ public sealed partial class AccountSecurityTests
 
     /// <summary>
     /// Where the officer's page leads with a session cookie written as the broker wrote them before sessions carried
-    /// their sign-in time: the user's real claims, sealed with the host's own data protection, issued at
-    /// <paramref name="issued"/>, unexpired, and without the sign-in time item.
+    /// their sign-in time, issued at <paramref name="issued"/>.
     /// </summary>
-    private static async Task<string> OfficerPageWithCookieIssuedAsync(BrokerFactory broker, DateTimeOffset issued)
+    private static async Task<string> OfficerPageWithCookieIssuedAsync(BrokerFactory broker, DateTimeOffset issued) =>
+        (await OfficerPageAsync(broker, await CookieFromBeforeSignInTimesAsync(broker, issued))).Path;
+
+    /// <summary>
+    /// The officer's session cookie as the broker wrote them before sessions carried their sign-in time: the user's
+    /// real claims, sealed with the host's own data protection, issued at <paramref name="issued"/>, unexpired, and
+    /// without the sign-in time item.
+    /// </summary>
+    private static async Task<string> CookieFromBeforeSignInTimesAsync(BrokerFactory broker, DateTimeOffset issued)
     {
         await using var scope = broker.Services.CreateAsyncScope();
         var signIn = scope.ServiceProvider.GetRequiredService<SignInManager<PortalUser>>();
         var principal = await signIn.CreateUserPrincipalAsync((await signIn.UserManager.FindByEmailAsync(Officer))!);
         var properties = new AuthenticationProperties { IssuedUtc = issued, ExpiresUtc = broker.Clock.GetUtcNow().AddHours(1) };
-        var cookie = broker.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme);
-        var sealedTicket = cookie.TicketDataFormat.Protect(new AuthenticationTicket(principal, properties, IdentityConstants.ApplicationScheme));
-
-        using var browser = broker.CreateClient();
-        browser.DefaultRequestHeaders.Add("Cookie", $"{cookie.Cookie.Name}={sealedTicket}");
-        using var page = await browser.GetAsync("/portal/officer");
-        return page.RequestMessage!.RequestUri!.AbsolutePath;
+        return SessionCookie(broker).TicketDataFormat.Protect(new AuthenticationTicket(principal, properties, IdentityConstants.ApplicationScheme));
     }
+
+    /// <summary>Where the officer's page leads with <paramref name="cookie"/>, and the cookie the broker renewed it as (or the same).</summary>
+    private static async Task<(string Path, string Cookie)> OfficerPageAsync(BrokerFactory broker, string cookie)
+    {
+        var name = SessionCookie(broker).Cookie.Name;
+        using var browser = broker.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        browser.DefaultRequestHeaders.Add("Cookie", $"{name}={cookie}");
+        using var page = await browser.GetAsync("/portal/officer");
+        var renewed = page.Headers.TryGetValues("Set-Cookie", out var set)
+            ? set.Select(c => c.Split(';')[0]).FirstOrDefault(c => c.StartsWith($"{name}=", StringComparison.Ordinal))?[(name!.Length + 1)..]
+            : null;
+        return (page.RequestMessage!.RequestUri!.AbsolutePath, renewed ?? cookie);
+    }
+
+    private static CookieAuthenticationOptions SessionCookie(BrokerFactory broker) =>
+        broker.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(IdentityConstants.ApplicationScheme);
 
     /// <summary>A six-digit code the authenticator key shown as <paramref name="shownKey"/> does not give at <paramref name="at"/>, nor a step either side.</summary>
     private static string WrongCode(string shownKey, DateTimeOffset at)
