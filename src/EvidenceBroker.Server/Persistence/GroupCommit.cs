@@ -393,7 +393,18 @@ internal sealed partial class GroupCommit
         connection = null;
         chainHead = null;
         sealFrom = null;
-        await closing.DisposeAsync();
+        try
+        {
+            await closing.DisposeAsync();
+        }
+        catch
+        {
+            // A transaction that failed to end leaves its connection in no known state: closed, never kept, and never
+            // lost (on PostgreSQL an unreturned connection is a pool slot gone for good).
+            await connections.ReturnAsync(closingConnection, committed: false);
+            throw;
+        }
+
         await connections.ReturnAsync(closingConnection, committed);
     }
 
