@@ -1,0 +1,26 @@
+using System.Net;
+using EvidenceBroker.Server.Tests.Infrastructure;
+
+namespace EvidenceBroker.Server.Tests.Portal;
+
+/// <summary>The administrator's policy page: a refused suspension is marked as the other portal forms are.</summary>
+public sealed class PolicyPageTests(BrokerFactory broker) : IClassFixture<BrokerFactory>
+{
+    [Fact]
+    public async Task A_suspension_without_a_country_marks_the_field_invalid_opens_on_the_summary_and_keeps_the_reason_encoded()
+    {
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var (status, _, page) = await admin.PostFormAsync("/portal/admin/policy?handler=Suspend",
+            new() { ["Country"] = "", ["Reason"] = "<script>alert(1)</script> elections" });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("true", PortalHtml.Attribute(PortalHtml.Tag(page, "country"), "aria-invalid"));
+        Assert.Contains("err-country", PortalHtml.DescribedBy(page, "country"));
+        Assert.Null(PortalHtml.Attribute(PortalHtml.Tag(page, "reason"), "aria-invalid"));
+        Assert.Contains("href=\"#country\"", page, StringComparison.Ordinal);
+        Assert.NotNull(PortalHtml.Attribute(PortalHtml.Tag(page, "err-summary"), "autofocus"));
+        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt; elections", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>alert(1)", page, StringComparison.Ordinal);
+    }
+}
