@@ -4,11 +4,12 @@ using EvidenceBroker.Server.Hosting;
 namespace EvidenceBroker.Server.Auth;
 
 /// <summary>
-/// Wrong passwords for one account from one network (<see cref="RateLimiting.NetworkOf"/>): after
-/// <see cref="PortalSignIn.FailedAttemptsBeforeLockout"/> in <see cref="PortalSignIn.LockoutMinutes"/> minutes, that
-/// network's attempts on that account are refused, right password or wrong, until the oldest failure has aged out.
-/// The account itself is not locked, so a stranger who knows someone's email cannot keep them out; an account with an
-/// authenticator locks only at the code step, which needs the password (<see cref="PortalSignIn"/>).
+/// Password attempts for one account from one network (<see cref="RateLimiting.NetworkOf"/>), right or wrong:
+/// after <see cref="Limit"/> in <see cref="PortalSignIn.LockoutMinutes"/> minutes, that network's attempts on that
+/// account are refused until the oldest has aged out. Each attempt is counted before its password is checked, so a
+/// burst sent at once cannot slip past the count. The account itself is not locked, so a stranger who knows someone's
+/// email cannot keep them out; an account with an authenticator locks only at the code step, which needs the password
+/// (<see cref="PortalSignIn"/>).
 /// </summary>
 /// <remarks>
 /// Counted in each node's memory: behind a load balancer with N nodes, one network gets up to N times the limit. The
@@ -16,28 +17,25 @@ namespace EvidenceBroker.Server.Auth;
 /// </remarks>
 public sealed class PasswordAttempts : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> failures = PartitionedRateLimiter.Create<string, string>(key =>
+    /// <summary>Attempts allowed per account and network in the window: room for a few mistyped passwords and sign-ins.</summary>
+    public const int Limit = 2 * PortalSignIn.FailedAttemptsBeforeLockout;
+
+    private readonly PartitionedRateLimiter<string> attempts = PartitionedRateLimiter.Create<string, string>(key =>
         RateLimitPartition.GetSlidingWindowLimiter(key, _ => new SlidingWindowRateLimiterOptions
         {
-            PermitLimit = PortalSignIn.FailedAttemptsBeforeLockout,
+            PermitLimit = Limit,
             Window = TimeSpan.FromMinutes(PortalSignIn.LockoutMinutes),
             SegmentsPerWindow = PortalSignIn.LockoutMinutes,
             QueueLimit = 0,
             AutoReplenishment = true,
         }));
 
-    /// <summary>Whether this network may still try a password for <paramref name="user"/>.</summary>
-    public bool MayTry(PortalUser user, HttpContext http)
+    /// <summary>Counts an attempt on <paramref name="user"/> from this network; false when the network has used up its attempts.</summary>
+    public bool TryAttempt(PortalUser user, HttpContext http)
     {
-        // Asking for no permit tells whether any is left, and takes none.
-        using var lease = failures.AttemptAcquire(Key(user, http), permitCount: 0);
+        using var lease = attempts.AttemptAcquire(user.Id + " " + RateLimiting.NetworkOf(http));
         return lease.IsAcquired;
     }
 
-    /// <summary>Counts a wrong password for <paramref name="user"/> from this network.</summary>
-    public void Failed(PortalUser user, HttpContext http) => failures.AttemptAcquire(Key(user, http)).Dispose();
-
-    public void Dispose() => failures.Dispose();
-
-    private static string Key(PortalUser user, HttpContext http) => user.Id + " " + RateLimiting.NetworkOf(http);
+    public void Dispose() => attempts.Dispose();
 }

@@ -44,7 +44,7 @@ public static class PortalSignIn
     /// <summary>
     /// An account locks after this many failed attempts in a row at the step that guards its second factor: the code,
     /// for an account with an authenticator; the password, for one without (whose password alone leads to enrolling
-    /// one). Wrong passwords for an account with an authenticator are counted per network instead
+    /// one). Password attempts on an account with an authenticator are limited per network instead
     /// (<see cref="PasswordAttempts"/>), so that strangers cannot lock it...
     /// </summary>
     public const int FailedAttemptsBeforeLockout = 5;

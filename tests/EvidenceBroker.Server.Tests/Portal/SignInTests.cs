@@ -16,7 +16,7 @@ namespace EvidenceBroker.Server.Tests.Portal;
 /// <summary>The portal's password step: it does not tell who has an account, and each address has a limit.</summary>
 public sealed partial class SignInTests
 {
-    private const string NotSignedIn = "The email or password is not right, or there have been 5 failed attempts: wait 15 minutes before trying again.";
+    private const string NotSignedIn = "The email or password is not right, or there have been too many attempts: wait 15 minutes before trying again.";
 
     private sealed class TightSignIn : BrokerFactory
     {
@@ -139,7 +139,7 @@ public sealed partial class SignInTests
 
         using var stranger = broker.CreateClient();
         stranger.DefaultRequestHeaders.Add(NetworkFromHeader.Header, "198.51.100.7");
-        for (var i = 0; i < PortalSignIn.FailedAttemptsBeforeLockout + 2; i++)
+        for (var i = 0; i < PasswordAttempts.Limit + 2; i++)
         {
             await SignInAsync(stranger, "supervisor@met.example", "not the password");
         }
@@ -154,7 +154,7 @@ public sealed partial class SignInTests
     }
 
     [Fact]
-    public async Task After_five_wrong_passwords_a_network_is_refused_that_account_even_with_the_right_one()
+    public async Task After_its_attempts_are_used_up_a_network_is_refused_that_account_even_with_the_right_password()
     {
         await using var broker = new FromNetworks();
         using (await PortalBrowser.SignedInAsync(broker, "supervisor@met.example"))
@@ -164,7 +164,7 @@ public sealed partial class SignInTests
 
         using var guesser = new PortalBrowser(broker, "supervisor@met.example");
         guesser.Client.DefaultRequestHeaders.Add(NetworkFromHeader.Header, "198.51.100.7");
-        for (var i = 0; i < PortalSignIn.FailedAttemptsBeforeLockout; i++)
+        for (var i = 0; i < PasswordAttempts.Limit; i++)
         {
             await SignInAsync(guesser.Client, "supervisor@met.example", "not the password");
         }

@@ -18,7 +18,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 /// account does not show: an unknown email, a wrong password and a locked account get the same answer, after the same
 /// work (one password hash is checked in each case), and no sooner than <see cref="RefusalFloor"/> after the request
 /// arrived: a wrong password also records the failure, a write an unknown email does not make, and the floor hides
-/// that difference. Each network address has its own limit on attempts, and its own limit on wrong passwords for each
+/// that difference. Each network address has its own limit on attempts, and its own limit on attempts for each
 /// account (<see cref="PasswordAttempts"/>). A wrong password locks only an account without an authenticator, whose
 /// password alone leads to enrolling one; an account with one locks at the code step.
 /// </summary>
@@ -26,7 +26,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<PortalUser> users, PasswordAttempts attempts, AccountSecurity accounts) : PageModel
 {
     internal static readonly string NotSignedIn = string.Create(CultureInfo.InvariantCulture,
-        $"The email or password is not right, or there have been {PortalSignIn.FailedAttemptsBeforeLockout} failed attempts: wait {PortalSignIn.LockoutMinutes} minutes before trying again.");
+        $"The email or password is not right, or there have been too many attempts: wait {PortalSignIn.LockoutMinutes} minutes before trying again.");
 
     private static readonly PortalUser NoOne = new()
     {
@@ -73,7 +73,7 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
             return await RefuseAsync(arrived);
         }
 
-        if (await users.IsLockedOutAsync(user) || !attempts.MayTry(user, HttpContext))
+        if (await users.IsLockedOutAsync(user) || !attempts.TryAttempt(user, HttpContext))
         {
             // Identity would answer a locked account without checking the password: check it, for the time it takes.
             users.PasswordHasher.VerifyHashedPassword(user, user.PasswordHash ?? "", Password);
@@ -84,11 +84,11 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
         var result = await signIn.CheckPasswordSignInAsync(user, Password, lockoutOnFailure: !secondFactorGuards);
         if (!result.Succeeded)
         {
-            attempts.Failed(user, HttpContext);
             if (result.IsLockedOut)
             {
-                // This attempt locked it (a locked account was refused above, before its password was checked).
-                await accounts.RecordLockoutAsync(user, "password", HttpContext.RequestAborted);
+                // This attempt locked it (a locked account was refused above, before its password was checked). Recorded
+                // whether or not the sender waits for the answer: the lock is already written.
+                await accounts.RecordLockoutAsync(user, "password", CancellationToken.None);
             }
 
             return await RefuseAsync(arrived);

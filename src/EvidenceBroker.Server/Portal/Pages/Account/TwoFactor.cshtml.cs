@@ -47,7 +47,8 @@ public sealed class TwoFactorModel(SignInManager<PortalUser> signIn, AccountSecu
 
         if (result.IsLockedOut && !wasLocked)
         {
-            await accounts.RecordLockoutAsync(await signIn.UserManager.FindByIdAsync(user.Id) ?? user, "code", ct);
+            // Recorded whether or not the sender waits for the answer: the lock is already written.
+            await accounts.RecordLockoutAsync(await signIn.UserManager.FindByIdAsync(user.Id) ?? user, "code", CancellationToken.None);
         }
 
         ModelState.AddModelError("", result.IsLockedOut
