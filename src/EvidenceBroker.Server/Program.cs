@@ -99,7 +99,7 @@ await app.Services.InitialiseDatabaseAsync();
 if (!app.Environment.IsDevelopment())
 {
     // Before anything else is written to a database that is not this environment's own.
-    await DevelopmentSeed.RefuseDemoAccessAsync(app.Services, app.Environment.EnvironmentName);
+    await DevelopmentSeed.RefuseDemoAccessAsync(app.Services, app.Environment.EnvironmentName, app.Logger);
 }
 
 await app.Services.ImportPolicyPackAsync(app.Logger);

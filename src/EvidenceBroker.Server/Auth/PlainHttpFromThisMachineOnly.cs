@@ -25,8 +25,11 @@ public sealed class PlainHttpFromThisMachineOnly : IOpenIddictServerHandler<Proc
     public ValueTask HandleAsync(ProcessRequestContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.Transaction.GetHttpRequest() is { IsHttps: false } request
-            && request.HttpContext.Connection.RemoteIpAddress is { } from && !IPAddress.IsLoopback(from))
+        // An endpoint OpenIddict does not know is left to answer 404 (it has no error response to write for one).
+        if (context.EndpointType != OpenIddictServerEndpointType.Unknown
+            && context.Transaction.GetHttpRequest() is { IsHttps: false } request
+            && request.HttpContext.Connection.RemoteIpAddress is { } from
+            && !IPAddress.IsLoopback(from))
         {
             context.Reject(
                 error: OpenIddictConstants.Errors.InvalidRequest,

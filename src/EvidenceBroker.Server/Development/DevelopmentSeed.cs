@@ -79,11 +79,10 @@ public static class DevelopmentSeed
     /// <summary>
     /// Outside Development, refuses to start on a database where a demo client or user still opens with its published
     /// secret or password: one a Development run seeded (the default SQLite file is the same in every environment). A
-    /// disabled client gets no token, so it does not count. Likewise a webhook secret published in docs/webhooks.md,
-    /// and a data-protection key stored unencrypted (Development has no certificate to encrypt it with), which would
-    /// let a copy of the database open what it protects.
+    /// disabled client gets no token, so it does not count. Likewise a webhook secret published in docs/webhooks.md.
+    /// Data-protection keys stored unencrypted (Development has no certificate to encrypt them with) are reported.
     /// </summary>
-    public static async Task RefuseDemoAccessAsync(IServiceProvider services, string environment, CancellationToken ct = default)
+    public static async Task RefuseDemoAccessAsync(IServiceProvider services, string environment, ILogger logger, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(services);
         await using var scope = services.CreateAsyncScope();
@@ -128,14 +127,16 @@ public static class DevelopmentSeed
                 "rotate the webhook secrets).");
         }
 
+        // Keys (not revocations) stored in clear: by a Development run, or by a Production node of a build from before
+        // keys were encrypted, so a warning rather than a refusal.
         var clearKeys = await db.DataProtectionKeys.AsNoTracking()
-            .Where(k => k.Xml != null && !k.Xml.Contains("encryptedSecret")).Select(k => k.FriendlyName).ToListAsync(ct);
+            .Where(k => k.Xml != null && k.Xml.StartsWith("<key") && !k.Xml.Contains("encryptedSecret")).Select(k => k.FriendlyName).ToListAsync(ct);
         if (clearKeys.Count > 0)
         {
-            throw new InvalidOperationException(
-                $"The broker will not start in the '{environment}' environment on this database: data-protection key(s) " +
-                $"{string.Join(", ", clearKeys)} are stored unencrypted, as a Development run stores them, so a copy of the database " +
-                "would open the webhook secrets and sign-in tokens they protect. Start on a database of its own.");
+            logger.LogWarning(
+                "Data-protection keys {Keys} are stored unencrypted in this database, so a copy of it opens what they protected " +
+                "(webhook secrets, sign-in tokens). Keys made from now on are encrypted; rotate the webhook secrets once those keys " +
+                "have expired", string.Join(", ", clearKeys));
         }
     }
 

@@ -42,6 +42,9 @@ public static class TrustedProxies
         services.Configure<ForwardedHeadersOptions>(options =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // As many hops as are trusted proxies (a load balancer in front of nginx): the client is the first address,
+            // read from the right, that is not one of them.
+            options.ForwardLimit = null;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
             networks.ForEach(options.KnownIPNetworks.Add);

@@ -33,6 +33,29 @@ public sealed class TrustedProxiesTests
         Assert.Equal(HttpStatusCode.TooManyRequests, oneClient[^1]);
     }
 
+    private sealed class BehindTwoProxies : BrokerFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
+            [new("RateLimits:TokenPerAddressPerMinute", "3"), new("Proxy:TrustedNetworks:0", "10.9.0.0/24")];
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            NetworkFromHeader.Install(builder);
+        }
+    }
+
+    [Fact]
+    public async Task Behind_a_load_balancer_and_nginx_the_client_is_the_first_address_that_is_no_trusted_proxy()
+    {
+        await using var broker = new BehindTwoProxies();
+
+        // nginx (10.9.0.1) appends the load balancer (10.9.0.2), which appended the client.
+        var statuses = await TokenAttemptsAsync(broker, from: Proxy, i => $"203.0.113.{i}, 10.9.0.2");
+
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, statuses);
+    }
+
     [Fact]
     public async Task A_sender_that_is_not_the_proxy_cannot_choose_its_address_with_x_forwarded_for()
     {
