@@ -47,6 +47,11 @@ public static class Program
             await error.WriteLineAsync($"Cannot read a file: {ex.Message}").ConfigureAwait(false);
             return BadInput;
         }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("Cancelled.").ConfigureAwait(false);
+            return Failure;
+        }
     }
 
     private static RootCommand BuildCommand(TextWriter output, TextWriter error, HttpMessageHandler? http)
