@@ -35,9 +35,8 @@ public static class TrustedProxies
         }
 
         var networks = (configuration.GetSection(ProxyOptions.Section).Get<ProxyOptions>() ?? new ProxyOptions()).TrustedNetworks
-            .Select((text, i) => System.Net.IPNetwork.TryParse(text.Contains('/', StringComparison.Ordinal) ? text : WholeAddress(text), out var network)
-                ? network
-                : throw new InvalidOperationException($"Proxy:TrustedNetworks:{i} ('{text}') is not an address or a network in CIDR notation."))
+            .Select((text, i) => NetworkOf(text)
+                ?? throw new InvalidOperationException($"Proxy:TrustedNetworks:{i} ('{text}') is not an address or a network in CIDR notation."))
             .ToList();
         services.Configure<ForwardedHeadersOptions>(options =>
         {
@@ -60,6 +59,9 @@ public static class TrustedProxies
         return options.KnownIPNetworks.Count == 0 ? app : app.UseForwardedHeaders();
     }
 
-    private static string WholeAddress(string text) =>
-        IPAddress.TryParse(text, out var address) ? $"{text}/{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? 128 : 32)}" : text;
+    /// <summary>A network in CIDR notation, or a single address as the network of that address alone; null if neither.</summary>
+    private static System.Net.IPNetwork? NetworkOf(string text) =>
+        IPAddress.TryParse(text, out var address) ? new System.Net.IPNetwork(address, address.GetAddressBytes().Length * 8)
+        : System.Net.IPNetwork.TryParse(text, out var network) ? network
+        : null;
 }

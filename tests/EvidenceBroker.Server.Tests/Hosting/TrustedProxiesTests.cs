@@ -9,10 +9,11 @@ public sealed class TrustedProxiesTests
 {
     private const string Proxy = "10.9.0.1";
 
-    private sealed class BehindAProxy : BrokerFactory
+    /// <summary>A broker behind the trusted proxies given, taking each request's own address from <see cref="NetworkFromHeader.Header"/>.</summary>
+    private sealed class BehindProxies(string trusted) : BrokerFactory
     {
         protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-            [new("RateLimits:TokenPerAddressPerMinute", "3"), new("Proxy:TrustedNetworks:0", Proxy)];
+            [new("RateLimits:TokenPerAddressPerMinute", "3"), new("Proxy:TrustedNetworks:0", trusted)];
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -24,7 +25,7 @@ public sealed class TrustedProxiesTests
     [Fact]
     public async Task Behind_the_proxy_each_client_address_it_forwards_has_its_own_limit()
     {
-        await using var broker = new BehindAProxy();
+        await using var broker = new BehindProxies(Proxy);
 
         var distinctClients = await TokenAttemptsAsync(broker, from: Proxy, i => $"203.0.113.{i}");
         var oneClient = await TokenAttemptsAsync(broker, from: Proxy, _ => "198.51.100.9");
@@ -33,22 +34,10 @@ public sealed class TrustedProxiesTests
         Assert.Equal(HttpStatusCode.TooManyRequests, oneClient[^1]);
     }
 
-    private sealed class BehindTwoProxies : BrokerFactory
-    {
-        protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
-            [new("RateLimits:TokenPerAddressPerMinute", "3"), new("Proxy:TrustedNetworks:0", "10.9.0.0/24")];
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            NetworkFromHeader.Install(builder);
-        }
-    }
-
     [Fact]
     public async Task Behind_a_load_balancer_and_nginx_the_client_is_the_first_address_that_is_no_trusted_proxy()
     {
-        await using var broker = new BehindTwoProxies();
+        await using var broker = new BehindProxies("10.9.0.0/24");
 
         // nginx (10.9.0.1) appends the load balancer (10.9.0.2), which appended the client.
         var statuses = await TokenAttemptsAsync(broker, from: Proxy, i => $"203.0.113.{i}, 10.9.0.2");
@@ -59,7 +48,7 @@ public sealed class TrustedProxiesTests
     [Fact]
     public async Task A_sender_that_is_not_the_proxy_cannot_choose_its_address_with_x_forwarded_for()
     {
-        await using var broker = new BehindAProxy();
+        await using var broker = new BehindProxies(Proxy);
 
         var statuses = await TokenAttemptsAsync(broker, from: "10.9.0.2", i => $"203.0.113.{i}");
 

@@ -48,7 +48,7 @@ public sealed class TwoFactorModel(SignInManager<PortalUser> signIn, AccountSecu
         if (result.IsLockedOut && !wasLocked)
         {
             // Recorded whether or not the sender waits for the answer: the lock is already written.
-            await accounts.RecordLockoutAsync(await signIn.UserManager.FindByIdAsync(user.Id) ?? user, "code", CancellationToken.None);
+            await accounts.RecordLockoutAsync(user, "code", CancellationToken.None); // the same tracked user the lock was written to
         }
 
         ModelState.AddModelError("", result.IsLockedOut
