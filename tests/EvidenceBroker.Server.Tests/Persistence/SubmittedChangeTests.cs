@@ -20,8 +20,7 @@ namespace EvidenceBroker.Server.Tests.Persistence;
 /// prepared under a state that has changed by its turn fails alone, and the turn reads that state once. On PostgreSQL,
 /// where a batch may open with its rows: a batch that reads the state in that round trip and finds it changed rolls the
 /// round back and writes the turn again; a batch opened later in a turn reads the state under its own lock, not an
-/// earlier batch's; and two guards naming the same parameter are read instead of guarded. A turn that fails after its
-/// changes had their answers is logged, through the host's logger, and the batch's writer goes on.
+/// earlier batch's; and two guards naming the same parameter are read instead of guarded.
 /// </summary>
 public sealed class SubmittedChangeTests
 {
@@ -95,25 +94,6 @@ public sealed class SubmittedChangeTests
 
         await SubmitAsync(broker, "after").WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Equal(["after"], await broker.WithDbAsync(db => db.IdempotencyRecords
-            .Where(k => k.ClientId == Tester.Subject).Select(k => k.Key).ToListAsync()));
-    }
-
-    [Fact]
-    public async Task A_write_turn_that_fails_after_its_changes_had_their_answers_is_logged_and_the_batch_writer_goes_on()
-    {
-        await using var broker = new BrokerFactory();
-        await broker.WithDbAsync(db => db.IdempotencyRecords.CountAsync()); // started: migrated
-
-        // The change ends the batch's transaction under it, then fails: the batch fails with it, and closing the batch
-        // (rolling back a transaction the database no longer has) fails too, after the change had its answer. Nobody
-        // is left to hear of that failure but the log.
-        await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            SubmitAsync(broker, "ends-the-batch", chainedAs: chained => new EndsTheBatch(chained)).WaitAsync(TimeSpan.FromSeconds(30)));
-        var logged = await LoggedAsync(broker, "A write turn for submitted changes failed after the changes had their answers");
-        await SubmitAsync(broker, "after").WaitAsync(TimeSpan.FromSeconds(30));
-
-        Assert.True(logged, broker.ServerErrors.ToString());
         Assert.Equal(["after"], await broker.WithDbAsync(db => db.IdempotencyRecords
             .Where(k => k.ClientId == Tester.Subject).Select(k => k.Key).ToListAsync()));
     }
@@ -250,9 +230,7 @@ public sealed class SubmittedChangeTests
     }
 
     /// <summary>Queues the change before returning, as intake does: the submission happens before the first await.</summary>
-    private static async Task SubmitAsync(
-        BrokerFactory broker, string key, ChangePrecondition? precondition = null, Action? whenChained = null,
-        Func<IChainedRows, IChainedRows>? chainedAs = null)
+    private static async Task SubmitAsync(BrokerFactory broker, string key, ChangePrecondition? precondition = null, Action? whenChained = null)
     {
         await using var scope = broker.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
@@ -262,43 +240,7 @@ public sealed class SubmittedChangeTests
         db.BindQueuedRows();
         var chained = audit.Chained(db, Tester, audit.Prepare(new AuditRecord("test.submitted", "idempotency-key", key, new { key })));
 
-        IChainedRows submitted = whenChained is null ? chained! : new OnceChained(chained!, whenChained);
-        Assert.True(await db.TrySubmitQueuedRowsAsync(chainedAs?.Invoke(submitted) ?? submitted, precondition));
-    }
-
-    /// <summary>Whether the server logged an error with <paramref name="message"/>, waiting for it a while: the batch's writer logs after answering.</summary>
-    private static async Task<bool> LoggedAsync(BrokerFactory broker, string message)
-    {
-        for (var waited = TimeSpan.Zero; waited < TimeSpan.FromSeconds(30); waited += TimeSpan.FromMilliseconds(50))
-        {
-            if (broker.ServerErrors.ToString().Contains(message, StringComparison.Ordinal))
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return false;
-    }
-
-    /// <summary>
-    /// Commits the batch's SQLite transaction behind the write batch's back (as a fault the database cannot undo ends
-    /// it), then fails: the batch then fails as a whole, and rolling it back fails, there being no transaction left.
-    /// </summary>
-    private sealed class EndsTheBatch(IChainedRows chained) : IChainedRows
-    {
-        public string HeadQuery => chained.HeadQuery;
-
-        public Task<(long Sequence, string Hash)> ReadHeadAsync(DbDataReader reader) => chained.ReadHeadAsync(reader);
-
-        public (IReadOnlyList<AddedRows.BoundInsert> Rows, (long Sequence, string Hash) Head) Follow(
-            (long Sequence, string Hash) head, DbCommand parameterFactory)
-        {
-            var connection = (SqliteConnection)parameterFactory.Connection!;
-            Assert.Equal(SQLitePCL.raw.SQLITE_OK, SQLitePCL.raw.sqlite3_exec(connection.Handle, "COMMIT"));
-            throw new InvalidOperationException("The change failed after its batch's transaction had ended.");
-        }
+        Assert.True(await db.TrySubmitQueuedRowsAsync(whenChained is null ? chained! : new OnceChained(chained!, whenChained), precondition));
     }
 
     /// <summary>Chains as <paramref name="chained"/> does, running <paramref name="action"/> the first time the batch chains it.</summary>
