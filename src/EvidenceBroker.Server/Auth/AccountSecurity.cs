@@ -117,9 +117,12 @@ public sealed class AccountSecurity(BrokerDbContext db, UserManager<PortalUser> 
     /// <summary>The broker's part that locks accounts, as the audit trail names it.</summary>
     public const string LockoutActor = "sign-in";
 
-    /// <summary>A sign-in completed with the password and an authenticator code, in a write of its own.</summary>
-    public Task RecordSignInAsync(PortalUser user, CancellationToken ct) =>
-        WriteAsync(user, new AuditRecord("user.signed-in", "portal-user", user.Id, new { }), () => Task.FromResult(IdentityResult.Success), ct);
+    /// <summary>
+    /// A sign-in completed with the password and an authenticator code, in a write of its own; its network is
+    /// remembered (<see cref="SignInNetworks"/>). The audit entry does not name the network.
+    /// </summary>
+    public Task RecordSignInAsync(PortalUser user, string network, CancellationToken ct) =>
+        WriteAsync(user, new AuditRecord("user.signed-in", "portal-user", user.Id, new { }), () => SignInNetworks.RememberAsync(users, user, network), ct);
 
     /// <summary>
     /// Failed attempts at <paramref name="step"/> ("password" or "code") have just locked <paramref name="user"/> out.

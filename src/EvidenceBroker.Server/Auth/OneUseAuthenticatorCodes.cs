@@ -20,7 +20,8 @@ public sealed class OneUseAuthenticatorCodes(BrokerDbContext db, TimeProvider cl
 {
     public const string ProviderName = "OneUseAuthenticator";
 
-    private const string LoginProvider = "[EvidenceBroker]";
+    /// <summary>The login provider under which the broker keeps its own values beside a user's authenticator key.</summary>
+    internal const string LoginProvider = "[EvidenceBroker]";
     private const string LastStepName = "LastAuthenticatorStep";
     private static readonly VerificationWindow Window = new(previous: 1, future: 1);
 

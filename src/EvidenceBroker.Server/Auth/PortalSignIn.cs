@@ -101,16 +101,16 @@ public static class PortalSignIn
                 context.Properties.Items.TryAdd(SignedInAtItem, (context.Options.TimeProvider ?? TimeProvider.System).GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
                 return Task.CompletedTask;
             };
+            // Renewal copies the cookie before its principal is validated, so an old cookie's time is written here first.
+            cookie.Events.OnCheckSlidingExpiration = context =>
+            {
+                KeepSignedInAt(context.Properties);
+                return Task.CompletedTask;
+            };
             cookie.Events.OnValidatePrincipal = async context =>
             {
                 var now = (context.Options.TimeProvider ?? TimeProvider.System).GetUtcNow();
-                // A cookie issued before sessions carried their sign-in time counts from when it was last issued.
-                var at = context.Properties.Items.TryGetValue(SignedInAtItem, out var signedIn)
-                         && DateTimeOffset.TryParse(signedIn, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var parsed)
-                    ? parsed
-                    : context.Properties.IssuedUtc ?? DateTimeOffset.MinValue;
-                // Kept from here on: renewing the cookie moves IssuedUtc, so an old session in use would never end.
-                context.Properties.Items[SignedInAtItem] = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+                var at = KeepSignedInAt(context.Properties);
                 if (now - at >= options.SessionLifetime)
                 {
                     context.RejectPrincipal();
@@ -158,6 +158,21 @@ public static class PortalSignIn
             .AddPolicy(OversightBody, policy => Cookie(policy).RequireClaim(PortalRoles.RoleClaim, PortalRoles.Oversight))
             .AddPolicy(Administrator, policy => Cookie(policy).RequireClaim(PortalRoles.RoleClaim, PortalRoles.Administrator));
         return services;
+    }
+
+    /// <summary>
+    /// When the session's holder signed in, kept in the cookie from here on. A cookie issued before sessions carried
+    /// their sign-in time counts from when it was issued; that time is written into it, since renewing the cookie moves
+    /// its issue time and an old session in use would otherwise never end.
+    /// </summary>
+    private static DateTimeOffset KeepSignedInAt(AuthenticationProperties properties)
+    {
+        var at = properties.Items.TryGetValue(SignedInAtItem, out var signedIn)
+                 && DateTimeOffset.TryParse(signedIn, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind, out var parsed)
+            ? parsed
+            : properties.IssuedUtc ?? DateTimeOffset.MinValue;
+        properties.Items[SignedInAtItem] = at.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        return at;
     }
 
     private static AuthorizationPolicyBuilder Cookie(AuthorizationPolicyBuilder policy) =>

@@ -177,6 +177,67 @@ public sealed partial class SignInTests
     }
 
     [Fact]
+    public async Task Guessers_on_many_networks_share_one_limit_and_the_owner_s_usual_network_is_not_held_to_it()
+    {
+        await using var broker = new FromNetworks();
+        using (var owner = new PortalBrowser(broker, "supervisor@met.example"))
+        {
+            owner.Client.DefaultRequestHeaders.Add(NetworkFromHeader.Header, "203.0.113.20");
+            await owner.SignInAsync(); // enrols an authenticator there
+        }
+
+        // Each guessing network stays within its own limit; together they use up what unfamiliar networks share.
+        var guessers = Enumerable.Range(1, PasswordAttempts.FromUnfamiliarNetworksLimit / PasswordAttempts.Limit).Select(n =>
+        {
+            var guesser = broker.CreateClient();
+            guesser.DefaultRequestHeaders.Add(NetworkFromHeader.Header, $"198.51.100.{n}");
+            return guesser;
+        }).ToList();
+        await Task.WhenAll(guessers.Select(async guesser =>
+        {
+            for (var i = 0; i < PasswordAttempts.Limit; i++)
+            {
+                await SignInAsync(guesser, "supervisor@met.example", "not the password");
+            }
+        }));
+        guessers.ForEach(guesser => guesser.Dispose());
+
+        using var newNetwork = broker.CreateClient();
+        newNetwork.DefaultRequestHeaders.Add(NetworkFromHeader.Header, "192.0.2.44");
+        var fromNewNetwork = await SignInAsync(newNetwork, "supervisor@met.example", DevelopmentSeed.DemoPassword);
+        using var usualNetwork = broker.CreateClient();
+        usualNetwork.DefaultRequestHeaders.Add(NetworkFromHeader.Header, "203.0.113.20");
+        var fromUsualNetwork = await SignInAsync(usualNetwork, "supervisor@met.example", DevelopmentSeed.DemoPassword);
+
+        Assert.Contains(WebUtility.HtmlEncode(NotSignedIn), fromNewNetwork.Body, StringComparison.Ordinal);
+        Assert.DoesNotContain(WebUtility.HtmlEncode(NotSignedIn), fromUsualNetwork.Body, StringComparison.Ordinal);
+        Assert.Contains("name=\"Code\"", fromUsualNetwork.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_account_remembers_the_networks_it_last_signed_in_from()
+    {
+        await using var broker = new BrokerFactory();
+        await using var scope = broker.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = (await users.FindByEmailAsync("officer@met.example"))!;
+        var networks = Enumerable.Range(1, SignInNetworks.Kept + 1).Select(n => $"198.51.100.{n}").ToList();
+        // The first again before the last: the second, not the first, is then the oldest and forgotten.
+        foreach (var network in networks.SkipLast(1).Append(networks[0]).Append(networks[^1]))
+        {
+            Assert.True((await SignInNetworks.RememberAsync(users, user, network)).Succeeded);
+        }
+
+        var familiar = new List<bool>();
+        foreach (var network in networks)
+        {
+            familiar.Add(await SignInNetworks.IsFamiliarAsync(users, user, network));
+        }
+
+        Assert.Equal([true, false, true, true, true, true], familiar);
+    }
+
+    [Fact]
     public async Task Wrong_codes_lock_an_account_with_an_authenticator()
     {
         await using var broker = new BrokerFactory();

@@ -57,7 +57,7 @@ public sealed class EnrolModel(SignInManager<PortalUser> signIn, AccountSecurity
             {
                 await HttpContext.SignOutAsync(IdentityConstants.TwoFactorUserIdScheme);
                 await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "mfa");
-                await accounts.RecordSignInAsync(user, ct);
+                await accounts.RecordSignInAsync(user, RateLimiting.NetworkOf(HttpContext), ct);
                 TempData["Flash"] = "Your authenticator is set up. You will need a code at every sign-in.";
                 return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/portal");
             }

@@ -19,7 +19,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 /// work (one password hash is checked in each case), and no sooner than <see cref="RefusalFloor"/> after the request
 /// arrived: a wrong password also records the failure, a write an unknown email does not make, and the floor hides
 /// that difference. Each network address has its own limit on attempts, and its own limit on attempts for each
-/// account (<see cref="PasswordAttempts"/>). A wrong password locks only an account without an authenticator, whose
+/// account; the networks an account has not signed in from lately share one more (<see cref="PasswordAttempts"/>). A wrong password locks only an account without an authenticator, whose
 /// password alone leads to enrolling one; an account with one locks at the code step.
 /// </summary>
 [EnableRateLimiting(RateLimiting.SignInPolicy)]
@@ -73,7 +73,8 @@ public sealed class LoginModel(SignInManager<PortalUser> signIn, UserManager<Por
             return await RefuseAsync(arrived);
         }
 
-        if (await users.IsLockedOutAsync(user) || !attempts.TryAttempt(user, HttpContext))
+        var network = RateLimiting.NetworkOf(HttpContext);
+        if (await users.IsLockedOutAsync(user) || !attempts.TryAttempt(user, network, await SignInNetworks.IsFamiliarAsync(users, user, network)))
         {
             // Identity would answer a locked account without checking the password: check it, for the time it takes.
             users.PasswordHasher.VerifyHashedPassword(user, user.PasswordHash ?? "", Password);

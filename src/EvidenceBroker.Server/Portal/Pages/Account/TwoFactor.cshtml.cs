@@ -41,7 +41,7 @@ public sealed class TwoFactorModel(SignInManager<PortalUser> signIn, AccountSecu
         var result = await signIn.TwoFactorAuthenticatorSignInAsync(Code.Replace(" ", "", StringComparison.Ordinal), isPersistent: false, rememberClient: false);
         if (result.Succeeded)
         {
-            await accounts.RecordSignInAsync(user, ct);
+            await accounts.RecordSignInAsync(user, RateLimiting.NetworkOf(HttpContext), ct);
             return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/portal");
         }
 
