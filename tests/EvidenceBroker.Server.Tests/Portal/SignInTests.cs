@@ -177,6 +177,28 @@ public sealed partial class SignInTests
     }
 
     [Fact]
+    public async Task Of_right_passwords_sent_at_once_from_one_network_no_more_than_its_limit_are_accepted()
+    {
+        await using var broker = new FromNetworks();
+        using (await PortalBrowser.SignedInAsync(broker, "supervisor@met.example"))
+        {
+            // enrolled an authenticator
+        }
+
+        // The right password each time: an attempt whose password is checked goes on to the code step.
+        var browsers = Enumerable.Range(0, PasswordAttempts.Limit + 5).Select(_ =>
+        {
+            var browser = broker.CreateClient();
+            browser.DefaultRequestHeaders.Add(NetworkFromHeader.Header, "198.51.100.9");
+            return browser;
+        }).ToList();
+        var pages = await Task.WhenAll(browsers.Select(browser => SignInAsync(browser, "supervisor@met.example", DevelopmentSeed.DemoPassword)));
+        browsers.ForEach(browser => browser.Dispose());
+
+        Assert.Equal(PasswordAttempts.Limit, pages.Count(page => page.Body.Contains("name=\"Code\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Guessers_on_many_networks_share_one_limit_and_the_owner_s_usual_network_is_not_held_to_it()
     {
         await using var broker = new FromNetworks();
