@@ -89,6 +89,14 @@ public sealed class RequestActions(
 
         var productionId = RowIds.Version7(clock.GetUtcNow());
         var (path, size, sha256) = await store.SaveAsync(requestId, productionId, body, ct);
+        if (size == 0)
+        {
+            // A body lost on the way (a stream already read, a forgotten file) would otherwise end the request as
+            // produced, with nothing to download and no way to upload the real package.
+            store.Delete(path);
+            return new ActionResult.Invalid(new Dictionary<string, string[]> { ["package"] = ["The package is empty: send the file's content."] });
+        }
+
         try
         {
             var result = await ApplyAsync(caller, requestId, trigger, new ActionInput(), (now, _) =>

@@ -342,6 +342,24 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
     }
 
     [Fact]
+    public async Task An_empty_package_is_refused_naming_it_and_the_provider_can_still_upload_the_real_one()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync(Provider, id, "acknowledge");
+        using var provider = await broker.ClientAsync(Provider);
+        var empty = new ByteArrayContent([]);
+        empty.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+
+        using var refused = await provider.PostAsync($"/api/v1/requests/{id}/productions?fileName=production.zip", empty);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.True((await refused.JsonAsync()).GetProperty("errors").TryGetProperty("package", out _));
+        Assert.Equal(0, await broker.WithDbAsync(db => db.Productions.CountAsync(p => p.RequestId == id)));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(broker.DataDirectory, "files", id.ToString("N"))));
+        await UploadAsync(id, [1, 2, 3]);
+    }
+
+    [Fact]
     public async Task A_package_that_cannot_be_read_or_a_head_request_is_not_recorded_as_downloaded()
     {
         var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
