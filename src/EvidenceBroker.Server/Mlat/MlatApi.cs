@@ -28,12 +28,12 @@ public static class MlatApi
         group.MapGet("/drafts", ListAsync)
             .WithSummary("Open drafts visible to the caller (closed ones too with ?includeClosed=true), the 500 oldest first, with age against the planning figure");
         group.MapGet("/drafts/{id:guid}", GetAsync).WithSummary("One pre-filled draft");
-        group.MapPost("/drafts/{id:guid}/sent", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct) =>
-            FireAsync(id, MlatDraftTrigger.Send, note, user, db, audit, clock, ct));
-        group.MapPost("/drafts/{id:guid}/executed", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct) =>
-            FireAsync(id, MlatDraftTrigger.RecordExecution, note, user, db, audit, clock, ct));
-        group.MapPost("/drafts/{id:guid}/refused", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct) =>
-            FireAsync(id, MlatDraftTrigger.RecordRefusal, note, user, db, audit, clock, ct));
+        group.MapPost("/drafts/{id:guid}/sent", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, SlaClock sla, TimeProvider clock, CancellationToken ct) =>
+            FireAsync(id, MlatDraftTrigger.Send, note, user, db, audit, sla, clock, ct));
+        group.MapPost("/drafts/{id:guid}/executed", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, SlaClock sla, TimeProvider clock, CancellationToken ct) =>
+            FireAsync(id, MlatDraftTrigger.RecordExecution, note, user, db, audit, sla, clock, ct));
+        group.MapPost("/drafts/{id:guid}/refused", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, SlaClock sla, TimeProvider clock, CancellationToken ct) =>
+            FireAsync(id, MlatDraftTrigger.RecordRefusal, note, user, db, audit, sla, clock, ct));
         app.MapGet("/api/v1/mlat/backlog", BacklogAsync).WithTags("MLAT queue")
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
             .WithSummary("Open drafts by requesting and requested state and age");
@@ -71,7 +71,7 @@ public static class MlatApi
     }
 
     private static async Task<Results<Ok<MlatDraft>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> FireAsync(
-        Guid id, MlatDraftTrigger trigger, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, TimeProvider clock, CancellationToken ct)
+        Guid id, MlatDraftTrigger trigger, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, SlaClock sla, TimeProvider clock, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
@@ -118,9 +118,8 @@ public static class MlatApi
         draft.Fire(trigger, now);
         if (draft.ClosedAt is not null)
         {
-            // The MLAT was executed or refused: its planning figure no longer runs, and must not be reported missed.
-            await db.Deadlines.Where(d => d.RequestId == id && d.Kind == DeadlineKind.MlatPlanning && d.CompletedAt == null)
-                .ForEachAsync(d => { d.CompletedAt = now; d.Plan(); }, ct);
+            // The MLAT was executed or refused: its planning figure no longer runs, and is reported missed only if it was.
+            await sla.CompleteMlatPlanningAsync(await db.Requests.SingleAsync(r => r.Id == id, ct), now, ct);
         }
 
         await audit.AppendAsync(db, caller, new AuditRecord($"mlat.{Wire.Name(trigger)}", "request", id.ToString(),

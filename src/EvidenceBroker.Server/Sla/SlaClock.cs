@@ -176,11 +176,20 @@ public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<S
     /// Ends the post-hoc validation clock once an emergency order has been validated, or refused validation; one
     /// recorded after the 48 hours is overdue whether or not the sweep has come round to say so.
     /// </summary>
-    public async Task<Deadline?> CompleteValidationAsync(EvidenceRequest request, DateTimeOffset now, CancellationToken ct)
+    public Task<Deadline?> CompleteValidationAsync(EvidenceRequest request, DateTimeOffset now, CancellationToken ct) =>
+        CompleteOneAsync(request, DeadlineKind.PostHocValidation, now, ct);
+
+    /// <summary>
+    /// Ends the MLAT planning clock once the treaty request was executed or refused; one closed after the planning
+    /// figure was missed is stamped a breach whether or not the sweep has come round to say so.
+    /// </summary>
+    public Task<Deadline?> CompleteMlatPlanningAsync(EvidenceRequest request, DateTimeOffset now, CancellationToken ct) =>
+        CompleteOneAsync(request, DeadlineKind.MlatPlanning, now, ct);
+
+    private async Task<Deadline?> CompleteOneAsync(EvidenceRequest request, DeadlineKind kind, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var deadline = await db.Deadlines.SingleOrDefaultAsync(
-            d => d.RequestId == request.Id && d.Kind == DeadlineKind.PostHocValidation && d.CompletedAt == null, ct);
+        var deadline = await db.Deadlines.SingleOrDefaultAsync(d => d.RequestId == request.Id && d.Kind == kind && d.CompletedAt == null, ct);
         if (deadline is not null)
         {
             await marks.StampBreachAsync(db, deadline, request, now, ct);

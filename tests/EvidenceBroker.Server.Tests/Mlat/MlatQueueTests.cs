@@ -105,10 +105,32 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal(HttpStatusCode.OK, executed.StatusCode);
         Assert.NotNull(planning.CompletedAt);
         Assert.Null(planning.NextCheckAt);
+        Assert.Null(planning.BreachedAt);
         var open = await broker.GetAsync("mvd-case-system", "/api/v1/mlat/drafts");
         var all = await broker.GetAsync("mvd-case-system", "/api/v1/mlat/drafts?includeClosed=true");
         Assert.DoesNotContain(open.EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id); // the list is what is still to do
         Assert.Contains(all.EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id);
+    }
+
+    [Fact]
+    public async Task An_mlat_executed_after_its_planning_figure_is_a_breach_even_before_the_sweep_says_so()
+    {
+        await using var late = new BrokerFactory(); // its own clock: this test moves it eleven months on
+        var id = await late.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var mvd = await late.ClientAsync("mvd-case-system");
+        using var sent = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/sent", null);
+        late.Clock.Advance(TimeSpan.FromDays(335)); // past the ten-month figure, and no sweep has run
+        using var mvdLater = await late.ClientAsync("mvd-case-system");
+        using var executed = await mvdLater.PostAsJsonAsync($"/api/v1/mlat/drafts/{id}/executed", new { text = "Data received at last." });
+
+        var planning = await late.WithDbAsync(db => db.Deadlines.AsNoTracking()
+            .SingleAsync(d => d.RequestId == id && d.Kind == EvidenceBroker.Server.Sla.DeadlineKind.MlatPlanning));
+        var breaches = await late.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.SubjectId == id.ToString() && e.Action == "sla.breached"));
+
+        Assert.Equal(HttpStatusCode.OK, executed.StatusCode);
+        Assert.Equal(late.Clock.GetUtcNow(), planning.BreachedAt);
+        Assert.Equal(planning.BreachedAt, planning.CompletedAt);
+        Assert.Equal(1, breaches);
     }
 
     [Fact]
