@@ -29,6 +29,24 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
     public static void Enqueue(IBackgroundJobClient jobs, Guid jobId) =>
         jobs.Enqueue<ExportJobRunner>(runner => runner.RunAsync(jobId, CancellationToken.None));
 
+    /// <summary>
+    /// Queues an export just recorded, whose caller is told it is accepted. If the job storage cannot take it now, the
+    /// export stays recorded as queued and the look for lost exports (<see cref="LostExports"/>) queues it once the
+    /// storage is back: failing the call instead would tell the caller nothing was done, and a retry without an
+    /// Idempotency-Key would record and build the report twice.
+    /// </summary>
+    public static void EnqueueOrLeaveToLostExports(IBackgroundJobClient jobs, Guid jobId, ILogger logger)
+    {
+        try
+        {
+            Enqueue(jobs, jobId);
+        }
+        catch (BackgroundJobClientException e)
+        {
+            logger.LogWarning(e, "Export {ExportId} is recorded but its job could not be queued now; the look for lost exports will queue it", jobId);
+        }
+    }
+
     [AutomaticRetry(Attempts = Retries)]
     public async Task RunAsync(Guid jobId, CancellationToken ct)
     {

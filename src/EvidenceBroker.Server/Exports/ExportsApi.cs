@@ -200,44 +200,59 @@ public static class ExportsApi
         };
 
         // Who exported what, and when, is itself part of the record an oversight body may be asked about.
+        EarlierExport? earlier = null;
         await using (var transaction = await db.BeginWriteAsync(ct))
         {
-            if (idempotencyKey is not null
-                && await db.ExportJobs.AsNoTracking().Where(j => j.RequestedBy == caller.Subject && j.IdempotencyKey == idempotencyKey)
-                    .Select(j => new { j.Id, j.Kind, j.ParametersJson, j.Status, j.RequestedByTenant }).SingleOrDefaultAsync(ct) is { } earlier)
+            if (idempotencyKey is not null)
             {
-                if (earlier.Kind != kind || earlier.ParametersJson != job.ParametersJson || earlier.RequestedByTenant != job.RequestedByTenant)
-                {
-                    // A subject two tenants share (a client registered under a user's id) hears nothing of the other's report.
-                    var ours = earlier.RequestedByTenant == job.RequestedByTenant;
-                    return TypedResults.Problem(
-                        statusCode: StatusCodes.Status409Conflict,
-                        title: "This Idempotency-Key was already used for another report.",
-                        detail: ours ? "Use a new key for a new report, or resend the original parameters unchanged." : "Use a new key.",
-                        extensions: ours ? new Dictionary<string, object?> { ["existingJobId"] = earlier.Id } : null);
-                }
-
-                // The first request's answer may have been lost before its job was queued: queued again, harmlessly if not.
-                if (earlier.Status == ExportStatus.Queued)
-                {
-                    ExportJobRunner.Enqueue(jobs, earlier.Id);
-                }
-
-                http.Response.Headers["Idempotent-Replayed"] = "true";
-                var queued = await FindJobAsync(earlier.Id, user, db, ct);
-                return TypedResults.Accepted($"/api/v1/exports/jobs/{earlier.Id}", queued!);
+                earlier = await db.ExportJobs.AsNoTracking().Where(j => j.RequestedBy == caller.Subject && j.IdempotencyKey == idempotencyKey)
+                    .Select(j => new EarlierExport(j.Id, j.Kind, j.ParametersJson, j.Status, j.RequestedByTenant)).SingleOrDefaultAsync(ct);
             }
 
-            db.ExportJobs.Add(job);
-            await audit.AppendAsync(db, caller, new AuditRecord(
-                "export.requested", "export", job.Id.ToString(), new { kind, parameters = job.ParametersJson }), ct);
-            await db.SaveChangesAsync(ct);
+            if (earlier is null)
+            {
+                db.ExportJobs.Add(job);
+                await audit.AppendAsync(db, caller, new AuditRecord(
+                    "export.requested", "export", job.Id.ToString(), new { kind, parameters = job.ParametersJson }), ct);
+                await db.SaveChangesAsync(ct);
+            }
+
+            // A retry writes nothing, but the export it found may be a change of the write batch this turn joined, not
+            // yet durable: it is answered, as a new export is, once the batch has committed.
             await transaction.CommitAsync(ct);
         }
 
-        ExportJobRunner.Enqueue(jobs, job.Id);
+        var logger = http.RequestServices.GetRequiredService<ILogger<ExportJobRunner>>();
+        if (earlier is not null)
+        {
+            if (earlier.Kind != kind || earlier.ParametersJson != job.ParametersJson || earlier.RequestedByTenant != job.RequestedByTenant)
+            {
+                // A subject two tenants share (a client registered under a user's id) hears nothing of the other's report.
+                var ours = earlier.RequestedByTenant == job.RequestedByTenant;
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status409Conflict,
+                    title: "This Idempotency-Key was already used for another report.",
+                    detail: ours ? "Use a new key for a new report, or resend the original parameters unchanged." : "Use a new key.",
+                    extensions: ours ? new Dictionary<string, object?> { ["existingJobId"] = earlier.Id } : null);
+            }
+
+            // The first request's answer may have been lost before its job was queued: queued again, harmlessly if not.
+            if (earlier.Status == ExportStatus.Queued)
+            {
+                ExportJobRunner.EnqueueOrLeaveToLostExports(jobs, earlier.Id, logger);
+            }
+
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+            var queued = await FindJobAsync(earlier.Id, user, db, ct);
+            return TypedResults.Accepted($"/api/v1/exports/jobs/{earlier.Id}", queued!);
+        }
+
+        ExportJobRunner.EnqueueOrLeaveToLostExports(jobs, job.Id, logger);
         return TypedResults.Accepted($"/api/v1/exports/jobs/{job.Id}", ExportJobResource.From(job));
     }
+
+    /// <summary>What a retry needs of the export first asked for with its Idempotency-Key.</summary>
+    private sealed record EarlierExport(Guid Id, ExportKind Kind, string ParametersJson, ExportStatus Status, string RequestedByTenant);
 
     private static async Task<Results<Ok<ExportJobResource>, NotFoundProblem>> JobAsync(
         Guid id, ClaimsPrincipal user, BrokerDbContext db, CancellationToken ct)

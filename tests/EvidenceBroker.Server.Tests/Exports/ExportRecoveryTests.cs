@@ -6,6 +6,7 @@ using EvidenceBroker.Server.Tests.Infrastructure;
 using Hangfire;
 using Hangfire.Storage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EvidenceBroker.Server.Tests.Exports;
@@ -127,6 +128,40 @@ public sealed class ExportRecoveryTests
 
         Assert.Equal(HttpStatusCode.Accepted, retried);
         Assert.Equal(afterFirst + 1, queue.EnqueuedCount("default"));
+    }
+
+    [Fact]
+    public async Task An_export_whose_job_storage_is_down_is_accepted_once_and_left_to_the_look_for_lost_exports()
+    {
+        await using var broker = new JobStorageDown();
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+
+        using var queued = await oversight.PostJsonAsync("/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-11-30" });
+
+        Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+        var id = (await queued.JsonAsync()).GetProperty("id").GetGuid();
+        var job = await broker.WithDbAsync(db => db.ExportJobs.AsNoTracking().SingleAsync());
+        Assert.Equal((id, ExportStatus.Queued), (job.Id, job.Status));
+        Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "export.requested")));
+    }
+
+    /// <summary>A node whose job storage refuses every new job, as Hangfire's client does when its storage cannot be reached.</summary>
+    private sealed class JobStorageDown : BrokerFactory
+    {
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureTestServices(services => services.AddSingleton<IBackgroundJobClient, RefusingJobClient>());
+        }
+    }
+
+    private sealed class RefusingJobClient : IBackgroundJobClient
+    {
+        public string Create(Hangfire.Common.Job job, Hangfire.States.IState state) =>
+            throw new BackgroundJobClientException("Background job creation failed. See inner exception for details.", new TimeoutException("job storage unreachable"));
+
+        public bool ChangeState(string jobId, Hangfire.States.IState state, string expectedState) =>
+            throw new BackgroundJobClientException("State change failed.", new TimeoutException("job storage unreachable"));
     }
 
     private sealed class SharedDatabase(string connectionString, bool runJobs) : BrokerFactory(DatabaseProvider.Sqlite, connectionString)
