@@ -272,6 +272,9 @@ public static class WebhooksAdminApi
                 http.Response.Headers["Idempotent-Replayed"] = "true";
             }
 
+            // Nothing written, but what was read may be a change of the write batch this turn joined: answered once it
+            // has committed, so that no one is given a secret its batch then failed to save.
+            await tx.CommitAsync(ct);
             return TypedResults.Ok(new WebhookEndpointResource(recipient, url, secret is not null, secret?.CreatedAt,
                 replayed ? vault.Open(secret!.Secret) : null));
         }
@@ -317,7 +320,9 @@ public static class WebhooksAdminApi
         var replayKey = WebhookSecret.ReplayKey(RotateOperation, caller.Subject, idempotencyKey);
         if (secret is not null && secret.IssuedBy(replayKey, now))
         {
-            // This rotation again: its answer was lost. The same secret, nothing changed or recorded.
+            // This rotation again: its answer was lost. The same secret, nothing changed or recorded, given once the
+            // write batch this turn joined (which may hold the rotation itself) has committed.
+            await tx.CommitAsync(ct);
             http.Response.Headers["Idempotent-Replayed"] = "true";
             return TypedResults.Ok(new WebhookEndpointResource(recipient, url.Value, true, secret.CreatedAt, vault.Open(secret.Secret), secret.PreviousValidUntil));
         }
