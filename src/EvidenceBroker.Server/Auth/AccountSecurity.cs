@@ -138,7 +138,8 @@ public sealed class AccountSecurity(BrokerDbContext db, UserManager<PortalUser> 
 
     /// <summary>
     /// An administrator's reset of someone who lost their password or authenticator: a new one-time password (returned,
-    /// to be shown once), the authenticator removed, every session ended, a lockout lifted. At the next sign-in the user
+    /// to be shown once), the authenticator removed, every session ended, a lockout lifted, the networks of earlier
+    /// sign-ins forgotten. At the next sign-in the user
     /// chooses a password, then enrols an authenticator again. Null when there is no such user.
     /// </summary>
     public async Task<string?> ResetSignInAsync(Caller by, string userId, CancellationToken ct)
@@ -161,6 +162,7 @@ public sealed class AccountSecurity(BrokerDbContext db, UserManager<PortalUser> 
 
             // A new key, never shown: enrolment shows it to whoever chose the new password. Also a new security stamp.
             var forgotten = await OneUseAuthenticatorCodes.ForgetAsync(users, user);
+            forgotten = forgotten.Succeeded ? await SignInNetworks.ForgetAsync(users, user) : forgotten;
             return forgotten.Succeeded ? await users.ResetAuthenticatorKeyAsync(user) : forgotten;
         }, ct);
         return written.Succeeded ? password : throw new InvalidOperationException(string.Join(" ", written.Errors.Select(e => e.Description)));

@@ -24,6 +24,16 @@ public static class SignInNetworks
         return await users.SetAuthenticationTokenAsync(user, OneUseAuthenticatorCodes.LoginProvider, Name, string.Join(' ', networks));
     }
 
+    /// <summary>
+    /// Forgets every network, when an administrator resets the sign-in: whoever signed in before the reset may not have
+    /// been the owner, and their networks should not be spared the strangers' limit.
+    /// </summary>
+    public static Task<IdentityResult> ForgetAsync(UserManager<PortalUser> users, PortalUser user)
+    {
+        ArgumentNullException.ThrowIfNull(users);
+        return users.RemoveAuthenticationTokenAsync(user, OneUseAuthenticatorCodes.LoginProvider, Name);
+    }
+
     private static async Task<string[]> ReadAsync(UserManager<PortalUser> users, PortalUser user)
     {
         ArgumentNullException.ThrowIfNull(users);

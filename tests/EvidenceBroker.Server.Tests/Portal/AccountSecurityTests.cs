@@ -117,9 +117,11 @@ public sealed partial class AccountSecurityTests
         var oldKey = officer.AuthenticatorKey;
         var id = await UserIdAsync(broker, Officer);
 
+        var familiarBefore = await FamiliarNetworkAsync(broker, Officer);
         using var admin = await PortalBrowser.SignedInAsync(broker, Admin);
         var reset = await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = id });
         var oneTime = ShownSecret().Match(reset.Body).Groups["secret"].Value;
+        var familiarAfter = await FamiliarNetworkAsync(broker, Officer);
 
         using var again = new PortalBrowser(broker, Officer);
         var oldPassword = await again.PostFormAsync("/portal/account/login", new() { ["Email"] = Officer, ["Password"] = DevelopmentSeed.DemoPassword });
@@ -132,6 +134,7 @@ public sealed partial class AccountSecurityTests
         Assert.Contains("/account/newpassword", withOneTime.Path, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("class=\"who\"", signedIn, StringComparison.Ordinal);
         Assert.NotEqual(oldKey, again.AuthenticatorKey);
+        Assert.Equal((true, false), (familiarBefore, familiarAfter)); // whoever signed in before may not have been the owner
         var entry = await broker.WithDbAsync(db => db.AuditEntries.SingleAsync(e => e.Action == "user.sign-in-reset"));
         Assert.Equal((id, "administrator"), (entry.SubjectId, entry.ActorRole));
         Assert.Equal(["user.authenticator-enrolled", "user.sign-in-reset", "user.password-set", "user.authenticator-enrolled"], await ActionsAsync(broker, id));
@@ -273,6 +276,14 @@ public sealed partial class AccountSecurityTests
         var codes = new Totp(Base32Encoding.ToBytes(shownKey.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant()));
         return Enumerable.Range(0, 10).Select(digit => new string((char)('0' + digit), 6))
             .First(code => !codes.VerifyTotp(at.UtcDateTime, code, out _, new VerificationWindow(previous: 1, future: 1)));
+    }
+
+    /// <summary>Whether the test server's network (requests there carry no remote address) is one <paramref name="email"/> lately signed in from.</summary>
+    private static async Task<bool> FamiliarNetworkAsync(BrokerFactory broker, string email)
+    {
+        await using var scope = broker.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        return await SignInNetworks.IsFamiliarAsync(users, (await users.FindByEmailAsync(email))!, "unknown");
     }
 
     private static Task<string> UserIdAsync(BrokerFactory broker, string email) =>
