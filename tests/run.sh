@@ -31,7 +31,13 @@ cleanup() {
   rm -rf "$pg_dir"
 }
 trap cleanup EXIT
-as_postgres "$pg_bin/initdb -D $pg_dir/data -U eb --auth=trust -E UTF8 >/dev/null"
+# Over TCP it asks for a password, as deploy/'s server does: the broker once lost the password from its connections
+# after their first write batch, which a server that trusts every connection never showed.
+pg_password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+printf '%s\n' "$pg_password" > "$pg_dir/password"
+[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$pg_dir/password"
+as_postgres "$pg_bin/initdb -D $pg_dir/data -U eb --auth-local=trust --auth-host=scram-sha-256 --pwfile=$pg_dir/password -E UTF8 >/dev/null"
+rm -f "$pg_dir/password"
 start_postgres() {
   log "starting PostgreSQL ($pg_bin) on port $pg_port"
   as_postgres "$pg_bin/pg_ctl -D $pg_dir/data -l $pg_dir/log -o '-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off' -w start >/dev/null"
@@ -44,7 +50,7 @@ if ! start_postgres; then
   pg_port=$((pg_port + 1))
   start_postgres
 fi
-export EB_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=eb;Database=postgres;Pooling=true"
+export EB_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=eb;Password=$pg_password;Database=postgres;Pooling=true"
 
 # 3. Build once, then test every project; TRX files carry the counts.
 results="$root/TestResults"

@@ -19,6 +19,7 @@ public abstract class BrokerDbContext(DbContextOptions options)
     : IdentityDbContext<PortalUser>(options), Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.IDataProtectionKeyContext
 {
     private List<QueuedRow>? queuedRows; // while the context queues new rows (QueueNewRows)
+    private string? batchKey;
     private BatchSeal? batchSeal;
     private bool batchSealResolved;
     private ILogger? writeBatchLog;
@@ -132,6 +133,16 @@ public abstract class BrokerDbContext(DbContextOptions options)
 
     /// <summary>The write batch of this context's database, shared by its writers in this process.</summary>
     private protected abstract GroupCommit WriteBatch { get; }
+
+    /// <summary>
+    /// Names this database's write batch (<see cref="GroupCommit.For"/>): the connection string as configured. The
+    /// connection's own string will not do: a batch hands the context connections of its own, and Npgsql drops the
+    /// password from the string of a connection once opened, so a context that had taken one turn named a second batch
+    /// at its next, whose connections could not sign in to a server that asks for a password.
+    /// </summary>
+    private protected string BatchKey => batchKey ??=
+        this.GetService<IDbContextOptions>().Extensions.OfType<RelationalOptionsExtension>().FirstOrDefault()?.ConnectionString
+        ?? Database.GetConnectionString() ?? string.Empty;
 
     /// <summary>
     /// Seals what this database's write batches append, with the broker's audit key from the application's services;

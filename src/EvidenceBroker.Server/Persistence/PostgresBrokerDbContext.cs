@@ -19,7 +19,7 @@ public sealed class PostgresBrokerDbContext(DbContextOptions<PostgresBrokerDbCon
 
     private protected override GroupCommit WriteBatch =>
         GroupCommit.For(
-            Database.GetConnectionString() ?? string.Empty,
+            BatchKey,
             connectionString => new NpgsqlConnection(connectionString),
             BatchSeal,
             WriteBatchLog,

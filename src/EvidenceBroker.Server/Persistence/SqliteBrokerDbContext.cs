@@ -17,7 +17,7 @@ public sealed class SqliteBrokerDbContext(DbContextOptions<SqliteBrokerDbContext
 
     private protected override GroupCommit WriteBatch =>
         GroupCommit.For(
-            Database.GetConnectionString() ?? string.Empty,
+            BatchKey,
             ConnectWithTempStoreInMemory,
             BatchSeal,
             WriteBatchLog);
