@@ -72,7 +72,7 @@ public sealed class RequestIntake(
             return Invalid("requestingCountry", $"Your agency files for {caller.Tenant.Country}.");
         }
 
-        if (!catalogue.KnowsCountry(content.RequestingCountry))
+        if (!await catalogue.KnowsCountryAsync(db, content.RequestingCountry, ct))
         {
             return Invalid("requestingCountry", "The policy pack has no entry for this country.");
         }

@@ -10,5 +10,11 @@ public interface IPolicyCatalogue
 
     bool KnowsCountry(string code);
 
+    /// <summary>
+    /// Whether the pack in force knows <paramref name="code"/>: this node's copy first and, when it does not, the
+    /// database's, since another node may have activated a pack that adds the country.
+    /// </summary>
+    Task<bool> KnowsCountryAsync(Persistence.BrokerDbContext db, string code, CancellationToken ct);
+
     IReadOnlyList<CountryResource> Countries();
 }

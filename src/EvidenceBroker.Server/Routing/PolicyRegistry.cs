@@ -130,6 +130,9 @@ public sealed class PolicyRegistry : IPolicyCatalogue
 
     public bool KnowsCountry(string code) => Active.Pack.Countries.Any(c => c.Code == code);
 
+    public async Task<bool> KnowsCountryAsync(BrokerDbContext db, string code, CancellationToken ct) =>
+        KnowsCountry(code) || (await InForceAsync(db, ct)).Engine.Pack.Countries.Any(c => c.Code == code);
+
     public IReadOnlyList<CountryResource> Countries() =>
         [.. Active.Pack.Countries.OrderBy(c => c.Code, StringComparer.Ordinal)
             .Select(c => new CountryResource(c.Code, c.Name, c.EuMember, c.BoundByEuEvidenceRegulation, c.ReviewDue))];

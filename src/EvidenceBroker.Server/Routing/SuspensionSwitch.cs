@@ -18,7 +18,7 @@ public sealed class SuspensionSwitch(BrokerDbContext db, PolicyRegistry registry
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (country is null || !RequestContentValidator.IsCountryCode(country) || !registry.KnowsCountry(country))
+        if (country is null || !RequestContentValidator.IsCountryCode(country) || !await registry.KnowsCountryAsync(db, country, ct))
         {
             errors["country"] = ["A country of the active policy pack, as an ISO 3166-1 alpha-2 code."];
         }

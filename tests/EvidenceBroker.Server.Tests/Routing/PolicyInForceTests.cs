@@ -43,6 +43,32 @@ public sealed class PolicyInForceTests
         await ActivationMadeElsewhereAsync(broker);
     }
 
+    [Fact]
+    public async Task A_country_that_a_pack_activated_elsewhere_adds_can_be_suspended_here_at_once()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await broker.ClientAsync("broker-admin");
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        files["countries/me.yaml"] = files["countries/rs.yaml"]
+            .Replace("code: RS", "code: ME", StringComparison.Ordinal).Replace("\"Serbia\"", "\"Montenegro\"", StringComparison.Ordinal)
+            .Replace("id: rs-", "id: me-", StringComparison.Ordinal);
+        using var upload = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
+        var uploaded = await upload.JsonAsync();
+        Assert.True(upload.IsSuccessStatusCode, uploaded.ToString());
+        var candidate = uploaded.GetProperty("version").GetString()!;
+        await FilingsAsync(broker); // this node has seen the pack in force, which has no ME
+
+        await broker.WithDbAsync(async db =>
+        {
+            await db.PolicyPacks.ExecuteUpdateAsync(p => p.SetProperty(v => v.IsActive, v => v.Version == candidate));
+            return 0;
+        });
+        using var suspended = await admin.PostJsonAsync("/api/v1/policy/suspensions", new { country = "ME", reason = "Elections annulled." });
+
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, suspended.StatusCode);
+    }
+
     private const string Officer = "met-case-system";
 
     private static async Task SuspensionMadeElsewhereAsync(BrokerFactory broker)
