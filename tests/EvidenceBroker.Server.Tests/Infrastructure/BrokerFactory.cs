@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EvidenceBroker.Server.Tests.Infrastructure;
@@ -20,6 +21,7 @@ public class BrokerFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, (string Token, DateTimeOffset IssuedAt)> tokens = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim tokenLock = new(1, 1);
     private readonly string directory = Directory.CreateTempSubdirectory("eb-test-").FullName;
+    private readonly bool ownFile;
 
     public BrokerFactory()
         : this(DatabaseProvider.Sqlite, null)
@@ -29,7 +31,8 @@ public class BrokerFactory : WebApplicationFactory<Program>
     protected BrokerFactory(DatabaseProvider provider, string? connectionString)
     {
         Provider = provider;
-        ConnectionString = connectionString ?? $"Data Source={Path.Combine(directory, "broker.db")}";
+        ownFile = connectionString is null;
+        ConnectionString = connectionString ?? $"Data Source={OwnFile}";
     }
 
     public DatabaseProvider Provider { get; }
@@ -39,6 +42,15 @@ public class BrokerFactory : WebApplicationFactory<Program>
     public static readonly DateTimeOffset Start = new(2026, 11, 23, 9, 0, 0, TimeSpan.Zero);
 
     public FakeTimeProvider Clock { get; } = new(Start);
+
+    /// <summary>
+    /// Whether a broker on a SQLite file of its own starts on a copy of the migrated database
+    /// (<see cref="MigratedDatabases"/>) rather than on no file at all. Off for a test of what the start does before it
+    /// touches the database.
+    /// </summary>
+    protected virtual bool StartsOnMigratedCopy => true;
+
+    private string OwnFile => Path.Combine(directory, "broker.db");
 
     /// <summary>What the server logged at Error and above; quote it when a call answers 500.</summary>
     public ServerErrorLog ServerErrors { get; } = new();
@@ -82,6 +94,16 @@ public class BrokerFactory : WebApplicationFactory<Program>
             // The count is stored in each hash, so signing in checks it the same way.
             services.Configure<PasswordHasherOptions>(options => options.IterationCount = 1_000);
         });
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        if (ownFile && StartsOnMigratedCopy && Provider == DatabaseProvider.Sqlite)
+        {
+            MigratedDatabases.CopySqliteTo(OwnFile);
+        }
+
+        return base.CreateHost(builder);
     }
 
     /// <summary>A token from the real token endpoint for a Development demo client.</summary>

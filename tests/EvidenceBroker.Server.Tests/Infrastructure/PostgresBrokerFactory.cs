@@ -3,11 +3,14 @@ using Npgsql;
 
 namespace EvidenceBroker.Server.Tests.Infrastructure;
 
-/// <summary>The same broker on a fresh database of the throwaway PostgreSQL that tests/run.sh starts.</summary>
+/// <summary>
+/// The same broker on a fresh database of the throwaway PostgreSQL that tests/run.sh starts: a copy of the migrated one
+/// (<see cref="MigratedDatabases"/>).
+/// </summary>
 public class PostgresBrokerFactory : BrokerFactory
 {
     public PostgresBrokerFactory()
-        : base(DatabaseProvider.Postgres, PostgresDatabase.Create())
+        : base(DatabaseProvider.Postgres, MigratedDatabases.CreatePostgres())
     {
     }
 
@@ -27,8 +30,11 @@ public static class PostgresDatabase
 
     public static string? Server => System.Environment.GetEnvironmentVariable(Variable);
 
-    /// <summary>Creates an empty database with a unique name and returns its connection string.</summary>
-    public static string Create()
+    /// <summary>
+    /// Creates a database with a unique name, empty or a copy of <paramref name="template"/>, and returns its connection
+    /// string.
+    /// </summary>
+    public static string Create(string? template = null)
     {
         var server = Server ?? throw new InvalidOperationException(
             $"{Variable} is not set: run the suite through tests/run.sh, which starts a throwaway PostgreSQL.");
@@ -36,7 +42,7 @@ public static class PostgresDatabase
         using (var connection = new NpgsqlConnection(server))
         {
             connection.Open();
-            using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            using var command = new NpgsqlCommand(template is null ? $"CREATE DATABASE {name}" : $"CREATE DATABASE {name} TEMPLATE {template}", connection);
             command.ExecuteNonQuery();
         }
 

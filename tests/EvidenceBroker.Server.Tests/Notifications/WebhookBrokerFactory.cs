@@ -48,7 +48,7 @@ public sealed class PostgresWebhookBrokerFactory : WebhookBrokerFactory
     }
 
     public PostgresWebhookBrokerFactory(KeyValuePair<string, string?>[] settings)
-        : base(DatabaseProvider.Postgres, PostgresDatabase.Create(), settings)
+        : base(DatabaseProvider.Postgres, MigratedDatabases.CreatePostgres(), settings)
     {
     }
 
