@@ -14,9 +14,9 @@ namespace EvidenceBroker.Server.Tests.Infrastructure;
 /// <remarks>
 /// Migrating an empty database was a third of a test broker's start, most of it EF Core building each migration's
 /// target model, and there are hundreds of starts in a run. A copy is the test's own, so tests still change their data
-/// freely; the start still runs the migrator on it, which finds nothing to apply. A failing migration still fails
-/// every test, here, and brokers that start on a database a test names (a shared file, a restart) still migrate it
-/// from nothing through the whole start.
+/// freely; the broker starts on it with Database:MigrateAtStart off, as a node does where a deploy step migrates. A
+/// failing migration still fails every test, here, and brokers that start on a database a test names (a shared file, a
+/// restart, an empty folder) still migrate it at start.
 /// </remarks>
 public static class MigratedDatabases
 {

@@ -10,7 +10,7 @@ namespace EvidenceBroker.Server.Tests.Infrastructure;
 public class PostgresBrokerFactory : BrokerFactory
 {
     public PostgresBrokerFactory()
-        : base(DatabaseProvider.Postgres, MigratedDatabases.CreatePostgres())
+        : base(DatabaseProvider.Postgres, MigratedDatabases.CreatePostgres(), migrated: true)
     {
     }
 

@@ -25,8 +25,8 @@ public class WebhookBrokerFactory : BrokerFactory
 
     public static WebhookBrokerFactory WithAll(params KeyValuePair<string, string?>[] settings) => new(settings);
 
-    protected WebhookBrokerFactory(DatabaseProvider provider, string connectionString, KeyValuePair<string, string?>[] settings)
-        : base(provider, connectionString) => extra = settings;
+    protected WebhookBrokerFactory(DatabaseProvider provider, string connectionString, bool migrated, KeyValuePair<string, string?>[] settings)
+        : base(provider, connectionString, migrated) => extra = settings;
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings =>
         [new("Webhooks:RunWorker", "false"), .. extra];
@@ -48,7 +48,7 @@ public sealed class PostgresWebhookBrokerFactory : WebhookBrokerFactory
     }
 
     public PostgresWebhookBrokerFactory(KeyValuePair<string, string?>[] settings)
-        : base(DatabaseProvider.Postgres, MigratedDatabases.CreatePostgres(), settings)
+        : base(DatabaseProvider.Postgres, MigratedDatabases.CreatePostgres(), migrated: true, settings)
     {
     }
 

@@ -19,7 +19,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        broker.CreateClient().Dispose(); // start: migrations
+        broker.CreateClient().Dispose(); // start, on the migrated database
         await using var scope = broker.Services.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<BrokerDbContext>().Database
             .ExecuteSqlRawAsync("CREATE TABLE probe (writer INTEGER NOT NULL)");
