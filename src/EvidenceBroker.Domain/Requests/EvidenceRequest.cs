@@ -33,6 +33,7 @@ public sealed class EvidenceRequest
         Reference = reference;
         Content = content;
         RequestingCountry = content.RequestingCountry;
+        Urgency = content.Urgency;
         AgencyId = content.AgencyId ?? throw new ArgumentException("A filed request names its agency.", nameof(content));
         ProviderId = content.ProviderId ?? throw new ArgumentException("A filed request names its provider.", nameof(content));
         ProviderJurisdiction = providerJurisdiction;
@@ -48,6 +49,10 @@ public sealed class EvidenceRequest
     public string Reference { get; private set; }
 
     public string RequestingCountry { get; private set; }
+
+    /// <summary>The content's urgency, beside it so that lists and counts need not read the content.</summary>
+    public Urgency Urgency { get; private set; }
+
     public string AgencyId { get; private set; }
     public string ProviderId { get; private set; }
     public string ProviderJurisdiction { get; private set; }

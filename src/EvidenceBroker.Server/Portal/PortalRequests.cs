@@ -79,46 +79,67 @@ public sealed class PortalRequests(BrokerDbContext db)
             query = query.Where(r => r.FiledAt < end);
         }
 
-        var joined = from r in query
-                     join d in db.Decisions.AsNoTracking() on r.Id equals d.RequestId into ds
-                     from d in ds.DefaultIfEmpty()
-                     select new { Request = r, DecisionJson = d == null ? null : d.DecisionJson };
-
         if (search.Rule is { Length: > 0 } failedRule)
         {
-            // In the database, over every decision: a filter after reading would see only the rows read.
-            if (FailedRulePattern(failedRule) is not { } pattern)
-            {
-                return [];
-            }
-
-            joined = joined.Where(x => x.DecisionJson != null && EF.Functions.Like(x.DecisionJson, pattern));
+            return await WithFailedRuleAsync(query, failedRule, take, oldestFirst, skip, ct);
         }
 
         // SQLite cannot order by DateTimeOffset; the id is a version-7 GUID, ordered by time of filing.
-        var ordered = oldestFirst ? joined.OrderBy(x => x.Request.Id) : joined.OrderByDescending(x => x.Request.Id);
-        var rows = await ordered.Skip(skip).Take(take).ToListAsync(ct);
-        var ids = rows.Select(x => x.Request.Id).ToList();
+        var ordered = oldestFirst ? query.OrderBy(r => r.Id) : query.OrderByDescending(r => r.Id);
+        return await RowsAsync(await ordered.Skip(skip).Take(take).Select(Listed).ToListAsync(ct), ct);
+    }
+
+    /// <summary>
+    /// Requests whose decision failed <paramref name="rule"/>: matched in the database over every decision (a filter
+    /// after reading would see only the rows read), then confirmed on each decision read, since the pattern also
+    /// matches a rule named inside another text.
+    /// </summary>
+    private async Task<List<PortalRow>> WithFailedRuleAsync(
+        IQueryable<EvidenceRequest> query, string rule, int take, bool oldestFirst, int skip, CancellationToken ct)
+    {
+        if (FailedRulePattern(rule) is not { } pattern)
+        {
+            return [];
+        }
+
+        var joined = from r in query
+                     join d in db.Decisions.AsNoTracking() on r.Id equals d.RequestId
+                     where EF.Functions.Like(d.DecisionJson, pattern)
+                     select new { r.Id, d.DecisionJson };
+        var ordered = oldestFirst ? joined.OrderBy(x => x.Id) : joined.OrderByDescending(x => x.Id);
+        var failed = new List<Guid>(take);
+        foreach (var match in await ordered.Skip(skip).Take(take).ToListAsync(ct))
+        {
+            if (Parse(match.DecisionJson)?.Reasons.Any(x => x.Rule.Equals(rule, StringComparison.OrdinalIgnoreCase) && x.Status == RuleStatus.Failed) == true)
+            {
+                failed.Add(match.Id);
+            }
+        }
+
+        var listed = await query.Where(r => failed.Contains(r.Id)).Select(Listed).ToListAsync(ct);
+        return await RowsAsync([.. failed.Join(listed, id => id, r => r.Id, (_, r) => r)], ct);
+    }
+
+    /// <summary>What a listing shows of a request: its columns, never its content.</summary>
+    private sealed record ListedRequest(
+        Guid Id, string Reference, RequestState State, Outcome? Outcome, LegalInstrument? Channel, string RequestingCountry,
+        string AgencyId, string ProviderId, DateTimeOffset FiledAt, DateTimeOffset UpdatedAt, Urgency Urgency, DateTimeOffset? ReleasedToProviderAt);
+
+    private static readonly System.Linq.Expressions.Expression<Func<EvidenceRequest, ListedRequest>> Listed = r => new ListedRequest(
+        r.Id, r.Reference, r.State, r.Outcome, r.Channel, r.RequestingCountry, r.AgencyId, r.ProviderId, r.FiledAt, r.UpdatedAt, r.Urgency,
+        r.ReleasedToProviderAt);
+
+    private async Task<List<PortalRow>> RowsAsync(List<ListedRequest> listed, CancellationToken ct)
+    {
+        var ids = listed.Select(r => r.Id).ToList();
         var clocks = (await db.Deadlines.AsNoTracking().Where(d => ids.Contains(d.RequestId) && d.CompletedAt == null).ToListAsync(ct))
             .ToLookup(d => d.RequestId);
-        var result = new List<PortalRow>(rows.Count);
-        foreach (var row in rows)
+        var result = new List<PortalRow>(listed.Count);
+        foreach (var r in listed)
         {
-            var decision = Parse(row.DecisionJson);
-            if (search.Rule is { Length: > 0 } rule
-                && decision?.Reasons.Any(x => x.Rule.Equals(rule, StringComparison.OrdinalIgnoreCase) && x.Status == RuleStatus.Failed) != true)
-            {
-                continue;
-            }
-
-            var r = row.Request;
-            var clock = ClockOf(r, clocks[r.Id]);
+            var clock = ClockOf(r.State, r.ReleasedToProviderAt, clocks[r.Id]);
             result.Add(new PortalRow(r.Id, r.Reference, r.State, r.Outcome, r.Channel, r.RequestingCountry, r.AgencyId, r.ProviderId,
-                r.FiledAt, r.UpdatedAt, r.Content.Urgency, clock.Due, clock.Paused));
-            if (result.Count == take)
-            {
-                break;
-            }
+                r.FiledAt, r.UpdatedAt, r.Urgency, clock.Due, clock.Paused));
         }
 
         return result;
@@ -150,7 +171,7 @@ public sealed class PortalRequests(BrokerDbContext db)
         var agency = await db.Agencies.AsNoTracking().Where(a => a.Id == request.AgencyId).Select(a => a.Name).SingleOrDefaultAsync(ct);
         var open = await db.Deadlines.AsNoTracking().Where(d => d.RequestId == id && d.CompletedAt == null).ToListAsync(ct);
         return new PortalRequest(request, decision, ProviderView.IsFor(caller) ? ProviderView.Events(timeline) : timeline,
-            ClockOf(request, open), provider, agency);
+            ClockOf(request.State, request.ReleasedToProviderAt, open), provider, agency);
     }
 
     public static Decision? Parse(string? json) =>
@@ -161,25 +182,25 @@ public sealed class PortalRequests(BrokerDbContext db)
     /// once released, the MLAT planning figure while queued. None for requests that are finished or waiting on the
     /// broker's side.
     /// </summary>
-    public static RunningClock ClockOf(EvidenceRequest request, IEnumerable<OpenDeadline> open)
+    public static RunningClock ClockOf(RequestState state, DateTimeOffset? releasedToProviderAt, IEnumerable<OpenDeadline> open)
     {
-        if (PortalText.IsFinished(request.State))
+        if (PortalText.IsFinished(state))
         {
             return RunningClock.None;
         }
 
         OpenDeadlineKind kind;
-        if (request.State == RequestState.QueuedForMlat)
+        if (state == RequestState.QueuedForMlat)
         {
             kind = OpenDeadlineKind.MlatPlanning;
         }
-        else if (request.ReleasedToProviderAt is null)
+        else if (releasedToProviderAt is null)
         {
             return RunningClock.None;
         }
         else
         {
-            kind = request.State is RequestState.PreservationActive or RequestState.PreservationExtended
+            kind = state is RequestState.PreservationActive or RequestState.PreservationExtended
                 ? OpenDeadlineKind.Preservation
                 : OpenDeadlineKind.Response;
         }

@@ -21,6 +21,7 @@ internal sealed class EvidenceRequestConfiguration : IEntityTypeConfiguration<Ev
         builder.Property(r => r.PolicyVersion).HasMaxLength(80);
         builder.Property(r => r.State).HasConversion<string>().HasMaxLength(40);
         builder.Property(r => r.Outcome).HasConversion<string>().HasMaxLength(20);
+        builder.Property(r => r.Urgency).HasConversion<string>().HasMaxLength(20);
         builder.Property(r => r.Channel).HasConversion<string>().HasMaxLength(30);
         builder.Property(r => r.Revision).IsConcurrencyToken();
         builder.Property(r => r.Content)

@@ -19,6 +19,8 @@ public sealed class OversightPagesTests
             await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
         }
 
+        await broker.FileAsync("met-case-system", SampleRequests.MetEmergencyByPolice());
+        await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
         await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
         using var auditor = await PortalBrowser.SignedInAsync(broker, "auditor@oversight.example");
 
@@ -28,8 +30,10 @@ public sealed class OversightPagesTests
         var csv = await auditor.Client.GetStringAsync("/portal/oversight/statistics?handler=Report");
         var mlat = await auditor.Client.GetStringAsync("/portal/oversight/mlat");
 
-        Assert.Contains("3 requests in total.", statistics, StringComparison.Ordinal);
-        Assert.Contains("GB,2,2,0,0,0,0,0\n", csv, StringComparison.Ordinal);
+        Assert.Contains("5 requests in total.", statistics, StringComparison.Ordinal);
+        var gb = Assert.Single(csv.Split('\n'), line => line.StartsWith("GB,", StringComparison.Ordinal));
+        Assert.StartsWith("GB,4,", gb, StringComparison.Ordinal);
+        Assert.EndsWith(",1,1", gb, StringComparison.Ordinal); // one emergency, one preservation
         Assert.Contains("RU,1,0,1,0,0,0,0\n", csv, StringComparison.Ordinal);
         Assert.Contains("data-testid=\"mlat-count\">1<", mlat, StringComparison.Ordinal);
         var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(csv)));

@@ -1,0 +1,39 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace EvidenceBroker.Server.Persistence.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class RequestUrgency : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "Urgency",
+                table: "requests",
+                type: "character varying(20)",
+                maxLength: 20,
+                nullable: false,
+                defaultValue: "");
+
+            // Requests filed before this column: their urgency, copied from their content (written by the
+            // public model's rules: camelCase, the enum's wire name).
+            migrationBuilder.Sql("""
+                UPDATE requests SET "Urgency" = CASE "Content"::jsonb ->> 'urgency'
+                    WHEN 'emergency' THEN 'Emergency'
+                    WHEN 'preservation' THEN 'Preservation'
+                    ELSE 'Standard' END;
+                """);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "Urgency",
+                table: "requests");
+        }
+    }
+}
