@@ -17,13 +17,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         var problem = exception switch
         {
             BadHttpRequestException bad => FromBadRequest(bad),
-            // ASP.NET Core's form reader: a multipart body without its boundary, more fields than a form may have.
-            InvalidDataException when http.Request.HasFormContentType => new ProblemDetails
-            {
-                Status = StatusCodes.Status400BadRequest,
-                Title = "The form could not be read.",
-                Detail = "Send a well-formed application/x-www-form-urlencoded body.",
-            },
+            _ when IsUnreadableForm(exception, http.Request) => UnreadableForm(),
             // ASP.NET Core's JSON body reader, given a charset it does not know (or an empty one), throws this, not a
             // BadHttpRequestException.
             InvalidOperationException when HasUnknownCharset(http.Request) => new ProblemDetails
@@ -70,6 +64,22 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         http.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
     }
+
+    /// <summary>
+    /// ASP.NET Core's form reader on a form it cannot read: a multipart body without its boundary or more fields than a
+    /// form may have (<see cref="InvalidDataException"/>), a multipart section that never ends (<see cref="IOException"/>).
+    /// Not a body over its size limit, a <see cref="BadHttpRequestException"/> with its own status.
+    /// </summary>
+    internal static bool IsUnreadableForm(Exception exception, HttpRequest request) =>
+        exception is InvalidDataException or IOException and not BadHttpRequestException
+        && request.HasFormContentType && !request.HttpContext.RequestAborted.IsCancellationRequested;
+
+    internal static ProblemDetails UnreadableForm() => new()
+    {
+        Status = StatusCodes.Status400BadRequest,
+        Title = "The form could not be read.",
+        Detail = "Send a well-formed application/x-www-form-urlencoded body.",
+    };
 
     private static bool HasUnknownCharset(HttpRequest request)
     {

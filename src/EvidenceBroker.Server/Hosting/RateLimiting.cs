@@ -239,12 +239,21 @@ internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottl
         // Every POST under /connect: OpenIddict also takes "/connect/token/" for its token endpoint.
         if (HttpMethods.IsPost(http.Request.Method) && http.Request.Path.StartsWithSegments(TokenServerPaths.Connect, StringComparison.OrdinalIgnoreCase))
         {
-            var clientIds = await ClientIdsAsync(http.Request);
+            var (clientIds, formReadable) = await ClientIdsAsync(http.Request);
             var address = RateLimiting.NetworkOf(http);
             var (allowed, retryAfter) = throttle.TryAcquire(clientIds, address);
             if (!allowed)
             {
                 await RateLimiting.WriteTooManyAsync(http, retryAfter);
+                return;
+            }
+
+            if (!formReadable)
+            {
+                // Counted like any other attempt from its network, and answered here: the token server would read it again.
+                http.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(
+                    new ProblemDetailsContext { HttpContext = http, ProblemDetails = Errors.ProblemExceptionHandler.UnreadableForm() });
                 return;
             }
 
@@ -267,7 +276,7 @@ internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottl
     /// again). The request is refused if any of them has had its tokens: which one the token server takes is known only
     /// once it has answered, and then only that one is charged.
     /// </summary>
-    private static async Task<List<string>> ClientIdsAsync(HttpRequest request)
+    private static async Task<(List<string> Ids, bool FormReadable)> ClientIdsAsync(HttpRequest request)
     {
         var ids = new List<string>(2);
         if (AuthenticationHeaderValue.TryParse(request.Headers.Authorization, out var header)
@@ -286,16 +295,25 @@ internal sealed class TokenThrottleMiddleware(RequestDelegate next, TokenThrottl
 
         if (!request.HasFormContentType)
         {
-            return ids;
+            return (ids, true);
         }
 
-        var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+        }
+        catch (Exception e) when (Errors.ProblemExceptionHandler.IsUnreadableForm(e, request))
+        {
+            return (ids, false);
+        }
+
         var id = form["client_id"].ToString();
         if (id.Length is > 0 and <= 100 && !ids.Contains(id, StringComparer.Ordinal))
         {
             ids.Add(id);
         }
 
-        return ids;
+        return (ids, true);
     }
 }

@@ -43,12 +43,13 @@ public sealed class TokenEndpointTests(BrokerFactory broker) : IClassFixture<Bro
 
     [Theory]
     [InlineData("multipart/form-data")] // no boundary
+    [InlineData("multipart/form-data; boundary=x")] // a section that never ends (the reader throws an IOException)
     [InlineData("application/x-www-form-urlencoded")] // with more fields than a form may have (below)
     public async Task A_form_that_cannot_be_read_gets_a_400(string contentType)
     {
         using var client = broker.CreateClient();
         var body = contentType.StartsWith("multipart", StringComparison.Ordinal)
-            ? "--x\r\n"
+            ? "--x\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nclient_credentials"
             : string.Join('&', Enumerable.Range(0, 2_000).Select(i => $"f{i}=1"));
         using var content = new StringContent(body);
         content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
@@ -56,6 +57,7 @@ public sealed class TokenEndpointTests(BrokerFactory broker) : IClassFixture<Bro
         using var response = await client.PostAsync("/connect/token", content);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

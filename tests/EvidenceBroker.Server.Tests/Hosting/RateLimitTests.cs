@@ -45,6 +45,28 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task Token_requests_whose_form_cannot_be_read_count_against_their_network()
+    {
+        await using var broker = new TightLimitsPerAddress();
+        using var client = broker.CreateClient();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var unreadable = new StringContent("--x\r\nContent-Disposition: form-data; name=\"grant_type\"\r\n\r\nclient_credentials");
+            unreadable.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=x");
+            using var response = await client.PostAsync("/connect/token", unreadable);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.BadRequest, HttpStatusCode.BadRequest, HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    private sealed class TightLimitsPerAddress : BrokerFactory
+    {
+        protected override IEnumerable<KeyValuePair<string, string?>> Settings => [new("RateLimits:TokenPerAddressPerMinute", "2")];
+    }
+
+    [Fact]
     public async Task A_stranger_who_knows_a_client_s_id_but_not_its_secret_cannot_spend_its_tokens()
     {
         await using var broker = new TightLimits();
