@@ -158,7 +158,7 @@ public static class AuditVerifier
 
         var chain = await WalkAsync(db, remember, ranges, ct);
         var result = HoldAgainstCheckpoints(chain, checkpoints, key);
-        return (key is null ? result : HoldAgainstSeals(result, await SealCoverage.ReadAsync(db, checkpoints, key, ct), key), chain);
+        return (key is null ? result : HoldAgainstSeals(result, await SealCoverage.ReadAsync(db, checkpoints, key, ct, sealedAfter: known?.Sequence), key), chain);
     }
 
     /// <summary>

@@ -23,9 +23,14 @@ internal sealed record SealCoverage(long? SealedFrom, long? CheckFrom, IReadOnly
     /// checked that far already. A verification reads the seals after walking the chain: every entry walked was
     /// committed with its seal, so a seal read later is there for it, whereas one read before could miss entries
     /// written in between.
+    /// <paramref name="sealedAfter"/>: an entry an earlier verification saw (a head kept outside the broker). Every
+    /// write since was sealed, so unless a valid checkpoint says sealing began later, it began right after that entry
+    /// at the latest: seals and checkpoints deleted together cannot pass entries added from outside for the time before
+    /// sealing.
     /// </summary>
     public static async Task<SealCoverage> ReadAsync(
-        BrokerDbContext db, IEnumerable<AuditCheckpoint> checkpoints, AuditSigningKey key, CancellationToken ct, long checkedUpTo = 0)
+        BrokerDbContext db, IEnumerable<AuditCheckpoint> checkpoints, AuditSigningKey key, CancellationToken ct, long checkedUpTo = 0,
+        long? sealedAfter = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(key);
@@ -42,6 +47,11 @@ internal sealed record SealCoverage(long? SealedFrom, long? CheckFrom, IReadOnly
                              .OrderBy(s => s.LastSequence)
                              .Select(s => (long?)s.FirstSequence)
                              .FirstOrDefaultAsync(ct);
+        if (vouching is null && sealedAfter is { } seen && (sealedFrom is null || sealedFrom > seen + 1))
+        {
+            sealedFrom = seen + 1;
+        }
+
         if (sealedFrom is null)
         {
             return new SealCoverage(null, null, []);

@@ -254,6 +254,22 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
     }
 
     [Fact]
+    public async Task Entries_added_after_a_head_kept_outside_with_every_seal_and_checkpoint_deleted_are_reported()
+    {
+        await using var db = await broker.CopyAsync();
+        var kept = KnownHead.Parse((await VerifyAsync(db)).Head)!;
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM audit_checkpoints");
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM audit_seals");
+        var forged = await AppendFromOutsideAsync(db);
+
+        var heldToTheKeptHead = await AuditVerifier.VerifyAsync(db, broker.Key, kept, CancellationToken.None);
+
+        Assert.False(heldToTheKeptHead.Intact, "every write since the kept head was sealed, so an entry after it without a seal was added from outside");
+        Assert.Equal((forged, forged - 1), (heldToTheKeptHead.BrokenAt!.Value, heldToTheKeptHead.IntactUpTo));
+        Assert.Contains($"no seal of the broker covers entry {forged}", heldToTheKeptHead.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_untouched_chain_holds_its_earlier_head_and_reports_its_own()
     {
         await using var db = await broker.CopyAsync();
