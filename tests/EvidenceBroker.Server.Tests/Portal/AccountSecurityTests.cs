@@ -199,6 +199,27 @@ public sealed partial class AccountSecurityTests
     }
 
     [Fact]
+    public async Task Guessing_the_current_password_on_the_account_page_counts_as_attempts_on_the_account()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = await PortalBrowser.SignedInAsync(broker, Officer); // one attempt from this network
+
+        var answers = new List<string>();
+        for (var i = 0; i < PasswordAttempts.Limit; i++)
+        {
+            var guess = i == PasswordAttempts.Limit - 1 ? DevelopmentSeed.DemoPassword : $"guess {i}";
+            answers.Add((await officer.PostFormAsync("/portal/account/security?handler=Password", new()
+            {
+                ["CurrentPassword"] = guess, ["NewPassword"] = OwnPassword, ["ConfirmPassword"] = OwnPassword,
+            })).Body);
+        }
+
+        Assert.All(answers[..^1], body => Assert.Contains("The current password is not right.", body, StringComparison.Ordinal));
+        Assert.Contains("Too many attempts at this account", answers[^1], StringComparison.Ordinal);
+        Assert.DoesNotContain("user.password-set", await ActionsAsync(broker, await UserIdAsync(broker, Officer)));
+    }
+
+    [Fact]
     public async Task A_wrong_enrolment_code_is_refused_without_waiting_for_the_writers_turn()
     {
         await using var broker = new BrokerFactory();

@@ -9,11 +9,13 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 
 /// <summary>
 /// The account page: who you are for the broker, changing your password, and "sign out everywhere" through a new
-/// security stamp. Both changes are audited. Posts count toward the sign-in limit of the caller's network, so a
-/// session left open cannot be used to guess the current password at speed.
+/// security stamp. Both changes are audited. Posts count toward the sign-in limit of the caller's network, and each
+/// current password checked counts as an attempt on the account's password as a sign-in does (<see cref="PasswordAttempts"/>),
+/// so a session left open cannot be used to guess it at speed, from one network or many.
 /// </summary>
 [EnableRateLimiting(RateLimiting.SignInPolicy)]
-public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, AccountSecurity accounts) : PageModel
+public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<PortalUser> signIn, AccountSecurity accounts, PasswordAttempts attempts)
+    : PageModel
 {
     public string DisplayName { get; private set; } = "";
     public string? Email { get; private set; }
@@ -47,6 +49,12 @@ public sealed class SecurityModel(UserManager<PortalUser> users, SignInManager<P
         if (string.IsNullOrEmpty(CurrentPassword)) { Errors["password.current"] = "Enter your current password."; }
         if (string.IsNullOrEmpty(NewPassword)) { Errors["password.new"] = "Choose a new password."; }
         else if (NewPassword != ConfirmPassword) { Errors["password.confirm"] = "The two new passwords differ."; }
+
+        var network = RateLimiting.NetworkOf(HttpContext);
+        if (Errors.Count == 0 && !attempts.TryAttempt(user, network, await SignInNetworks.IsFamiliarAsync(users, user, network)))
+        {
+            Errors["password.current"] = $"Too many attempts at this account's password: try again in {PortalSignIn.LockoutMinutes} minutes.";
+        }
 
         if (Errors.Count == 0)
         {
