@@ -60,9 +60,10 @@ public static class WebhookRecipients
             if (secret is not null)
             {
                 secrets.Add(vault.Open(secret.Secret));
-                if (secret.PreviousSecret is not null && secret.PreviousValidUntil > now)
+                // One that cannot be opened any more is left out rather than failing the delivery the current one signs.
+                if (secret.PreviousSecret is not null && secret.PreviousValidUntil > now && vault.TryOpen(secret.PreviousSecret, out var previous))
                 {
-                    secrets.Add(vault.Open(secret.PreviousSecret));
+                    secrets.Add(previous);
                 }
             }
         }

@@ -23,6 +23,24 @@ public sealed class WebhookSecretVault(IDataProtectionProvider dataProtection)
         return IsClear(stored) ? stored : protector.Unprotect(stored);
     }
 
+    /// <summary>
+    /// False for a value sealed with data-protection keys this broker no longer has (the keys lost, or the certificate
+    /// that encrypts them replaced without the old one): no secret can be read from it.
+    /// </summary>
+    public bool TryOpen(string stored, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? secret)
+    {
+        try
+        {
+            secret = Open(stored);
+            return true;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            secret = null;
+            return false;
+        }
+    }
+
     /// <summary>A stored value sealed, or left as it is when it is sealed already.</summary>
     public string SealIfClear(string stored) => IsClear(stored) ? Seal(stored) : stored;
 

@@ -335,8 +335,11 @@ public static class WebhooksAdminApi
         }
         else
         {
-            secret.PreviousSecret = secret.Secret;
-            secret.PreviousValidUntil = now + options.RotationOverlap;
+            // A secret that can no longer be opened signs nothing: kept as the previous one, it would fail every
+            // delivery of the overlap. Rotating is how a recipient recovers from it.
+            var previousOpens = vault.TryOpen(secret.Secret, out _);
+            secret.PreviousSecret = previousOpens ? secret.Secret : null;
+            secret.PreviousValidUntil = previousOpens ? now + options.RotationOverlap : null;
             secret.Secret = vault.Seal(issued);
             secret.CreatedAt = now;
         }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -122,6 +123,31 @@ public sealed class WebhookDeliveryTests
         Assert.Single(later.Signature!.Split(' '));
         Assert.True(later.SignatureVerifies(secret));
         Assert.False(later.SignatureVerifies(WebhookSecret.ForDevelopment(Northwind)));
+    }
+
+    [Fact]
+    public async Task Rotating_a_secret_the_broker_can_no_longer_open_lets_deliveries_go_on_at_once()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var broker = new WebhookBrokerFactory();
+        using var admin = await broker.ClientAsync("broker-admin");
+        await Steps.SetUrlAsync(admin, "providers", "northwind-mail", receiver.BaseUrl + "/hooks");
+        // Sealed with data-protection keys this broker does not have, as after its certificate was replaced.
+        var lost = DataProtectionProvider.Create("another broker")
+            .CreateProtector("EvidenceBroker.Webhooks.Secret.v1").Protect(WebhookSecret.Generate());
+        await broker.WithDbAsync(db => db.WebhookSecrets.Where(s => s.Recipient == Northwind)
+            .ExecuteUpdateAsync(set => set.SetProperty(s => s.Secret, lost)));
+
+        using var rotated = await admin.PostAsync("/api/v1/admin/providers/northwind-mail/webhook/rotate-secret", null);
+        var secret = (await rotated.JsonAsync()).GetProperty("secret").GetString()!;
+        await Steps.FileAsync(broker);
+        var pass = await broker.Delivery.RunOnceAsync(CancellationToken.None);
+
+        Assert.Equal(HttpStatusCode.OK, rotated.StatusCode);
+        Assert.Equal(1, pass.Delivered);
+        var delivery = Assert.Single(receiver.Received);
+        Assert.Single(delivery.Signature!.Split(' '));
+        Assert.True(delivery.SignatureVerifies(secret));
     }
 
     [Fact]
