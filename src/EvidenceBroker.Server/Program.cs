@@ -40,7 +40,7 @@ builder.Services.AddBrokerJobs(builder.Configuration);
 builder.Services.AddBrokerWebhooks(builder.Configuration);
 builder.Services.AddSingleton<AuditTrail>();
 builder.Services.AddBrokerAudit(builder.Configuration, builder.Environment);
-builder.Services.AddBrokerExports();
+builder.Services.AddBrokerExports(builder.Configuration);
 builder.Services.AddSingleton<IValidator<RequestContent>, RequestContentValidator>(); // built once: its rules compile expression trees
 builder.Services.AddSingleton<ProviderJurisdictions>();
 builder.Services.AddSingleton<IRequestReferences, RandomRequestReferences>();

@@ -9,6 +9,7 @@ public enum ExportKind
 {
     [JsonStringEnumMemberName("oversight-report")] OversightReport,
     [JsonStringEnumMemberName("transparency-report")] TransparencyReport,
+    [JsonStringEnumMemberName("audit-trail")] AuditTrail,
 }
 
 public enum ExportStatus

@@ -12,6 +12,7 @@ using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace EvidenceBroker.Server.Exports;
 
@@ -21,6 +22,13 @@ public sealed record OversightReportRequest(
 
 /// <summary>A transparency report request: period "2026-H2", optional requesting country, format pdf (default) or csv.</summary>
 public sealed record TransparencyReportRequest(string? Period = null, string? RequestingCountry = null, string? Format = null);
+
+/// <summary>
+/// An audit trail export request: the days (inclusive) within which the entries were recorded, and optionally one subject
+/// type (alone, or with one subject's id) and one action, as wire names.
+/// </summary>
+public sealed record AuditTrailExportRequest(
+    DateOnly? From = null, DateOnly? To = null, string? SubjectType = null, string? SubjectId = null, string? Action = null);
 
 public sealed record ExportJobResource(Guid Id, ExportKind Kind, ExportStatus Status, int Progress, string? Stage, DateTimeOffset CreatedAt,
     DateTimeOffset? CompletedAt, string? FileName, string? Download, string? Error)
@@ -55,6 +63,12 @@ public static class ExportsApi
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
             .RequireRateLimiting(RateLimiting.WholeStorePolicy)
             .WithSummary("Queue a transparency report for a half-year (e.g. 2026-H2), optionally one requesting country, as PDF or CSV");
+        exports.MapPost("/audit-trails", QueueAuditTrailAsync)
+            .RequireAuthorization(BrokerPolicies.Oversight)
+            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
+            .WithSummary("Queue an export (PDF) of the audit entries recorded in a period, optionally of one subject or action, with the chain's verification")
+            .WithDescription("Oversight only: the trail records every request's steps and who took them, which administrators do not read. " +
+                             "A period holding more entries than one export may list is refused (400), naming how many it holds.");
         exports.MapGet("/jobs/{id:guid}", JobAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
             .WithSummary("Status and progress of a queued report");
@@ -112,12 +126,7 @@ public static class ExportsApi
     {
         ArgumentNullException.ThrowIfNull(body);
         var errors = new Dictionary<string, string[]>();
-        if (body.From is null) { errors["from"] = ["Required: the first filing date, YYYY-MM-DD."]; }
-        if (body.To is null) { errors["to"] = ["Required: the last filing date, YYYY-MM-DD."]; }
-        if (body.From is { } f && body.To is { } t && t < f) { errors["to"] = ["Must not be before 'from'."]; }
-        if (body.From is { } f2 && body.To is { } t2 && t2.DayNumber - f2.DayNumber > 3660) { errors["to"] = ["A report covers at most ten years."]; }
-        if (body.From is { Year: > HalfYear.LastYear }) { errors["from"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }
-        if (body.To is { Year: > HalfYear.LastYear }) { errors["to"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }
+        CheckPeriod(body.From, body.To, "filing date", errors);
         if (body.RequestingCountry is { } country && !IsCountry(country)) { errors["requestingCountry"] = ["An ISO 3166-1 alpha-2 code, e.g. GB."]; }
         if (body.ProviderId is { Length: 0 or > 64 }) { errors["providerId"] = ["1 to 64 characters."]; }
         LegalInstrument? channel = null;
@@ -166,6 +175,67 @@ public static class ExportsApi
         return await QueueAsync(ExportKind.TransparencyReport, new TransparencyReportParameters(period, body.RequestingCountry, format!.Value),
             idempotencyKey, user, db, audit, jobs, clock, http, ct);
     }
+
+    private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueAuditTrailAsync(
+        AuditTrailExportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock,
+        IOptions<ExportOptions> options, HttpContext http, CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new Dictionary<string, string[]>();
+        CheckPeriod(body.From, body.To, "day", errors);
+        if (body.SubjectType is { } type && !IsAuditName(type, 40, dots: false))
+        {
+            errors["subjectType"] = ["A subject type as the trail records it: 1 to 40 lower-case letters, digits and hyphens, e.g. country."];
+        }
+
+        if (body.SubjectId is { Length: 0 or > 80 }) { errors["subjectId"] = ["1 to 80 characters."]; }
+        else if (body.SubjectId is not null && body.SubjectType is null) { errors["subjectId"] = ["Only with 'subjectType': an id names a subject of one type."]; }
+        if (body.Action is { } action && !IsAuditName(action, 80, dots: true))
+        {
+            errors["action"] = ["An action as the trail records it: 1 to 80 lower-case letters, digits, hyphens and dots, e.g. country.suspended."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var parameters = new AuditTrailExportParameters(body.From!.Value, body.To!.Value, body.SubjectType, body.SubjectId, body.Action);
+
+        // Counted now, so that a period too large for one export is refused while its caller is there to narrow it, not
+        // failed later in the background. Entries are only ever added: one recorded meanwhile can still tip it over, and
+        // the export then lists the first ones and says so. A retry with its Idempotency-Key is not counted again: it
+        // answers with the export already queued, however many entries came since.
+        var max = options.Value.AuditTrailMaxEntries;
+        var retry = idempotencyKey is not null && Caller.From(user) is { } caller
+            && await db.ExportJobs.AnyAsync(j => j.RequestedBy == caller.Subject && j.IdempotencyKey == idempotencyKey, ct);
+        var matching = retry ? 0 : await AuditTrailExportQuery.Matching(db, parameters).LongCountAsync(ct);
+        if (matching > max)
+        {
+            string[] tooMany = [string.Create(CultureInfo.InvariantCulture,
+                $"{matching:N0} entries were recorded in this period with these filters; one export lists at most {max:N0}. Ask for a shorter period, or one subject or action.")];
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = tooMany, ["to"] = tooMany });
+        }
+
+        return await QueueAsync(ExportKind.AuditTrail, parameters, idempotencyKey, user, db, audit, jobs, clock, http, ct);
+    }
+
+    /// <summary>A period of whole days as the reports take it: both ends, in order, at most ten years, short of the calendar's end.</summary>
+    private static void CheckPeriod(DateOnly? from, DateOnly? to, string what, Dictionary<string, string[]> errors)
+    {
+        if (from is null) { errors["from"] = [$"Required: the first {what}, YYYY-MM-DD."]; }
+        if (to is null) { errors["to"] = [$"Required: the last {what}, YYYY-MM-DD."]; }
+        if (from is { } f && to is { } t && t < f) { errors["to"] = ["Must not be before 'from'."]; }
+        if (from is { } f2 && to is { } t2 && t2.DayNumber - f2.DayNumber > 3660) { errors["to"] = ["A report covers at most ten years."]; }
+        if (from is { Year: > HalfYear.LastYear }) { errors["from"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }
+        if (to is { Year: > HalfYear.LastYear }) { errors["to"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }
+    }
+
+    /// <summary>A subject type or an action as the trail writes them ("portal-user", "country.suspended").</summary>
+    private static bool IsAuditName(string name, int maxLength, bool dots) =>
+        name.Length is > 0 && name.Length <= maxLength
+        && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-' || (dots && c == '.'));
 
     /// <summary>
     /// Records and queues a report. With an Idempotency-Key, a retry (the same key and parameters) answers with the

@@ -6,8 +6,12 @@ namespace EvidenceBroker.Server.Exports;
 
 public static class ExportsExtensions
 {
-    public static IServiceCollection AddBrokerExports(this IServiceCollection services)
+    public static IServiceCollection AddBrokerExports(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<ExportOptions>()
+            .Bind(configuration.GetSection(ExportOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.AddSingleton<ExportJobRunner>();
         services.AddScoped<LostExports>();
         services.AddScoped<DocumentDownloads>();

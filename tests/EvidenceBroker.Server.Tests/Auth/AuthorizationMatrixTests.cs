@@ -179,6 +179,8 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
         // Exports: 400 is a report request without its period; a job is its own tenant's (the administrator's 404).
         { "POST", "/api/v1/exports/oversight-reports",                    [401, 403, 403, 403, 403, 403, 400, 400, 403] },
         { "POST", "/api/v1/exports/transparency-reports",                 [401, 403, 403, 403, 403, 403, 400, 400, 403] },
+        // The audit trail is oversight's alone: it records every request's steps, which administrators do not read.
+        { "POST", "/api/v1/exports/audit-trails",                         [401, 403, 403, 403, 403, 403, 400, 403, 403] },
         { "GET", "/api/v1/exports/jobs/{J}",                              [401, 403, 403, 403, 403, 403, 200, 404, 403] },
         { "GET", "/api/v1/exports/jobs/{J}/file",                         [401, 403, 403, 403, 403, 403, 200, 404, 403] },
         { "GET", "/api/v1/audit/verify",                                  [401, 403, 403, 403, 403, 403, 200, 200, 403] },
@@ -297,7 +299,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
             "/api/v1/policy/evaluate" => SampleRequests.MetToNorthwindSubscriber(),
             "/api/v1/policy/suspensions" => new JsonObject { ["country"] = "JP", ["reason"] = "matrix test" },
             "/api/v1/policy/versions" or "/api/v1/policy/what-if" => new JsonObject { ["files"] = new JsonObject() },
-            "/api/v1/exports/oversight-reports" => new JsonObject(),
+            "/api/v1/exports/oversight-reports" or "/api/v1/exports/audit-trails" => new JsonObject(),
             "/api/v1/exports/transparency-reports" => new JsonObject { ["period"] = "some time" },
             _ when template.EndsWith("/webhook", StringComparison.Ordinal) => new JsonObject { ["url"] = "not a url" },
             _ when template.EndsWith("}/refusal", StringComparison.Ordinal) || template.EndsWith("}/objection", StringComparison.Ordinal) =>

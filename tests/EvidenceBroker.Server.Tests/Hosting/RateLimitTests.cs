@@ -118,6 +118,7 @@ public sealed class RateLimitTests
     [InlineData("GET", "/api/v1/audit/verify")]
     [InlineData("GET", "/api/v1/policy/versions/{active}/what-if")]
     [InlineData("POST", "/api/v1/exports/oversight-reports")]
+    [InlineData("POST", "/api/v1/exports/audit-trails")]
     public async Task Reads_that_walk_the_whole_store_are_limited_per_client(string method, string path)
     {
         await using var broker = new TightLimits();
