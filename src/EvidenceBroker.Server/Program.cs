@@ -107,6 +107,7 @@ app.Services.ScheduleSlaSweep();
 app.Services.ScheduleRetentionSweep();
 await app.Services.RequeueLostExportsAsync();
 await app.Services.SealClearWebhookSecretsAsync();
+await app.Services.SealClearAuthenticatorKeysAsync();
 await app.Services.LoadDisabledClientsAsync();
 if (app.Environment.IsDevelopment())
 {

@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using EvidenceBroker.Server.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.EntityFrameworkCore;
 using OpenIddict.Validation.AspNetCore;
 
 namespace EvidenceBroker.Server.Auth;
@@ -120,6 +121,31 @@ public static class AuthExtensions
         await using var scope = services.CreateAsyncScope();
         await services.GetRequiredService<DisabledClients>()
             .RefreshAsync(scope.ServiceProvider.GetRequiredService<Persistence.BrokerDbContext>(), ct);
+    }
+
+    /// <summary>
+    /// Seals the authenticator keys an earlier version stored in clear, once, at start; until then (and for a key a node
+    /// of that version writes meanwhile, in a rolling upgrade) a clear key is read as it is. Read and written in the
+    /// writers' turn, as every change of a key is, so a key reset on another node meanwhile is never overwritten with the
+    /// old one sealed.
+    /// </summary>
+    public static async Task SealClearAuthenticatorKeysAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Persistence.BrokerDbContext>();
+        var vault = scope.ServiceProvider.GetRequiredService<AuthenticatorKeyVault>();
+        await using var transaction = await db.BeginWriteAsync(ct);
+        var clear = await db.UserTokens
+            .Where(t => t.LoginProvider == PortalUserStore.KeyLoginProvider && t.Name == PortalUserStore.KeyName
+                        && t.Value != null && !t.Value.StartsWith(AuthenticatorKeyVault.SealedPrefix))
+            .ToListAsync(ct);
+        foreach (var key in clear)
+        {
+            key.Value = vault.Seal(key.UserId, key.Value!);
+        }
+
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
     }
 
     private static AuthorizationPolicy Require(string scope, TenantKind tenant) =>

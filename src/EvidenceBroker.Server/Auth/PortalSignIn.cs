@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using EvidenceBroker.Server.Persistence;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
@@ -62,8 +61,9 @@ public static class PortalSignIn
         var secure = environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
 
         services.AddSingleton<PasswordAttempts>();
+        services.AddSingleton<AuthenticatorKeyVault>();
         services.AddIdentityCore<PortalUser>()
-            .AddEntityFrameworkStores<BrokerDbContext>()
+            .AddUserStore<PortalUserStore>()
             .AddUserManager<PortalUserManager>()
             .AddDefaultTokenProviders()
             .AddSignInManager()

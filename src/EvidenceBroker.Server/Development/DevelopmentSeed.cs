@@ -135,8 +135,8 @@ public static class DevelopmentSeed
         {
             logger.LogWarning(
                 "Data-protection keys {Keys} are stored unencrypted in this database, so a copy of it opens what they protected " +
-                "(webhook secrets, sign-in tokens). Keys made from now on are encrypted; rotate the webhook secrets once those keys " +
-                "have expired", string.Join(", ", clearKeys));
+                "(webhook secrets, authenticator keys, sign-in tokens). Keys made from now on are encrypted; rotate the webhook secrets " +
+                "once those keys have expired", string.Join(", ", clearKeys));
         }
     }
 

@@ -24,7 +24,7 @@ public static class SharedDataProtection
 
     /// <summary>
     /// Encrypts the keys at rest with <paramref name="certificate"/> (its RSA key; every node has the same PFX). The
-    /// keys sit in the database beside what they protect (webhook secrets, Identity's tokens), so without this a copy
+    /// keys sit in the database beside what they protect (webhook secrets, authenticator keys, Identity's tokens), so without this a copy
     /// of the database alone would open them. The certificate itself is handed to the decryptor, because on Linux the
     /// default one looks only in the machine's certificate store.
     /// </summary>

@@ -11,7 +11,9 @@ namespace EvidenceBroker.Server.Portal.Pages.Account;
 /// <summary>
 /// The TOTP step for enrolled users. Wrong codes lock the account after
 /// <see cref="PortalSignIn.FailedAttemptsBeforeLockout"/> in a row (only someone who knew the password got here), and
-/// count toward the same per-address limit as the password step.
+/// count toward the same per-address limit as the password step. A user whose authenticator key this node cannot open
+/// (the data-protection keys that sealed it are lost) is told to have their sign-in reset, and no code is asked: a
+/// password alone never leads to enrolling a new authenticator for an enrolled account.
 /// </summary>
 [EnableRateLimiting(RateLimiting.SignInPolicy)]
 public sealed class TwoFactorModel(SignInManager<PortalUser> signIn, AccountSecurity accounts) : PageModel
@@ -22,8 +24,19 @@ public sealed class TwoFactorModel(SignInManager<PortalUser> signIn, AccountSecu
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
 
-    public async Task<IActionResult> OnGetAsync() =>
-        await PendingSignIn.UserAsync(HttpContext, signIn) is { TwoFactorEnabled: true } ? Page() : RedirectToPage("/Account/Login");
+    /// <summary>The user's authenticator key cannot be read, so no code of theirs can be checked.</summary>
+    public bool KeyUnreadable { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (await PendingSignIn.UserAsync(HttpContext, signIn) is not { TwoFactorEnabled: true } user)
+        {
+            return RedirectToPage("/Account/Login");
+        }
+
+        KeyUnreadable = !await HasKeyAsync(user);
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
@@ -32,7 +45,8 @@ public sealed class TwoFactorModel(SignInManager<PortalUser> signIn, AccountSecu
             return RedirectToPage("/Account/Login");
         }
 
-        if (!ModelState.IsValid)
+        KeyUnreadable = !await HasKeyAsync(user);
+        if (KeyUnreadable || !ModelState.IsValid)
         {
             return Page();
         }
@@ -56,4 +70,6 @@ public sealed class TwoFactorModel(SignInManager<PortalUser> signIn, AccountSecu
             : "That code is not right. Codes change every 30 seconds; enter the current one.");
         return Page();
     }
+
+    private async Task<bool> HasKeyAsync(PortalUser user) => await signIn.UserManager.GetAuthenticatorKeyAsync(user) is { Length: > 0 };
 }
