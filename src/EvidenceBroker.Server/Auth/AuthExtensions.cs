@@ -27,7 +27,7 @@ public static class AuthExtensions
         var certificates = SigningCertificates.Load(options, environment);
         if (certificates is not null)
         {
-            services.ProtectDataProtectionKeysWith(certificates.Value.Encryption);
+            services.ProtectDataProtectionKeysWith(certificates.Value.Encryption, certificates.Value.PreviousEncryption);
         }
 
         services.AddOpenIddict()
@@ -170,7 +170,8 @@ public static class BrokerPolicies
 /// <summary>Loads the token certificates, or refuses to start outside Development without them.</summary>
 internal static class SigningCertificates
 {
-    public static (X509Certificate2 Signing, X509Certificate2 Encryption)? Load(AuthOptions options, IHostEnvironment environment)
+    public static (X509Certificate2 Signing, X509Certificate2 Encryption, X509Certificate2[] PreviousEncryption)? Load(
+        AuthOptions options, IHostEnvironment environment)
     {
         if (string.IsNullOrWhiteSpace(options.SigningCertificatePath) || string.IsNullOrWhiteSpace(options.EncryptionCertificatePath))
         {
@@ -185,8 +186,13 @@ internal static class SigningCertificates
                 "Ephemeral development keys are only used in Development.");
         }
 
+        var previous = options.PreviousEncryptionCertificates.Select((certificate, i) => string.IsNullOrWhiteSpace(certificate.Path)
+                ? throw new InvalidOperationException($"Auth:PreviousEncryptionCertificates:{i}:Path names no file.")
+                : X509CertificateLoader.LoadPkcs12FromFile(certificate.Path, certificate.Password))
+            .ToArray();
         return (
             X509CertificateLoader.LoadPkcs12FromFile(options.SigningCertificatePath, options.SigningCertificatePassword),
-            X509CertificateLoader.LoadPkcs12FromFile(options.EncryptionCertificatePath, options.EncryptionCertificatePassword));
+            X509CertificateLoader.LoadPkcs12FromFile(options.EncryptionCertificatePath, options.EncryptionCertificatePassword),
+            previous);
     }
 }

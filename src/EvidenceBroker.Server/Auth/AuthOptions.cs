@@ -48,9 +48,23 @@ public sealed class AuthOptions
     public string? EncryptionCertificatePassword { get; set; }
 
     /// <summary>
+    /// Encryption certificates replaced by <see cref="EncryptionCertificatePath"/>, kept so that the data-protection keys
+    /// they encrypted (and so the webhook secrets, authenticator keys and sign-in cookies sealed with those keys) can
+    /// still be read. New keys are encrypted with the current certificate only.
+    /// </summary>
+    public PreviousCertificate[] PreviousEncryptionCertificates { get; set; } = [];
+
+    /// <summary>
     /// Accept plain HTTP on the token endpoint. Always on in Development; elsewhere for a test cluster on one machine
     /// only, from that machine only (<see cref="PlainHttpFromThisMachineOnly"/>; a warning is logged at start). Behind a TLS-terminating proxy, forward the scheme instead
     /// (<c>Proxy:TrustedNetworks</c>).
     /// </summary>
     public bool AllowHttp { get; set; }
+}
+
+/// <summary>A PKCS#12 file and its password.</summary>
+public sealed class PreviousCertificate
+{
+    public string? Path { get; set; }
+    public string? Password { get; set; }
 }

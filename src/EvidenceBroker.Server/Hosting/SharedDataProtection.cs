@@ -26,13 +26,15 @@ public static class SharedDataProtection
     /// Encrypts the keys at rest with <paramref name="certificate"/> (its RSA key; every node has the same PFX). The
     /// keys sit in the database beside what they protect (webhook secrets, authenticator keys, Identity's tokens), so without this a copy
     /// of the database alone would open them. The certificate itself is handed to the decryptor, because on Linux the
-    /// default one looks only in the machine's certificate store.
+    /// default one looks only in the machine's certificate store. Keys encrypted with a certificate it replaced are read
+    /// with that one, from <paramref name="previous"/>.
     /// </summary>
-    public static IServiceCollection ProtectDataProtectionKeysWith(this IServiceCollection services, X509Certificate2 certificate)
+    public static IServiceCollection ProtectDataProtectionKeysWith(
+        this IServiceCollection services, X509Certificate2 certificate, IReadOnlyCollection<X509Certificate2> previous)
     {
         services.AddDataProtection()
             .ProtectKeysWithCertificate(certificate)
-            .UnprotectKeysWithAnyCertificate(certificate);
+            .UnprotectKeysWithAnyCertificate([certificate, .. previous]);
         return services;
     }
 }

@@ -221,6 +221,34 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public void After_the_encryption_certificate_is_replaced_what_was_sealed_before_opens_with_the_previous_one_listed()
+    {
+        var database = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("eb-rotation-db-").FullName, "broker.db")}";
+        var (signing, encryption) = Certificates();
+        var (_, replacement) = Certificates();
+        static IDataProtector Protector(BrokerFactory broker) =>
+            broker.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("EvidenceBroker.Tests.Rotation");
+        string sealedBefore;
+        using (var before = new ProductionOn(database, signing, encryption))
+        {
+            before.CreateClient().Dispose();
+            sealedBefore = Protector(before).Protect("sealed before the replacement");
+        }
+
+        using (var withoutPrevious = new ProductionOn(database, signing, replacement))
+        {
+            withoutPrevious.CreateClient().Dispose();
+            Assert.ThrowsAny<System.Security.Cryptography.CryptographicException>(() => Protector(withoutPrevious).Unprotect(sealedBefore));
+        }
+
+        using var withPrevious = new ProductionOn(database, signing, replacement,
+            ("Auth:PreviousEncryptionCertificates:0:Path", encryption), ("Auth:PreviousEncryptionCertificates:0:Password", TestCertificates.Password));
+        withPrevious.CreateClient().Dispose();
+
+        Assert.Equal("sealed before the replacement", Protector(withPrevious).Unprotect(sealedBefore));
+    }
+
+    [Fact]
     public async Task A_disabled_demo_client_does_not_count_as_open()
     {
         var database = $"Data Source={Path.Combine(Directory.CreateTempSubdirectory("eb-demo-db-").FullName, "broker.db")}";
