@@ -72,22 +72,29 @@ public sealed class RequestIntake(
             return Invalid("requestingCountry", $"Your agency files for {caller.Tenant.Country}.");
         }
 
+        // Refusals that depend on the pack in force and the providers registered now: a retry of a filing that was
+        // accepted before they changed (its answer lost) is answered as the replay it is, not refused.
+        var bodyHash = HashOf(content);
+        async Task<IntakeResult> RefuseUnlessFiledAsync(string field, string message) =>
+            idempotencyKey is not null && await EarlierFilingAsync(caller, idempotencyKey, bodyHash, ct) is { } earlier
+                ? earlier
+                : Invalid(field, message);
+
         if (!await catalogue.KnowsCountryAsync(db, content.RequestingCountry, ct))
         {
-            return Invalid("requestingCountry", "The policy pack has no entry for this country.");
+            return await RefuseUnlessFiledAsync("requestingCountry", "The policy pack has no entry for this country.");
         }
 
         if (await providers.FindAsync(db, content.ProviderId, ct) is not { } providerJurisdiction)
         {
-            return Invalid("providerId", "No provider with this id is registered.");
+            return await RefuseUnlessFiledAsync("providerId", "No provider with this id is registered.");
         }
 
         if (CrossBorder.Refusal(content.RequestingCountry, providerJurisdiction) is { } domestic)
         {
-            return Invalid("providerId", domestic);
+            return await RefuseUnlessFiledAsync("providerId", domestic);
         }
 
-        var bodyHash = HashOf(content);
         var now = clock.GetUtcNow();
         var decision = await decider.DecideAsync(content, providerJurisdiction, DateOnly.FromDateTime(now.UtcDateTime), ct);
 
