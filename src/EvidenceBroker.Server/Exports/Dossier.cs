@@ -45,9 +45,11 @@ public sealed record DossierData(
 public static class DossierQuery
 {
     /// <summary>Null when the caller may not see the request (the endpoint answers 404).</summary>
-    public static async Task<DossierData?> LoadAsync(BrokerDbContext db, Caller caller, Guid id, DateTimeOffset now, CancellationToken ct)
+    public static async Task<DossierData?> LoadAsync(
+        BrokerDbContext db, AuditSigningKey key, Caller caller, Guid id, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(key);
         var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct);
         if (request is null)
         {
@@ -83,8 +85,7 @@ public static class DossierQuery
                 continue; // the one found for an earlier entry is the first at or after this one too
             }
 
-            if (await db.AuditCheckpoints.AsNoTracking().Where(c => c.Sequence >= entry.Sequence)
-                    .OrderBy(c => c.Sequence).ThenBy(c => c.Id).FirstOrDefaultAsync(ct) is not { } covering)
+            if (await FirstSignedCheckpointAsync(db, key, entry.Sequence, ct) is not { } covering)
             {
                 break; // none yet for this entry, so none for the later ones either
             }
@@ -109,6 +110,24 @@ public static class DossierQuery
     }
 
     /// <summary>The latest entry that replaced the decision made at filing, and what the dossier says of it.</summary>
+
+    /// <summary>
+    /// The first checkpoint at or after <paramref name="sequence"/> whose signature the broker's key verifies: a row
+    /// written into the table from outside, or signed by a key the broker cannot check, is not presented as a checkpoint.
+    /// </summary>
+    private static async Task<AuditCheckpoint?> FirstSignedCheckpointAsync(BrokerDbContext db, AuditSigningKey key, long sequence, CancellationToken ct)
+    {
+        var candidates = db.AuditCheckpoints.AsNoTracking().Where(c => c.Sequence >= sequence).OrderBy(c => c.Sequence).ThenBy(c => c.Id);
+        await foreach (var checkpoint in candidates.AsAsyncEnumerable().WithCancellation(ct))
+        {
+            if (key.CanVerify(checkpoint.KeyId) && key.Verify(checkpoint.KeyId, checkpoint.Message(), checkpoint.Signature))
+            {
+                return checkpoint;
+            }
+        }
+
+        return null;
+    }
     private static (AuditEntry Entry, string Text)? Revision(IReadOnlyList<AuditEntry> audit)
     {
         foreach (var entry in audit.OrderByDescending(e => e.Sequence))

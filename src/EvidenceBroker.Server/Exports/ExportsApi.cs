@@ -85,14 +85,14 @@ public static class ExportsApi
         .RequireAssertion(ctx => BrokerClaims.ReadTenant(ctx.User) is not null);
 
     private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> DossierAsync(
-        Guid id, ClaimsPrincipal user, BrokerDbContext db, DocumentDownloads downloads, TimeProvider clock, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, AuditSigningKey key, DocumentDownloads downloads, TimeProvider clock, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
         }
 
-        var data = await DossierQuery.LoadAsync(db, caller, id, clock.GetUtcNow(), ct);
+        var data = await DossierQuery.LoadAsync(db, key, caller, id, clock.GetUtcNow(), ct);
         if (data is null)
         {
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
@@ -103,14 +103,14 @@ public static class ExportsApi
     }
 
     private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> MlatDraftAsync(
-        Guid id, ClaimsPrincipal user, BrokerDbContext db, DocumentDownloads downloads, TimeProvider clock, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, AuditSigningKey key, DocumentDownloads downloads, TimeProvider clock, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
         }
 
-        var data = ExportAccess.MaySeeMlatDrafts(caller) ? await DossierQuery.LoadAsync(db, caller, id, clock.GetUtcNow(), ct) : null;
+        var data = ExportAccess.MaySeeMlatDrafts(caller) ? await DossierQuery.LoadAsync(db, key, caller, id, clock.GetUtcNow(), ct) : null;
         if (data is null)
         {
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));

@@ -89,6 +89,31 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
         Assert.All(between, c => Assert.DoesNotContain(c.Signature, text, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_checkpoint_written_into_the_table_from_outside_is_not_presented_as_one()
+    {
+        await using var own = new BrokerFactory();
+        var id = await own.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        var genuine = await CheckpointAsync(own);
+        var first = await own.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectId == id.ToString()).OrderBy(e => e.Sequence).FirstAsync());
+        var forged = new AuditCheckpoint
+        {
+            Sequence = first.Sequence, HeadHash = first.Hash, At = DateTimeOffset.UtcNow, KeyId = genuine!.KeyId,
+            Algorithm = AuditCheckpoint.EcdsaP256Sha256, Signature = Convert.ToBase64String(new byte[64]),
+        };
+        await own.WithDbAsync(db =>
+        {
+            db.AuditCheckpoints.Add(forged);
+            return db.SaveChangesAsync();
+        });
+
+        using var caller = await own.ClientAsync("met-case-system");
+        var text = PdfFiles.Text(await caller.GetByteArrayAsync($"/api/v1/requests/{id}/dossier.pdf"));
+
+        Assert.DoesNotContain(forged.Signature, text, StringComparison.Ordinal);
+        Assert.Contains(genuine.Signature, text, StringComparison.Ordinal);
+    }
+
     private static async Task<AuditCheckpoint?> CheckpointAsync(BrokerFactory factory)
     {
         await using var scope = factory.Services.CreateAsyncScope();

@@ -179,14 +179,15 @@ public sealed class DetailModel(
     }
 
     /// <summary>The decision dossier (PDF/A), the same document the API serves; tenant rules as for the request itself.</summary>
-    public async Task<IActionResult> OnGetDossierAsync([FromServices] Exports.DocumentDownloads downloads, Guid id, CancellationToken ct)
+    public async Task<IActionResult> OnGetDossierAsync(
+        [FromServices] Exports.DocumentDownloads downloads, [FromServices] Audit.AuditSigningKey key, Guid id, CancellationToken ct)
     {
         if (this.RefuseHead() is { } head)
         {
             return head;
         }
 
-        var data = await Exports.DossierQuery.LoadAsync(db, Me, id, clock.GetUtcNow(), ct);
+        var data = await Exports.DossierQuery.LoadAsync(db, key, Me, id, clock.GetUtcNow(), ct);
         if (data is null)
         {
             return NotFound();
