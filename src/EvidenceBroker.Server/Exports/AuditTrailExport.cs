@@ -155,7 +155,7 @@ public static class AuditTrailExportDocument
         }
 
         pdf.Heading("3. Entries");
-        pdf.Paragraph("Each entry's hash is the SHA-256 of its fields (sequence, time to the microsecond, actor id, role and tenant, action, " +
+        pdf.Paragraph("Each entry's hash is the SHA-256 of its fields (sequence, time to the tenth of a millisecond, actor id, role and tenant, action, " +
                       "subject type and id, state before and after, policy version, the SHA-256 of its payload) and of the previous entry's " +
                       "hash, in the canonical encoding the broker's audit verification uses: a changed, removed or reordered entry breaks the " +
                       "chain there. An entry's payload is printed unless it is about a request, whose content, decision and notes its " +

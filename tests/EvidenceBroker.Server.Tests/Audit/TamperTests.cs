@@ -299,6 +299,21 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
     }
 
     [Fact]
+    public async Task The_oversight_portal_s_audit_page_shows_a_time_that_is_no_instant_as_the_break_rather_than_failing()
+    {
+        await using var db = await broker.CopyAsync();
+        var last = broker.Total;
+        await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET \"At\" = 1, \"Hash\" = 'short' WHERE \"Sequence\" = {last}");
+        var page = new EvidenceBroker.Server.Portal.Pages.Oversight.AuditModel(db, broker.Key);
+
+        await page.OnGetAsync(CancellationToken.None);
+
+        Assert.Equal(last, page.Chain.BrokenAt);
+        Assert.True(page.LatestUnreadable);
+        Assert.Equal("short", EvidenceBroker.Server.Portal.Pages.Oversight.AuditModel.Abbreviated("short"));
+    }
+
+    [Fact]
     public async Task A_chain_rewritten_and_rehashed_is_detected_by_the_signed_checkpoint()
     {
         await using var db = await broker.CopyAsync();
