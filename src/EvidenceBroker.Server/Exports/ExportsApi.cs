@@ -182,20 +182,7 @@ public static class ExportsApi
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(options);
-        var errors = new Dictionary<string, string[]>();
-        CheckPeriod(body.From, body.To, "day", errors);
-        if (body.SubjectType is { } type && !IsAuditName(type, 40, dots: false))
-        {
-            errors["subjectType"] = ["A subject type as the trail records it: 1 to 40 lower-case letters, digits and hyphens, e.g. country."];
-        }
-
-        if (body.SubjectId is { Length: 0 or > 80 }) { errors["subjectId"] = ["1 to 80 characters."]; }
-        else if (body.SubjectId is not null && body.SubjectType is null) { errors["subjectId"] = ["Only with 'subjectType': an id names a subject of one type."]; }
-        if (body.Action is { } action && !IsAuditName(action, 80, dots: true))
-        {
-            errors["action"] = ["An action as the trail records it: 1 to 80 lower-case letters, digits, hyphens and dots, e.g. country.suspended."];
-        }
-
+        var errors = CheckAuditTrail(body);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
@@ -219,6 +206,26 @@ public static class ExportsApi
         }
 
         return await QueueAsync(ExportKind.AuditTrail, parameters, idempotencyKey, user, db, audit, jobs, clock, http, ct);
+    }
+
+    /// <summary>What is wrong with an audit trail export's period and filters, by field (the API's and the portal's).</summary>
+    internal static Dictionary<string, string[]> CheckAuditTrail(AuditTrailExportRequest body)
+    {
+        var errors = new Dictionary<string, string[]>();
+        CheckPeriod(body.From, body.To, "day", errors);
+        if (body.SubjectType is { } type && !IsAuditName(type, 40, dots: false))
+        {
+            errors["subjectType"] = ["A subject type as the trail records it: 1 to 40 lower-case letters, digits and hyphens, e.g. country."];
+        }
+
+        if (body.SubjectId is { Length: 0 or > 80 }) { errors["subjectId"] = ["1 to 80 characters."]; }
+        else if (body.SubjectId is not null && body.SubjectType is null) { errors["subjectId"] = ["Only with 'subjectType': an id names a subject of one type."]; }
+        if (body.Action is { } action && !IsAuditName(action, 80, dots: true))
+        {
+            errors["action"] = ["An action as the trail records it: 1 to 80 lower-case letters, digits, hyphens and dots, e.g. country.suspended."];
+        }
+
+        return errors;
     }
 
     /// <summary>A period of whole days as the reports take it: both ends, in order, at most ten years, short of the calendar's end.</summary>

@@ -1,5 +1,8 @@
 using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Exports;
 using EvidenceBroker.Server.Persistence;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 
@@ -7,15 +10,30 @@ namespace EvidenceBroker.Server.Portal.Pages.Oversight;
 
 /// <summary>
 /// Audit-chain status: every hash recomputed now and checked against the signed checkpoints (which alone show a tail
-/// cut off), as <c>GET /api/v1/audit/verify</c> does, and the latest entries.
+/// cut off), as <c>GET /api/v1/audit/verify</c> does, and the latest entries; and the audit trail of a period as PDF,
+/// as the API's export makes it, for periods small enough to lay out while the browser waits.
 /// </summary>
 public sealed class AuditModel(BrokerDbContext db, AuditSigningKey key) : PageModel
 {
+    /// <summary>
+    /// The most entries the portal lays out while its user waits (about 1.5 s of work); the API's queued export takes
+    /// up to <see cref="ExportOptions.AuditTrailMaxEntries"/>.
+    /// </summary>
+    public const int PortalTrailEntries = 2_000;
+
     public ChainVerification Chain { get; private set; } = null!;
     public List<AuditEntry> Latest { get; private set; } = [];
 
     /// <summary>An entry among the latest holds a value the broker never writes, such as a time that is no instant.</summary>
     public bool LatestUnreadable { get; private set; }
+
+    [BindProperty(SupportsGet = true)] public DateOnly? From { get; set; }
+    [BindProperty(SupportsGet = true)] public DateOnly? To { get; set; }
+    [BindProperty(SupportsGet = true)] public string? SubjectType { get; set; }
+    [BindProperty(SupportsGet = true)] public string? SubjectId { get; set; }
+    [BindProperty(SupportsGet = true)] public string? AuditAction { get; set; }
+
+    public Dictionary<string, string> Errors { get; } = [];
 
     public async Task OnGetAsync(CancellationToken ct)
     {
@@ -32,6 +50,48 @@ public sealed class AuditModel(BrokerDbContext db, AuditSigningKey key) : PageMo
         }
     }
 
+    /// <summary>The audit trail of a period as PDF/A; its download is recorded with its hash, as every report's is.</summary>
+    public async Task<IActionResult> OnGetTrailAsync([FromServices] DocumentDownloads downloads, [FromServices] TimeProvider clock, CancellationToken ct)
+    {
+        if (this.RefuseHead() is { } head)
+        {
+            return head;
+        }
+
+        var request = new AuditTrailExportRequest(From, To, Blank(SubjectType), Blank(SubjectId), Blank(AuditAction));
+        foreach (var (field, messages) in ExportsApi.CheckAuditTrail(request))
+        {
+            Errors[field] = messages[0];
+        }
+
+        // A date that could not be read binds as none, which the check above calls missing.
+        if (ModelState[nameof(From)]?.Errors.Count > 0) { Errors["from"] = "A date, YYYY-MM-DD."; }
+        if (ModelState[nameof(To)]?.Errors.Count > 0) { Errors["to"] = "A date, YYYY-MM-DD."; }
+
+        var parameters = Errors.Count > 0 ? null : new AuditTrailExportParameters(From!.Value, To!.Value, request.SubjectType, request.SubjectId, request.Action);
+        if (parameters is not null && await AuditTrailExportQuery.Matching(db, parameters).LongCountAsync(ct) is var matching && matching > PortalTrailEntries)
+        {
+            Errors["from"] = $"{matching:N0} entries match; the portal lays out at most {PortalTrailEntries:N0} at once. Choose a shorter period, " +
+                             "one subject or one action, or order the export through the API (POST /api/v1/exports/audit-trails), which takes more.";
+        }
+
+        if (Errors.Count > 0)
+        {
+            await OnGetAsync(ct);
+            return Page();
+        }
+
+        var caller = Caller.From(User)!;
+        var data = await AuditTrailExportQuery.BuildAsync(
+            db, key, parameters!, PortalTrailEntries, caller.Subject, caller.Tenant.ToString(), clock.GetUtcNow(), progress: null, ct);
+        var pdf = AuditTrailExportDocument.Render(data);
+        var name = $"audit-trail-{Formatting.Date(parameters!.From)}-{Formatting.Date(parameters.To)}.pdf";
+        await downloads.RecordAsync(caller, DocumentDownloads.Export, "audit-trail", name, pdf, ct);
+        return File(pdf, "application/pdf", name);
+    }
+
     /// <summary>The first twelve characters of a hash, as the page shows it; all of one that is shorter (written from outside).</summary>
     public static string Abbreviated(string hash) => hash.Length > 12 ? hash[..12] + "…" : hash;
+
+    private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }
