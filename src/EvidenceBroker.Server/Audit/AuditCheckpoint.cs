@@ -35,6 +35,13 @@ public sealed class AuditCheckpoint
     /// <summary>What this checkpoint's signature covers: <see cref="SignedMessage(long, string, DateTimeOffset)"/>, or its second version when it vouches for seals.</summary>
     public byte[] Message() => MessageFor(Sequence, HeadHash, At, SealedFrom);
 
+    /// <summary>Whether <paramref name="key"/> (or a previous key it lists) signed this checkpoint; false for a key it does not know.</summary>
+    public bool SignatureValid(AuditSigningKey key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return key.Verify(KeyId, Message(), Signature);
+    }
+
     /// <summary>What a checkpoint with these fields signs: the second version when it vouches for seals, else the first.</summary>
     public static byte[] MessageFor(long sequence, string headHash, DateTimeOffset at, long? sealedFrom) =>
         sealedFrom is { } from ? SignedMessage(sequence, headHash, at, from) : SignedMessage(sequence, headHash, at);

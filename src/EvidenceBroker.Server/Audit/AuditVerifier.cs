@@ -205,7 +205,7 @@ public static class AuditVerifier
 
         var latest = own[0];
         var check = new CheckpointCheck(latest.Sequence, latest.HeadHash, latest.At, latest.KeyId, SignatureValid: true, Covered: false);
-        if (own.FirstOrDefault(c => !key.Verify(c.KeyId, c.Message(), c.Signature)) is { } forged)
+        if (own.FirstOrDefault(c => !c.SignatureValid(key)) is { } forged)
         {
             // A stored checkpoint this key did not sign: someone wrote to the checkpoint table.
             var bad = new CheckpointCheck(forged.Sequence, forged.HeadHash, forged.At, forged.KeyId, SignatureValid: false, Covered: false);

@@ -37,7 +37,7 @@ internal sealed record SealCoverage(long? SealedFrom, long? CheckFrom, IReadOnly
         var vouching = checkpoints
             .Where(c => c.SealedFrom is not null && key.CanVerify(c.KeyId))
             .OrderByDescending(c => c.Sequence)
-            .FirstOrDefault(c => key.Verify(c.KeyId, c.Message(), c.Signature));
+            .FirstOrDefault(c => c.SignatureValid(key));
         // Before any checkpoint vouches for seals, sealing began at the first seal that could be one, whether or not its
         // signature holds: a seal made up and placed first can only make the check start earlier, and a seal of a key
         // rotated out without being listed is then reported rather than taken for the time before sealing.

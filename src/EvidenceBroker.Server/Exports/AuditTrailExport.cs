@@ -16,7 +16,18 @@ public sealed record AuditTrailExportParameters(
     DateOnly To,
     string? SubjectType = null,
     string? SubjectId = null,
-    string? Action = null);
+    string? Action = null)
+{
+    /// <summary>The parameters of a request that <see cref="ExportsApi.CheckAuditTrail"/> found nothing wrong with.</summary>
+    public static AuditTrailExportParameters Of(AuditTrailExportRequest checkedRequest)
+    {
+        ArgumentNullException.ThrowIfNull(checkedRequest);
+        return new(checkedRequest.From!.Value, checkedRequest.To!.Value, checkedRequest.SubjectType, checkedRequest.SubjectId, checkedRequest.Action);
+    }
+
+    /// <summary>The export's file name, wherever it is made.</summary>
+    public string FileName => $"audit-trail-{Formatting.Date(From)}-{Formatting.Date(To)}.pdf";
+}
 
 /// <summary>One entry as the export prints it: every hashed field, without the payload itself unless it is printed.</summary>
 public sealed record AuditTrailLine(

@@ -109,8 +109,6 @@ public static class DossierQuery
         };
     }
 
-    /// <summary>The latest entry that replaced the decision made at filing, and what the dossier says of it.</summary>
-
     /// <summary>
     /// The first checkpoint at or after <paramref name="sequence"/> whose signature the broker's key verifies: a row
     /// written into the table from outside, or signed by a key the broker cannot check, is not presented as a checkpoint.
@@ -120,7 +118,7 @@ public static class DossierQuery
         var candidates = db.AuditCheckpoints.AsNoTracking().Where(c => c.Sequence >= sequence).OrderBy(c => c.Sequence).ThenBy(c => c.Id);
         await foreach (var checkpoint in candidates.AsAsyncEnumerable().WithCancellation(ct))
         {
-            if (key.CanVerify(checkpoint.KeyId) && key.Verify(checkpoint.KeyId, checkpoint.Message(), checkpoint.Signature))
+            if (checkpoint.SignatureValid(key))
             {
                 return checkpoint;
             }
@@ -128,6 +126,8 @@ public static class DossierQuery
 
         return null;
     }
+
+    /// <summary>The latest entry that replaced the decision made at filing, and what the dossier says of it.</summary>
     private static (AuditEntry Entry, string Text)? Revision(IReadOnlyList<AuditEntry> audit)
     {
         foreach (var entry in audit.OrderByDescending(e => e.Sequence))

@@ -199,7 +199,7 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
         var data = await AuditTrailExportQuery.BuildAsync(db, services.GetRequiredService<AuditSigningKey>(), parameters,
             services.GetRequiredService<IOptions<ExportOptions>>().Value.AuditTrailMaxEntries, job.RequestedBy, job.RequestedByTenant, now, progress, ct);
         var pdf = AuditTrailExportDocument.Render(data);
-        return (pdf, $"audit-trail-{Formatting.Date(parameters.From)}-{Formatting.Date(parameters.To)}.pdf", "application/pdf");
+        return (pdf, parameters.FileName, "application/pdf");
     }
 
     private static async Task<(byte[], string, string)> TransparencyAsync(

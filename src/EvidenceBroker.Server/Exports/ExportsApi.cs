@@ -188,7 +188,7 @@ public static class ExportsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var parameters = new AuditTrailExportParameters(body.From!.Value, body.To!.Value, body.SubjectType, body.SubjectId, body.Action);
+        var parameters = AuditTrailExportParameters.Of(body);
 
         // Counted now, so that a period too large for one export is refused while its caller is there to narrow it, not
         // failed later in the background. Entries are only ever added: one recorded meanwhile can still tip it over, and

@@ -68,7 +68,7 @@ public sealed class AuditModel(BrokerDbContext db, AuditSigningKey key) : PageMo
         if (ModelState[nameof(From)]?.Errors.Count > 0) { Errors["from"] = "A date, YYYY-MM-DD."; }
         if (ModelState[nameof(To)]?.Errors.Count > 0) { Errors["to"] = "A date, YYYY-MM-DD."; }
 
-        var parameters = Errors.Count > 0 ? null : new AuditTrailExportParameters(From!.Value, To!.Value, request.SubjectType, request.SubjectId, request.Action);
+        var parameters = Errors.Count > 0 ? null : AuditTrailExportParameters.Of(request);
         if (parameters is not null && await AuditTrailExportQuery.Matching(db, parameters).LongCountAsync(ct) is var matching && matching > PortalTrailEntries)
         {
             Errors["from"] = $"{matching:N0} entries match; the portal lays out at most {PortalTrailEntries:N0} at once. Choose a shorter period, " +
@@ -85,9 +85,8 @@ public sealed class AuditModel(BrokerDbContext db, AuditSigningKey key) : PageMo
         var data = await AuditTrailExportQuery.BuildAsync(
             db, key, parameters!, PortalTrailEntries, caller.Subject, caller.Tenant.ToString(), clock.GetUtcNow(), progress: null, ct);
         var pdf = AuditTrailExportDocument.Render(data);
-        var name = $"audit-trail-{Formatting.Date(parameters!.From)}-{Formatting.Date(parameters.To)}.pdf";
-        await downloads.RecordAsync(caller, DocumentDownloads.Export, "audit-trail", name, pdf, ct);
-        return File(pdf, "application/pdf", name);
+        await downloads.RecordAsync(caller, DocumentDownloads.Export, "audit-trail", parameters!.FileName, pdf, ct);
+        return File(pdf, "application/pdf", parameters.FileName);
     }
 
     /// <summary>The first twelve characters of a hash, as the page shows it; all of one that is shorter (written from outside).</summary>
