@@ -249,7 +249,7 @@ public sealed class SlaTests
     }
 
     private static System.Text.Json.JsonElement InboxItem(System.Text.Json.JsonElement inbox, Guid id) =>
-        inbox.EnumerateArray().Single(i => i.GetProperty("id").GetGuid() == id);
+        inbox.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("id").GetGuid() == id);
 
     [Fact]
     public async Task Withdrawing_a_request_the_provider_has_does_not_end_its_non_disclosure_period()
