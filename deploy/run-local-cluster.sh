@@ -8,7 +8,9 @@
 #   deploy/run-local-cluster.sh stop [--state DIR]       stop both nodes (SIGTERM, then SIGKILL after 10 s)
 #
 # start: builds the server once (unless --server-dir names a built one), makes throwaway PKCS#12 token
-# certificates with openssl (the same files for both nodes, so a token from one node is valid on the other),
+# certificates and an audit key with openssl the first time it runs on a state directory and keeps them after (the
+# same files for both nodes, so a token from one node is valid on the other, and for every start, so a cluster
+# started again on the same database opens what it sealed and verifies what it signed),
 # starts node 1, waits for /health/ready (node 1 applies the EF Core migrations and Hangfire's schema, and in
 # Development seeds the demo data — seeding is not safe to race), then starts node 2 with migrations off and waits
 # for it too. Prints "node1 <pid> <url>" and "node2 <pid> <url>". Logs: STATE/node1.log, STATE/node2.log.
@@ -54,19 +56,37 @@ write_config() {
   fi
   [ -f "$server_dir/EvidenceBroker.Server.dll" ] || { echo "no EvidenceBroker.Server.dll in $server_dir" >&2; exit 2; }
 
+  # The certificates and the audit key are made once per state directory and kept: the database holds
+  # data-protection keys encrypted with the encryption certificate (and with them every webhook secret and
+  # authenticator key) and seals and checkpoints signed with the audit key, so a cluster started again on the same
+  # database must find the same ones. A certificate that expires within a day is replaced; the encryption
+  # certificates it replaces stay listed as previous ones, so that the keys they encrypted still open.
   local password
-  password=$(openssl rand -hex 16)
+  if [ ! -s "$state/certs/password" ]; then
+    (umask 077 && openssl rand -hex 16 >"$state/certs/password")
+  fi
+  password=$(cat "$state/certs/password")
   for use in signing encryption; do
+    if [ -s "$state/certs/$use.pfx" ] && openssl x509 -checkend 86400 -noout -in "$state/certs/$use.crt" 2>/dev/null; then
+      continue
+    fi
+    if [ "$use" = encryption ] && [ -s "$state/certs/encryption.pfx" ]; then
+      mv "$state/certs/encryption.pfx" "$state/certs/encryption-until-$(date -u +%Y%m%dT%H%M%SZ).pfx"
+    fi
     local usage=digitalSignature
     [ "$use" = encryption ] && usage=keyEncipherment
-    openssl req -x509 -newkey rsa:2048 -sha256 -days 30 -nodes -subj "/CN=Evidence Broker local cluster $use" \
+    log "making the $use certificate"
+    openssl req -x509 -newkey rsa:2048 -sha256 -days 365 -nodes -subj "/CN=Evidence Broker local cluster $use" \
       -addext "keyUsage=critical,$usage" -keyout "$state/certs/$use.key" -out "$state/certs/$use.crt" 2>/dev/null
     openssl pkcs12 -export -inkey "$state/certs/$use.key" -in "$state/certs/$use.crt" \
       -out "$state/certs/$use.pfx" -passout "pass:$password"
     rm -f "$state/certs/$use.key"
   done
   # One audit key for the cluster, as in production: every node's checkpoints are then checked against it.
-  openssl ecparam -name prime256v1 -genkey -noout -out "$state/certs/audit-signing.pem" 2>/dev/null
+  if [ ! -s "$state/certs/audit-signing.pem" ]; then
+    log "making the audit signing key"
+    openssl ecparam -name prime256v1 -genkey -noout -out "$state/certs/audit-signing.pem" 2>/dev/null
+  fi
   chmod 600 "$state/certs/"*.pfx "$state/certs/audit-signing.pem"
 
   {
@@ -81,6 +101,13 @@ write_config() {
     printf 'export Auth__SigningCertificatePassword=%q\n' "$password"
     printf 'export Auth__EncryptionCertificatePath=%q\n' "$state/certs/encryption.pfx"
     printf 'export Auth__EncryptionCertificatePassword=%q\n' "$password"
+    local previous=0 old
+    for old in "$state/certs/"encryption-until-*.pfx; do
+      [ -e "$old" ] || continue
+      printf 'export Auth__PreviousEncryptionCertificates__%d__Path=%q\n' "$previous" "$old"
+      printf 'export Auth__PreviousEncryptionCertificates__%d__Password=%q\n' "$previous" "$password"
+      previous=$((previous + 1))
+    done
     printf 'export Auth__AllowHttp=true\n'
     printf 'export Audit__SigningKeyPath=%q\n' "$state/certs/audit-signing.pem"
     printf 'export Storage__Root=%q\n' "$state/files"

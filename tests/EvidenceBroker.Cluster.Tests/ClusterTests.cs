@@ -208,6 +208,36 @@ public sealed class ClusterTests(LocalCluster cluster)
         }
     }
 
+    [ClusterFact]
+    public async Task Started_again_on_its_database_the_cluster_accepts_its_tokens_opens_its_secrets_and_verifies_its_seals()
+    {
+        const int count = 5;
+        using var oversight = await LocalCluster.ClientAsync(cluster.Node1, "ipco-oversight", "dev-ipco-secret");
+        using (var before = new LoadGenerator(Options("restart-before-" + Guid.NewGuid().ToString("N")[..8], count, cluster.Node1)))
+        {
+            Assert.All((await before.RunAsync(default)).Outcomes, o => Assert.Equal(201, o.Status));
+        }
+
+        await cluster.StopAndStartAsync();
+
+        var prefix = "restart-after-" + Guid.NewGuid().ToString("N")[..8];
+        using (var after = new LoadGenerator(Options(prefix, count, cluster.Node2)))
+        {
+            Assert.All((await after.RunAsync(default)).Outcomes, o => Assert.Equal(201, o.Status));
+        }
+
+        // Webhook secrets are sealed with the data-protection keys, which the encryption certificate encrypts.
+        await AssertWebhooksDeliveredAsync(await FiledAsync(prefix, count), exactlyOnce: false);
+        // A token issued before the start is signed and encrypted with the cluster's certificates.
+        using var verify = await oversight.GetAsync("/api/v1/audit/verify");
+        var report = System.Text.Json.JsonDocument.Parse(await verify.Content.ReadAsStringAsync()).RootElement;
+        Assert.True(verify.IsSuccessStatusCode, report.ToString());
+        Assert.True(report.GetProperty("intact").GetBoolean(), report.ToString());
+        // Every entry, those written before the start too, is under a seal the audit key verifies.
+        Assert.Equal(1, report.GetProperty("sealedFrom").GetInt64());
+        Assert.Equal(0, report.GetProperty("unverifiableCheckpoints").GetInt32());
+    }
+
     private async Task SetDisabledAsync(string clientId, bool disabled)
     {
         await using var db = cluster.Db();

@@ -46,8 +46,7 @@ public sealed class LocalCluster : IAsyncLifetime
 
         ConnectionString = CreateDatabase(Server);
         Receiver.Start();
-        await RunScriptAsync("start", "--connection", ConnectionString, "--ports", $"{Node1.Port},{Node2.Port}", "--server-dir", ServerDirectory());
-        RememberPids();
+        await StartAsync();
 
         using var admin = await ClientAsync(Node1, "broker-admin", "dev-admin-secret");
         foreach (var (kind, id) in new[] { ("agencies", "gb-met"), ("providers", "northwind-mail") })
@@ -111,6 +110,13 @@ public sealed class LocalCluster : IAsyncLifetime
         RememberPids();
     }
 
+    /// <summary>Stops both nodes and starts the cluster again, as <c>start</c> on the same database and state directory.</summary>
+    public async Task StopAndStartAsync()
+    {
+        await RunScriptAsync("stop");
+        await StartAsync();
+    }
+
     public string Log(int node) => File.ReadAllText(Path.Combine(state, $"node{node}.log"));
 
     public BrokerDbContext Db() => new PostgresBrokerDbContext(
@@ -158,6 +164,12 @@ public sealed class LocalCluster : IAsyncLifetime
 
             await Task.Delay(250);
         }
+    }
+
+    private async Task StartAsync()
+    {
+        await RunScriptAsync("start", "--connection", ConnectionString, "--ports", $"{Node1.Port},{Node2.Port}", "--server-dir", ServerDirectory());
+        RememberPids();
     }
 
     private void RememberPids()
