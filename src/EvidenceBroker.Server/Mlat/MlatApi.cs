@@ -22,11 +22,14 @@ public sealed record MlatNote(string? Text = null);
 /// <summary>The queue of pre-filled MLAT drafts: agencies see theirs, oversight sees the backlog by country and age.</summary>
 public static class MlatApi
 {
+    /// <summary>How many drafts one page lists unless the caller asks otherwise.</summary>
+    public const int DraftsPageSize = 50;
+
     public static IEndpointRouteBuilder MapMlatApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/mlat").WithTags("MLAT queue").RequireAuthorization(BrokerPolicies.ReadRequests);
         group.MapGet("/drafts", ListAsync)
-            .WithSummary("Open drafts visible to the caller (closed ones too with ?includeClosed=true), the 500 oldest first, with age against the planning figure");
+            .WithSummary("Open drafts visible to the caller (closed ones too with ?includeClosed=true), oldest first, one page at a time (page, pageSize up to 100; 50 unless asked), with age against the planning figure");
         group.MapGet("/drafts/{id:guid}", GetAsync).WithSummary("One pre-filled draft");
         group.MapPost("/drafts/{id:guid}/sent", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, SlaClock sla, TimeProvider clock, CancellationToken ct) =>
             FireAsync(id, MlatDraftTrigger.Send, note, user, db, audit, sla, clock, ct));
@@ -43,19 +46,39 @@ public static class MlatApi
     private static IQueryable<MlatDraft> Visible(BrokerDbContext db, Caller caller) =>
         db.MlatDrafts.AsNoTracking().Where(d => db.RequestsVisibleTo(caller).Any(r => r.Id == d.RequestId));
 
-    private static async Task<Results<Ok<List<MlatDraftSummary>>, ForbidHttpResult>> ListAsync(
-        ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct, bool includeClosed = false)
+    /// <summary>
+    /// One page of the drafts the caller sees, oldest first, counted in the database and read without their texts.
+    /// Open drafts only unless asked: an agency's history of closed ones would otherwise fill the pages before the work
+    /// still to do.
+    /// </summary>
+    private static async Task<Results<Ok<ResultPage<MlatDraftSummary>>, ValidationProblem, ForbidHttpResult>> ListAsync(
+        ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct, bool includeClosed = false, int page = 1,
+        int pageSize = DraftsPageSize)
     {
         if (Caller.From(user) is not { } caller)
         {
             return TypedResults.Forbid();
         }
 
+        var errors = new Dictionary<string, string[]>();
+        if (!ResultPages.IsValidPage(page)) { errors["page"] = [ResultPages.PageRule]; }
+        if (pageSize is < 1 or > RequestsApi.MaxPageSize) { errors["pageSize"] = [$"Between 1 and {RequestsApi.MaxPageSize}."]; }
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var drafts = Visible(db, caller).Where(d => includeClosed || d.ClosedAt == null);
+        var total = await drafts.CountAsync(ct);
+        var rows = await drafts.OrderBy(d => d.DraftedAt).ThenBy(d => d.RequestId)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(d => new { d.RequestId, d.Reference, d.RequestingState, d.RequestedState, d.State, d.DraftedAt, d.PlanningDueAt, d.ClosedAt })
+            .ToListAsync(ct);
         var now = clock.GetUtcNow();
-        // Open drafts by default: an agency's history of closed ones would otherwise fill the list and hide new drafts.
-        var drafts = await Visible(db, caller).Where(d => includeClosed || d.ClosedAt == null).OrderBy(d => d.DraftedAt).Take(500).ToListAsync(ct);
-        return TypedResults.Ok(drafts.Select(d => new MlatDraftSummary(d.RequestId, d.Reference, d.RequestingState, d.RequestedState, d.State,
-            d.DraftedAt, d.PlanningDueAt, (int)(now - d.DraftedAt).TotalDays, now > d.PlanningDueAt && d.ClosedAt is null)).ToList());
+        return TypedResults.Ok(new ResultPage<MlatDraftSummary>(
+            [.. rows.Select(d => new MlatDraftSummary(d.RequestId, d.Reference, d.RequestingState, d.RequestedState, d.State,
+                d.DraftedAt, d.PlanningDueAt, (int)(now - d.DraftedAt).TotalDays, now > d.PlanningDueAt && d.ClosedAt is null))],
+            page, pageSize, total));
     }
 
     private static async Task<Results<Ok<MlatDraft>, NotFoundProblem, ForbidHttpResult>> GetAsync(

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
@@ -34,7 +35,7 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal(HttpStatusCode.NotFound, asOtherAgency.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, executedTooEarly.StatusCode);
         Assert.Equal(HttpStatusCode.OK, sent.StatusCode);
-        Assert.Contains(aged.EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id && d.GetProperty("pastPlanningFigure").GetBoolean());
+        Assert.Contains(aged.GetProperty("items").EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id && d.GetProperty("pastPlanningFigure").GetBoolean());
     }
 
     [Fact]
@@ -108,8 +109,8 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Null(planning.BreachedAt);
         var open = await broker.GetAsync("mvd-case-system", "/api/v1/mlat/drafts");
         var all = await broker.GetAsync("mvd-case-system", "/api/v1/mlat/drafts?includeClosed=true");
-        Assert.DoesNotContain(open.EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id); // the list is what is still to do
-        Assert.Contains(all.EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id);
+        Assert.DoesNotContain(open.GetProperty("items").EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id); // the list is what is still to do
+        Assert.Contains(all.GetProperty("items").EnumerateArray(), d => d.GetProperty("requestId").GetGuid() == id);
     }
 
     [Fact]
@@ -176,6 +177,31 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.True((await tooLong.JsonAsync()).GetProperty("errors").TryGetProperty("text", out _));
         Assert.Equal(HttpStatusCode.BadRequest, control.StatusCode);
         Assert.Equal("drafted", draft.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Drafts_are_listed_a_page_at_a_time_oldest_first_with_their_total()
+    {
+        await using var own = new BrokerFactory(); // a queue of its own: the class's broker holds other tests' drafts
+        List<Guid> filed = [];
+        for (var i = 0; i < 3; i++)
+        {
+            filed.Add(await own.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind()));
+            own.Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        var first = await own.GetAsync("mvd-case-system", "/api/v1/mlat/drafts?pageSize=2");
+        var second = await own.GetAsync("mvd-case-system", "/api/v1/mlat/drafts?page=2&pageSize=2");
+        using var mvd = await own.ClientAsync("mvd-case-system");
+        using var tooLarge = await mvd.GetAsync("/api/v1/mlat/drafts?pageSize=101");
+
+        Assert.Equal(filed[..2], Ids(first));
+        Assert.Equal(filed[2..], Ids(second));
+        Assert.Equal(3, first.GetProperty("total").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, tooLarge.StatusCode);
+        Assert.True((await tooLarge.JsonAsync()).GetProperty("errors").TryGetProperty("pageSize", out _));
+
+        static List<Guid> Ids(JsonElement page) => [.. page.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("requestId").GetGuid())];
     }
 
     private async Task<int> BacklogTotalAsync(string requestingState)
