@@ -37,7 +37,9 @@ public static class NotificationsExtensions
                 }
 
                 return handler;
-            });
+            })
+            // HttpClient's own loggers write every delivery's full URL, whose path or query may carry the receiver's token.
+            .RemoveAllLoggers();
 
         services.AddSingleton<WebhookSecretVault>();
         services.AddSingleton<WebhookDelivery>();

@@ -113,7 +113,20 @@ public static class WebhookRecipients
         return null;
     }
 
-    /// <summary>Scheme, host and path only: what may go into logs and the audit trail (a query string may carry a token).</summary>
-    public static string Redacted(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.GetLeftPart(UriPartial.Path) : "(invalid)";
+    /// <summary>
+    /// What of a webhook URL may go into logs and the audit trail: its scheme, host and port, with its path and query
+    /// left out (receivers such as chat and automation services put their token in the path, others in the query)
+    /// and a fingerprint of the whole URL, so that two URLs on one host can still be told apart.
+    /// </summary>
+    public static string Redacted(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return "(invalid)";
+        }
+
+        var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url)))[..8];
+        var withheld = uri.AbsolutePath != "/" || uri.Query.Length > 0 ? "/…" : "/";
+        return $"{uri.GetLeftPart(UriPartial.Authority)}{withheld} [{fingerprint}]";
+    }
 }

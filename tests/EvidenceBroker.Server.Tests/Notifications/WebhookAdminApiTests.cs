@@ -216,6 +216,9 @@ public sealed class WebhookAdminApiTests(WebhookBrokerFactory broker) : IClassFi
         Assert.Equal(2, audit.Count); // the repeated PUT changed nothing and recorded nothing
         Assert.All(audit, e => Assert.DoesNotContain(issued, e.PayloadJson, StringComparison.Ordinal));
         Assert.All(audit, e => Assert.DoesNotContain("tenant=7", e.PayloadJson, StringComparison.Ordinal));
+        Assert.All(audit, e => Assert.DoesNotContain("hooks", e.PayloadJson, StringComparison.Ordinal)); // a path may hold a token too
+        Assert.NotEqual(WebhookRecipients.Redacted("https://gnci.example/hooks?tenant=7"), WebhookRecipients.Redacted("https://gnci.example/v2/hooks"));
+        Assert.StartsWith("https://gnci.example/… [", WebhookRecipients.Redacted("https://gnci.example/v2/hooks"), StringComparison.Ordinal);
     }
 
     [Fact]
