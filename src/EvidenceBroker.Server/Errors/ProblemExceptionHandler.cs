@@ -57,7 +57,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             {
                 Status = StatusCodes.Status500InternalServerError,
                 Title = "The broker could not complete this request.",
-                Detail = "Nothing was changed. Quote the trace id to an administrator.",
+                Detail = "Check whether it took effect before repeating it (a filing repeated with its Idempotency-Key is never filed twice). Quote the trace id to an administrator.",
             };
         }
 

@@ -1,5 +1,6 @@
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Routing;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -22,11 +23,17 @@ public static class ReferenceDataApi
                 .Select(p => new ProviderResource(p.Id, p.Name, p.Jurisdiction)).ToListAsync(ct)))
             .WithSummary("Providers that receive requests, with their jurisdiction");
 
-        group.MapGet("/agencies", async Task<Ok<List<AgencyResource>>> (BrokerDbContext db, string? country, CancellationToken ct) =>
+        group.MapGet("/agencies", async Task<Results<Ok<List<AgencyResource>>, ValidationProblem>> (BrokerDbContext db, string? country, CancellationToken ct) =>
         {
             var query = db.Agencies.AsNoTracking();
             if (country is not null)
             {
+                // As the request list's requestingCountry: "gb" matches no agency, and an empty list would say there is none.
+                if (!RequestContentValidator.IsCountryCode(country))
+                {
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["country"] = ["An ISO 3166-1 alpha-2 code in capitals, such as GB."] });
+                }
+
                 query = query.Where(a => a.Country == country);
             }
 

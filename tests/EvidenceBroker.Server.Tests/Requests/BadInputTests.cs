@@ -67,6 +67,9 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
     [Theory]
     [InlineData("/api/v1/requests?filedFrom=abc", "filedFrom")]
     [InlineData("/api/v1/requests?page=x", "page")]
+    [InlineData("/api/v1/agencies?country=gb", "country")]
+    [InlineData("/api/v1/mlat/drafts?includeClosed=maybe", "includeClosed")]
+    [InlineData("/api/v1/mlat/drafts?pageSize=x", "pageSize")]
     public async Task A_query_value_that_cannot_be_read_is_named_without_the_framework_s_words(string path, string field)
     {
         using var officer = await broker.ClientAsync("met-case-system");
