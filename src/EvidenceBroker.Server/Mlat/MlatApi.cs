@@ -155,20 +155,21 @@ public static class MlatApi
         return TypedResults.Ok(draft);
     }
 
+    /// <summary>Counted in the database, one row per pair of states: the backlog may hold many thousands of drafts.</summary>
     private static async Task<Ok<List<BacklogRow>>> BacklogAsync(BrokerDbContext db, TimeProvider clock, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var open = await db.MlatDrafts.AsNoTracking().Where(d => d.ClosedAt == null)
-            .Select(d => new { d.RequestingState, d.RequestedState, d.DraftedAt }).ToListAsync(ct);
-        return TypedResults.Ok(open
-            .GroupBy(d => (d.RequestingState, d.RequestedState))
+        DateTimeOffset threeMonths = now.AddMonths(-3), sixMonths = now.AddMonths(-6), tenMonths = now.AddMonths(-10);
+        var rows = await db.MlatDrafts.AsNoTracking().Where(d => d.ClosedAt == null)
+            .GroupBy(d => new { d.RequestingState, d.RequestedState })
             .Select(g => new BacklogRow(g.Key.RequestingState, g.Key.RequestedState,
-                g.Count(d => d.DraftedAt > now.AddMonths(-3)),
-                g.Count(d => d.DraftedAt <= now.AddMonths(-3) && d.DraftedAt > now.AddMonths(-6)),
-                g.Count(d => d.DraftedAt <= now.AddMonths(-6) && d.DraftedAt > now.AddMonths(-10)),
-                g.Count(d => d.DraftedAt <= now.AddMonths(-10)),
+                g.Count(d => d.DraftedAt > threeMonths),
+                g.Count(d => d.DraftedAt <= threeMonths && d.DraftedAt > sixMonths),
+                g.Count(d => d.DraftedAt <= sixMonths && d.DraftedAt > tenMonths),
+                g.Count(d => d.DraftedAt <= tenMonths),
                 g.Count()))
-            .OrderByDescending(r => r.Total).ThenBy(r => r.RequestingState, StringComparer.Ordinal)
-            .ToList());
+            .ToListAsync(ct);
+        return TypedResults.Ok(rows.OrderByDescending(r => r.Total).ThenBy(r => r.RequestingState, StringComparer.Ordinal)
+            .ThenBy(r => r.RequestedState, StringComparer.Ordinal).ToList());
     }
 }

@@ -204,6 +204,43 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
         static List<Guid> Ids(JsonElement page) => [.. page.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("requestId").GetGuid())];
     }
 
+    [Fact]
+    public async Task The_backlog_counts_open_drafts_by_age_on_sqlite()
+    {
+        await using var own = new BrokerFactory();
+        await BacklogCountsByAgeAsync(own);
+    }
+
+    [PostgresFact]
+    public async Task The_backlog_counts_open_drafts_by_age_on_postgres()
+    {
+        await using var own = new PostgresBrokerFactory();
+        await BacklogCountsByAgeAsync(own);
+    }
+
+    private static async Task BacklogCountsByAgeAsync(BrokerFactory own)
+    {
+        // Drafted a day, a day, 120 days and 320 days ago: the clock cannot simply move on, since a filing made
+        // months after the sample's order was issued is refused.
+        var now = own.Clock.GetUtcNow();
+        foreach (var age in new[] { 1, 1, 120, 320 })
+        {
+            var id = await own.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+            var draftedAt = now - TimeSpan.FromDays(age);
+            await own.WithDbAsync(db => db.MlatDrafts.Where(d => d.RequestId == id).ExecuteUpdateAsync(set => set.SetProperty(d => d.DraftedAt, draftedAt)));
+        }
+
+        var backlog = await own.GetAsync("ipco-oversight", "/api/v1/mlat/backlog");
+
+        var row = Assert.Single(backlog.EnumerateArray());
+        Assert.Equal(("RU", "US"), (row.GetProperty("requestingState").GetString(), row.GetProperty("requestedState").GetString()));
+        Assert.Equal(2, row.GetProperty("upTo3Months").GetInt32());
+        Assert.Equal(1, row.GetProperty("from3To6Months").GetInt32());
+        Assert.Equal(0, row.GetProperty("from6To10Months").GetInt32());
+        Assert.Equal(1, row.GetProperty("over10Months").GetInt32());
+        Assert.Equal(4, row.GetProperty("total").GetInt32());
+    }
+
     private async Task<int> BacklogTotalAsync(string requestingState)
     {
         var backlog = await broker.GetAsync("ipco-oversight", "/api/v1/mlat/backlog");
