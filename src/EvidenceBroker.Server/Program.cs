@@ -120,6 +120,7 @@ else if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<A
         "list it in Proxy:TrustedNetworks instead", app.Environment.EnvironmentName);
 }
 
+app.WarnIfNoJobWillRun();
 await app.RunAsync();
 
 /// <summary>The host's entry point, visible to WebApplicationFactory.</summary>

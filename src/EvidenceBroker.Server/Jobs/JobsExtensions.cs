@@ -95,6 +95,23 @@ public static class JobsExtensions
     }
 
     /// <summary>
+    /// Says at start that no job will ever run when this node runs no job server on SQLite, whose job storage lives
+    /// in this process: no other node can run them, so no deadline is swept, no report built, no checkpoint signed and
+    /// nothing erased when its retention ends. On PostgreSQL another node's server runs them.
+    /// </summary>
+    public static void WarnIfNoJobWillRun(this WebApplication app)
+    {
+        var configuration = app.Configuration;
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+        if (!jobs.RunServer && database.Provider != DatabaseProvider.Postgres)
+        {
+            app.Logger.LogWarning("Jobs:RunServer is false on {Provider}, whose job storage lives in this process: no job will run. " +
+                "No deadline is swept, no report built, no audit checkpoint signed, no retention sweep made", database.Provider);
+        }
+    }
+
+    /// <summary>
     /// The dashboard, for administrators only (a signed-in portal administrator or an admin token), and read-only:
     /// deleting or triggering a job there would be an unaudited change, and deleting the audit checkpoint job would stop
     /// the signatures that detect a cut tail.
