@@ -226,7 +226,10 @@ public sealed class LocalCluster : IAsyncLifetime
         ["RateLimits__WholeStorePerClientPerMinute"] = "100000",
         ["Jobs__WorkerCount"] = "2",
         ["Webhooks__PollInterval"] = "00:00:00.250",
-        ["Webhooks__Timeout"] = "00:00:03", // a receiver slower than this under the suite's load counts as a failed attempt
+        // A receiver slower than this counts as a failed attempt, which the concurrent-filing test (exactly once) would
+        // see as a duplicate: the receiver shares two busy cores with the rest of the suite. A node's claims are leased
+        // for twice this and 30 s, which the crash test waits out for the dead node's claims.
+        ["Webhooks__Timeout"] = "00:00:06",
         ["Webhooks__FirstRetryDelay"] = "00:00:01",
         ["Webhooks__MaxRetryDelay"] = "00:00:02",
         ["Webhooks__Parallelism"] = "8",

@@ -13,17 +13,19 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
     [Fact]
     public async Task An_mlat_outcome_becomes_a_prefilled_draft_that_ages_and_moves_through_its_states()
     {
-        var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        // Its own broker: it moves the clock eleven months on, after which the class's other filings would be refused.
+        await using var own = new BrokerFactory();
+        var id = await own.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
 
-        var draft = await broker.GetAsync("mvd-case-system", $"/api/v1/mlat/drafts/{id}");
-        var backlog = await broker.GetAsync("ipco-oversight", "/api/v1/mlat/backlog");
-        using var asProvider = await (await broker.ClientAsync("northwind-legal")).GetAsync($"/api/v1/mlat/drafts/{id}");
-        using var asOtherAgency = await (await broker.ClientAsync("met-case-system")).GetAsync($"/api/v1/mlat/drafts/{id}");
-        using var mvd = await broker.ClientAsync("mvd-case-system");
+        var draft = await own.GetAsync("mvd-case-system", $"/api/v1/mlat/drafts/{id}");
+        var backlog = await own.GetAsync("ipco-oversight", "/api/v1/mlat/backlog");
+        using var asProvider = await (await own.ClientAsync("northwind-legal")).GetAsync($"/api/v1/mlat/drafts/{id}");
+        using var asOtherAgency = await (await own.ClientAsync("met-case-system")).GetAsync($"/api/v1/mlat/drafts/{id}");
+        using var mvd = await own.ClientAsync("mvd-case-system");
         using var executedTooEarly = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/executed", null);
         using var sent = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/sent", null);
-        broker.Clock.Advance(TimeSpan.FromDays(330));
-        var aged = await broker.GetAsync("mvd-case-system", "/api/v1/mlat/drafts");
+        own.Clock.Advance(TimeSpan.FromDays(330));
+        var aged = await own.GetAsync("mvd-case-system", "/api/v1/mlat/drafts");
 
         Assert.Equal("RU", draft.GetProperty("requestingState").GetString());
         Assert.Equal("US", draft.GetProperty("requestedState").GetString());

@@ -199,10 +199,11 @@ public sealed class WebhookDeliveryTests
     public async Task A_receiver_that_answers_too_late_gets_a_duplicate_it_can_detect_by_webhook_id()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var broker = WebhookBrokerFactory.With("Webhooks:Timeout", "00:00:01");
+        // Long enough for the second, prompt delivery on a busy machine, and well short of the first's lateness.
+        await using var broker = WebhookBrokerFactory.With("Webhooks:Timeout", "00:00:03");
         using var admin = await broker.ClientAsync("broker-admin");
         await Steps.SetUrlAsync(admin, "agencies", "gb-met", receiver.BaseUrl + "/hooks");
-        receiver.AnswerLateNext(1, TimeSpan.FromSeconds(3));
+        receiver.AnswerLateNext(1, TimeSpan.FromSeconds(8));
         await Steps.FileAsync(broker);
 
         var first = await broker.Delivery.RunOnceAsync(CancellationToken.None);
@@ -211,7 +212,7 @@ public sealed class WebhookDeliveryTests
         var second = await broker.Delivery.RunOnceAsync(CancellationToken.None);
 
         Assert.Equal(1, first.Failed);
-        Assert.Equal("no response within 1 s", afterTimeout.LastError);
+        Assert.Equal("no response within 3 s", afterTimeout.LastError);
         Assert.Equal(1, second.Delivered);
         Assert.Equal(2, receiver.Received.Count);
         Assert.Single(receiver.Received.Select(r => r.Id).Distinct());
@@ -344,18 +345,25 @@ public sealed class WebhookDeliveryTests
 
     [Fact]
     public Task A_receiver_that_hangs_does_not_hold_up_deliveries_to_the_others() =>
-        HangingReceiverAsync(WebhookBrokerFactory.With("Webhooks:Timeout", "00:00:03"));
+        HangingReceiverAsync(WebhookBrokerFactory.With("Webhooks:Timeout", HangingTimeout));
 
     [PostgresFact]
     public Task A_receiver_that_hangs_does_not_hold_up_deliveries_to_the_others_on_postgres() =>
-        HangingReceiverAsync(new PostgresWebhookBrokerFactory([new("Webhooks:Timeout", "00:00:03")]));
+        HangingReceiverAsync(new PostgresWebhookBrokerFactory([new("Webhooks:Timeout", HangingTimeout)]));
+
+    /// <summary>
+    /// Longer than any test takes: a hanging receiver answers (a failure) when the test releases it, once it has seen
+    /// what happened meanwhile, so no reading races the broker's timeout on a busy machine.
+    /// </summary>
+    private const string HangingTimeout = "00:01:00";
 
     private static async Task HangingReceiverAsync(WebhookBrokerFactory fresh)
     {
         await using var broker = fresh;
         await using var hanging = await WebhookReceiver.StartAsync();
         await using var healthy = await WebhookReceiver.StartAsync();
-        hanging.EveryDelay = TimeSpan.FromSeconds(30);
+        hanging.Hold();
+        hanging.FailAlways();
         using var admin = await broker.ClientAsync("broker-admin");
         await Steps.SetUrlAsync(admin, "agencies", "gb-met", hanging.BaseUrl + "/hooks");
         await Steps.SetUrlAsync(admin, "providers", "northwind-mail", healthy.BaseUrl + "/hooks");
@@ -374,6 +382,7 @@ public sealed class WebhookDeliveryTests
 
         // Every provider message arrived while the agency's first deliveries still waited for their answer.
         var agencyFailedMeanwhile = (await broker.OutboxAsync(Met)).Count(m => m.Attempts > 0);
+        hanging.Release();
         var result = await pass;
 
         Assert.True(toAgency >= 4 && toProvider >= 4, $"{toAgency} to the agency, {toProvider} to the provider");
@@ -388,8 +397,9 @@ public sealed class WebhookDeliveryTests
     {
         await using var hanging = await WebhookReceiver.StartAsync();
         await using var healthy = await WebhookReceiver.StartAsync();
-        hanging.EveryDelay = TimeSpan.FromSeconds(30);
-        await using var broker = WebhookBrokerFactory.WithAll(new("Webhooks:Timeout", "00:00:04"), new("Webhooks:PollInterval", "00:00:00.200"));
+        hanging.Hold();
+        hanging.FailAlways();
+        await using var broker = WebhookBrokerFactory.WithAll(new("Webhooks:Timeout", HangingTimeout), new("Webhooks:PollInterval", "00:00:00.200"));
         using var admin = await broker.ClientAsync("broker-admin");
         await Steps.SetUrlAsync(admin, "agencies", "gb-met", hanging.BaseUrl + "/hooks");
         await Steps.SetUrlAsync(admin, "providers", "northwind-mail", healthy.BaseUrl + "/hooks");
@@ -410,6 +420,7 @@ public sealed class WebhookDeliveryTests
 
         var receivedDuringThePass = healthy.Received.Count;
         var agencyFailedMeanwhile = (await broker.OutboxAsync(Met)).Count(m => m.Attempts > 0);
+        hanging.Release();
         await pass;
 
         Assert.True(all > first);

@@ -40,6 +40,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private int failuresLeft;
     private int slowLeft;
     private TimeSpan slowDelay;
+    private readonly TaskCompletionSource held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool holding;
 
     private WebhookReceiver(WebApplication app) => this.app = app;
 
@@ -69,6 +71,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
         return receiver;
     }
 
+    /// <summary>
+    /// Holds every answer until <see cref="Release"/>: a receiver that hangs for as long as the test needs, whatever the
+    /// machine's speed, rather than for a time the broker's timeout must be shorter than.
+    /// </summary>
+    public void Hold() => holding = true;
+
+    public void Release() => held.TrySetResult();
+
     public void FailNext(int count) => Interlocked.Exchange(ref failuresLeft, count);
 
     public void FailAlways() => FailNext(int.MaxValue);
@@ -86,6 +96,18 @@ public sealed class WebhookReceiver : IAsyncDisposable
         received.Enqueue(new ReceivedWebhook(
             http.Request.Path, http.Request.Headers["webhook-id"], http.Request.Headers["webhook-timestamp"],
             http.Request.Headers["webhook-signature"], buffer.ToArray()));
+
+        if (holding)
+        {
+            try
+            {
+                await held.Task.WaitAsync(http.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return Results.Empty;
+            }
+        }
 
         var delay = EveryDelay;
         if (Interlocked.Decrement(ref slowLeft) >= 0)
@@ -120,6 +142,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Release();
         await app.StopAsync();
         await app.DisposeAsync();
     }
