@@ -2,7 +2,10 @@ namespace EvidenceBroker.Server.Audit;
 
 public static class AuditExtensions
 {
-    /// <summary>The signing key (refusing to start without one outside Development), checkpoints and their schedule.</summary>
+    /// <summary>
+    /// The signing key (refusing to start without one outside Development) with the signatures it found valid, kept for
+    /// the life of the process (<see cref="VerifiedSignatures"/>), checkpoints and their schedule.
+    /// </summary>
     public static IServiceCollection AddBrokerAudit(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
         services.AddOptions<AuditOptions>()
@@ -10,7 +13,9 @@ public static class AuditExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         var options = configuration.GetSection(AuditOptions.Section).Get<AuditOptions>() ?? new AuditOptions();
-        services.AddSingleton(AuditSigningKey.Load(options, environment));
+        var verified = new VerifiedSignatures();
+        services.AddSingleton(verified);
+        services.AddSingleton(AuditSigningKey.Load(options, environment, verified));
         services.AddScoped<AuditCheckpoints>();
         services.AddHostedService<AuditCheckpointSchedule>();
         return services;

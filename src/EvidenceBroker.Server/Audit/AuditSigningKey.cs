@@ -37,25 +37,29 @@ public sealed class AuditOptions
 /// </summary>
 public sealed class AuditSigningKey : IDisposable
 {
-    private readonly ECDsa key;
-    private readonly Dictionary<string, ECDsa> previous;
+    private readonly KnownKey key;
+    private readonly Dictionary<string, KnownKey> previous;
+    private readonly VerifiedSignatures verified;
 
-    /// <summary>Takes ownership of <paramref name="key"/> and of <paramref name="previousPublicKeys"/>.</summary>
-    public AuditSigningKey(ECDsa key, string origin, IEnumerable<ECDsa>? previousPublicKeys = null)
+    /// <summary>
+    /// Takes ownership of <paramref name="key"/> and of <paramref name="previousPublicKeys"/>.
+    /// <paramref name="verified"/>: the signatures found valid so far, kept across verifications; a new, empty set when null.
+    /// </summary>
+    public AuditSigningKey(ECDsa key, string origin, IEnumerable<ECDsa>? previousPublicKeys = null, VerifiedSignatures? verified = null)
     {
         ArgumentNullException.ThrowIfNull(key);
-        this.key = key;
+        this.key = new KnownKey(key);
+        this.verified = verified ?? new VerifiedSignatures();
         Origin = origin;
-        var publicKey = key.ExportSubjectPublicKeyInfo();
-        KeyId = IdOf(key);
-        PublicKeyPem = PemEncoding.WriteString("PUBLIC KEY", publicKey);
+        KeyId = this.key.Id;
+        PublicKeyPem = PemEncoding.WriteString("PUBLIC KEY", key.ExportSubjectPublicKeyInfo());
         previous = [];
-        foreach (var earlier in previousPublicKeys ?? [])
+        foreach (var earlier in (previousPublicKeys ?? []).Select(k => new KnownKey(k)))
         {
             // The current key, or one listed twice, adds nothing.
-            if (IdOf(earlier) == KeyId || !previous.TryAdd(IdOf(earlier), earlier))
+            if (earlier.Id == KeyId || !previous.TryAdd(earlier.Id, earlier))
             {
-                earlier.Dispose();
+                earlier.Key.Dispose();
             }
         }
     }
@@ -67,13 +71,13 @@ public sealed class AuditSigningKey : IDisposable
     public string Origin { get; }
 
     public string Sign(byte[] message) =>
-        Convert.ToBase64String(key.SignData(message, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
+        Convert.ToBase64String(key.Key.SignData(message, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
 
     public bool Verify(byte[] message, string signature) => Verify(key, message, signature);
 
     /// <summary>The public keys (PEM) of the previous keys by id, for a reader who checks older checkpoints.</summary>
     public IReadOnlyDictionary<string, string> PreviousPublicKeysPem =>
-        previous.ToDictionary(p => p.Key, p => PemEncoding.WriteString("PUBLIC KEY", p.Value.ExportSubjectPublicKeyInfo()));
+        previous.ToDictionary(p => p.Key, p => PemEncoding.WriteString("PUBLIC KEY", p.Value.Key.ExportSubjectPublicKeyInfo()));
 
     /// <summary>The ids of the current key and of the previous ones.</summary>
     public IReadOnlyList<string> KeyIds => [KeyId, .. previous.Keys];
@@ -87,34 +91,55 @@ public sealed class AuditSigningKey : IDisposable
 
     public void Dispose()
     {
-        key.Dispose();
+        key.Key.Dispose();
         foreach (var earlier in previous.Values)
         {
-            earlier.Dispose();
+            earlier.Key.Dispose();
         }
     }
 
-    private static string IdOf(ECDsa key) => Convert.ToHexStringLower(SHA256.HashData(key.ExportSubjectPublicKeyInfo()))[..16];
+    /// <summary>
+    /// The signature checked once per process: a signature <paramref name="signer"/> verified before over the same
+    /// message is taken from <see cref="verified"/> (which keys it by the exact bytes, so a changed row is checked afresh).
+    /// </summary>
+    private bool Verify(KnownKey signer, byte[] message, string signature) =>
+        verified.Verify(signer.PublicKeyHash, message, signature, signer.Key, VerifyNow);
 
-    private static bool Verify(ECDsa signer, byte[] message, string signature)
+    private static bool VerifyNow(ECDsa signer, byte[] message, string signature)
     {
         Span<byte> bytes = stackalloc byte[160];
         return Convert.TryFromBase64String(signature, bytes, out var length)
                && signer.VerifyData(message, bytes[..length], HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
     }
 
+    /// <summary>A key with the SHA-256 of its SubjectPublicKeyInfo, which names it (<see cref="Id"/>) and keys what it verified.</summary>
+    private sealed class KnownKey
+    {
+        public KnownKey(ECDsa key)
+        {
+            Key = key;
+            PublicKeyHash = SHA256.HashData(key.ExportSubjectPublicKeyInfo());
+            Id = Convert.ToHexStringLower(PublicKeyHash)[..16];
+        }
+
+        public ECDsa Key { get; }
+        public byte[] PublicKeyHash { get; }
+        public string Id { get; }
+    }
+
     /// <summary>
     /// The configured key; in Development a generated one (kept in a file when DevelopmentKeyPath is set, else in
     /// memory). Anywhere else the broker refuses to start without one, as it does without token certificates.
+    /// <paramref name="verified"/>: where the key keeps the signatures it found valid (see <see cref="VerifiedSignatures"/>).
     /// </summary>
-    public static AuditSigningKey Load(AuditOptions options, IHostEnvironment environment)
+    public static AuditSigningKey Load(AuditOptions options, IHostEnvironment environment, VerifiedSignatures? verified = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
         if (!string.IsNullOrWhiteSpace(options.SigningKeyPath))
         {
             var signing = CheckedForSigning(LoadFile(options.SigningKeyPath, options.SigningKeyPassword), options.SigningKeyPath);
-            return new AuditSigningKey(signing, $"file {options.SigningKeyPath}", LoadPublicKeys(options.PreviousPublicKeyPaths, signing));
+            return new AuditSigningKey(signing, $"file {options.SigningKeyPath}", LoadPublicKeys(options.PreviousPublicKeyPaths, signing), verified);
         }
 
         if (!environment.IsDevelopment())
@@ -128,7 +153,7 @@ public sealed class AuditSigningKey : IDisposable
         var (development, origin) = string.IsNullOrWhiteSpace(options.DevelopmentKeyPath)
             ? (ECDsa.Create(ECCurve.NamedCurves.nistP256), "ephemeral development key")
             : (LoadOrCreateDevelopmentKey(options.DevelopmentKeyPath), $"development key file {options.DevelopmentKeyPath}");
-        return new AuditSigningKey(development, origin, LoadPublicKeys(options.PreviousPublicKeyPaths, development));
+        return new AuditSigningKey(development, origin, LoadPublicKeys(options.PreviousPublicKeyPaths, development), verified);
     }
 
     /// <summary>
