@@ -11,6 +11,7 @@ using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.Retention;
 using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Observability;
+using EvidenceBroker.Server.OpenApi;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Portal;
 using EvidenceBroker.Server.ReferenceData;
@@ -54,7 +55,7 @@ builder.Services.AddBrokerSla(builder.Configuration);
 builder.Services.AddBrokerRetention(builder.Configuration);
 builder.Services.AddBrokerRateLimiting(builder.Configuration);
 builder.Services.AddBrokerTrustedProxies(builder.Configuration, builder.Environment);
-builder.Services.AddOpenApi();
+builder.Services.AddBrokerOpenApi();
 builder.Services.AddBrokerPortal(builder.Configuration, builder.Environment);
 
 var app = builder.Build();

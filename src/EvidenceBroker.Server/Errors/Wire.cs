@@ -29,4 +29,12 @@ public static class Wire
     }
 
     public static IEnumerable<string> Names<T>() where T : struct, Enum => Enum.GetValues<T>().Select(v => Name(v));
+
+    /// <summary>Every wire name of an enum known only at run time (the OpenAPI document lists them).</summary>
+    public static IEnumerable<string> Names(Type enumType)
+    {
+        ArgumentNullException.ThrowIfNull(enumType);
+        return Enum.GetValuesAsUnderlyingType(enumType).Cast<object>()
+            .Select(v => JsonSerializer.Serialize(Enum.ToObject(enumType, v), enumType, PublicModelJson.Options).Trim('"'));
+    }
 }

@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Exports;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EvidenceBroker.Server.Tests.Hosting;
+
+/// <summary>The served OpenAPI document says what the API takes, answers and asks of its callers.</summary>
+public sealed partial class OpenApiDocumentTests(BrokerFactory broker) : IClassFixture<BrokerFactory>
+{
+    private async Task<JsonElement> DocumentAsync()
+    {
+        using var client = broker.CreateClient();
+        using var response = await client.GetAsync("/openapi/v1.json");
+        response.EnsureSuccessStatusCode();
+        return await response.JsonAsync();
+    }
+
+    private static JsonElement Schema(JsonElement document, string name) => document.GetProperty("components").GetProperty("schemas").GetProperty(name);
+
+    private static JsonElement Operation(JsonElement document, string path, string method) =>
+        document.GetProperty("paths").GetProperty(path).GetProperty(method);
+
+    private static string[] Types(JsonElement schema) =>
+        schema.GetProperty("type") is { ValueKind: JsonValueKind.Array } many ? [.. many.EnumerateArray().Select(t => t.GetString()!)] : [schema.GetProperty("type").GetString()!];
+
+    private static string[] Names(JsonElement schema) => [.. schema.GetProperty("enum").EnumerateArray().Select(n => n.GetString()!)];
+
+    private static string[] Statuses(JsonElement operation) => [.. operation.GetProperty("responses").EnumerateObject().Select(r => r.Name)];
+
+    [Fact]
+    public async Task Enums_are_strings_listing_their_wire_names()
+    {
+        var document = await DocumentAsync();
+
+        Assert.Equal(["string"], Types(Schema(document, "RequestState")));
+        Assert.Equal(Wire.Names<RequestState>(), Names(Schema(document, "RequestState")));
+        Assert.Contains("clarification-requested", Names(Schema(document, "RequestState"))); // kebab-case, as the wire has it
+        Assert.Equal(Wire.Names<Urgency>(), Names(Schema(document, "Urgency")));
+        Assert.Equal(Wire.Names<IdentifierType>(), Names(Schema(document, "IdentifierType")));
+        Assert.Equal(Wire.Names<Outcome>(), Names(Schema(document, "Outcome"))); // not null: its first use is nullable (Outcome?)
+        Assert.Equal(Wire.Names<ExportKind>(), Names(Schema(document, "ExportKind")));
+        var categories = Schema(document, "RequestContent").GetProperty("properties").GetProperty("dataCategories");
+        Assert.Equal(Wire.Names<DataCategory>(), Names(categories.GetProperty("items")));
+    }
+
+    [Fact]
+    public async Task Strings_are_typed_as_strings()
+    {
+        var document = await DocumentAsync();
+
+        var content = Schema(document, "RequestContent").GetProperty("properties");
+        Assert.Equal(["string"], Types(content.GetProperty("requestingCountry")));
+        Assert.Equal(["string"], Types(content.GetProperty("justification")));
+        Assert.Contains("null", Types(content.GetProperty("agencyId"))); // declared string?
+        Assert.Equal(["string"], Types(Schema(document, "Identifier").GetProperty("properties").GetProperty("value")));
+        Assert.Contains("string", Types(Schema(document, "ProblemDetails").GetProperty("properties").GetProperty("title")));
+        var list = Operation(document, "/api/v1/requests", "get").GetProperty("parameters").EnumerateArray().ToList();
+        Assert.All(["state", "outcome", "channel", "agencyId"], name => Assert.Equal(["string"], Types(list.Single(p => p.GetProperty("name").GetString() == name).GetProperty("schema"))));
+        var key = Operation(document, "/api/v1/requests", "post").GetProperty("parameters").EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == "Idempotency-Key");
+        Assert.Equal(["string"], Types(key.GetProperty("schema")));
+    }
+
+    /// <summary>Free-form JSON by design, none so far: every schema says what it holds.</summary>
+    private static readonly string[] FreeForm = [];
+
+    [Fact]
+    public async Task No_schema_is_left_empty()
+    {
+        var document = await DocumentAsync();
+
+        var empty = new List<string>();
+        foreach (var schema in document.GetProperty("components").GetProperty("schemas").EnumerateObject())
+        {
+            CollectEmpty(schema.Value, $"#/components/schemas/{schema.Name}", empty);
+        }
+
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                foreach (var parameter in operation.Value.TryGetProperty("parameters", out var parameters) ? parameters.EnumerateArray().ToArray() : [])
+                {
+                    CollectEmpty(parameter.GetProperty("schema"), $"{operation.Name} {path.Name} {parameter.GetProperty("name").GetString()}", empty);
+                }
+            }
+        }
+
+        Assert.Equal(FreeForm.AsEnumerable(), empty);
+    }
+
+    private static readonly string[] Compositions = ["oneOf", "anyOf", "allOf"];
+
+    /// <summary>Empty schemas (anything goes) and arrays or maps that do not say what they hold, under a schema.</summary>
+    private static void CollectEmpty(JsonElement schema, string at, List<string> empty)
+    {
+        if (schema.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        if (!schema.EnumerateObject().Any(p => p.Name is not ("description" or "default" or "example")))
+        {
+            empty.Add(at);
+            return;
+        }
+
+        var types = schema.TryGetProperty("type", out var type)
+            ? type.ValueKind == JsonValueKind.Array ? type.EnumerateArray().Select(t => t.GetString()).ToArray() : [type.GetString()]
+            : [];
+        if (types.Contains("array") && !schema.TryGetProperty("items", out _))
+        {
+            empty.Add(at + " (array without items)");
+        }
+
+        if (types.Contains("object") && !schema.TryGetProperty("properties", out _) && !schema.TryGetProperty("additionalProperties", out _))
+        {
+            empty.Add(at + " (object without properties)");
+        }
+
+        foreach (var property in schema.TryGetProperty("properties", out var properties) ? properties.EnumerateObject().ToArray() : [])
+        {
+            CollectEmpty(property.Value, $"{at}.{property.Name}", empty);
+        }
+
+        if (schema.TryGetProperty("items", out var items)) { CollectEmpty(items, at + "[]", empty); }
+        if (schema.TryGetProperty("additionalProperties", out var values)) { CollectEmpty(values, at + "{}", empty); }
+        foreach (var keyword in Compositions)
+        {
+            if (schema.TryGetProperty(keyword, out var choices))
+            {
+                var i = 0;
+                foreach (var choice in choices.EnumerateArray())
+                {
+                    CollectEmpty(choice, $"{at}/{keyword}/{i++}", empty);
+                }
+            }
+        }
+    }
+}
