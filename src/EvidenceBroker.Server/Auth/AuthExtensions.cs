@@ -92,9 +92,7 @@ public static class AuthExtensions
             .AddPolicy(BrokerPolicies.ReadRequests, policy => policy
                 .AddAuthenticationSchemes(BrokerBearer.Scheme)
                 .RequireAuthenticatedUser()
-                .RequireAssertion(ctx => ctx.User.HasScope(BrokerScopes.RequestsRead)
-                                         || ctx.User.HasScope(BrokerScopes.OversightRead)
-                                         || ctx.User.HasScope(BrokerScopes.RequestsReview)))
+                .RequireAssertion(ctx => HasAnyScope(ctx.User, BrokerPolicies.ScopesOf(BrokerPolicies.ReadRequests))))
             .AddPolicy(BrokerPolicies.ReferenceData, policy => policy
                 .AddAuthenticationSchemes(BrokerBearer.Scheme)
                 .RequireAuthenticatedUser()
@@ -103,12 +101,11 @@ public static class AuthExtensions
             .AddPolicy(BrokerPolicies.OversightOrAdministration, policy => policy
                 .AddAuthenticationSchemes(BrokerBearer.Scheme)
                 .RequireAuthenticatedUser()
-                .RequireAssertion(ctx => ctx.User.HasScope(BrokerScopes.OversightRead) || ctx.User.HasScope(BrokerScopes.Admin)))
+                .RequireAssertion(ctx => HasAnyScope(ctx.User, BrokerPolicies.ScopesOf(BrokerPolicies.OversightOrAdministration))))
             .AddPolicy(BrokerPolicies.DryRun, policy => policy
                 .AddAuthenticationSchemes(BrokerBearer.Scheme)
                 .RequireAuthenticatedUser()
-                .RequireAssertion(ctx => ctx.User.HasScope(BrokerScopes.RequestsWrite) || ctx.User.HasScope(BrokerScopes.OversightRead)
-                                         || ctx.User.HasScope(BrokerScopes.Admin)))
+                .RequireAssertion(ctx => HasAnyScope(ctx.User, BrokerPolicies.ScopesOf(BrokerPolicies.DryRun))))
             .AddPolicy(BrokerPolicies.Administration, Require(BrokerScopes.Admin, TenantKind.Administration));
 
         services.AddScoped<TokenIssuer>();
@@ -148,6 +145,8 @@ public static class AuthExtensions
         await transaction.CommitAsync(ct);
     }
 
+    private static bool HasAnyScope(System.Security.Claims.ClaimsPrincipal user, IReadOnlyList<string> scopes) => scopes.Any(user.HasScope);
+
     private static AuthorizationPolicy Require(string scope, TenantKind tenant) =>
         new AuthorizationPolicyBuilder(BrokerBearer.Scheme)
             .RequireAuthenticatedUser()
@@ -165,6 +164,29 @@ public static class BrokerPolicies
     public const string Administration = "administration";
     public const string OversightOrAdministration = "oversight-or-administration";
     public const string DryRun = "policy-dry-run";
+
+    private static readonly string[] FileRequestsScopes = [BrokerScopes.RequestsWrite];
+    private static readonly string[] ReadRequestsScopes = [BrokerScopes.RequestsRead, BrokerScopes.OversightRead, BrokerScopes.RequestsReview];
+    private static readonly string[] OversightScopes = [BrokerScopes.OversightRead];
+    private static readonly string[] AdministrationScopes = [BrokerScopes.Admin];
+    private static readonly string[] OversightOrAdministrationScopes = [BrokerScopes.OversightRead, BrokerScopes.Admin];
+    private static readonly string[] DryRunScopes = [BrokerScopes.RequestsWrite, BrokerScopes.OversightRead, BrokerScopes.Admin];
+
+    /// <summary>
+    /// The scopes a policy accepts, any one of them; empty for a policy that any tenant's token meets (reference data).
+    /// The "any of" policies are built from these, and the OpenAPI document gives them as each operation's security
+    /// requirements. What a policy asks of the tenant's kind besides (an agency files) is not a scope and not listed.
+    /// </summary>
+    public static IReadOnlyList<string> ScopesOf(string policy) => policy switch
+    {
+        FileRequests => FileRequestsScopes,
+        ReadRequests => ReadRequestsScopes,
+        Oversight => OversightScopes,
+        Administration => AdministrationScopes,
+        OversightOrAdministration => OversightOrAdministrationScopes,
+        DryRun => DryRunScopes,
+        _ => [],
+    };
 }
 
 /// <summary>Loads the token certificates, or refuses to start outside Development without them.</summary>

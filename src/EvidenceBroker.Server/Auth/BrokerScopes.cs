@@ -18,6 +18,18 @@ public static class BrokerScopes
     public static IReadOnlyList<string> All { get; } =
         [RequestsWrite, RequestsRead, ProviderRespond, OversightRead, Admin, RequestsSupervise, RequestsReview];
 
+    /// <summary>What each scope lets a client do, in the words the OpenAPI document gives them.</summary>
+    public static IReadOnlyDictionary<string, string> Descriptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [RequestsWrite] = "An agency: file requests and take the officer's steps on its own requests.",
+        [RequestsRead] = "Read the requests of one's own tenant (an agency's filed, a provider's received) and their records.",
+        [ProviderRespond] = "A provider: acknowledge, ask, refuse, object and upload productions for requests sent to it.",
+        [OversightRead] = "Oversight: read every request, the audit trail and the MLAT backlog; order reports.",
+        [Admin] = "Administration: policy packs, country suspensions, webhooks and API clients; reads no request.",
+        [RequestsSupervise] = "An agency's supervisors: confirm or refuse an emergency request of their agency by a second channel.",
+        [RequestsReview] = "The broker's review desk: decide requests the engine sent to human review.",
+    };
+
     /// <summary>What a new client of a tenant kind gets unless registered with more (supervise and review are extra).</summary>
     public static IReadOnlyList<string> DefaultFor(TenantKind kind) => kind switch
     {

@@ -9,5 +9,7 @@ public static class OpenApiExtensions
         services.AddOpenApi(options =>
         {
             options.AddSchemaTransformer<WireTypeSchemas>();
+            options.AddDocumentTransformer<ClientCredentialsScheme>();
+            options.AddOperationTransformer<AuthorizationResponses>();
         });
 }

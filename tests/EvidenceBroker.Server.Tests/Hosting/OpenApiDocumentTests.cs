@@ -146,4 +146,66 @@ public sealed partial class OpenApiDocumentTests(BrokerFactory broker) : IClassF
             }
         }
     }
+
+    [Fact]
+    public async Task Clients_are_told_to_get_a_token_by_client_credentials_with_the_broker_scopes()
+    {
+        var document = await DocumentAsync();
+
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("oauth2");
+        Assert.Equal("oauth2", scheme.GetProperty("type").GetString());
+        var flow = scheme.GetProperty("flows").GetProperty("clientCredentials");
+        Assert.Equal("/connect/token", flow.GetProperty("tokenUrl").GetString());
+        var scopes = flow.GetProperty("scopes").EnumerateObject().ToDictionary(s => s.Name, s => s.Value.GetString());
+        Assert.Equal(BrokerScopes.All.Order(StringComparer.Ordinal), scopes.Keys.Order(StringComparer.Ordinal));
+        Assert.All(scopes.Values, description => Assert.False(string.IsNullOrWhiteSpace(description)));
+    }
+
+    [Fact]
+    public async Task Filing_names_its_scope_and_the_refusals_of_a_caller_without_it()
+    {
+        var document = await DocumentAsync();
+
+        var filing = Operation(document, "/api/v1/requests", "post");
+        var requirement = Assert.Single(filing.GetProperty("security").EnumerateArray());
+        Assert.Equal([BrokerScopes.RequestsWrite], requirement.GetProperty("oauth2").EnumerateArray().Select(s => s.GetString()!));
+        Assert.Contains("401", Statuses(filing));
+        Assert.Contains("403", Statuses(filing));
+    }
+
+    [Fact]
+    public async Task A_policy_that_takes_any_of_several_scopes_is_offered_as_alternatives()
+    {
+        var document = await DocumentAsync();
+
+        var requirements = Operation(document, "/api/v1/requests/{id}", "get").GetProperty("security").EnumerateArray()
+            .Select(r => Assert.Single(r.GetProperty("oauth2").EnumerateArray()).GetString()!);
+        Assert.Equal(BrokerPolicies.ScopesOf(BrokerPolicies.ReadRequests).Order(StringComparer.Ordinal), requirements.Order(StringComparer.Ordinal));
+        var anyTenant = Assert.Single(Operation(document, "/api/v1/providers", "get").GetProperty("security").EnumerateArray());
+        Assert.Empty(anyTenant.GetProperty("oauth2").EnumerateArray()); // any tenant's token
+    }
+
+    [Fact]
+    public async Task Every_api_operation_that_requires_authorization_says_so_and_lists_401_and_403()
+    {
+        var document = await DocumentAsync();
+        var guarded = broker.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/v1", StringComparison.Ordinal) == true)
+            .Where(e => e.Metadata.GetMetadata<IAuthorizeData>() is not null || e.Metadata.GetMetadata<AuthorizationPolicy>() is not null)
+            .SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods.Select(method =>
+                (Path: Constraint().Replace(e.RoutePattern.RawText!.TrimEnd('/'), "{$1}"), Method: method.ToLowerInvariant())))
+            .ToList();
+
+        Assert.True(guarded.Count > 50, $"found only {guarded.Count} guarded operations");
+        Assert.All(guarded, endpoint =>
+        {
+            var operation = Operation(document, endpoint.Path, endpoint.Method);
+            Assert.True(operation.TryGetProperty("security", out var security) && security.GetArrayLength() > 0, $"{endpoint} has no security");
+            Assert.Contains("401", Statuses(operation));
+            Assert.Contains("403", Statuses(operation));
+        });
+    }
+
+    [GeneratedRegex(@"\{([^}:?]+)(?::[^}]*)?\}")]
+    private static partial Regex Constraint();
 }
