@@ -40,12 +40,14 @@ public sealed record ExportJobResource(Guid Id, ExportKind Kind, ExportStatus St
 public static class ExportsApi
 {
     private const string Pdf = "application/pdf";
+    private const string Csv = "text/csv";
 
     public static IEndpointRouteBuilder MapExportsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/requests/{id:guid}/dossier.pdf", DossierAsync)
             .RequireAuthorization(AnyTenant)
             .WithTags("Exports")
+            .Produces<Stream>(StatusCodes.Status200OK, Pdf)
             .WithSummary("The decision dossier of one request as PDF/A: request, every rule's reason, review, timeline, audit entries with hashes")
             .WithDescription("Whoever may read the request gets its dossier: its agency, its provider (the provider's copy leaves out the " +
                              "agency's and the review desk's own working), the review desk for the requests it reviews, oversight. " +
@@ -54,18 +56,22 @@ public static class ExportsApi
         var exports = app.MapGroup("/api/v1/exports").WithTags("Exports");
         exports.MapGet("/requests/{id:guid}/mlat-draft.pdf", MlatDraftAsync)
             .RequireAuthorization(AnyTenant)
+            .Produces<Stream>(StatusCodes.Status200OK, Pdf)
             .WithSummary("The pre-filled MLAT request for the central authority (requesting agency, the review desk for the requests it reviews, oversight)");
         exports.MapPost("/oversight-reports", QueueOversightAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
             .RequireRateLimiting(RateLimiting.WholeStorePolicy)
+            .ProducesProblem(StatusCodes.Status409Conflict) // Idempotency-Key reused for another report
             .WithSummary("Queue an oversight report (PDF) for a filing period and filters; poll the returned job");
         exports.MapPost("/transparency-reports", QueueTransparencyAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
             .RequireRateLimiting(RateLimiting.WholeStorePolicy)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Queue a transparency report for a half-year (e.g. 2026-H2), optionally one requesting country, as PDF or CSV");
         exports.MapPost("/audit-trails", QueueAuditTrailAsync)
             .RequireAuthorization(BrokerPolicies.Oversight)
             .RequireRateLimiting(RateLimiting.WholeStorePolicy)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Queue an export (PDF) of the audit entries recorded in a period, optionally of one subject or action, with the chain's verification")
             .WithDescription("Oversight only: the trail records every request's steps and who took them, which administrators do not read. " +
                              "A period holding more entries than one export may list is refused (400), naming how many it holds.");
@@ -74,7 +80,9 @@ public static class ExportsApi
             .WithSummary("Status and progress of a queued report");
         exports.MapGet("/jobs/{id:guid}/file", DownloadAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
-            .WithSummary("The finished report; 409 while it is still being built");
+            .Produces<Stream>(StatusCodes.Status200OK, Pdf, Csv)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("The finished report; 409 while it is still being built"); // or once it has failed
         return app;
     }
 

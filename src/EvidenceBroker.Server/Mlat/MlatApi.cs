@@ -32,11 +32,14 @@ public static class MlatApi
             .WithSummary("Open drafts visible to the caller (closed ones too with ?includeClosed=true), oldest first, one page at a time (page, pageSize up to 100; 50 unless asked), with age against the planning figure");
         group.MapGet("/drafts/{id:guid}", GetAsync).WithSummary("One pre-filled draft");
         group.MapPost("/drafts/{id:guid}/sent", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, SlaClock sla, TimeProvider clock, CancellationToken ct) =>
-            FireAsync(id, MlatDraftTrigger.Send, note, user, db, audit, sla, clock, ct));
+            FireAsync(id, MlatDraftTrigger.Send, note, user, db, audit, sla, clock, ct))
+            .ProducesProblem(StatusCodes.Status409Conflict); // the step is not possible for the draft now
         group.MapPost("/drafts/{id:guid}/executed", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, SlaClock sla, TimeProvider clock, CancellationToken ct) =>
-            FireAsync(id, MlatDraftTrigger.RecordExecution, note, user, db, audit, sla, clock, ct));
+            FireAsync(id, MlatDraftTrigger.RecordExecution, note, user, db, audit, sla, clock, ct))
+            .ProducesProblem(StatusCodes.Status409Conflict); // the step is not possible for the draft now
         group.MapPost("/drafts/{id:guid}/refused", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, SlaClock sla, TimeProvider clock, CancellationToken ct) =>
-            FireAsync(id, MlatDraftTrigger.RecordRefusal, note, user, db, audit, sla, clock, ct));
+            FireAsync(id, MlatDraftTrigger.RecordRefusal, note, user, db, audit, sla, clock, ct))
+            .ProducesProblem(StatusCodes.Status409Conflict); // the step is not possible for the draft now
         app.MapGet("/api/v1/mlat/backlog", BacklogAsync).WithTags("MLAT queue")
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
             .WithSummary("Open drafts by requesting and requested state and age");

@@ -67,7 +67,8 @@ public static class WebhooksAdminApi
         admin.MapGet("/webhooks/messages/{id:guid}", GetMessageAsync)
             .WithSummary("One outbox message and its delivery state");
         admin.MapPost("/webhooks/dead-letters/{id:guid}/retry", RetryAsync)
-            .WithSummary("Re-queue a dead letter for delivery now, with a fresh set of attempts (audited)");
+            .WithSummary("Re-queue a dead letter for delivery now, with a fresh set of attempts (audited)")
+            .ProducesProblem(StatusCodes.Status409Conflict); // not a dead letter
 
         foreach (var kind in new[] { RecipientKind.Agency, RecipientKind.Provider })
         {

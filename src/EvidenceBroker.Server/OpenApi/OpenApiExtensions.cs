@@ -10,6 +10,12 @@ public static class OpenApiExtensions
         {
             options.AddSchemaTransformer<WireTypeSchemas>();
             options.AddDocumentTransformer<ClientCredentialsScheme>();
+            options.AddOperationTransformer<RawBodyUploads>();
             options.AddOperationTransformer<AuthorizationResponses>();
+            options.AddOperationTransformer<RequestFailureResponses>();
         });
+
+    /// <summary>Marks a handler that reads the raw body as an upload, for the OpenAPI document (see <see cref="RawBodyUpload"/>).</summary>
+    public static RouteHandlerBuilder AcceptsRawBody(this RouteHandlerBuilder builder, string description, params string[] requiredQuery) =>
+        builder.WithMetadata(new RawBodyUpload(description, requiredQuery));
 }

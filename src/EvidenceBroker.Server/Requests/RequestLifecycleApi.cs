@@ -3,6 +3,7 @@ using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.OpenApi;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Sla;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -47,7 +48,9 @@ public static class RequestLifecycleApi
         MapAction(group, "/refusal", RequestTrigger.Refuse, "Provider: refuse, with grounds");
         MapAction(group, "/objection", RequestTrigger.RaiseObjection, "Provider: object, with grounds");
         MapAction(group, "/withdrawal", RequestTrigger.Withdraw, "Officer: withdraw the request, with a reason");
-        MapAction(group, "/preservation/extension", RequestTrigger.ExtendPreservation, "Officer: extend a preservation once by 30 days");
+        MapAction(group, "/preservation/extension", RequestTrigger.ExtendPreservation, "Officer: extend a preservation once by 30 days")
+            .WithDescription("Refused with 422, naming the rule (R12) in 'deciding', once the preservation period has ended.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         MapAction(group, "/preservation/conversion", RequestTrigger.ConvertToProduction, "Officer: turn a preservation into a production order")
             .WithDescription("Decided again as a production order by the policy in force. If that decision would not send it " +
                              "to the provider, the answer is 422, naming the rules that decided in 'deciding'.")
@@ -56,15 +59,24 @@ public static class RequestLifecycleApi
         MapAction(group, "/emergency/refusal", RequestTrigger.RefuseEmergency, "Supervisor: refuse an emergency request");
         MapAction(group, "/closure", RequestTrigger.Close, "Officer: close a finished request");
 
-        group.MapPost("/review", ReviewAsync).WithSummary("Reviewer: decide a request the engine sent to human review (direct, mlat or rejected)");
+        group.MapPost("/review", ReviewAsync).WithSummary("Reviewer: decide a request the engine sent to human review (direct, mlat or rejected)")
+            .WithDescription("Sent direct, a request whose country was suspended since, or that the policy in force would no longer " +
+                             "send to the provider, is refused with 422, naming the rules that decided in 'deciding'.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         group.MapPost("/validation", ValidateAsync).WithSummary("Officer: record who validated an emergency order afterwards (a judge or court; a prosecutor for subscriber or identification data and preservation)");
         group.MapPost("/validation/refusal", RefuseValidationAsync)
             .WithSummary("Officer: validation of an emergency order was refused; the order is withdrawn and nothing produced under it is released (Art. 4(5))");
         group.MapPost("/productions", ProduceAsync)
             .WithMetadata(new RequestSizeLimitAttribute(app.ServiceProvider.GetRequiredService<IOptions<StorageOptions>>().Value.MaxProductionBytes))
-            .WithSummary("Provider: upload a response package as the raw body (?fileName=…&partial=true|false); its SHA-256 is recorded");
+            .WithSummary("Provider: upload a response package as the raw body (?fileName=…&partial=true|false); its SHA-256 is recorded")
+            .AcceptsRawBody("The package's bytes, under its own media type (application/zip, application/pdf, …; application/octet-stream " +
+                            "when none is given), which is recorded with it. An empty package is refused.", "fileName")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/productions", ListProductionsAsync).WithSummary("What was produced: names, sizes, hashes (never content)");
-        group.MapGet("/productions/{productionId:guid}/content", DownloadAsync).WithSummary("Requesting agency only: download a production (audited)");
+        group.MapGet("/productions/{productionId:guid}/content", DownloadAsync).WithSummary("Requesting agency only: download a production (audited)")
+            .WithDescription("An attachment under the media type the provider declared on upload.")
+            .Produces<Stream>(StatusCodes.Status200OK, RawBodyUploads.OctetStream);
         group.MapGet("/timeline", TimelineAsync).WithSummary("Audit events, clarifications, notes, deadlines and productions of one request");
 
         app.MapGet("/api/v1/provider/inbox", InboxAsync).WithTags("Request lifecycle")
@@ -89,7 +101,8 @@ public static class RequestLifecycleApi
     private static RouteHandlerBuilder MapAction(RouteGroupBuilder group, string pattern, RequestTrigger trigger, string summary) =>
         group.MapPost(pattern, (Guid id, ActionBody? body, ClaimsPrincipal user, RequestActions actions, CancellationToken ct) =>
                 ApplyAsync(id, trigger, new ActionInput(body?.Text, body?.Grounds), user, actions, ct))
-            .WithSummary(summary);
+            .WithSummary(summary)
+            .ProducesProblem(StatusCodes.Status409Conflict); // the request's state does not allow the step
 
     private static async Task<Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> ApplyAsync(
         Guid id, RequestTrigger trigger, ActionInput input, ClaimsPrincipal user, RequestActions actions, CancellationToken ct) =>

@@ -22,6 +22,7 @@ public static class RequestsApi
         group.MapPost("/", FileAsync)
             .RequireAuthorization(BrokerPolicies.FileRequests)
             .RequireRateLimiting(Hosting.RateLimiting.IntakePolicy)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("File a request")
             .WithDescription("Validates and decides the request at once. Send an Idempotency-Key header to make retries safe: " +
                              "the same key and body return the same request, a different body under the same key is refused with 409.");

@@ -35,17 +35,20 @@ public static class PolicyApi
         app.MapGet("/api/v1/requests/{id:guid}/decision", GetDecisionAsync)
             .RequireAuthorization(BrokerPolicies.ReadRequests)
             .WithTags("Requests")
+            .Produces<Decision>(StatusCodes.Status200OK)
             .WithSummary("The stored decision: outcome, channel, every rule's reason and the policy version that decided");
 
         var policy = app.MapGroup("/api/v1/policy").WithTags("Policy");
         policy.MapPost("/evaluate", EvaluateAsync)
             .RequireAuthorization(BrokerPolicies.DryRun)
+            .Produces<Decision>(StatusCodes.Status200OK)
             .WithSummary("Dry run: what the active pack would decide for this request. Nothing is stored.");
         policy.MapGet("/versions", ListVersionsAsync).RequireAuthorization(BrokerPolicies.OversightOrAdministration);
         policy.MapPost("/versions", UploadAsync).RequireAuthorization(BrokerPolicies.Administration)
             .WithMetadata(new RequestSizeLimitAttribute(MaxPackBytes))
             .WithSummary("Store a new pack version (not yet active). A malformed pack is refused with every error.");
         policy.MapPost("/versions/{version}/activate", ActivateAsync).RequireAuthorization(BrokerPolicies.Administration)
+            .ProducesProblem(StatusCodes.Status409Conflict) // not yet in effect, or fails today's checks
             .WithSummary("Make a stored version decide new requests. Audited; old decisions keep their version.");
         policy.MapPost("/what-if", WhatIfUploadAsync).RequireAuthorization(BrokerPolicies.OversightOrAdministration)
             .RequireRateLimiting(RateLimiting.WholeStorePolicy)

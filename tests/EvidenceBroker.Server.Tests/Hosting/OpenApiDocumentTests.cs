@@ -162,15 +162,17 @@ public sealed partial class OpenApiDocumentTests(BrokerFactory broker) : IClassF
     }
 
     [Fact]
-    public async Task Filing_names_its_scope_and_the_refusals_of_a_caller_without_it()
+    public async Task Filing_names_its_scope_and_every_refusal_it_can_answer()
     {
         var document = await DocumentAsync();
 
         var filing = Operation(document, "/api/v1/requests", "post");
         var requirement = Assert.Single(filing.GetProperty("security").EnumerateArray());
         Assert.Equal([BrokerScopes.RequestsWrite], requirement.GetProperty("oauth2").EnumerateArray().Select(s => s.GetString()!));
-        Assert.Contains("401", Statuses(filing));
-        Assert.Contains("403", Statuses(filing));
+        Assert.Equal(["201", "400", "401", "403", "409", "413", "415", "429"], Statuses(filing).Order(StringComparer.Ordinal));
+        Assert.True(filing.GetProperty("responses").GetProperty("429").GetProperty("headers").TryGetProperty("Retry-After", out _));
+        // Reading is not rate-limited and takes no body.
+        Assert.Equal(["200", "400", "401", "403"], Statuses(Operation(document, "/api/v1/requests", "get")).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -208,4 +210,68 @@ public sealed partial class OpenApiDocumentTests(BrokerFactory broker) : IClassF
 
     [GeneratedRegex(@"\{([^}:?]+)(?::[^}]*)?\}")]
     private static partial Regex Constraint();
+
+    [Theory]
+    [InlineData("/api/v1/requests/{id}/dossier.pdf", "get", "application/pdf")]
+    [InlineData("/api/v1/exports/requests/{id}/mlat-draft.pdf", "get", "application/pdf")]
+    [InlineData("/api/v1/exports/jobs/{id}/file", "get", "application/pdf")]
+    [InlineData("/api/v1/exports/jobs/{id}/file", "get", "text/csv")]
+    [InlineData("/api/v1/requests/{id}/productions/{productionId}/content", "get", "application/octet-stream")]
+    [InlineData("/api/v1/requests/{id}/decision", "get", "application/json")]
+    [InlineData("/api/v1/policy/evaluate", "post", "application/json")]
+    public async Task A_success_that_is_not_a_typed_result_is_listed_with_its_media_type(string path, string method, string mediaType)
+    {
+        var document = await DocumentAsync();
+
+        var success = Operation(document, path, method).GetProperty("responses").GetProperty("200");
+        Assert.True(success.GetProperty("content").TryGetProperty(mediaType, out var content), $"{path}: {success}");
+        if (mediaType != "application/json")
+        {
+            var schema = content.GetProperty("schema");
+            if (schema.TryGetProperty("$ref", out var reference))
+            {
+                schema = Schema(document, reference.GetString()!.Split('/')[^1]);
+            }
+
+            Assert.Equal("binary", schema.GetProperty("format").GetString()); // the file's bytes
+        }
+    }
+
+    [Fact]
+    public async Task A_production_is_uploaded_as_raw_bytes_named_by_a_required_file_name()
+    {
+        var document = await DocumentAsync();
+
+        var upload = Operation(document, "/api/v1/requests/{id}/productions", "post");
+        Assert.True(upload.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/octet-stream", out _));
+        var fileName = upload.GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "fileName");
+        Assert.True(fileName.GetProperty("required").GetBoolean());
+        Assert.Contains("413", Statuses(upload));
+        Assert.DoesNotContain("415", Statuses(upload)); // any media type is taken
+    }
+
+    [Theory]
+    [InlineData("/api/v1/requests/{id}/acknowledge", "post", "409", true)]
+    [InlineData("/api/v1/requests/{id}/review", "post", "409", true)]
+    [InlineData("/api/v1/requests/{id}/review", "post", "422", true)]
+    [InlineData("/api/v1/requests/{id}/preservation/extension", "post", "422", true)]
+    [InlineData("/api/v1/requests/{id}/preservation/conversion", "post", "422", true)]
+    [InlineData("/api/v1/requests/{id}/acknowledge", "post", "422", false)]
+    [InlineData("/api/v1/requests/{id}/validation", "post", "409", false)]
+    [InlineData("/api/v1/mlat/drafts/{id}/sent", "post", "409", true)]
+    [InlineData("/api/v1/policy/versions/{version}/activate", "post", "409", true)]
+    [InlineData("/api/v1/exports/oversight-reports", "post", "409", true)]
+    [InlineData("/api/v1/exports/jobs/{id}/file", "get", "409", true)]
+    [InlineData("/api/v1/exports/jobs/{id}", "get", "409", false)]
+    [InlineData("/api/v1/admin/webhooks/dead-letters/{id}/retry", "post", "409", true)]
+    [InlineData("/api/v1/audit/verify", "get", "429", true)]
+    [InlineData("/api/v1/requests/{id}", "get", "429", false)]
+    [InlineData("/api/v1/mlat/drafts", "get", "400", true)] // includeClosed=maybe
+    [InlineData("/api/v1/providers", "get", "400", false)]
+    public async Task A_refusal_is_listed_exactly_where_the_operation_can_answer_it(string path, string method, string status, bool listed)
+    {
+        var document = await DocumentAsync();
+
+        Assert.Equal(listed, Statuses(Operation(document, path, method)).Contains(status));
+    }
 }
