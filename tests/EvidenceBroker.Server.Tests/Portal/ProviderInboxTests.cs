@@ -53,6 +53,6 @@ public sealed class ProviderInboxTests
 
         Assert.Contains(oldest, inbox, StringComparison.Ordinal); // the likeliest to be overdue
         Assert.Contains("over 2000", inbox, StringComparison.Ordinal);
-        Assert.Contains("(the first 2000: the API&#x27;s inbox lists them all)", inbox, StringComparison.Ordinal);
+        Assert.Contains("(the first 2000: the API&#x27;s inbox lists them all, a page at a time)", inbox, StringComparison.Ordinal);
     }
 }
