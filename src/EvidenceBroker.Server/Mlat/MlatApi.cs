@@ -64,8 +64,7 @@ public static class MlatApi
         }
 
         var errors = new Dictionary<string, string[]>();
-        if (!ResultPages.IsValidPage(page)) { errors["page"] = [ResultPages.PageRule]; }
-        if (pageSize is < 1 or > RequestsApi.MaxPageSize) { errors["pageSize"] = [$"Between 1 and {RequestsApi.MaxPageSize}."]; }
+        ResultPages.Check(page, pageSize, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);

@@ -56,8 +56,6 @@ public sealed record WebhookEndpointResource(
 /// <summary>Administrators: dead letters and their re-queueing, and each agency's and provider's webhook endpoint and secret.</summary>
 public static class WebhooksAdminApi
 {
-    public const int MaxPageSize = 100;
-
     public static IEndpointRouteBuilder MapWebhooksAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/api/v1/admin").WithTags("Webhooks").RequireAuthorization(BrokerPolicies.Administration);
@@ -115,8 +113,7 @@ public static class WebhooksAdminApi
         BrokerDbContext db, CancellationToken ct, string? recipient = null, int page = 1, int pageSize = 20)
     {
         var errors = new Dictionary<string, string[]>();
-        if (!ResultPages.IsValidPage(page)) { errors["page"] = [ResultPages.PageRule]; }
-        if (pageSize is < 1 or > MaxPageSize) { errors["pageSize"] = [$"Between 1 and {MaxPageSize}."]; }
+        ResultPages.Check(page, pageSize, errors);
         if (recipient is not null && !WebhookRecipients.IsWellFormed(recipient))
         {
             errors["recipient"] = ["agency:ID or provider:ID, the id in lower-case letters, digits and hyphens."];

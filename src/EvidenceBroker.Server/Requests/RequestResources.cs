@@ -49,4 +49,15 @@ public static class ResultPages
     public const string PageRule = "Pages start at 1 and go up to 1,000,000.";
 
     public static bool IsValidPage(int page) => page is >= 1 and <= MaxPage;
+
+    /// <summary>The most items one page of any list holds.</summary>
+    public const int MaxPageSize = 100;
+
+    /// <summary>Adds to <paramref name="errors"/>, by name, why <paramref name="page"/> or <paramref name="pageSize"/> cannot be taken.</summary>
+    public static void Check(int page, int pageSize, IDictionary<string, string[]> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        if (!IsValidPage(page)) { errors["page"] = [PageRule]; }
+        if (pageSize is < 1 or > MaxPageSize) { errors["pageSize"] = [$"Between 1 and {MaxPageSize}."]; }
+    }
 }

@@ -13,7 +13,6 @@ namespace EvidenceBroker.Server.Requests;
 public static class RequestsApi
 {
     public const string IdempotencyHeader = "Idempotency-Key";
-    public const int MaxPageSize = 100;
 
     public static IEndpointRouteBuilder MapRequestsApi(this IEndpointRouteBuilder app)
     {
@@ -157,8 +156,7 @@ public static class RequestsApi
         // As instants in UTC, as they are stored: PostgreSQL refuses another offset, and SQLite would compare wrongly.
         if (filedFrom?.ToUniversalTime() is { } from) { query = query.Where(r => r.FiledAt >= from); }
         if (filedTo?.ToUniversalTime() is { } to) { query = query.Where(r => r.FiledAt < to); }
-        if (!ResultPages.IsValidPage(page)) { errors["page"] = [ResultPages.PageRule]; }
-        if (pageSize is < 1 or > MaxPageSize) { errors["pageSize"] = [$"Between 1 and {MaxPageSize}."]; }
+        ResultPages.Check(page, pageSize, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
