@@ -46,13 +46,27 @@
       });
       const general = document.getElementById("err-general");
       if (general) {
-        general.textContent = Object.keys(errors).filter(function (key) { return !placed.has(key); })
+        const text = Object.keys(errors).filter(function (key) { return !placed.has(key); })
           .map(function (key) { return errors[key].join(" "); }).join(" ");
+        // An alert region speaks at every change of its text: unchanged, it is left alone.
+        if (general.textContent !== text) general.textContent = text;
       }
+    }
+
+    const status = document.getElementById("preview-status");
+
+    // What a screen reader hears of the preview: its outcome and how many fields are left, each time either changes.
+    function announce(decision, errorCount) {
+      if (!status) return;
+      const text = decision
+        ? "Preview: " + decision.outcomeLabel + "." + (errorCount === 0 ? "" : errorCount === 1 ? " One field needs attention." : " " + errorCount + " fields need attention.")
+        : "";
+      if (status.textContent !== text) status.textContent = text;
     }
 
     function render(result) {
       showErrors(result.errors || {});
+      announce(result.decision, Object.keys(result.errors || {}).length);
       body.replaceChildren();
       const decision = result.decision;
       if (!decision) {
@@ -77,7 +91,7 @@
       const list = el("ul", "reasons");
       (failed.length ? failed : decision.reasons.slice(0, 0)).forEach(function (r) {
         const item = el("li", r.deciding ? "reason deciding" : "reason");
-        item.append(el("strong", "", r.rule + " · " + r.statusLabel), el("span", "", " " + r.message));
+        item.append(el("strong", "", r.rule + " · " + r.statusLabel + (r.deciding ? " · deciding" : "")), el("span", "", " " + r.message));
         list.append(item);
       });
       if (failed.length) {

@@ -1,0 +1,39 @@
+using EvidenceBroker.Server.Sla;
+using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace EvidenceBroker.Server.Tests.Portal;
+
+/// <summary>
+/// What the portal must say in words as well as by colour or position (WCAG 2.2 AA: 1.4.1, 1.3.1, 4.1.3), checked in
+/// the pages the server writes.
+/// </summary>
+public sealed class AccessibilityTests
+{
+    [Fact]
+    public async Task A_request_at_risk_says_so_and_when_it_is_due_in_words()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        var response = await broker.WithDbAsync(db => db.Deadlines.AsNoTracking().SingleAsync(d => d.RequestId == id && d.Kind == DeadlineKind.Response));
+        broker.Clock.Advance((response.DueAt - response.StartsAt) * 0.9);
+
+        using var legal = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+        var inbox = await legal.Client.GetStringAsync("/portal/provider");
+
+        Assert.Contains("<span class=\"tag wait\">at risk</span>", inbox, StringComparison.Ordinal);
+        Assert.Contains("<span class=\"visually-hidden\">, due ", inbox, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_live_preview_announces_only_its_status_line_not_the_whole_panel()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+
+        var form = await officer.Client.GetStringAsync("/portal/officer/new");
+
+        Assert.Contains("<p id=\"preview-status\" class=\"visually-hidden\" role=\"status\" aria-atomic=\"true\"></p>", form, StringComparison.Ordinal);
+        Assert.DoesNotContain("aria-live", form, StringComparison.Ordinal);
+    }
+}
