@@ -1,4 +1,5 @@
 using System.Net;
+using EvidenceBroker.Server.Routing;
 using EvidenceBroker.Server.Tests.Infrastructure;
 
 namespace EvidenceBroker.Server.Tests.Portal;
@@ -22,5 +23,23 @@ public sealed class PolicyPageTests(BrokerFactory broker) : IClassFixture<Broker
         Assert.NotNull(PortalHtml.Attribute(PortalHtml.Tag(page, "err-summary"), "autofocus"));
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt; elections", page, StringComparison.Ordinal);
         Assert.DoesNotContain("<script>alert(1)", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_activation_is_shown_as_a_problem_and_announced_not_as_a_success()
+    {
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        files["pack.yaml"] = files["pack.yaml"].Replace("effectiveFrom: 2026-11-01", "effectiveFrom: 2026-12-01", StringComparison.Ordinal);
+        using var api = await broker.ClientAsync("broker-admin");
+        using var stored = await api.PostJsonAsync("/api/v1/policy/versions", new { files });
+        var version = (await stored.JsonAsync()).GetProperty("version").GetString();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var (status, _, page) = await admin.PostFormAsync($"/portal/admin/policy?handler=Activate&version={version}", []);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("not yet in effect", page, StringComparison.Ordinal);
+        Assert.Contains("class=\"errors error-summary\" role=\"alert\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("class=\"flash\"", page, StringComparison.Ordinal);
     }
 }

@@ -55,10 +55,10 @@ public sealed class PolicyModel(
             case PackActivationOutcome.NotFound:
                 return NotFound();
             case PackActivationOutcome.NotYetInEffect:
-                TempData["Flash"] = $"Policy pack {version} is not yet in effect: it can be activated from its effectiveFrom date. Nothing changed.";
+                TempData["FlashProblem"] = $"Policy pack {version} is not yet in effect: it can be activated from its effectiveFrom date. Nothing changed.";
                 return RedirectToPage();
             case PackActivationOutcome.FailsTodaysChecks:
-                TempData["Flash"] = $"Policy pack {version} fails checks added since it was stored ({activation.Problems[0]}); it is kept for replay only. Nothing changed.";
+                TempData["FlashProblem"] = $"Policy pack {version} fails checks added since it was stored ({activation.Problems[0]}); it is kept for replay only. Nothing changed.";
                 return RedirectToPage();
             default:
                 break;
