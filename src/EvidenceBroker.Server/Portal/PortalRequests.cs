@@ -21,10 +21,13 @@ public sealed record PortalRow(
     bool ClockPaused)
 {
     /// <summary>At risk: less than a fifth of the time left, or under 24 hours.</summary>
-    public string Risk(DateTimeOffset now) =>
-        Due is not { } due || PortalText.IsFinished(State) ? "none"
-        : due < now ? "overdue"
-        : due - now < TimeSpan.FromHours(24) || (due - now).Ticks < (due - FiledAt).Ticks / 5 ? "at-risk"
+    public string Risk(DateTimeOffset now) => RiskOf(State, FiledAt, Due, now);
+
+    /// <summary>What <see cref="Risk"/> says of a request in <paramref name="state"/>, filed then, due then (null: no running clock).</summary>
+    public static string RiskOf(RequestState state, DateTimeOffset filedAt, DateTimeOffset? due, DateTimeOffset now) =>
+        due is not { } dueAt || PortalText.IsFinished(state) ? "none"
+        : dueAt < now ? "overdue"
+        : dueAt - now < TimeSpan.FromHours(24) || (dueAt - now).Ticks < (dueAt - filedAt).Ticks / 5 ? "at-risk"
         : "on-time";
 }
 
@@ -87,6 +90,53 @@ public sealed class PortalRequests(BrokerDbContext db)
         // SQLite cannot order by DateTimeOffset; the id is a version-7 GUID, ordered by time of filing.
         var ordered = oldestFirst ? query.OrderBy(r => r.Id) : query.OrderByDescending(r => r.Id);
         return await RowsAsync(await ordered.Skip(skip).Take(take).Select(Listed).ToListAsync(ct), ct);
+    }
+
+    /// <summary>
+    /// One page of a provider's open requests, nearest running deadline first (a paused or absent clock last, then by
+    /// filing), ordered in the database: however many are open, each page reads only its own rows.
+    /// </summary>
+    public async Task<List<PortalRow>> OpenByDeadlineAsync(Caller caller, int skip, int take, CancellationToken ct)
+    {
+        var page = await OpenWithRunningDue(caller)
+            .OrderBy(x => x.Due == null).ThenBy(x => x.Due).ThenBy(x => x.Request.Id)
+            .Skip(skip).Take(take)
+            .Select(x => x.Request).Select(Listed)
+            .ToListAsync(ct);
+        return await RowsAsync(page, ct);
+    }
+
+    /// <summary>How many of a provider's requests are open, at risk and overdue now, counted over every open one.</summary>
+    public async Task<(int Open, int AtRisk, int Overdue)> OpenCountsAsync(Caller caller, DateTimeOffset now, CancellationToken ct)
+    {
+        var clocks = await OpenWithRunningDue(caller).Select(x => new { x.Request.State, x.Request.FiledAt, x.Due }).ToListAsync(ct);
+        var risks = clocks.Select(c => PortalRow.RiskOf(c.State, c.FiledAt, c.Due, now)).ToList();
+        return (clocks.Count, risks.Count(r => r == "at-risk"), risks.Count(r => r == "overdue"));
+    }
+
+    /// <summary>
+    /// The caller's open requests with the due time of the clock <see cref="ClockOf"/> says runs on each once it is
+    /// released (the preservation period in preservation, else the provider's answer); null while it is paused.
+    /// </summary>
+    private IQueryable<OpenWithDue> OpenWithRunningDue(Caller caller) =>
+        db.RequestsVisibleTo(caller).AsNoTracking()
+            .Where(r => !PortalText.Finished.Contains(r.State) && r.ReleasedToProviderAt != null)
+            .Select(r => new OpenWithDue
+            {
+                Request = r,
+                Due = db.Deadlines
+                    .Where(d => d.RequestId == r.Id && d.CompletedAt == null && d.PausedAt == null
+                                && d.Kind == (r.State == RequestState.PreservationActive || r.State == RequestState.PreservationExtended
+                                    ? OpenDeadlineKind.Preservation
+                                    : OpenDeadlineKind.Response))
+                    .OrderBy(d => d.DueAt).Select(d => (DateTimeOffset?)d.DueAt).FirstOrDefault(),
+            });
+
+    /// <summary>Built by member initialisation, which EF Core can order and project by (a constructor it cannot).</summary>
+    private sealed class OpenWithDue
+    {
+        public required EvidenceRequest Request { get; init; }
+        public DateTimeOffset? Due { get; init; }
     }
 
     /// <summary>

@@ -227,7 +227,7 @@ public static class RequestLifecycleApi
 
     /// <summary>
     /// One page of the provider's open requests, nearest deadline first (requests without a running response or
-    /// preservation clock last, then by release): ordered and counted in the database, so that a provider with many
+    /// preservation clock, or with one paused for a question, last, then by release): ordered and counted in the database, so that a provider with many
     /// thousands of open requests is answered as quickly as one with ten, and reading only the columns it shows.
     /// </summary>
     private static async Task<Results<Ok<ResultPage<InboxItem>>, ValidationProblem, ProblemHttpResult>> InboxAsync(
@@ -251,7 +251,8 @@ public static class RequestLifecycleApi
             .Select(r => new
             {
                 r.Id, r.Reference, r.State, r.RequestingCountry, r.AgencyId, r.Urgency, r.ReleasedToProviderAt,
-                Due = db.Deadlines.Where(d => d.RequestId == r.Id && d.CompletedAt == null && InboxClocks.Contains(d.Kind))
+                // A paused clock does not run: its request waits on the agency's answer, after those whose clocks run.
+                Due = db.Deadlines.Where(d => d.RequestId == r.Id && d.CompletedAt == null && d.PausedAt == null && InboxClocks.Contains(d.Kind))
                     .OrderBy(d => d.DueAt).Select(d => (DateTimeOffset?)d.DueAt).FirstOrDefault(),
             })
             .OrderBy(r => r.Due == null).ThenBy(r => r.Due).ThenBy(r => r.ReleasedToProviderAt).ThenBy(r => r.Id)

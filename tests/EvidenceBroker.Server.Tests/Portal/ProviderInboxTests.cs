@@ -1,8 +1,10 @@
+using EvidenceBroker.Server.Portal;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Tests.Portal;
 
-/// <summary>The provider's inbox lists every open request, however many finished ones came after it.</summary>
+/// <summary>The provider's inbox lists every open request, a page at a time, however many finished ones came after it.</summary>
 public sealed class ProviderInboxTests
 {
     [Fact]
@@ -30,29 +32,56 @@ public sealed class ProviderInboxTests
     }
 
     [Fact]
-    public async Task Past_two_thousand_open_requests_the_inbox_keeps_the_oldest_and_says_there_are_more()
+    public async Task Open_requests_come_a_page_at_a_time_nearest_deadline_first_and_are_all_counted()
     {
         await using var broker = new BrokerFactory();
-        var oldest = await broker.ReferenceAsync("met-case-system", await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()));
-        broker.Clock.Advance(TimeSpan.FromSeconds(1));
+        await PagesNearestDeadlineFirstAsync(broker);
+    }
+
+    [PostgresFact]
+    public async Task Open_requests_come_a_page_at_a_time_nearest_deadline_first_on_postgres()
+    {
+        await using var broker = new PostgresBrokerFactory();
+        await PagesNearestDeadlineFirstAsync(broker);
+    }
+
+    private static async Task PagesNearestDeadlineFirstAsync(BrokerFactory broker)
+    {
         using var officer = await broker.ClientAsync("met-case-system");
-        for (var round = 0; round < 40; round++)
+        var filings = Enumerable.Range(0, PortalRequests.PageSize + 1).Select(_ => officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber()));
+        var ids = new List<Guid>();
+        foreach (var filed in await Task.WhenAll(filings))
         {
-            var filings = Enumerable.Range(0, 50).Select(_ => officer.PostJsonAsync("/api/v1/requests", SampleRequests.MetToNorthwindSubscriber()));
-            foreach (var filed in await Task.WhenAll(filings))
+            using (filed)
             {
-                using (filed)
-                {
-                    filed.EnsureSuccessStatusCode();
-                }
+                filed.EnsureSuccessStatusCode();
+                ids.Add((await filed.JsonAsync()).GetProperty("id").GetGuid());
             }
         }
 
-        using var legal = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
-        var inbox = await legal.Client.GetStringAsync("/portal/provider");
+        // One due in an hour, one due last of all: the first on the first page, the other alone on the second.
+        await DueAsync(broker, ids[^1], TimeSpan.FromHours(1));
+        await DueAsync(broker, ids[0], TimeSpan.FromDays(60));
+        var nearest = await broker.ReferenceAsync("met-case-system", ids[^1]);
+        var latest = await broker.ReferenceAsync("met-case-system", ids[0]);
 
-        Assert.Contains(oldest, inbox, StringComparison.Ordinal); // the likeliest to be overdue
-        Assert.Contains("over 2000", inbox, StringComparison.Ordinal);
-        Assert.Contains("(the first 2000: the API&#x27;s inbox lists them all, a page at a time)", inbox, StringComparison.Ordinal);
+        using var legal = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+        var first = await legal.Client.GetStringAsync("/portal/provider");
+        var second = await legal.Client.GetStringAsync("/portal/provider?p=2");
+
+        Assert.Contains($"<p class=\"stat\">{PortalRequests.PageSize + 1}</p>", first, StringComparison.Ordinal);
+        Assert.Contains("<p class=\"stat\">1</p><p class=\"stat-label\">at risk", first, StringComparison.Ordinal);
+        Assert.Contains("Page 1 of 2", first, StringComparison.Ordinal);
+        Assert.Equal(first.IndexOf(">EB-", StringComparison.Ordinal), first.IndexOf($">{nearest}<", StringComparison.Ordinal)); // the first row
+        Assert.DoesNotContain(latest, first, StringComparison.Ordinal);
+        Assert.Contains(latest, second, StringComparison.Ordinal);
+        Assert.Contains("Page 2 of 2", second, StringComparison.Ordinal);
+    }
+
+    private static Task<int> DueAsync(BrokerFactory broker, Guid id, TimeSpan from)
+    {
+        var due = broker.Clock.GetUtcNow() + from;
+        return broker.WithDbAsync(db => db.Deadlines.Where(d => d.RequestId == id && d.Kind == EvidenceBroker.Server.Sla.DeadlineKind.Response)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.DueAt, due)));
     }
 }
