@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Development;
 using EvidenceBroker.Server.Persistence;
@@ -15,7 +14,7 @@ namespace EvidenceBroker.Server.Tests.Auth;
 /// database does not hold anyone's second factor. Keys an earlier version stored in clear keep working and are sealed
 /// at the next start; a key that cannot be opened leads to a reset, never to a 500 or to enrolling on a password alone.
 /// </summary>
-public sealed partial class AuthenticatorKeyAtRestTests
+public sealed class AuthenticatorKeyAtRestTests
 {
     private const string Officer = "officer@met.example";
     private const string Admin = "admin@broker.example";
@@ -131,11 +130,11 @@ public sealed partial class AuthenticatorKeyAtRestTests
         var failures = await broker.WithDbAsync(db => db.Users.Where(u => u.Email == Officer).Select(u => u.AccessFailedCount).SingleAsync());
 
         using var admin = await PortalBrowser.SignedInAsync(broker, Admin);
-        var reset = await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = await UserIdAsync(broker, Officer) });
+        var reset = await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = await PortalBrowser.UserIdAsync(broker, Officer) });
         using var again = new PortalBrowser(broker, Officer);
         var withOneTime = await again.PostFormAsync("/portal/account/login", new()
         {
-            ["Email"] = Officer, ["Password"] = ShownSecret().Match(reset.Body).Groups["secret"].Value,
+            ["Email"] = Officer, ["Password"] = PortalHtml.ShownSecret(reset.Body),
         });
         var chosen = await again.PostFormAsync(withOneTime.Path, new() { ["NewPassword"] = OwnPassword, ["ConfirmPassword"] = OwnPassword });
         var signedIn = await again.CodeStepAsync(chosen);
@@ -155,7 +154,7 @@ public sealed partial class AuthenticatorKeyAtRestTests
         await using var broker = new BrokerFactory();
         using var officer = new PortalBrowser(broker, Officer);
         var enrolment = await officer.PostFormAsync("/portal/account/login", new() { ["Email"] = Officer, ["Password"] = DevelopmentSeed.DemoPassword });
-        var shown = EnrolmentKey().Match(enrolment.Body).Groups["key"].Value.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
+        var shown = PortalHtml.EnrolmentKey(enrolment.Body).Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
         await StoreKeyAsync(broker, Officer, await SealedElsewhereAsync(broker, Officer, shown));
 
         using var again = await officer.Client.GetAsync(enrolment.Path);
@@ -216,14 +215,7 @@ public sealed partial class AuthenticatorKeyAtRestTests
 
     /// <summary><paramref name="key"/> sealed with data-protection keys this broker does not have, as if its own were lost.</summary>
     private static async Task<string> SealedElsewhereAsync(BrokerFactory broker, string email, string key) =>
-        new AuthenticatorKeyVault(new EphemeralDataProtectionProvider()).Seal(await UserIdAsync(broker, email), key);
+        new AuthenticatorKeyVault(new EphemeralDataProtectionProvider()).Seal(await PortalBrowser.UserIdAsync(broker, email), key);
 
-    private static Task<string> UserIdAsync(BrokerFactory broker, string email) =>
-        broker.WithDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
 
-    [GeneratedRegex("""data-testid="shown-secret">(?<secret>[^<]+)<""")]
-    private static partial Regex ShownSecret();
-
-    [GeneratedRegex("""data-testid="authenticator-key">(?<key>[^<]+)<""")]
-    private static partial Regex EnrolmentKey();
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Development;
+using Microsoft.EntityFrameworkCore;
 using OtpNet;
 
 namespace EvidenceBroker.Server.Tests.Infrastructure;
@@ -36,15 +37,19 @@ public sealed partial class PortalBrowser(BrokerFactory broker, string email) : 
     public async Task<string> SignInAsync(string password = DevelopmentSeed.DemoPassword, string? code = null) =>
         await CodeStepAsync(await PostFormAsync("/portal/account/login", new() { ["Email"] = email, ["Password"] = password }), code);
 
+    /// <summary>The id of the portal user signed in as <paramref name="email"/>.</summary>
+    public static Task<string> UserIdAsync(BrokerFactory broker, string email) =>
+        broker.WithDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
+
     /// <summary>
     /// From the page a password step led to: enrols an authenticator from the key shown, or enters the code of the
     /// one enrolled earlier (the next step's, unless <paramref name="code"/> is given).
     /// </summary>
     public async Task<string> CodeStepAsync((HttpStatusCode Status, string Path, string Body) page, string? code = null)
     {
-        if (EnrolmentKey().Match(page.Body) is { Success: true } enrolment)
+        if (PortalHtml.EnrolmentKey(page.Body) is { Length: > 0 } shown)
         {
-            Keys.GetOrCreateValue(broker)[email] = enrolment.Groups["key"].Value.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
+            Keys.GetOrCreateValue(broker)[email] = shown.Replace(" ", "", StringComparison.Ordinal).ToUpperInvariant();
             return (await PostFormAsync(page.Path, new() { ["Code"] = code ?? CodeNow() })).Body;
         }
 
@@ -85,6 +90,4 @@ public sealed partial class PortalBrowser(BrokerFactory broker, string email) : 
     [GeneratedRegex("""name="__RequestVerificationToken"[^>]*?value="(?<token>[^"]+)""")]
     private static partial Regex AntiforgeryToken();
 
-    [GeneratedRegex("""data-testid="authenticator-key">(?<key>[^<]+)<""")]
-    private static partial Regex EnrolmentKey();
 }

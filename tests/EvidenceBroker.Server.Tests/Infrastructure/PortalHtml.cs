@@ -27,4 +27,16 @@ public static partial class PortalHtml
     /// <summary>The ids the element with <paramref name="id"/> is described by.</summary>
     public static string[] DescribedBy(string page, string id) =>
         (Attribute(Tag(page, id), "aria-describedby") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The secret or one-time password the administration page shows once; empty when it shows none.</summary>
+    public static string ShownSecret(string page) => ShownSecretText().Match(page).Groups["secret"].Value;
+
+    /// <summary>The authenticator key the enrolment page shows, as shown (in groups of four); empty when it shows none.</summary>
+    public static string EnrolmentKey(string page) => EnrolmentKeyText().Match(page).Groups["key"].Value;
+
+    [GeneratedRegex("""data-testid="shown-secret">(?<secret>[^<]+)<""")]
+    private static partial Regex ShownSecretText();
+
+    [GeneratedRegex("""data-testid="authenticator-key">(?<key>[^<]+)<""")]
+    private static partial Regex EnrolmentKeyText();
 }

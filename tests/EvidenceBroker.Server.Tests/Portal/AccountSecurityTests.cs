@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Development;
 using EvidenceBroker.Server.Persistence;
@@ -19,7 +18,7 @@ namespace EvidenceBroker.Server.Tests.Portal;
 /// Passwords an administrator hands out work once; a user's own password and authenticator changes are audited; an
 /// administrator can reset someone's sign-in.
 /// </summary>
-public sealed partial class AccountSecurityTests
+public sealed class AccountSecurityTests
 {
     private const string Admin = "admin@broker.example";
     private const string Officer = "officer@met.example";
@@ -39,7 +38,7 @@ public sealed partial class AccountSecurityTests
         {
             ["Email"] = "new.officer@met.example", ["Name"] = "New Officer", ["Role"] = "officer", ["TenantId"] = "gb-met",
         });
-        var oneTime = ShownSecret().Match(added.Body).Groups["secret"].Value;
+        var oneTime = PortalHtml.ShownSecret(added.Body);
 
         using var newcomer = new PortalBrowser(broker, "new.officer@met.example");
         var afterPassword = await newcomer.PostFormAsync("/portal/account/login", new() { ["Email"] = "new.officer@met.example", ["Password"] = oneTime });
@@ -58,7 +57,7 @@ public sealed partial class AccountSecurityTests
         Assert.Contains("/account/enrol", chosen.Path, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("class=\"who\"", signedIn, StringComparison.Ordinal);
         Assert.Contains(WebUtility.HtmlEncode("The email or password is not right"), withOneTime.Body, StringComparison.Ordinal);
-        var id = await UserIdAsync(broker, "new.officer@met.example");
+        var id = await PortalBrowser.UserIdAsync(broker, "new.officer@met.example");
         Assert.Equal(["user.created", "user.password-set", "user.authenticator-enrolled"], await ActionsAsync(broker, id));
         Assert.Equal(id, (await broker.WithDbAsync(db => db.AuditEntries.SingleAsync(e => e.Action == "user.password-set"))).ActorId);
     }
@@ -115,12 +114,12 @@ public sealed partial class AccountSecurityTests
         await using var broker = new BrokerFactory();
         using var officer = await PortalBrowser.SignedInAsync(broker, Officer);
         var oldKey = officer.AuthenticatorKey;
-        var id = await UserIdAsync(broker, Officer);
+        var id = await PortalBrowser.UserIdAsync(broker, Officer);
 
         var familiarBefore = await FamiliarNetworkAsync(broker, Officer);
         using var admin = await PortalBrowser.SignedInAsync(broker, Admin);
         var reset = await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = id });
-        var oneTime = ShownSecret().Match(reset.Body).Groups["secret"].Value;
+        var oneTime = PortalHtml.ShownSecret(reset.Body);
         var familiarAfter = await FamiliarNetworkAsync(broker, Officer);
 
         using var again = new PortalBrowser(broker, Officer);
@@ -149,7 +148,7 @@ public sealed partial class AccountSecurityTests
         var atCode = await halfway.PostFormAsync("/portal/account/login", new() { ["Email"] = Officer, ["Password"] = DevelopmentSeed.DemoPassword });
 
         using var admin = await PortalBrowser.SignedInAsync(broker, Admin);
-        await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = await UserIdAsync(broker, Officer) });
+        await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = await PortalBrowser.UserIdAsync(broker, Officer) });
         using var newPassword = await halfway.Client.GetAsync("/portal/account/newpassword");
         using var enrol = await halfway.Client.GetAsync("/portal/account/enrol");
         using var code = await halfway.Client.GetAsync("/portal/account/twofactor");
@@ -164,10 +163,10 @@ public sealed partial class AccountSecurityTests
         await using var broker = new BrokerFactory();
         using var admin = await PortalBrowser.SignedInAsync(broker, Admin);
 
-        var page = await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = await UserIdAsync(broker, Admin) });
+        var page = await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = await PortalBrowser.UserIdAsync(broker, Admin) });
 
         Assert.Contains("Another administrator resets your own sign-in.", page.Body, StringComparison.Ordinal);
-        Assert.Equal(["user.authenticator-enrolled"], await ActionsAsync(broker, await UserIdAsync(broker, Admin)));
+        Assert.Equal(["user.authenticator-enrolled"], await ActionsAsync(broker, await PortalBrowser.UserIdAsync(broker, Admin)));
     }
 
     [Fact]
@@ -195,7 +194,7 @@ public sealed partial class AccountSecurityTests
         Assert.Contains("/account/logout", everywhere.Path, StringComparison.OrdinalIgnoreCase);
         Assert.Contains(WebUtility.HtmlEncode("The email or password is not right"), withOld.Body, StringComparison.Ordinal);
         Assert.Contains("class=\"who\"", withNew, StringComparison.Ordinal);
-        Assert.Equal(["user.authenticator-enrolled", "user.password-set", "user.signed-out-everywhere"], await ActionsAsync(broker, await UserIdAsync(broker, Officer)));
+        Assert.Equal(["user.authenticator-enrolled", "user.password-set", "user.signed-out-everywhere"], await ActionsAsync(broker, await PortalBrowser.UserIdAsync(broker, Officer)));
     }
 
     [Fact]
@@ -216,7 +215,7 @@ public sealed partial class AccountSecurityTests
 
         Assert.All(answers[..^1], body => Assert.Contains("The current password is not right.", body, StringComparison.Ordinal));
         Assert.Contains("Too many attempts at this account", answers[^1], StringComparison.Ordinal);
-        Assert.DoesNotContain("user.password-set", await ActionsAsync(broker, await UserIdAsync(broker, Officer)));
+        Assert.DoesNotContain("user.password-set", await ActionsAsync(broker, await PortalBrowser.UserIdAsync(broker, Officer)));
     }
 
     [Fact]
@@ -225,7 +224,7 @@ public sealed partial class AccountSecurityTests
         await using var broker = new BrokerFactory();
         using var officer = new PortalBrowser(broker, Officer);
         var enrolment = await officer.PostFormAsync("/portal/account/login", new() { ["Email"] = Officer, ["Password"] = DevelopmentSeed.DemoPassword });
-        var wrong = WrongCode(EnrolmentKey().Match(enrolment.Body).Groups["key"].Value, broker.Clock.GetUtcNow());
+        var wrong = WrongCode(PortalHtml.EnrolmentKey(enrolment.Body), broker.Clock.GetUtcNow());
 
         // Another writer holds the turn, which every node's writers wait for: a code checked inside a turn would wait too.
         await using var holderScope = broker.Services.CreateAsyncScope();
@@ -249,7 +248,7 @@ public sealed partial class AccountSecurityTests
         var pages = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => officer.Client.GetAsync("/portal/account/enrol")));
 
         Assert.All(pages, page => Assert.Equal(HttpStatusCode.OK, page.StatusCode));
-        var keys = await Task.WhenAll(pages.Select(async page => EnrolmentKey().Match(await page.Content.ReadAsStringAsync()).Groups["key"].Value));
+        var keys = await Task.WhenAll(pages.Select(async page => PortalHtml.EnrolmentKey(await page.Content.ReadAsStringAsync())));
         Assert.Single(keys.Distinct());
         Assert.NotEqual("", keys[0]);
     }
@@ -307,17 +306,10 @@ public sealed partial class AccountSecurityTests
         return await SignInNetworks.IsFamiliarAsync(users, (await users.FindByEmailAsync(email))!, "unknown");
     }
 
-    private static Task<string> UserIdAsync(BrokerFactory broker, string email) =>
-        broker.WithDbAsync(db => db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync());
-
     /// <summary>The changes to a user's account in the audit trail; its sign-ins are SignInTests' business.</summary>
     private static Task<List<string>> ActionsAsync(BrokerFactory broker, string userId) =>
         broker.WithDbAsync(db => db.AuditEntries.Where(e => e.SubjectType == "portal-user" && e.SubjectId == userId && e.Action != "user.signed-in")
             .OrderBy(e => e.Sequence).Select(e => e.Action).ToListAsync());
 
-    [GeneratedRegex("""data-testid="shown-secret">(?<secret>[^<]+)<""")]
-    private static partial Regex ShownSecret();
 
-    [GeneratedRegex("""data-testid="authenticator-key">(?<key>[^<]+)<""")]
-    private static partial Regex EnrolmentKey();
 }
