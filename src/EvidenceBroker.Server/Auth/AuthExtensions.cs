@@ -88,25 +88,16 @@ public static class AuthExtensions
             });
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(null)
-            .AddPolicy(BrokerPolicies.FileRequests, Require(BrokerScopes.RequestsWrite, TenantKind.Agency))
-            .AddPolicy(BrokerPolicies.ReadRequests, policy => policy
-                .AddAuthenticationSchemes(BrokerBearer.Scheme)
-                .RequireAuthenticatedUser()
-                .RequireAssertion(ctx => HasAnyScope(ctx.User, BrokerPolicies.ScopesOf(BrokerPolicies.ReadRequests))))
+            .AddPolicy(BrokerPolicies.FileRequests, RequireScopeOf(BrokerPolicies.FileRequests, TenantKind.Agency))
+            .AddPolicy(BrokerPolicies.ReadRequests, RequireScopeOf(BrokerPolicies.ReadRequests))
             .AddPolicy(BrokerPolicies.ReferenceData, policy => policy
                 .AddAuthenticationSchemes(BrokerBearer.Scheme)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(ctx => BrokerClaims.ReadTenant(ctx.User) is not null))
-            .AddPolicy(BrokerPolicies.Oversight, Require(BrokerScopes.OversightRead, TenantKind.Oversight))
-            .AddPolicy(BrokerPolicies.OversightOrAdministration, policy => policy
-                .AddAuthenticationSchemes(BrokerBearer.Scheme)
-                .RequireAuthenticatedUser()
-                .RequireAssertion(ctx => HasAnyScope(ctx.User, BrokerPolicies.ScopesOf(BrokerPolicies.OversightOrAdministration))))
-            .AddPolicy(BrokerPolicies.DryRun, policy => policy
-                .AddAuthenticationSchemes(BrokerBearer.Scheme)
-                .RequireAuthenticatedUser()
-                .RequireAssertion(ctx => HasAnyScope(ctx.User, BrokerPolicies.ScopesOf(BrokerPolicies.DryRun))))
-            .AddPolicy(BrokerPolicies.Administration, Require(BrokerScopes.Admin, TenantKind.Administration));
+            .AddPolicy(BrokerPolicies.Oversight, RequireScopeOf(BrokerPolicies.Oversight, TenantKind.Oversight))
+            .AddPolicy(BrokerPolicies.OversightOrAdministration, RequireScopeOf(BrokerPolicies.OversightOrAdministration))
+            .AddPolicy(BrokerPolicies.DryRun, RequireScopeOf(BrokerPolicies.DryRun))
+            .AddPolicy(BrokerPolicies.Administration, RequireScopeOf(BrokerPolicies.Administration, TenantKind.Administration));
 
         services.AddScoped<TokenIssuer>();
         return services;
@@ -145,13 +136,18 @@ public static class AuthExtensions
         await transaction.CommitAsync(ct);
     }
 
-    private static bool HasAnyScope(System.Security.Claims.ClaimsPrincipal user, IReadOnlyList<string> scopes) => scopes.Any(user.HasScope);
-
-    private static AuthorizationPolicy Require(string scope, TenantKind tenant) =>
-        new AuthorizationPolicyBuilder(BrokerBearer.Scheme)
+    /// <summary>
+    /// A bearer token with any one of the scopes <paramref name="policy"/> accepts (<see cref="BrokerPolicies.ScopesOf"/>,
+    /// which the OpenAPI document shows too), and of a tenant of <paramref name="tenant"/>'s kind when one is given.
+    /// </summary>
+    private static AuthorizationPolicy RequireScopeOf(string policy, TenantKind? tenant = null)
+    {
+        var scopes = BrokerPolicies.ScopesOf(policy);
+        return new AuthorizationPolicyBuilder(BrokerBearer.Scheme)
             .RequireAuthenticatedUser()
-            .RequireAssertion(ctx => ctx.User.HasScope(scope) && BrokerClaims.ReadTenant(ctx.User)?.Kind == tenant)
+            .RequireAssertion(ctx => scopes.Any(ctx.User.HasScope) && (tenant is null || BrokerClaims.ReadTenant(ctx.User)?.Kind == tenant))
             .Build();
+    }
 }
 
 /// <summary>Named authorisation policies; resource checks (which request) happen in the tenant-scoped queries.</summary>
