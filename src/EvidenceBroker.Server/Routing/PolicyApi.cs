@@ -232,9 +232,20 @@ public static class PolicyApi
             ? TypedResults.ValidationProblem(errors)
             : TypedResults.NoContent();
 
-    private static async Task<Results<NoContent, NotFoundProblem>> LiftAsync(
-        string country, ClaimsPrincipal user, SuspensionSwitch suspensions, CancellationToken ct) =>
-        await suspensions.ReinstateAsync(Caller.From(user)!, country, ct)
+    private static async Task<Results<NoContent, NotFoundProblem, ValidationProblem>> LiftAsync(
+        string country, ClaimsPrincipal user, SuspensionSwitch suspensions, CancellationToken ct)
+    {
+        // A suspension is kept under the code in capitals; "gb" answered "not suspended" while GB was.
+        if (!RequestContentValidator.IsCountryCode(country))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["country"] = ["Use an ISO 3166-1 alpha-2 code in capitals, e.g. GB."],
+            });
+        }
+
+        return await suspensions.ReinstateAsync(Caller.From(user)!, country, ct)
             ? TypedResults.NoContent()
             : new NotFoundProblem(new ProblemDetails { Status = 404, Title = "This country is not suspended.", Detail = country });
+    }
 }
