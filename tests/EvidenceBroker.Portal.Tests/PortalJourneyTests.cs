@@ -227,7 +227,7 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         {
             var stored = await scope.ServiceProvider.GetRequiredService<PolicyPackStore>()
                 .StoreAsync(files, "portal-test", "administrator", "Administration:broker", CancellationToken.None);
-            candidate = stored.Pack!.Version;
+            candidate = stored.Load.Pack!.Version;
         }
 
         var admin = await portal.SignedInPageAsync(Admin);

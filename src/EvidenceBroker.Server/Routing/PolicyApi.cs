@@ -46,7 +46,7 @@ public static class PolicyApi
         policy.MapGet("/versions", ListVersionsAsync).RequireAuthorization(BrokerPolicies.OversightOrAdministration);
         policy.MapPost("/versions", UploadAsync).RequireAuthorization(BrokerPolicies.Administration)
             .WithMetadata(new RequestSizeLimitAttribute(MaxPackBytes))
-            .WithSummary("Store a new pack version (not yet active). A malformed pack is refused with every error.");
+            .WithSummary("Store a new pack version (not yet active): 201, or 200 with the version already stored from the same files. A malformed pack is refused with every error.");
         policy.MapPost("/versions/{version}/activate", ActivateAsync).RequireAuthorization(BrokerPolicies.Administration)
             .ProducesProblem(StatusCodes.Status409Conflict) // not yet in effect, or fails today's checks
             .WithSummary("Make a stored version decide new requests. Audited; old decisions keep their version.");
@@ -185,7 +185,7 @@ public static class PolicyApi
             .Select(p => new PolicyPackSummary(p.Version, p.Label, p.EffectiveFrom, p.IsActive, p.StoredAt, p.ActivatedAt))
             .ToListAsync(ct));
 
-    private static async Task<Results<Created<PolicyPackSummary>, ValidationProblem>> UploadAsync(
+    private static async Task<Results<Created<PolicyPackSummary>, Ok<PolicyPackSummary>, ValidationProblem>> UploadAsync(
         PolicyPackUpload upload, ClaimsPrincipal user, PolicyPackStore store, BrokerDbContext db, CancellationToken ct)
     {
         if (UploadErrors(upload) is { } invalid)
@@ -194,15 +194,16 @@ public static class PolicyApi
         }
 
         var caller = Caller.From(user)!;
-        var result = await store.StoreAsync(upload.Files, caller.Subject, caller.Role, caller.Tenant.ToString(), ct);
-        if (result.Pack is null)
+        var storing = await store.StoreAsync(upload.Files, caller.Subject, caller.Role, caller.Tenant.ToString(), ct);
+        if (storing.Load.Pack is not { } pack)
         {
-            return TypedResults.ValidationProblem(PackErrors(result), title: "The policy pack is malformed; nothing was stored.");
+            return TypedResults.ValidationProblem(PackErrors(storing.Load), title: "The policy pack is malformed; nothing was stored.");
         }
 
-        var stored = await db.PolicyPacks.AsNoTracking().SingleAsync(p => p.Version == result.Pack.Version, ct);
-        return TypedResults.Created($"/api/v1/policy/versions/{stored.Version}",
-            new PolicyPackSummary(stored.Version, stored.Label, stored.EffectiveFrom, stored.IsActive, stored.StoredAt, stored.ActivatedAt));
+        var stored = await db.PolicyPacks.AsNoTracking().SingleAsync(p => p.Version == pack.Version, ct);
+        var summary = new PolicyPackSummary(stored.Version, stored.Label, stored.EffectiveFrom, stored.IsActive, stored.StoredAt, stored.ActivatedAt);
+        // The version is the content's hash: the same files sent again are the version already stored, not a new one.
+        return storing.Added ? TypedResults.Created($"/api/v1/policy/versions/{stored.Version}", summary) : TypedResults.Ok(summary);
     }
 
     private static async Task<Results<NoContent, NotFoundProblem, ProblemHttpResult>> ActivateAsync(

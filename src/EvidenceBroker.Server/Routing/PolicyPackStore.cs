@@ -13,20 +13,23 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
         Directory.EnumerateFiles(directory, "*.yaml", SearchOption.AllDirectories)
             .ToDictionary(path => Path.GetRelativePath(directory, path).Replace('\\', '/'), File.ReadAllText, StringComparer.Ordinal);
 
-    /// <summary>Validates and stores a pack (idempotent by content hash). Returns the load errors if it is malformed.</summary>
-    public async Task<PolicyPackLoadResult> StoreAsync(
+    /// <summary>
+    /// Validates and stores a pack (idempotent by content hash: its version is the hash). Returns the load errors if it
+    /// is malformed, and whether this call added it or found it stored.
+    /// </summary>
+    public async Task<PackStoring> StoreAsync(
         IReadOnlyDictionary<string, string> files, string actorId, string actorRole, string actorTenant, CancellationToken ct)
     {
         var result = PolicyPackLoader.Load(files);
         if (result.Pack is not { } pack || await db.PolicyPacks.AnyAsync(p => p.Version == pack.Version, ct))
         {
-            return result;
+            return new PackStoring(result, Added: false);
         }
 
         await using var transaction = await db.BeginWriteAsync(ct);
         if (await db.PolicyPacks.AnyAsync(p => p.Version == pack.Version, ct))
         {
-            return result; // stored meanwhile by another writer, such as a node starting with the same pack
+            return new PackStoring(result, Added: false); // stored meanwhile by another writer, such as a node starting with the same pack
         }
 
         db.PolicyPacks.Add(new PolicyPackVersion
@@ -42,7 +45,7 @@ public sealed class PolicyPackStore(BrokerDbContext db, PolicyRegistry registry,
             new AuditRecord("policy.stored", "policy-pack", pack.Version, new { pack.Label, pack.EffectiveFrom }, PolicyVersion: pack.Version), ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-        return result;
+        return new PackStoring(result, Added: true);
     }
 
     /// <summary>
@@ -125,3 +128,6 @@ public enum PackActivationOutcome
     /// <summary>Stored before a check it fails (an outcome the engine relies on, a duration too long): kept for replay only.</summary>
     FailsTodaysChecks,
 }
+
+/// <summary>What storing a pack came to: the loader's result, and whether the version was new (false: malformed, or already stored).</summary>
+public sealed record PackStoring(PolicyPackLoadResult Load, bool Added);

@@ -29,7 +29,7 @@ public static class PolicyStartup
 
         if (directory is not null && Directory.Exists(directory))
         {
-            var result = await store.StoreAsync(PolicyPackStore.ReadDirectory(directory), System, AuditTrail.SystemRole, AuditTrail.SystemTenant, ct);
+            var result = (await store.StoreAsync(PolicyPackStore.ReadDirectory(directory), System, AuditTrail.SystemRole, AuditTrail.SystemTenant, ct)).Load;
             if (result.Pack is null)
             {
                 var errors = string.Join(Environment.NewLine, result.Errors);

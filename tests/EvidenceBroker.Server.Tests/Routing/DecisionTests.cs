@@ -64,8 +64,9 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
         await held.DisposeAsync();
         var results = await Task.WhenAll(stores);
 
-        var version = results[0].Pack!.Version;
-        Assert.Equal(version, results[1].Pack!.Version);
+        var version = results[0].Load.Pack!.Version;
+        Assert.Equal(version, results[1].Load.Pack!.Version);
+        Assert.Single(results, r => r.Added);
         Assert.Equal(1, await broker.WithDbAsync(db => db.PolicyPacks.CountAsync(p => p.Version == version)));
         Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "policy.stored" && e.SubjectId == version)));
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using EvidenceBroker.Server.Routing;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Tests.Routing;
 
@@ -57,6 +58,27 @@ public sealed class PackActivationTests
         Assert.Equal(HttpStatusCode.Conflict, activated.StatusCode);
         Assert.Contains("within", (await activated.JsonAsync()).GetProperty("errors").GetRawText(), StringComparison.Ordinal);
         Assert.NotEqual(pack.Version, await ActiveAsync(admin));
+    }
+
+    [Fact]
+    public async Task The_same_files_stored_again_answer_200_with_the_version_already_stored_and_audit_nothing_new()
+    {
+        await using var broker = new BrokerFactory();
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        files["pack.yaml"] += "\n# a copy stored twice\n";
+        using var admin = await broker.ClientAsync("broker-admin");
+
+        using var first = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
+        using var again = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
+
+        var version = (await first.JsonAsync()).GetProperty("version").GetString();
+        var summary = await again.JsonAsync();
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Null(again.Headers.Location);
+        Assert.Equal(version, summary.GetProperty("version").GetString());
+        Assert.False(summary.GetProperty("isActive").GetBoolean());
+        Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "policy.stored" && e.SubjectId == version)));
     }
 
     private static async Task<string?> ActiveAsync(HttpClient admin) =>
