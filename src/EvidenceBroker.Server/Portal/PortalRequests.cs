@@ -106,6 +106,10 @@ public sealed class PortalRequests(BrokerDbContext db)
         return await RowsAsync(page, ct);
     }
 
+    /// <summary>How many of the caller's requests are in <paramref name="state"/>, counted in the database.</summary>
+    public Task<int> CountInStateAsync(Caller caller, RequestState state, CancellationToken ct) =>
+        db.RequestsVisibleTo(caller).CountAsync(r => r.State == state, ct);
+
     /// <summary>How many of a provider's requests are open, at risk and overdue now, counted over every open one.</summary>
     public async Task<(int Open, int AtRisk, int Overdue)> OpenCountsAsync(Caller caller, DateTimeOffset now, CancellationToken ct)
     {

@@ -1,19 +1,32 @@
 using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Server.Auth;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace EvidenceBroker.Server.Portal.Pages.Supervisor;
 
-/// <summary>Emergency requests of the supervisor's own agency that wait for a second-channel confirmation (R11).</summary>
+/// <summary>
+/// Emergency requests of the supervisor's own agency that wait for a second-channel confirmation (R11), the
+/// longest-waiting first, a page at a time with the count of every one waiting: none may drop off the list.
+/// </summary>
 public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : PageModel
 {
     public List<PortalRow> Rows { get; private set; } = [];
     public DateTimeOffset Now { get; private set; }
+    public int Waiting { get; private set; }
 
-    public async Task OnGetAsync(CancellationToken ct)
+    /// <summary>Which page of <see cref="PortalRequests.PageSize"/> emergencies; 1 is the first (query "p": "page" is taken by Razor Pages).</summary>
+    public int PageNumber { get; private set; } = 1;
+
+    public int Pages => Math.Max(1, (Waiting + PortalRequests.PageSize - 1) / PortalRequests.PageSize);
+
+    public async Task OnGetAsync([FromQuery(Name = "p")] int? pageNumber, CancellationToken ct)
     {
         Now = clock.GetUtcNow();
-        // Every emergency waiting, the longest-waiting first: none may drop off the list.
-        Rows = await requests.ListAsync(Caller.From(User)!, new PortalSearch(State: RequestState.AwaitingSupervisor), ct, take: 1000, oldestFirst: true);
+        var me = Caller.From(User)!;
+        Waiting = await requests.CountInStateAsync(me, RequestState.AwaitingSupervisor, ct);
+        PageNumber = Math.Clamp(pageNumber ?? 1, 1, Pages);
+        Rows = await requests.ListAsync(me, new PortalSearch(State: RequestState.AwaitingSupervisor), ct,
+            oldestFirst: true, skip: (PageNumber - 1) * PortalRequests.PageSize);
     }
 }
