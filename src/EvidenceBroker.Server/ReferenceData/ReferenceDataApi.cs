@@ -41,8 +41,9 @@ public static class ReferenceDataApi
                 .Select(a => new AgencyResource(a.Id, a.Country, a.Name)).ToListAsync(ct));
         }).WithSummary("Registered agencies, optionally of one country");
 
-        group.MapGet("/countries", (IPolicyCatalogue catalogue) => TypedResults.Ok(catalogue.Countries()))
-            .WithSummary("Countries in the active policy pack, with the direct channels open to each");
+        group.MapGet("/countries", async Task<Ok<IReadOnlyList<CountryResource>>> (IPolicyCatalogue catalogue, BrokerDbContext db, CancellationToken ct) =>
+                TypedResults.Ok(await catalogue.CountriesAsync(db, ct)))
+            .WithSummary("Countries in the policy pack in force, with their EU status and when their assessment is next reviewed");
         return app;
     }
 }

@@ -16,5 +16,9 @@ public interface IPolicyCatalogue
     /// </summary>
     Task<bool> KnowsCountryAsync(Persistence.BrokerDbContext db, string code, CancellationToken ct);
 
-    IReadOnlyList<CountryResource> Countries();
+    /// <summary>
+    /// The countries of the pack in force as the database holds it: another node may have activated a pack that adds or
+    /// drops one since this node last decided a request.
+    /// </summary>
+    Task<IReadOnlyList<CountryResource>> CountriesAsync(Persistence.BrokerDbContext db, CancellationToken ct);
 }

@@ -133,8 +133,8 @@ public sealed class PolicyRegistry : IPolicyCatalogue
     public async Task<bool> KnowsCountryAsync(BrokerDbContext db, string code, CancellationToken ct) =>
         KnowsCountry(code) || (await InForceAsync(db, ct)).Engine.Pack.Countries.Any(c => c.Code == code);
 
-    public IReadOnlyList<CountryResource> Countries() =>
-        [.. Active.Pack.Countries.OrderBy(c => c.Code, StringComparer.Ordinal)
+    public async Task<IReadOnlyList<CountryResource>> CountriesAsync(BrokerDbContext db, CancellationToken ct) =>
+        [.. (await InForceAsync(db, ct)).Engine.Pack.Countries.OrderBy(c => c.Code, StringComparer.Ordinal)
             .Select(c => new CountryResource(c.Code, c.Name, c.EuMember, c.BoundByEuEvidenceRegulation, c.ReviewDue))];
 
     /// <summary>One row of the policy-in-force query: the active version, or a suspended country.</summary>

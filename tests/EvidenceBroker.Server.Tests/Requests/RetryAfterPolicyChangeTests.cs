@@ -71,6 +71,6 @@ public sealed class RetryAfterPolicyChangeTests
         public async Task<bool> KnowsCountryAsync(BrokerDbContext db, string code, CancellationToken ct) =>
             !forgotten.Contains(code) && await inForce.KnowsCountryAsync(db, code, ct);
 
-        public IReadOnlyList<CountryResource> Countries() => inForce.Countries();
+        public Task<IReadOnlyList<CountryResource>> CountriesAsync(BrokerDbContext db, CancellationToken ct) => inForce.CountriesAsync(db, ct);
     }
 }

@@ -69,6 +69,34 @@ public sealed class PolicyInForceTests
         Assert.Equal(HttpStatusCode.NoContent, suspended.StatusCode);
     }
 
+    [Fact]
+    public async Task The_country_list_follows_a_pack_activated_elsewhere_at_once()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await broker.ClientAsync("broker-admin");
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        files["countries/me.yaml"] = files["countries/rs.yaml"]
+            .Replace("code: RS", "code: ME", StringComparison.Ordinal).Replace("\"Serbia\"", "\"Montenegro\"", StringComparison.Ordinal)
+            .Replace("id: rs-", "id: me-", StringComparison.Ordinal);
+        using var upload = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
+        var candidate = (await upload.JsonAsync()).GetProperty("version").GetString()!;
+        var before = await CountryCodesAsync(broker); // this node has read the pack in force, which has no ME
+
+        await broker.WithDbAsync(async db =>
+        {
+            await db.PolicyPacks.ExecuteUpdateAsync(p => p.SetProperty(v => v.IsActive, v => v.Version == candidate));
+            return 0;
+        });
+        var after = await CountryCodesAsync(broker);
+
+        Assert.DoesNotContain("ME", before);
+        Assert.Contains("ME", after);
+        Assert.Equal(before.Count + 1, after.Count);
+    }
+
+    private static async Task<List<string?>> CountryCodesAsync(BrokerFactory broker) =>
+        [.. (await broker.GetAsync(Officer, "/api/v1/countries")).EnumerateArray().Select(c => c.GetProperty("code").GetString())];
+
     private const string Officer = "met-case-system";
 
     private static async Task SuspensionMadeElsewhereAsync(BrokerFactory broker)

@@ -102,6 +102,6 @@ public sealed class PolicyModel(
     {
         Versions = await db.PolicyPacks.AsNoTracking().OrderByDescending(p => p.Version).ToListAsync(ct);
         Suspensions = await db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).ToListAsync(ct);
-        Countries = registry.Countries();
+        Countries = await registry.CountriesAsync(db, ct);
     }
 }

@@ -30,7 +30,7 @@ public sealed class IndexModel(PortalRequests requests, BrokerDbContext db, IPol
     {
         Now = clock.GetUtcNow();
         Providers = await db.Providers.AsNoTracking().OrderBy(p => p.Name).ToListAsync(ct);
-        Countries = catalogue.Countries();
+        Countries = await catalogue.CountriesAsync(db, ct);
         var search = new PortalSearch(
             Country, Provider,
             Wire.TryParse<Outcome>(Outcome, out var o) ? o : null,
