@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Html;
 using Microsoft.AspNetCore.Mvc.Rendering;
+using Microsoft.AspNetCore.Mvc.ViewFeatures;
 using Microsoft.AspNetCore.Razor.TagHelpers;
 
 namespace EvidenceBroker.Server.Portal;
@@ -26,6 +27,10 @@ public sealed class FormErrorsTagHelper : TagHelper
     [HtmlAttributeName("eb-errors-id")]
     public string? IdPrefix { get; set; }
 
+    [ViewContext]
+    [HtmlAttributeNotBound]
+    public ViewContext ViewContext { get; set; } = null!;
+
     private FormErrors? form;
 
     /// <summary>Before any helper of the form renders its content (the end-of-form helper renders it first of all).</summary>
@@ -41,6 +46,7 @@ public sealed class FormErrorsTagHelper : TagHelper
         if (form?.Summary() is { } summary)
         {
             output.PreContent.AppendHtml(summary);
+            ShownProblem.Record(ViewContext.HttpContext);
         }
     }
 }

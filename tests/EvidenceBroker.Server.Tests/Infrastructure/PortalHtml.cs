@@ -28,11 +28,17 @@ public static partial class PortalHtml
     public static string[] DescribedBy(string page, string id) =>
         (Attribute(Tag(page, id), "aria-describedby") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
+    /// <summary>The page's title, decoded.</summary>
+    public static string Title(string page) => WebUtility.HtmlDecode(PageTitle().Match(page).Groups["title"].Value);
+
     /// <summary>The secret or one-time password the administration page shows once; empty when it shows none.</summary>
     public static string ShownSecret(string page) => ShownSecretText().Match(page).Groups["secret"].Value;
 
     /// <summary>The authenticator key the enrolment page shows, as shown (in groups of four); empty when it shows none.</summary>
     public static string EnrolmentKey(string page) => EnrolmentKeyText().Match(page).Groups["key"].Value;
+
+    [GeneratedRegex("""<title>(?<title>[^<]*)</title>""")]
+    private static partial Regex PageTitle();
 
     [GeneratedRegex("""data-testid="shown-secret">(?<secret>[^<]+)<""")]
     private static partial Regex ShownSecretText();

@@ -5,8 +5,8 @@ using Microsoft.EntityFrameworkCore;
 namespace EvidenceBroker.Server.Tests.Portal;
 
 /// <summary>
-/// What the portal must say in words as well as by colour or position (WCAG 2.2 AA: 1.4.1, 1.3.1, 4.1.3), checked in
-/// the pages the server writes.
+/// What the portal must say in words as well as by colour or position (WCAG 2.2 AA: 1.4.1, 1.3.1, 2.4.2, 4.1.3),
+/// checked in the pages the server writes.
 /// </summary>
 public sealed class AccessibilityTests
 {
@@ -35,5 +35,32 @@ public sealed class AccessibilityTests
 
         Assert.Contains("<p id=\"preview-status\" class=\"visually-hidden\" role=\"status\" aria-atomic=\"true\"></p>", form, StringComparison.Ordinal);
         Assert.DoesNotContain("aria-live", form, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_form_sent_back_with_its_errors_says_Error_first_in_its_title()
+    {
+        await using var broker = new BrokerFactory();
+        using var stranger = new PortalBrowser(broker, "officer@met.example");
+        var signIn = await stranger.Client.GetStringAsync("/portal/account/login");
+        var wrongPassword = await stranger.PostFormAsync("/portal/account/login", new() { ["Email"] = "officer@met.example", ["Password"] = "not it" });
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+        var noId = await admin.PostFormAsync("/portal/admin?handler=Agency", new() { ["Id"] = "", ["Country"] = "ES", ["Name"] = "Guardia Civil" });
+
+        Assert.Equal(
+            ["Sign in · Evidence Broker", "Error: Sign in · Evidence Broker", "Error: Directory · Evidence Broker"],
+            new[] { PortalHtml.Title(signIn), PortalHtml.Title(wrongPassword.Body), PortalHtml.Title(noId.Body) });
+    }
+
+    [Fact]
+    public async Task A_refusal_shown_in_a_problem_box_says_Error_first_in_its_title()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var ownReset = await admin.PostFormAsync("/portal/admin?handler=ResetSignIn", new() { ["Id"] = await PortalBrowser.UserIdAsync(broker, "admin@broker.example") });
+
+        Assert.Contains("Another administrator resets your own sign-in.", ownReset.Body, StringComparison.Ordinal);
+        Assert.Equal("Error: Directory · Evidence Broker", PortalHtml.Title(ownReset.Body));
     }
 }
