@@ -141,15 +141,24 @@
     });
   }
 
-  // Copy buttons (API client secrets, authenticator keys).
+  // Writes into a status region so that a screen reader says it; the same words again are said again.
+  function say(region, text) {
+    if (region.textContent === text) region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  // Copy buttons (API client secrets, authenticator keys). The outcome goes to the button's status region
+  // (data-copy-status), which is read out; the button keeps its name.
   function copyButtons() {
     document.querySelectorAll("[data-copy]").forEach(function (button) {
+      const source = document.getElementById(button.dataset.copy);
+      const status = document.getElementById(button.dataset.copyStatus);
+      if (!source || !status || !navigator.clipboard) return; // left hidden: selecting the text still works
       button.hidden = false;
       button.addEventListener("click", function () {
-        const source = document.getElementById(button.dataset.copy);
-        if (source && navigator.clipboard) {
-          navigator.clipboard.writeText(source.textContent.trim()).then(function () { button.textContent = "Copied"; });
-        }
+        navigator.clipboard.writeText(source.textContent.trim()).then(
+          function () { say(status, "Copied to the clipboard."); },
+          function () { say(status, "Not copied: select the text and copy it yourself."); });
       });
     });
   }

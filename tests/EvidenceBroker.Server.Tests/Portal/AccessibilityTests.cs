@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -6,9 +7,10 @@ namespace EvidenceBroker.Server.Tests.Portal;
 
 /// <summary>
 /// What the portal must say in words as well as by colour or position (WCAG 2.2 AA: 1.4.1, 1.3.1, 2.4.2, 4.1.3),
-/// checked in the pages the server writes.
+/// checked in the pages the server writes. What the portal's script does in a browser is checked only as far as
+/// the page gives it a status region and the served script writes into it.
 /// </summary>
-public sealed class AccessibilityTests
+public sealed partial class AccessibilityTests
 {
     [Fact]
     public async Task A_request_at_risk_says_so_and_when_it_is_due_in_words()
@@ -38,6 +40,22 @@ public sealed class AccessibilityTests
     }
 
     [Fact]
+    public async Task The_copy_buttons_outcome_is_written_into_a_status_region_beside_it()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var page = (await admin.PostFormAsync("/portal/admin?handler=ClientSecret", new() { ["Id"] = "met-case-system" })).Body;
+        var button = Regex.Match(page, """<button[^>]*\sdata-copy="shown-secret"[^>]*>""").Value;
+        var script = await admin.Client.GetStringAsync(ScriptSource().Match(page).Groups["src"].Value);
+
+        Assert.Equal("copy-status", PortalHtml.Attribute(button, "data-copy-status"));
+        Assert.Equal("status", PortalHtml.Attribute(PortalHtml.Tag(page, "copy-status"), "role"));
+        Assert.Contains("document.getElementById(button.dataset.copyStatus)", script, StringComparison.Ordinal);
+        Assert.Contains("say(status, \"Copied to the clipboard.\")", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_form_sent_back_with_its_errors_says_Error_first_in_its_title()
     {
         await using var broker = new BrokerFactory();
@@ -63,4 +81,7 @@ public sealed class AccessibilityTests
         Assert.Contains("Another administrator resets your own sign-in.", ownReset.Body, StringComparison.Ordinal);
         Assert.Equal("Error: Directory · Evidence Broker", PortalHtml.Title(ownReset.Body));
     }
+
+    [GeneratedRegex("""<script src="(?<src>[^"]+)"[^>]*>""")]
+    private static partial Regex ScriptSource();
 }
