@@ -161,6 +161,18 @@ public static class PortalSignIn
     }
 
     /// <summary>
+    /// When the session whose cookie carries <paramref name="properties"/> ends: <paramref name="lifetime"/> after its
+    /// sign-in, however busy (as <c>OnValidatePrincipal</c> enforces), or when the cookie itself expires if that is
+    /// sooner. The cookie's expiry alone would be too late once sliding renewal has moved it on.
+    /// </summary>
+    public static DateTimeOffset SessionEnds(AuthenticationProperties properties, TimeSpan lifetime)
+    {
+        ArgumentNullException.ThrowIfNull(properties);
+        var bySignIn = KeepSignedInAt(properties) + lifetime;
+        return properties.ExpiresUtc is { } expires && expires < bySignIn ? expires : bySignIn;
+    }
+
+    /// <summary>
     /// When the session's holder signed in, kept in the cookie from here on. A cookie issued before sessions carried
     /// their sign-in time counts from when it was issued; that time is written into it, since renewing the cookie moves
     /// its issue time and an old session in use would otherwise never end.

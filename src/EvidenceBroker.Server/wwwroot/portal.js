@@ -163,10 +163,30 @@
     });
   }
 
+  // setTimeout fires at once for a delay past about 24.8 days, and a session may be configured to last 30.
+  function after(seconds, action) {
+    const longest = 2147483647;
+    const ms = seconds * 1000;
+    if (ms > longest) window.setTimeout(function () { after(seconds - longest / 1000, action); }, longest);
+    else window.setTimeout(action, Math.max(ms, 0));
+  }
+
+  // The session's end, counted from this page's load in the seconds the server gave (not this machine's clock): the
+  // warning ten minutes before, written into the page's status region, then that the session has ended.
+  function sessionNotice() {
+    const notice = document.getElementById("session-notice");
+    if (!notice) return;
+    const dueIn = Number(notice.dataset.dueIn);
+    const endsIn = Number(notice.dataset.endsIn);
+    if (dueIn > 0) after(dueIn, function () { say(notice, notice.dataset.warning); });
+    after(endsIn, function () { say(notice, notice.dataset.ended); });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     const form = document.getElementById("request-form");
     if (form) requestForm(form);
     confirmations();
     copyButtons();
+    sessionNotice();
   });
 })();

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text.RegularExpressions;
+using EvidenceBroker.Server.Portal;
 using EvidenceBroker.Server.Sla;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -6,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace EvidenceBroker.Server.Tests.Portal;
 
 /// <summary>
-/// What the portal must say in words as well as by colour or position (WCAG 2.2 AA: 1.4.1, 1.3.1, 2.4.2, 4.1.3),
+/// What the portal must say in words as well as by colour or position (WCAG 2.2 AA: 1.4.1, 1.3.1, 2.2.1, 2.4.2, 4.1.3),
 /// checked in the pages the server writes. What the portal's script does in a browser is checked only as far as
 /// the page gives it a status region and the served script writes into it.
 /// </summary>
@@ -37,6 +39,27 @@ public sealed partial class AccessibilityTests
 
         Assert.Contains("<p id=\"preview-status\" class=\"visually-hidden\" role=\"status\" aria-atomic=\"true\"></p>", form, StringComparison.Ordinal);
         Assert.DoesNotContain("aria-live", form, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_session_warning_gives_the_end_eight_hours_after_sign_in_though_use_has_renewed_the_cookie()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+        var ends = broker.Clock.GetUtcNow() + TimeSpan.FromHours(8);
+
+        broker.Clock.Advance(TimeSpan.FromHours(5));
+        var early = await officer.Client.GetStringAsync("/portal/officer"); // past half the cookie's life: renewed for 8 hours more
+        broker.Clock.Advance(TimeSpan.FromHours(3) - TimeSpan.FromMinutes(9));
+        var late = await officer.Client.GetStringAsync("/portal/officer");
+
+        var notice = PortalHtml.Tag(early, "session-notice");
+        Assert.Equal("status", PortalHtml.Attribute(notice, "role"));
+        Assert.Equal("", PortalHtml.RawText(early, "session-notice"));
+        Assert.Equal(((long)(TimeSpan.FromHours(3) - SessionNotice.Lead).TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), PortalHtml.Attribute(notice, "data-due-in"));
+        Assert.Contains($"Your session ends at {PortalText.When(ends)};", PortalHtml.Attribute(notice, "data-warning"), StringComparison.Ordinal);
+        Assert.StartsWith($"Your session ends at {PortalText.When(ends)};", WebUtility.HtmlDecode(PortalHtml.RawText(late, "session-notice")), StringComparison.Ordinal);
+        Assert.Contains("not yet sent will then be lost", WebUtility.HtmlDecode(PortalHtml.RawText(late, "session-notice")), StringComparison.Ordinal);
     }
 
     [Fact]
