@@ -55,16 +55,25 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
         await using var first = broker.Services.CreateAsyncScope();
         await using var second = broker.Services.CreateAsyncScope();
 
-        // Both look for the version before either has its turn to store it.
+        // Both look for the version before either has its turn to store it: the turn is held until both lookups (the
+        // only commands naming this version) have run, and each then found nothing.
+        var version = PolicyPackLoader.Load(files).Pack!.Version;
+        var lookups = 0;
+        var bothLooked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var secondLookup = CommandHook.After(
+            command => CommandHook.On(broker, command)
+                && command.Parameters.Cast<System.Data.Common.DbParameter>().Any(p => Equals(p.Value, version))
+                && Interlocked.Increment(ref lookups) == 2,
+            _ => bothLooked.SetResult());
         var held = await holderScope.ServiceProvider.GetRequiredService<BrokerDbContext>().BeginWriteAsync(CancellationToken.None);
         var stores = new[] { first, second }.Select(scope => scope.ServiceProvider.GetRequiredService<PolicyPackStore>()
             .StoreAsync(files, "test", "administrator", "administration:broker", CancellationToken.None)).ToArray();
-        await Task.Delay(500); // time for both to look and queue for the turn; a late one only makes the test pass
+        await bothLooked.Task.WaitAsync(TimeSpan.FromSeconds(60));
         await held.CommitAsync();
         await held.DisposeAsync();
         var results = await Task.WhenAll(stores);
 
-        var version = results[0].Load.Pack!.Version;
+        Assert.Equal(version, results[0].Load.Pack!.Version);
         Assert.Equal(version, results[1].Load.Pack!.Version);
         Assert.Single(results, r => r.Added);
         Assert.Equal(1, await broker.WithDbAsync(db => db.PolicyPacks.CountAsync(p => p.Version == version)));
