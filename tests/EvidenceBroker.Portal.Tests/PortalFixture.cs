@@ -1,9 +1,11 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using OtpNet;
 
@@ -22,13 +24,13 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
 
     public PortalFixture()
     {
-        Port = FreePort();
-        BaseUrl = $"http://127.0.0.1:{Port}";
-        this.UseKestrel(Port);
+        // Kestrel binds a port of its own choosing and keeps it: a port found free and bound later could be taken in
+        // between by another test process on this machine. The address is read back once it listens.
+        this.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
     }
 
-    public int Port { get; }
-    public string BaseUrl { get; }
+    /// <summary>Where the broker listens, known once <see cref="InitializeAsync"/> has started it.</summary>
+    public string BaseUrl { get; private set; } = "";
     public IBrowser Browser { get; private set; } = null!;
 
     public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
@@ -38,7 +40,8 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
         builder.UseEnvironment("Development");
         builder.UseSetting("Database:Provider", "Sqlite");
         builder.UseSetting("Database:ConnectionString", $"Data Source={Path.Combine(directory, "broker.db")}");
-        builder.UseSetting("Auth:Issuer", BaseUrl + "/");
+        // Auth:Issuer keeps its Development default: the port is not known before Kestrel binds it, and a token's
+        // issuer need not be the address it was fetched from (a cluster's second node issues tokens naming the first).
         builder.UseSetting("Storage:Root", Path.Combine(directory, "files"));
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
         builder.UseSetting("Portal:SecurityStampInterval", "00:00:00");
@@ -48,6 +51,7 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
     public async Task InitializeAsync()
     {
         StartServer();
+        BaseUrl = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         Directory.CreateDirectory(ScreenshotDirectory);
         playwright = await Playwright.CreateAsync();
         Browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -224,13 +228,6 @@ public sealed class PortalFixture : WebApplicationFactory<Program>, IAsyncLifeti
         await DisposeAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(directory, recursive: true); } catch (IOException) { }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     internal static string RepositoryRoot()
