@@ -14,6 +14,7 @@
 # starts node 1, waits for /health/ready (node 1 applies the EF Core migrations and Hangfire's schema, and in
 # Development seeds the demo data — seeding is not safe to race), then starts node 2 with migrations off and waits
 # for it too. Prints "node1 <pid> <url>" and "node2 <pid> <url>". Logs: STATE/node1.log, STATE/node2.log.
+# Exits 3 if a node could not bind its port because something else holds it.
 #
 # Development is the default environment because the demo API clients exist only there; the certificates, the audit
 # key and the issuer are configured all the same, as in production (with --environment Production the nodes start,
@@ -129,6 +130,8 @@ start_node() {
   # Only node 1 migrates: the schema exists before any other node starts (compose does the same with depends_on).
   local migrate=false
   [ "$n" = 1 ] && migrate=true
+  local logged_before=0
+  [ -f "$state/node$n.log" ] && logged_before=$(stat -c %s "$state/node$n.log")
   (
     cd "$server_dir"
     export ASPNETCORE_URLS="$url" Database__MigrateAtStart=$migrate
@@ -144,6 +147,9 @@ start_node() {
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "node $n exited during start; last lines of $state/node$n.log:" >&2
       tail -n 40 "$state/node$n.log" >&2
+      # Exit 3 when its port was taken (by this start's log, not an earlier one's): a caller that chose the ports can
+      # choose others and start again.
+      if tail -c +$((logged_before + 1)) "$state/node$n.log" | grep -q 'address already in use'; then exit 3; fi
       exit 1
     fi
     sleep 0.5

@@ -21,17 +21,14 @@ public sealed class LocalCluster : IAsyncLifetime
     private readonly string state = Directory.CreateTempSubdirectory("eb-cluster-").FullName;
     private readonly List<int> startedPids = [];
 
-    public LocalCluster()
-    {
-        var ports = FreePorts(2);
-        Node1 = new Uri($"http://127.0.0.1:{ports[0]}");
-        Node2 = new Uri($"http://127.0.0.1:{ports[1]}");
-    }
+    /// <summary>run-local-cluster.sh's exit code when a node could not bind its port because something else holds it.</summary>
+    private const int PortTaken = 3;
 
     public static string? Server => Environment.GetEnvironmentVariable(Variable);
 
-    public Uri Node1 { get; }
-    public Uri Node2 { get; }
+    /// <summary>The nodes' addresses, known once <see cref="InitializeAsync"/> has started the cluster.</summary>
+    public Uri Node1 { get; private set; } = null!;
+    public Uri Node2 { get; private set; } = null!;
     public string ConnectionString { get; private set; } = "";
     public WebhookReceiver Receiver { get; } = new();
 
@@ -46,7 +43,7 @@ public sealed class LocalCluster : IAsyncLifetime
 
         ConnectionString = CreateDatabase(Server);
         Receiver.Start();
-        await StartAsync();
+        await StartOnFreePortsAsync();
 
         using var admin = await ClientAsync(Node1, "broker-admin", "dev-admin-secret");
         foreach (var (kind, id) in new[] { ("agencies", "gb-met"), ("providers", "northwind-mail") })
@@ -166,11 +163,42 @@ public sealed class LocalCluster : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Starts the cluster on two ports that were free a moment ago. The nodes bind them only seconds later, as separate
+    /// processes, and another process on this machine may take one in between (any outgoing connection may be given it
+    /// as its local port); the start then fails for that reason alone, and is tried again on two other ports.
+    /// </summary>
+    private async Task StartOnFreePortsAsync()
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var ports = FreePorts(2);
+            Node1 = new Uri($"http://127.0.0.1:{ports[0]}");
+            Node2 = new Uri($"http://127.0.0.1:{ports[1]}");
+            var (exitCode, output) = await TryRunScriptAsync(StartArguments());
+            if (exitCode == 0)
+            {
+                RememberPids();
+                return;
+            }
+
+            await RunScriptAsync("stop"); // node 1 is up when it was node 2's port that was taken
+            if (exitCode != PortTaken || attempt == 3)
+            {
+                throw new InvalidOperationException($"run-local-cluster.sh start failed ({exitCode}): {output}");
+            }
+        }
+    }
+
+    /// <summary>Starts the cluster again on the ports it had: its issuer and the tests' clients name them.</summary>
     private async Task StartAsync()
     {
-        await RunScriptAsync("start", "--connection", ConnectionString, "--ports", $"{Node1.Port},{Node2.Port}", "--server-dir", ServerDirectory());
+        await RunScriptAsync(StartArguments());
         RememberPids();
     }
+
+    private string[] StartArguments() =>
+        ["start", "--connection", ConnectionString, "--ports", $"{Node1.Port},{Node2.Port}", "--server-dir", ServerDirectory()];
 
     private void RememberPids()
     {
@@ -184,6 +212,15 @@ public sealed class LocalCluster : IAsyncLifetime
     }
 
     private async Task RunScriptAsync(params string[] arguments)
+    {
+        var (exitCode, output) = await TryRunScriptAsync(arguments);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"run-local-cluster.sh {string.Join(' ', arguments)} failed ({exitCode}): {output}");
+        }
+    }
+
+    private async Task<(int ExitCode, string Output)> TryRunScriptAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("bash")
         {
@@ -209,10 +246,7 @@ public sealed class LocalCluster : IAsyncLifetime
         var errors = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"run-local-cluster.sh {string.Join(' ', arguments)} failed ({process.ExitCode}): {await output}{await errors}");
-        }
+        return (process.ExitCode, await output + await errors);
     }
 
     /// <summary>Inherited by both nodes through the script.</summary>
