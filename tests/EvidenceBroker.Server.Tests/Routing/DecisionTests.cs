@@ -51,33 +51,38 @@ public sealed class DecisionTests(BrokerFactory broker) : IClassFixture<BrokerFa
     {
         var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
         files["pack.yaml"] += "\n# stored by two nodes starting at once\n";
-        await using var holderScope = broker.Services.CreateAsyncScope();
-        await using var first = broker.Services.CreateAsyncScope();
-        await using var second = broker.Services.CreateAsyncScope();
+        var version = PolicyPackLoader.Load(files).Pack!.Version;
 
         // Both look for the version before either has its turn to store it: the turn is held until both lookups (the
-        // only commands naming this version) have run, and each then found nothing.
-        var version = PolicyPackLoader.Load(files).Pack!.Version;
+        // only commands naming this version) have run, and each then found nothing. The hook is made before its broker
+        // starts, as CommandHook asks: EF Core notices a new listener only up to a second late.
+        await using var own = new BrokerFactory();
         var lookups = 0;
         var bothLooked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var secondLookup = CommandHook.After(
-            command => CommandHook.On(broker, command)
+            command => CommandHook.On(own, command)
                 && command.Parameters.Cast<System.Data.Common.DbParameter>().Any(p => Equals(p.Value, version))
                 && Interlocked.Increment(ref lookups) == 2,
             _ => bothLooked.SetResult());
-        var held = await holderScope.ServiceProvider.GetRequiredService<BrokerDbContext>().BeginWriteAsync(CancellationToken.None);
-        var stores = new[] { first, second }.Select(scope => scope.ServiceProvider.GetRequiredService<PolicyPackStore>()
-            .StoreAsync(files, "test", "administrator", "administration:broker", CancellationToken.None)).ToArray();
-        await bothLooked.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        await held.CommitAsync();
-        await held.DisposeAsync();
+        await using var holderScope = own.Services.CreateAsyncScope();
+        await using var first = own.Services.CreateAsyncScope();
+        await using var second = own.Services.CreateAsyncScope();
+        Task<PackStoring>[] stores;
+        await using (var held = await holderScope.ServiceProvider.GetRequiredService<BrokerDbContext>().BeginWriteAsync(CancellationToken.None))
+        {
+            stores = [.. new[] { first, second }.Select(scope => scope.ServiceProvider.GetRequiredService<PolicyPackStore>()
+                .StoreAsync(files, "test", "administrator", "administration:broker", CancellationToken.None))];
+            await bothLooked.Task.WaitAsync(TimeSpan.FromSeconds(60)); // a failure here still ends the held turn
+            await held.CommitAsync();
+        }
+
         var results = await Task.WhenAll(stores);
 
         Assert.Equal(version, results[0].Load.Pack!.Version);
         Assert.Equal(version, results[1].Load.Pack!.Version);
         Assert.Single(results, r => r.Added);
-        Assert.Equal(1, await broker.WithDbAsync(db => db.PolicyPacks.CountAsync(p => p.Version == version)));
-        Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "policy.stored" && e.SubjectId == version)));
+        Assert.Equal(1, await own.WithDbAsync(db => db.PolicyPacks.CountAsync(p => p.Version == version)));
+        Assert.Equal(1, await own.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "policy.stored" && e.SubjectId == version)));
     }
 
     [Fact]
