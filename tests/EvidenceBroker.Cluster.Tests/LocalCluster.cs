@@ -19,7 +19,9 @@ public sealed class LocalCluster : IAsyncLifetime
     public const string Variable = "EB_TEST_POSTGRES";
 
     private readonly string state = Directory.CreateTempSubdirectory("eb-cluster-").FullName;
-    private readonly List<int> startedPids = [];
+    // A node's process id with the time that process started: a node killed by a test leaves its id free for the system
+    // to give an unrelated process, which the clean-up must then leave alone.
+    private readonly List<(int Pid, DateTime StartedAt)> startedNodes = [];
 
     /// <summary>run-local-cluster.sh's exit code when a node could not bind its port because something else holds it.</summary>
     private const int PortTaken = 3;
@@ -65,9 +67,9 @@ public sealed class LocalCluster : IAsyncLifetime
         }
         finally
         {
-            foreach (var pid in startedPids)
+            foreach (var (pid, startedAt) in startedNodes)
             {
-                KillQuietly(pid);
+                KillQuietly(pid, startedAt);
             }
 
             Receiver.Dispose();
@@ -204,9 +206,9 @@ public sealed class LocalCluster : IAsyncLifetime
     {
         foreach (var node in new[] { 1, 2 })
         {
-            if (File.Exists(Path.Combine(state, $"node{node}.pid")))
+            if (File.Exists(Path.Combine(state, $"node{node}.pid")) && StartTimeOf(Pid(node)) is { } startedAt)
             {
-                startedPids.Add(Pid(node));
+                startedNodes.Add((Pid(node), startedAt));
             }
         }
     }
@@ -318,12 +320,32 @@ public sealed class LocalCluster : IAsyncLifetime
         return ports;
     }
 
-    private static void KillQuietly(int pid)
+    private static DateTime? StartTimeOf(int pid)
     {
         try
         {
             using var process = Process.GetProcessById(pid);
-            process.Kill(entireProcessTree: true);
+            return process.StartTime;
+        }
+        catch (ArgumentException)
+        {
+            return null; // already gone
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // already gone
+        }
+    }
+
+    private static void KillQuietly(int pid, DateTime startedAt)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            if (process.StartTime == startedAt)
+            {
+                process.Kill(entireProcessTree: true);
+            }
         }
         catch (ArgumentException)
         {
