@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
@@ -72,6 +73,8 @@ public class BrokerFactory : WebApplicationFactory<Program>
     /// </summary>
     private bool MigratedBeforeStart => ownFile ? Provider == DatabaseProvider.Sqlite && StartsOnMigratedCopy : givenMigrated;
 
+    private IWebHostEnvironment? environment;
+
     /// <summary>What the server logged at Error and above; quote it when a call answers 500.</summary>
     public ServerErrorLog ServerErrors { get; } = new();
 
@@ -124,7 +127,9 @@ public class BrokerFactory : WebApplicationFactory<Program>
             MigratedDatabases.CopySqliteTo(OwnFile);
         }
 
-        return base.CreateHost(builder);
+        var host = base.CreateHost(builder);
+        environment = host.Services.GetRequiredService<IWebHostEnvironment>();
+        return host;
     }
 
     /// <summary>A token from the real token endpoint for a Development demo client.</summary>
@@ -210,6 +215,11 @@ public class BrokerFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing)
         {
+            // The host does not dispose its file providers. The web root's, in Development a composite that the host
+            // cannot dispose, holds a file watcher (an inotify instance on Linux) from the first page served; the
+            // system allows 128 per user, and a test run makes hundreds of hosts beside other test processes.
+            DisposeWithParts(environment?.WebRootFileProvider);
+            DisposeWithParts(environment?.ContentRootFileProvider);
             tokenLock.Dispose();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             try
@@ -221,6 +231,19 @@ public class BrokerFactory : WebApplicationFactory<Program>
                 // A file still held open by a finishing background task; the OS temp cleaner takes it.
             }
         }
+    }
+
+    private static void DisposeWithParts(IFileProvider? provider)
+    {
+        if (provider is CompositeFileProvider composite)
+        {
+            foreach (var part in composite.FileProviders)
+            {
+                DisposeWithParts(part);
+            }
+        }
+
+        (provider as IDisposable)?.Dispose();
     }
 }
 
