@@ -48,24 +48,12 @@ public sealed class PolicyInForceTests
     {
         await using var broker = new BrokerFactory();
         using var admin = await broker.ClientAsync("broker-admin");
-        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
-        files["countries/me.yaml"] = files["countries/rs.yaml"]
-            .Replace("code: RS", "code: ME", StringComparison.Ordinal).Replace("\"Serbia\"", "\"Montenegro\"", StringComparison.Ordinal)
-            .Replace("id: rs-", "id: me-", StringComparison.Ordinal);
-        using var upload = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
-        var uploaded = await upload.JsonAsync();
-        Assert.True(upload.IsSuccessStatusCode, uploaded.ToString());
-        var candidate = uploaded.GetProperty("version").GetString()!;
+        var candidate = await StoreWithMontenegroAsync(admin);
         await FilingsAsync(broker); // this node has seen the pack in force, which has no ME
 
-        await broker.WithDbAsync(async db =>
-        {
-            await db.PolicyPacks.ExecuteUpdateAsync(p => p.SetProperty(v => v.IsActive, v => v.Version == candidate));
-            return 0;
-        });
+        await ActivateElsewhereAsync(broker, candidate);
         using var suspended = await admin.PostJsonAsync("/api/v1/policy/suspensions", new { country = "ME", reason = "Elections annulled." });
 
-        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, suspended.StatusCode);
     }
 
@@ -74,25 +62,33 @@ public sealed class PolicyInForceTests
     {
         await using var broker = new BrokerFactory();
         using var admin = await broker.ClientAsync("broker-admin");
-        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
-        files["countries/me.yaml"] = files["countries/rs.yaml"]
-            .Replace("code: RS", "code: ME", StringComparison.Ordinal).Replace("\"Serbia\"", "\"Montenegro\"", StringComparison.Ordinal)
-            .Replace("id: rs-", "id: me-", StringComparison.Ordinal);
-        using var upload = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
-        var candidate = (await upload.JsonAsync()).GetProperty("version").GetString()!;
+        var candidate = await StoreWithMontenegroAsync(admin);
         var before = await CountryCodesAsync(broker); // this node has read the pack in force, which has no ME
 
-        await broker.WithDbAsync(async db =>
-        {
-            await db.PolicyPacks.ExecuteUpdateAsync(p => p.SetProperty(v => v.IsActive, v => v.Version == candidate));
-            return 0;
-        });
+        await ActivateElsewhereAsync(broker, candidate);
         var after = await CountryCodesAsync(broker);
 
         Assert.DoesNotContain("ME", before);
         Assert.Contains("ME", after);
         Assert.Equal(before.Count + 1, after.Count);
     }
+
+    /// <summary>Stores (does not activate) the repository's pack with Montenegro added, a copy of Serbia's file.</summary>
+    private static async Task<string> StoreWithMontenegroAsync(HttpClient admin)
+    {
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        files["countries/me.yaml"] = files["countries/rs.yaml"]
+            .Replace("code: RS", "code: ME", StringComparison.Ordinal).Replace("\"Serbia\"", "\"Montenegro\"", StringComparison.Ordinal)
+            .Replace("id: rs-", "id: me-", StringComparison.Ordinal);
+        using var upload = await admin.PostJsonAsync("/api/v1/policy/versions", new { files });
+        var uploaded = await upload.JsonAsync();
+        Assert.True(upload.StatusCode == HttpStatusCode.Created, uploaded.ToString());
+        return uploaded.GetProperty("version").GetString()!;
+    }
+
+    /// <summary>Makes <paramref name="version"/> the active pack straight in the database, as another node would: this node's registry never hears of it.</summary>
+    private static async Task ActivateElsewhereAsync(BrokerFactory broker, string version) =>
+        await broker.WithDbAsync(db => db.PolicyPacks.ExecuteUpdateAsync(p => p.SetProperty(v => v.IsActive, v => v.Version == version)));
 
     private static async Task<List<string?>> CountryCodesAsync(BrokerFactory broker) =>
         [.. (await broker.GetAsync(Officer, "/api/v1/countries")).EnumerateArray().Select(c => c.GetProperty("code").GetString())];
@@ -136,11 +132,7 @@ public sealed class PolicyInForceTests
         var candidate = (await upload.JsonAsync()).GetProperty("version").GetString()!;
         var before = await FilingsAsync(broker);
 
-        await broker.WithDbAsync(async db =>
-        {
-            await db.PolicyPacks.ExecuteUpdateAsync(p => p.SetProperty(v => v.IsActive, v => v.Version == candidate));
-            return 0;
-        });
+        await ActivateElsewhereAsync(broker, candidate);
         var after = await FileAsync(broker);
 
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
