@@ -74,6 +74,9 @@ public sealed partial class AccessibilityTests
 
         Assert.Equal("copy-status", PortalHtml.Attribute(button, "data-copy-status"));
         Assert.Equal("status", PortalHtml.Attribute(PortalHtml.Tag(page, "copy-status"), "role"));
+        // The card around it is focused to be read out, and is no live region: one inside another may be read twice.
+        Assert.Null(PortalHtml.Attribute(PortalHtml.Tag(page, "shown-secret-card"), "role"));
+        Assert.NotNull(PortalHtml.Attribute(PortalHtml.Tag(page, "shown-secret-card"), "autofocus"));
         Assert.Contains("document.getElementById(button.dataset.copyStatus)", script, StringComparison.Ordinal);
         Assert.Contains("say(status, \"Copied to the clipboard.\")", script, StringComparison.Ordinal);
     }
