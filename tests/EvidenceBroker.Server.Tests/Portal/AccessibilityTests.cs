@@ -82,6 +82,24 @@ public sealed partial class AccessibilityTests
     }
 
     [Fact]
+    public async Task The_authenticator_key_shown_at_enrolment_has_a_copy_button_with_its_status_region()
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = new PortalBrowser(broker, "officer@met.example");
+
+        var enrolment = (await officer.PostFormAsync("/portal/account/login", new()
+        {
+            ["Email"] = "officer@met.example", ["Password"] = Development.DevelopmentSeed.DemoPassword,
+        })).Body;
+        var button = Regex.Match(enrolment, """<button[^>]*\sdata-copy="authenticator-key"[^>]*>""").Value;
+
+        Assert.NotEmpty(PortalHtml.EnrolmentKey(enrolment));
+        Assert.Equal("key-copy-status", PortalHtml.Attribute(button, "data-copy-status"));
+        Assert.Equal("status", PortalHtml.Attribute(PortalHtml.Tag(enrolment, "key-copy-status"), "role"));
+        Assert.Equal("authenticator-key", PortalHtml.Attribute(PortalHtml.Tag(enrolment, "authenticator-key"), "id"));
+    }
+
+    [Fact]
     public async Task A_form_sent_back_with_its_errors_says_Error_first_in_its_title()
     {
         await using var broker = new BrokerFactory();
