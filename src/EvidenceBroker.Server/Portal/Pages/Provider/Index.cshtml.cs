@@ -19,19 +19,17 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
     public int Overdue { get; private set; }
     public int AtRisk { get; private set; }
 
-    /// <summary>Which page of <see cref="PortalRequests.PageSize"/> open requests; 1 is the first (query "p": "page" is taken by Razor Pages).</summary>
-    public int PageNumber { get; private set; } = 1;
-
-    public int Pages => Math.Max(1, (Open + PortalRequests.PageSize - 1) / PortalRequests.PageSize);
+    /// <summary>Which page of the open requests.</summary>
+    public PortalPage Paging { get; private set; } = PortalPage.First;
 
     public async Task OnGetAsync([FromQuery(Name = "p")] int? pageNumber, CancellationToken ct)
     {
         Now = clock.GetUtcNow();
         var me = Caller.From(User)!;
         (Open, AtRisk, Overdue) = await requests.OpenCountsAsync(me, Now, ct);
-        PageNumber = Math.Clamp(pageNumber ?? 1, 1, Pages);
-        var open = await requests.OpenByDeadlineAsync(me, (PageNumber - 1) * PortalRequests.PageSize, PortalRequests.PageSize, ct);
-        var finished = PageNumber == 1 ? await requests.ListAsync(me, new PortalSearch(Finished: true), ct, take: FinishedShown) : [];
+        Paging = PortalPage.Of(pageNumber, Open);
+        var open = await requests.OpenByDeadlineAsync(me, Paging.Skip, PortalRequests.PageSize, ct);
+        var finished = Paging.Number == 1 ? await requests.ListAsync(me, new PortalSearch(Finished: true), ct, take: FinishedShown) : [];
         Rows = [.. open, .. finished];
     }
 }

@@ -15,18 +15,14 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
     public DateTimeOffset Now { get; private set; }
     public int Waiting { get; private set; }
 
-    /// <summary>Which page of <see cref="PortalRequests.PageSize"/> emergencies; 1 is the first (query "p": "page" is taken by Razor Pages).</summary>
-    public int PageNumber { get; private set; } = 1;
-
-    public int Pages => Math.Max(1, (Waiting + PortalRequests.PageSize - 1) / PortalRequests.PageSize);
+    public PortalPage Paging { get; private set; } = PortalPage.First;
 
     public async Task OnGetAsync([FromQuery(Name = "p")] int? pageNumber, CancellationToken ct)
     {
         Now = clock.GetUtcNow();
         var me = Caller.From(User)!;
         Waiting = await requests.CountInStateAsync(me, RequestState.AwaitingSupervisor, ct);
-        PageNumber = Math.Clamp(pageNumber ?? 1, 1, Pages);
-        Rows = await requests.ListAsync(me, new PortalSearch(State: RequestState.AwaitingSupervisor), ct,
-            oldestFirst: true, skip: (PageNumber - 1) * PortalRequests.PageSize);
+        Paging = PortalPage.Of(pageNumber, Waiting);
+        Rows = await requests.ListAsync(me, new PortalSearch(State: RequestState.AwaitingSupervisor), ct, oldestFirst: true, skip: Paging.Skip);
     }
 }
