@@ -31,7 +31,7 @@ public static class ReferenceDataApi
                 // As the request list's requestingCountry: "gb" matches no agency, and an empty list would say there is none.
                 if (!RequestContentValidator.IsCountryCode(country))
                 {
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["country"] = ["An ISO 3166-1 alpha-2 code in capitals, such as GB."] });
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["country"] = [RequestContentValidator.CountryCodeRule] });
                 }
 
                 query = query.Where(a => a.Country == country);

@@ -86,6 +86,9 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
         RuleForEach(r => r.Flags).IsNamedValue();
     }
 
+    /// <summary>What a country code given in a path or a query must be, said where one is refused.</summary>
+    public const string CountryCodeRule = "An ISO 3166-1 alpha-2 code in capitals, such as GB.";
+
     public static bool IsCountryCode(string code) => code is { Length: 2 } && char.IsAsciiLetterUpper(code[0]) && char.IsAsciiLetterUpper(code[1]);
 
     public static bool IsSlug(string id) =>

@@ -150,7 +150,7 @@ public static class RequestsApi
         if (requestingCountry is not null)
         {
             if (RequestContentValidator.IsCountryCode(requestingCountry)) { query = query.Where(r => r.RequestingCountry == requestingCountry); }
-            else { errors["requestingCountry"] = ["An ISO 3166-1 alpha-2 code in capitals, such as GB."]; }
+            else { errors["requestingCountry"] = [RequestContentValidator.CountryCodeRule]; }
         }
 
         // As instants in UTC, as they are stored: PostgreSQL refuses another offset, and SQLite would compare wrongly.

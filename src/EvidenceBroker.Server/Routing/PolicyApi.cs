@@ -239,10 +239,7 @@ public static class PolicyApi
         // A suspension is kept under the code in capitals; "gb" answered "not suspended" while GB was.
         if (!RequestContentValidator.IsCountryCode(country))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["country"] = ["Use an ISO 3166-1 alpha-2 code in capitals, e.g. GB."],
-            });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["country"] = [RequestContentValidator.CountryCodeRule] });
         }
 
         return await suspensions.ReinstateAsync(Caller.From(user)!, country, ct)
