@@ -71,6 +71,7 @@ app.UseCorrelationId();
 app.UseSerilogRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseMiddleware<UnreadableValueMiddleware>();
 app.UseBrokerPortal();
 app.UseRouting();
 app.UseMiddleware<BodySizeLimitMiddleware>();

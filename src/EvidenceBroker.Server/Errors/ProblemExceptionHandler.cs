@@ -126,11 +126,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
         if (bad.StatusCode == StatusCodes.Status400BadRequest && BindingProblem(bad.Message) is { } named)
         {
-            return new HttpValidationProblemDetails(named)
-            {
-                Status = StatusCodes.Status400BadRequest,
-                Title = "The request could not be read.",
-            };
+            return Unreadable(named);
         }
 
         return new ProblemDetails
@@ -145,6 +141,17 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             Detail = bad.StatusCode == StatusCodes.Status400BadRequest ? bad.Message : null,
         };
     }
+
+    /// <summary>A request that could not be read, with the fields that made it so.</summary>
+    internal static HttpValidationProblemDetails Unreadable(Dictionary<string, string[]> errors) => new(errors)
+    {
+        Status = StatusCodes.Status400BadRequest,
+        Title = "The request could not be read.",
+    };
+
+    /// <summary>A value given for a field (a query's page=x) that is not of the field's kind.</summary>
+    internal static Dictionary<string, string[]> NotAValidValue(string field, string value) =>
+        new() { [field] = [$"'{value}' is not a valid value here."] };
 
     /// <summary>
     /// ASP.NET Core's binding failures name the parameter in a sentence meant for its developers ("Failed to bind
@@ -162,7 +169,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         var bound = FailedToBind().Match(message);
         if (bound.Success)
         {
-            return new() { [bound.Groups["name"].Value] = [$"'{bound.Groups["value"].Value}' is not a valid value here."] };
+            return NotAValidValue(bound.Groups["name"].Value, bound.Groups["value"].Value);
         }
 
         var required = RequiredNotProvided().Match(message);

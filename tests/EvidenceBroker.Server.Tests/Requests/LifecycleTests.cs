@@ -326,6 +326,24 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
     }
 
     [Fact]
+    public async Task A_production_marked_partial_with_a_word_that_is_not_true_or_false_is_refused_naming_partial()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync(Provider, id, "acknowledge");
+        using var provider = await broker.ClientAsync(Provider);
+        using var package = new ByteArrayContent([1, 2, 3]);
+        package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+
+        using var uploaded = await provider.PostAsync($"/api/v1/requests/{id}/productions?fileName=records.zip&partial=maybe", package);
+
+        Assert.Equal(HttpStatusCode.BadRequest, uploaded.StatusCode);
+        Assert.Equal("application/problem+json", uploaded.Content.Headers.ContentType?.MediaType);
+        Assert.True((await uploaded.JsonAsync()).GetProperty("errors").TryGetProperty("partial", out _));
+        Assert.Equal(0, await broker.WithDbAsync(db => db.Productions.CountAsync(p => p.RequestId == id)));
+        Assert.Equal("acknowledged", await broker.StateAsync(Officer, id));
+    }
+
+    [Fact]
     public async Task Upload_is_checked_before_storing_and_needs_a_file_name()
     {
         var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
