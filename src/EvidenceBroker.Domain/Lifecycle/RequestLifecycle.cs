@@ -17,6 +17,15 @@ public static class RequestLifecycle
     private static readonly StateMachine<RequestState, RequestTrigger>.TriggerWithParameters<bool> ApproveDirectTrigger =
         new(RequestTrigger.ApproveDirect);
 
+    /// <summary>States in which nothing more is asked of anyone: no clock runs on them.</summary>
+    public static readonly RequestState[] Finished =
+    [
+        RequestState.Produced, RequestState.PartiallyProduced, RequestState.Refused, RequestState.Objected, RequestState.Rejected,
+        RequestState.Withdrawn, RequestState.Closed, RequestState.PreservationExpired,
+    ];
+
+    public static bool IsFinished(RequestState state) => Array.IndexOf(Finished, state) >= 0;
+
     /// <summary>This thread's machine; see <see cref="Borrow"/>.</summary>
     [ThreadStatic]
     private static Borrowed? borrowed;
@@ -165,11 +174,7 @@ public static class RequestLifecycle
             .Permit(RequestTrigger.Refuse, RequestState.Refused)
             .Permit(RequestTrigger.Withdraw, RequestState.Withdrawn);
 
-        foreach (var finished in new[]
-                 {
-                     RequestState.Produced, RequestState.PartiallyProduced, RequestState.Refused, RequestState.Objected,
-                     RequestState.PreservationExpired, RequestState.Rejected, RequestState.Withdrawn,
-                 })
+        foreach (var finished in Finished.Where(s => s != RequestState.Closed))
         {
             machine.Configure(finished).Permit(RequestTrigger.Close, RequestState.Closed);
         }

@@ -8,41 +8,33 @@ using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Routing;
+using EvidenceBroker.Server.Sla;
 using Microsoft.EntityFrameworkCore;
-using OpenDeadline = EvidenceBroker.Server.Sla.Deadline;
-using OpenDeadlineKind = EvidenceBroker.Server.Sla.DeadlineKind;
 
 namespace EvidenceBroker.Server.Portal;
 
-/// <summary>One line of a portal listing, with the deadline that matters for it now.</summary>
+/// <summary>One line of a portal listing, with the clock that runs on it now.</summary>
 public sealed record PortalRow(
     Guid Id, string Reference, RequestState State, Outcome? Outcome, LegalInstrument? Channel, string RequestingCountry,
-    string AgencyId, string ProviderId, DateTimeOffset FiledAt, DateTimeOffset UpdatedAt, Urgency Urgency, DateTimeOffset? Due,
-    bool ClockPaused)
+    string AgencyId, string ProviderId, DateTimeOffset FiledAt, DateTimeOffset UpdatedAt, Urgency Urgency, RunningClock Clock)
 {
-    /// <summary>At risk: less than a fifth of the time left, or under 24 hours.</summary>
-    public string Risk(DateTimeOffset now) => RiskOf(State, FiledAt, Due, now);
+    public DateTimeOffset? Due => Clock.Due;
 
-    /// <summary>What <see cref="Risk"/> says of a request in <paramref name="state"/>, filed then, due then (null: no running clock).</summary>
-    public static string RiskOf(RequestState state, DateTimeOffset filedAt, DateTimeOffset? due, DateTimeOffset now) =>
-        due is not { } dueAt || PortalText.IsFinished(state) ? "none"
-        : dueAt < now ? "overdue"
-        : dueAt - now < TimeSpan.FromHours(24) || (dueAt - now).Ticks < (dueAt - filedAt).Ticks / 5 ? "at-risk"
-        : "on-time";
+    public bool ClockPaused => Clock.Paused;
+
+    /// <summary>Where its clock stands, as the page's styles name it ("none", "on-time", "at-risk", "overdue").</summary>
+    public string Risk(DateTimeOffset now) => Clock.StandingAt(now) switch
+    {
+        ClockStanding.OnTime => "on-time",
+        ClockStanding.AtRisk => "at-risk",
+        ClockStanding.Overdue => "overdue",
+        _ => "none",
+    };
 }
 
 /// <summary>A request as its page shows it: content, decision with every reason, and the audited timeline.</summary>
 public sealed record PortalRequest(
     EvidenceRequest Request, Decision? Decision, IReadOnlyList<AuditEntry> Timeline, RunningClock Clock, string? ProviderName, string? AgencyName);
-
-/// <summary>
-/// The clock that runs on a request now, as the SLA sweep keeps it: extensions moved its due date, and while a
-/// clarification is open it is paused (no due date then: the time left is frozen until the answer moves it).
-/// </summary>
-public readonly record struct RunningClock(DateTimeOffset? Due, bool Paused)
-{
-    public static RunningClock None => default;
-}
 
 /// <summary>Filters of the oversight search; all optional. <paramref name="Finished"/>: only finished requests, or only open ones.</summary>
 public sealed record PortalSearch(
@@ -70,7 +62,7 @@ public sealed class PortalRequests(BrokerDbContext db)
         if (search.Outcome is { } outcome) { query = query.Where(r => r.Outcome == outcome); }
         if (search.Channel is { } channel) { query = query.Where(r => r.Channel == channel); }
         if (search.State is { } state) { query = query.Where(r => r.State == state); }
-        if (search.Finished is { } finished) { query = query.Where(r => PortalText.Finished.Contains(r.State) == finished); }
+        if (search.Finished is { } finished) { query = query.Where(r => RequestLifecycle.Finished.Contains(r.State) == finished); }
         if (search.From is { } from)
         {
             var start = WholeDays.Start(from);
@@ -92,14 +84,10 @@ public sealed class PortalRequests(BrokerDbContext db)
         return await RowsAsync(await ordered.Skip(skip).Take(take).Select(Listed).ToListAsync(ct), ct);
     }
 
-    /// <summary>
-    /// One page of a provider's open requests, nearest running deadline first (a paused or absent clock last, then by
-    /// filing), ordered in the database: however many are open, each page reads only its own rows.
-    /// </summary>
+    /// <summary>One page of a provider's open requests, in <see cref="ProviderInbox"/>'s order, as its API lists them.</summary>
     public async Task<List<PortalRow>> OpenByDeadlineAsync(Caller caller, int skip, int take, CancellationToken ct)
     {
-        var page = await OpenWithRunningDue(caller)
-            .OrderBy(x => x.Due == null).ThenBy(x => x.Due).ThenBy(x => x.Request.Id)
+        var page = await ProviderInbox.Open(db, caller).NearestDeadlineFirst()
             .Skip(skip).Take(take)
             .Select(x => x.Request).Select(Listed)
             .ToListAsync(ct);
@@ -111,37 +99,8 @@ public sealed class PortalRequests(BrokerDbContext db)
         db.RequestsVisibleTo(caller).CountAsync(r => r.State == state, ct);
 
     /// <summary>How many of a provider's requests are open, at risk and overdue now, counted over every open one.</summary>
-    public async Task<(int Open, int AtRisk, int Overdue)> OpenCountsAsync(Caller caller, DateTimeOffset now, CancellationToken ct)
-    {
-        var clocks = await OpenWithRunningDue(caller).Select(x => new { x.Request.State, x.Request.FiledAt, x.Due }).ToListAsync(ct);
-        var risks = clocks.Select(c => PortalRow.RiskOf(c.State, c.FiledAt, c.Due, now)).ToList();
-        return (clocks.Count, risks.Count(r => r == "at-risk"), risks.Count(r => r == "overdue"));
-    }
-
-    /// <summary>
-    /// The caller's open requests with the due time of the clock <see cref="ClockOf"/> says runs on each once it is
-    /// released (the preservation period in preservation, else the provider's answer); null while it is paused.
-    /// </summary>
-    private IQueryable<OpenWithDue> OpenWithRunningDue(Caller caller) =>
-        db.RequestsVisibleTo(caller).AsNoTracking()
-            .Where(r => !PortalText.Finished.Contains(r.State) && r.ReleasedToProviderAt != null)
-            .Select(r => new OpenWithDue
-            {
-                Request = r,
-                Due = db.Deadlines
-                    .Where(d => d.RequestId == r.Id && d.CompletedAt == null && d.PausedAt == null
-                                && d.Kind == (r.State == RequestState.PreservationActive || r.State == RequestState.PreservationExtended
-                                    ? OpenDeadlineKind.Preservation
-                                    : OpenDeadlineKind.Response))
-                    .OrderBy(d => d.DueAt).Select(d => (DateTimeOffset?)d.DueAt).FirstOrDefault(),
-            });
-
-    /// <summary>Built by member initialisation, which EF Core can order and project by (a constructor it cannot).</summary>
-    private sealed class OpenWithDue
-    {
-        public required EvidenceRequest Request { get; init; }
-        public DateTimeOffset? Due { get; init; }
-    }
+    public Task<InboxCounts> OpenCountsAsync(Caller caller, DateTimeOffset now, CancellationToken ct) =>
+        ProviderInbox.CountsAsync(db, caller, now, ct);
 
     /// <summary>
     /// Requests whose decision failed <paramref name="rule"/>: matched in the database over every decision (a filter
@@ -191,9 +150,8 @@ public sealed class PortalRequests(BrokerDbContext db)
         var result = new List<PortalRow>(listed.Count);
         foreach (var r in listed)
         {
-            var clock = ClockOf(r.State, r.ReleasedToProviderAt, clocks[r.Id]);
             result.Add(new PortalRow(r.Id, r.Reference, r.State, r.Outcome, r.Channel, r.RequestingCountry, r.AgencyId, r.ProviderId,
-                r.FiledAt, r.UpdatedAt, r.Urgency, clock.Due, clock.Paused));
+                r.FiledAt, r.UpdatedAt, r.Urgency, RunningClock.On(r.State, r.ReleasedToProviderAt, clocks[r.Id])));
         }
 
         return result;
@@ -225,45 +183,9 @@ public sealed class PortalRequests(BrokerDbContext db)
         var agency = await db.Agencies.AsNoTracking().Where(a => a.Id == request.AgencyId).Select(a => a.Name).SingleOrDefaultAsync(ct);
         var open = await db.Deadlines.AsNoTracking().Where(d => d.RequestId == id && d.CompletedAt == null).ToListAsync(ct);
         return new PortalRequest(request, decision, ProviderView.IsFor(caller) ? ProviderView.Events(timeline) : timeline,
-            ClockOf(request.State, request.ReleasedToProviderAt, open), provider, agency);
+            RunningClock.On(request.State, request.ReleasedToProviderAt, open), provider, agency);
     }
 
     public static Decision? Parse(string? json) =>
         DecisionJsonReader.ReadOrNull(json);
-
-    /// <summary>
-    /// The clock that runs now, from the request's open (not completed) deadlines: the provider's answer (or the preservation period)
-    /// once released, the MLAT planning figure while queued. None for requests that are finished or waiting on the
-    /// broker's side.
-    /// </summary>
-    public static RunningClock ClockOf(RequestState state, DateTimeOffset? releasedToProviderAt, IEnumerable<OpenDeadline> open)
-    {
-        if (PortalText.IsFinished(state))
-        {
-            return RunningClock.None;
-        }
-
-        OpenDeadlineKind kind;
-        if (state == RequestState.QueuedForMlat)
-        {
-            kind = OpenDeadlineKind.MlatPlanning;
-        }
-        else if (releasedToProviderAt is null)
-        {
-            return RunningClock.None;
-        }
-        else
-        {
-            kind = state is RequestState.PreservationActive or RequestState.PreservationExtended
-                ? OpenDeadlineKind.Preservation
-                : OpenDeadlineKind.Response;
-        }
-
-        return open.Where(d => d.Kind == kind).MinBy(d => d.DueAt) switch
-        {
-            null => RunningClock.None,
-            { PausedAt: not null } => new RunningClock(null, Paused: true),
-            var running => new RunningClock(running.DueAt, Paused: false),
-        };
-    }
 }

@@ -65,15 +65,6 @@ public static class PortalText
         _ => Wire.TryParse<RequestTrigger>(kind, out var trigger) ? Trigger(trigger) : kind,
     };
 
-    /// <summary>States in which nothing more is asked of anyone.</summary>
-    public static readonly RequestState[] Finished =
-    [
-        RequestState.Produced, RequestState.PartiallyProduced, RequestState.Refused, RequestState.Objected, RequestState.Rejected,
-        RequestState.Withdrawn, RequestState.Closed, RequestState.PreservationExpired,
-    ];
-
-    public static bool IsFinished(RequestState state) => Array.IndexOf(Finished, state) >= 0;
-
     public static string Outcome(Outcome? outcome) => outcome switch
     {
         Domain.Requests.Outcome.Direct => "Direct to provider",

@@ -88,16 +88,6 @@ public static class RequestLifecycleApi
     /// <summary>How many open requests one page of the provider inbox lists unless the caller asks otherwise.</summary>
     public const int InboxPageSize = 50;
 
-    /// <summary>The states in which a request waits on its provider.</summary>
-    private static readonly RequestState[] InboxStates =
-    [
-        RequestState.RoutedToProvider, RequestState.Acknowledged, RequestState.ClarificationRequested,
-        RequestState.PreservationActive, RequestState.PreservationExtended,
-    ];
-
-    /// <summary>The clocks a provider answers to: the response and the preservation period.</summary>
-    private static readonly DeadlineKind[] InboxClocks = [DeadlineKind.Response, DeadlineKind.Preservation];
-
     private static RouteHandlerBuilder MapAction(RouteGroupBuilder group, string pattern, RequestTrigger trigger, string summary) =>
         group.MapPost(pattern, (Guid id, ActionBody? body, ClaimsPrincipal user, RequestActions actions, CancellationToken ct) =>
                 ApplyAsync(id, trigger, new ActionInput(body?.Text, body?.Grounds), user, actions, ct))
@@ -226,9 +216,8 @@ public static class RequestLifecycleApi
     }
 
     /// <summary>
-    /// One page of the provider's open requests, nearest deadline first (requests without a running response or
-    /// preservation clock, or with one paused for a question, last, then by release): ordered and counted in the database, so that a provider with many
-    /// thousands of open requests is answered as quickly as one with ten, and reading only the columns it shows.
+    /// One page of the provider's open requests in <see cref="ProviderInbox"/>'s order, as its portal lists them,
+    /// reading only the columns it shows; at risk and overdue as <see cref="RunningClock"/> says.
     /// </summary>
     private static async Task<Results<Ok<ResultPage<InboxItem>>, ValidationProblem, ProblemHttpResult>> InboxAsync(
         ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct, int page = 1, int pageSize = InboxPageSize)
@@ -245,35 +234,28 @@ public static class RequestLifecycleApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var open = db.RequestsVisibleTo(caller).AsNoTracking().Where(r => InboxStates.Contains(r.State));
+        var open = ProviderInbox.Open(db, caller);
         var total = await open.CountAsync(ct);
-        var rows = await open
-            .Select(r => new
-            {
-                r.Id, r.Reference, r.State, r.RequestingCountry, r.AgencyId, r.Urgency, r.ReleasedToProviderAt,
-                // A paused clock does not run: its request waits on the agency's answer, after those whose clocks run.
-                Due = db.Deadlines.Where(d => d.RequestId == r.Id && d.CompletedAt == null && d.PausedAt == null && InboxClocks.Contains(d.Kind))
-                    .OrderBy(d => d.DueAt).Select(d => (DateTimeOffset?)d.DueAt).FirstOrDefault(),
-            })
-            .OrderBy(r => r.Due == null).ThenBy(r => r.Due).ThenBy(r => r.ReleasedToProviderAt).ThenBy(r => r.Id)
+        var rows = await open.NearestDeadlineFirst()
             .Skip((page - 1) * pageSize).Take(pageSize)
+            .Select(x => new
+            {
+                x.Request.Id, x.Request.Reference, x.Request.State, x.Request.RequestingCountry, x.Request.AgencyId, x.Request.Urgency,
+                x.Request.ReleasedToProviderAt,
+            })
             .ToListAsync(ct);
         var ids = rows.Select(r => r.Id).ToList();
-        var clocks = (await db.Deadlines.AsNoTracking()
-                .Where(d => ids.Contains(d.RequestId) && d.CompletedAt == null && InboxClocks.Contains(d.Kind))
-                .ToListAsync(ct))
-            .GroupBy(d => d.RequestId)
-            .ToDictionary(g => g.Key, g => g.MinBy(d => d.DueAt)!);
+        var deadlines = (await db.Deadlines.AsNoTracking().Where(d => ids.Contains(d.RequestId) && d.CompletedAt == null).ToListAsync(ct))
+            .ToLookup(d => d.RequestId);
         var now = clock.GetUtcNow();
         var items = rows.Select(row =>
         {
-            var running = clocks.GetValueOrDefault(row.Id);
+            // A clock paused for a question stands still: it keeps the due time it had when it stopped, and cannot
+            // become late or at risk until the answer restarts it.
+            var running = RunningClock.RunningDeadline(row.State, row.ReleasedToProviderAt, deadlines[row.Id]);
+            var standing = RunningClock.Of(running).StandingAt(now);
             return new InboxItem(row.Id, row.Reference, row.State, row.RequestingCountry, row.AgencyId, row.Urgency,
-                row.ReleasedToProviderAt!.Value, running?.DueAt,
-                // A clock paused for a question stands still: it was not missed when it stopped (a question after
-                // the due time does not pause it), and cannot become late or at risk until the answer restarts it.
-                running is { PausedAt: null } c && now >= c.Mark(0.8) && now < c.DueAt,
-                running is { PausedAt: null } d && now >= d.DueAt,
+                row.ReleasedToProviderAt!.Value, running?.DueAt, standing == ClockStanding.AtRisk, standing == ClockStanding.Overdue,
                 running?.PausedAt is not null);
         }).ToList();
         return TypedResults.Ok(new ResultPage<InboxItem>(items, page, pageSize, total));

@@ -35,12 +35,13 @@ public sealed class PortalClockTests
         var resumed = await ClockAsync(broker, id);
         var resumedRow = await RowAsync(broker, id);
 
-        Assert.Equal(new RunningClock(original, Paused: false), running);
-        Assert.Equal(new RunningClock(null, Paused: true), paused);
+        Assert.Equal((original, false), (running.Due, running.Paused));
+        Assert.Equal(new RunningClock(null, null, Paused: true), paused);
         Assert.True(pausedRow.ClockPaused);
         Assert.Null(pausedRow.Due);
         Assert.Equal("none", pausedRow.Risk(broker.Clock.GetUtcNow()));
-        Assert.Equal(new RunningClock(original + TimeSpan.FromDays(3), Paused: false), resumed);
+        Assert.Equal((original + TimeSpan.FromDays(3), false), (resumed.Due, resumed.Paused));
+        Assert.Equal(running.AtRiskFrom + TimeSpan.FromDays(3), resumed.AtRiskFrom); // the pause moved the at-risk mark too
         Assert.Equal(original + TimeSpan.FromDays(3), resumedRow.Due);
         Assert.False(resumedRow.ClockPaused);
     }

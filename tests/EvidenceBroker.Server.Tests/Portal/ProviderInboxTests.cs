@@ -59,9 +59,10 @@ public sealed class ProviderInboxTests
             }
         }
 
-        // One due in an hour, one due last of all: the first on the first page, the other alone on the second.
-        await DueAsync(broker, ids[^1], TimeSpan.FromHours(1));
-        await DueAsync(broker, ids[0], TimeSpan.FromDays(60));
+        // One due in an hour (of ten days: at risk), one due last of all: the first on the first page, the other alone
+        // on the second.
+        await ClockAsync(broker, ids[^1], TimeSpan.FromDays(-10), TimeSpan.FromHours(1));
+        await ClockAsync(broker, ids[0], TimeSpan.Zero, TimeSpan.FromDays(60));
         var nearest = await broker.ReferenceAsync("met-case-system", ids[^1]);
         var latest = await broker.ReferenceAsync("met-case-system", ids[0]);
 
@@ -78,10 +79,53 @@ public sealed class ProviderInboxTests
         Assert.Contains("Page 2 of 2", second, StringComparison.Ordinal);
     }
 
-    private static Task<int> DueAsync(BrokerFactory broker, Guid id, TimeSpan from)
+    [Fact]
+    public async Task The_portal_and_the_api_list_the_inbox_in_one_order_and_call_the_same_clocks_at_risk_and_overdue()
     {
-        var due = broker.Clock.GetUtcNow() + from;
-        return broker.WithDbAsync(db => db.Deadlines.Where(d => d.RequestId == id && d.Kind == EvidenceBroker.Server.Sla.DeadlineKind.Response)
-            .ExecuteUpdateAsync(set => set.SetProperty(d => d.DueAt, due)));
+        await using var broker = new BrokerFactory();
+        var ids = new List<Guid>();
+        for (var i = 0; i < 4; i++)
+        {
+            ids.Add(await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber()));
+        }
+
+        await ClockAsync(broker, ids[0], TimeSpan.FromDays(-10), TimeSpan.FromHours(1)); // 99 % gone: at risk
+        await ClockAsync(broker, ids[1], TimeSpan.Zero, TimeSpan.FromHours(8)); // an eight-hour clock just started: on time
+        await ClockAsync(broker, ids[2], TimeSpan.FromDays(-11), TimeSpan.FromDays(-1)); // overdue
+        await broker.ActAsync("northwind-legal", ids[3], "clarifications", new { text = "Which of the two accounts?" }); // paused
+
+        var api = await broker.GetAsync("northwind-legal", "/api/v1/provider/inbox");
+        using var legal = await PortalBrowser.SignedInAsync(broker, "legal@northwind.example");
+        var portal = await legal.Client.GetStringAsync("/portal/provider");
+
+        var items = api.GetProperty("items").EnumerateArray().ToList();
+        var references = new List<string>();
+        foreach (var item in items)
+        {
+            references.Add(await broker.ReferenceAsync("met-case-system", item.GetProperty("id").GetGuid()));
+        }
+
+        Assert.Equal([ids[2], ids[0], ids[1], ids[3]], items.Select(i => i.GetProperty("id").GetGuid()));
+        Assert.All(references, r => Assert.Contains($">{r}<", portal, StringComparison.Ordinal));
+        Assert.Equal(references, OrderIn(portal, references));
+        Assert.Equal([false, true, false, false], items.Select(i => i.GetProperty("atRisk").GetBoolean()));
+        Assert.Equal([true, false, false, false], items.Select(i => i.GetProperty("overdue").GetBoolean()));
+        Assert.Contains("<p class=\"stat\">1</p><p class=\"stat-label\">at risk", portal, StringComparison.Ordinal);
+        Assert.Contains("<p class=\"stat\">1</p><p class=\"stat-label\">overdue", portal, StringComparison.Ordinal);
+        Assert.Equal(["risk-overdue", "risk-at-risk", "risk-on-time", "risk-none"], RowClasses(portal));
     }
+
+    /// <summary>Moves the response clock of <paramref name="id"/> to have started and to fall due so long from now.</summary>
+    private static Task<int> ClockAsync(BrokerFactory broker, Guid id, TimeSpan started, TimeSpan due)
+    {
+        var now = broker.Clock.GetUtcNow();
+        return broker.WithDbAsync(db => db.Deadlines.Where(d => d.RequestId == id && d.Kind == EvidenceBroker.Server.Sla.DeadlineKind.Response)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.StartsAt, now + started).SetProperty(d => d.DueAt, now + due)));
+    }
+
+    private static List<string> OrderIn(string page, List<string> references) =>
+        [.. references.OrderBy(r => page.IndexOf($">{r}<", StringComparison.Ordinal))];
+
+    private static List<string> RowClasses(string page) =>
+        [.. System.Text.RegularExpressions.Regex.Matches(page, "<tr class=\"(risk-[a-z-]+)\"").Select(m => m.Groups[1].Value)];
 }

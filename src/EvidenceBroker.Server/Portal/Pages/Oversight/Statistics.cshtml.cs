@@ -42,7 +42,7 @@ public sealed class StatisticsModel(PortalRequests requests, BrokerDbContext db,
         var open = await requests.ListAsync(Caller.From(User)!, new PortalSearch(Finished: false), ct, take: OpenClocksRead + 1, oldestFirst: true);
         MoreOpen = open.Count > OpenClocksRead;
         var withDue = open.Take(OpenClocksRead).Where(r => r.Due is not null).ToList();
-        var overdue = withDue.Count(r => r.Due < now);
+        var overdue = withDue.Count(r => r.Risk(now) == "overdue");
         var atRisk = withDue.Count(r => r.Risk(now) == "at-risk");
         var onTime = withDue.Count - overdue - atRisk;
         Sla =
