@@ -259,6 +259,9 @@ public sealed partial class PortalJourneyTests(PortalFixture portal)
         await officer.GetByLabel("Provider", new() { Exact = true }).SelectOptionAsync("northwind-mail");
         await officer.GetByLabel("Identifier 1", new() { Exact = true }).FillAsync("*");
         await Assertions.Expect(officer.GetByTestId("preview-outcome")).ToHaveTextAsync("Rejected");
+        // A field's error waits until the officer has been through it (RequestFormErrorTimingTests): here, left empty.
+        await officer.GetByLabel("Justification", new() { Exact = true }).FocusAsync();
+        await officer.Keyboard.PressAsync("Tab");
         await Assertions.Expect(officer.Locator("[data-error-for='justification']")).ToContainTextAsync("facts");
         await Assertions.Expect(officer.Locator("#preview")).ToContainTextAsync("R1");
 

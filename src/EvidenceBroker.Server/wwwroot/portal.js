@@ -24,9 +24,33 @@
       });
     }
 
-    // Each error under its field, the field invalid while one of its messages stands; one the form has no place for
-    // goes to the box at the top. What the server said when the form came back stays in its summary until the
-    // officer files again.
+    // The error messages (ids of [data-error-for] nodes) a field is described by.
+    function messagesOf(field) {
+      if (!field || !field.getAttribute) return [];
+      return (field.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (id) {
+        const message = document.getElementById(id);
+        return message !== null && message.hasAttribute("data-error-for");
+      });
+    }
+
+    // A field's live error shows only once the officer has touched it (left it after focusing it, or changed it). The
+    // preview reads the whole form from the first key, and writing its errors everywhere marked every field not yet
+    // reached as wrong, aloud through aria-invalid, before the officer had done anything there: an error should follow
+    // the use of a field (WCAG 3.3.1). How many fields are left still shows in the preview. After a filing attempt, or
+    // when the form came back from the server with its errors, every field counts as touched: nothing said is hidden.
+    const touched = new Set();
+    let everyFieldTouched = form.querySelector(".error-summary") !== null;
+
+    function touch(messages) {
+      const before = touched.size;
+      messages.forEach(function (id) { touched.add(id); });
+      // The field's error is not known until a preview has seen the form as it is now: ask for one.
+      if (touched.size !== before && !everyFieldTouched) schedule();
+    }
+
+    // Each error under its field once touched, the field invalid while one of its messages stands; one the form has no
+    // place for goes to the box at the top at once, since no field's touch could ever earn it. What the server said
+    // when the form came back stays in its summary until the officer files again.
     function showErrors(errors) {
       const placed = new Set();
       form.querySelectorAll("[data-error-for]").forEach(function (node) {
@@ -34,12 +58,11 @@
         if (key === "") return;
         placed.add(key);
         const messages = errors[key];
-        node.textContent = messages ? messages.join(" ") : "";
+        node.textContent = messages && (everyFieldTouched || touched.has(node.id)) ? messages.join(" ") : "";
       });
       form.querySelectorAll("[aria-describedby]").forEach(function (field) {
-        const invalid = field.getAttribute("aria-describedby").split(/\s+/).some(function (id) {
-          const message = document.getElementById(id);
-          return message !== null && message.hasAttribute("data-error-for") && message.textContent !== "";
+        const invalid = messagesOf(field).some(function (id) {
+          return document.getElementById(id).textContent !== "";
         });
         if (invalid) field.setAttribute("aria-invalid", "true");
         else field.removeAttribute("aria-invalid");
@@ -127,7 +150,14 @@
     }
 
     form.addEventListener("input", schedule);
-    form.addEventListener("change", function () { showEmergency(); schedule(); });
+    form.addEventListener("change", function (event) { showEmergency(); touch(messagesOf(event.target)); schedule(); });
+    // Moving on within a group whose fields share a message (the data categories, the urgency) does not touch it yet:
+    // the officer is still answering that question.
+    form.addEventListener("focusout", function (event) {
+      const next = messagesOf(event.relatedTarget);
+      touch(messagesOf(event.target).filter(function (id) { return next.indexOf(id) < 0; }));
+    });
+    form.addEventListener("submit", function () { everyFieldTouched = true; });
     showEmergency();
     if (form.querySelector("select[name='Form.ProviderId']").value) preview();
   }
