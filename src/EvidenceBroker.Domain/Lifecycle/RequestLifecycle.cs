@@ -17,11 +17,12 @@ public static class RequestLifecycle
     private static readonly StateMachine<RequestState, RequestTrigger>.TriggerWithParameters<bool> ApproveDirectTrigger =
         new(RequestTrigger.ApproveDirect);
 
-    /// <summary>States in which nothing more is asked of anyone: no clock runs on them.</summary>
+    /// <summary>States in which nothing more is asked of anyone: no clock runs on them. Their order is the order the
+    /// lifecycle diagram (docs) draws their closing edges in.</summary>
     public static readonly RequestState[] Finished =
     [
-        RequestState.Produced, RequestState.PartiallyProduced, RequestState.Refused, RequestState.Objected, RequestState.Rejected,
-        RequestState.Withdrawn, RequestState.Closed, RequestState.PreservationExpired,
+        RequestState.Produced, RequestState.PartiallyProduced, RequestState.Refused, RequestState.Objected,
+        RequestState.PreservationExpired, RequestState.Rejected, RequestState.Withdrawn, RequestState.Closed,
     ];
 
     public static bool IsFinished(RequestState state) => Array.IndexOf(Finished, state) >= 0;
