@@ -11,7 +11,13 @@ namespace EvidenceBroker.Server.Mlat;
 /// <summary>Turns an MLAT outcome into a pre-filled draft, in the transaction that records the outcome.</summary>
 public sealed class MlatDrafting(BrokerDbContext db)
 {
-    public const int PlanningMonths = 10;
+    /// <summary>
+    /// The planning figure of a request a reviewer sends to MLAT when the pack that decided it cannot be read (every
+    /// pack has one: its loader requires it): the repository pack's ten months. The draft and the SLA clock both take
+    /// it, so that the backlog's due date is a clock the sweep watches.
+    /// </summary>
+    public static readonly Deadline DefaultPlanning = new(
+        DeadlineKind.MlatPlanning, 10, DeadlineUnit.Months, "10 months", "Broker default: the deciding pack could not be read", BrokerDefault: true);
 
     /// <summary>Closes the request's draft, if it has one, when the request ends without the MLAT having ended it.</summary>
     public async Task CloseWithRequestAsync(EvidenceRequest request, DateTimeOffset now, CancellationToken ct)
@@ -54,7 +60,7 @@ public sealed class MlatDrafting(BrokerDbContext db)
                          + (content.TimeRange is { } range ? $"; from {Utc(range.From)} to {Utc(range.To)}" : string.Empty),
             WhyMlat = string.Join('\n', decision.Reasons.Where(r => r.Status == RuleStatus.Failed).Select(r => $"{r.Rule}: {r.Message}")),
             DraftedAt = now,
-            PlanningDueAt = planning?.DueFrom(now) ?? now.AddMonths(PlanningMonths),
+            PlanningDueAt = (planning ?? DefaultPlanning).DueFrom(now),
         };
         db.AddRow(draft);
         return draft;

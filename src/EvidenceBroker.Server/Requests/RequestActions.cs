@@ -335,8 +335,8 @@ public sealed class RequestActions(
     /// <summary>
     /// The MLAT planning figure for a request a reviewer sends to MLAT: the engine decided "human review", whose
     /// deadlines are the channel's, so the figure comes from the pack it was decided under, read before the write (a
-    /// pack not yet loaded is compiled outside the writers' turn). A pack that cannot be loaded leaves the draft its
-    /// default figure rather than refusing the reviewer's decision.
+    /// pack not yet loaded is compiled outside the writers' turn). A pack that cannot be loaded gives the draft and its
+    /// clock <see cref="MlatDrafting.DefaultPlanning"/> rather than refusing the reviewer's decision.
     /// </summary>
     private async Task<IReadOnlyList<Policies.Deadline>> MlatPlanningAsync(Caller caller, Guid requestId, CancellationToken ct)
     {
@@ -354,7 +354,7 @@ public sealed class RequestActions(
         catch (InvalidOperationException e)
         {
             logger.LogWarning(e, "Request {RequestId}: policy pack {Version} could not be loaded; its MLAT draft takes the default planning figure", requestId, version);
-            return [];
+            return [MlatDrafting.DefaultPlanning];
         }
     }
 

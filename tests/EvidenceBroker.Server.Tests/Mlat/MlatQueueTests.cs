@@ -166,6 +166,24 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
     }
 
     [Fact]
+    public async Task When_the_deciding_pack_cannot_be_read_a_reviewer_s_mlat_still_has_a_clock_due_when_its_draft_says()
+    {
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")));
+        await broker.WithDbAsync(db => db.Decisions.Where(d => d.RequestId == id)
+            .ExecuteUpdateAsync(set => set.SetProperty(d => d.PolicyVersion, "0000000000000000"))); // a pack no longer stored
+
+        var sent = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "mlat", text = "Let the central authorities weigh it." });
+        var draft = await broker.GetAsync("met-case-system", $"/api/v1/mlat/drafts/{id}");
+        var clock = await broker.WithDbAsync(db => db.Deadlines.AsNoTracking()
+            .SingleOrDefaultAsync(d => d.RequestId == id && d.Kind == EvidenceBroker.Server.Sla.DeadlineKind.MlatPlanning));
+
+        Assert.Equal("queued-for-mlat", sent.Body.GetProperty("state").GetString());
+        Assert.NotNull(clock);
+        Assert.Equal(clock.DueAt, draft.GetProperty("planningDueAt").GetDateTimeOffset());
+        Assert.Equal(broker.Clock.GetUtcNow().AddMonths(10), clock.DueAt);
+    }
+
+    [Fact]
     public async Task An_mlat_step_s_note_is_checked_like_any_other_action_s_text()
     {
         var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
