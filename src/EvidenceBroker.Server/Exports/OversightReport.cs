@@ -127,7 +127,7 @@ public static class OversightReportQuery
             // Late if the sweep saw the clock run out, or the answer came after its due time before the sweep looked.
             if (answer is not null) { if (clock.BreachedAt is null && answer.FirstAt <= clock.DueAt) { met++; } else { missed++; } }
             else if (clock.CompletedAt is not null) { ended++; }
-            else if (clock.BreachedAt is not null || (clock.PausedAt is null && now > clock.DueAt)) { overdue++; }
+            else if (clock.BreachedAt is not null || (clock.PausedAt is null && now >= clock.DueAt)) { overdue++; }
             else { openInTime++; }
         }
 

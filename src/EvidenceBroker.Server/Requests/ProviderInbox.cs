@@ -27,17 +27,16 @@ public readonly record struct InboxCounts(int Open, int AtRisk, int Overdue);
 /// </summary>
 public static class ProviderInbox
 {
-    public static IQueryable<InboxEntry> Open(BrokerDbContext db, Caller caller) =>
-        OpenRequests(db, caller).Select(r => new InboxEntry
+    public static IQueryable<InboxEntry> Open(BrokerDbContext db, Caller caller)
+    {
+        var open = OpenRequests(db, caller);
+        var running = RunningClocks(db, open);
+        return open.Select(r => new InboxEntry
         {
             Request = r,
-            Due = db.Deadlines
-                .Where(d => d.RequestId == r.Id && d.CompletedAt == null && d.PausedAt == null
-                            && d.Kind == (r.State == RequestState.PreservationActive || r.State == RequestState.PreservationExtended
-                                ? DeadlineKind.Preservation
-                                : DeadlineKind.Response))
-                .OrderBy(d => d.DueAt).Select(d => (DateTimeOffset?)d.DueAt).FirstOrDefault(),
+            Due = running.Where(d => d.RequestId == r.Id).OrderBy(d => d.DueAt).Select(d => (DateTimeOffset?)d.DueAt).FirstOrDefault(),
         });
+    }
 
     public static IQueryable<InboxEntry> NearestDeadlineFirst(this IQueryable<InboxEntry> open) =>
         open.OrderBy(x => x.Due == null).ThenBy(x => x.Due).ThenBy(x => x.Request.ReleasedToProviderAt).ThenBy(x => x.Request.Id);
@@ -51,18 +50,23 @@ public static class ProviderInbox
     {
         var open = OpenRequests(db, caller);
         var total = await open.CountAsync(ct);
-        var running = await (
-                from d in db.Deadlines.AsNoTracking()
-                join r in open on d.RequestId equals r.Id
-                where d.CompletedAt == null && d.PausedAt == null
-                      && d.Kind == (r.State == RequestState.PreservationActive || r.State == RequestState.PreservationExtended
-                          ? DeadlineKind.Preservation
-                          : DeadlineKind.Response)
-                select d)
-            .ToListAsync(ct);
+        var running = await RunningClocks(db, open).AsNoTracking().ToListAsync(ct);
         var standings = running.GroupBy(d => d.RequestId).Select(g => RunningClock.Of(g.MinBy(d => d.DueAt)).StandingAt(now)).ToList();
         return new InboxCounts(total, standings.Count(s => s == ClockStanding.AtRisk), standings.Count(s => s == ClockStanding.Overdue));
     }
+
+    /// <summary>
+    /// The clocks that run on <paramref name="open"/> requests now: the one <see cref="RunningClock.ProviderClockIn"/>
+    /// names for each request's state, neither completed nor paused. Said here once as a query, which the database runs.
+    /// </summary>
+    private static IQueryable<Deadline> RunningClocks(BrokerDbContext db, IQueryable<EvidenceRequest> open) =>
+        from d in db.Deadlines
+        join r in open on d.RequestId equals r.Id
+        where d.CompletedAt == null && d.PausedAt == null
+              && d.Kind == (r.State == RequestState.PreservationActive || r.State == RequestState.PreservationExtended
+                  ? DeadlineKind.Preservation
+                  : DeadlineKind.Response)
+        select d;
 
     private static IQueryable<EvidenceRequest> OpenRequests(BrokerDbContext db, Caller caller) =>
         db.RequestsVisibleTo(caller).AsNoTracking()

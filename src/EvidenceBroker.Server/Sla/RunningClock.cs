@@ -17,7 +17,8 @@ public enum ClockStanding
 /// <summary>
 /// The clock that runs on a request now, as the SLA sweep keeps it: extensions moved its due date, and while a
 /// clarification is open it is paused (no due date then: the time left is frozen until the answer moves it). The API's
-/// inbox, the portal's lists and counts and the oversight figures all say "at risk" and "overdue" from this one rule.
+/// inbox, the portal's lists and counts and the oversight statistics page say "at risk" and "overdue" by this one rule
+/// (the oversight report's PDF counts response clocks met and missed, with the same due time).
 /// </summary>
 public readonly record struct RunningClock(DateTimeOffset? Due, DateTimeOffset? AtRiskFrom, bool Paused)
 {
@@ -66,7 +67,10 @@ public readonly record struct RunningClock(DateTimeOffset? Due, DateTimeOffset? 
     public static RunningClock On(RequestState state, DateTimeOffset? releasedToProviderAt, IEnumerable<Deadline> open) =>
         Of(RunningDeadline(state, releasedToProviderAt, open));
 
-    /// <summary>The clock a provider answers to in <paramref name="state"/>, once the request is released to it.</summary>
+    /// <summary>
+    /// The clock a provider answers to in <paramref name="state"/>, once the request is released to it; the provider
+    /// inbox's query says the same in SQL.
+    /// </summary>
     public static DeadlineKind ProviderClockIn(RequestState state) =>
         state is RequestState.PreservationActive or RequestState.PreservationExtended ? DeadlineKind.Preservation : DeadlineKind.Response;
 

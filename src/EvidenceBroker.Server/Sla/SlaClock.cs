@@ -137,7 +137,8 @@ public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<S
                 await CompleteAsync(d => d.Kind == DeadlineKind.Preservation);
                 break;
             case RequestTrigger.ConfirmEmergency:
-                // A supervisor confirmed; a validated order also ends the post-hoc validation clock.
+                // A supervisor's confirmation is not the validation R4 asks for: the post-hoc validation clock runs on
+                // until EmergencyValidation records one, or its refusal.
                 break;
         }
 
