@@ -73,16 +73,16 @@ public static class AuditTrailExportQuery
     /// </summary>
     public static async Task<AuditTrailExportData> BuildAsync(
         BrokerDbContext db, AuditSigningKey key, AuditTrailExportParameters parameters, int maxEntries, string requestedBy, string requestedByTenant,
-        DateTimeOffset now, IProgress<(int Percent, string Stage)>? progress, CancellationToken ct)
+        DateTimeOffset now, ReportProgress? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(key);
-        progress?.Report((10, "verifying the audit chain"));
+        await progress.ReportAsync(10, "verifying the audit chain");
         var head = await db.AuditEntries.MaxAsync(e => (long?)e.Sequence, ct) ?? 0;
         var chain = await AuditVerifier.VerifyAsync(db, key, ct);
         var checkpoint = chain.Checkpoint is { } check ? await CheckpointAsync(db, key, check, ct) : null;
 
-        progress?.Report((40, "reading entries"));
+        await progress.ReportAsync(40, "reading entries");
         var matching = Matching(db, parameters).Where(e => e.Sequence <= head);
         var count = await matching.LongCountAsync(ct);
 
@@ -95,7 +95,7 @@ public static class AuditTrailExportQuery
                 e.Sequence, e.At, e.ActorId, e.ActorRole, e.ActorTenant, e.Action, e.SubjectType, e.SubjectId, e.StateBefore, e.StateAfter,
                 e.PolicyVersion, e.SubjectType == "request" ? null : e.PayloadJson, e.PayloadHash, e.PreviousHash, e.Hash))
             .ToListAsync(ct);
-        progress?.Report((70, "rendering"));
+        await progress.ReportAsync(70, "rendering");
         return new AuditTrailExportData(parameters, chain, checkpoint, head, count, entries, requestedBy, requestedByTenant, now);
     }
 

@@ -89,7 +89,7 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
             }
 
             await SetProgressAsync(db, job, 5, "started", ct);
-            var progress = new SyncProgress(p => SetProgressAsync(db, job, p.Percent, p.Stage, ct).GetAwaiter().GetResult());
+            ReportProgress progress = (percent, stage) => SetProgressAsync(db, job, percent, stage, ct);
             var now = clock.GetUtcNow();
             (byte[] Content, string FileName, string ContentType) file = job.Kind switch
             {
@@ -183,7 +183,7 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
     }
 
     private static async Task<(byte[], string, string)> OversightAsync(
-        BrokerDbContext db, ExportJob job, DateTimeOffset now, IProgress<(int, string)> progress, CancellationToken ct)
+        BrokerDbContext db, ExportJob job, DateTimeOffset now, ReportProgress progress, CancellationToken ct)
     {
         var parameters = JsonSerializer.Deserialize<OversightReportParameters>(job.ParametersJson, ExportJob.ParametersOptions)!;
         var data = await OversightReportQuery.BuildAsync(db, parameters, now, progress, ct);
@@ -193,7 +193,7 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
 
     /// <summary>The period's entries, and the whole chain verified as the export is built; the limit is applied when it is asked for, and again here.</summary>
     private static async Task<(byte[], string, string)> AuditTrailAsync(
-        BrokerDbContext db, IServiceProvider services, ExportJob job, DateTimeOffset now, IProgress<(int, string)> progress, CancellationToken ct)
+        BrokerDbContext db, IServiceProvider services, ExportJob job, DateTimeOffset now, ReportProgress progress, CancellationToken ct)
     {
         var parameters = JsonSerializer.Deserialize<AuditTrailExportParameters>(job.ParametersJson, ExportJob.ParametersOptions)!;
         var data = await AuditTrailExportQuery.BuildAsync(db, services.GetRequiredService<AuditSigningKey>(), parameters,
@@ -203,12 +203,12 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
     }
 
     private static async Task<(byte[], string, string)> TransparencyAsync(
-        BrokerDbContext db, ExportJob job, DateTimeOffset now, IProgress<(int, string)> progress, CancellationToken ct)
+        BrokerDbContext db, ExportJob job, DateTimeOffset now, ReportProgress progress, CancellationToken ct)
     {
         var parameters = JsonSerializer.Deserialize<TransparencyReportParameters>(job.ParametersJson, ExportJob.ParametersOptions)!;
-        progress.Report((20, "reading requests"));
+        await progress.ReportAsync(20, "reading requests");
         var data = await TransparencyReportQuery.BuildAsync(db, parameters, now, ct);
-        progress.Report((80, "rendering"));
+        await progress.ReportAsync(80, "rendering");
         var name = $"transparency-report-{parameters.Period}{(parameters.RequestingCountry is { } c ? "-" + c : string.Empty)}";
         return parameters.Format == TransparencyFormat.Csv
             ? (TransparencyReportDocument.RenderCsv(data), name + ".csv", "text/csv; charset=utf-8")
@@ -223,11 +223,5 @@ public sealed class ExportJobRunner(IServiceScopeFactory scopes, TimeProvider cl
         job.Progress = percent;
         job.Stage = stage;
         await db.SaveChangesAsync(ct);
-    }
-
-    /// <summary>Reports on the calling thread, between queries, so progress writes never overlap a running query.</summary>
-    private sealed class SyncProgress(Action<(int Percent, string Stage)> report) : IProgress<(int Percent, string Stage)>
-    {
-        public void Report((int Percent, string Stage) value) => report(value);
     }
 }

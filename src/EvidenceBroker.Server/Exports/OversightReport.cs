@@ -57,7 +57,7 @@ public static class OversightReportQuery
     private sealed record Clock(Guid RequestId, DateTimeOffset DueAt, DateTimeOffset? PausedAt, DateTimeOffset? BreachedAt, DateTimeOffset? CompletedAt);
 
     public static async Task<OversightReportData> BuildAsync(
-        BrokerDbContext db, OversightReportParameters parameters, DateTimeOffset now, IProgress<(int Percent, string Stage)>? progress, CancellationToken ct)
+        BrokerDbContext db, OversightReportParameters parameters, DateTimeOffset now, ReportProgress? progress, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(parameters);
@@ -68,7 +68,7 @@ public static class OversightReportQuery
         if (parameters.ProviderId is { } provider) { requests = requests.Where(r => r.ProviderId == provider); }
         if (parameters.Channel is { } channel) { requests = requests.Where(r => r.Channel == channel); }
 
-        progress?.Report((10, "reading requests"));
+        await progress.ReportAsync(10, "reading requests");
         var rows = await (
                 from r in requests
                 join d in db.Decisions on r.Id equals d.RequestId into decisions
@@ -77,7 +77,7 @@ public static class OversightReportQuery
                     d == null ? null : d.DecidedAt))
             .ToListAsync(ct);
 
-        progress?.Report((45, "reading deadlines and answers"));
+        await progress.ReportAsync(45, "reading deadlines and answers");
         var clocks = (await (
                 from r in requests
                 join d in db.Deadlines on r.Id equals d.RequestId
@@ -106,7 +106,7 @@ public static class OversightReportQuery
             rows = [.. rows.Where(r => r.Outcome == outcome)];
         }
 
-        progress?.Report((70, "aggregating"));
+        await progress.ReportAsync(70, "aggregating");
         long met = 0, missed = 0, openInTime = 0, overdue = 0, ended = 0, released = 0;
         var toDecision = new List<TimeSpan>();
         var toRelease = new List<TimeSpan>();
@@ -141,7 +141,7 @@ public static class OversightReportQuery
             new SlaFigures(released, met, missed, openInTime, overdue, ended, Formatting.Median(toDecision), Formatting.Median(toRelease), Formatting.Median(toResponse)),
             [new("< 30 days", ageing[0]), new("30–89 days", ageing[1]), new("90–179 days", ageing[2]), new("180–364 days", ageing[3]), new("≥ 365 days", ageing[4])],
             now);
-        progress?.Report((80, "rendering"));
+        await progress.ReportAsync(80, "rendering");
         return data;
     }
 
