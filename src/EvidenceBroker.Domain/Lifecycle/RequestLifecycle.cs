@@ -19,13 +19,13 @@ public static class RequestLifecycle
 
     /// <summary>States in which nothing more is asked of anyone: no clock runs on them. Their order is the order the
     /// lifecycle diagram (docs) draws their closing edges in.</summary>
-    public static readonly RequestState[] Finished =
+    public static readonly IReadOnlyList<RequestState> Finished =
     [
         RequestState.Produced, RequestState.PartiallyProduced, RequestState.Refused, RequestState.Objected,
         RequestState.PreservationExpired, RequestState.Rejected, RequestState.Withdrawn, RequestState.Closed,
     ];
 
-    public static bool IsFinished(RequestState state) => Array.IndexOf(Finished, state) >= 0;
+    public static bool IsFinished(RequestState state) => Finished.Contains(state);
 
     /// <summary>This thread's machine; see <see cref="Borrow"/>.</summary>
     [ThreadStatic]

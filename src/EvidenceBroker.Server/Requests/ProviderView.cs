@@ -60,10 +60,12 @@ public static class ProviderView
 
     /// <summary>
     /// Which of a decision's deadlines the provider's dossier dates: those that bind it, including the enforcing
-    /// state's time to object before it may hand the data over; not the agency's validation or MLAT planning.
+    /// state's time to object before it may hand the data over; not the agency's validation or MLAT planning. Named
+    /// one by one, as the clocks above are, so that a kind added later stays the agency's until someone decides.
     /// </summary>
     public static bool Keeps(DecisionDeadlineKind kind) =>
-        kind is not (DecisionDeadlineKind.PostHocValidation or DecisionDeadlineKind.MlatPlanning);
+        kind is DecisionDeadlineKind.Response or DecisionDeadlineKind.Preservation or DecisionDeadlineKind.PreservationExtension
+            or DecisionDeadlineKind.EnforcingStateObjection;
 
     /// <summary>
     /// A decision as <paramref name="reader"/> reads it: a provider, less the deadlines that bind the agency alone;
