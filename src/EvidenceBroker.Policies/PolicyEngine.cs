@@ -1,5 +1,6 @@
 using System.Reflection;
 using EvidenceBroker.Domain.Requests;
+using static EvidenceBroker.Policies.RuleIndex;
 
 namespace EvidenceBroker.Policies;
 
@@ -13,16 +14,9 @@ public sealed class PolicyEngine
     public static readonly string BuildVersion =
         typeof(PolicyEngine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
-    // Rule indexes into the reasons array, in PackVocabulary.Rules order.
-    private const int C1 = 0, C8 = 7, C10 = 9, C11 = 10;
-    private const int R1 = 11, R2 = 12, R3 = 13, R4 = 14, R5 = 15, R6 = 16, R7 = 17, R8 = 18, R9 = 19, R10 = 20;
-    private const int R11 = 21, R12 = 22, R13 = 23, R14 = 24, R15 = 25;
-
     private const int Traffic = 1 << (int)DataCategory.Traffic;
     private const int Content = 1 << (int)DataCategory.Content;
     private const int StoredCategories = (1 << (int)DataCategory.Subscriber) | (1 << (int)DataCategory.Identification) | Traffic | Content;
-
-    private static readonly int[] AssessedIndexes = [1, 2, 3, 4, 5, 6, 8];
 
     private readonly PolicyPack pack;
     private readonly RuleTexts texts;
@@ -158,9 +152,9 @@ public sealed class PolicyEngine
         else
         {
             var country = requesting!;
-            for (var i = 0; i < AssessedIndexes.Length; i++)
+            for (var i = 0; i < RuleIndex.AssessedCriteria.Length; i++)
             {
-                reasons[AssessedIndexes[i]] = country.Criteria[i];
+                reasons[RuleIndex.AssessedCriteria[i]] = country.Criteria[i];
             }
 
             reasons[C8] = request.AgencyId is null ? t.C8NotEvaluated

@@ -165,15 +165,15 @@ public sealed class PolicyPack
                     open.Add(new PairChannel(
                         entry,
                         since,
-                        Texts.Make(0, RuleStatus.Passed, $"{entry.Name} is open from {requesting.Code} to providers in {provider.Code}{sinceText}.", source),
-                        Texts.Make(0, RuleStatus.Failed, $"{entry.Name} from {requesting.Code} to {provider.Code} applies only from {Iso(since)}; until then the request goes by MLAT.", source)));
+                        Texts.Make(RuleIndex.C1, RuleStatus.Passed, $"{entry.Name} is open from {requesting.Code} to providers in {provider.Code}{sinceText}.", source),
+                        Texts.Make(RuleIndex.C1, RuleStatus.Failed, $"{entry.Name} from {requesting.Code} to {provider.Code} applies only from {Iso(since)}; until then the request goes by MLAT.", source)));
                 }
             }
         }
 
         var none = requesting.Index == provider.Index
-            ? Texts.Make(0, RuleStatus.Failed, $"Requesting state and provider's state are both {provider.Code}: a domestic request, not a cross-border channel.")
-            : Texts.Make(0, RuleStatus.Failed, $"No direct channel from {requesting.Code} to providers in {provider.Code}; the request goes by MLAT.");
+            ? Texts.Make(RuleIndex.C1, RuleStatus.Failed, $"Requesting state and provider's state are both {provider.Code}: a domestic request, not a cross-border channel.")
+            : Texts.Make(RuleIndex.C1, RuleStatus.Failed, $"No direct channel from {requesting.Code} to providers in {provider.Code}; the request goes by MLAT.");
         var review = open.Exists(c => c.Channel.ReliesOnProviderEntry) ? BuildReview(requesting, provider) : null;
         return new PairEntry([.. open], BuildRoute(requesting.Code, requesting, provider.Code, provider), none, review);
     }
@@ -187,9 +187,9 @@ public sealed class PolicyPack
         string Stale(CountryEntry entry) => $"reviewed on {Iso(entry.Definition.ReviewedOn)} and was due for review on {Iso(entry.ReviewDue)}";
         const string Rests = "the channel rests on the provider state's entry too (its memberships, its death-penalty assurances)";
         return new PairReview(
-            Texts.Make(9, RuleStatus.Passed, $"{r} was {Current(requesting)}; {p} was {Current(provider)}, as {Rests}."),
-            Texts.Make(9, RuleStatus.Failed, $"{p} was {Stale(provider)}; {Rests}, and a stale entry opens no direct channel. {r} is current."),
-            Texts.Make(9, RuleStatus.Failed, $"{r} was {Stale(requesting)}, and {p} was {Stale(provider)}; a stale entry opens no direct channel."));
+            Texts.Make(RuleIndex.C10, RuleStatus.Passed, $"{r} was {Current(requesting)}; {p} was {Current(provider)}, as {Rests}."),
+            Texts.Make(RuleIndex.C10, RuleStatus.Failed, $"{p} was {Stale(provider)}; {Rests}, and a stale entry opens no direct channel. {r} is current."),
+            Texts.Make(RuleIndex.C10, RuleStatus.Failed, $"{r} was {Stale(requesting)}, and {p} was {Stale(provider)}; a stale entry opens no direct channel."));
     }
 
     private MlatRoute BuildRoute(string requestingCode, CountryEntry? requesting, string providerCode, CountryEntry? provider)
@@ -275,12 +275,12 @@ internal sealed class CountryEntry
             }
         }
 
-        C8Passed = texts.Make(7, RuleStatus.Passed, $"The agency is on {Code}'s register of competent authorities.");
-        C8Failed = texts.Make(7, RuleStatus.Failed, $"The agency is not on {Code}'s register of competent authorities.");
-        C10Passed = texts.Make(9, RuleStatus.Passed, $"{Code}'s entry was reviewed on {PolicyPack.Iso(definition.ReviewedOn)}; next review due {PolicyPack.Iso(ReviewDue)}.");
-        C10Failed = texts.Make(9, RuleStatus.Failed, $"{Code}'s entry was reviewed on {PolicyPack.Iso(definition.ReviewedOn)} and was due for review on {PolicyPack.Iso(ReviewDue)}; a stale entry opens no direct channel.");
-        C11Passed = texts.Make(10, RuleStatus.Passed, $"{Code} is not suspended by the operator.");
-        C11Failed = texts.Make(10, RuleStatus.Failed, $"{Code} is suspended by the operator; no direct channel until the suspension is lifted.");
+        C8Passed = texts.Make(RuleIndex.C8, RuleStatus.Passed, $"The agency is on {Code}'s register of competent authorities.");
+        C8Failed = texts.Make(RuleIndex.C8, RuleStatus.Failed, $"The agency is not on {Code}'s register of competent authorities.");
+        C10Passed = texts.Make(RuleIndex.C10, RuleStatus.Passed, $"{Code}'s entry was reviewed on {PolicyPack.Iso(definition.ReviewedOn)}; next review due {PolicyPack.Iso(ReviewDue)}.");
+        C10Failed = texts.Make(RuleIndex.C10, RuleStatus.Failed, $"{Code}'s entry was reviewed on {PolicyPack.Iso(definition.ReviewedOn)} and was due for review on {PolicyPack.Iso(ReviewDue)}; a stale entry opens no direct channel.");
+        C11Passed = texts.Make(RuleIndex.C11, RuleStatus.Passed, $"{Code} is not suspended by the operator.");
+        C11Failed = texts.Make(RuleIndex.C11, RuleStatus.Failed, $"{Code} is suspended by the operator; no direct channel until the suspension is lifted.");
         EnforcingStateNotification =
         [
             new Notification(NotificationKind.EnforcingState, Code,
@@ -366,12 +366,12 @@ internal sealed class ChannelEntry
         }
 
         var allowed = Describe(definition.Categories);
-        R2Passed = texts.Make(12, RuleStatus.Passed, $"Every data category asked for is allowed on the {Name}.", Source);
-        R2Failed = texts.Make(12, RuleStatus.Failed, $"The {Name} allows only {allowed}{(definition.EmergencyCategoryMask != 0 ? " (any stored category in an emergency)" : "")}; the other categories need MLAT.", Source);
-        R12Passed = texts.Make(22, RuleStatus.Passed, $"Preservation only, on the {Name}: kept 60 days, extendable once by 30 days.");
-        R12NoPreservation = texts.Make(22, RuleStatus.Failed, $"The {Name} has no preservation order; preservation needs another channel or MLAT.");
-        R12PreservationOnly = texts.Make(22, RuleStatus.Failed, $"The {Name} only preserves data; production needs a production order or MLAT.");
-        C1NamedNotOpen = texts.Make(0, RuleStatus.Failed, $"The instrument named, the {Name}, is not open for this pair of states; the request goes by MLAT. Another instrument may be: name it, or none to let the broker choose.", Source);
+        R2Passed = texts.Make(RuleIndex.R2, RuleStatus.Passed, $"Every data category asked for is allowed on the {Name}.", Source);
+        R2Failed = texts.Make(RuleIndex.R2, RuleStatus.Failed, $"The {Name} allows only {allowed}{(definition.EmergencyCategoryMask != 0 ? " (any stored category in an emergency)" : "")}; the other categories need MLAT.", Source);
+        R12Passed = texts.Make(RuleIndex.R12, RuleStatus.Passed, $"Preservation only, on the {Name}: kept 60 days, extendable once by 30 days.");
+        R12NoPreservation = texts.Make(RuleIndex.R12, RuleStatus.Failed, $"The {Name} has no preservation order; preservation needs another channel or MLAT.");
+        R12PreservationOnly = texts.Make(RuleIndex.R12, RuleStatus.Failed, $"The {Name} only preserves data; production needs a production order or MLAT.");
+        C1NamedNotOpen = texts.Make(RuleIndex.C1, RuleStatus.Failed, $"The instrument named, the {Name}, is not open for this pair of states; the request goes by MLAT. Another instrument may be: name it, or none to let the broker choose.", Source);
 
         // R3 cites the threshold of this channel's instrument: the agreements and the EU Regulation differ.
         var serious = definition.SeriousCrime;
@@ -381,28 +381,28 @@ internal sealed class ChannelEntry
         if (!serious.Stated)
         {
             // A pack from before channels stated R3 decides, words and source included, as it did then.
-            R3Preservation = texts.Make(13, RuleStatus.Passed, "Preservation: any criminal offence suffices.");
-            R3NonContent = texts.Make(13, RuleStatus.Passed, "Subscriber and identification data: any criminal offence suffices.");
-            R3Serious = texts.Make(13, RuleStatus.Passed, $"Traffic or content: the offence carries a maximum penalty of at least {years} years.");
-            R3Listed = texts.Make(13, RuleStatus.Passed, "Traffic or content: the offence is a listed offence.");
-            R3Failed = texts.Make(13, RuleStatus.Failed, $"Traffic or content production needs an offence with a maximum penalty of at least {years} years or a listed offence; this one falls short.");
+            R3Preservation = texts.Make(RuleIndex.R3, RuleStatus.Passed, "Preservation: any criminal offence suffices.");
+            R3NonContent = texts.Make(RuleIndex.R3, RuleStatus.Passed, "Subscriber and identification data: any criminal offence suffices.");
+            R3Serious = texts.Make(RuleIndex.R3, RuleStatus.Passed, $"Traffic or content: the offence carries a maximum penalty of at least {years} years.");
+            R3Listed = texts.Make(RuleIndex.R3, RuleStatus.Passed, "Traffic or content: the offence is a listed offence.");
+            R3Failed = texts.Make(RuleIndex.R3, RuleStatus.Failed, $"Traffic or content production needs an offence with a maximum penalty of at least {years} years or a listed offence; this one falls short.");
         }
         else if (serious.EveryRequest)
         {
             var alternative = serious.ListedOffenceSuffices ? ", or a listed offence" : "; it has no list of offences that could stand in for the penalty";
-            R3Serious = texts.Make(13, RuleStatus.Passed, $"The offence carries a maximum penalty of at least {years} years: serious crime, which the {Name} requires for every data category and for preservation.", serious.Source);
-            R3Listed = texts.Make(13, RuleStatus.Passed, $"The offence is a listed offence, which the {Name} accepts for every data category and for preservation.", serious.Source);
-            R3Failed = texts.Make(13, RuleStatus.Failed, $"The {Name} covers serious crime only, for every data category and for preservation: a maximum penalty of at least {years} years{alternative}. This offence falls short.", serious.Source);
+            R3Serious = texts.Make(RuleIndex.R3, RuleStatus.Passed, $"The offence carries a maximum penalty of at least {years} years: serious crime, which the {Name} requires for every data category and for preservation.", serious.Source);
+            R3Listed = texts.Make(RuleIndex.R3, RuleStatus.Passed, $"The offence is a listed offence, which the {Name} accepts for every data category and for preservation.", serious.Source);
+            R3Failed = texts.Make(RuleIndex.R3, RuleStatus.Failed, $"The {Name} covers serious crime only, for every data category and for preservation: a maximum penalty of at least {years} years{alternative}. This offence falls short.", serious.Source);
             R3Preservation = R3NonContent = R3Failed; // not reached: every request is held to the threshold
         }
         else
         {
             var alternative = serious.ListedOffenceSuffices ? " or a listed offence" : "";
-            R3Preservation = texts.Make(13, RuleStatus.Passed, $"Preservation on the {Name}: any criminal offence suffices.", serious.Source);
-            R3NonContent = texts.Make(13, RuleStatus.Passed, $"Subscriber and identification data on the {Name}: any criminal offence suffices.", serious.Source);
-            R3Serious = texts.Make(13, RuleStatus.Passed, $"Traffic or content on the {Name}: the offence carries a maximum penalty of at least {years} years.", serious.Source);
-            R3Listed = texts.Make(13, RuleStatus.Passed, $"Traffic or content on the {Name}: the offence is a listed offence.", serious.Source);
-            R3Failed = texts.Make(13, RuleStatus.Failed, $"Traffic or content production on the {Name} needs an offence with a maximum penalty of at least {years} years{alternative}; this one falls short.", serious.Source);
+            R3Preservation = texts.Make(RuleIndex.R3, RuleStatus.Passed, $"Preservation on the {Name}: any criminal offence suffices.", serious.Source);
+            R3NonContent = texts.Make(RuleIndex.R3, RuleStatus.Passed, $"Subscriber and identification data on the {Name}: any criminal offence suffices.", serious.Source);
+            R3Serious = texts.Make(RuleIndex.R3, RuleStatus.Passed, $"Traffic or content on the {Name}: the offence carries a maximum penalty of at least {years} years.", serious.Source);
+            R3Listed = texts.Make(RuleIndex.R3, RuleStatus.Passed, $"Traffic or content on the {Name}: the offence is a listed offence.", serious.Source);
+            R3Failed = texts.Make(RuleIndex.R3, RuleStatus.Failed, $"Traffic or content production on the {Name} needs an offence with a maximum penalty of at least {years} years{alternative}; this one falls short.", serious.Source);
         }
     }
 
