@@ -368,8 +368,10 @@ internal sealed class ChannelEntry
         var allowed = Describe(definition.Categories);
         R2Passed = texts.Make(RuleIndex.R2, RuleStatus.Passed, $"Every data category asked for is allowed on the {Name}.", Source);
         R2Failed = texts.Make(RuleIndex.R2, RuleStatus.Failed, $"The {Name} allows only {allowed}{(definition.EmergencyCategoryMask != 0 ? " (any stored category in an emergency)" : "")}; the other categories need MLAT.", Source);
-        R12Passed = texts.Make(RuleIndex.R12, RuleStatus.Passed, $"Preservation only, on the {Name}: kept 60 days, extendable once by 30 days.");
         R12NoPreservation = texts.Make(RuleIndex.R12, RuleStatus.Failed, $"The {Name} has no preservation order; preservation needs another channel or MLAT.");
+        R12Passed = Preserving(Deadlines[(int)Urgency.Preservation * 4]) is { } preserving
+            ? texts.Make(RuleIndex.R12, RuleStatus.Passed, $"Preservation only, on the {Name}: {preserving}.")
+            : R12NoPreservation; // not reached: the engine passes R12 only on a channel that preserves, and each has its row
         R12PreservationOnly = texts.Make(RuleIndex.R12, RuleStatus.Failed, $"The {Name} only preserves data; production needs a production order or MLAT.");
         C1NamedNotOpen = texts.Make(RuleIndex.C1, RuleStatus.Failed, $"The instrument named, the {Name}, is not open for this pair of states; the request goes by MLAT. Another instrument may be: name it, or none to let the broker choose.", Source);
 
@@ -467,6 +469,29 @@ internal sealed class ChannelEntry
             _ => $"P{row.Amount}M",
         };
         return new Deadline(row.Kind, row.Amount, row.Unit, iso, row.Source, row.BrokerDefault);
+    }
+
+    /// <summary>
+    /// R12's figures, from the same deadline rows a preservation's clock runs by (the decision carries them), so that what
+    /// the decision says and what the clock does cannot part: "kept 60 days, extendable once by 30 days".
+    /// </summary>
+    private static string? Preserving(Deadline[] preservationDeadlines)
+    {
+        if (Array.Find(preservationDeadlines, d => d.Kind == DeadlineKind.Preservation) is not { } kept)
+        {
+            return null;
+        }
+
+        // No extension row only in a pack stored before the loader required one for every channel that preserves.
+        return Array.Find(preservationDeadlines, d => d.Kind == DeadlineKind.PreservationExtension) is { } extension
+            ? $"kept {Length(kept)}, extendable once by {Length(extension)}"
+            : $"kept {Length(kept)}; the pack sets no extension";
+    }
+
+    private static string Length(Deadline deadline)
+    {
+        var unit = deadline.Unit switch { DeadlineUnit.Hours => "hour", DeadlineUnit.Days => "day", _ => "month" };
+        return string.Create(CultureInfo.InvariantCulture, $"{deadline.Amount} {unit}{(deadline.Amount == 1 ? "" : "s")}");
     }
 
     private static string Describe(IReadOnlyList<DataCategory> categories)

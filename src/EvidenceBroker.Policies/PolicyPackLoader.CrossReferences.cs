@@ -12,7 +12,8 @@ public static partial class PolicyPackLoader
         List<YamlNode> channelNodes,
         List<DeadlineDefinition> deadlines,
         List<YamlNode> deadlineNodes,
-        PackSettings settings)
+        PackSettings settings,
+        bool admitting)
     {
         var codes = new HashSet<string>(countries.ConvertAll(c => c.Code), StringComparer.Ordinal);
         var agencyOwners = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -27,7 +28,7 @@ public static partial class PolicyPackLoader
             }
         }
 
-        var channelsContext = new FileContext(ChannelsFile, errors);
+        var channelsContext = new FileContext(ChannelsFile, errors, admitting);
         for (var i = 0; i < channels.Count; i++)
         {
             var channel = channels[i];
@@ -63,6 +64,16 @@ public static partial class PolicyPackLoader
                     channelsContext.Error(channelNodes[i], $"channels[{i}].urgencies",
                         $"No {WireNames<DeadlineKind>.Name(wanted)} deadline in deadlines.yaml for {WireNames<LegalInstrument>.Name(channel.Instrument)} / {WireNames<Urgency>.Name(urgency)}.");
                 }
+            }
+
+            // R12 states, and the clock applies, the one extension a preservation may have from this row: without it the
+            // decision would promise an extension the clock could not give. A pack stored before this check loads as it did.
+            if (channelsContext.Admitting && channel.Urgencies.Contains(Urgency.Preservation)
+                && !deadlines.Exists(d => d.Kind == DeadlineKind.PreservationExtension && (d.Channel is null || d.Channel == channel.Instrument)
+                                          && (d.Urgency is null || d.Urgency == Urgency.Preservation)))
+            {
+                channelsContext.Error(channelNodes[i], $"channels[{i}].urgencies",
+                    $"No {WireNames<DeadlineKind>.Name(DeadlineKind.PreservationExtension)} deadline in deadlines.yaml for {WireNames<LegalInstrument>.Name(channel.Instrument)} / preservation: a channel that allows preservation needs the once-only extension its R12 text states and its clock applies.");
             }
         }
 

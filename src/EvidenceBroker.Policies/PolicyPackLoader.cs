@@ -121,7 +121,7 @@ public static partial class PolicyPackLoader
             return Failed(errors);
         }
 
-        CheckCrossReferences(errors, countries, channels.Value.Definitions, channels.Value.Nodes, deadlines.Value.Definitions, deadlines.Value.Nodes, settings);
+        CheckCrossReferences(errors, countries, channels.Value.Definitions, channels.Value.Nodes, deadlines.Value.Definitions, deadlines.Value.Nodes, settings, admitting);
         if (errors.Count > 0)
         {
             return Failed(errors);

@@ -48,7 +48,7 @@ public static class RequestLifecycleApi
         MapAction(group, "/refusal", RequestTrigger.Refuse, "Provider: refuse, with grounds");
         MapAction(group, "/objection", RequestTrigger.RaiseObjection, "Provider: object, with grounds");
         MapAction(group, "/withdrawal", RequestTrigger.Withdraw, "Officer: withdraw the request, with a reason");
-        MapAction(group, "/preservation/extension", RequestTrigger.ExtendPreservation, "Officer: extend a preservation once by 30 days")
+        MapAction(group, "/preservation/extension", RequestTrigger.ExtendPreservation, "Officer: extend a preservation once, by the period its channel allows")
             .WithDescription("Refused with 422, naming the rule (R12) in 'deciding', once the preservation period has ended.")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         MapAction(group, "/preservation/conversion", RequestTrigger.ConvertToProduction, "Officer: turn a preservation into a production order")

@@ -16,9 +16,6 @@ namespace EvidenceBroker.Server.Sla;
 /// </summary>
 public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<SlaOptions> options)
 {
-    /// <summary>Art. 11: a preservation may be extended once by 30 days; the pack's figure, where it has one, decides.</summary>
-    private static readonly TimeSpan DefaultPreservationExtension = TimeSpan.FromDays(30);
-
     /// <summary>Starts, pauses, resumes and stops the request's clocks for the state it has just reached.</summary>
     public async Task SynchroniseAsync(
         EvidenceRequest request, IReadOnlyList<PolicyDeadline> durations, RequestTrigger? trigger, DateTimeOffset now, CancellationToken ct)
@@ -119,11 +116,13 @@ public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<S
                 }
 
                 break;
-            case RequestTrigger.ExtendPreservation:
-                var extension = Find(durations, PolicyDeadlineKind.PreservationExtension);
+            // The pack's extension row decides the length, as it decides R12's text; the loader admits no channel that
+            // preserves without one. A decision from a pack stored before that check may carry none: its preservation then
+            // keeps the period that pack set, rather than one the decision never stated.
+            case RequestTrigger.ExtendPreservation when Find(durations, PolicyDeadlineKind.PreservationExtension) is { } extension:
                 foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Preservation && !d.Extended))
                 {
-                    deadline.DueAt = extension?.DueFrom(deadline.DueAt) ?? deadline.DueAt + DefaultPreservationExtension;
+                    deadline.DueAt = extension.DueFrom(deadline.DueAt);
                     deadline.Extended = true;
                     // A reminder is due again only if the longer clock puts its mark still ahead: one already passed
                     // was sent, and sending it again would announce the same fraction twice.
