@@ -239,6 +239,12 @@ public sealed class RequestActions(
                 return PreservationEnded(ended);
             }
 
+            if (trigger == RequestTrigger.ExtendPreservation && request.CanFire(trigger)
+                && !DecisionJsonReader.Deadlines(decision.DecisionJson).Any(d => d.Kind == Policies.DeadlineKind.PreservationExtension))
+            {
+                return NoExtension(decision.PolicyVersion);
+            }
+
             var revised = confirmed ?? approved;
             if (trigger == RequestTrigger.ConvertToProduction && request.CanFire(trigger))
             {
@@ -390,6 +396,15 @@ public sealed class RequestActions(
         "The preservation period has ended.",
         $"It ended on {endedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC. A preservation can be extended, or made a production order, only " +
         "while it runs; the provider may no longer hold the data. File a new order.",
+        ["R12"]);
+
+    /// <summary>
+    /// A preservation decided under a pack stored before the loader required an extension row for every channel that
+    /// preserves: its decision states no extension, so none is granted rather than one of a length nobody set.
+    /// </summary>
+    private static ActionResult.NotPermittedByPolicy NoExtension(string policyVersion) => new(
+        "This preservation cannot be extended.",
+        $"Policy {policyVersion}, under which it was decided, sets no extension for its channel. File a new preservation order before this one ends.",
         ["R12"]);
 
     /// <summary>The audit action of a preservation the engine would not let become a production.</summary>

@@ -152,6 +152,33 @@ public sealed class SlaTests
     }
 
     [Fact]
+    public async Task A_preservation_whose_decision_states_no_extension_is_not_extended()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
+        var preservation = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
+        await WithoutExtensionRowAsync(broker, id); // as decided under a pack stored before the loader required the row
+
+        var extended = await broker.ActAsync(Officer, id, "preservation/extension");
+        var after = await DeadlineAsync(broker, id, DeadlineKind.Preservation);
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, extended.Status);
+        Assert.Contains("sets no extension", extended.Body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal((preservation.DueAt, false), (after.DueAt, after.Extended));
+        Assert.Equal("preservation-active", await broker.StateAsync(Officer, id));
+    }
+
+    private static async Task WithoutExtensionRowAsync(BrokerFactory broker, Guid id)
+    {
+        var json = await broker.WithDbAsync(db => db.Decisions.Where(d => d.RequestId == id).Select(d => d.DecisionJson).SingleAsync());
+        var decision = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        var deadlines = decision["deadlines"]!.AsArray();
+        deadlines.Remove(Assert.Single(deadlines, d => (string?)d!["kind"] == "preservation-extension"));
+        var stripped = decision.ToJsonString();
+        await broker.WithDbAsync(db => db.Decisions.Where(d => d.RequestId == id).ExecuteUpdateAsync(set => set.SetProperty(d => d.DecisionJson, stripped)));
+    }
+
+    [Fact]
     public async Task Extending_a_preservation_late_sends_again_only_the_reminders_whose_marks_are_still_ahead()
     {
         await using var broker = new BrokerFactory();
