@@ -170,9 +170,9 @@ public static class Program
             return BadInput;
         }
 
-        if (!IsCountryCode(request.RequestingCountry))
+        if (!CountryCode.IsValid(request.RequestingCountry))
         {
-            error.WriteLine($"{file}: request.requestingCountry: '{request.RequestingCountry}' is not an ISO 3166-1 alpha-2 code (e.g. GB).");
+            error.WriteLine($"{file}: request.requestingCountry: '{request.RequestingCountry}': {CountryCode.Rule}");
             return BadInput;
         }
 
@@ -183,9 +183,9 @@ public static class Program
             return BadInput;
         }
 
-        if (!IsCountryCode(request.ProviderJurisdiction))
+        if (!CountryCode.IsValid(request.ProviderJurisdiction))
         {
-            error.WriteLine($"{file}: request.providerJurisdiction: '{request.ProviderJurisdiction}' is not an ISO 3166-1 alpha-2 code (e.g. US).");
+            error.WriteLine($"{file}: request.providerJurisdiction: '{request.ProviderJurisdiction}': {CountryCode.Rule}");
             return BadInput;
         }
 
@@ -209,9 +209,9 @@ public static class Program
             evaluationDate = caseDate ?? DateOnly.FromDateTime(TimeProvider.System.GetUtcNow().UtcDateTime);
         }
 
-        if (suspended.FirstOrDefault(code => !IsCountryCode(code)) is { } notACountry)
+        if (suspended.FirstOrDefault(code => !CountryCode.IsValid(code)) is { } notACountry)
         {
-            error.WriteLine($"--suspend: '{notACountry}' is not an ISO 3166-1 alpha-2 code (e.g. GB).");
+            error.WriteLine($"--suspend: '{notACountry}': {CountryCode.Rule}");
             return BadInput;
         }
 
@@ -267,9 +267,6 @@ public static class Program
 
         return null;
     }
-
-    private static bool IsCountryCode(string? code) =>
-        code is { Length: 2 } && char.IsAsciiLetterUpper(code[0]) && char.IsAsciiLetterUpper(code[1]);
 
     // System.Text.Json appends "Path: … | LineNumber: …" which the field name already says.
     private static string FirstSentence(string message)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using EvidenceBroker.Domain.Requests;
 
 namespace EvidenceBroker.Cli.Tests;
 
@@ -71,6 +72,15 @@ public sealed class PolicyCommandTests
 
         Assert.Equal(2, code);
         Assert.Contains("--suspend", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Policy_evaluate_refuses_a_country_in_lower_case_in_the_broker_s_words()
+    {
+        var (_, _, error) = await Run("policy", "evaluate", Path.Combine(Policies, "cases", "de-ie-traffic-prosecutor-unvalidated.json"),
+            "--pack", Policies, "--suspend", "gb");
+
+        Assert.Contains(CountryCode.Rule, error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -135,7 +135,7 @@ public static class ExportsApi
         ArgumentNullException.ThrowIfNull(body);
         var errors = new Dictionary<string, string[]>();
         CheckPeriod(body.From, body.To, "filing date", errors);
-        if (body.RequestingCountry is { } country && !IsCountry(country)) { errors["requestingCountry"] = ["An ISO 3166-1 alpha-2 code, e.g. GB."]; }
+        if (body.RequestingCountry is { } country && !CountryCode.IsValid(country)) { errors["requestingCountry"] = [CountryCode.Rule]; }
         if (body.ProviderId is { Length: 0 or > 64 }) { errors["providerId"] = ["1 to 64 characters."]; }
         LegalInstrument? channel = null;
         if (body.Channel is not null)
@@ -167,7 +167,7 @@ public static class ExportsApi
         ArgumentNullException.ThrowIfNull(body);
         var errors = new Dictionary<string, string[]>();
         if (!HalfYear.TryParse(body.Period, out var period)) { errors["period"] = ["A half-year as YYYY-H1 or YYYY-H2, e.g. 2026-H2."]; }
-        if (body.RequestingCountry is { } country && !IsCountry(country)) { errors["requestingCountry"] = ["An ISO 3166-1 alpha-2 code, e.g. GB."]; }
+        if (body.RequestingCountry is { } country && !CountryCode.IsValid(country)) { errors["requestingCountry"] = [CountryCode.Rule]; }
         var format = body.Format?.ToLowerInvariant() switch
         {
             null or "pdf" => TransparencyFormat.Pdf,
@@ -396,6 +396,4 @@ public static class ExportsApi
         Title = "No such export.",
         Detail = $"There is no export job {id} that you can see.",
     };
-
-    private static bool IsCountry(string code) => code is { Length: 2 } && char.IsAsciiLetterUpper(code[0]) && char.IsAsciiLetterUpper(code[1]);
 }

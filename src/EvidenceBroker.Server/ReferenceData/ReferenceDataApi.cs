@@ -1,6 +1,6 @@
+using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
-using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Routing;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -29,9 +29,9 @@ public static class ReferenceDataApi
             if (country is not null)
             {
                 // As the request list's requestingCountry: "gb" matches no agency, and an empty list would say there is none.
-                if (!RequestContentValidator.IsCountryCode(country))
+                if (!CountryCode.IsValid(country))
                 {
-                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["country"] = [RequestContentValidator.CountryCodeRule] });
+                    return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["country"] = [CountryCode.Rule] });
                 }
 
                 query = query.Where(a => a.Country == country);

@@ -16,7 +16,7 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
 
     public RequestContentValidator()
     {
-        RuleFor(r => r.RequestingCountry).Must(IsCountryCode).WithMessage("Use an ISO 3166-1 alpha-2 code in capitals, e.g. GB.");
+        RuleFor(r => r.RequestingCountry).Must(CountryCode.IsValid).WithMessage(CountryCode.Rule);
         // Each condition applies to its own check only: a missing id must be named as missing, not skipped.
         RuleFor(r => r.AgencyId).NotEmpty().WithMessage("Name the filing agency.")
             .Must(IsSlug!).When(r => !string.IsNullOrEmpty(r.AgencyId), ApplyConditionTo.CurrentValidator)
@@ -75,21 +75,16 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
         RuleFor(r => r.EmergencyThreat).MaximumLength(4_000).Must(IsFreeText!).When(r => r.EmergencyThreat is not null)
             .WithMessage("At most 4,000 characters, without control characters.");
 
-        RuleFor(r => r.Target!.Nationality).Must(IsCountryCode!).When(r => r.Target?.Nationality is not null)
-            .OverridePropertyName("target.nationality").WithMessage("Use an ISO 3166-1 alpha-2 code.");
-        RuleFor(r => r.Target!.Residence).Must(IsCountryCode!).When(r => r.Target?.Residence is not null)
-            .OverridePropertyName("target.residence").WithMessage("Use an ISO 3166-1 alpha-2 code.");
-        RuleFor(r => r.Target!.LocatedIn).Must(IsCountryCode!).When(r => r.Target?.LocatedIn is not null)
-            .OverridePropertyName("target.locatedIn").WithMessage("Use an ISO 3166-1 alpha-2 code.");
+        RuleFor(r => r.Target!.Nationality).Must(CountryCode.IsValid).When(r => r.Target?.Nationality is not null)
+            .OverridePropertyName("target.nationality").WithMessage(CountryCode.Rule);
+        RuleFor(r => r.Target!.Residence).Must(CountryCode.IsValid).When(r => r.Target?.Residence is not null)
+            .OverridePropertyName("target.residence").WithMessage(CountryCode.Rule);
+        RuleFor(r => r.Target!.LocatedIn).Must(CountryCode.IsValid).When(r => r.Target?.LocatedIn is not null)
+            .OverridePropertyName("target.locatedIn").WithMessage(CountryCode.Rule);
 
         RuleFor(r => r.Flags).Must(Distinct).WithMessage("Each flag may appear once.");
         RuleForEach(r => r.Flags).IsNamedValue();
     }
-
-    /// <summary>What a country code given in a path or a query must be, said where one is refused.</summary>
-    public const string CountryCodeRule = "An ISO 3166-1 alpha-2 code in capitals, such as GB.";
-
-    public static bool IsCountryCode(string code) => code is { Length: 2 } && char.IsAsciiLetterUpper(code[0]) && char.IsAsciiLetterUpper(code[1]);
 
     public static bool IsSlug(string id) =>
         id.Length is > 0 and <= 64 && id.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-');

@@ -149,8 +149,8 @@ public static class RequestsApi
 
         if (requestingCountry is not null)
         {
-            if (RequestContentValidator.IsCountryCode(requestingCountry)) { query = query.Where(r => r.RequestingCountry == requestingCountry); }
-            else { errors["requestingCountry"] = [RequestContentValidator.CountryCodeRule]; }
+            if (CountryCode.IsValid(requestingCountry)) { query = query.Where(r => r.RequestingCountry == requestingCountry); }
+            else { errors["requestingCountry"] = [CountryCode.Rule]; }
         }
 
         // As instants in UTC, as they are stored: PostgreSQL refuses another offset, and SQLite would compare wrongly.

@@ -106,9 +106,13 @@ public static class PolicyApi
                 errors["providerId"] = ["No provider with this id is registered."];
             }
         }
-        else if (jurisdiction is null || !RequestContentValidator.IsCountryCode(jurisdiction))
+        else if (jurisdiction is null)
         {
-            errors["providerJurisdiction"] = ["Give providerId, or providerJurisdiction as an ISO 3166-1 alpha-2 code."];
+            errors["providerJurisdiction"] = ["Give providerId, or providerJurisdiction."];
+        }
+        else if (!CountryCode.IsValid(jurisdiction))
+        {
+            errors["providerJurisdiction"] = [CountryCode.Rule];
         }
 
         if (CrossBorder.Refusal(request.RequestingCountry, jurisdiction) is { } domestic)
@@ -237,9 +241,9 @@ public static class PolicyApi
         string country, ClaimsPrincipal user, SuspensionSwitch suspensions, CancellationToken ct)
     {
         // A suspension is kept under the code in capitals; "gb" answered "not suspended" while GB was.
-        if (!RequestContentValidator.IsCountryCode(country))
+        if (!CountryCode.IsValid(country))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["country"] = [RequestContentValidator.CountryCodeRule] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["country"] = [CountryCode.Rule] });
         }
 
         return await suspensions.ReinstateAsync(Caller.From(user)!, country, ct)

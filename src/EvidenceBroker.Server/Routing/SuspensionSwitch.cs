@@ -1,7 +1,7 @@
+using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
-using EvidenceBroker.Server.Requests;
 
 namespace EvidenceBroker.Server.Routing;
 
@@ -18,9 +18,13 @@ public sealed class SuspensionSwitch(BrokerDbContext db, PolicyRegistry registry
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (country is null || !RequestContentValidator.IsCountryCode(country) || !await registry.KnowsCountryAsync(db, country, ct))
+        if (!CountryCode.IsValid(country))
         {
-            errors["country"] = ["A country of the active policy pack, as an ISO 3166-1 alpha-2 code."];
+            errors["country"] = [CountryCode.Rule];
+        }
+        else if (!await registry.KnowsCountryAsync(db, country, ct))
+        {
+            errors["country"] = ["Not a country of the active policy pack."];
         }
 
         if (string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength || reason.Any(c => char.IsControl(c) && c is not ('\n' or '\r')))

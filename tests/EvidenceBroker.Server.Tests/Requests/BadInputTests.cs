@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -117,6 +119,59 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
         }
 
         Assert.Equal(before, await CountsAsync());
+    }
+
+    public static TheoryData<string, string, string, string?, string> LowerCaseCountries()
+    {
+        var sample = SampleRequests.MetToNorthwindSubscriber();
+        var dryRun = sample.Without("providerId").With("providerJurisdiction", "us");
+        return new TheoryData<string, string, string, string?, string>
+        {
+            { "met-case-system", "POST", "/api/v1/requests", sample.With("requestingCountry", "gb").ToJsonString(), "requestingCountry" },
+            { "met-case-system", "POST", "/api/v1/requests", sample.With("target", new JsonObject { ["nationality"] = "gb" }).ToJsonString(), "target.nationality" },
+            { "met-case-system", "POST", "/api/v1/policy/evaluate", dryRun.ToJsonString(), "providerJurisdiction" },
+            { "met-case-system", "GET", "/api/v1/requests?requestingCountry=gb", null, "requestingCountry" },
+            { "met-case-system", "GET", "/api/v1/agencies?country=gb", null, "country" },
+            { "ipco-oversight", "POST", "/api/v1/exports/oversight-reports", """{ "from": "2026-11-01", "to": "2026-11-30", "requestingCountry": "gb" }""", "requestingCountry" },
+            { "ipco-oversight", "POST", "/api/v1/exports/transparency-reports", """{ "period": "2026-H2", "requestingCountry": "gb" }""", "requestingCountry" },
+            { "broker-admin", "POST", "/api/v1/policy/suspensions", """{ "country": "gb", "reason": "Review of safeguards." }""", "country" },
+            { "broker-admin", "DELETE", "/api/v1/policy/suspensions/gb", null, "country" },
+        };
+    }
+
+    /// <summary>
+    /// Each place that takes a country had its own copy of the check and its own words, and they drifted: some never said
+    /// the code must be in capitals, which is all that is wrong with "gb".
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(LowerCaseCountries))]
+    public async Task A_country_code_in_lower_case_is_refused_in_the_same_words_wherever_it_is_given(string clientId, string method, string path, string? body, string field)
+    {
+        using var client = await broker.ClientAsync(clientId);
+        using var message = new HttpRequestMessage(new HttpMethod(method), path);
+        if (body is not null)
+        {
+            message.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        using var response = await client.SendAsync(message);
+        var problem = await response.JsonAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {problem}");
+        Assert.Equal([CountryCode.Rule], problem.GetProperty("errors").GetProperty(field).EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Theory]
+    [InlineData("Agency", "agency.country")]
+    [InlineData("Provider", "provider.country")]
+    public async Task The_directory_page_refuses_a_country_that_is_not_a_code_in_the_same_words_as_the_API(string handler, string field)
+    {
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var page = await admin.PostFormAsync($"/portal/admin?handler={handler}", new() { ["Id"] = "es-gc", ["Country"] = "E5", ["Name"] = "Guardia Civil" });
+        var shown = Regex.Match(page.Body, $"""data-error-for="{Regex.Escape(field)}"[^>]*>(?<message>[^<]*)<""").Groups["message"].Value;
+
+        Assert.Equal(CountryCode.Rule, WebUtility.HtmlDecode(shown));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
@@ -55,7 +56,7 @@ public sealed class IndexModel(
     {
         var country = Country?.Trim().ToUpperInvariant() ?? "";
         Check(RequestContentValidator.IsSlug(Id ?? ""), "agency.id", "Lower-case letters, digits and hyphens, at most 64.");
-        Check(RequestContentValidator.IsCountryCode(country), "agency.country", "An ISO 3166-1 alpha-2 code.");
+        Check(CountryCode.IsValid(country), "agency.country", CountryCode.Rule);
         Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "agency.name", "Name the agency (at most 200 characters).");
         if (Errors.Count == 0 && !await RegisterAsync(
                 db.Agencies, new Agency { Id = Id!, Country = country, Name = Name!.Trim() },
@@ -74,7 +75,7 @@ public sealed class IndexModel(
     {
         var country = Country?.Trim().ToUpperInvariant() ?? "";
         Check(RequestContentValidator.IsSlug(Id ?? ""), "provider.id", "Lower-case letters, digits and hyphens, at most 64.");
-        Check(RequestContentValidator.IsCountryCode(country), "provider.country", "The jurisdiction as an ISO 3166-1 alpha-2 code.");
+        Check(CountryCode.IsValid(country), "provider.country", CountryCode.Rule);
         Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "provider.name", "Name the provider (at most 200 characters).");
         if (Errors.Count == 0 && !await RegisterAsync(
                 db.Providers, new ReferenceData.Provider { Id = Id!, Jurisdiction = country, Name = Name!.Trim() },
