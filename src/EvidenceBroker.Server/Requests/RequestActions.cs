@@ -456,11 +456,8 @@ public sealed class RequestActions(
         };
     }
 
-    /// <summary>What is wrong with an action's free text (a reason, a note), or null: the one rule for all of them.</summary>
-    public static string? TextProblem(string? text) =>
-        text is not null && (text.Length > MaxTextLength || text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')))
-            ? $"At most {MaxTextLength:N0} characters, without control characters."
-            : null;
+    /// <summary>What is wrong with an action's free text (a reason, a note), or null: the free-text rule at the actions' one length.</summary>
+    public static string? TextProblem(string? text) => FreeText.Problem(text, MaxTextLength);
 
     private static Dictionary<string, string[]>? Validate(RequestTrigger trigger, ActionInput input)
     {

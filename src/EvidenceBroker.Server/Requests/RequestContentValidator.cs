@@ -13,6 +13,7 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
     public const int MaxIdentifierLength = 512;
     public const int MaxNameLength = 200;
     public const int MaxTextLength = 10_000;
+    public const int MaxEmergencyThreatLength = 4_000;
 
     public RequestContentValidator()
     {
@@ -58,7 +59,7 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
         RuleFor(r => r.TimeRange!.To).GreaterThan(r => r.TimeRange!.From).When(r => r.TimeRange is not null)
             .OverridePropertyName("timeRange.to").WithMessage("'to' must be after 'from'.");
 
-        RuleFor(r => r.Offence.Description).NotEmpty().MaximumLength(2_000).Must(IsFreeText)
+        RuleFor(r => r.Offence.Description).NotEmpty().MaximumLength(2_000).Must(FreeText.IsValid)
             .OverridePropertyName("offence.description").WithMessage("Describe the offence in at most 2,000 characters, without control characters.");
         RuleFor(r => r.Offence.Code).MaximumLength(64).Must(HasNoControlCharacters!).When(r => r.Offence.Code is not null)
             .OverridePropertyName("offence.code").WithMessage("At most 64 characters, without control characters.");
@@ -70,10 +71,9 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
         RuleFor(r => r.Urgency).IsNamedValue();
 
         RuleFor(r => r.Justification).NotEmpty().WithMessage("State the facts that link the identifiers to the offence.")
-            .MaximumLength(MaxTextLength).WithMessage($"At most {MaxTextLength:N0} characters.")
-            .Must(IsFreeText).WithMessage("Control characters are not allowed.");
-        RuleFor(r => r.EmergencyThreat).MaximumLength(4_000).Must(IsFreeText!).When(r => r.EmergencyThreat is not null)
-            .WithMessage("At most 4,000 characters, without control characters.");
+            .Must(text => FreeText.Problem(text, MaxTextLength) is null).WithMessage(FreeText.Rule(MaxTextLength));
+        RuleFor(r => r.EmergencyThreat).Must(text => FreeText.Problem(text, MaxEmergencyThreatLength) is null)
+            .WithMessage(FreeText.Rule(MaxEmergencyThreatLength));
 
         RuleFor(r => r.Target!.Nationality).Must(CountryCode.IsValid).When(r => r.Target?.Nationality is not null)
             .OverridePropertyName("target.nationality").WithMessage(CountryCode.Rule);
@@ -92,9 +92,6 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
     private static bool Distinct<T>(IReadOnlyList<T> values) => values.Distinct().Count() == values.Count;
 
     private static bool HasNoControlCharacters(string text) => !text.Any(char.IsControl);
-
-    /// <summary>Free text may hold line breaks and tabs, nothing else below space.</summary>
-    private static bool IsFreeText(string text) => !text.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t'));
 
     private static readonly AuthorityValidator Authorities = new();
 

@@ -27,9 +27,13 @@ public sealed class SuspensionSwitch(BrokerDbContext db, PolicyRegistry registry
             errors["country"] = ["Not a country of the active policy pack."];
         }
 
-        if (string.IsNullOrWhiteSpace(reason) || reason.Length > MaxReasonLength || reason.Any(c => char.IsControl(c) && c is not ('\n' or '\r')))
+        if (string.IsNullOrWhiteSpace(reason))
         {
-            errors["reason"] = [$"State the reason, in at most {MaxReasonLength:N0} characters."];
+            errors["reason"] = ["State the reason."];
+        }
+        else if (FreeText.Problem(reason, MaxReasonLength) is { } problem)
+        {
+            errors["reason"] = [problem];
         }
 
         if (errors.Count > 0)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -172,6 +173,25 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
         var shown = Regex.Match(page.Body, $"""data-error-for="{Regex.Escape(field)}"[^>]*>(?<message>[^<]*)<""").Groups["message"].Value;
 
         Assert.Equal(CountryCode.Rule, WebUtility.HtmlDecode(shown));
+    }
+
+    /// <summary>
+    /// The free-text fields of a request share one rule with an action's reason and a suspension's reason; the
+    /// justification had its own words ("Control characters are not allowed.") for the same refusal.
+    /// </summary>
+    [Theory]
+    [InlineData("justification", RequestContentValidator.MaxTextLength)]
+    [InlineData("emergencyThreat", RequestContentValidator.MaxEmergencyThreatLength)]
+    public async Task A_bell_character_in_a_request_s_free_text_is_refused_in_the_free_text_words_with_the_field_s_own_limit(string field, int maxLength)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var body = SampleRequests.MetToNorthwindSubscriber().With(field, "Facts linking the account to the offence.\u0007").ToJsonString();
+
+        using var response = await officer.PostAsync("/api/v1/requests", new StringContent(body, Encoding.UTF8, "application/json"));
+        var problem = await response.JsonAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {problem}");
+        Assert.Equal([FreeText.Rule(maxLength)], problem.GetProperty("errors").GetProperty(field).EnumerateArray().Select(e => e.GetString()));
     }
 
     [Fact]
