@@ -26,9 +26,12 @@ public static class ProviderView
     public static readonly IReadOnlyList<string> NoteKinds =
         [RequestNote.RefusalKind, RequestNote.ObjectionKind, RequestNote.ValidationKind, RequestNote.ValidationRefusedKind, Wire.Name(RequestTrigger.Withdraw)];
 
-    /// <summary>The clocks a provider keeps: its answer, the preservation period and when it may tell the user.</summary>
+    /// <summary>
+    /// The clocks a provider keeps: its answer, the preservation period, when it may tell the user and the enforcing
+    /// state's time to object before it hands data over.
+    /// </summary>
     public static readonly IReadOnlyList<DeadlineKind> DeadlineKinds =
-        [DeadlineKind.Response, DeadlineKind.Preservation, DeadlineKind.NonDisclosureEnd];
+        [DeadlineKind.Response, DeadlineKind.Preservation, DeadlineKind.NonDisclosureEnd, DeadlineKind.EnforcingStateObjection];
 
     public static bool IsFor(Caller caller)
     {

@@ -18,6 +18,14 @@ public enum DeadlineKind
 
     /// <summary>MLAT planning figure (10 months): ageing, not a legal deadline.</summary>
     [JsonStringEnumMemberName("mlat-planning")] MlatPlanning,
+
+    /// <summary>
+    /// A notified EU order (R14): the time the enforcing state's authority has to raise grounds for refusal, from the
+    /// provider's receipt (Art. 10(2), 10(4), 12; 10 days, 96 h for an emergency). A standard order's data is to be handed
+    /// over at its end, which the provider hears of; an emergency's within its 8 hours, the objection still possible
+    /// afterwards. The broker does not hold a production back until then (see the README's open questions).
+    /// </summary>
+    [JsonStringEnumMemberName("enforcing-state-objection")] EnforcingStateObjection,
 }
 
 /// <summary>

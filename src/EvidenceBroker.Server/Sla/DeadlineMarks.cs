@@ -36,13 +36,14 @@ public sealed class DeadlineMarks(AuditTrail audit)
 
     /// <summary>
     /// The breach of a clock that is missed when it is due (a response, a post-hoc validation, the MLAT planning
-    /// figure), if its due time has come and it is not yet stamped. A preservation's end is its expiry, and the end of
-    /// non-disclosure is no one's failure: neither is a breach.
+    /// figure), if its due time has come and it is not yet stamped. A preservation's end is its expiry, and the ends of
+    /// non-disclosure and of the enforcing state's time to object are no one's failure: none is a breach.
     /// </summary>
     public async Task StampBreachAsync(BrokerDbContext db, Deadline deadline, EvidenceRequest request, DateTimeOffset now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(deadline);
-        if (deadline.BreachedAt is null && now >= deadline.DueAt && deadline.Kind is not (DeadlineKind.Preservation or DeadlineKind.NonDisclosureEnd))
+        if (deadline.BreachedAt is null && now >= deadline.DueAt
+            && deadline.Kind is not (DeadlineKind.Preservation or DeadlineKind.NonDisclosureEnd or DeadlineKind.EnforcingStateObjection))
         {
             deadline.BreachedAt = now;
             await RecordAsync(db, deadline, deadline.Kind == DeadlineKind.PostHocValidation ? "sla.validation-overdue" : "sla.breached", request, now, ct);

@@ -83,6 +83,14 @@ public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<S
                 Start(DeadlineKind.Response, from, response.DueFrom(from), response.Source);
             }
 
+            // R14: the enforcing state's time to object runs from the provider's receipt, of the order or of the
+            // production order a preservation became; started then only, so that it is not started again once ended.
+            if ((released == now || trigger == RequestTrigger.ConvertToProduction) && !RequestLifecycle.IsFinished(request.State)
+                && Find(durations, PolicyDeadlineKind.EnforcingStateObjection) is { } objection)
+            {
+                Start(DeadlineKind.EnforcingStateObjection, now, objection.DueFrom(now), objection.Source);
+            }
+
             if (content.NonDisclosureUntil is { } until && !await NonDisclosureEndedAsync(request.Id, trigger, ct))
             {
                 var end = new DateTimeOffset(until.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);

@@ -75,6 +75,10 @@ public sealed class SlaMonitor(BrokerDbContext db, AuditTrail audit, DeadlineMar
                         deadline.CompletedAt = now;
                         await marks.RecordAsync(db, deadline, "request.non-disclosure-ended", request, now, ct);
                         break;
+                    case DeadlineKind.EnforcingStateObjection:
+                        deadline.CompletedAt = now;
+                        await marks.RecordAsync(db, deadline, "request.objection-period-ended", request, now, ct);
+                        break;
                     case DeadlineKind.Preservation:
                         // The request has left the states a preservation expires from (every way out ends this clock, so
                         // this is a guard): its period is over, and nothing is missed.

@@ -37,6 +37,18 @@ public static class SampleRequests
         .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account.")
         .With("issuingAuthority", new JsonObject { ["type"] = "police", ["name"] = "Met Police duty inspector" });
 
+    /// <summary>
+    /// BKA (Germany) → Emerald Cloud (Ireland), content ordered by a judge, of a person living in Ireland: an EU
+    /// production order whose enforcing state, Ireland, is notified and may object (R14).
+    /// </summary>
+    public static JsonObject BkaToEmeraldContentOfAnIrishResident() => MetToNorthwindSubscriber()
+        .With("requestingCountry", "DE")
+        .With("agencyId", "de-bka")
+        .With("providerId", "emerald-cloud")
+        .With("dataCategories", new JsonArray("content"))
+        .With("issuingAuthority", new JsonObject { ["type"] = "judge", ["name"] = "Amtsgericht Wiesbaden" })
+        .With("target", new JsonObject { ["nationality"] = "DE", ["residence"] = "IE", ["locatedIn"] = "DE" });
+
     /// <summary>MVD (Russia) → Northwind Mail: no direct channel, so MLAT.</summary>
     public static JsonObject MvdToNorthwind()
     {

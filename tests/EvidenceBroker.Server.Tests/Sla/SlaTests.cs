@@ -152,6 +152,41 @@ public sealed class SlaTests
     }
 
     [Fact]
+    public async Task A_notified_eu_order_runs_the_enforcing_state_s_time_to_object_and_both_sides_hear_when_it_ends()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("bka-case-system", SampleRequests.BkaToEmeraldContentOfAnIrishResident());
+        var running = await DeadlineAsync(broker, id, DeadlineKind.EnforcingStateObjection);
+        var seenByProvider = await broker.GetAsync("emerald-legal", $"/api/v1/requests/{id}/timeline");
+        broker.Clock.Advance(running.DueAt - broker.Clock.GetUtcNow() + TimeSpan.FromMinutes(1));
+        await SweepAsync(broker);
+        await SweepAsync(broker); // the end is told once
+
+        var ended = await DeadlineAsync(broker, id, DeadlineKind.EnforcingStateObjection);
+        var told = await broker.WithDbAsync(db => db.Outbox.Where(m => m.RequestId == id && m.Topic == "request.objection-period-ended")
+            .Select(m => m.Recipient).OrderBy(r => r).ToListAsync());
+        var actions = await AuditActionsAsync(broker, id);
+
+        Assert.Equal((running.StartsAt + TimeSpan.FromDays(10), "Reg. 2023/1543 Art. 10(2), 12"), (running.DueAt, running.Source));
+        Assert.Contains(seenByProvider.GetProperty("deadlines").EnumerateArray(), d => d.GetProperty("kind").GetString() == "enforcing-state-objection");
+        Assert.NotNull(ended.CompletedAt);
+        Assert.Null(ended.BreachedAt); // the end of the time to object is no one's failure
+        Assert.Equal(1, actions.Count(a => a == "request.objection-period-ended"));
+        Assert.Equal(["agency:de-bka", "provider:emerald-cloud"], told);
+    }
+
+    [Fact]
+    public async Task An_order_whose_enforcing_state_is_not_notified_has_no_time_to_object()
+    {
+        await using var broker = new BrokerFactory();
+        var ofAGermanResident = await broker.FileAsync("bka-case-system", SampleRequests.BkaToEmeraldContentOfAnIrishResident()
+            .With("target", new JsonObject { ["nationality"] = "DE", ["residence"] = "DE", ["locatedIn"] = "DE" }));
+
+        Assert.Equal("routed-to-provider", await broker.StateAsync("bka-case-system", ofAGermanResident));
+        Assert.Equal(0, await broker.WithDbAsync(db => db.Deadlines.CountAsync(d => d.RequestId == ofAGermanResident && d.Kind == DeadlineKind.EnforcingStateObjection)));
+    }
+
+    [Fact]
     public async Task A_preservation_whose_decision_states_no_extension_is_not_extended()
     {
         await using var broker = new BrokerFactory();
