@@ -66,7 +66,10 @@ public sealed record RequestContent
     /// <summary>The issuing authority accepts the use limits: no onward transfer to third states without consent (R13).</summary>
     public bool UseLimitsAcknowledged { get; init; }
 
-    /// <summary>Until when the provider must not notify the user (R15).</summary>
+    /// <summary>
+    /// Until when the provider must not notify the user (R15): as the portal's form puts it, "must not tell the user
+    /// until" this day, so the provider may tell them from its start (00:00 UTC), when the clock ends.
+    /// </summary>
     public DateOnly? NonDisclosureUntil { get; init; }
 }
 
