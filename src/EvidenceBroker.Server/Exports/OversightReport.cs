@@ -4,6 +4,7 @@ using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Exports.Pdf;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Portal;
 using EvidenceBroker.Server.Routing;
 using EvidenceBroker.Server.Sla;
 using Microsoft.EntityFrameworkCore;
@@ -61,9 +62,9 @@ public static class OversightReportQuery
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(parameters);
-        var from = new DateTimeOffset(parameters.From.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var to = new DateTimeOffset(parameters.To.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var requests = db.Requests.AsNoTracking().Where(r => r.FiledAt >= from && r.FiledAt < to);
+        var from = WholeDays.Start(parameters.From);
+        var requests = db.Requests.AsNoTracking().Where(r => r.FiledAt >= from);
+        if (WholeDays.End(parameters.To) is { } to) { requests = requests.Where(r => r.FiledAt < to); }
         if (parameters.RequestingCountry is { } country) { requests = requests.Where(r => r.RequestingCountry == country); }
         if (parameters.ProviderId is { } provider) { requests = requests.Where(r => r.ProviderId == provider); }
         if (parameters.Channel is { } channel) { requests = requests.Where(r => r.Channel == channel); }
