@@ -47,6 +47,7 @@ builder.Services.AddSingleton<ProviderJurisdictions>();
 builder.Services.AddSingleton<IRequestReferences, RandomRequestReferences>();
 builder.Services.AddScoped<RequestIntake>();
 builder.Services.AddScoped<RequestActions>();
+builder.Services.AddScoped<RequestProductions>();
 builder.Services.AddScoped<EmergencyValidation>();
 builder.Services.AddSingleton<ProductionStore>();
 builder.Services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();

@@ -24,13 +24,12 @@ public sealed record ActionInput(string? Text = null, IReadOnlyList<RefusalGroun
 /// entry and the notifications — all in one transaction.
 /// </summary>
 public sealed class RequestActions(
-    BrokerDbContext db, AuditTrail audit, PolicyDecider decider, SlaClock sla, MlatDrafting mlat, ProductionStore store, TimeProvider clock,
-    ILogger<RequestActions> logger)
+    BrokerDbContext db, AuditTrail audit, PolicyDecider decider, SlaClock sla, MlatDrafting mlat, TimeProvider clock, ILogger<RequestActions> logger)
 {
     public const int MaxTextLength = RequestContentValidator.MaxTextLength;
 
     /// <summary>
-    /// Any action but a production, which is recorded only with its package (<see cref="ProduceAsync"/>): fired bare, it
+    /// Any action but a production, which is recorded only with its package (<see cref="RequestProductions"/>): fired bare, it
     /// would mark a request produced with nothing to download.
     /// </summary>
     public Task<ActionResult> ApplyAsync(Caller caller, Guid requestId, RequestTrigger trigger, ActionInput input, CancellationToken ct) =>
@@ -41,140 +40,13 @@ public sealed class RequestActions(
             }))
             : ApplyAsync(caller, requestId, trigger, input, alsoRecord: null, ct);
 
-    /// <summary>A package's name and type as the productions table holds them (255 and 100 characters), or why not.</summary>
-    private static ActionResult.Invalid? PackageProblem(string? fileName, string? contentType)
-    {
-        if (fileName is null || fileName.Length is 0 or > 255 || fileName.Any(c => char.IsControl(c) || c is '/' or '\\') || fileName is "." or "..")
-        {
-            return new ActionResult.Invalid(new Dictionary<string, string[]>
-            {
-                ["fileName"] = ["Name the package (1–255 characters, no path separators or control characters)."],
-            });
-        }
-
-        return contentType is null || contentType.Length > 100 || !Production.IsServable(contentType)
-            ? new ActionResult.Invalid(new Dictionary<string, string[]> { ["Content-Type"] = ["A media type such as application/zip, in at most 100 characters."] })
-            : null;
-    }
-
     /// <summary>
-    /// Streams a response package to storage, then records the production. The package is checked for who may
-    /// send it before a byte is stored, and removed again if the production cannot be recorded.
+    /// A production, recorded with its package by <see cref="RequestProductions"/>: the same pipeline as any action, and
+    /// <paramref name="record"/> adds the production's row in its transaction and says what the audit entry holds of it.
     /// </summary>
-    public async Task<ActionResult> ProduceAsync(
-        Caller caller, Guid requestId, bool partial, string fileName, string contentType, Stream body, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        if (PackageProblem(fileName, contentType) is { } invalid)
-        {
-            return invalid;
-        }
-
-        var trigger = partial ? RequestTrigger.ProducePartially : RequestTrigger.Produce;
-        var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct);
-        if (request is null)
-        {
-            return new ActionResult.NotFound();
-        }
-
-        if (WhoMay(caller, request, trigger) is { } refusal)
-        {
-            return new ActionResult.Forbidden(refusal);
-        }
-
-        if (!request.CanFire(trigger))
-        {
-            throw new InvalidTransitionException(request.State, trigger, request.PermittedTriggers);
-        }
-
-        var productionId = RowIds.Version7(clock.GetUtcNow());
-        var (path, size, sha256) = await store.SaveAsync(requestId, productionId, body, ct);
-        if (size == 0)
-        {
-            // A body lost on the way (a stream already read, a forgotten file) would otherwise end the request as
-            // produced, with nothing to download and no way to upload the real package.
-            store.Delete(path);
-            return new ActionResult.Invalid(new Dictionary<string, string[]> { ["package"] = ["The package is empty: send the file's content."] });
-        }
-
-        try
-        {
-            var result = await ApplyAsync(caller, requestId, trigger, new ActionInput(), (now, _) =>
-            {
-                db.Productions.Add(new Production
-                {
-                    Id = productionId, RequestId = requestId, FileName = fileName, ContentType = contentType, SizeBytes = size,
-                    Sha256 = sha256, StoredPath = path, Partial = partial, UploadedBy = caller.DisplayName, UploadedAt = now,
-                });
-                return new { productionId, fileName, size, sha256, partial };
-            }, ct);
-            if (result is not ActionResult.Done)
-            {
-                store.Delete(path);
-            }
-
-            return result;
-        }
-        catch
-        {
-            store.Delete(path);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Opens a production for the requesting agency only (oversight sees metadata, never content). The download
-    /// is audited before the first byte leaves.
-    /// </summary>
-    public async Task<(ActionResult Result, Production? Production, Stream? Content)> OpenProductionAsync(
-        Caller caller, Guid requestId, Guid productionId, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        // Both before the writers' turn, which every node waits for: a guessed id, or a caller who sees the request but
-        // may not download (its provider, oversight), must not hold it up. An agency sees only its own requests.
-        if (!await db.SeesRequestAsync(caller, requestId, ct))
-        {
-            return (new ActionResult.NotFound(), null, null);
-        }
-
-        if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsRead))
-        {
-            return (new ActionResult.Forbidden("Only the requesting agency can download what was produced."), null, null);
-        }
-
-        await using var transaction = await db.BeginWriteAsync(ct);
-        var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct);
-        var production = request is null ? null
-            : await db.Productions.AsNoTracking().SingleOrDefaultAsync(p => p.Id == productionId && p.RequestId == requestId, ct);
-        if (production is null)
-        {
-            return (new ActionResult.NotFound(), null, null);
-        }
-
-        // Decided in the writers' turn, which a refusal of validation also takes: no download slips past one.
-        if (await EmergencyValidation.RefusedAsync(db, requestId, ct))
-        {
-            return (new ActionResult.Forbidden(
-                "The emergency order was refused validation afterwards (Art. 4(5)): what was produced under it is no longer released."), null, null);
-        }
-
-        // Opened first: a package that cannot be read is not recorded as downloaded.
-        var content = store.Open(production.StoredPath);
-        try
-        {
-            await audit.AppendAsync(db, caller, new AuditRecord("production.downloaded", "request", requestId.ToString(),
-                new { productionId, production.Sha256, production.SizeBytes }), ct);
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
-        }
-        catch
-        {
-            await content.DisposeAsync();
-            throw;
-        }
-
-        return (new ActionResult.Done(RequestResource.From(request!)), production, content);
-    }
+    internal Task<ActionResult> RecordProductionAsync(
+        Caller caller, Guid requestId, RequestTrigger trigger, Func<DateTimeOffset, EvidenceRequest, object> record, CancellationToken ct) =>
+        ApplyAsync(caller, requestId, trigger, new ActionInput(), record, ct);
 
     private async Task<ActionResult> ApplyAsync(
         Caller caller, Guid requestId, RequestTrigger trigger, ActionInput input, Func<DateTimeOffset, EvidenceRequest, object>? alsoRecord,

@@ -131,13 +131,13 @@ public static class RequestLifecycleApi
             : new ActionResult.Forbidden("The token carries no tenant."));
 
     private static async Task<Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> ProduceAsync(
-        Guid id, HttpRequest http, ClaimsPrincipal user, RequestActions actions, CancellationToken ct,
+        Guid id, HttpRequest http, ClaimsPrincipal user, RequestProductions productions, CancellationToken ct,
         string? fileName = null, bool partial = false)
     {
-        // The name and type are checked by RequestActions.ProduceAsync, for the portal's upload as well.
+        // The name and type are checked by RequestProductions.ProduceAsync, for the portal's upload as well.
         var contentType = string.IsNullOrWhiteSpace(http.ContentType) ? "application/octet-stream" : http.ContentType;
         return ToHttp(id, Caller.From(user) is { } caller
-            ? await actions.ProduceAsync(caller, id, partial, fileName ?? "", contentType, http.Body, ct)
+            ? await productions.ProduceAsync(caller, id, partial, fileName ?? "", contentType, http.Body, ct)
             : new ActionResult.Forbidden("The token carries no tenant."));
     }
 
@@ -160,14 +160,14 @@ public static class RequestLifecycleApi
     /// nothing (a sandbox without scripts).
     /// </summary>
     private static async Task<Results<FileStreamHttpResult, NotFoundProblem, ProblemHttpResult>> DownloadAsync(
-        Guid id, Guid productionId, ClaimsPrincipal user, RequestActions actions, HttpResponse response, CancellationToken ct)
+        Guid id, Guid productionId, ClaimsPrincipal user, RequestProductions productions, HttpResponse response, CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
         }
 
-        var (result, production, content) = await actions.OpenProductionAsync(caller, id, productionId, ct);
+        var (result, production, content) = await productions.OpenProductionAsync(caller, id, productionId, ct);
         return result switch
         {
             ActionResult.Done => Untrusted(response, TypedResults.Stream(content!, production!.ServedContentType, production.FileName)),

@@ -19,7 +19,8 @@ namespace EvidenceBroker.Server.Portal.Pages.Requests;
 /// as large as <see cref="StorageOptions.MaxProductionBytes"/> (set in PortalExtensions).
 /// </summary>
 public sealed class DetailModel(
-    PortalRequests requests, RequestActions actions, EmergencyValidation validation, BrokerDbContext db, TimeProvider clock) : PageModel
+    PortalRequests requests, RequestActions actions, RequestProductions productions, EmergencyValidation validation, BrokerDbContext db,
+    TimeProvider clock) : PageModel
 {
     public PortalRequest Item { get; private set; } = null!;
     public DateTimeOffset Now { get; private set; }
@@ -146,7 +147,7 @@ public sealed class DetailModel(
         {
             var name = Path.GetFileName(package.FileName);
             var type = string.IsNullOrWhiteSpace(package.ContentType) ? "application/octet-stream" : package.ContentType;
-            return await ReportAsync(await actions.ProduceAsync(Me, id, OnlyPart, name, type, body, ct), id,
+            return await ReportAsync(await productions.ProduceAsync(Me, id, OnlyPart, name, type, body, ct), id,
                 PortalText.Trigger(OnlyPart ? RequestTrigger.ProducePartially : RequestTrigger.Produce), ProduceForm, ct);
         }
         catch (InvalidTransitionException e)
@@ -163,7 +164,7 @@ public sealed class DetailModel(
             return head;
         }
 
-        var (result, production, content) = await actions.OpenProductionAsync(Me, id, productionId, ct);
+        var (result, production, content) = await productions.OpenProductionAsync(Me, id, productionId, ct);
         return result switch
         {
             ActionResult.Done when production is not null && content is not null => File(content, production.ServedContentType, production.FileName),
