@@ -9,22 +9,8 @@ public sealed class EngineTests
     private static readonly JsonSerializerOptions WebOptions = new(JsonSerializerDefaults.Web);
     private readonly PolicyEngine engine = new(PackLocation.Pack);
 
-    private static RequestContent Request(string from = "GB", string to = "US", params DataCategory[] categories) => new()
-    {
-        RequestingCountry = from,
-        AgencyId = from == "GB" ? "gb-nca" : from == "DE" ? "de-bka" : null,
-        ProviderJurisdiction = to,
-        DataCategories = categories.Length == 0 ? [DataCategory.Content] : categories,
-        Identifiers = [new Identifier { Type = IdentifierType.Email, Value = "suspect@example.com" }],
-        TimeRange = new TimeRange { From = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), To = new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero) },
-        Offence = new Offence { Description = "Fraud", MaxPenaltyYears = 10 },
-        IssuingAuthority = new Authority { Type = AuthorityType.Judge, Name = "Crown Court" },
-        Urgency = Urgency.Standard,
-        Justification = "Payments from fourteen victims were instructed from suspect@example.com.",
-        Target = new Target { Nationality = from, Residence = from, LocatedIn = from },
-        UseLimitsAcknowledged = true,
-        NonDisclosureUntil = new DateOnly(2027, 3, 1),
-    };
+    private static RequestContent Request(string from = "GB", string to = "US", params DataCategory[] categories) =>
+        SampleContent.Request(from, to, categories);
 
     private Decision Evaluate(RequestContent request, DateOnly? on = null, ICountrySuspensions? suspensions = null) =>
         engine.Evaluate(new PolicyInput(request, request.ProviderJurisdiction!, on ?? Today) { Suspensions = suspensions });

@@ -34,22 +34,8 @@ public sealed class PreservationTermsTests
     }
 
     private static Decision Preserve(PolicyPack pack, string from, string to) =>
-        new PolicyEngine(pack).Evaluate(new PolicyInput(new RequestContent
-        {
-            RequestingCountry = from,
-            AgencyId = from == "GB" ? "gb-nca" : from == "DE" ? "de-bka" : null,
-            ProviderJurisdiction = to,
-            DataCategories = [DataCategory.Subscriber],
-            Identifiers = [new Identifier { Type = IdentifierType.Email, Value = "suspect@example.com" }],
-            TimeRange = new TimeRange { From = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), To = new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero) },
-            Offence = new Offence { Description = "Fraud", MaxPenaltyYears = 10 },
-            IssuingAuthority = new Authority { Type = AuthorityType.Judge, Name = "Court" },
-            Urgency = Urgency.Preservation,
-            Justification = "Payments from fourteen victims were instructed from suspect@example.com.",
-            Target = new Target { Nationality = from, Residence = from, LocatedIn = from },
-            UseLimitsAcknowledged = true,
-            NonDisclosureUntil = new DateOnly(2027, 3, 1),
-        }, to, Today));
+        new PolicyEngine(pack).Evaluate(new PolicyInput(
+            SampleContent.Request(from, to, DataCategory.Subscriber) with { Urgency = Urgency.Preservation }, to, Today));
 
     [Theory]
     [InlineData("DE", "IE", LegalInstrument.EuEpocPr, "European Preservation Order (EPOC-PR)")]

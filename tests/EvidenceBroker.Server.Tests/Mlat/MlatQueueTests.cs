@@ -141,14 +141,11 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
     {
         var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")));
 
-        var sent = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "mlat", text = "A source may be exposed; let the central authorities weigh it." });
-        var draft = await broker.GetAsync("met-case-system", $"/api/v1/mlat/drafts/{id}");
-        var clock = await broker.WithDbAsync(db => db.Deadlines.AsNoTracking()
-            .SingleOrDefaultAsync(d => d.RequestId == id && d.Kind == EvidenceBroker.Server.Sla.DeadlineKind.MlatPlanning));
+        var (state, draftDue, clock) = await ReviewedToMlatAsync(id);
 
-        Assert.Equal("queued-for-mlat", sent.Body.GetProperty("state").GetString());
+        Assert.Equal("queued-for-mlat", state);
         Assert.NotNull(clock);
-        Assert.Equal(clock.DueAt, draft.GetProperty("planningDueAt").GetDateTimeOffset());
+        Assert.Equal(clock.DueAt, draftDue);
     }
 
     [Fact]
@@ -172,15 +169,22 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
         await broker.WithDbAsync(db => db.Decisions.Where(d => d.RequestId == id)
             .ExecuteUpdateAsync(set => set.SetProperty(d => d.PolicyVersion, "0000000000000000"))); // a pack no longer stored
 
+        var (state, draftDue, clock) = await ReviewedToMlatAsync(id);
+
+        Assert.Equal("queued-for-mlat", state);
+        Assert.NotNull(clock);
+        Assert.Equal(clock.DueAt, draftDue);
+        Assert.Equal(broker.Clock.GetUtcNow().AddMonths(10), clock.DueAt);
+    }
+
+    /// <summary>The review desk sends <paramref name="id"/> to MLAT: its state then, its draft's planning date and its planning clock.</summary>
+    private async Task<(string? State, DateTimeOffset DraftDue, EvidenceBroker.Server.Sla.Deadline? Clock)> ReviewedToMlatAsync(Guid id)
+    {
         var sent = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "mlat", text = "Let the central authorities weigh it." });
         var draft = await broker.GetAsync("met-case-system", $"/api/v1/mlat/drafts/{id}");
         var clock = await broker.WithDbAsync(db => db.Deadlines.AsNoTracking()
             .SingleOrDefaultAsync(d => d.RequestId == id && d.Kind == EvidenceBroker.Server.Sla.DeadlineKind.MlatPlanning));
-
-        Assert.Equal("queued-for-mlat", sent.Body.GetProperty("state").GetString());
-        Assert.NotNull(clock);
-        Assert.Equal(clock.DueAt, draft.GetProperty("planningDueAt").GetDateTimeOffset());
-        Assert.Equal(broker.Clock.GetUtcNow().AddMonths(10), clock.DueAt);
+        return (sent.Body.GetProperty("state").GetString(), draft.GetProperty("planningDueAt").GetDateTimeOffset(), clock);
     }
 
     [Fact]
