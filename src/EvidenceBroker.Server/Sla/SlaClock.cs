@@ -85,7 +85,7 @@ public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<S
 
             // R14: the enforcing state's time to object runs from the provider's receipt, of the order or of the
             // production order a preservation became; started then only, so that it is not started again once ended.
-            if ((released == now || trigger == RequestTrigger.ConvertToProduction) && !RequestLifecycle.IsFinished(request.State)
+            if ((released == now || trigger == RequestTrigger.ConvertToProduction)
                 && Find(durations, PolicyDeadlineKind.EnforcingStateObjection) is { } objection)
             {
                 Start(DeadlineKind.EnforcingStateObjection, now, objection.DueFrom(now), objection.Source);
@@ -125,8 +125,8 @@ public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<S
 
                 break;
             // The pack's extension row decides the length, as it decides R12's text; the loader admits no channel that
-            // preserves without one. A decision from a pack stored before that check may carry none: its preservation then
-            // keeps the period that pack set, rather than one the decision never stated.
+            // preserves without one, and RequestActions refuses to extend a preservation whose decision (from a pack
+            // stored before that check) carries none. The guard only keeps the clock from inventing a length.
             case RequestTrigger.ExtendPreservation when Find(durations, PolicyDeadlineKind.PreservationExtension) is { } extension:
                 foreach (var deadline in open.Where(d => d.Kind == DeadlineKind.Preservation && !d.Extended))
                 {

@@ -5,6 +5,7 @@ using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Exports;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
+using EvidenceBroker.Server.Sla;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
@@ -42,8 +43,9 @@ public sealed class StatisticsModel(PortalRequests requests, BrokerDbContext db,
         var open = await requests.ListAsync(Caller.From(User)!, new PortalSearch(Finished: false), ct, take: OpenClocksRead + 1, oldestFirst: true);
         MoreOpen = open.Count > OpenClocksRead;
         var withDue = open.Take(OpenClocksRead).Where(r => r.Due is not null).ToList();
-        var overdue = withDue.Count(r => r.Risk(now) == "overdue");
-        var atRisk = withDue.Count(r => r.Risk(now) == "at-risk");
+        var standings = withDue.Select(r => r.Clock.StandingAt(now)).ToList();
+        var overdue = standings.Count(s => s == ClockStanding.Overdue);
+        var atRisk = standings.Count(s => s == ClockStanding.AtRisk);
         var onTime = withDue.Count - overdue - atRisk;
         Sla =
         [
