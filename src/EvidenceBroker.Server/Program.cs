@@ -115,7 +115,6 @@ await app.Services.LoadDisabledClientsAsync();
 if (app.Environment.IsDevelopment())
 {
     await DevelopmentSeed.SeedAsync(app.Services, app.Logger);
-    await app.Services.SeedDevelopmentWebhookSecretsAsync();
 }
 else if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.AllowHttp)
 {

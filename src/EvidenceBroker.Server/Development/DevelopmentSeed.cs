@@ -1,4 +1,5 @@
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Notifications;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.ReferenceData;
 using Microsoft.AspNetCore.Identity;
@@ -144,7 +145,7 @@ public static class DevelopmentSeed
     {
         try
         {
-            return stored is not null && vault.Open(stored) == Notifications.WebhookSecret.ForDevelopment(recipient);
+            return stored is not null && vault.Open(stored) == WebhookSecret.ForDevelopment(recipient);
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
@@ -202,6 +203,9 @@ public static class DevelopmentSeed
             }
         }
 
+        await SeedWebhookSecretsAsync(db, scope.ServiceProvider.GetRequiredService<WebhookSecretVault>(),
+            scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
+
         var lines = new System.Text.StringBuilder()
             .AppendLine("Development demo data (never present outside Development).")
             .AppendLine("API clients — POST /connect/token with grant_type=client_credentials:");
@@ -217,5 +221,19 @@ public static class DevelopmentSeed
         }
 
         logger.LogInformation("{DemoData}", lines.ToString());
+    }
+
+    /// <summary>Fixed demo secrets for every seeded agency and provider (see docs/webhooks.md), sealed as any other.</summary>
+    private static async Task SeedWebhookSecretsAsync(BrokerDbContext db, WebhookSecretVault vault, DateTimeOffset now, CancellationToken ct)
+    {
+        foreach (var recipient in WebhookRecipients)
+        {
+            if (!await db.WebhookSecrets.AnyAsync(s => s.Recipient == recipient, ct))
+            {
+                db.WebhookSecrets.Add(new WebhookSecret { Recipient = recipient, Secret = vault.Seal(WebhookSecret.ForDevelopment(recipient)), CreatedAt = now });
+            }
+        }
+
+        await db.SaveChangesAsync(ct);
     }
 }

@@ -1,4 +1,3 @@
-using EvidenceBroker.Server.Development;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -74,23 +73,5 @@ public static class NotificationsExtensions
 
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
-    }
-
-    /// <summary>Development only: fixed demo secrets for every seeded agency and provider (see docs/webhooks.md).</summary>
-    public static async Task SeedDevelopmentWebhookSecretsAsync(this IServiceProvider services, CancellationToken ct = default)
-    {
-        await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BrokerDbContext>();
-        var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow();
-        var vault = scope.ServiceProvider.GetRequiredService<WebhookSecretVault>();
-        foreach (var recipient in DevelopmentSeed.WebhookRecipients)
-        {
-            if (!await db.WebhookSecrets.AnyAsync(s => s.Recipient == recipient, ct))
-            {
-                db.WebhookSecrets.Add(new WebhookSecret { Recipient = recipient, Secret = vault.Seal(WebhookSecret.ForDevelopment(recipient)), CreatedAt = now });
-            }
-        }
-
-        await db.SaveChangesAsync(ct);
     }
 }
