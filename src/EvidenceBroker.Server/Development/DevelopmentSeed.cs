@@ -51,6 +51,8 @@ public static class DevelopmentSeed
         new("mvd-case-system", "dev-mvd-secret", "MVD case system", Tenant.Agency("RU", "ru-mvd")),
         new("met-supervisor-desk", "dev-met-supervisor-secret", "Met Police supervisors' desk", Tenant.Agency("GB", "gb-met"),
             BrokerScopes.DeskFor(TenantKind.Agency)),
+        new("bka-supervisor-desk", "dev-bka-supervisor-secret", "BKA supervisors' desk", Tenant.Agency("DE", "de-bka"),
+            BrokerScopes.DeskFor(TenantKind.Agency)),
         new("northwind-legal", "dev-northwind-secret", "Northwind Mail legal team", Tenant.Provider("northwind-mail")),
         new("emerald-legal", "dev-emerald-secret", "Emerald Cloud legal team", Tenant.Provider("emerald-cloud")),
         new("ipco-oversight", "dev-ipco-secret", "Oversight body (demo)", Tenant.Oversight("demo-oversight")),

@@ -176,6 +176,27 @@ public sealed class SlaTests
     }
 
     [Fact]
+    public async Task A_notified_eu_emergency_gives_the_enforcing_state_96_hours_from_its_release_by_the_supervisor()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("bka-case-system", SampleRequests.BkaToEmeraldContentOfAnIrishResident()
+            .With("urgency", "emergency")
+            .With("emergencyThreat", "A credible threat to kill a named person on 24 November 2026 was sent from this account."));
+        var beforeConfirmation = await broker.WithDbAsync(db => db.Deadlines.CountAsync(d => d.RequestId == id && d.Kind == DeadlineKind.EnforcingStateObjection));
+        broker.Clock.Advance(TimeSpan.FromMinutes(30));
+        var confirmed = await broker.ActAsync("bka-supervisor-desk", id, "emergency/confirmation", new { text = "Called back." });
+
+        var objection = await DeadlineAsync(broker, id, DeadlineKind.EnforcingStateObjection);
+        var response = await DeadlineAsync(broker, id, DeadlineKind.Response);
+
+        Assert.Equal(0, beforeConfirmation); // the provider has not received it yet
+        Assert.Equal((HttpStatusCode.OK, "routed-to-provider"), (confirmed.Status, confirmed.Body.GetProperty("state").GetString()));
+        Assert.Equal(broker.Clock.GetUtcNow(), objection.StartsAt);
+        Assert.Equal(TimeSpan.FromHours(96), objection.DueAt - objection.StartsAt);
+        Assert.Equal(TimeSpan.FromHours(8), response.DueAt - response.StartsAt);
+    }
+
+    [Fact]
     public async Task An_order_whose_enforcing_state_is_not_notified_has_no_time_to_object()
     {
         await using var broker = new BrokerFactory();
