@@ -34,6 +34,27 @@ public sealed class LifecycleDiagramTests
         {mermaid.Trim().ReplaceLineEndings("\n")}
         {End}
 
+        ## How to read it
+
+        Each box is a state of a request; each arrow is an action, named by its trigger in the code. The API and the
+        portal write the states in lower case with hyphens (`RoutedToProvider` is `routed-to-provider`).
+
+        - **Filed** is where every request starts; the policy engine's decision moves it at once: straight to the
+          provider (`RoutedToProvider`, or `PreservationActive` for a preservation order), to the MLAT queue, to a
+          reviewer, to the agency's supervisor (an emergency), or back to the officer (`Rejected`).
+        - **Decision1** and **Decision2** are not states but branches. When a supervisor confirms an emergency, the
+          broker decides the request again under the rules in force, and it goes to a reviewer if another rule still
+          asks for one (Decision1). A request a reviewer approves becomes an active preservation or goes to the
+          provider, by the kind of order it is (Decision2). The text in brackets names the branch.
+        - **Objected** is the provider's objection to the order. The enforcing state's time to object to a notified EU
+          order (R14) is a clock on the request, not a state: see policies/README.md, "Deadlines and how they are
+          counted".
+        - **Closed**: the filing agency closes a request once it is finished, or once its MLAT request has run its course.
+        - **Who acts.** The agency (its officers or case system) withdraws, answers a clarification, extends or converts a
+          preservation and closes; the provider acknowledges, asks for clarification, produces, refuses or objects; the
+          agency's supervisor confirms or refuses an emergency; a reviewer approves, sends to MLAT or rejects; the broker
+          itself ends a preservation whose period has run out (`ExpirePreservation`).
+
         """.ReplaceLineEndings("\n");
 
     private static string RepositoryRoot()
