@@ -8,7 +8,8 @@ namespace EvidenceBroker.Server.Exports;
 
 /// <summary>
 /// The pre-filled MLAT request a central authority starts from: the route from the decision, the facts and the
-/// assistance sought from the request, and why no direct channel was open.
+/// assistance sought from the request, up to the signature; then, in an annex for the central authority only, why no
+/// direct channel was open.
 /// </summary>
 public static class MlatDraftDocument
 {
@@ -71,7 +72,16 @@ public static class MlatDraftDocument
                 ? $"The requesting authority flagged: {flagged}. The requested state may apply its own protections." : "none flagged"),
         ]);
 
-        pdf.Heading("6. Why no direct channel");
+        pdf.Spacer(24);
+        pdf.Paragraph("Signed: ____________________________   for the central authority of " + (route?.RequestingState ?? request.RequestingCountry));
+        pdf.Paragraph("Date: ______________", PdfStyle.Body);
+
+        // The letter ends at its signature. Why the broker sent the request here (its findings on the requesting state
+        // itself, a reviewer's reasons) is for the central authority weighing the draft, not for the requested state:
+        // an annex on pages of its own, so that the letter can be sent without it.
+        pdf.PageBreak();
+        pdf.Heading("Annex for the central authority: why no direct channel");
+        pdf.Paragraph("Not part of the request: the broker's findings and any reviewer's reasons, for the central authority's review only.");
         // The findings that send a request to MLAT, and those that called for a person's review (a journalist, an
         // immunity): a central authority weighs both. Those that would reject it say nothing of the route.
         var failed = data.Decision?.Reasons
@@ -98,9 +108,6 @@ public static class MlatDraftDocument
             pdf.Fields([("Reviewed", $"{review.Outcome}, {Formatting.Time(review.DecidedAt)}"), ("Reviewer's reasons", review.Reasons)]);
         }
 
-        pdf.Spacer(24);
-        pdf.Paragraph("Signed: ____________________________   for the central authority of " + (route?.RequestingState ?? request.RequestingCountry));
-        pdf.Paragraph("Date: ______________", PdfStyle.Body);
         return pdf.Render(new PdfInfo($"MLAT draft {request.Reference}", "Draft request for mutual legal assistance", "Evidence Broker", "MLAT; draft",
             $"MLAT draft {request.Reference} · generated {Formatting.Time(data.GeneratedAt)} · DRAFT, not signed", data.GeneratedAt));
     }

@@ -187,6 +187,24 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
     }
 
     [Fact]
+    public async Task The_mlat_draft_s_letter_ends_at_its_signature_and_the_broker_s_findings_follow_on_pages_of_their_own()
+    {
+        var (id, _) = await FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var officer = await broker.ClientAsync("mvd-case-system");
+        var pages = PdfFiles.PageTexts(await officer.GetByteArrayAsync($"/api/v1/exports/requests/{id}/mlat-draft.pdf"));
+        var decision = JsonSerializer.Deserialize<Decision>(
+            await broker.WithDbAsync(db => db.Decisions.Where(d => d.RequestId == id).Select(d => d.DecisionJson).SingleAsync()), DecisionJson.Options)!;
+        var finding = PdfFiles.Squash(decision.Reasons.First(r => r.Status == RuleStatus.Failed && r.OnFailure == Outcome.Mlat).Message);
+
+        var signedOn = pages.ToList().FindIndex(p => p.Contains("Signed:", StringComparison.Ordinal));
+        var annexFrom = pages.ToList().FindIndex(p => p.Contains("Annexforthecentralauthority", StringComparison.Ordinal));
+
+        Assert.True(signedOn >= 0 && annexFrom > signedOn, $"signature on page {signedOn + 1}, annex from page {annexFrom + 1}");
+        Assert.All(pages.Take(annexFrom), p => Assert.DoesNotContain(finding, p, StringComparison.Ordinal));
+        Assert.Contains("Notpartoftherequest", pages[annexFrom], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_ip_address_s_time_of_use_is_printed_to_the_second_in_utc_in_the_draft_the_dossier_and_the_stored_draft()
     {
         var identifier = new JsonObject

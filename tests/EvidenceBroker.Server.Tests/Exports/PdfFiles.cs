@@ -17,6 +17,13 @@ public static partial class PdfFiles
         return Squash(text);
     }
 
+    /// <summary>Each page's text on its own, whitespace removed as in <see cref="Text"/>.</summary>
+    public static IReadOnlyList<string> PageTexts(byte[] pdf)
+    {
+        using var document = PdfDocument.Open(pdf);
+        return [.. document.GetPages().Select(p => Squash(p.Text))];
+    }
+
     public static int Pages(byte[] pdf)
     {
         using var document = PdfDocument.Open(pdf);

@@ -111,6 +111,15 @@ public sealed class PdfLayout : IDisposable
 
     public void Spacer(float height) => y = Math.Min(y + height, Bottom);
 
+    /// <summary>Starts a new page, unless nothing has been written on this one yet.</summary>
+    public void PageBreak()
+    {
+        if (y > Top)
+        {
+            NewPage();
+        }
+    }
+
     /// <summary>Label / value pairs; long values wrap under their own column.</summary>
     public void Fields(IEnumerable<(string Label, string Value)> fields)
     {
