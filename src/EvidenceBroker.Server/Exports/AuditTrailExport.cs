@@ -1,8 +1,8 @@
 using System.Globalization;
+using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Exports.Pdf;
 using EvidenceBroker.Server.Persistence;
-using EvidenceBroker.Server.Portal;
 using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Exports;

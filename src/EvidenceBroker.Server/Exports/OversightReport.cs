@@ -4,7 +4,6 @@ using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Exports.Pdf;
 using EvidenceBroker.Server.Persistence;
-using EvidenceBroker.Server.Portal;
 using EvidenceBroker.Server.Routing;
 using EvidenceBroker.Server.Sla;
 using Microsoft.EntityFrameworkCore;

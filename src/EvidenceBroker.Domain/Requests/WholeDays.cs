@@ -1,6 +1,9 @@
-namespace EvidenceBroker.Server.Portal;
+namespace EvidenceBroker.Domain.Requests;
 
-/// <summary>The portal's dates are whole days: a day given as its last one ends at the next midnight (UTC).</summary>
+/// <summary>
+/// Dates given as whole days, in UTC: a day given as a period's last one ends at the next midnight. The portal's
+/// request form and searches and the reports' periods all read days this way.
+/// </summary>
 public static class WholeDays
 {
     public static DateTimeOffset Start(DateOnly day) => new(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
