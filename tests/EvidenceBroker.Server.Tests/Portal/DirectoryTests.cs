@@ -1,4 +1,5 @@
 using System.Net;
+using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -63,6 +64,26 @@ public sealed class DirectoryTests
         Assert.Equal(name, Value(page, $"{form}-name"));
         Assert.DoesNotContain("<script>alert", page, StringComparison.Ordinal);
         Assert.All(new[] { "ag-name", "pr-name", "us-name", "cl-name" }.Where(id => !id.StartsWith(form, StringComparison.Ordinal)), id => Assert.Null(Value(page, id)));
+    }
+
+    /// <summary>
+    /// As the API refuses "gb" wherever it takes a country (a list filtered by it, a suspension, a request): an agency
+    /// kept under a code folded here would read as the administrator did not type it, and the shared message says capitals.
+    /// </summary>
+    [Theory]
+    [InlineData("Agency", "agency")]
+    [InlineData("Provider", "provider")]
+    public async Task A_country_typed_in_lower_case_is_refused_as_the_API_refuses_it_and_nothing_is_registered(string handler, string form)
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var (status, _, page) = await admin.PostFormAsync(
+            $"/portal/admin?handler={handler}", new() { ["Id"] = "es-gc", ["Country"] = "es", ["Name"] = "Guardia Civil" });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(CountryCode.Rule, WebUtility.HtmlDecode(PortalHtml.RawText(page, $"err-{form}.country")));
+        Assert.False(await broker.WithDbAsync(db => db.AuditEntries.AnyAsync(e => e.SubjectId == "es-gc")));
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public sealed class IndexModel(
 
     public async Task<IActionResult> OnPostAgencyAsync(CancellationToken ct)
     {
-        var country = Country?.Trim().ToUpperInvariant() ?? "";
+        var country = Country?.Trim() ?? "";
         Check(RequestContentValidator.IsSlug(Id ?? ""), "agency.id", "Lower-case letters, digits and hyphens, at most 64.");
         Check(CountryCode.IsValid(country), "agency.country", CountryCode.Rule);
         Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "agency.name", "Name the agency (at most 200 characters).");
@@ -73,7 +73,7 @@ public sealed class IndexModel(
 
     public async Task<IActionResult> OnPostProviderAsync(CancellationToken ct)
     {
-        var country = Country?.Trim().ToUpperInvariant() ?? "";
+        var country = Country?.Trim() ?? "";
         Check(RequestContentValidator.IsSlug(Id ?? ""), "provider.id", "Lower-case letters, digits and hyphens, at most 64.");
         Check(CountryCode.IsValid(country), "provider.country", CountryCode.Rule);
         Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "provider.name", "Name the provider (at most 200 characters).");
