@@ -51,9 +51,9 @@ public static partial class PolicyPackLoader
         {
             var id = (keyNode as YamlScalarNode)?.Value ?? "?";
             var field = "rules." + id;
-            if (Array.IndexOf(PackVocabulary.Rules, id) < 0)
+            if (!RuleIds.IsKnown(id))
             {
-                context.Error(keyNode, field, $"Unknown rule '{id}'. Rules are C1–C11 and R1–R15.");
+                context.Error(keyNode, field, RuleIds.Unknown(id));
                 ok = false;
                 continue;
             }

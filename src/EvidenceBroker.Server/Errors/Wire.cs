@@ -30,6 +30,9 @@ public static class Wire
 
     public static IEnumerable<string> Names<T>() where T : struct, Enum => Enum.GetValues<T>().Select(v => Name(v));
 
+    /// <summary>Said wherever a value that is none of <typeparamref name="T"/>'s wire names is refused: the API's lists and reports, the portal's filters.</summary>
+    public static string OneOf<T>() where T : struct, Enum => $"One of: {string.Join(", ", Names<T>())}.";
+
     /// <summary>Every wire name of an enum known only at run time (the OpenAPI document lists them).</summary>
     public static IEnumerable<string> Names(Type enumType)
     {

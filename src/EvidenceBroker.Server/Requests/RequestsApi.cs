@@ -120,19 +120,19 @@ public static class RequestsApi
         if (state is not null)
         {
             if (Wire.TryParse<RequestState>(state, out var s)) { query = query.Where(r => r.State == s); }
-            else { errors["state"] = [$"One of: {string.Join(", ", Wire.Names<RequestState>())}."]; }
+            else { errors["state"] = [Wire.OneOf<RequestState>()]; }
         }
 
         if (outcome is not null)
         {
             if (Wire.TryParse<Outcome>(outcome, out var o)) { query = query.Where(r => r.Outcome == o); }
-            else { errors["outcome"] = [$"One of: {string.Join(", ", Wire.Names<Outcome>())}."]; }
+            else { errors["outcome"] = [Wire.OneOf<Outcome>()]; }
         }
 
         if (channel is not null)
         {
             if (Wire.TryParse<LegalInstrument>(channel, out var c)) { query = query.Where(r => r.Channel == c); }
-            else { errors["channel"] = [$"One of: {string.Join(", ", Wire.Names<LegalInstrument>())}."]; }
+            else { errors["channel"] = [Wire.OneOf<LegalInstrument>()]; }
         }
 
         if (agencyId is not null)
