@@ -58,10 +58,10 @@ public sealed class OversightPagesTests
         using var auditor = await PortalBrowser.SignedInAsync(broker, "auditor@oversight.example");
 
         var found = await auditor.Client.GetStringAsync($"/portal/oversight?rule={failed.ToLowerInvariant()}");
-        var none = await auditor.Client.GetStringAsync("/portal/oversight?rule=R1%25");
+        var wildcard = await auditor.Client.GetStringAsync("/portal/oversight?rule=R1%25");
 
         Assert.Contains(await broker.ReferenceAsync("mvd-case-system", fails), found, StringComparison.Ordinal);
         Assert.DoesNotContain(await broker.ReferenceAsync("met-case-system", passes), found, StringComparison.Ordinal);
-        Assert.Contains("No decision matches this search.", none, StringComparison.Ordinal);
+        Assert.DoesNotContain(await broker.ReferenceAsync("mvd-case-system", fails), wildcard, StringComparison.Ordinal); // refused, not a pattern
     }
 }

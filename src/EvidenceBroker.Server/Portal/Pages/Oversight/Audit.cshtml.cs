@@ -65,8 +65,8 @@ public sealed class AuditModel(BrokerDbContext db, AuditSigningKey key) : PageMo
         }
 
         // A date that could not be read binds as none, which the check above calls missing.
-        if (ModelState[nameof(From)]?.Errors.Count > 0) { Errors["from"] = "A date, YYYY-MM-DD."; }
-        if (ModelState[nameof(To)]?.Errors.Count > 0) { Errors["to"] = "A date, YYYY-MM-DD."; }
+        if (ModelState[nameof(From)]?.Errors.Count > 0) { Errors["from"] = QueryFilters.DateRule; }
+        if (ModelState[nameof(To)]?.Errors.Count > 0) { Errors["to"] = QueryFilters.DateRule; }
 
         var parameters = Errors.Count > 0 ? null : AuditTrailExportParameters.Of(request);
         if (parameters is not null && await AuditTrailExportQuery.Matching(db, parameters).LongCountAsync(ct) is var matching && matching > PortalTrailEntries)

@@ -1,6 +1,5 @@
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
-using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.ReferenceData;
 using EvidenceBroker.Server.Routing;
@@ -10,7 +9,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Portal.Pages.Oversight;
 
-/// <summary>Decision search for oversight: by country, provider, outcome, channel, failed rule and period.</summary>
+/// <summary>
+/// Decision search for oversight: by country, provider, outcome, channel, failed rule and period. A filter that cannot
+/// be applied is refused at its field and no decision is listed: the list without it would look like its answer.
+/// </summary>
 public sealed class IndexModel(PortalRequests requests, BrokerDbContext db, IPolicyCatalogue catalogue, TimeProvider clock) : PageModel
 {
     [BindProperty(SupportsGet = true)] public string? Country { get; set; }
@@ -26,16 +28,30 @@ public sealed class IndexModel(PortalRequests requests, BrokerDbContext db, IPol
     public IReadOnlyList<CountryResource> Countries { get; private set; } = [];
     public DateTimeOffset Now { get; private set; }
 
+    /// <summary>Message by filter that could not be applied; when there is one, <see cref="Rows"/> stays empty and is not shown.</summary>
+    public IReadOnlyDictionary<string, string> Errors { get; private set; } = RefusedForm.None.Errors;
+
+    public bool Refused => Errors.Count > 0;
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         Now = clock.GetUtcNow();
         Providers = await db.Providers.AsNoTracking().OrderBy(p => p.Name).ToListAsync(ct);
         Countries = await catalogue.CountriesAsync(db, ct);
-        var search = new PortalSearch(
-            Country, Provider,
-            Wire.TryParse<Outcome>(Outcome, out var o) ? o : null,
-            Wire.TryParse<LegalInstrument>(Channel, out var c) ? c : null,
-            string.IsNullOrWhiteSpace(Rule) ? null : Rule.Trim().ToUpperInvariant(), From, To);
+        var filters = new QueryFilters(ModelState);
+        var country = filters.Country(Country, "country");
+        filters.Check(string.IsNullOrEmpty(Provider) || Providers.Exists(p => p.Id == Provider), "provider", "No provider with this id.");
+        var outcome = filters.WireName<Outcome>(Outcome, "outcome");
+        var channel = filters.WireName<LegalInstrument>(Channel, "channel");
+        var rule = filters.Rule(Rule, "rule");
+        var (from, to) = filters.Period(From, nameof(From), To, nameof(To));
+        Errors = filters.Errors;
+        if (Refused)
+        {
+            return;
+        }
+
+        var search = new PortalSearch(country, string.IsNullOrEmpty(Provider) ? null : Provider, outcome, channel, rule, from, to);
         Rows = await requests.ListAsync(Caller.From(User)!, search, ct, take: 200);
     }
 }

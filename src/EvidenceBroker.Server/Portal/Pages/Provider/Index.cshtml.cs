@@ -22,12 +22,23 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
     /// <summary>Which page of the open requests.</summary>
     public PortalPage Paging { get; private set; } = PortalPage.First;
 
+    /// <summary>Why the page asked for in the address cannot be shown; when set, nothing is listed (page 1 would look like the page asked for).</summary>
+    public string? PageRefused { get; private set; }
+
     public async Task OnGetAsync([FromQuery(Name = "p")] int? pageNumber, CancellationToken ct)
     {
         Now = clock.GetUtcNow();
         var me = Caller.From(User)!;
         (Open, AtRisk, Overdue) = await requests.OpenCountsAsync(me, Now, ct);
-        Paging = PortalPage.Of(pageNumber, Open);
+        var filters = new QueryFilters(ModelState);
+        var asked = filters.PageNumber(pageNumber);
+        PageRefused = filters.Errors.Values.FirstOrDefault();
+        if (PageRefused is not null)
+        {
+            return;
+        }
+
+        Paging = PortalPage.Of(asked, Open);
         var open = await requests.OpenByDeadlineAsync(me, Paging.Skip, PortalRequests.PageSize, ct);
         var finished = Paging.Number == 1 ? await requests.ListAsync(me, new PortalSearch(Finished: true), ct, take: FinishedShown) : [];
         Rows = [.. open, .. finished];

@@ -17,12 +17,23 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
 
     public PortalPage Paging { get; private set; } = PortalPage.First;
 
+    /// <summary>Why the page asked for in the address cannot be shown; when set, nothing is listed (page 1 would look like the page asked for).</summary>
+    public string? PageRefused { get; private set; }
+
     public async Task OnGetAsync([FromQuery(Name = "p")] int? pageNumber, CancellationToken ct)
     {
         Now = clock.GetUtcNow();
         var me = Caller.From(User)!;
         Waiting = await requests.CountInStateAsync(me, RequestState.AwaitingSupervisor, ct);
-        Paging = PortalPage.Of(pageNumber, Waiting);
+        var filters = new QueryFilters(ModelState);
+        var asked = filters.PageNumber(pageNumber);
+        PageRefused = filters.Errors.Values.FirstOrDefault();
+        if (PageRefused is not null)
+        {
+            return;
+        }
+
+        Paging = PortalPage.Of(asked, Waiting);
         Rows = await requests.ListAsync(me, new PortalSearch(State: RequestState.AwaitingSupervisor), ct, oldestFirst: true, skip: Paging.Skip);
     }
 }

@@ -1,0 +1,99 @@
+using EvidenceBroker.Domain.Requests;
+using EvidenceBroker.Policies;
+using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Exports;
+using EvidenceBroker.Server.Requests;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+
+namespace EvidenceBroker.Server.Portal;
+
+/// <summary>
+/// The filters a list page reads from its address, each refused in the API's words when it cannot be applied, by the
+/// name it has in the address (the field an <c>eb-errors</c> form shows its message at). A value that cannot be read
+/// must not be taken as "any": the page would show an unfiltered list that looks filtered. An empty value is "any", as
+/// each filter's first option sends it.
+/// </summary>
+public sealed class QueryFilters(ModelStateDictionary modelState)
+{
+    /// <summary>Said of a date that cannot be read (the form's date fields send YYYY-MM-DD).</summary>
+    public const string DateRule = "A date, YYYY-MM-DD.";
+
+    /// <summary>Message by field, as <see cref="FormErrorsTagHelper"/> shows them; empty when every filter could be read.</summary>
+    public Dictionary<string, string> Errors { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A filter could not be applied, so no list may be shown.</summary>
+    public bool Refused => Errors.Count > 0;
+
+    /// <summary>Refuses <paramref name="field"/> with <paramref name="message"/> unless <paramref name="acceptable"/>.</summary>
+    public void Check(bool acceptable, string field, string message)
+    {
+        if (!acceptable)
+        {
+            Errors.TryAdd(field, message);
+        }
+    }
+
+    /// <summary>A country code as the API's lists take it: in capitals, never folded (a "gb" would match nothing).</summary>
+    public string? Country(string? text, string field)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        Check(CountryCode.IsValid(text), field, CountryCode.Rule);
+        return CountryCode.IsValid(text) ? text : null;
+    }
+
+    /// <summary>One of <typeparamref name="T"/>'s wire names, as the API's lists take them.</summary>
+    public T? WireName<T>(string? text, string field) where T : struct, Enum
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var known = Wire.TryParse<T>(text, out var value);
+        Check(known, field, Wire.OneOf<T>());
+        return known ? value : null;
+    }
+
+    /// <summary>
+    /// A rule of the policy vocabulary, typed by a person: surrounding spaces and lower case are let pass, since the
+    /// search by failed rule is made with the id in capitals and so finds what the id in capitals finds.
+    /// </summary>
+    public string? Rule(string? text, string field)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        var id = text.Trim().ToUpperInvariant();
+        Check(RuleIds.IsKnown(id), field, RuleIds.Unknown(text.Trim()));
+        return RuleIds.IsKnown(id) ? id : null;
+    }
+
+    /// <summary>
+    /// A period of whole days, either end open; a date that could not be read (bound as none) is refused, as is a last
+    /// day before the first, in the reports' words.
+    /// </summary>
+    public (DateOnly? From, DateOnly? To) Period(DateOnly? from, string fromProperty, DateOnly? to, string toProperty)
+    {
+        Check(modelState[fromProperty] is not { Errors.Count: > 0 }, "from", DateRule);
+        Check(modelState[toProperty] is not { Errors.Count: > 0 }, "to", DateRule);
+        Check(from is not { } first || to is not { } last || last >= first, "to", ExportsApi.ToBeforeFrom);
+        return (from, to);
+    }
+
+    /// <summary>
+    /// The page of a list asked for (query "p"), none being the first; one that cannot be read or lies outside the API's
+    /// pages is refused (under "p", which no field of the page shows, so the message says where it comes from).
+    /// </summary>
+    public int PageNumber(int? asked, string parameter = "p")
+    {
+        var readable = modelState[parameter] is not { Errors.Count: > 0 } && (asked is null || ResultPages.IsValidPage(asked.Value));
+        Check(readable, parameter, $"The page number in the address ({parameter}): {ResultPages.PageRule}");
+        return readable ? asked ?? 1 : 1;
+    }
+}
