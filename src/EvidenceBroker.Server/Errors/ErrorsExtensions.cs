@@ -14,6 +14,8 @@ public static class ErrorsExtensions
             var activity = context.HttpContext.Features.Get<IHttpActivityFeature>()?.Activity;
             context.ProblemDetails.Extensions["traceId"] = activity?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
         });
+        // After the default JSON writer, which answers only clients that accept JSON: this one answers the rest.
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonWhateverAccepted>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
 
         // Bad bodies, unknown enum names and wrong content types throw BadHttpRequestException in every

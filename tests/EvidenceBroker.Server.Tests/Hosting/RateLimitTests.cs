@@ -44,6 +44,29 @@ public sealed class RateLimitTests
         last.Dispose();
     }
 
+    [Theory]
+    [InlineData("/connect/token")]
+    [InlineData("/api/v1/audit/verify")]
+    public async Task A_limit_reached_by_a_client_that_does_not_ask_for_json_is_still_a_429_problem(string path)
+    {
+        await using var broker = new TightLimits();
+        using var client = path.StartsWith("/api", StringComparison.Ordinal) ? await broker.ClientAsync("ipco-oversight") : broker.CreateClient();
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 4; i++)
+        {
+            last?.Dispose();
+            using var message = path.StartsWith("/api", StringComparison.Ordinal)
+                ? new HttpRequestMessage(HttpMethod.Get, path)
+                : new HttpRequestMessage(HttpMethod.Post, path) { Content = Credentials("emerald-legal", "dev-emerald-secret") };
+            message.Headers.Accept.ParseAdd("text/html");
+            last = await client.SendAsync(message);
+        }
+
+        Assert.Equal((HttpStatusCode.TooManyRequests, "application/problem+json"), (last!.StatusCode, last.Content.Headers.ContentType?.MediaType));
+        Assert.True(last.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        last.Dispose();
+    }
+
     [Fact]
     public async Task Token_requests_whose_form_cannot_be_read_count_against_their_network()
     {

@@ -67,6 +67,47 @@ public sealed class BadInputTests(BrokerFactory broker) : IClassFixture<BrokerFa
             valid.With("identifiers", new JsonArray(new JsonObject { ["type"] = type, ["value"] = value })).ToJsonString();
     }
 
+    public static TheoryData<string, string, string, string?, int> ErrorsOfEveryKind() => new()
+    {
+        { "text/html", "GET", "/api/v1/requests?page=x", null, 400 },
+        { "application/xml", "GET", "/api/v1/provider/inbox?page=x", null, 400 },
+        { "application/pdf", "POST", "/api/v1/policy/evaluate", "{}", 400 },
+        { "text/csv", "POST", "/api/v1/policy/evaluate", "{\"x\":", 400 },
+        { "text/html", "DELETE", "/api/v1/countries", null, 405 },
+        { "image/png", "GET", "/api/v1/no-such-thing", null, 404 },
+    };
+
+    [Theory]
+    [MemberData(nameof(ErrorsOfEveryKind))]
+    public async Task An_error_is_a_problem_document_whatever_the_client_accepts(string accept, string method, string path, string? body, int status)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        using var message = new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        message.Headers.Accept.ParseAdd(accept);
+
+        using var response = await officer.SendAsync(message);
+        var problem = await response.JsonAsync();
+
+        Assert.Equal((status, "application/problem+json"), ((int)response.StatusCode, response.Content.Headers.ContentType?.MediaType));
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        Assert.True(problem.TryGetProperty("traceId", out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task A_missing_token_is_a_problem_document_for_a_browser_too()
+    {
+        using var anonymous = broker.CreateClient();
+        using var message = new HttpRequestMessage(HttpMethod.Get, "/api/v1/requests");
+        message.Headers.Accept.ParseAdd("text/html");
+
+        using var response = await anonymous.SendAsync(message);
+
+        Assert.Equal((HttpStatusCode.Unauthorized, "application/problem+json"), (response.StatusCode, response.Content.Headers.ContentType?.MediaType));
+    }
+
     [Theory]
     [InlineData("/api/v1/requests?filedFrom=abc", "filedFrom")]
     [InlineData("/api/v1/requests?page=x", "page")]
