@@ -80,6 +80,7 @@ app.UseTokenEndpointThrottle();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseMiddleware<RepeatedQueryValueMiddleware>();
 
 app.MapTokenEndpoint();
 app.MapRequestsApi();

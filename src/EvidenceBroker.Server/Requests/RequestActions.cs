@@ -305,28 +305,33 @@ public sealed class RequestActions(
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
-        var kind = caller.Tenant.Kind;
         return trigger switch
         {
             RequestTrigger.Acknowledge or RequestTrigger.RequestClarification or RequestTrigger.Produce
                 or RequestTrigger.ProducePartially or RequestTrigger.Refuse or RequestTrigger.RaiseObjection =>
-                kind == TenantKind.Provider && caller.Can(BrokerScopes.ProviderRespond) ? null : "Only the provider's legal team can do this.",
+                Takes(caller, TenantKind.Provider, BrokerScopes.ProviderRespond, "Only the provider's legal team can do this."),
             RequestTrigger.Withdraw or RequestTrigger.AnswerClarification or RequestTrigger.ExtendPreservation
                 or RequestTrigger.ConvertToProduction or RequestTrigger.Close =>
-                kind == TenantKind.Agency && caller.Can(BrokerScopes.RequestsWrite) ? null : "Only the filing agency can do this.",
+                Takes(caller, TenantKind.Agency, BrokerScopes.RequestsWrite, "Only the filing agency can do this."),
             RequestTrigger.ConfirmEmergency or RequestTrigger.RefuseEmergency =>
-                kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsSupervise)
-                    ? "Only a supervisor of the filing agency can confirm or refuse an emergency request."
-                    : caller.Subject == request.FiledBy
-                        ? "The officer who filed an emergency request cannot confirm it: a second person must."
-                        : null,
-            RequestTrigger.ApproveDirect or RequestTrigger.SendToMlat =>
-                caller.Can(BrokerScopes.RequestsReview) ? null : "Only a reviewer decides requests sent to human review.",
-            RequestTrigger.Reject when request.State == RequestState.AwaitingHumanReview =>
+                Takes(caller, TenantKind.Agency, BrokerScopes.RequestsSupervise, "Only a supervisor of the filing agency can confirm or refuse an emergency request.")
+                    ?? (caller.Subject == request.FiledBy ? "The officer who filed an emergency request cannot confirm it: a second person must." : null),
+            // Whatever the request's state: a reviewer's decision on a request no longer waiting for one is a conflict
+            // of states (409), not a question of who may act.
+            RequestTrigger.ApproveDirect or RequestTrigger.SendToMlat or RequestTrigger.Reject =>
                 caller.Can(BrokerScopes.RequestsReview) ? null : "Only a reviewer decides requests sent to human review.",
             _ => "The broker takes this step itself.",
         };
     }
+
+    /// <summary>
+    /// Null when the caller is of the tenant kind that takes the action and its token carries the scope for it; else
+    /// who may, and, for a caller of the right kind, the scope its token lacks (one got with a narrower scope).
+    /// </summary>
+    private static string? Takes(Caller caller, TenantKind kind, string scope, string whoMay) =>
+        caller.Tenant.Kind != kind ? whoMay
+            : caller.Can(scope) ? null
+            : $"{whoMay} This token lacks the {scope} scope.";
 
     /// <summary>What is wrong with an action's free text (a reason, a note), or null: the free-text rule at the actions' one length.</summary>
     public static string? TextProblem(string? text) => FreeText.Problem(text, MaxTextLength);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
@@ -17,11 +18,14 @@ public sealed class RequestProductions(BrokerDbContext db, RequestActions action
     /// <summary>A package's name and type as the productions table holds them (255 and 100 characters), or why not.</summary>
     private static ActionResult.Invalid? PackageProblem(string? fileName, string? contentType)
     {
-        if (fileName is null || fileName.Length is 0 or > 255 || fileName.Any(c => char.IsControl(c) || c is '/' or '\\') || fileName is "." or "..")
+        // Formatting characters are invisible and reorder what is shown: U+202E makes "\u202Egpj.exe" read "exe.jpg"
+        // in the agency's download.
+        if (fileName is null || fileName.Length is 0 or > 255 || fileName is "." or ".."
+            || fileName.Any(c => char.IsControl(c) || c is '/' or '\\' || char.GetUnicodeCategory(c) == UnicodeCategory.Format))
         {
             return new ActionResult.Invalid(new Dictionary<string, string[]>
             {
-                ["fileName"] = ["Name the package (1–255 characters, no path separators or control characters)."],
+                ["fileName"] = ["Name the package (1–255 characters, no path separators, control or invisible formatting characters)."],
             });
         }
 

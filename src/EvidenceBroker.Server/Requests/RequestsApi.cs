@@ -181,10 +181,15 @@ public static class RequestsApi
 
     /// <summary>
     /// Why an Idempotency-Key header cannot be taken, naming the header; null when it is absent or a key this broker
-    /// takes (1 to 128 visible ASCII characters). Every endpoint that reads the header checks it here.
+    /// takes (1 to 128 visible ASCII characters, no comma). Every endpoint that reads the header checks it here. A
+    /// header sent twice arrives as its values joined by a comma (RFC 9110 §5.3), which would be taken as a third key
+    /// that neither retry would find again; so a comma is refused, whichever way it came.
     /// </summary>
     public static ValidationProblem? IdempotencyKeyProblem(string? key) =>
-        key is null || (key.Length is > 0 and <= 128 && key.All(c => c is > ' ' and <= '~'))
+        key is null || (key.Length is > 0 and <= 128 && key.All(c => c is > ' ' and <= '~' and not ','))
             ? null
-            : TypedResults.ValidationProblem(new Dictionary<string, string[]> { [IdempotencyHeader] = ["Use 1 to 128 visible ASCII characters."] });
+            : TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [IdempotencyHeader] = ["Use 1 to 128 visible ASCII characters other than a comma, and send the header once."],
+            });
 }

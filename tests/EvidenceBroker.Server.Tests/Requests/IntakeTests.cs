@@ -136,6 +136,22 @@ public sealed class IntakeTests(BrokerFactory broker) : IClassFixture<BrokerFact
     }
 
     [Fact]
+    public async Task An_idempotency_key_header_sent_twice_is_refused_naming_it_and_nothing_is_filed()
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        var before = await broker.WithDbAsync(db => db.Requests.CountAsync());
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/requests") { Content = JsonContent.Create(SampleRequests.MetToNorthwindSubscriber()) };
+        // Joined by a comma on arrival (RFC 9110 §5.3): taken as it was, neither key would find the request again.
+        message.Headers.TryAddWithoutValidation("Idempotency-Key", ["first-key", "second-key"]);
+
+        using var response = await officer.SendAsync(message);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.JsonAsync()).GetProperty("errors").TryGetProperty("Idempotency-Key", out _));
+        Assert.Equal(before, await broker.WithDbAsync(db => db.Requests.CountAsync()));
+    }
+
+    [Fact]
     public async Task Concurrent_retries_with_one_key_create_one_request()
     {
         using var officer = await broker.ClientAsync("met-case-system");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using EvidenceBroker.Domain.Lifecycle;
@@ -341,6 +342,53 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.True((await uploaded.JsonAsync()).GetProperty("errors").TryGetProperty("partial", out _));
         Assert.Equal(0, await broker.WithDbAsync(db => db.Productions.CountAsync(p => p.RequestId == id)));
         Assert.Equal("acknowledged", await broker.StateAsync(Officer, id));
+    }
+
+    [Theory]
+    [InlineData("fileName=d.zip&fileName=e.zip", "fileName")]
+    [InlineData("fileName=%E2%80%AEgpj.exe", "fileName")] // a right-to-left override: the download would read "exe.jpg"
+    [InlineData("fileName=a%E2%80%8Bb.zip", "fileName")] // a zero-width space
+    public async Task A_package_name_given_twice_or_with_invisible_formatting_is_refused_and_nothing_stored(string query, string field)
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync(Provider, id, "acknowledge");
+        using var provider = await broker.ClientAsync(Provider);
+        using var package = new ByteArrayContent([1, 2, 3]);
+        package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
+
+        using var uploaded = await provider.PostAsync($"/api/v1/requests/{id}/productions?{query}", package);
+
+        Assert.Equal(HttpStatusCode.BadRequest, uploaded.StatusCode);
+        Assert.True((await uploaded.JsonAsync()).GetProperty("errors").TryGetProperty(field, out _));
+        Assert.Equal(0, await broker.WithDbAsync(db => db.Productions.CountAsync(p => p.RequestId == id)));
+    }
+
+    [Fact]
+    public async Task A_reviewer_s_rejection_of_a_request_no_longer_waiting_for_review_is_a_conflict_not_a_refusal_of_rights()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")));
+        await broker.ActAsync("broker-review-desk", id, "review", new { decision = "direct", text = "No source is sought." });
+
+        var rejected = await broker.ActAsync("broker-review-desk", id, "review", new { decision = "rejected", text = "Too late." });
+
+        Assert.Equal(HttpStatusCode.Conflict, rejected.Status);
+        Assert.Equal("routed-to-provider", rejected.Body.GetProperty("state").GetString());
+        Assert.Equal("routed-to-provider", await broker.StateAsync(Officer, id));
+    }
+
+    [Fact]
+    public async Task An_agency_token_got_without_the_write_scope_is_told_which_scope_it_lacks()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        using var readOnly = broker.CreateClient();
+        readOnly.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await broker.NewTokenAsync(Officer, "requests.read"));
+
+        using var withdrawn = await readOnly.PostAsJsonAsync($"/api/v1/requests/{id}/withdrawal", new { text = "No longer needed." });
+        var problem = await withdrawn.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, withdrawn.StatusCode);
+        Assert.Contains("requests.write", problem.GetProperty("title").GetString() + problem.ToString(), StringComparison.Ordinal);
+        Assert.Equal("routed-to-provider", await broker.StateAsync(Officer, id));
     }
 
     [Fact]
