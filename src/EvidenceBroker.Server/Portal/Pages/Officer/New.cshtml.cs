@@ -18,7 +18,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Officer;
 /// The form may be larger than the API's JSON limit: form encoding spells each Cyrillic or Greek letter in six bytes,
 /// so a justification, offence and threat within the validator's lengths come to about 71 KB.
 /// </remarks>
-[RequestSizeLimit(PortalExtensions.FormBytes)]
+[BodySizeLimit(PortalExtensions.FormBytes)]
 [EnableRateLimiting(RateLimiting.IntakePolicy)] // filing through the form counts as filing through the API
 public sealed class NewModel(BrokerDbContext db, PortalPreview preview, RequestIntake intake) : PageModel
 {
