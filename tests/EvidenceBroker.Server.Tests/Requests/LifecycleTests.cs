@@ -329,13 +329,8 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
     [Fact]
     public async Task A_production_marked_partial_with_a_word_that_is_not_true_or_false_is_refused_naming_partial()
     {
-        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
-        await broker.ActAsync(Provider, id, "acknowledge");
-        using var provider = await broker.ClientAsync(Provider);
-        using var package = new ByteArrayContent([1, 2, 3]);
-        package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-
-        using var uploaded = await provider.PostAsync($"/api/v1/requests/{id}/productions?fileName=records.zip&partial=maybe", package);
+        var (id, uploaded) = await UploadToAnAcknowledgedRequestAsync("fileName=records.zip&partial=maybe");
+        using var response = uploaded;
 
         Assert.Equal(HttpStatusCode.BadRequest, uploaded.StatusCode);
         Assert.Equal("application/problem+json", uploaded.Content.Headers.ContentType?.MediaType);
@@ -350,17 +345,23 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
     [InlineData("fileName=a%E2%80%8Bb.zip", "fileName")] // a zero-width space
     public async Task A_package_name_given_twice_or_with_invisible_formatting_is_refused_and_nothing_stored(string query, string field)
     {
+        var (id, uploaded) = await UploadToAnAcknowledgedRequestAsync(query);
+        using var response = uploaded;
+
+        Assert.Equal(HttpStatusCode.BadRequest, uploaded.StatusCode);
+        Assert.True((await uploaded.JsonAsync()).GetProperty("errors").TryGetProperty(field, out _));
+        Assert.Equal(0, await broker.WithDbAsync(db => db.Productions.CountAsync(p => p.RequestId == id)));
+    }
+
+    /// <summary>A three-byte package sent with <paramref name="query"/> to a request its provider has acknowledged.</summary>
+    private async Task<(Guid Id, HttpResponseMessage Uploaded)> UploadToAnAcknowledgedRequestAsync(string query)
+    {
         var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
         await broker.ActAsync(Provider, id, "acknowledge");
         using var provider = await broker.ClientAsync(Provider);
         using var package = new ByteArrayContent([1, 2, 3]);
         package.Headers.ContentType = new MediaTypeHeaderValue("application/zip");
-
-        using var uploaded = await provider.PostAsync($"/api/v1/requests/{id}/productions?{query}", package);
-
-        Assert.Equal(HttpStatusCode.BadRequest, uploaded.StatusCode);
-        Assert.True((await uploaded.JsonAsync()).GetProperty("errors").TryGetProperty(field, out _));
-        Assert.Equal(0, await broker.WithDbAsync(db => db.Productions.CountAsync(p => p.RequestId == id)));
+        return (id, await provider.PostAsync($"/api/v1/requests/{id}/productions?{query}", package));
     }
 
     [Fact]
