@@ -28,7 +28,7 @@ public static class AuditApi
         var group = app.MapGroup("/api/v1/audit").WithTags("Audit");
         group.MapGet("/verify", VerifyAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
-            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
+            .WithMetadata(WholeStoreLimited.Instance)
             .WithSummary("Recompute the whole audit chain: intact up to N, or the first broken entry and why")
             .WithDescription("Also holds the chain against the latest checkpoint signed by the broker's audit key, which " +
                              "detects a truncated tail. The public key is returned so the signature can be checked independently. " +
@@ -37,8 +37,8 @@ public static class AuditApi
         return app;
     }
 
-    private static async Task<Results<Ok<VerifyReport>, ValidationProblem>> VerifyAsync(
-        BrokerDbContext db, AuditSigningKey key, TimeProvider clock, CancellationToken ct, string? knownHead = null)
+    private static async Task<Results<Ok<VerifyReport>, ValidationProblem, ProblemHttpResult>> VerifyAsync(
+        BrokerDbContext db, AuditSigningKey key, TimeProvider clock, WholeStoreLimit limit, HttpContext http, CancellationToken ct, string? knownHead = null)
     {
         var known = KnownHead.Parse(knownHead);
         if (knownHead is not null && known is null)
@@ -47,6 +47,11 @@ public static class AuditApi
             {
                 ["knownHead"] = ["An entry and its hash as an earlier verification's head gave them: N:HASH (64 lower-case hex digits)."],
             });
+        }
+
+        if (limit.Refusal(http) is { } tooMany)
+        {
+            return tooMany;
         }
 
         var result = await AuditVerifier.VerifyAsync(db, key, known, ct);

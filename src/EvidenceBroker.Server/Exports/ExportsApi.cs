@@ -60,17 +60,17 @@ public static class ExportsApi
             .WithSummary("The pre-filled MLAT request for the central authority (requesting agency, the review desk for the requests it reviews, oversight)");
         exports.MapPost("/oversight-reports", QueueOversightAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
-            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
+            .WithMetadata(WholeStoreLimited.Instance)
             .ProducesProblem(StatusCodes.Status409Conflict) // Idempotency-Key reused for another report
             .WithSummary("Queue an oversight report (PDF) for a filing period and filters; poll the returned job");
         exports.MapPost("/transparency-reports", QueueTransparencyAsync)
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
-            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
+            .WithMetadata(WholeStoreLimited.Instance)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Queue a transparency report for a half-year (e.g. 2026-H2), optionally one requesting country, as PDF or CSV");
         exports.MapPost("/audit-trails", QueueAuditTrailAsync)
             .RequireAuthorization(BrokerPolicies.Oversight)
-            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
+            .WithMetadata(WholeStoreLimited.Instance)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Queue an export (PDF) of the audit entries recorded in a period, optionally of one subject or action, with the chain's verification")
             .WithDescription("Oversight only: the trail records every request's steps and who took them, which administrators do not read. " +
@@ -130,7 +130,7 @@ public static class ExportsApi
 
     private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueOversightAsync(
         OversightReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, HttpContext http,
-        CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
+        WholeStoreLimit limit, CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         var errors = new Dictionary<string, string[]>();
@@ -156,13 +156,23 @@ public static class ExportsApi
             return TypedResults.ValidationProblem(errors);
         }
 
+        if (RequestsApi.IdempotencyKeyProblem(idempotencyKey) is { } badKey)
+        {
+            return badKey;
+        }
+
+        if (limit.Refusal(http) is { } tooMany)
+        {
+            return tooMany;
+        }
+
         var parameters = new OversightReportParameters(body.From!.Value, body.To!.Value, body.RequestingCountry, body.ProviderId, channel, outcome);
         return await QueueAsync(ExportKind.OversightReport, parameters, idempotencyKey, user, db, audit, jobs, clock, http, ct);
     }
 
     private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueTransparencyAsync(
         TransparencyReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, HttpContext http,
-        CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
+        WholeStoreLimit limit, CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         var errors = new Dictionary<string, string[]>();
@@ -180,13 +190,23 @@ public static class ExportsApi
             return TypedResults.ValidationProblem(errors);
         }
 
+        if (RequestsApi.IdempotencyKeyProblem(idempotencyKey) is { } badKey)
+        {
+            return badKey;
+        }
+
+        if (limit.Refusal(http) is { } tooMany)
+        {
+            return tooMany;
+        }
+
         return await QueueAsync(ExportKind.TransparencyReport, new TransparencyReportParameters(period, body.RequestingCountry, format!.Value),
             idempotencyKey, user, db, audit, jobs, clock, http, ct);
     }
 
     private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueAuditTrailAsync(
         AuditTrailExportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock,
-        IOptions<ExportOptions> options, HttpContext http, CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
+        IOptions<ExportOptions> options, HttpContext http, WholeStoreLimit limit, CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(options);
@@ -194,6 +214,16 @@ public static class ExportsApi
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
+        }
+
+        if (RequestsApi.IdempotencyKeyProblem(idempotencyKey) is { } badKey)
+        {
+            return badKey;
+        }
+
+        if (limit.Refusal(http) is { } tooMany)
+        {
+            return tooMany;
         }
 
         var parameters = AuditTrailExportParameters.Of(body);
@@ -208,9 +238,9 @@ public static class ExportsApi
         var matching = retry ? 0 : await AuditTrailExportQuery.Matching(db, parameters).LongCountAsync(ct);
         if (matching > max)
         {
-            string[] tooMany = [string.Create(CultureInfo.InvariantCulture,
+            string[] tooManyEntries = [string.Create(CultureInfo.InvariantCulture,
                 $"{matching:N0} entries were recorded in this period with these filters; one export lists at most {max:N0}. Ask for a shorter period, or one subject or action.")];
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = tooMany, ["to"] = tooMany });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = tooManyEntries, ["to"] = tooManyEntries });
         }
 
         return await QueueAsync(ExportKind.AuditTrail, parameters, idempotencyKey, user, db, audit, jobs, clock, http, ct);
@@ -256,7 +286,8 @@ public static class ExportsApi
         && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-' || (dots && c == '.'));
 
     /// <summary>
-    /// Records and queues a report. With an Idempotency-Key, a retry (the same key and parameters) answers with the
+    /// Records and queues a report, whose order has passed its checks and taken its <see cref="WholeStoreLimit"/> permit
+    /// (an order refused for its input spends none). With an Idempotency-Key, a retry (the same key and parameters) answers with the
     /// job already queued, and builds and records nothing again; the key with other parameters is refused (409).
     /// </summary>
     private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueAsync<T>(
@@ -266,11 +297,6 @@ public static class ExportsApi
         if (Caller.From(user) is not { } caller)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
-        }
-
-        if (RequestsApi.IdempotencyKeyProblem(idempotencyKey) is { } badKey)
-        {
-            return badKey;
         }
 
         var now = clock.GetUtcNow();

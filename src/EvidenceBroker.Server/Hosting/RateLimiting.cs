@@ -62,13 +62,13 @@ public static class RateLimiting
 {
     public const string IntakePolicy = "intake";
     public const string SignInPolicy = "sign-in";
-    public const string WholeStorePolicy = "whole-store";
 
     public static IServiceCollection AddBrokerRateLimiting(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var options = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
         services.AddSingleton(new TokenThrottle(options));
+        services.AddSingleton<WholeStoreLimit>();
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -89,12 +89,6 @@ public static class RateLimiting
                     QueueLimit = 0,
                     AutoReplenishment = true,
                 }));
-            limiter.AddPolicy(WholeStorePolicy, http => !WalksTheWholeStore(http) ? RateLimitPartition.GetNoLimiter("another form of the page") : RateLimitPartition.GetFixedWindowLimiter(
-                http.User.FindFirstValue(OpenIddictConstants.Claims.Subject) ?? http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? NetworkOf(http),
-                _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = options.WholeStorePerClientPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
-                }));
             limiter.AddPolicy(SignInPolicy, http => HttpMethods.IsPost(http.Request.Method)
                 ? RateLimitPartition.GetFixedWindowLimiter(NetworkOf(http), _ => new FixedWindowRateLimiterOptions
                 {
@@ -108,15 +102,6 @@ public static class RateLimiting
     /// <summary>A filing: a POST, but not the portal form's live preview (a handler of its own), which files nothing.</summary>
     private static bool IsFiling(HttpContext http) =>
         HttpMethods.IsPost(http.Request.Method) && !string.Equals(http.Request.Query["handler"].FirstOrDefault(), "Preview", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>
-    /// Whether a request under <see cref="WholeStorePolicy"/> is the part that walks the store: every request to the
-    /// API endpoints that carry the policy, but on the portal's policy page only its what-if (the page's other forms
-    /// and its reading are not limited).
-    /// </summary>
-    private static bool WalksTheWholeStore(HttpContext http) =>
-        !http.Request.Path.StartsWithSegments("/portal/admin/policy", StringComparison.OrdinalIgnoreCase)
-        || (HttpMethods.IsPost(http.Request.Method) && string.Equals(http.Request.Query["handler"].FirstOrDefault(), "WhatIf", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// The network a request comes from, as the per-address limits count it: an IPv4 address, or an IPv6 address's
@@ -149,9 +134,12 @@ public static class RateLimiting
     public static IApplicationBuilder UseTokenEndpointThrottle(this IApplicationBuilder app) =>
         app.UseMiddleware<TokenThrottleMiddleware>();
 
+    /// <summary>A wait as Retry-After gives it: whole seconds, rounded up, at least one.</summary>
+    internal static int RetryAfterSeconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+
     internal static async Task WriteTooManyAsync(HttpContext http, TimeSpan retryAfter)
     {
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        var seconds = RetryAfterSeconds(retryAfter);
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         if (http.Request.Path.StartsWithSegments("/portal", StringComparison.OrdinalIgnoreCase))

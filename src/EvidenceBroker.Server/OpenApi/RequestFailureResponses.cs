@@ -37,7 +37,9 @@ internal sealed class RequestFailureResponses : IOpenApiOperationTransformer
             ProblemResponses.AddIfMissing(operation, StatusCodes.Status415UnsupportedMediaType, document);
         }
 
-        if (metadata.OfType<EnableRateLimitingAttribute>().Any() && !metadata.OfType<DisableRateLimitingAttribute>().Any()
+        var rateLimited = (metadata.OfType<EnableRateLimitingAttribute>().Any() && !metadata.OfType<DisableRateLimitingAttribute>().Any())
+            || metadata.OfType<Hosting.WholeStoreLimited>().Any();
+        if (rateLimited
             && ProblemResponses.AddIfMissing(operation, StatusCodes.Status429TooManyRequests, document) is { } tooMany)
         {
             tooMany.Headers = new Dictionary<string, IOpenApiHeader>(StringComparer.Ordinal)

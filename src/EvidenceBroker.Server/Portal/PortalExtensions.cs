@@ -41,11 +41,6 @@ public static class PortalExtensions
                 pages.Conventions.AuthorizeFolder("/Oversight", PortalSignIn.Oversight);
                 pages.Conventions.AuthorizePage("/Oversight/Audit", PortalSignIn.OversightBody);
                 pages.Conventions.AuthorizeFolder("/Admin", PortalSignIn.Administrator);
-                foreach (var walksTheStore in PagesThatWalkTheStore)
-                {
-                    pages.Conventions.AddPageApplicationModelConvention(walksTheStore,
-                        page => page.EndpointMetadata.Add(new Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute(RateLimiting.WholeStorePolicy)));
-                }
                 pages.Conventions.AddPageApplicationModelConvention("/Requests/Detail",
                     page => page.EndpointMetadata.Add(new HandlerBodySizeLimit("produce", maxProduction, FormBytes,
                         IdentityConstants.ApplicationScheme, user => user.HasClaim(PortalRoles.RoleClaim, PortalRoles.ProviderLegal))));
@@ -54,9 +49,6 @@ public static class PortalExtensions
         services.AddScoped<PortalRequests>();
         return services;
     }
-
-    /// <summary>Pages that verify the whole audit chain or re-decide every request (rate-limited like their API endpoints).</summary>
-    private static readonly string[] PagesThatWalkTheStore = ["/Oversight/Audit", "/Admin/Policy"];
 
     /// <summary>
     /// The most a portal form other than a production upload may send: a request written in full in a script that

@@ -51,11 +51,11 @@ public static class PolicyApi
             .ProducesProblem(StatusCodes.Status409Conflict) // not yet in effect, or fails today's checks
             .WithSummary("Make a stored version decide new requests. Audited; old decisions keep their version.");
         policy.MapPost("/what-if", WhatIfUploadAsync).RequireAuthorization(BrokerPolicies.OversightOrAdministration)
-            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
+            .WithMetadata(WholeStoreLimited.Instance)
             .WithMetadata(new RequestSizeLimitAttribute(MaxPackBytes))
             .WithSummary("Re-decide every stored request under a candidate pack (not stored) and list what would change");
         policy.MapGet("/versions/{version}/what-if", WhatIfStoredAsync).RequireAuthorization(BrokerPolicies.OversightOrAdministration)
-            .RequireRateLimiting(RateLimiting.WholeStorePolicy)
+            .WithMetadata(WholeStoreLimited.Instance)
             .WithSummary("Re-decide every stored request under a stored pack version and list what would change");
         policy.MapGet("/suspensions", async Task<Ok<List<CountrySuspension>>> (BrokerDbContext db, CancellationToken ct) =>
                 TypedResults.Ok(await db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).ToListAsync(ct)))
@@ -130,8 +130,8 @@ public static class PolicyApi
         return TypedResults.Content(JsonSerializer.Serialize(decision, DecisionJson.Compact), "application/json");
     }
 
-    private static async Task<Results<Ok<WhatIfReport>, ValidationProblem>> WhatIfUploadAsync(
-        PolicyPackUpload upload, ClaimsPrincipal user, PolicyWhatIf whatIf, CancellationToken ct)
+    private static async Task<Results<Ok<WhatIfReport>, ValidationProblem, ProblemHttpResult>> WhatIfUploadAsync(
+        PolicyPackUpload upload, ClaimsPrincipal user, PolicyWhatIf whatIf, WholeStoreLimit limit, HttpContext http, CancellationToken ct)
     {
         if (UploadErrors(upload) is { } invalid)
         {
@@ -139,17 +139,31 @@ public static class PolicyApi
         }
 
         var result = PolicyPackLoader.Load(upload.Files);
-        return result.Pack is null
-            ? TypedResults.ValidationProblem(PackErrors(result), title: "The candidate policy pack is malformed.")
-            : TypedResults.Ok(await whatIf.CompareAsync(new PolicyEngine(result.Pack), Caller.From(user)!, ct));
+        if (result.Pack is null)
+        {
+            return TypedResults.ValidationProblem(PackErrors(result), title: "The candidate policy pack is malformed.");
+        }
+
+        if (limit.Refusal(http) is { } tooMany)
+        {
+            return tooMany;
+        }
+
+        return TypedResults.Ok(await whatIf.CompareAsync(new PolicyEngine(result.Pack), Caller.From(user)!, ct));
     }
 
-    private static async Task<Results<Ok<WhatIfReport>, NotFoundProblem>> WhatIfStoredAsync(
-        string version, ClaimsPrincipal user, PolicyWhatIf whatIf, PolicyRegistry registry, BrokerDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<WhatIfReport>, NotFoundProblem, ProblemHttpResult>> WhatIfStoredAsync(
+        string version, ClaimsPrincipal user, PolicyWhatIf whatIf, PolicyRegistry registry, BrokerDbContext db, WholeStoreLimit limit, HttpContext http,
+        CancellationToken ct)
     {
         if (!await db.PolicyPacks.AnyAsync(p => p.Version == version, ct))
         {
             return new NotFoundProblem(new ProblemDetails { Status = 404, Title = "No such policy pack version.", Detail = version });
+        }
+
+        if (limit.Refusal(http) is { } tooMany)
+        {
+            return tooMany;
         }
 
         return TypedResults.Ok(await whatIf.CompareAsync(await registry.EngineForAsync(db, version, ct), Caller.From(user)!, ct));

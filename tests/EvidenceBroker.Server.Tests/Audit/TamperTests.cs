@@ -284,13 +284,20 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
         Assert.Null(KnownHead.Parse("12"));
     }
 
+    /// <summary>The portal's audit page over a copy of the store, outside a request's pipeline: a showing takes its permit of the whole-store limit.</summary>
+    private EvidenceBroker.Server.Portal.Pages.Oversight.AuditModel AuditPage(BrokerDbContext db) =>
+        new(db, broker.Key, new EvidenceBroker.Server.Hosting.WholeStoreLimit(Microsoft.Extensions.Options.Options.Create(new EvidenceBroker.Server.Hosting.RateLimitOptions()), TimeProvider.System))
+        {
+            PageContext = new Microsoft.AspNetCore.Mvc.RazorPages.PageContext { HttpContext = new Microsoft.AspNetCore.Http.DefaultHttpContext() },
+        };
+
     [Fact]
     public async Task The_oversight_portal_s_audit_page_shows_a_truncated_tail_as_broken()
     {
         await using var db = await broker.CopyAsync();
         var cut = broker.CheckpointAt - 1;
         await db.Database.ExecuteSqlAsync($"DELETE FROM audit_entries WHERE \"Sequence\" >= {cut}");
-        var page = new EvidenceBroker.Server.Portal.Pages.Oversight.AuditModel(db, broker.Key);
+        var page = AuditPage(db);
 
         await page.OnGetAsync(CancellationToken.None);
 
@@ -304,7 +311,7 @@ public sealed class TamperTests(TamperFixture broker) : IClassFixture<TamperFixt
         await using var db = await broker.CopyAsync();
         var last = broker.Total;
         await db.Database.ExecuteSqlAsync($"UPDATE audit_entries SET \"At\" = 1, \"Hash\" = 'short' WHERE \"Sequence\" = {last}");
-        var page = new EvidenceBroker.Server.Portal.Pages.Oversight.AuditModel(db, broker.Key);
+        var page = AuditPage(db);
 
         await page.OnGetAsync(CancellationToken.None);
 

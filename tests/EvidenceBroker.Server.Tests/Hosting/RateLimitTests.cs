@@ -168,6 +168,46 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task Report_orders_refused_for_their_input_spend_nothing_of_the_whole_store_limit()
+    {
+        await using var broker = new TightLimits();
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        var refused = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var backwards = await oversight.PostJsonAsync("/api/v1/exports/oversight-reports", new { from = "2026-12-01", to = "2026-01-01" });
+            refused.Add(backwards.StatusCode);
+        }
+
+        using var order = await oversight.PostJsonAsync("/api/v1/exports/oversight-reports", new { from = "2026-11-01", to = "2026-11-30" });
+        using var verify = await oversight.GetAsync("/api/v1/audit/verify");
+        using var third = await oversight.GetAsync("/api/v1/audit/verify");
+
+        Assert.All(refused, status => Assert.Equal(HttpStatusCode.BadRequest, status));
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.OK), (order.StatusCode, verify.StatusCode));
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode); // the two that read the store took the minute's two permits
+    }
+
+    [Fact]
+    public async Task A_read_refused_under_the_whole_store_limit_is_told_when_the_window_frees_a_permit()
+    {
+        await using var broker = new TightLimits();
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        (await oversight.GetAsync("/api/v1/audit/verify")).Dispose();
+        (await oversight.GetAsync("/api/v1/audit/verify")).Dispose();
+
+        broker.Clock.Advance(TimeSpan.FromSeconds(25));
+        using var refused = await oversight.GetAsync("/api/v1/audit/verify");
+        broker.Clock.Advance(TimeSpan.FromSeconds(35));
+        using var later = await oversight.GetAsync("/api/v1/audit/verify");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(35), refused.Headers.RetryAfter?.Delta);
+        Assert.Contains("Try again in 35 s.", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+    }
+
+    [Fact]
     public async Task The_portal_s_policy_what_if_is_limited_but_reading_the_page_is_not()
     {
         await using var broker = new TightLimits();

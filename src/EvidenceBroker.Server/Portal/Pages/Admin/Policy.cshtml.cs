@@ -1,5 +1,6 @@
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
+using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Routing;
@@ -17,7 +18,7 @@ public sealed record WhatIf(string Version, int Replayed, int Changed, List<(str
 /// once with a reason, or reinstate it. Activation goes through <see cref="PolicyPackStore"/>, like the API.
 /// </summary>
 public sealed class PolicyModel(
-    BrokerDbContext db, PolicyPackStore store, PolicyRegistry registry, PolicyWhatIf whatIf, SuspensionSwitch suspensions) : PageModel
+    BrokerDbContext db, PolicyPackStore store, PolicyRegistry registry, PolicyWhatIf whatIf, SuspensionSwitch suspensions, WholeStoreLimit limit) : PageModel
 {
     public List<PolicyPackVersion> Versions { get; private set; } = [];
     public List<CountrySuspension> Suspensions { get; private set; } = [];
@@ -38,6 +39,11 @@ public sealed class PolicyModel(
         if (!await db.PolicyPacks.AnyAsync(p => p.Version == version, ct))
         {
             return NotFound();
+        }
+
+        if (await limit.RefusalPageAsync(HttpContext) is { } tooMany)
+        {
+            return tooMany;
         }
 
         var report = await whatIf.CompareAsync(await registry.EngineForAsync(db, version, ct), Me, ct);

@@ -1,6 +1,7 @@
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Exports;
+using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -13,7 +14,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Oversight;
 /// cut off), as <c>GET /api/v1/audit/verify</c> does, and the latest entries; and the audit trail of a period as PDF,
 /// as the API's export makes it, for periods small enough to lay out while the browser waits.
 /// </summary>
-public sealed class AuditModel(BrokerDbContext db, AuditSigningKey key) : PageModel
+public sealed class AuditModel(BrokerDbContext db, AuditSigningKey key, WholeStoreLimit limit) : PageModel
 {
     /// <summary>
     /// The most entries the portal lays out while its user waits (about 1.5 s of work); the API's queued export takes
@@ -35,7 +36,19 @@ public sealed class AuditModel(BrokerDbContext db, AuditSigningKey key) : PageMo
 
     public Dictionary<string, string> Errors { get; } = [];
 
-    public async Task OnGetAsync(CancellationToken ct)
+    /// <summary>Every showing of the page verifies the whole chain, and so takes a <see cref="WholeStoreLimit"/> permit.</summary>
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        if (await limit.RefusalPageAsync(HttpContext) is { } tooMany)
+        {
+            return tooMany;
+        }
+
+        await LoadAsync(ct);
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken ct)
     {
         Chain = await AuditVerifier.VerifyAsync(db, key, ct);
         try
@@ -58,6 +71,12 @@ public sealed class AuditModel(BrokerDbContext db, AuditSigningKey key) : PageMo
             return head;
         }
 
+        // Refused or not, the answer walks the chain: the page again with its verification, or the trail with its own.
+        if (await limit.RefusalPageAsync(HttpContext) is { } tooMany)
+        {
+            return tooMany;
+        }
+
         var request = new AuditTrailExportRequest(From, To, Blank(SubjectType), Blank(SubjectId), Blank(AuditAction));
         foreach (var (field, messages) in ExportsApi.CheckAuditTrail(request))
         {
@@ -77,7 +96,7 @@ public sealed class AuditModel(BrokerDbContext db, AuditSigningKey key) : PageMo
 
         if (Errors.Count > 0)
         {
-            await OnGetAsync(ct);
+            await LoadAsync(ct);
             return Page();
         }
 
