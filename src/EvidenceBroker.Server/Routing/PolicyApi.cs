@@ -61,7 +61,10 @@ public static class PolicyApi
                 TypedResults.Ok(await db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).ToListAsync(ct)))
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration);
         policy.MapPost("/suspensions", SuspendAsync).RequireAuthorization(BrokerPolicies.Administration)
-            .WithSummary("C11: take a country off every direct channel at once, with a reason.");
+            .ProducesProblem(StatusCodes.Status409Conflict) // already suspended, for another reason
+            .WithSummary("C11: take a country off every direct channel at once, with a reason.")
+            .WithDescription("The same suspension asked for again (the same reason) is done already (204, nothing recorded). A country " +
+                             "already suspended for another reason is refused (409, naming when and why): lift it first.");
         policy.MapDelete("/suspensions/{country}", LiftAsync).RequireAuthorization(BrokerPolicies.Administration);
         return app;
     }
@@ -245,11 +248,21 @@ public static class PolicyApi
         };
     }
 
-    private static async Task<Results<NoContent, ValidationProblem>> SuspendAsync(
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> SuspendAsync(
         SuspensionRequest body, ClaimsPrincipal user, SuspensionSwitch suspensions, CancellationToken ct) =>
-        await suspensions.SuspendAsync(Caller.From(user)!, body.Country, body.Reason, ct) is { } errors
-            ? TypedResults.ValidationProblem(errors)
-            : TypedResults.NoContent();
+        await suspensions.SuspendAsync(Caller.From(user)!, body.Country, body.Reason, ct) switch
+        {
+            SuspendOutcome.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
+            SuspendOutcome.AlreadySuspended already => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "This country is already suspended, for another reason.",
+                detail: already.Detail,
+                extensions: new Dictionary<string, object?>
+                {
+                    ["country"] = already.Existing.Country, ["suspendedAt"] = already.Existing.SuspendedAt, ["reason"] = already.Existing.Reason,
+                }),
+            _ => TypedResults.NoContent(),
+        };
 
     private static async Task<Results<NoContent, NotFoundProblem, ValidationProblem>> LiftAsync(
         string country, ClaimsPrincipal user, SuspensionSwitch suspensions, CancellationToken ct)

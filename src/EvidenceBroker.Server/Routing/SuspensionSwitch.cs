@@ -1,3 +1,4 @@
+using System.Globalization;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
@@ -13,8 +14,13 @@ public sealed class SuspensionSwitch(BrokerDbContext db, PolicyRegistry registry
 {
     public const int MaxReasonLength = 2000;
 
-    /// <summary>Suspends the country; returns the bad fields instead when the input is not acceptable.</summary>
-    public async Task<Dictionary<string, string[]>?> SuspendAsync(Caller caller, string? country, string? reason, CancellationToken ct)
+    /// <summary>
+    /// Suspends the country. A suspension is one act, with its time, its author and its reason, which reviewers are
+    /// quoted and a lift records: the same suspension asked for again (the same reason) is done already, but another
+    /// reason is refused with the suspension in force, not taken in silence. To give another reason, lift it and
+    /// suspend again, each recorded.
+    /// </summary>
+    public async Task<SuspendOutcome> SuspendAsync(Caller caller, string? country, string? reason, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
@@ -38,11 +44,12 @@ public sealed class SuspensionSwitch(BrokerDbContext db, PolicyRegistry registry
 
         if (errors.Count > 0)
         {
-            return errors;
+            return new SuspendOutcome.Invalid(errors);
         }
 
         await using var transaction = await db.BeginWriteAsync(ct);
-        if (await db.CountrySuspensions.FindAsync([country!], ct) is null)
+        var existing = await db.CountrySuspensions.FindAsync([country!], ct);
+        if (existing is null)
         {
             db.CountrySuspensions.Add(new CountrySuspension
             {
@@ -55,7 +62,7 @@ public sealed class SuspensionSwitch(BrokerDbContext db, PolicyRegistry registry
 
         await transaction.CommitAsync(ct);
         registry.ForgetLastSeen();
-        return null;
+        return existing is null || existing.Reason == reason!.Trim() ? new SuspendOutcome.Suspended() : new SuspendOutcome.AlreadySuspended(existing);
     }
 
     /// <summary>Lifts a suspension; false when the country was not suspended.</summary>
@@ -76,5 +83,27 @@ public sealed class SuspensionSwitch(BrokerDbContext db, PolicyRegistry registry
         await transaction.CommitAsync(ct);
         registry.ForgetLastSeen();
         return true;
+    }
+}
+
+/// <summary>What asking for a suspension came to.</summary>
+public abstract record SuspendOutcome
+{
+    private SuspendOutcome()
+    {
+    }
+
+    /// <summary>Suspended now, or already for the same reason.</summary>
+    public sealed record Suspended : SuspendOutcome;
+
+    /// <summary>Refused for its input, by field.</summary>
+    public sealed record Invalid(Dictionary<string, string[]> Errors) : SuspendOutcome;
+
+    /// <summary>Refused: the country is suspended already, for another reason.</summary>
+    public sealed record AlreadySuspended(CountrySuspension Existing) : SuspendOutcome
+    {
+        public string Detail => string.Create(CultureInfo.InvariantCulture,
+            $"{Existing.Country} has been suspended since {Existing.SuspendedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {Existing.Reason} ") +
+            "Lift the suspension first to suspend it again with another reason.";
     }
 }

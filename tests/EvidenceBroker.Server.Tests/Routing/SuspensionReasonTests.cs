@@ -38,4 +38,36 @@ public sealed class SuspensionReasonTests
         Assert.Equal([FreeText.Rule(SuspensionSwitch.MaxReasonLength)], problem.GetProperty("errors").GetProperty("reason").EnumerateArray().Select(e => e.GetString()));
         Assert.False(await broker.WithDbAsync(db => db.CountrySuspensions.AnyAsync(s => s.Country == "GB")));
     }
+
+    [Fact]
+    public async Task Suspending_a_suspended_country_for_another_reason_is_a_409_naming_the_suspension_in_force_and_records_nothing()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await broker.ClientAsync("broker-admin");
+        using var first = await admin.PostJsonAsync("/api/v1/policy/suspensions", new { country = "FR", reason = "first" });
+
+        using var second = await admin.PostJsonAsync("/api/v1/policy/suspensions", new { country = "FR", reason = "second" });
+        var problem = await second.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Equal("first", problem.GetProperty("reason").GetString());
+        Assert.Equal(broker.Clock.GetUtcNow(), problem.GetProperty("suspendedAt").GetDateTimeOffset());
+        Assert.Contains("first", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("first", await broker.WithDbAsync(db => db.CountrySuspensions.Where(s => s.Country == "FR").Select(s => s.Reason).SingleAsync()));
+        Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "country.suspended")));
+    }
+
+    [Fact]
+    public async Task Suspending_a_suspended_country_again_for_the_same_reason_is_done_already_and_records_nothing()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await broker.ClientAsync("broker-admin");
+        using var first = await admin.PostJsonAsync("/api/v1/policy/suspensions", new { country = "FR", reason = "Review of safeguards." });
+
+        using var again = await admin.PostJsonAsync("/api/v1/policy/suspensions", new { country = "FR", reason = " Review of safeguards. " });
+
+        Assert.Equal((HttpStatusCode.NoContent, HttpStatusCode.NoContent), (first.StatusCode, again.StatusCode));
+        Assert.Equal(1, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(e => e.Action == "country.suspended")));
+    }
 }

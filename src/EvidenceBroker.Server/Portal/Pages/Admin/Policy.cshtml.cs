@@ -78,13 +78,21 @@ public sealed class PolicyModel(
     public async Task<IActionResult> OnPostSuspendAsync(CancellationToken ct)
     {
         var country = Country?.Trim().ToUpperInvariant();
-        if (await suspensions.SuspendAsync(Me, country, Reason, ct) is { } errors)
+        var outcome = await suspensions.SuspendAsync(Me, country, Reason, ct);
+        if (outcome is SuspendOutcome.Invalid invalid)
         {
-            foreach (var (field, messages) in errors)
+            foreach (var (field, messages) in invalid.Errors)
             {
                 Errors[field] = messages[0];
             }
+        }
+        else if (outcome is SuspendOutcome.AlreadySuspended already)
+        {
+            Errors["country"] = already.Detail;
+        }
 
+        if (Errors.Count > 0)
+        {
             await LoadAsync(ct);
             return Page();
         }
