@@ -77,10 +77,12 @@ public static class WebhooksAdminApi
                         WebhookSecretVault vault, TimeProvider clock, IHostEnvironment environment, IOptions<WebhookOptions> options,
                         HttpContext http, CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey) =>
                     SetEndpointAsync(kind, id, change, idempotencyKey, user, db, audit, vault, clock, environment, options.Value, http, ct))
+                .ProducesProblem(StatusCodes.Status409Conflict) // Idempotency-Key reused for another URL or recipient
                 .WithSummary($"Set or clear the {Name(kind)}'s webhook URL (audited)")
                 .WithDescription("Absolute http or https URL; https, and a public address, outside Development. The first time a URL is set and the " +
                                  "recipient has no secret yet, one is generated and returned in this response only. Send an Idempotency-Key: " +
-                                 "a retry with the same key and URL, after an answer that was lost, gets that secret again.");
+                                 "a retry with the same key and URL, after an answer that was lost, gets that secret again; the key with another URL or " +
+                                 "recipient is refused (409).");
             admin.MapPost(path + "/rotate-secret", (string id, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit,
                         WebhookSecretVault vault, TimeProvider clock, IOptions<WebhookOptions> options, HttpContext http, CancellationToken ct,
                         [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey) =>
@@ -226,6 +228,32 @@ public static class WebhooksAdminApi
         var now = clock.GetUtcNow();
         var recipient = RecipientOf(kind, id);
         await using var tx = await db.BeginWriteAsync(ct);
+        if (idempotencyKey is not null)
+        {
+            // The key names one change, as a filing's does: resent with another URL or for another recipient it is
+            // refused, not applied as if it were new. Kept with the filings' keys, forgotten after as long.
+            var fingerprint = AuditHashing.Sha256Hex($"{SetUrlOperation}\n{recipient}\n{url}");
+            var earlier = await db.IdempotencyRecords.AsNoTracking()
+                .SingleOrDefaultAsync(k => k.ClientId == caller.Subject && k.Key == idempotencyKey, ct);
+            if (earlier is not null && earlier.BodyHash != fingerprint)
+            {
+                // Nothing written; what was read may be a change of the write batch this turn joined.
+                await tx.CommitAsync(ct);
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status409Conflict,
+                    title: "This Idempotency-Key was already used with a different body.",
+                    detail: "Use a new key for a new change, or resend the original URL unchanged.");
+            }
+
+            if (earlier is null)
+            {
+                db.IdempotencyRecords.Add(new IdempotencyRecord
+                {
+                    ClientId = caller.Subject, Key = idempotencyKey, BodyHash = fingerprint, RequestId = Guid.Empty, CreatedAt = now,
+                });
+            }
+        }
+
         string? before;
         if (kind == RecipientKind.Agency)
         {
@@ -270,8 +298,9 @@ public static class WebhooksAdminApi
                 http.Response.Headers["Idempotent-Replayed"] = "true";
             }
 
-            // Nothing written, but what was read may be a change of the write batch this turn joined: answered once it
-            // has committed, so that no one is given a secret its batch then failed to save.
+            // Nothing changed (but a new key remembered), and what was read may be a change of the write batch this turn
+            // joined: answered once it has committed, so that no one is given a secret its batch then failed to save.
+            await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             return TypedResults.Ok(new WebhookEndpointResource(recipient, url, secret is not null, secret?.CreatedAt,
                 replayed ? vault.Open(secret!.Secret) : null));
