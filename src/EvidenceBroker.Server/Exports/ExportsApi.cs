@@ -266,8 +266,11 @@ public static class ExportsApi
         return errors;
     }
 
+    /// <summary>Said of a period's end when it comes before its start, naming the start's field ('filedFrom' in the request list).</summary>
+    internal static string NotBefore(string startField) => $"Must not be before '{startField}'.";
+
     /// <summary>Said of a period's last day when it comes before its first: by the reports, and by the portal's searches by period.</summary>
-    internal const string ToBeforeFrom = "Must not be before 'from'.";
+    internal static readonly string ToBeforeFrom = NotBefore("from");
 
     /// <summary>A period of whole days as the reports take it: both ends, in order, at most ten years, short of the calendar's end.</summary>
     private static void CheckPeriod(DateOnly? from, DateOnly? to, string what, Dictionary<string, string[]> errors)
