@@ -8,6 +8,7 @@ using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
+using EvidenceBroker.Server.Routing;
 using Hangfire;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -130,12 +131,12 @@ public static class ExportsApi
 
     private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueOversightAsync(
         OversightReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, HttpContext http,
-        WholeStoreLimit limit, CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
+        WholeStoreLimit limit, IPolicyCatalogue catalogue, CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         var errors = new Dictionary<string, string[]>();
         CheckPeriod(body.From, body.To, "filing date", errors);
-        if (body.RequestingCountry is { } country && !CountryCode.IsValid(country)) { errors["requestingCountry"] = [CountryCode.Rule]; }
+        await CheckCountryAsync(body.RequestingCountry, db, catalogue, errors, ct);
         if (body.ProviderId is { Length: 0 or > 64 }) { errors["providerId"] = ["1 to 64 characters."]; }
         LegalInstrument? channel = null;
         if (body.Channel is not null)
@@ -172,12 +173,12 @@ public static class ExportsApi
 
     private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueTransparencyAsync(
         TransparencyReportRequest body, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs, TimeProvider clock, HttpContext http,
-        WholeStoreLimit limit, CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
+        WholeStoreLimit limit, IPolicyCatalogue catalogue, CancellationToken ct, [FromHeader(Name = RequestsApi.IdempotencyHeader)] string? idempotencyKey = null)
     {
         ArgumentNullException.ThrowIfNull(body);
         var errors = new Dictionary<string, string[]>();
         if (!HalfYear.TryParse(body.Period, out var period)) { errors["period"] = ["A half-year as YYYY-H1 or YYYY-H2, e.g. 2026-H2."]; }
-        if (body.RequestingCountry is { } country && !CountryCode.IsValid(country)) { errors["requestingCountry"] = [CountryCode.Rule]; }
+        await CheckCountryAsync(body.RequestingCountry, db, catalogue, errors, ct);
         var format = body.Format?.ToLowerInvariant() switch
         {
             null or "pdf" => TransparencyFormat.Pdf,
@@ -281,6 +282,29 @@ public static class ExportsApi
         if (from is { } f2 && to is { } t2 && t2.DayNumber - f2.DayNumber > 3660) { errors["to"] = ["A report covers at most ten years."]; }
         if (from is { Year: > HalfYear.LastYear }) { errors["from"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }
         if (to is { Year: > HalfYear.LastYear }) { errors["to"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }
+    }
+
+    /// <summary>
+    /// A report's requesting country: one the policy pack in force knows, or one that requests were filed from (a country
+    /// an earlier pack knew and the one in force dropped, or that no pack knew, still has its requests to report). Any
+    /// other well-formed code, such as XX, could only order an empty report presented as that country's.
+    /// </summary>
+    private static async Task CheckCountryAsync(
+        string? country, BrokerDbContext db, IPolicyCatalogue catalogue, Dictionary<string, string[]> errors, CancellationToken ct)
+    {
+        if (country is null)
+        {
+            return;
+        }
+
+        if (!CountryCode.IsValid(country))
+        {
+            errors["requestingCountry"] = [CountryCode.Rule];
+        }
+        else if (!await catalogue.KnowsCountryAsync(db, country, ct) && !await db.Requests.AnyAsync(r => r.RequestingCountry == country, ct))
+        {
+            errors["requestingCountry"] = ["Not a country of the policy pack in force, and no request was filed from it."];
+        }
     }
 
     /// <summary>A subject type or an action as the trail writes them ("portal-user", "country.suspended").</summary>

@@ -117,6 +117,39 @@ public sealed class ReportTests(ReportsFixture broker) : IClassFixture<ReportsFi
         await PdfFiles.RasteriseFirstPageAsync(pdf, "transparency-report");
     }
 
+    [Theory]
+    [InlineData("/api/v1/exports/transparency-reports", """{ "period": "2026-H2", "requestingCountry": "XX" }""")]
+    [InlineData("/api/v1/exports/oversight-reports", """{ "from": "2026-11-01", "to": "2026-11-30", "requestingCountry": "XX" }""")]
+    public async Task A_report_for_a_country_neither_the_pack_nor_any_request_knows_is_refused_naming_the_country(string path, string body)
+    {
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        var jobsBefore = await broker.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.ExportJobs));
+
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var refused = await oversight.PostAsync(path, content);
+        var problem = await refused.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(["Not a country of the policy pack in force, and no request was filed from it."],
+            problem.GetProperty("errors").GetProperty("requestingCountry").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(jobsBefore, await broker.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.ExportJobs)));
+    }
+
+    [Fact]
+    public async Task A_report_for_a_country_the_pack_in_force_does_not_know_is_ordered_while_requests_were_filed_from_it()
+    {
+        await using var own = new BrokerFactory();
+        var id = await own.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        // As if the pack that knew the country had been replaced by one that dropped it.
+        await own.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ExecuteUpdateAsync(
+            db.Requests.Where(r => r.Id == id), set => set.SetProperty(r => r.RequestingCountry, "YU")));
+        using var oversight = await own.ClientAsync("ipco-oversight");
+
+        using var ordered = await oversight.PostJsonAsync("/api/v1/exports/transparency-reports", new { period = "2026-H2", requestingCountry = "YU" });
+
+        Assert.True(ordered.StatusCode == HttpStatusCode.Accepted, await ordered.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task Bad_report_parameters_are_refused_naming_each_field()
     {
