@@ -42,4 +42,20 @@ public sealed class PolicyPageTests(BrokerFactory broker) : IClassFixture<Broker
         Assert.Contains("class=\"errors error-summary\" role=\"alert\"", page, StringComparison.Ordinal);
         Assert.DoesNotContain("class=\"flash\"", page, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_suspension_of_a_country_suspended_for_another_reason_is_refused_at_the_country_naming_the_one_in_force()
+    {
+        using var api = await broker.ClientAsync("broker-admin");
+        using var first = await api.PostJsonAsync("/api/v1/policy/suspensions", new { country = "NL", reason = "Elections annulled." });
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var (status, _, page) = await admin.PostFormAsync("/portal/admin/policy?handler=Suspend",
+            new() { ["Country"] = "NL", ["Reason"] = "Another reason." });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("true", PortalHtml.Attribute(PortalHtml.Tag(page, "country"), "aria-invalid"));
+        Assert.Contains("NL has been suspended since", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("class=\"flash\"", page, StringComparison.Ordinal);
+    }
 }
