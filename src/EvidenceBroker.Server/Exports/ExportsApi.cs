@@ -267,18 +267,12 @@ public static class ExportsApi
         return errors;
     }
 
-    /// <summary>Said of a period's end when it comes before its start, naming the start's field ('filedFrom' in the request list).</summary>
-    internal static string NotBefore(string startField) => $"Must not be before '{startField}'.";
-
-    /// <summary>Said of a period's last day when it comes before its first: by the reports, and by the portal's searches by period.</summary>
-    internal static readonly string ToBeforeFrom = NotBefore("from");
-
     /// <summary>A period of whole days as the reports take it: both ends, in order, at most ten years, short of the calendar's end.</summary>
     private static void CheckPeriod(DateOnly? from, DateOnly? to, string what, Dictionary<string, string[]> errors)
     {
         if (from is null) { errors["from"] = [$"Required: the first {what}, YYYY-MM-DD."]; }
         if (to is null) { errors["to"] = [$"Required: the last {what}, YYYY-MM-DD."]; }
-        if (from is { } f && to is { } t && t < f) { errors["to"] = [ToBeforeFrom]; }
+        if (from is { } f && to is { } t && t < f) { errors["to"] = [PeriodRule.ToBeforeFrom]; }
         if (from is { } f2 && to is { } t2 && t2.DayNumber - f2.DayNumber > 3660) { errors["to"] = ["A report covers at most ten years."]; }
         if (from is { Year: > HalfYear.LastYear }) { errors["from"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }
         if (to is { Year: > HalfYear.LastYear }) { errors["to"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }

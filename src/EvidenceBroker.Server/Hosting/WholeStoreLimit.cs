@@ -17,7 +17,9 @@ namespace EvidenceBroker.Server.Hosting;
 /// </summary>
 /// <remarks>
 /// One count per caller that ever made such a read: callers are authenticated clients and portal users, a bounded set.
-/// Kept by each node, like the other limits.
+/// Kept by each node, like the other limits. Not System.Threading.RateLimiting's fixed window, which the middleware
+/// used: its refusal says the whole window is left however much has passed (every Retry-After was 60 s), and it
+/// reads the machine's clock rather than the broker's <see cref="TimeProvider"/>.
 /// </remarks>
 public sealed class WholeStoreLimit(IOptions<RateLimitOptions> options, TimeProvider clock)
 {

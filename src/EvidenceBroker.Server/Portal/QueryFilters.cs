@@ -1,7 +1,6 @@
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Errors;
-using EvidenceBroker.Server.Exports;
 using EvidenceBroker.Server.Requests;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 
@@ -82,7 +81,7 @@ public sealed class QueryFilters(ModelStateDictionary modelState)
     {
         Check(modelState[fromProperty] is not { Errors.Count: > 0 }, "from", DateRule);
         Check(modelState[toProperty] is not { Errors.Count: > 0 }, "to", DateRule);
-        Check(from is not { } first || to is not { } last || last >= first, "to", ExportsApi.ToBeforeFrom);
+        Check(from is not { } first || to is not { } last || last >= first, "to", PeriodRule.ToBeforeFrom);
         return (from, to);
     }
 

@@ -3,7 +3,6 @@ using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
-using EvidenceBroker.Server.Exports;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -157,7 +156,7 @@ public static class RequestsApi
         // As instants in UTC, as they are stored: PostgreSQL refuses another offset, and SQLite would compare wrongly.
         if (filedFrom?.ToUniversalTime() is { } from) { query = query.Where(r => r.FiledAt >= from); }
         if (filedTo?.ToUniversalTime() is { } to) { query = query.Where(r => r.FiledAt < to); }
-        if (filedFrom is { } first && filedTo is { } last && last < first) { errors["filedTo"] = [ExportsApi.NotBefore("filedFrom")]; }
+        if (filedFrom is { } first && filedTo is { } last && last < first) { errors["filedTo"] = [PeriodRule.NotBefore("filedFrom")]; }
         ResultPages.Check(page, pageSize, errors);
         if (errors.Count > 0)
         {

@@ -3,7 +3,6 @@ using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Errors;
-using EvidenceBroker.Server.Exports;
 using EvidenceBroker.Server.Portal;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
@@ -27,7 +26,7 @@ public sealed class RefusedFilterTests(RefusedFilterTests.ListedRequests listed)
         { "rule=R99", "rule", RuleIds.Unknown("R99") },
         { "rule=R1%25", "rule", RuleIds.Unknown("R1%") },
         { "from=2026-13-40", "from", QueryFilters.DateRule },
-        { "from=2026-11-30&to=2026-11-01", "to", ExportsApi.ToBeforeFrom },
+        { "from=2026-11-30&to=2026-11-01", "to", PeriodRule.ToBeforeFrom },
     };
 
     [Theory]
