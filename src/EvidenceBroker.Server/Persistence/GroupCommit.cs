@@ -560,8 +560,13 @@ internal sealed partial class GroupCommit
                 // The database rolled the whole transaction back itself (disk full, I/O error, a lost connection), or
                 // the savepoint is gone: the check before the batch's commit fails it for every change in it.
             }
-
-            await group.EndTurnAsync(context);
+            finally
+            {
+                // Whatever the rollback met, the turn ends, or every writer after this one would wait for it for good. A
+                // connection the server ended is no DbException here (Npgsql: "Connection is not open"), and the check
+                // before the batch's commit fails the batch on it all the same.
+                await group.EndTurnAsync(context);
+            }
         }
 
         public void CreateSavepoint(string name) => transaction.CreateSavepoint(name);

@@ -193,6 +193,45 @@ public sealed class FailedWriteBatchTests
         await AssertChainIntactAsync(broker);
     }
 
+    [PostgresFact]
+    public async Task On_postgres_a_report_order_whose_connection_is_lost_in_its_turn_is_answered_500_and_its_key_orders_it_on_retry()
+    {
+        const string key = "report-connection-lost";
+        var armed = false;
+        await using var broker = new PostgresBrokerFactory();
+
+        // The server ends the batch's connection as the order is about to write its job, inside its turn.
+        using var lost = CommandHook.Before(
+            command => Volatile.Read(ref armed) && CommandHook.On(broker, command) && Writes(command, "export_jobs"),
+            command => Terminate(broker, ((Npgsql.NpgsqlConnection)command.Connection!).ProcessID));
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        var before = await ReportRowsAsync(broker, key);
+
+        Volatile.Write(ref armed, true);
+        using (var first = await OrderReportAsync(oversight, key).WaitAsync(Patience))
+        {
+            await AssertUnacknowledgedAsync(first, broker);
+        }
+
+        Assert.True(lost.Fired);
+        Assert.Equal(before, await ReportRowsAsync(broker, key));
+        using var later = await OrderReportAsync(oversight, key).WaitAsync(Patience);
+        Assert.True(later.StatusCode == HttpStatusCode.Accepted, $"{await later.Content.ReadAsStringAsync()}\n{broker.ServerErrors}");
+        Assert.False(later.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(before with { Jobs = before.Jobs + 1, Entries = before.Entries + 1 }, await ReportRowsAsync(broker, key));
+        await AssertChainIntactAsync(broker);
+    }
+
+    /// <summary>Ends a server process of the broker's database, as a lost connection ends it.</summary>
+    private static void Terminate(BrokerFactory broker, int processId)
+    {
+        using var connection = new Npgsql.NpgsqlConnection(broker.ConnectionString);
+        connection.Open();
+        using var terminate = new Npgsql.NpgsqlCommand("SELECT pg_terminate_backend(@pid, 5000)", connection);
+        terminate.Parameters.AddWithValue("pid", processId);
+        Assert.True((bool)terminate.ExecuteScalar()!);
+    }
+
     [Fact]
     public async Task On_sqlite_a_secret_rotation_retried_while_the_first_is_in_a_batch_that_then_fails_is_not_answered_as_a_replay()
     {
