@@ -24,13 +24,25 @@ public sealed class CommitRefusal : IAsyncDisposable
     }
 
     /// <param name="table">A table name as the migrations spell it (lower case, no quoting needed).</param>
-    public static async Task<CommitRefusal> OnWritesToAsync(BrokerFactory broker, string table)
+    /// <param name="connectionLost">
+    /// Instead of refusing the COMMIT, the database ends the connection that sends it (PostgreSQL only), as a lost
+    /// connection would: the client hears no answer to its COMMIT, and the server rolls the transaction back.
+    /// </param>
+    public static async Task<CommitRefusal> OnWritesToAsync(BrokerFactory broker, string table, bool connectionLost = false)
     {
+        if (connectionLost && broker.Provider != DatabaseProvider.Postgres)
+        {
+            throw new ArgumentException("Only a database across the network has a connection to lose.", nameof(connectionLost));
+        }
+
         var refusal = new CommitRefusal(broker, table);
+        var failure = connectionLost
+            ? "PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL;"
+            : "RAISE EXCEPTION 'The test refuses to commit a write to %.', TG_TABLE_NAME;";
         await refusal.ExecuteAsync(broker.Provider == DatabaseProvider.Postgres
             ? $"""
                CREATE OR REPLACE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql
-                   AS $$ BEGIN RAISE EXCEPTION 'The test refuses to commit a write to %.', TG_TABLE_NAME; END $$;
+                   AS $$ BEGIN {failure} END $$;
                CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT OR UPDATE ON {table}
                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_commit();
                """

@@ -57,18 +57,25 @@ public sealed class FailedWriteBatchTests
         Assert.Equal("opening_round_trip", commits.CommittedIn[^1]); // the retry, in a batch opened as the failed one was
     }
 
-    private static async Task FilingInAFailedBatchAsync(BrokerFactory broker)
+    [PostgresFact]
+    public async Task On_postgres_a_filing_whose_batch_loses_its_connection_as_it_commits_is_answered_500_and_its_key_files_it_on_retry()
     {
-        using var officer = await broker.ClientAsync("met-case-system");
-        await FilingInAFailedBatchAsync(broker, officer);
+        await using var broker = new PostgresBrokerFactory();
+        await FilingInAFailedBatchAsync(broker, connectionLost: true);
     }
 
-    private static async Task FilingInAFailedBatchAsync(BrokerFactory broker, HttpClient officer)
+    private static async Task FilingInAFailedBatchAsync(BrokerFactory broker, bool connectionLost = false)
+    {
+        using var officer = await broker.ClientAsync("met-case-system");
+        await FilingInAFailedBatchAsync(broker, officer, connectionLost);
+    }
+
+    private static async Task FilingInAFailedBatchAsync(BrokerFactory broker, HttpClient officer, bool connectionLost = false)
     {
         var before = await FilingRowsAsync(broker, "failed-once");
 
         HttpResponseMessage first;
-        await using (await CommitRefusal.OnWritesToAsync(broker, "idempotency_keys"))
+        await using (await CommitRefusal.OnWritesToAsync(broker, "idempotency_keys", connectionLost))
         {
             first = await FileAsync(officer, "failed-once");
         }
@@ -77,6 +84,7 @@ public sealed class FailedWriteBatchTests
         {
             await AssertUnacknowledgedAsync(first, broker);
         }
+
 
         Assert.Equal(before, await FilingRowsAsync(broker, "failed-once"));
         using var retried = await FileAsync(officer, "failed-once");
@@ -103,7 +111,14 @@ public sealed class FailedWriteBatchTests
     /// Two calls with one key in one batch: the second one's row is refused by the first one's key, so it reads the
     /// first filing inside the batch, as a replay would be answered, before the batch fails.
     /// </summary>
-    private static async Task FilingRetriedInAFailingBatchAsync(BrokerFactory broker)
+    [PostgresFact]
+    public async Task On_postgres_a_filing_retried_while_the_first_is_in_a_batch_that_then_loses_its_connection_is_not_answered_as_a_replay()
+    {
+        await using var broker = new PostgresBrokerFactory();
+        await FilingRetriedInAFailingBatchAsync(broker, connectionLost: true);
+    }
+
+    private static async Task FilingRetriedInAFailingBatchAsync(BrokerFactory broker, bool connectionLost = false)
     {
         var armed = false;
         using var retryRead = CommandHook.Before(
@@ -112,7 +127,7 @@ public sealed class FailedWriteBatchTests
         var before = await FilingRowsAsync(broker, "raced");
 
         HttpResponseMessage first, second;
-        await using (await CommitRefusal.OnWritesToAsync(broker, "idempotency_keys"))
+        await using (await CommitRefusal.OnWritesToAsync(broker, "idempotency_keys", connectionLost))
         {
             Volatile.Write(ref armed, true);
             var held = await HeldWriteBatch.HoldAsync(broker);
