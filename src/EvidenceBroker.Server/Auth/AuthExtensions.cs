@@ -88,16 +88,16 @@ public static class AuthExtensions
             });
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(null)
-            .AddPolicy(BrokerPolicies.FileRequests, RequireScopeOf(BrokerPolicies.FileRequests, TenantKind.Agency))
+            .AddPolicy(BrokerPolicies.FileRequests, RequireScopeOf(BrokerPolicies.FileRequests))
             .AddPolicy(BrokerPolicies.ReadRequests, RequireScopeOf(BrokerPolicies.ReadRequests))
             .AddPolicy(BrokerPolicies.ReferenceData, policy => policy
                 .AddAuthenticationSchemes(BrokerBearer.Scheme)
                 .RequireAuthenticatedUser()
                 .RequireAssertion(ctx => BrokerClaims.ReadTenant(ctx.User) is not null))
-            .AddPolicy(BrokerPolicies.Oversight, RequireScopeOf(BrokerPolicies.Oversight, TenantKind.Oversight))
+            .AddPolicy(BrokerPolicies.Oversight, RequireScopeOf(BrokerPolicies.Oversight))
             .AddPolicy(BrokerPolicies.OversightOrAdministration, RequireScopeOf(BrokerPolicies.OversightOrAdministration))
             .AddPolicy(BrokerPolicies.DryRun, RequireScopeOf(BrokerPolicies.DryRun))
-            .AddPolicy(BrokerPolicies.Administration, RequireScopeOf(BrokerPolicies.Administration, TenantKind.Administration));
+            .AddPolicy(BrokerPolicies.Administration, RequireScopeOf(BrokerPolicies.Administration));
 
         services.AddScoped<TokenIssuer>();
         return services;
@@ -137,12 +137,13 @@ public static class AuthExtensions
     }
 
     /// <summary>
-    /// A bearer token with any one of the scopes <paramref name="policy"/> accepts (<see cref="BrokerPolicies.ScopesOf"/>,
-    /// which the OpenAPI document shows too), and of a tenant of <paramref name="tenant"/>'s kind when one is given.
+    /// A bearer token with any one of the scopes <paramref name="policy"/> accepts (<see cref="BrokerPolicies.ScopesOf"/>),
+    /// and of the tenant kind it asks for (<see cref="BrokerPolicies.TenantOf"/>), as the OpenAPI document shows them.
     /// </summary>
-    private static AuthorizationPolicy RequireScopeOf(string policy, TenantKind? tenant = null)
+    private static AuthorizationPolicy RequireScopeOf(string policy)
     {
         var scopes = BrokerPolicies.ScopesOf(policy);
+        var tenant = BrokerPolicies.TenantOf(policy);
         return new AuthorizationPolicyBuilder(BrokerBearer.Scheme)
             .RequireAuthenticatedUser()
             .RequireAssertion(ctx => scopes.Any(ctx.User.HasScope) && (tenant is null || BrokerClaims.ReadTenant(ctx.User)?.Kind == tenant))
@@ -171,7 +172,7 @@ public static class BrokerPolicies
     /// <summary>
     /// The scopes a policy accepts, any one of them; empty for a policy that any tenant's token meets (reference data).
     /// The "any of" policies are built from these, and the OpenAPI document gives them as each operation's security
-    /// requirements. What a policy asks of the tenant's kind besides (an agency files) is not a scope and not listed.
+    /// requirements; what a policy asks of the tenant's kind besides (an agency files) is <see cref="TenantOf"/>.
     /// </summary>
     public static IReadOnlyList<string> ScopesOf(string policy) => policy switch
     {
@@ -182,6 +183,15 @@ public static class BrokerPolicies
         OversightOrAdministration => OversightOrAdministrationScopes,
         DryRun => DryRunScopes,
         _ => [],
+    };
+
+    /// <summary>The one tenant kind a policy lets in besides its scopes (an agency files); null for any kind.</summary>
+    public static TenantKind? TenantOf(string policy) => policy switch
+    {
+        FileRequests => TenantKind.Agency,
+        Oversight => TenantKind.Oversight,
+        Administration => TenantKind.Administration,
+        _ => null,
     };
 }
 

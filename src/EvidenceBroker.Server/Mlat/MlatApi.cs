@@ -3,6 +3,7 @@ using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Notifications;
+using EvidenceBroker.Server.OpenApi;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Sla;
@@ -33,18 +34,24 @@ public static class MlatApi
         group.MapGet("/drafts/{id:guid}", GetAsync).WithSummary("One pre-filled draft");
         group.MapPost("/drafts/{id:guid}/sent", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, SlaClock sla, TimeProvider clock, CancellationToken ct) =>
             FireAsync(id, MlatDraftTrigger.Send, note, user, db, audit, sla, clock, ct))
+            .TakenBy(Recorder)
             .ProducesProblem(StatusCodes.Status409Conflict); // the step is not possible for the draft now
         group.MapPost("/drafts/{id:guid}/executed", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, SlaClock sla, TimeProvider clock, CancellationToken ct) =>
             FireAsync(id, MlatDraftTrigger.RecordExecution, note, user, db, audit, sla, clock, ct))
+            .TakenBy(Recorder)
             .ProducesProblem(StatusCodes.Status409Conflict); // the step is not possible for the draft now
         group.MapPost("/drafts/{id:guid}/refused", (Guid id, MlatNote? note, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, SlaClock sla, TimeProvider clock, CancellationToken ct) =>
             FireAsync(id, MlatDraftTrigger.RecordRefusal, note, user, db, audit, sla, clock, ct))
+            .TakenBy(Recorder)
             .ProducesProblem(StatusCodes.Status409Conflict); // the step is not possible for the draft now
         app.MapGet("/api/v1/mlat/backlog", BacklogAsync).WithTags("MLAT queue")
             .RequireAuthorization(BrokerPolicies.OversightOrAdministration)
             .WithSummary("Open drafts by requesting and requested state and age");
         return app;
     }
+
+    /// <summary>Who records an MLAT's progress: the requesting agency's officers.</summary>
+    public static ActionRole Recorder { get; } = ActionRole.Officer.With("Only the requesting agency records the MLAT's progress.");
 
     private static IQueryable<MlatDraft> Visible(BrokerDbContext db, Caller caller) =>
         db.MlatDrafts.AsNoTracking().Where(d => db.RequestsVisibleTo(caller).Any(r => r.Id == d.RequestId));
@@ -115,9 +122,9 @@ public static class MlatApi
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
 
-        if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsWrite))
+        if (!Recorder.Admits(caller))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Only the requesting agency records the MLAT's progress.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: Recorder.Refusal);
         }
 
         await using var transaction = await db.BeginWriteAsync(ct);

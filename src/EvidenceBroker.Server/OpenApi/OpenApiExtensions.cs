@@ -1,3 +1,4 @@
+using EvidenceBroker.Server.Auth;
 using Microsoft.AspNetCore.OpenApi;
 
 namespace EvidenceBroker.Server.OpenApi;
@@ -18,4 +19,10 @@ public static class OpenApiExtensions
     /// <summary>Marks a handler that reads the raw body as an upload, for the OpenAPI document (see <see cref="RawBodyUpload"/>).</summary>
     public static RouteHandlerBuilder AcceptsRawBody(this RouteHandlerBuilder builder, string description, params string[] requiredQuery) =>
         builder.WithMetadata(new RawBodyUpload(description, requiredQuery));
+
+    /// <summary>
+    /// Marks an endpoint whose handler lets only <paramref name="role"/> take its action, beyond the endpoint's policy:
+    /// the OpenAPI document lists the scopes that role needs (see <see cref="AuthorizationResponses"/>).
+    /// </summary>
+    public static RouteHandlerBuilder TakenBy(this RouteHandlerBuilder builder, ActionRole role) => builder.WithMetadata(role);
 }

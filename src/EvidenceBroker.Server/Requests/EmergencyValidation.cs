@@ -108,6 +108,9 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
         return db.Deadlines.AnyAsync(d => d.RequestId == requestId && d.Kind == DeadlineKind.PostHocValidation && d.CompletedAt == null, ct);
     }
 
+    /// <summary>Who records what became of an emergency order's validation.</summary>
+    public static ActionRole Concluder { get; } = ActionRole.Officer.With("Only the filing agency records what became of its order's validation.");
+
     /// <summary>
     /// The filing agency's conclusion of an open validation, in the writers' turn: <paramref name="check"/> may still
     /// refuse it; otherwise the clock ends and <paramref name="record"/> writes the rest.
@@ -124,9 +127,9 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
             return new ActionResult.NotFound();
         }
 
-        if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsWrite))
+        if (!Concluder.Admits(caller))
         {
-            return new ActionResult.Forbidden("Only the filing agency records what became of its order's validation.");
+            return new ActionResult.Forbidden(Concluder.Refusal);
         }
 
         EvidenceRequest? request;

@@ -305,33 +305,34 @@ public sealed class RequestActions(
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
-        return trigger switch
+        // A reviewer's decision on a request no longer waiting for one is a conflict of states (409), not a question
+        // of who may act: the role is the reviewer's in every state.
+        if (RoleOf(trigger) is not { } role)
         {
-            RequestTrigger.Acknowledge or RequestTrigger.RequestClarification or RequestTrigger.Produce
-                or RequestTrigger.ProducePartially or RequestTrigger.Refuse or RequestTrigger.RaiseObjection =>
-                Takes(caller, TenantKind.Provider, BrokerScopes.ProviderRespond, "Only the provider's legal team can do this."),
-            RequestTrigger.Withdraw or RequestTrigger.AnswerClarification or RequestTrigger.ExtendPreservation
-                or RequestTrigger.ConvertToProduction or RequestTrigger.Close =>
-                Takes(caller, TenantKind.Agency, BrokerScopes.RequestsWrite, "Only the filing agency can do this."),
-            RequestTrigger.ConfirmEmergency or RequestTrigger.RefuseEmergency =>
-                Takes(caller, TenantKind.Agency, BrokerScopes.RequestsSupervise, "Only a supervisor of the filing agency can confirm or refuse an emergency request.")
-                    ?? (caller.Subject == request.FiledBy ? "The officer who filed an emergency request cannot confirm it: a second person must." : null),
-            // Whatever the request's state: a reviewer's decision on a request no longer waiting for one is a conflict
-            // of states (409), not a question of who may act.
-            RequestTrigger.ApproveDirect or RequestTrigger.SendToMlat or RequestTrigger.Reject =>
-                caller.Can(BrokerScopes.RequestsReview) ? null : "Only a reviewer decides requests sent to human review.",
-            _ => "The broker takes this step itself.",
-        };
+            return "The broker takes this step itself.";
+        }
+
+        if (role.RefusalOf(caller) is { } refusal)
+        {
+            return refusal;
+        }
+
+        return trigger is RequestTrigger.ConfirmEmergency or RequestTrigger.RefuseEmergency && caller.Subject == request.FiledBy
+            ? "The officer who filed an emergency request cannot confirm it: a second person must."
+            : null;
     }
 
-    /// <summary>
-    /// Null when the caller is of the tenant kind that takes the action and its token carries the scope for it; else
-    /// who may, and, for a caller of the right kind, the scope its token lacks (one got with a narrower scope).
-    /// </summary>
-    private static string? Takes(Caller caller, TenantKind kind, string scope, string whoMay) =>
-        caller.Tenant.Kind != kind ? whoMay
-            : caller.Can(scope) ? null
-            : $"{whoMay} This token lacks the {scope} scope.";
+    /// <summary>The role that takes an action (the endpoints tell the OpenAPI document too); null for the broker's own steps.</summary>
+    public static ActionRole? RoleOf(RequestTrigger trigger) => trigger switch
+    {
+        RequestTrigger.Acknowledge or RequestTrigger.RequestClarification or RequestTrigger.Produce
+            or RequestTrigger.ProducePartially or RequestTrigger.Refuse or RequestTrigger.RaiseObjection => ActionRole.ProviderLegal,
+        RequestTrigger.Withdraw or RequestTrigger.AnswerClarification or RequestTrigger.ExtendPreservation
+            or RequestTrigger.ConvertToProduction or RequestTrigger.Close => ActionRole.Officer,
+        RequestTrigger.ConfirmEmergency or RequestTrigger.RefuseEmergency => ActionRole.Supervisor,
+        RequestTrigger.ApproveDirect or RequestTrigger.SendToMlat or RequestTrigger.Reject => ActionRole.Reviewer,
+        _ => null,
+    };
 
     /// <summary>What is wrong with an action's free text (a reason, a note), or null: the free-text rule at the actions' one length.</summary>
     public static string? TextProblem(string? text) => FreeText.Problem(text, MaxTextLength);

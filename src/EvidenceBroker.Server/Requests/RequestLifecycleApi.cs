@@ -59,31 +59,36 @@ public static class RequestLifecycleApi
         MapAction(group, "/emergency/refusal", RequestTrigger.RefuseEmergency, "Supervisor: refuse an emergency request");
         MapAction(group, "/closure", RequestTrigger.Close, "Officer: close a finished request");
 
-        group.MapPost("/review", ReviewAsync).WithSummary("Reviewer: decide a request the engine sent to human review (direct, mlat or rejected)")
+        group.MapPost("/review", ReviewAsync).TakenBy(ActionRole.Reviewer).WithSummary("Reviewer: decide a request the engine sent to human review (direct, mlat or rejected)")
             .WithDescription("Sent direct, a request whose country was suspended since, or that the policy in force would no longer " +
                              "send to the provider, is refused with 422, naming the rules that decided in 'deciding'.")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        group.MapPost("/validation", ValidateAsync).WithSummary("Officer: record who validated an emergency order afterwards (a judge or court; a prosecutor for subscriber or identification data and preservation)");
-        group.MapPost("/validation/refusal", RefuseValidationAsync)
+        group.MapPost("/validation", ValidateAsync).TakenBy(EmergencyValidation.Concluder).WithSummary("Officer: record who validated an emergency order afterwards (a judge or court; a prosecutor for subscriber or identification data and preservation)");
+        group.MapPost("/validation/refusal", RefuseValidationAsync).TakenBy(EmergencyValidation.Concluder)
             .WithSummary("Officer: validation of an emergency order was refused; the order is withdrawn and nothing produced under it is released (Art. 4(5))");
         group.MapPost("/productions", ProduceAsync)
             .WithMetadata(new RequestSizeLimitAttribute(app.ServiceProvider.GetRequiredService<IOptions<StorageOptions>>().Value.MaxProductionBytes))
+            .TakenBy(ActionRole.ProviderLegal)
             .WithSummary("Provider: upload a response package as the raw body (?fileName=…&partial=true|false); its SHA-256 is recorded")
             .AcceptsRawBody("The package's bytes, under its own media type (application/zip, application/pdf, …; application/octet-stream " +
                             "when none is given), which is recorded with it. An empty package is refused.", "fileName")
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/productions", ListProductionsAsync).WithSummary("What was produced: names, sizes, hashes (never content)");
-        group.MapGet("/productions/{productionId:guid}/content", DownloadAsync).WithSummary("Requesting agency only: download a production (audited)")
+        group.MapGet("/productions/{productionId:guid}/content", DownloadAsync).TakenBy(RequestProductions.Downloader).WithSummary("Requesting agency only: download a production (audited)")
             .WithDescription("An attachment under the media type the provider declared on upload.")
             .Produces<Stream>(StatusCodes.Status200OK, RawBodyUploads.OctetStream);
         group.MapGet("/timeline", TimelineAsync).WithSummary("Audit events, clarifications, notes, deadlines and productions of one request");
 
         app.MapGet("/api/v1/provider/inbox", InboxAsync).WithTags("Request lifecycle")
             .RequireAuthorization(BrokerPolicies.ReadRequests)
+            .TakenBy(InboxReader)
             .WithSummary("Provider: open requests, one page at a time (page, pageSize up to 100; 50 unless asked), nearest deadline first, with at-risk (past 80 %) and overdue flags");
         return app;
     }
+
+    /// <summary>Who reads the provider inbox: a provider, whoever of it reads its requests.</summary>
+    public static ActionRole InboxReader { get; } = new(TenantKind.Provider, null, "The inbox is for provider legal teams.");
 
     /// <summary>How many open requests one page of the provider inbox lists unless the caller asks otherwise.</summary>
     public const int InboxPageSize = 50;
@@ -92,6 +97,7 @@ public static class RequestLifecycleApi
         group.MapPost(pattern, (Guid id, ActionBody? body, ClaimsPrincipal user, RequestActions actions, CancellationToken ct) =>
                 ApplyAsync(id, trigger, new ActionInput(body?.Text, body?.Grounds), user, actions, ct))
             .WithSummary(summary)
+            .TakenBy(RequestActions.RoleOf(trigger) ?? throw new ArgumentException($"{trigger} is the broker's own step.", nameof(trigger)))
             .ProducesProblem(StatusCodes.Status409Conflict); // the request's state does not allow the step
 
     private static async Task<Results<Ok<RequestResource>, NotFoundProblem, ProblemHttpResult, ValidationProblem>> ApplyAsync(
@@ -222,9 +228,9 @@ public static class RequestLifecycleApi
     private static async Task<Results<Ok<ResultPage<InboxItem>>, ValidationProblem, ProblemHttpResult>> InboxAsync(
         ClaimsPrincipal user, BrokerDbContext db, TimeProvider clock, CancellationToken ct, int page = 1, int pageSize = InboxPageSize)
     {
-        if (Caller.From(user) is not { Tenant.Kind: TenantKind.Provider } caller)
+        if (Caller.From(user) is not { } caller || !InboxReader.Admits(caller))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The inbox is for provider legal teams.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: InboxReader.Refusal);
         }
 
         var errors = new Dictionary<string, string[]>();

@@ -99,6 +99,9 @@ public sealed class RequestProductions(BrokerDbContext db, RequestActions action
         }
     }
 
+    /// <summary>Who downloads what was produced: the requesting agency, whoever of it reads its requests.</summary>
+    public static ActionRole Downloader { get; } = new(TenantKind.Agency, BrokerScopes.RequestsRead, "Only the requesting agency can download what was produced.");
+
     /// <summary>
     /// Opens a production for the requesting agency only (oversight sees metadata, never content). The download
     /// is audited before the first byte leaves.
@@ -114,9 +117,9 @@ public sealed class RequestProductions(BrokerDbContext db, RequestActions action
             return (new ActionResult.NotFound(), null, null);
         }
 
-        if (caller.Tenant.Kind != TenantKind.Agency || !caller.Can(BrokerScopes.RequestsRead))
+        if (!Downloader.Admits(caller))
         {
-            return (new ActionResult.Forbidden("Only the requesting agency can download what was produced."), null, null);
+            return (new ActionResult.Forbidden(Downloader.Refusal), null, null);
         }
 
         await using var transaction = await db.BeginWriteAsync(ct);
