@@ -9,8 +9,14 @@ public static class OpenApiExtensions
     public static IServiceCollection AddBrokerOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(options =>
         {
+            // The policy engine's deadline kinds and a request's clocks are two enums of one name; under one component
+            // the clocks' kinds (non-disclosure-end, …) were missing from the list of values that the timeline sends.
+            options.CreateSchemaReferenceId = type => type.Type == typeof(Sla.DeadlineKind)
+                ? "RequestDeadlineKind"
+                : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
             options.AddSchemaTransformer<WireTypeSchemas>();
             options.AddDocumentTransformer<ClientCredentialsScheme>();
+            options.AddDocumentTransformer<OmittedNulls>();
             options.AddOperationTransformer<RawBodyUploads>();
             options.AddOperationTransformer<AuthorizationResponses>();
             options.AddOperationTransformer<RequestFailureResponses>();
