@@ -16,6 +16,7 @@ public static class OpenApiExtensions
                 : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
             options.AddSchemaTransformer<WireTypeSchemas>();
             options.AddDocumentTransformer<ClientCredentialsScheme>();
+            options.AddDocumentTransformer<ProblemSchemas>();
             options.AddDocumentTransformer<OmittedNulls>();
             options.AddOperationTransformer<RawBodyUploads>();
             options.AddOperationTransformer<AuthorizationResponses>();
