@@ -15,17 +15,23 @@ public static class OpenApiExtensions
                 ? "RequestDeadlineKind"
                 : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
             options.AddSchemaTransformer<WireTypeSchemas>();
+            options.AddSchemaTransformer<CheckedBodyValues>();
             options.AddDocumentTransformer<ClientCredentialsScheme>();
             options.AddDocumentTransformer<ProblemSchemas>();
             options.AddDocumentTransformer<OmittedNulls>();
             options.AddOperationTransformer<RawBodyUploads>();
             options.AddOperationTransformer<AuthorizationResponses>();
             options.AddOperationTransformer<RequestFailureResponses>();
+            options.AddOperationTransformer<CheckedQueryValues>();
         });
 
     /// <summary>Marks a handler that reads the raw body as an upload, for the OpenAPI document (see <see cref="RawBodyUpload"/>).</summary>
     public static RouteHandlerBuilder AcceptsRawBody(this RouteHandlerBuilder builder, string description, params string[] requiredQuery) =>
         builder.WithMetadata(new RawBodyUpload(description, requiredQuery));
+
+    /// <summary>Marks the query value <paramref name="parameter"/> as one of <typeparamref name="T"/>'s wire names, for the OpenAPI document.</summary>
+    public static RouteHandlerBuilder TakesWireNames<T>(this RouteHandlerBuilder builder, string parameter) where T : struct, Enum =>
+        builder.WithMetadata(new QueryWireNames(parameter, typeof(T)));
 
     /// <summary>
     /// Marks an endpoint whose handler lets only <paramref name="role"/> take its action, beyond the endpoint's policy:

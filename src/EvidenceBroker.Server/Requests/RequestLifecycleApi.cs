@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
@@ -15,7 +16,15 @@ namespace EvidenceBroker.Server.Requests;
 
 public sealed record ActionBody(string? Text = null, IReadOnlyList<RefusalGround>? Grounds = null);
 
-public sealed record ReviewBody(string Decision, string Text);
+/// <summary>A reviewer's decision, one of <see cref="Decisions"/>, and its reason.</summary>
+public sealed record ReviewBody([property: AllowedValues(ReviewBody.Direct, ReviewBody.Mlat, ReviewBody.Rejected)] string Decision, string Text)
+{
+    public const string Direct = "direct";
+    public const string Mlat = "mlat";
+    public const string Rejected = "rejected";
+
+    public static IReadOnlyList<string> Decisions { get; } = [Direct, Mlat, Rejected];
+}
 
 public sealed record ValidationBody(Authority ValidatedBy);
 
@@ -111,14 +120,14 @@ public static class RequestLifecycleApi
     {
         RequestTrigger? trigger = body.Decision switch
         {
-            "direct" => RequestTrigger.ApproveDirect,
-            "mlat" => RequestTrigger.SendToMlat,
-            "rejected" => RequestTrigger.Reject,
+            ReviewBody.Direct => RequestTrigger.ApproveDirect,
+            ReviewBody.Mlat => RequestTrigger.SendToMlat,
+            ReviewBody.Rejected => RequestTrigger.Reject,
             _ => null,
         };
         if (trigger is null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["decision"] = ["One of: direct, mlat, rejected."] });
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["decision"] = [$"One of: {string.Join(", ", ReviewBody.Decisions)}."] });
         }
 
         return await ApplyAsync(id, trigger.Value, new ActionInput(body.Text), user, actions, ct);

@@ -3,6 +3,7 @@ using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.OpenApi;
 using EvidenceBroker.Server.Persistence;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -30,6 +31,9 @@ public static class RequestsApi
             .WithSummary("Read one request");
         group.MapGet("/", ListAsync)
             .RequireAuthorization(BrokerPolicies.ReadRequests)
+            .TakesWireNames<RequestState>("state")
+            .TakesWireNames<Outcome>("outcome")
+            .TakesWireNames<LegalInstrument>("channel")
             .WithSummary("List requests visible to the caller, newest first");
         return app;
     }
