@@ -416,7 +416,8 @@ public static class ExportsApi
                 statusCode: StatusCodes.Status409Conflict,
                 title: status.Status == ExportStatus.Failed ? "The report failed." : "The report is not ready yet.",
                 detail: status.Error ?? string.Create(CultureInfo.InvariantCulture, $"{status.Progress} % done ({status.Stage})."),
-                extensions: new Dictionary<string, object?> { ["status"] = Wire.Name(status.Status), ["progress"] = status.Progress });
+                // Not "status", which is the problem's HTTP status: see WebhooksAdminApi's retry.
+                extensions: new Dictionary<string, object?> { ["jobStatus"] = Wire.Name(status.Status), ["progress"] = status.Progress });
         }
 
         var file = await db.ExportJobs.AsNoTracking().Where(j => j.Id == id).Select(j => new { j.Content, j.ContentType, j.FileName }).SingleAsync(ct);

@@ -168,7 +168,9 @@ public static class WebhooksAdminApi
                 statusCode: StatusCodes.Status409Conflict,
                 title: "This message is not a dead letter.",
                 detail: "Only messages whose every attempt failed can be re-queued; this one is pending or delivered.",
-                extensions: new Dictionary<string, object?> { ["status"] = OutboxMessageResource.From(message).Status });
+                // Not "status": a problem's status is its HTTP status, and a second member of that name made the answer
+                // one that readers take in different ways (the first, the last, or neither).
+                extensions: new Dictionary<string, object?> { ["messageStatus"] = OutboxMessageResource.From(message).Status });
         }
 
         var now = clock.GetUtcNow();

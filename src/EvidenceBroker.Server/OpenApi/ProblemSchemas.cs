@@ -23,6 +23,14 @@ internal sealed class ProblemSchemas : IOpenApiDocumentTransformer
         },
         ["existingRequestId"] = () => Id("409: the request filed earlier under the same Idempotency-Key, when it is the caller's."),
         ["existingJobId"] = () => Id("409: the job queued earlier under the same Idempotency-Key, when it is the caller's."),
+        ["jobStatus"] = () => Text("409: the export job's status (queued, running, failed) while its file is not there."),
+        ["progress"] = () => new OpenApiSchema
+        {
+            Type = JsonSchemaType.Integer,
+            Format = "int32",
+            Description = "409: how far the export job has come, in per cent.",
+        },
+        ["messageStatus"] = () => Text("409: the outbox message's status (pending, delivered, skipped) when it is not a dead letter."),
         ["deciding"] = () => new OpenApiSchema
         {
             Type = JsonSchemaType.Array,
