@@ -95,6 +95,18 @@ public sealed class MatrixFixture : IAsyncLifetime
         return body.GetProperty("id").GetGuid();
     }
 
+    /// <summary>A row's address with its subjects filled in.</summary>
+    public string Url(string template) => template.Replace("{A}", RequestOfAgencyA.ToString(), StringComparison.Ordinal)
+        .Replace("{R}", RequestInReview.ToString(), StringComparison.Ordinal)
+        .Replace("{D}", RequestReviewed.ToString(), StringComparison.Ordinal)
+        .Replace("{C}", RequestClosed.ToString(), StringComparison.Ordinal)
+        .Replace("{P}", ProductionOfClosed.ToString(), StringComparison.Ordinal)
+        .Replace("{M}", RequestWithClosedMlat.ToString(), StringComparison.Ordinal)
+        .Replace("{J}", ExportJob.ToString(), StringComparison.Ordinal)
+        .Replace("{O}", OutboxMessage.ToString(), StringComparison.Ordinal)
+        .Replace("{V}", ActivePolicyVersion, StringComparison.Ordinal)
+        .Replace("{missing}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
+
     public async Task DisposeAsync() => await Broker.DisposeAsync();
 }
 
@@ -111,7 +123,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
     // provider Y, oversight, administrator, review desk. {A} is routed to X; {R} waits for a reviewer; {D} was released
     // to X by the review desk; {C} was reviewed, released to X, produced ({P}) and closed; {M} was sent to MLAT by the
     // review desk and its draft executed; {J} is oversight's report, built; {O} an outbox message; {V} the active policy.
-    private static readonly string?[] Callers =
+    internal static readonly string?[] Callers =
     [
         null, "met-case-system", "met-supervisor-desk", "bka-case-system", "northwind-legal", "emerald-legal", "ipco-oversight", "broker-admin",
         "broker-review-desk",
@@ -206,16 +218,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
     public async Task Each_caller_gets_the_expected_status(string method, string template, int[] expected)
     {
         Assert.Equal(Callers.Length, expected.Length);
-        var url = template.Replace("{A}", fixture.RequestOfAgencyA.ToString(), StringComparison.Ordinal)
-            .Replace("{R}", fixture.RequestInReview.ToString(), StringComparison.Ordinal)
-            .Replace("{D}", fixture.RequestReviewed.ToString(), StringComparison.Ordinal)
-            .Replace("{C}", fixture.RequestClosed.ToString(), StringComparison.Ordinal)
-            .Replace("{P}", fixture.ProductionOfClosed.ToString(), StringComparison.Ordinal)
-            .Replace("{M}", fixture.RequestWithClosedMlat.ToString(), StringComparison.Ordinal)
-            .Replace("{J}", fixture.ExportJob.ToString(), StringComparison.Ordinal)
-            .Replace("{O}", fixture.OutboxMessage.ToString(), StringComparison.Ordinal)
-            .Replace("{V}", fixture.ActivePolicyVersion, StringComparison.Ordinal)
-            .Replace("{missing}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
+        var url = fixture.Url(template);
         var mismatches = new List<string>();
         for (var i = 0; i < Callers.Length; i++)
         {
@@ -279,7 +282,7 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
     /// The body each row sends: for a write, one whose only fault, if any, is found after the caller was let through
     /// (an action's text and grounds, a review's decision, are checked before whether the caller sees the request).
     /// </summary>
-    private static HttpContent? BodyFor(string method, string template)
+    internal static HttpContent? BodyFor(string method, string template)
     {
         if (method is not ("POST" or "PUT"))
         {

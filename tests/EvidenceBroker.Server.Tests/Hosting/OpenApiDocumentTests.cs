@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EvidenceBroker.Domain.Lifecycle;
@@ -5,6 +6,7 @@ using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Exports;
+using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
@@ -274,4 +276,96 @@ public sealed partial class OpenApiDocumentTests(BrokerFactory broker) : IClassF
 
         Assert.Equal(listed, Statuses(Operation(document, path, method)).Contains(status));
     }
+
+    [Fact]
+    public async Task A_list_filter_names_the_wire_names_it_takes_and_takes_each_of_them()
+    {
+        var document = await DocumentAsync();
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        var parameters = Operation(document, "/api/v1/requests", "get").GetProperty("parameters").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("schema"));
+        Assert.Equal(Wire.Names<RequestState>(), Names(parameters["state"]));
+        Assert.Equal(Wire.Names<Outcome>(), Names(parameters["outcome"]));
+        Assert.Equal(Wire.Names<LegalInstrument>(), Names(parameters["channel"]));
+        foreach (var name in (string[])["state", "outcome", "channel"])
+        {
+            foreach (var value in Names(parameters[name]))
+            {
+                using var taken = await officer.GetAsync($"/api/v1/requests?{name}={value}");
+                Assert.True(taken.StatusCode == HttpStatusCode.OK, $"{name}={value}: {(int)taken.StatusCode}");
+            }
+
+            using var refused = await officer.GetAsync($"/api/v1/requests?{name}=nonsense");
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+    }
+
+    [Theory]
+    [InlineData("/api/v1/requests", "met-case-system")]
+    [InlineData("/api/v1/provider/inbox", "northwind-legal")]
+    [InlineData("/api/v1/mlat/drafts", "met-case-system")]
+    [InlineData("/api/v1/admin/webhooks/dead-letters", "broker-admin")]
+    public async Task A_lists_page_and_page_size_bounds_are_documented_as_the_list_checks_them(string path, string clientId)
+    {
+        var document = await DocumentAsync();
+        using var client = await broker.ClientAsync(clientId);
+
+        var parameters = Operation(document, path, "get").GetProperty("parameters").EnumerateArray()
+            .ToDictionary(p => p.GetProperty("name").GetString()!, p => p.GetProperty("schema"));
+        foreach (var (name, other) in new[] { ("page", "pageSize=1"), ("pageSize", "page=1") })
+        {
+            var minimum = parameters[name].GetProperty("minimum").GetInt32();
+            var maximum = parameters[name].GetProperty("maximum").GetInt32();
+            Assert.Equal(1, minimum);
+            Assert.Equal(name == "page" ? ResultPages.MaxPage : ResultPages.MaxPageSize, maximum);
+            foreach (var (value, taken) in new[] { (minimum, true), (maximum, true), (minimum - 1, false), (maximum + 1, false) })
+            {
+                using var response = await client.GetAsync($"{path}?{other}&{name}={value}");
+                Assert.True(taken == (response.StatusCode == HttpStatusCode.OK), $"{name}={value}: {(int)response.StatusCode}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_reviews_decision_is_one_of_the_three_the_reviewer_can_take()
+    {
+        var document = await DocumentAsync();
+
+        var decision = Schema(document, "ReviewBody").GetProperty("properties").GetProperty("decision");
+
+        Assert.Equal(ReviewBody.Decisions, Names(decision));
+    }
+
+    [Theory]
+    [InlineData("ProblemDetails")]
+    [InlineData("HttpValidationProblemDetails")]
+    public async Task A_problem_may_carry_members_of_its_own_and_names_the_brokers(string name)
+    {
+        var document = await DocumentAsync();
+
+        var problem = Schema(document, name);
+
+        Assert.False(problem.TryGetProperty("additionalProperties", out var additional) && additional.ValueKind == JsonValueKind.False);
+        var members = problem.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.All((string[])["traceId", "state", "allowedActions", "existingRequestId", "existingJobId", "deciding", "jobStatus", "progress", "messageStatus"], member => Assert.Contains(member, members));
+    }
+
+    [Fact]
+    public async Task A_property_written_only_when_it_has_a_value_is_not_required_where_the_broker_writes_it()
+    {
+        var document = await DocumentAsync();
+
+        Assert.DoesNotContain("onFailure", Required(Schema(document, "RuleResult")));
+        Assert.DoesNotContain("breachedAt", Required(Schema(document, "DeadlineResource")));
+        Assert.DoesNotContain("brokenAt", Required(Schema(document, "VerifyReport")));
+        Assert.DoesNotContain("error", Required(Schema(document, "ExportJobResource")));
+        Assert.DoesNotContain("url", Required(Schema(document, "WebhookEndpointResource")));
+        Assert.DoesNotContain("deliveredAt", Required(Schema(document, "OutboxMessageResource")));
+        Assert.Contains("dueAt", Required(Schema(document, "DeadlineResource"))); // never null
+        Assert.Contains("url", Required(Schema(document, "WebhookEndpointChange"))); // read: must be sent, null to clear it
+    }
+
+    private static string[] Required(JsonElement schema) =>
+        schema.TryGetProperty("required", out var required) ? [.. required.EnumerateArray().Select(r => r.GetString()!)] : [];
 }
