@@ -122,9 +122,9 @@ public static class MlatApi
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
 
-        if (!Recorder.Admits(caller))
+        if (Recorder.RefusalOf(caller) is { } refused)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: Recorder.Refusal);
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: refused);
         }
 
         await using var transaction = await db.BeginWriteAsync(ct);

@@ -127,9 +127,9 @@ public sealed class EmergencyValidation(BrokerDbContext db, AuditTrail audit, Sl
             return new ActionResult.NotFound();
         }
 
-        if (!Concluder.Admits(caller))
+        if (Concluder.RefusalOf(caller) is { } notTheirs)
         {
-            return new ActionResult.Forbidden(Concluder.Refusal);
+            return new ActionResult.Forbidden(notTheirs);
         }
 
         EvidenceRequest? request;

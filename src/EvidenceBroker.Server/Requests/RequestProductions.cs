@@ -117,9 +117,9 @@ public sealed class RequestProductions(BrokerDbContext db, RequestActions action
             return (new ActionResult.NotFound(), null, null);
         }
 
-        if (!Downloader.Admits(caller))
+        if (Downloader.RefusalOf(caller) is { } refused)
         {
-            return (new ActionResult.Forbidden(Downloader.Refusal), null, null);
+            return (new ActionResult.Forbidden(refused), null, null);
         }
 
         await using var transaction = await db.BeginWriteAsync(ct);
