@@ -275,11 +275,18 @@ public sealed partial class OpenApiConformanceTests(MatrixFixture fixture) : ICl
     /// What in <paramref name="body"/> breaks <paramref name="schema"/>, by JSON Schema (2020-12, as OpenAPI 3.1 writes
     /// it) with the document's component schemas as its definitions; null when nothing does.
     /// </summary>
+    /// <summary>Each answer's schema built once: the matrix checks some 600 answers against a few dozen schemas.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, JsonSchema> Built = new(StringComparer.Ordinal);
+
     private static string? Violations(JsonObject document, JsonNode schema, string body)
     {
-        var root = JsonNode.Parse(schema.ToJsonString().Replace("#/components/schemas/", "#/$defs/", StringComparison.Ordinal))!.AsObject();
-        root["$defs"] = JsonNode.Parse(document["components"]!["schemas"]!.ToJsonString().Replace("#/components/schemas/", "#/$defs/", StringComparison.Ordinal));
-        var result = JsonSchema.FromText(root.ToJsonString()).Evaluate(JsonNode.Parse(body), new EvaluationOptions { OutputFormat = OutputFormat.List });
+        var built = Built.GetOrAdd(schema.ToJsonString(), text =>
+        {
+            var root = JsonNode.Parse(text.Replace("#/components/schemas/", "#/$defs/", StringComparison.Ordinal))!.AsObject();
+            root["$defs"] = JsonNode.Parse(document["components"]!["schemas"]!.ToJsonString().Replace("#/components/schemas/", "#/$defs/", StringComparison.Ordinal));
+            return JsonSchema.FromText(root.ToJsonString());
+        });
+        var result = built.Evaluate(JsonNode.Parse(body), new EvaluationOptions { OutputFormat = OutputFormat.List });
         return result.IsValid
             ? null
             : string.Join("; ", (result.Details ?? []).Where(d => d.HasErrors).SelectMany(d =>
