@@ -162,14 +162,9 @@ public static class ExportsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        if (RequestsApi.IdempotencyKeyProblem(idempotencyKey) is { } badKey)
+        if (OrderRefusal(idempotencyKey, limit, http) is { } refused)
         {
-            return badKey;
-        }
-
-        if (limit.Refusal(http) is { } tooMany)
-        {
-            return tooMany;
+            return refused;
         }
 
         var parameters = new OversightReportParameters(body.From!.Value, body.To!.Value, body.RequestingCountry, body.ProviderId, channel, outcome);
@@ -196,14 +191,9 @@ public static class ExportsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        if (RequestsApi.IdempotencyKeyProblem(idempotencyKey) is { } badKey)
+        if (OrderRefusal(idempotencyKey, limit, http) is { } refused)
         {
-            return badKey;
-        }
-
-        if (limit.Refusal(http) is { } tooMany)
-        {
-            return tooMany;
+            return refused;
         }
 
         return await QueueAsync(ExportKind.TransparencyReport, new TransparencyReportParameters(period, body.RequestingCountry, format!.Value),
@@ -222,14 +212,9 @@ public static class ExportsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        if (RequestsApi.IdempotencyKeyProblem(idempotencyKey) is { } badKey)
+        if (OrderRefusal(idempotencyKey, limit, http) is { } refused)
         {
-            return badKey;
-        }
-
-        if (limit.Refusal(http) is { } tooMany)
-        {
-            return tooMany;
+            return refused;
         }
 
         var parameters = AuditTrailExportParameters.Of(body);
@@ -281,6 +266,26 @@ public static class ExportsApi
         if (from is { } f2 && to is { } t2 && t2.DayNumber - f2.DayNumber > 3660) { errors["to"] = ["A report covers at most ten years."]; }
         if (from is { Year: > HalfYear.LastYear }) { errors["from"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }
         if (to is { Year: > HalfYear.LastYear }) { errors["to"] = [$"A date before the year {HalfYear.LastYear + 1}."]; }
+    }
+
+    /// <summary>
+    /// What refuses a report order whose body passed its checks: a malformed Idempotency-Key, then the caller's
+    /// <see cref="WholeStoreLimit"/>, whose permit is taken last, so that an order refused for its input spends none.
+    /// </summary>
+    private static Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>? OrderRefusal(
+        string? idempotencyKey, WholeStoreLimit limit, HttpContext http)
+    {
+        if (RequestsApi.IdempotencyKeyProblem(idempotencyKey) is { } badKey)
+        {
+            return badKey;
+        }
+
+        if (limit.Refusal(http) is { } tooMany)
+        {
+            return tooMany;
+        }
+
+        return null;
     }
 
     /// <summary>

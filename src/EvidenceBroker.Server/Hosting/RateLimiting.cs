@@ -80,7 +80,7 @@ public static class RateLimiting
             // Filings, through the API (a client, by its subject) or the portal's form (a user, by their id); reading the
             // form is not counted.
             limiter.AddPolicy(IntakePolicy, http => !IsFiling(http) ? RateLimitPartition.GetNoLimiter("reading or previewing the form") : RateLimitPartition.GetTokenBucketLimiter(
-                http.User.FindFirstValue(OpenIddictConstants.Claims.Subject) ?? http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? NetworkOf(http),
+                CallerOf(http),
                 _ => new TokenBucketRateLimiterOptions
                 {
                     TokenLimit = options.IntakeBurst,
@@ -134,6 +134,18 @@ public static class RateLimiting
     public static IApplicationBuilder UseTokenEndpointThrottle(this IApplicationBuilder app) =>
         app.UseMiddleware<TokenThrottleMiddleware>();
 
+    /// <summary>Whom a per-caller limit counts: the API client (its subject) or the portal user, or, signed in as neither, the network.</summary>
+    internal static string CallerOf(HttpContext http) =>
+        http.User.FindFirstValue(OpenIddictConstants.Claims.Subject) ?? http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? NetworkOf(http);
+
+    /// <summary>The problem every limit answers an API client with, beside its Retry-After of <paramref name="seconds"/>.</summary>
+    internal static ProblemDetails TooManyProblem(int seconds) => new()
+    {
+        Status = StatusCodes.Status429TooManyRequests,
+        Title = "Too many requests.",
+        Detail = string.Create(CultureInfo.InvariantCulture, $"Try again in {seconds} s."),
+    };
+
     /// <summary>A wait as Retry-After gives it: whole seconds, rounded up, at least one.</summary>
     internal static int RetryAfterSeconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
 
@@ -156,12 +168,7 @@ public static class RateLimiting
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = http,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = StatusCodes.Status429TooManyRequests,
-                Title = "Too many requests.",
-                Detail = $"Try again in {seconds} s.",
-            },
+            ProblemDetails = TooManyProblem(seconds),
         });
     }
 }

@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using OpenIddict.Abstractions;
 
 namespace EvidenceBroker.Server.Hosting;
 
@@ -31,8 +29,7 @@ public sealed class WholeStoreLimit(IOptions<RateLimitOptions> options, TimeProv
     public TimeSpan? TryTake(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var caller = http.User.FindFirstValue(OpenIddictConstants.Claims.Subject) ?? http.User.FindFirstValue(ClaimTypes.NameIdentifier)
-            ?? RateLimiting.NetworkOf(http);
+        var caller = RateLimiting.CallerOf(http);
         var now = clock.GetUtcNow();
         var count = counts.GetOrAdd(caller, _ => new Count { Start = now });
         lock (count)
@@ -63,8 +60,7 @@ public sealed class WholeStoreLimit(IOptions<RateLimitOptions> options, TimeProv
 
         var seconds = RateLimiting.RetryAfterSeconds(wait);
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests.",
-            detail: string.Create(CultureInfo.InvariantCulture, $"Try again in {seconds} s."));
+        return TypedResults.Problem(RateLimiting.TooManyProblem(seconds));
     }
 
     /// <summary>For a portal page: null when a permit was taken, otherwise the short page the other limits answer a browser with.</summary>
