@@ -73,7 +73,7 @@ public static class IntakeGoals
         var shareMet = share >= ShareGoal;
         var rateClause = provider == DatabaseProvider.Sqlite ? Format($"≥ {RateGoal:#,0} /s {Verdict(rateMet)}, ") : "";
         yield return Format(
-            $"// goals {provider}: capacity {withinLatency.Rate:#,0} /s at {withinLatency.Concurrency} in flight within p99 ≤ {LatencyGoalMs} ms; {rateClause}{share:P1} of the bare insert's {bestBare.Rate:#,0} /s (at {bestBare.Concurrency} in flight) {Verdict(shareMet)}: {(rateMet && shareMet ? "MET" : "NOT MET")}");
+            $"// goals {provider}: capacity {withinLatency.Rate:#,0} /s at {withinLatency.Concurrency} in flight within p99 ≤ {LatencyGoalMs} ms; {rateClause}{share:P2} of the bare insert's {bestBare.Rate:#,0} /s (at {bestBare.Concurrency} in flight) {Verdict(shareMet)}: {(rateMet && shareMet ? "MET" : "NOT MET")}");
     }
 
     private static Dictionary<(DatabaseProvider, int), double> ReadLatencies(string path)
