@@ -162,7 +162,7 @@ public static class ExportsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        if (OrderRefusal(idempotencyKey, limit, http) is { } refused)
+        if ((await AdmitOrderAsync(idempotencyKey, user, db, limit, http, ct)).Refusal is { } refused)
         {
             return refused;
         }
@@ -191,7 +191,7 @@ public static class ExportsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        if (OrderRefusal(idempotencyKey, limit, http) is { } refused)
+        if ((await AdmitOrderAsync(idempotencyKey, user, db, limit, http, ct)).Refusal is { } refused)
         {
             return refused;
         }
@@ -212,7 +212,8 @@ public static class ExportsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        if (OrderRefusal(idempotencyKey, limit, http) is { } refused)
+        var (refused, retry) = await AdmitOrderAsync(idempotencyKey, user, db, limit, http, ct);
+        if (refused is not null)
         {
             return refused;
         }
@@ -224,8 +225,6 @@ public static class ExportsApi
         // the export then lists the first ones and says so. A retry with its Idempotency-Key is not counted again: it
         // answers with the export already queued, however many entries came since.
         var max = options.Value.AuditTrailMaxEntries;
-        var retry = idempotencyKey is not null && Caller.From(user) is { } caller
-            && await db.ExportJobs.AnyAsync(j => j.RequestedBy == caller.Subject && j.IdempotencyKey == idempotencyKey, ct);
         var matching = retry ? 0 : await AuditTrailExportQuery.Matching(db, parameters).LongCountAsync(ct);
         if (matching > max)
         {
@@ -271,21 +270,25 @@ public static class ExportsApi
     /// <summary>
     /// What refuses a report order whose body passed its checks: a malformed Idempotency-Key, then the caller's
     /// <see cref="WholeStoreLimit"/>, whose permit is taken last, so that an order refused for its input spends none.
+    /// A retry (its Idempotency-Key already names one of the caller's orders) takes no permit either: it builds nothing
+    /// and reads nothing of the store, and is answered even when the caller's window is spent.
     /// </summary>
-    private static Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>? OrderRefusal(
-        string? idempotencyKey, WholeStoreLimit limit, HttpContext http)
+    private static async Task<(Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>? Refusal, bool Retry)> AdmitOrderAsync(
+        string? idempotencyKey, ClaimsPrincipal user, BrokerDbContext db, WholeStoreLimit limit, HttpContext http, CancellationToken ct)
     {
         if (RequestsApi.IdempotencyKeyProblem(idempotencyKey) is { } badKey)
         {
-            return badKey;
+            return (badKey, false);
         }
 
-        if (limit.Refusal(http) is { } tooMany)
+        var retry = idempotencyKey is not null && Caller.From(user) is { } caller
+            && await db.ExportJobs.AnyAsync(j => j.RequestedBy == caller.Subject && j.IdempotencyKey == idempotencyKey, ct);
+        if (!retry && limit.Refusal(http) is { } tooMany)
         {
-            return tooMany;
+            return (tooMany, false);
         }
 
-        return null;
+        return (null, retry);
     }
 
     /// <summary>
@@ -317,9 +320,10 @@ public static class ExportsApi
         && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-' || (dots && c == '.'));
 
     /// <summary>
-    /// Records and queues a report, whose order has passed its checks and taken its <see cref="WholeStoreLimit"/> permit
-    /// (an order refused for its input spends none). With an Idempotency-Key, a retry (the same key and parameters) answers with the
-    /// job already queued, and builds and records nothing again; the key with other parameters is refused (409).
+    /// Records and queues a report, whose order has passed its checks and, unless it retries one already made, taken its
+    /// <see cref="WholeStoreLimit"/> permit (an order refused for its input spends none). With an Idempotency-Key, a retry
+    /// (the same key and parameters) answers with the job already queued, and builds and records nothing again; the key
+    /// with other parameters is refused (409).
     /// </summary>
     private static async Task<Results<Accepted<ExportJobResource>, ValidationProblem, ProblemHttpResult>> QueueAsync<T>(
         ExportKind kind, T parameters, string? idempotencyKey, ClaimsPrincipal user, BrokerDbContext db, AuditTrail audit, IBackgroundJobClient jobs,

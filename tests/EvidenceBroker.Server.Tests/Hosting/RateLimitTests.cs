@@ -189,6 +189,49 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task A_report_order_retried_with_its_idempotency_key_takes_no_permit_of_the_whole_store_limit()
+    {
+        await using var broker = new TightLimits();
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+
+        using var first = await OrderReportAsync(oversight, "report-2026-11");
+        using var retried = await OrderReportAsync(oversight, "report-2026-11");
+        using var second = await OrderReportAsync(oversight, "report-2026-10");
+        using var third = await OrderReportAsync(oversight, "report-2026-09");
+
+        Assert.Equal(
+            (HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests),
+            (first.StatusCode, retried.StatusCode, second.StatusCode, third.StatusCode)); // the first and second took the minute's two permits
+    }
+
+    [Fact]
+    public async Task A_report_order_retried_with_its_idempotency_key_is_answered_when_the_whole_store_window_is_spent()
+    {
+        await using var broker = new TightLimits();
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        using var first = await OrderReportAsync(oversight, "report-2026-11");
+        using var second = await OrderReportAsync(oversight, "report-2026-10");
+
+        using var refused = await OrderReportAsync(oversight, "report-2026-09");
+        using var retried = await OrderReportAsync(oversight, "report-2026-11");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
+        Assert.Equal((await first.JsonAsync()).GetProperty("id").GetGuid(), (await retried.JsonAsync()).GetProperty("id").GetGuid());
+        Assert.Equal("true", Assert.Single(retried.Headers.GetValues("Idempotent-Replayed")));
+    }
+
+    private static async Task<HttpResponseMessage> OrderReportAsync(HttpClient client, string idempotencyKey)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/exports/oversight-reports")
+        {
+            Content = JsonContent.Create(new { from = "2026-11-01", to = "2026-11-30" }),
+        };
+        message.Headers.Add("Idempotency-Key", idempotencyKey);
+        return await client.SendAsync(message);
+    }
+
+    [Fact]
     public async Task A_read_refused_under_the_whole_store_limit_is_told_when_the_window_frees_a_permit()
     {
         await using var broker = new TightLimits();
