@@ -12,6 +12,9 @@ public abstract record ActionResult
     /// <summary>Not visible to the caller (or absent): 404, never 403, across tenants.</summary>
     public sealed record NotFound : ActionResult;
 
+    /// <summary>The request is visible, but has no production by the id asked for: 404 naming the production, not the request.</summary>
+    public sealed record NoSuchProduction(Guid ProductionId) : ActionResult;
+
     /// <summary>Visible, but the caller's role may not take this action.</summary>
     public sealed record Forbidden(string Reason) : ActionResult;
 

@@ -187,9 +187,17 @@ public static class RequestLifecycleApi
         {
             ActionResult.Done => Untrusted(response, TypedResults.Stream(content!, production!.ServedContentType, production.FileName)),
             ActionResult.Forbidden forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: forbidden.Reason),
+            ActionResult.NoSuchProduction missing => new NotFoundProblem(NoProductionProblem(id, missing.ProductionId)),
             _ => new NotFoundProblem(RequestsApi.NotFoundProblem(id)),
         };
     }
+
+    private static ProblemDetails NoProductionProblem(Guid requestId, Guid productionId) => new()
+    {
+        Status = StatusCodes.Status404NotFound,
+        Title = "No such production.",
+        Detail = $"Request {requestId} has no production {productionId}.",
+    };
 
     private static FileStreamHttpResult Untrusted(HttpResponse response, FileStreamHttpResult file)
     {

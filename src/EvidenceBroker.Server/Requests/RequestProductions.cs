@@ -124,11 +124,15 @@ public sealed class RequestProductions(BrokerDbContext db, RequestActions action
 
         await using var transaction = await db.BeginWriteAsync(ct);
         var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct);
-        var production = request is null ? null
-            : await db.Productions.AsNoTracking().SingleOrDefaultAsync(p => p.Id == productionId && p.RequestId == requestId, ct);
-        if (production is null)
+        if (request is null)
         {
             return (new ActionResult.NotFound(), null, null);
+        }
+
+        var production = await db.Productions.AsNoTracking().SingleOrDefaultAsync(p => p.Id == productionId && p.RequestId == requestId, ct);
+        if (production is null)
+        {
+            return (new ActionResult.NoSuchProduction(productionId), null, null);
         }
 
         // Decided in the writers' turn, which a refusal of validation also takes: no download slips past one.
@@ -153,6 +157,6 @@ public sealed class RequestProductions(BrokerDbContext db, RequestActions action
             throw;
         }
 
-        return (new ActionResult.Done(RequestResource.From(request!)), production, content);
+        return (new ActionResult.Done(RequestResource.From(request)), production, content);
     }
 }

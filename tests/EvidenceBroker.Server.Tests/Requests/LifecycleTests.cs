@@ -447,6 +447,27 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
     }
 
     [Fact]
+    public async Task A_production_of_another_request_is_not_found_as_a_production_of_the_request_asked_for_and_is_not_downloaded()
+    {
+        var asked = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var other = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        await broker.ActAsync(Provider, other, "acknowledge");
+        await UploadAsync(other, [1, 2, 3]);
+        var productionId = (await broker.GetAsync(Officer, $"/api/v1/requests/{other}/productions"))[0].GetProperty("id").GetGuid();
+        using var officer = await broker.ClientAsync(Officer);
+
+        using var download = await officer.GetAsync($"/api/v1/requests/{asked}/productions/{productionId}/content");
+        var problem = await download.JsonAsync();
+
+        Assert.Equal(HttpStatusCode.NotFound, download.StatusCode);
+        Assert.Equal("application/problem+json", download.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(("No such production.", $"Request {asked} has no production {productionId}."),
+            (problem.GetProperty("title").GetString(), problem.GetProperty("detail").GetString()));
+        Assert.Equal(0, await broker.WithDbAsync(db => db.AuditEntries.CountAsync(
+            e => e.Action == "production.downloaded" && (e.SubjectId == asked.ToString() || e.SubjectId == other.ToString()))));
+    }
+
+    [Fact]
     public async Task The_portal_upload_refuses_a_name_or_type_longer_than_a_production_keeps()
     {
         var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
