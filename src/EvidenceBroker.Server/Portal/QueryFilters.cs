@@ -95,4 +95,15 @@ public sealed class QueryFilters(ModelStateDictionary modelState)
         Check(readable, parameter, $"The page number in the address ({parameter}): {ResultPages.PageRule}");
         return readable ? asked ?? 1 : 1;
     }
+
+    /// <summary>
+    /// The page asked for of a list that has no other filter (an inbox): its number, and why it cannot be shown (null
+    /// when it can), which such a page says in place of its list.
+    /// </summary>
+    public static (int Number, string? Refused) PageNumberAlone(ModelStateDictionary modelState, int? asked)
+    {
+        var filters = new QueryFilters(modelState);
+        var number = filters.PageNumber(asked);
+        return (number, filters.Errors.Values.FirstOrDefault());
+    }
 }

@@ -30,9 +30,7 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
         Now = clock.GetUtcNow();
         var me = Caller.From(User)!;
         (Open, AtRisk, Overdue) = await requests.OpenCountsAsync(me, Now, ct);
-        var filters = new QueryFilters(ModelState);
-        var asked = filters.PageNumber(pageNumber);
-        PageRefused = filters.Errors.Values.FirstOrDefault();
+        (var asked, PageRefused) = QueryFilters.PageNumberAlone(ModelState, pageNumber);
         if (PageRefused is not null)
         {
             return;

@@ -25,9 +25,7 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
         Now = clock.GetUtcNow();
         var me = Caller.From(User)!;
         Waiting = await requests.CountInStateAsync(me, RequestState.AwaitingSupervisor, ct);
-        var filters = new QueryFilters(ModelState);
-        var asked = filters.PageNumber(pageNumber);
-        PageRefused = filters.Errors.Values.FirstOrDefault();
+        (var asked, PageRefused) = QueryFilters.PageNumberAlone(ModelState, pageNumber);
         if (PageRefused is not null)
         {
             return;
