@@ -187,6 +187,21 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
     }
 
     [Fact]
+    public async Task A_request_that_went_direct_still_has_an_mlat_draft_that_says_it_was_prepared_on_request()
+    {
+        var (id, reference) = await FileAsync();
+        using var officer = await broker.ClientAsync("met-case-system");
+
+        using var response = await officer.GetAsync($"/api/v1/exports/requests/{id}/mlat-draft.pdf");
+
+        Assert.Equal("routed-to-provider", await broker.StateAsync("met-case-system", id));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = PdfFiles.Text(await response.Content.ReadAsByteArrayAsync());
+        Assert.Contains(reference, text, StringComparison.Ordinal);
+        Assert.Contains(PdfFiles.Squash("The decision did not send this request to MLAT; this draft was prepared on request."), text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_mlat_draft_s_letter_ends_at_its_signature_and_the_broker_s_findings_follow_on_pages_of_their_own()
     {
         var (id, _) = await FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
