@@ -12,6 +12,12 @@ public sealed partial class RequestForm
 {
     public const int IdentifierRows = 3;
 
+    /// <summary>
+    /// Digits with at most one point, as the API's JSON number: no thousands separator ("1,5" would read as 15 years,
+    /// which decides R3), no sign.
+    /// </summary>
+    private const NumberStyles PenaltyNumber = NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite;
+
     public string? ProviderId { get; set; }
     public string? LegalInstrument { get; set; }
     public List<string> Categories { get; set; } = [];
@@ -124,9 +130,9 @@ public sealed partial class RequestForm
 
         decimal penalty = 0;
         if (string.IsNullOrWhiteSpace(MaxPenaltyYears)
-            || !decimal.TryParse(MaxPenaltyYears, NumberStyles.Number, CultureInfo.InvariantCulture, out penalty))
+            || !decimal.TryParse(MaxPenaltyYears, PenaltyNumber, CultureInfo.InvariantCulture, out penalty))
         {
-            errors["offence.maxPenaltyYears"] = ["Give the maximum penalty in years, as a number."];
+            errors["offence.maxPenaltyYears"] = ["Give the maximum penalty in years as digits, with a point for a fraction: 1.5, not 1,5."];
         }
 
         TimeRange? range = null;

@@ -111,6 +111,38 @@ public sealed class RequestFormTests
 
     private static string Message(string page, string id) => WebUtility.HtmlDecode(PortalHtml.RawText(page, id));
 
+    /// <summary>
+    /// The penalty decides R3, the serious-crime threshold: "1,5" was read as 15 years (a thousands separator is
+    /// allowed anywhere by the number style the form used), which sent a request straight to the provider that
+    /// belonged to MLAT. The form takes digits with at most one point, as the API takes a JSON number.
+    /// </summary>
+    [Theory]
+    [InlineData("1,5", true)]
+    [InlineData("1,000", true)]
+    [InlineData("+7", true)]
+    [InlineData("-2", true)]
+    [InlineData("1.5", false)]
+    [InlineData(" 10 ", false)]
+    public async Task The_maximum_penalty_is_read_only_as_digits_with_a_point(string typed, bool refused)
+    {
+        await using var broker = new BrokerFactory();
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+        var content = new Dictionary<string, string>
+        {
+            ["Form.SubmissionKey"] = Guid.NewGuid().ToString("N"), ["Form.ProviderId"] = "northwind-mail", ["Form.Urgency"] = "standard",
+            ["Form.Categories"] = "content", ["Form.OffenceDescription"] = "Fraud by false representation",
+            ["Form.MaxPenaltyYears"] = typed, ["Form.AuthorityType"] = "court", ["Form.AuthorityName"] = "Westminster Magistrates' Court",
+            ["Form.Justification"] = "", ["Form.IdentifierTypes"] = "email", ["Form.IdentifierValues"] = "suspect.one@northwind.example",
+            ["__RequestVerificationToken"] = await officer.FormTokenAsync("/portal/officer/new"),
+        };
+
+        // The empty justification keeps the form from filing, so that the penalty's own error, or its absence, shows.
+        var page = WebUtility.HtmlDecode((await officer.PostAsync("/portal/officer/new", new FormUrlEncodedContent(content))).Body);
+
+        Assert.NotEqual("", ErrorUnder(page, "justification"));
+        Assert.Equal(refused, ErrorUnder(page, "offence.maxPenaltyYears") != "");
+    }
+
     private static string ErrorUnder(string page, string field) =>
         Regex.Match(page, $"data-error-for=\"{Regex.Escape(field)}\">(?<text>[^<]*)<").Groups["text"].Value;
 }
