@@ -40,6 +40,15 @@ public sealed record DossierData(
     /// the request reached the provider is only said to have happened.
     /// </summary>
     public string? Revision { get; init; }
+
+    /// <summary>
+    /// When the decision in force was made, if it replaced the one made at filing and the reader may see how; the
+    /// stored decision keeps the filing's time, which the reports measure from.
+    /// </summary>
+    public DateTimeOffset? RevisedAt { get; init; }
+
+    /// <summary>The outcome and policy version decided at filing, when <see cref="RevisedAt"/> is set, as the audit entry keeps them.</summary>
+    public string? DecidedAtFiling { get; init; }
 }
 
 public static class DossierQuery
@@ -71,7 +80,7 @@ public static class DossierQuery
             audit = ProviderView.Events(audit);
             if (revision is not null && !audit.Any(e => e.Sequence == revision.Value.Entry.Sequence))
             {
-                revision = (revision.Value.Entry, "yes, before the request reached you: the decision shown is the one in force");
+                revision = (revision.Value.Entry, "yes, before the request reached you: the decision shown is the one in force", Hidden: true, revision.Value.DecidedAtFiling);
             }
         }
 
@@ -106,6 +115,8 @@ public static class DossierQuery
             audit, checkpoints, clocks, now, providerCopy)
         {
             Revision = revision?.Text,
+            RevisedAt = revision is { Hidden: false } shown ? shown.Entry.At : null,
+            DecidedAtFiling = revision is { Hidden: false } told ? told.DecidedAtFiling : null,
         };
     }
 
@@ -128,7 +139,7 @@ public static class DossierQuery
     }
 
     /// <summary>The latest entry that replaced the decision made at filing, and what the dossier says of it.</summary>
-    private static (AuditEntry Entry, string Text)? Revision(IReadOnlyList<AuditEntry> audit)
+    private static (AuditEntry Entry, string Text, bool Hidden, string DecidedAtFiling)? Revision(IReadOnlyList<AuditEntry> audit)
     {
         foreach (var entry in audit.OrderByDescending(e => e.Sequence))
         {
@@ -139,8 +150,9 @@ public static class DossierQuery
             {
                 var outcome = superseded.TryGetProperty("outcome", out var o) ? o.ToString() : "?";
                 var hash = superseded.TryGetProperty("decisionHash", out var h) ? h.GetString() : "";
+                var version = superseded.TryGetProperty("policyVersion", out var v) ? v.ToString() : "?";
                 return (entry, $"{Formatting.Time(entry.At)}, by {entry.Action} (audit entry #{entry.Sequence.ToString(CultureInfo.InvariantCulture)}), " +
-                               $"replacing the decision made at filing: {outcome}, hash {hash}");
+                               $"replacing the decision made at filing: {outcome}, hash {hash}", Hidden: false, $"{outcome}, policy {version}");
             }
         }
 
@@ -210,7 +222,7 @@ public static class DossierDocument
                 ("Policy version", $"{decision.PolicyVersion} — {decision.PolicyLabel}"),
                 ("Engine", decision.Engine ?? "not recorded (decided before the engine's build was kept with each decision)"),
                 ("Evaluated on", Formatting.Date(decision.EvaluatedOn)),
-                ("Decided at", Formatting.Time(stored.DecidedAt)),
+                ("Decided at", Formatting.Time(data.RevisedAt ?? stored.DecidedAt)),
                 ("Decision hash", AuditHashing.Sha256Hex(stored.DecisionJson)),
                 ("Revised", data.Revision ?? "no: the decision made at filing"),
                 ("Notifications", decision.Notifications.Count == 0 ? "none" : string.Join("\n", decision.Notifications.Select(n => $"{n.Country}: {n.Message} ({n.Source})"))),
@@ -245,7 +257,11 @@ public static class DossierDocument
         var events = new List<(DateTimeOffset At, string Event, string Detail)> { (request.FiledAt, "Filed", data.ProviderCopy ? data.AgencyName : request.FiledBy) };
         if (data.Stored is { } decided)
         {
-            events.Add((decided.DecidedAt, "Decided", $"{Formatting.Name(decided.Outcome)}, policy {decided.PolicyVersion}"));
+            events.Add((decided.DecidedAt, "Decided", data.DecidedAtFiling ?? $"{Formatting.Name(decided.Outcome)}, policy {decided.PolicyVersion}"));
+            if (data.RevisedAt is { } revisedAt)
+            {
+                events.Add((revisedAt, "Decided again", $"{Formatting.Name(decided.Outcome)}, policy {decided.PolicyVersion}"));
+            }
         }
 
         if (request.ReleasedToProviderAt is { } released)

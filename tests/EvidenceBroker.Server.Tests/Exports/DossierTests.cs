@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Audit;
+using EvidenceBroker.Server.Exports;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -300,7 +301,9 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
     {
         var (id, _) = await FileAsync("met-case-system", SampleRequests.MetEmergencyByPolice());
         var atFiling = await broker.WithDbAsync(db => db.Decisions.Where(d => d.RequestId == id).Select(d => d.DecisionJson).SingleAsync());
+        broker.Clock.Advance(TimeSpan.FromMinutes(3));
         Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("met-supervisor-desk", id, "emergency/confirmation", new { text = "Threat confirmed." })).Status);
+        var confirmedAt = broker.Clock.GetUtcNow();
         var (other, _) = await FileAsync();
 
         var revised = PdfFiles.Text(await (await DossierAsync("met-case-system", id)).Content.ReadAsByteArrayAsync());
@@ -309,6 +312,11 @@ public sealed class DossierTests(BrokerFactory broker) : IClassFixture<BrokerFac
         Assert.Contains(",byrequest.confirm-emergency(auditentry#", revised, StringComparison.Ordinal);
         Assert.Contains(AuditHashing.Sha256Hex(atFiling), revised, StringComparison.Ordinal);
         Assert.Contains("Revisedno:thedecisionmadeatfiling", asFiled, StringComparison.Ordinal);
+        // The decision in force was made at the confirmation, three minutes after the one made at filing; the timeline
+        // keeps both, each with its own outcome.
+        Assert.Contains("Decidedat" + Formatting.Time(confirmedAt).Replace(" ", "", StringComparison.Ordinal), revised, StringComparison.Ordinal);
+        Assert.Contains("Decidedhuman-review,policy", revised, StringComparison.Ordinal);
+        Assert.Contains("Decidedagaindirect,policy", revised, StringComparison.Ordinal);
     }
 
     [Fact]
