@@ -44,6 +44,13 @@ public static class PortalText
         _ => Wire.Name(state),
     };
 
+    /// <summary>A state's label inside a sentence: "queued for MLAT", "partially produced" (labels start with a plain word).</summary>
+    public static string StateInSentence(RequestState state)
+    {
+        var label = State(state);
+        return string.Concat(label[..1].ToLowerInvariant(), label[1..]);
+    }
+
     /// <summary>A CSS tone for a state badge: calm by default, amber for waiting on someone, red for a refusal.</summary>
     public static string Tone(RequestState state) => state switch
     {

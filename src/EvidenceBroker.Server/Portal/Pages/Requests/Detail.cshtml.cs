@@ -130,7 +130,7 @@ public sealed class DetailModel(
         }
         catch (InvalidTransitionException e)
         {
-            TempData["Flash"] = $"Not possible now: the request is {PortalText.State(e.State)}.";
+            TempData["Flash"] = $"Not possible now: the request is {PortalText.StateInSentence(e.State)}.";
             return RedirectToPage(new { id });
         }
     }
@@ -152,7 +152,7 @@ public sealed class DetailModel(
         }
         catch (InvalidTransitionException e)
         {
-            TempData["Flash"] = $"Not possible now: the request is {PortalText.State(e.State)}.";
+            TempData["Flash"] = $"Not possible now: the request is {PortalText.StateInSentence(e.State)}.";
             return RedirectToPage(new { id });
         }
     }
@@ -218,7 +218,7 @@ public sealed class DetailModel(
         switch (result)
         {
             case ActionResult.Done done:
-                TempData["Flash"] = $"{what}: done. The request is now {PortalText.State(done.Request.State).ToLowerInvariant()}.";
+                TempData["Flash"] = $"{what}: done. The request is now {PortalText.StateInSentence(done.Request.State)}.";
                 break;
             case ActionResult.NotFound:
                 return NotFound();
