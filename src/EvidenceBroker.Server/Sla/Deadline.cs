@@ -23,7 +23,8 @@ public enum DeadlineKind
     /// A notified EU order (R14): the time the enforcing state's authority has to raise grounds for refusal, from the
     /// provider's receipt (Art. 10(2), 10(4), 12; 10 days, 96 h for an emergency). A standard order's data is to be handed
     /// over at its end, which the provider hears of; an emergency's within its 8 hours, the objection still possible
-    /// afterwards. The broker does not hold a production back until then (see the README's open questions).
+    /// afterwards. The broker does not hold a production back until then (see the README's open questions). Closing the
+    /// request does not end it; withdrawing the order does, as nothing is left to object to.
     /// </summary>
     [JsonStringEnumMemberName("enforcing-state-objection")] EnforcingStateObjection,
 }

@@ -11,8 +11,8 @@ namespace EvidenceBroker.Server.Sla;
 /// <summary>
 /// Keeps a request's clocks in step with its state, inside the transaction that changes the state: start the
 /// provider's clock at release, pause it during a clarification, extend a preservation once, stop the clocks when
-/// the request is answered, withdrawn or closed (except an emergency's validation afterwards once the provider has
-/// had the order). Durations come from the stored decision (the pack).
+/// the request is answered, withdrawn or closed (except, once the provider has had the order, an emergency's validation
+/// afterwards, the end of non-disclosure, and the enforcing state's time to object unless the order is withdrawn). Durations come from the stored decision (the pack).
 /// </summary>
 public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<SlaOptions> options)
 {
@@ -156,12 +156,13 @@ public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<S
                 await CompleteAsync(d => d.Kind is DeadlineKind.Response or DeadlineKind.Preservation);
                 break;
             case RequestState.Withdrawn or RequestState.Rejected or RequestState.Closed:
-                // Two clocks outlive the request once the provider has had it. The duty to have an emergency order
+                // Some clocks outlive the request once the provider has had it. The duty to have an emergency order
                 // validated afterwards (R4): only a recorded validation, or its recorded refusal, ends that clock, or its
-                // breach is recorded. And the period in which the provider must not tell the user: withdrawing or
-                // closing the request does not free the provider to tell the user early, so that clock ends only on its
-                // date.
-                await CompleteAsync(d => d.Kind is not (DeadlineKind.NonDisclosureEnd or DeadlineKind.PostHocValidation) || request.ReleasedToProviderAt is null);
+                // breach is recorded. The period in which the provider must not tell the user: withdrawing or closing
+                // the request does not free the provider to tell the user early, so that clock ends only on its date.
+                // And the enforcing state's time to object (R14, Art. 12): closing a finished order does not cut it
+                // short, so it runs to its end, which is announced; a withdrawn order leaves nothing to object to.
+                await CompleteAsync(d => request.ReleasedToProviderAt is null || !OutlivesTheRequest(d.Kind, request.State));
                 break;
             case RequestState.QueuedForMlat when request.ReleasedToProviderAt is null:
                 // An emergency order sent to MLAT instead (by its decision or a reviewer) never reached a provider, so
@@ -221,6 +222,11 @@ public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<S
         var stored = await db.Deadlines.Where(d => d.RequestId == requestId && d.CompletedAt == null).ToListAsync(ct);
         return [.. stored.Concat(db.Deadlines.Local.Where(d => d.RequestId == requestId && d.CompletedAt == null)).Distinct()];
     }
+
+    /// <summary>Whether a released request's clock of <paramref name="kind"/> runs on after the request reaches <paramref name="state"/>.</summary>
+    private static bool OutlivesTheRequest(DeadlineKind kind, RequestState state) =>
+        kind is DeadlineKind.NonDisclosureEnd or DeadlineKind.PostHocValidation
+        || (kind == DeadlineKind.EnforcingStateObjection && state == RequestState.Closed);
 
     private static PolicyDeadline? Find(IReadOnlyList<PolicyDeadline> durations, PolicyDeadlineKind kind) =>
         durations.FirstOrDefault(d => d.Kind == kind);

@@ -47,8 +47,8 @@ public sealed class LifecycleDiagramTests
           asks for one (Decision1). A request a reviewer approves becomes an active preservation or goes to the
           provider, by the kind of order it is (Decision2). The text in brackets names the branch.
         - **Objected** is the provider's objection to the order. The enforcing state's time to object to a notified EU
-          order (R14) is a clock on the request, not a state: see policies/README.md, "Deadlines and how they are
-          counted".
+          order (R14) is a clock on the request, not a state: it runs on after the request is closed, and ends when the
+          order is withdrawn; see policies/README.md, "Deadlines and how they are counted".
         - **Closed**: the filing agency closes a request once it is finished, or once its MLAT request has run its course.
         - **Who acts.** The agency (its officers or case system) withdraws, answers a clarification, extends or converts a
           preservation and closes; the provider acknowledges, asks for clarification, produces, refuses or objects; the

@@ -176,6 +176,44 @@ public sealed class SlaTests
     }
 
     [Fact]
+    public async Task Closing_a_produced_notified_order_leaves_the_enforcing_state_s_time_to_object_to_run_and_its_end_to_be_told()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("bka-case-system", SampleRequests.BkaToEmeraldContentOfAnIrishResident());
+        await broker.ActAsync("emerald-legal", id, "acknowledge");
+        await broker.ProduceAsync("emerald-legal", id);
+
+        var closed = await broker.ActAsync("bka-case-system", id, "closure");
+        var afterClosing = await DeadlineAsync(broker, id, DeadlineKind.EnforcingStateObjection);
+        broker.Clock.Advance(afterClosing.DueAt - broker.Clock.GetUtcNow() + TimeSpan.FromMinutes(1));
+        await SweepAsync(broker);
+        var ended = await DeadlineAsync(broker, id, DeadlineKind.EnforcingStateObjection);
+        var told = await broker.WithDbAsync(db => db.Outbox.Where(m => m.RequestId == id && m.Topic == "request.objection-period-ended")
+            .Select(m => m.Recipient).OrderBy(r => r).ToListAsync());
+
+        Assert.Equal((HttpStatusCode.OK, "closed"), (closed.Status, closed.Body.GetProperty("state").GetString()));
+        Assert.Null(afterClosing.CompletedAt);
+        Assert.NotNull(ended.CompletedAt);
+        Assert.Equal(["agency:de-bka", "provider:emerald-cloud"], told);
+    }
+
+    [Fact]
+    public async Task Withdrawing_a_notified_order_ends_the_enforcing_state_s_time_to_object_as_nothing_is_left_to_object_to()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("bka-case-system", SampleRequests.BkaToEmeraldContentOfAnIrishResident());
+
+        var withdrawn = await broker.ActAsync("bka-case-system", id, "withdrawal", new { text = "The account holder was identified otherwise." });
+        var objection = await DeadlineAsync(broker, id, DeadlineKind.EnforcingStateObjection);
+        broker.Clock.Advance(TimeSpan.FromDays(11));
+        await SweepAsync(broker);
+
+        Assert.Equal(HttpStatusCode.OK, withdrawn.Status);
+        Assert.Equal(broker.Clock.GetUtcNow() - TimeSpan.FromDays(11), objection.CompletedAt);
+        Assert.DoesNotContain("request.objection-period-ended", await AuditActionsAsync(broker, id));
+    }
+
+    [Fact]
     public async Task A_notified_eu_emergency_gives_the_enforcing_state_96_hours_from_its_release_by_the_supervisor()
     {
         await using var broker = new BrokerFactory();
