@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Server.Errors;
 using Stateless;
 
 namespace EvidenceBroker.Server.Mlat;
@@ -74,6 +76,24 @@ public sealed class MlatDraft
             ClosedAt = at;
         }
     }
+
+    /// <summary>Executed or refused: the MLAT request has run its course.</summary>
+    public static bool HasRunItsCourse(MlatDraftState state) => state is MlatDraftState.Executed or MlatDraftState.Refused;
+
+    /// <summary>
+    /// Why a request queued for an MLAT request in <paramref name="state"/> may not take <paramref name="trigger"/> now,
+    /// or null. It is closed only once its MLAT request has run its course: closed earlier, the draft could no longer
+    /// record that it was sent or executed, and its planning figure would end early. It is withdrawn only until its
+    /// MLAT request is executed: the evidence has come by then, and the request is closed instead.
+    /// </summary>
+    public static string? Forbids(RequestTrigger trigger, MlatDraftState state) => trigger switch
+    {
+        RequestTrigger.Close when !HasRunItsCourse(state) =>
+            $"Its MLAT request is '{Wire.Name(state)}': the request can be closed once the MLAT request has been executed or refused. Until then it can be withdrawn.",
+        RequestTrigger.Withdraw when state == MlatDraftState.Executed =>
+            "Its MLAT request has been executed: the request can no longer be withdrawn. Close it instead.",
+        _ => null,
+    };
 
     public static StateMachine<MlatDraftState, MlatDraftTrigger> CreateLifecycle(Func<MlatDraftState> read, Action<MlatDraftState> write)
     {

@@ -30,6 +30,19 @@ public sealed class MlatDrafting(BrokerDbContext db)
         }
     }
 
+    /// <summary>
+    /// The state of the MLAT request a request is queued for, which decides whether it may be closed or withdrawn
+    /// (<see cref="MlatDraft.Forbids"/>); null when the request is not queued for one.
+    /// </summary>
+    public static Task<MlatDraftState?> QueuedStateAsync(BrokerDbContext db, EvidenceRequest request, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(request);
+        return request.State == RequestState.QueuedForMlat
+            ? db.MlatDrafts.AsNoTracking().Where(d => d.RequestId == request.Id).Select(d => (MlatDraftState?)d.State).SingleOrDefaultAsync(ct)
+            : Task.FromResult<MlatDraftState?>(null);
+    }
+
     /// <param name="mlatDeadlines">The pack's MLAT deadlines when the decision's own are not (a reviewer sent it to MLAT).</param>
     public MlatDraft Draft(EvidenceRequest request, Decision decision, DateTimeOffset now, IReadOnlyList<Deadline>? mlatDeadlines = null)
     {

@@ -15,6 +15,7 @@ internal sealed class ProblemSchemas : IOpenApiDocumentTransformer
     {
         ["traceId"] = () => Text("The trace of the call that failed, to quote to the broker's operators."),
         ["state"] = () => Text("409: the state of the request or MLAT draft, which does not allow the step."),
+        ["mlatState"] = () => Text("409: the state of the MLAT request the request is queued for, which does not allow the step yet, or any more."),
         ["allowedActions"] = () => new OpenApiSchema
         {
             Type = JsonSchemaType.Array,

@@ -1,3 +1,6 @@
+using EvidenceBroker.Domain.Lifecycle;
+using EvidenceBroker.Server.Mlat;
+
 namespace EvidenceBroker.Server.Requests;
 
 /// <summary>What a lifecycle action came to. An impossible trigger throws and becomes 409 with the allowed actions.</summary>
@@ -19,6 +22,12 @@ public abstract record ActionResult
     public sealed record Forbidden(string Reason) : ActionResult;
 
     public sealed record Invalid(IDictionary<string, string[]> Errors) : ActionResult;
+
+    /// <summary>
+    /// The request's state allows the step, but the state of the MLAT request it is queued for does not: 409 naming
+    /// both, with the steps allowed now.
+    /// </summary>
+    public sealed record WaitsOnMlat(RequestState State, MlatDraftState MlatState, string Detail, IReadOnlyList<RequestTrigger> Allowed) : ActionResult;
 
     /// <summary>Well formed and allowed now, but the policy decides against it: 422 with the rules that decided.</summary>
     public sealed record NotPermittedByPolicy(string Title, string Detail, IReadOnlyList<string> Deciding) : ActionResult;

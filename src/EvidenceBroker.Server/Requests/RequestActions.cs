@@ -82,6 +82,13 @@ public sealed class RequestActions(
                 return new ActionResult.Forbidden(refusal);
             }
 
+            if (trigger is RequestTrigger.Close or RequestTrigger.Withdraw && request.CanFire(trigger)
+                && await MlatDrafting.QueuedStateAsync(db, request, ct) is { } mlatState && MlatDraft.Forbids(trigger, mlatState) is { } waits)
+            {
+                return new ActionResult.WaitsOnMlat(request.State, mlatState, waits,
+                    [.. request.PermittedTriggers.Where(t => MlatDraft.Forbids(t, mlatState) is null)]);
+            }
+
             var now = clock.GetUtcNow();
             var before = request.State;
             var decision = await db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == request.Id, ct);

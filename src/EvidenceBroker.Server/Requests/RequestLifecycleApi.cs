@@ -56,7 +56,9 @@ public static class RequestLifecycleApi
         MapAction(group, "/clarifications/answer", RequestTrigger.AnswerClarification, "Officer: answer the open question");
         MapAction(group, "/refusal", RequestTrigger.Refuse, "Provider: refuse, with grounds");
         MapAction(group, "/objection", RequestTrigger.RaiseObjection, "Provider: object, with grounds");
-        MapAction(group, "/withdrawal", RequestTrigger.Withdraw, "Officer: withdraw the request, with a reason");
+        MapAction(group, "/withdrawal", RequestTrigger.Withdraw, "Officer: withdraw the request, with a reason")
+            .WithDescription("A request queued for MLAT whose MLAT request has been recorded executed is refused with 409, naming " +
+                             "that state in 'mlatState': close it instead.");
         MapAction(group, "/preservation/extension", RequestTrigger.ExtendPreservation, "Officer: extend a preservation once, by the period its channel allows")
             .WithDescription("Refused with 422, naming the rule (R12) in 'deciding', once the preservation period has ended.")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
@@ -66,7 +68,9 @@ public static class RequestLifecycleApi
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         MapAction(group, "/emergency/confirmation", RequestTrigger.ConfirmEmergency, "Supervisor (not the filer): confirm an emergency by a second channel");
         MapAction(group, "/emergency/refusal", RequestTrigger.RefuseEmergency, "Supervisor: refuse an emergency request");
-        MapAction(group, "/closure", RequestTrigger.Close, "Officer: close a finished request");
+        MapAction(group, "/closure", RequestTrigger.Close, "Officer: close a finished request, or one queued for MLAT once its MLAT request has run its course")
+            .WithDescription("A request queued for MLAT is closed once its MLAT request has been recorded executed or refused; until " +
+                             "then closing it is refused with 409, naming the MLAT request's state in 'mlatState' (it can be withdrawn meanwhile).");
 
         group.MapPost("/review", ReviewAsync).TakenBy(ActionRole.Reviewer).WithSummary("Reviewer: decide a request the engine sent to human review (direct, mlat or rejected)")
             .WithDescription("Sent direct, a request whose country was suspended since, or that the policy in force would no longer " +
@@ -291,6 +295,15 @@ public static class RequestLifecycleApi
             ActionResult.NotFound => new NotFoundProblem(RequestsApi.NotFoundProblem(id)),
             ActionResult.Forbidden forbidden => TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Not your action to take.", detail: forbidden.Reason),
             ActionResult.Invalid invalid => TypedResults.ValidationProblem(invalid.Errors),
+            ActionResult.WaitsOnMlat waits => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict, title: "That action is not possible while the request's MLAT request is in this state.",
+                detail: waits.Detail,
+                extensions: new Dictionary<string, object?>
+                {
+                    ["state"] = Wire.Name(waits.State),
+                    ["mlatState"] = Wire.Name(waits.MlatState),
+                    ["allowedActions"] = waits.Allowed.Select(t => Wire.Name(t)).ToArray(),
+                }),
             ActionResult.NotPermittedByPolicy refused => TypedResults.Problem(
                 statusCode: StatusCodes.Status422UnprocessableEntity, title: refused.Title, detail: refused.Detail,
                 extensions: new Dictionary<string, object?> { ["deciding"] = refused.Deciding }),

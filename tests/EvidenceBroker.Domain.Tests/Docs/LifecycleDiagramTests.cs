@@ -49,7 +49,9 @@ public sealed class LifecycleDiagramTests
         - **Objected** is the provider's objection to the order. The enforcing state's time to object to a notified EU
           order (R14) is a clock on the request, not a state: it runs on after the request is closed, and ends when the
           order is withdrawn; see policies/README.md, "Deadlines and how they are counted".
-        - **Closed**: the filing agency closes a request once it is finished, or once its MLAT request has run its course.
+        - **Closed**: the filing agency closes a request once it is finished, or once its MLAT request has run its course
+          (been recorded executed or refused: until then closing is refused, and the request can be withdrawn instead). A
+          request whose MLAT request was executed can no longer be withdrawn: it is closed.
         - **Who acts.** The agency (its officers or case system) withdraws, answers a clarification, extends or converts a
           preservation and closes; the provider acknowledges, asks for clarification, produces, refuses or objects; the
           agency's supervisor confirms or refuses an emergency; a reviewer approves, sends to MLAT or rejects; the broker

@@ -94,6 +94,64 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
         Assert.Equal(backlogBefore - 1, await BacklogTotalAsync("DE"));
     }
 
+    [Theory]
+    [InlineData("executed")]
+    [InlineData("refused")]
+    public async Task A_request_queued_for_mlat_is_closed_only_once_its_mlat_request_has_run_its_course(string outcome)
+    {
+        var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var mvd = await broker.ClientAsync("mvd-case-system");
+
+        var whileDrafted = await broker.ActAsync("mvd-case-system", id, "closure");
+        using var sent = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/sent", null);
+        var whileSent = await broker.ActAsync("mvd-case-system", id, "closure");
+        var planningWhileSent = await PlanningClockAsync(id);
+        using var ended = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/{outcome}", null);
+        var closed = await broker.ActAsync("mvd-case-system", id, "closure");
+        var draft = await broker.GetAsync("mvd-case-system", $"/api/v1/mlat/drafts/{id}");
+
+        Assert.Equal(HttpStatusCode.Conflict, whileDrafted.Status);
+        Assert.Equal(("queued-for-mlat", "drafted"), (whileDrafted.Body.GetProperty("state").GetString(), whileDrafted.Body.GetProperty("mlatState").GetString()));
+        Assert.Equal(["withdraw"], whileDrafted.Body.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(HttpStatusCode.OK, sent.StatusCode); // the draft was not closed by the refused closure
+        Assert.Equal((HttpStatusCode.Conflict, "sent"), (whileSent.Status, whileSent.Body.GetProperty("mlatState").GetString()));
+        Assert.Null(planningWhileSent.CompletedAt);
+        Assert.Equal(HttpStatusCode.OK, ended.StatusCode);
+        Assert.Equal((HttpStatusCode.OK, "closed"), (closed.Status, closed.Body.GetProperty("state").GetString()));
+        Assert.Equal(outcome, draft.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task A_request_whose_mlat_request_was_executed_is_closed_not_withdrawn()
+    {
+        var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var mvd = await broker.ClientAsync("mvd-case-system");
+        using var sent = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/sent", null);
+        using var executed = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/executed", null);
+
+        var withdrawn = await broker.ActAsync("mvd-case-system", id, "withdrawal", new { text = "After execution." });
+
+        Assert.Equal(HttpStatusCode.Conflict, withdrawn.Status);
+        Assert.Equal("executed", withdrawn.Body.GetProperty("mlatState").GetString());
+        Assert.Equal(["close"], withdrawn.Body.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal("queued-for-mlat", await broker.StateAsync("mvd-case-system", id));
+    }
+
+    [Fact]
+    public async Task A_request_whose_mlat_request_was_sent_but_not_executed_can_still_be_withdrawn()
+    {
+        var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using var mvd = await broker.ClientAsync("mvd-case-system");
+        using var sent = await mvd.PostAsync($"/api/v1/mlat/drafts/{id}/sent", null);
+
+        var withdrawn = await broker.ActAsync("mvd-case-system", id, "withdrawal", new { text = "The suspect was identified otherwise." });
+
+        Assert.Equal((HttpStatusCode.OK, "withdrawn"), (withdrawn.Status, withdrawn.Body.GetProperty("state").GetString()));
+    }
+
+    private Task<EvidenceBroker.Server.Sla.Deadline> PlanningClockAsync(Guid id) =>
+        broker.WithDbAsync(db => db.Deadlines.AsNoTracking().SingleAsync(d => d.RequestId == id && d.Kind == EvidenceBroker.Server.Sla.DeadlineKind.MlatPlanning));
+
     [Fact]
     public async Task An_executed_mlat_no_longer_runs_against_its_planning_figure()
     {

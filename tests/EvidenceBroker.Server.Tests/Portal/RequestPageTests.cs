@@ -62,6 +62,27 @@ public sealed class RequestPageTests
     }
 
     [Fact]
+    public async Task A_request_queued_for_mlat_offers_withdrawal_until_its_mlat_request_is_executed_and_closing_only_then()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber().With("flags", new JsonArray("press")));
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("broker-review-desk", id, "review", new { decision = "mlat", text = "Let the central authorities weigh it." })).Status);
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+        var page = $"/portal/requests/detail/{id}";
+
+        var whileDrafted = await officer.Client.GetStringAsync(page);
+        using var met = await broker.ClientAsync("met-case-system");
+        (await met.PostAsync($"/api/v1/mlat/drafts/{id}/sent", null)).EnsureSuccessStatusCode();
+        (await met.PostAsync($"/api/v1/mlat/drafts/{id}/executed", null)).EnsureSuccessStatusCode();
+        var afterExecution = await officer.Client.GetStringAsync(page);
+
+        Assert.Contains("data-testid=\"action-withdraw\"", whileDrafted, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"action-close\"", whileDrafted, StringComparison.Ordinal);
+        Assert.Contains("data-testid=\"action-close\"", afterExecution, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"action-withdraw\"", afterExecution, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_validation_sent_back_keeps_the_validator_chosen_and_named()
     {
         await using var broker = new BrokerFactory();

@@ -3,6 +3,7 @@ using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Mlat;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using Microsoft.AspNetCore.Mvc;
@@ -80,7 +81,10 @@ public sealed class DetailModel(
         Notes = await db.RequestNotes.AsNoTracking().Where(n => n.RequestId == id && (!provider || ProviderView.NoteKinds.Contains(n.Kind)))
             .OrderBy(n => n.Id).ToListAsync(ct);
         Productions = await db.Productions.AsNoTracking().Where(p => p.RequestId == id).OrderBy(p => p.Id).ToListAsync(ct);
-        Allowed = [.. item.Request.PermittedTriggers.Where(t => RequestActions.WhoMay(Me, item.Request, t) is null)];
+        // The actions the API would take: the MLAT request a request is queued for decides when it may be closed or withdrawn.
+        var mlatState = await MlatDrafting.QueuedStateAsync(db, item.Request, ct);
+        Allowed = [.. item.Request.PermittedTriggers.Where(t => RequestActions.WhoMay(Me, item.Request, t) is null
+            && (mlatState is not { } mlat || MlatDraft.Forbids(t, mlat) is null))];
         MayRecordValidation = Me.Tenant.Kind == TenantKind.Agency && Me.Can(BrokerScopes.RequestsWrite)
             && await EmergencyValidation.PendingAsync(db, id, ct);
         ValidationRefused = Productions.Count > 0 && await EmergencyValidation.RefusedAsync(db, id, ct);
@@ -229,6 +233,9 @@ public sealed class DetailModel(
                 return await RefuseAsync(id, form, invalid.Errors.ToDictionary(e => e.Key, e => string.Join(" ", e.Value), StringComparer.Ordinal), ct);
             case ActionResult.NotPermittedByPolicy refused:
                 TempData["Flash"] = $"{refused.Title} {refused.Detail}";
+                break;
+            case ActionResult.WaitsOnMlat waits:
+                TempData["Flash"] = $"Not possible now: {waits.Detail}";
                 break;
         }
 
