@@ -5,6 +5,7 @@ using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Exports.Pdf;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
 using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Exports;
@@ -89,11 +90,21 @@ public static class TransparencyReportQuery
         // A preservation the agency turned into a production order counts as the production order it became.
         var converted = await ProviderAnswers.ConvertedToProductionAsync(db, start, ct);
 
+        // What the provider received, as its own view of requests has it (released to it), and what went to it by
+        // treaty instead, under "via MLAT". A request rejected, withdrawn or still held before its release never reached
+        // it, and a provider's report does not count it. (No request goes to MLAT after its release: the two are apart.)
+        var released = await query.Where(RequestVisibility.ReleasedToProvider).Select(r => r.Id).ToHashSetAsync(ct);
+
         // Streamed: each request's content (up to a hundred identifiers and a long justification) is read, reduced to
         // what the report counts and let go, so that a half-year's requests are never all in memory at once.
         var requests = new List<(string RequestingCountry, string ProviderId, ReportItem Item)>();
         await foreach (var r in query.Select(r => new { r.Id, r.RequestingCountry, r.ProviderId, r.State, r.Outcome, r.Content }).AsAsyncEnumerable().WithCancellation(ct))
         {
+            if (!released.Contains(r.Id) && !toMlat.Contains(r.Id))
+            {
+                continue;
+            }
+
             requests.Add((r.RequestingCountry, r.ProviderId, new ReportItem(
                 answers.TryGetValue(r.Id, out var answer) ? answer.Last : r.State, toMlat.Contains(r.Id) ? Outcome.Mlat : r.Outcome,
                 converted.Contains(r.Id) ? Urgency.Standard : r.Content.Urgency,
@@ -216,7 +227,8 @@ public static class TransparencyReportDocument
                 Formatting.Count(r.Preservation), r.SomeDataShare, Formatting.Count(r.Content), Formatting.Count(r.NonContent),
                 Formatting.Count(r.NoData), Formatting.Count(r.Rejected),
             ]));
-        pdf.Paragraph("Counted by filing date. Each request counts under one legal process: one that went by MLAT counts there " +
+        pdf.Paragraph("Counted by filing date: the requests each provider received (released to it) and those sent to it by MLAT; " +
+                      "a request rejected, withdrawn or still awaiting a supervisor or a review before its release is not counted. Each request counts under one legal process: one that went by MLAT counts there " +
                       "only, whatever its urgency. \"Some data\" is the share of requests the provider answered with a full or partial " +
                       "production; content means the request sought content, non-content only subscriber, identification or traffic data.",
             PdfStyle.Small);

@@ -2,6 +2,7 @@ using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Requests;
@@ -13,6 +14,13 @@ namespace EvidenceBroker.Server.Requests;
 /// </summary>
 public static class RequestVisibility
 {
+    /// <summary>
+    /// Whether a request has reached its provider: released to it, by the engine's decision or by a supervisor's or
+    /// reviewer's action. Before that (awaiting a supervisor or a review, rejected, withdrawn, queued for MLAT) the
+    /// provider has not seen it. What the provider sees, and what a transparency report counts as received.
+    /// </summary>
+    public static readonly Expression<Func<EvidenceRequest, bool>> ReleasedToProvider = r => r.ReleasedToProviderAt != null;
+
     public static IQueryable<EvidenceRequest> RequestsVisibleTo(this BrokerDbContext db, Caller caller)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -23,7 +31,7 @@ public static class RequestVisibility
         {
             TenantKind.Agency when caller.Can(BrokerScopes.RequestsRead) => requests.Where(r => r.AgencyId == id),
             TenantKind.Provider when caller.Can(BrokerScopes.RequestsRead) || caller.Can(BrokerScopes.ProviderRespond) =>
-                requests.Where(r => r.ProviderId == id && r.ReleasedToProviderAt != null),
+                requests.Where(r => r.ProviderId == id).Where(ReleasedToProvider),
             TenantKind.Oversight when caller.Can(BrokerScopes.OversightRead) => requests,
             // A client holding the admin scope as well is an administrator, and reads no request.
             TenantKind.Administration when caller.Can(BrokerScopes.RequestsReview) && !caller.Can(BrokerScopes.Admin) => requests.Where(r =>

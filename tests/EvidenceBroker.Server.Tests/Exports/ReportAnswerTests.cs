@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
+using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Server.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Tests.Exports;
 
@@ -118,6 +120,26 @@ public sealed class ReportAnswerTests
 
         // requests 1, accounts 1, production orders 1, emergency 0, preservation 0, mlat 0
         Assert.Contains("2026-H2,GB,northwind-mail,1,1,1,0,0,0,", csv, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_transparency_report_counts_only_what_reached_the_provider_not_a_request_rejected_at_filing_or_held_for_review()
+    {
+        await using var broker = new WithJobs();
+        await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        var rejected = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber()
+            .With("dataCategories", new System.Text.Json.Nodes.JsonArray("content"))
+            .With("issuingAuthority", new System.Text.Json.Nodes.JsonObject { ["type"] = "police", ["name"] = "DS Smith" }));
+        var held = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("flags", new System.Text.Json.Nodes.JsonArray("press")));
+        Assert.Equal(RequestState.Rejected, await broker.WithDbAsync(db => db.Requests.Where(r => r.Id == rejected).Select(r => r.State).SingleAsync()));
+        Assert.Equal(RequestState.AwaitingHumanReview, await broker.WithDbAsync(db => db.Requests.Where(r => r.Id == held).Select(r => r.State).SingleAsync()));
+
+        var csv = Encoding.UTF8.GetString(await ReportAsync(broker, "/api/v1/exports/transparency-reports", new { period = "2026-H2", format = "csv" }));
+        var pdf = PdfFiles.Text(await ReportAsync(broker, "/api/v1/exports/transparency-reports", new { period = "2026-H2" }));
+
+        // requests 1, accounts 1, production orders 1, ..., no data 1, rejected 0
+        Assert.Contains("2026-H2,GB,northwind-mail,1,1,1,0,0,0,0,0.0,0,0,1,0\r\n", csv, StringComparison.Ordinal);
+        Assert.Contains("Rejected,refusedorobjected0", pdf, StringComparison.Ordinal);
     }
 
     private static async Task<byte[]> ReportAsync(BrokerFactory broker, string path, object body)

@@ -16,7 +16,8 @@ public sealed record Bar(string Label, int Count, int Percent, string Tone);
 
 /// <summary>
 /// Outcomes and SLA compliance, as bars with their numbers written out, and the same figures as a CSV report
-/// per requesting country (the counts transparency reports publish).
+/// per requesting country: the broker's decisions on every request filed, those it rejected included. Not what providers
+/// received, which the transparency report counts (only requests released to a provider or sent to it by MLAT).
 /// </summary>
 public sealed class StatisticsModel(PortalRequests requests, BrokerDbContext db, TimeProvider clock) : PageModel
 {
