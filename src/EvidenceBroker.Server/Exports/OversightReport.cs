@@ -3,6 +3,7 @@ using System.Text.Json;
 using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Exports.Pdf;
+using EvidenceBroker.Server.Mlat;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Routing;
 using EvidenceBroker.Server.Sla;
@@ -92,8 +93,7 @@ public static class OversightReportQuery
         // their drafting, as /api/v1/mlat/backlog counts them: the request stays queued for MLAT after its MLAT ends.
         var openMlat = await (
                 from r in requests
-                join m in db.MlatDrafts on r.Id equals m.RequestId
-                where m.ClosedAt == null
+                join m in MlatBacklog.Open(db) on r.Id equals m.RequestId
                 select new { m.RequestId, m.DraftedAt })
             .ToDictionaryAsync(m => m.RequestId, m => m.DraftedAt, ct);
 

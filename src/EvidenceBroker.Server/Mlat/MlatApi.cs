@@ -169,7 +169,7 @@ public static class MlatApi
     {
         var now = clock.GetUtcNow();
         DateTimeOffset threeMonths = now.AddMonths(-3), sixMonths = now.AddMonths(-6), tenMonths = now.AddMonths(-10);
-        var rows = await db.MlatDrafts.AsNoTracking().Where(d => d.ClosedAt == null)
+        var rows = await MlatBacklog.Open(db).AsNoTracking()
             .GroupBy(d => new { d.RequestingState, d.RequestedState })
             .Select(g => new BacklogRow(g.Key.RequestingState, g.Key.RequestedState,
                 g.Count(d => d.DraftedAt > threeMonths),

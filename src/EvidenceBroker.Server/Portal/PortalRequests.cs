@@ -5,6 +5,7 @@ using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Mlat;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Routing;
@@ -39,7 +40,7 @@ public sealed record PortalRequest(
 /// <summary>Filters of the oversight search; all optional. <paramref name="Finished"/>: only finished requests, or only open ones.</summary>
 public sealed record PortalSearch(
     string? Country = null, string? ProviderId = null, Outcome? Outcome = null, LegalInstrument? Channel = null,
-    string? Rule = null, DateOnly? From = null, DateOnly? To = null, RequestState? State = null, bool? Finished = null);
+    string? Rule = null, DateOnly? From = null, DateOnly? To = null, RequestState? State = null, bool? Finished = null, bool InMlatBacklog = false);
 
 /// <summary>
 /// Read side of the portal. Every query starts from <see cref="RequestVisibility.RequestsVisibleTo"/>, so a page can
@@ -63,6 +64,7 @@ public sealed class PortalRequests(BrokerDbContext db)
         if (search.Channel is { } channel) { query = query.Where(r => r.Channel == channel); }
         if (search.State is { } state) { query = query.Where(r => r.State == state); }
         if (search.Finished is { } finished) { query = query.Where(r => RequestLifecycle.Finished.Contains(r.State) == finished); }
+        if (search.InMlatBacklog) { query = query.Where(r => MlatBacklog.Open(db).Any(d => d.RequestId == r.Id)); }
         if (search.From is { } from)
         {
             var start = WholeDays.Start(from);

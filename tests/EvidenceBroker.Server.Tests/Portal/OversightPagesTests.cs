@@ -42,6 +42,36 @@ public sealed class OversightPagesTests
     }
 
     [Fact]
+    public Task The_mlat_backlog_page_leaves_out_a_request_whose_mlat_was_executed_as_the_api_backlog_does_on_sqlite() =>
+        ListsTheOpenMlatBacklogAsync(new BrokerFactory());
+
+    [PostgresFact]
+    public Task The_mlat_backlog_page_leaves_out_a_request_whose_mlat_was_executed_as_the_api_backlog_does_on_postgresql() =>
+        ListsTheOpenMlatBacklogAsync(new PostgresBrokerFactory());
+
+    private static async Task ListsTheOpenMlatBacklogAsync(BrokerFactory created)
+    {
+        await using var broker = created;
+        var open = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        var executed = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+        using (var mvd = await broker.ClientAsync("mvd-case-system"))
+        {
+            (await mvd.PostJsonAsync($"/api/v1/mlat/drafts/{executed}/sent", new { })).EnsureSuccessStatusCode();
+            (await mvd.PostJsonAsync($"/api/v1/mlat/drafts/{executed}/executed", new { })).EnsureSuccessStatusCode();
+        }
+
+        using var oversight = await broker.ClientAsync("ipco-oversight");
+        var backlog = await (await oversight.GetAsync("/api/v1/mlat/backlog")).JsonAsync();
+        using var auditor = await PortalBrowser.SignedInAsync(broker, "auditor@oversight.example");
+        var mlat = await auditor.Client.GetStringAsync("/portal/oversight/mlat");
+
+        Assert.Equal(1, backlog.EnumerateArray().Sum(row => row.GetProperty("total").GetInt32()));
+        Assert.Contains("data-testid=\"mlat-count\">1<", mlat, StringComparison.Ordinal);
+        Assert.Contains(open.ToString(), mlat, StringComparison.Ordinal);
+        Assert.DoesNotContain(executed.ToString(), mlat, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public Task The_search_by_failed_rule_finds_the_decisions_that_failed_it_on_sqlite() => FindsFailedRuleAsync(new BrokerFactory());
 
     [PostgresFact]
