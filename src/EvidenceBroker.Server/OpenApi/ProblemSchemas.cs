@@ -20,7 +20,7 @@ internal sealed class ProblemSchemas : IOpenApiDocumentTransformer
         {
             Type = JsonSchemaType.Array,
             Items = new OpenApiSchema { Type = JsonSchemaType.String },
-            Description = "409: the steps its state allows now.",
+            Description = "409: the steps the caller may take from its state now: its own role's, not another party's nor the broker's own.",
         },
         ["existingRequestId"] = () => Id("409: the request filed earlier under the same Idempotency-Key, when it is the caller's."),
         ["existingJobId"] = () => Id("409: the job queued earlier under the same Idempotency-Key, when it is the caller's."),

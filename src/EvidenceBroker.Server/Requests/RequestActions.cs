@@ -86,7 +86,7 @@ public sealed class RequestActions(
                 && await MlatDrafting.QueuedStateAsync(db, request, ct) is { } mlatState && MlatDraft.Forbids(trigger, mlatState) is { } waits)
             {
                 return new ActionResult.WaitsOnMlat(request.State, mlatState, waits,
-                    [.. request.PermittedTriggers.Where(t => MlatDraft.Forbids(t, mlatState) is null)]);
+                    [.. AllowedTo(caller, request).Where(t => MlatDraft.Forbids(t, mlatState) is null)]);
             }
 
             var now = clock.GetUtcNow();
@@ -141,7 +141,7 @@ public sealed class RequestActions(
                 }
             }
 
-            Move(request, trigger, confirmed, now);
+            Move(caller, request, trigger, confirmed, now);
 
             if (revised is not null)
             {
@@ -244,8 +244,13 @@ public sealed class RequestActions(
     }
 
     /// <summary>Fires the trigger; a confirmed emergency goes where its decision with the confirmation sends it.</summary>
-    private static void Move(EvidenceRequest request, RequestTrigger trigger, RevisedDecision? confirmed, DateTimeOffset now)
+    private static void Move(Caller caller, EvidenceRequest request, RequestTrigger trigger, RevisedDecision? confirmed, DateTimeOffset now)
     {
+        if (!request.CanFire(trigger))
+        {
+            throw NotNow(caller, request, trigger);
+        }
+
         if (trigger != RequestTrigger.ConfirmEmergency)
         {
             request.Fire(trigger, now);
@@ -253,7 +258,7 @@ public sealed class RequestActions(
         }
 
         // Not decided again before the write: the request no longer waits for a supervisor (another one confirmed it).
-        var decision = confirmed ?? throw new InvalidTransitionException(request.State, trigger, request.PermittedTriggers);
+        var decision = confirmed ?? throw NotNow(caller, request, trigger);
         request.ConfirmEmergency(reviewStillNeeded: decision.Decision.Outcome != Outcome.Direct, now);
     }
 
@@ -328,6 +333,20 @@ public sealed class RequestActions(
             ? "The officer who filed an emergency request cannot confirm it: a second person must."
             : null;
     }
+
+    /// <summary>
+    /// The actions <paramref name="caller"/> may take on <paramref name="request"/> in its state now: those of the
+    /// caller's role, never another role's nor the broker's own steps (a preservation's expiry).
+    /// </summary>
+    public static IReadOnlyList<RequestTrigger> AllowedTo(Caller caller, EvidenceRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return [.. request.PermittedTriggers.Where(t => WhoMay(caller, request, t) is null)];
+    }
+
+    /// <summary>The 409 for an action the request's state does not allow, offering what this caller may do instead.</summary>
+    internal static InvalidTransitionException NotNow(Caller caller, EvidenceRequest request, RequestTrigger trigger) =>
+        new(request.State, trigger, AllowedTo(caller, request));
 
     /// <summary>The role that takes an action (the endpoints tell the OpenAPI document too); null for the broker's own steps.</summary>
     public static ActionRole? RoleOf(RequestTrigger trigger) => trigger switch

@@ -61,7 +61,7 @@ public sealed class RequestProductions(BrokerDbContext db, RequestActions action
 
         if (!request.CanFire(trigger))
         {
-            throw new InvalidTransitionException(request.State, trigger, request.PermittedTriggers);
+            throw RequestActions.NotNow(caller, request, trigger);
         }
 
         var productionId = RowIds.Version7(clock.GetUtcNow());

@@ -70,8 +70,26 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
 
         Assert.Equal(HttpStatusCode.Conflict, status);
         Assert.Equal("routed-to-provider", problem.GetProperty("state").GetString());
-        Assert.Contains("acknowledge", problem.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()));
+        Assert.Equal(["withdraw"], AllowedActions(problem));
     }
+
+    [Fact]
+    public async Task A_409_offers_only_what_the_callers_role_may_do_not_the_other_sides_steps_nor_the_brokers()
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
+
+        var (providerStatus, asProvider) = await broker.ActAsync(Provider, id, "acknowledge");
+        var (officerStatus, asOfficer) = await broker.ActAsync(Officer, id, "clarifications/answer", new { text = "There is no question." });
+
+        Assert.Equal(HttpStatusCode.Conflict, providerStatus);
+        Assert.Equal(HttpStatusCode.Conflict, officerStatus);
+        Assert.Equal("preservation-active", asProvider.GetProperty("state").GetString());
+        Assert.Equal(["refuse"], AllowedActions(asProvider));
+        Assert.Equal(["extend-preservation", "convert-to-production", "withdraw"], AllowedActions(asOfficer));
+    }
+
+    private static string[] AllowedActions(System.Text.Json.JsonElement problem) =>
+        [.. problem.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()!)];
 
     [Fact]
     public async Task A_refusal_needs_grounds_and_records_them()
