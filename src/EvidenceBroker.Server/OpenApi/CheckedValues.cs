@@ -10,9 +10,10 @@ namespace EvidenceBroker.Server.OpenApi;
 
 /// <summary>
 /// Endpoint metadata: the query value <paramref name="Parameter"/> is one of <paramref name="Enum"/>'s wire names,
-/// taken as text and checked by the handler (which answers 400 naming them otherwise).
+/// taken as text and checked by the handler (which answers 400 naming them otherwise); <paramref name="Description"/>
+/// says what it matches, where that is more than the field of the same name.
 /// </summary>
-public sealed record QueryWireNames(string Parameter, Type Enum);
+public sealed record QueryWireNames(string Parameter, Type Enum, string? Description = null);
 
 /// <summary>
 /// The values the handlers check themselves, which the generator cannot see: a query value that must be one of an
@@ -36,6 +37,7 @@ internal sealed class CheckedQueryValues : IOpenApiOperationTransformer
             if (names.LastOrDefault(n => n.Parameter == parameter.Name) is { } wire)
             {
                 schema.Enum = [.. Wire.Names(wire.Enum).Select(name => (JsonNode)JsonValue.Create(name))];
+                parameter.Description = wire.Description ?? parameter.Description;
             }
             else if (schema.Type == JsonSchemaType.Integer && parameter.Name is "page" or "pageSize")
             {

@@ -30,8 +30,8 @@ public static class OpenApiExtensions
         builder.WithMetadata(new RawBodyUpload(description, requiredQuery));
 
     /// <summary>Marks the query value <paramref name="parameter"/> as one of <typeparamref name="T"/>'s wire names, for the OpenAPI document.</summary>
-    public static RouteHandlerBuilder TakesWireNames<T>(this RouteHandlerBuilder builder, string parameter) where T : struct, Enum =>
-        builder.WithMetadata(new QueryWireNames(parameter, typeof(T)));
+    public static RouteHandlerBuilder TakesWireNames<T>(this RouteHandlerBuilder builder, string parameter, string? description = null) where T : struct, Enum =>
+        builder.WithMetadata(new QueryWireNames(parameter, typeof(T), description));
 
     /// <summary>
     /// Marks an endpoint whose handler lets only <paramref name="role"/> take its action, beyond the endpoint's policy:

@@ -60,7 +60,7 @@ public sealed class PortalRequests(BrokerDbContext db)
         var query = db.RequestsVisibleTo(caller).AsNoTracking();
         if (search.Country is { Length: > 0 } country) { query = query.Where(r => r.RequestingCountry == country); }
         if (search.ProviderId is { Length: > 0 } provider) { query = query.Where(r => r.ProviderId == provider); }
-        if (search.Outcome is { } outcome) { query = query.Where(r => r.Outcome == outcome); }
+        if (search.Outcome is { } outcome) { query = query.WhoseRouteWas(db, outcome); }
         if (search.Channel is { } channel) { query = query.Where(r => r.Channel == channel); }
         if (search.State is { } state) { query = query.Where(r => r.State == state); }
         if (search.Finished is { } finished) { query = query.Where(r => RequestLifecycle.Finished.Contains(r.State) == finished); }

@@ -32,7 +32,7 @@ public static class RequestsApi
         group.MapGet("/", ListAsync)
             .RequireAuthorization(BrokerPolicies.ReadRequests)
             .TakesWireNames<RequestState>("state")
-            .TakesWireNames<Outcome>("outcome")
+            .TakesWireNames<Outcome>("outcome", RequestRoutes.OutcomeFilter)
             .TakesWireNames<LegalInstrument>("channel")
             .WithSummary("List requests visible to the caller, newest first");
         return app;
@@ -129,7 +129,7 @@ public static class RequestsApi
 
         if (outcome is not null)
         {
-            if (Wire.TryParse<Outcome>(outcome, out var o)) { query = query.Where(r => r.Outcome == o); }
+            if (Wire.TryParse<Outcome>(outcome, out var o)) { query = query.WhoseRouteWas(db, o); }
             else { errors["outcome"] = [Wire.OneOf<Outcome>()]; }
         }
 
