@@ -17,6 +17,9 @@ public static class RequestLifecycle
     private static readonly StateMachine<RequestState, RequestTrigger>.TriggerWithParameters<bool> ApproveDirectTrigger =
         new(RequestTrigger.ApproveDirect);
 
+    private static readonly StateMachine<RequestState, RequestTrigger>.TriggerWithParameters<bool> AnswerClarificationTrigger =
+        new(RequestTrigger.AnswerClarification);
+
     /// <summary>States in which nothing more is asked of anyone: no clock runs on them. Their order is the order the
     /// lifecycle diagram (docs) draws their closing edges in.</summary>
     public static readonly IReadOnlyList<RequestState> Finished =
@@ -36,14 +39,14 @@ public static class RequestLifecycle
 
     /// <summary>
     /// The state <paramref name="trigger"/> moves <paramref name="state"/> to; throws if it may not fire. The two
-    /// releases whose destination depends on more than the state have their own methods.
+    /// releases and the answer to a clarification, whose destination depends on more than the state, have their own methods.
     /// </summary>
     public static RequestState Fire(RequestState state, RequestTrigger trigger)
     {
-        if (trigger is RequestTrigger.ConfirmEmergency or RequestTrigger.ApproveDirect)
+        if (trigger is RequestTrigger.ConfirmEmergency or RequestTrigger.ApproveDirect or RequestTrigger.AnswerClarification)
         {
             throw new ArgumentException(
-                $"'{trigger}' goes where the request's facts send it: use {nameof(ConfirmEmergency)} or {nameof(ApproveDirect)}.",
+                $"'{trigger}' goes where the request's facts send it: use {nameof(ConfirmEmergency)}, {nameof(ApproveDirect)} or {nameof(AnswerClarification)}.",
                 nameof(trigger));
         }
 
@@ -63,6 +66,13 @@ public static class RequestLifecycle
     /// <summary>A reviewer approved the direct channel: a preservation order then preserves, anything else is produced.</summary>
     public static RequestState ApproveDirect(RequestState state, bool preservation) =>
         FireEither(state, ApproveDirectTrigger, preservation);
+
+    /// <summary>
+    /// The agency answered the provider's question: the request returns to where it was when the question was asked, to
+    /// the provider's acknowledgement or to before it. An answer is not the provider's acknowledgement.
+    /// </summary>
+    public static RequestState AnswerClarification(RequestState state, bool askedAfterAcknowledging) =>
+        FireEither(state, AnswerClarificationTrigger, askedAfterAcknowledging);
 
     private static RequestState FireEither(
         RequestState state, StateMachine<RequestState, RequestTrigger>.TriggerWithParameters<bool> trigger, bool fact)
@@ -156,7 +166,9 @@ public static class RequestLifecycle
             .Permit(RequestTrigger.Withdraw, RequestState.Withdrawn);
 
         machine.Configure(RequestState.ClarificationRequested)
-            .Permit(RequestTrigger.AnswerClarification, RequestState.Acknowledged)
+            .PermitEither(machine, RequestTrigger.AnswerClarification, "asked after acknowledging?",
+                yes: (RequestState.Acknowledged, "asked after acknowledging"),
+                no: (RequestState.RoutedToProvider, "asked before acknowledging"))
             .Permit(RequestTrigger.Refuse, RequestState.Refused)
             .Permit(RequestTrigger.RaiseObjection, RequestState.Objected)
             .Permit(RequestTrigger.Withdraw, RequestState.Withdrawn);

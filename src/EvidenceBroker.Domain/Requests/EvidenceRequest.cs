@@ -91,6 +91,13 @@ public sealed class EvidenceRequest
     public void ConfirmEmergency(bool reviewStillNeeded, DateTimeOffset at) =>
         Move(RequestTrigger.ConfirmEmergency, at, () => RequestLifecycle.ConfirmEmergency(State, reviewStillNeeded));
 
+    /// <summary>
+    /// The agency answered the provider's question: back to the acknowledged request, or to the request routed to the
+    /// provider when the question came before the acknowledgement (<paramref name="askedAfterAcknowledging"/> false).
+    /// </summary>
+    public void AnswerClarification(bool askedAfterAcknowledging, DateTimeOffset at) =>
+        Move(RequestTrigger.AnswerClarification, at, () => RequestLifecycle.AnswerClarification(State, askedAfterAcknowledging));
+
     private void Move(RequestTrigger trigger, DateTimeOffset at, Func<RequestState> next)
     {
         if (!CanFire(trigger))

@@ -141,7 +141,9 @@ public sealed class RequestActions(
                 }
             }
 
-            Move(caller, request, trigger, confirmed, now);
+            var askedAfterAcknowledging = trigger == RequestTrigger.AnswerClarification && request.CanFire(trigger)
+                && await AskedAfterAcknowledgingAsync(request.Id, ct);
+            Move(caller, request, trigger, confirmed, askedAfterAcknowledging, now);
 
             if (revised is not null)
             {
@@ -243,12 +245,34 @@ public sealed class RequestActions(
         }
     }
 
+    /// <summary>
+    /// Whether the open question was asked once the provider had acknowledged the request, read from the audit entry
+    /// that recorded the question (the state it left). An entry that names no state is taken as asked after
+    /// acknowledging, as every answer was before the two were told apart.
+    /// </summary>
+    private async Task<bool> AskedAfterAcknowledgingAsync(Guid requestId, CancellationToken ct)
+    {
+        var asked = "request." + Wire.Name(RequestTrigger.RequestClarification);
+        var subject = requestId.ToString();
+        var before = await db.AuditEntries.AsNoTracking()
+            .Where(e => e.SubjectType == "request" && e.SubjectId == subject && e.Action == asked)
+            .OrderByDescending(e => e.Sequence).Select(e => e.StateBefore).FirstOrDefaultAsync(ct);
+        return before != Wire.Name(RequestState.RoutedToProvider);
+    }
+
     /// <summary>Fires the trigger; a confirmed emergency goes where its decision with the confirmation sends it.</summary>
-    private static void Move(Caller caller, EvidenceRequest request, RequestTrigger trigger, RevisedDecision? confirmed, DateTimeOffset now)
+    private static void Move(
+        Caller caller, EvidenceRequest request, RequestTrigger trigger, RevisedDecision? confirmed, bool askedAfterAcknowledging, DateTimeOffset now)
     {
         if (!request.CanFire(trigger))
         {
             throw NotNow(caller, request, trigger);
+        }
+
+        if (trigger == RequestTrigger.AnswerClarification)
+        {
+            request.AnswerClarification(askedAfterAcknowledging, now);
+            return;
         }
 
         if (trigger != RequestTrigger.ConfirmEmergency)

@@ -42,10 +42,12 @@ public sealed class LifecycleDiagramTests
         - **Filed** is where every request starts; the policy engine's decision moves it at once: straight to the
           provider (`RoutedToProvider`, or `PreservationActive` for a preservation order), to the MLAT queue, to a
           reviewer, to the agency's supervisor (an emergency), or back to the officer (`Rejected`).
-        - **Decision1** and **Decision2** are not states but branches. When a supervisor confirms an emergency, the
+        - **Decision1**, **Decision2** and **Decision3** are not states but branches. When a supervisor confirms an emergency, the
           broker decides the request again under the rules in force, and it goes to a reviewer if another rule still
           asks for one (Decision1). A request a reviewer approves becomes an active preservation or goes to the
-          provider, by the kind of order it is (Decision2). The text in brackets names the branch.
+          provider, by the kind of order it is (Decision2). The agency's answer to the provider's question returns the
+          request to where the question found it (Decision3): acknowledged, or, for a question asked before acknowledging,
+          routed to the provider, who has still to acknowledge it. The text in brackets names the branch.
         - **Objected** is the provider's objection to the order. The enforcing state's time to object to a notified EU
           order (R14) is a clock on the request, not a state: it runs on after the request is closed, and ends when the
           order is withdrawn; see policies/README.md, "Deadlines and how they are counted".

@@ -87,6 +87,25 @@ public sealed class RequestLifecycleTests
         Assert.Equal(Filed.AddHours(1), request.ReleasedToProviderAt);
     }
 
+    [Theory]
+    [InlineData(false, RequestState.RoutedToProvider)]
+    [InlineData(true, RequestState.Acknowledged)]
+    public void An_answer_returns_the_request_to_where_the_question_found_it(bool askedAfterAcknowledging, RequestState expected)
+    {
+        var request = NewRequest(Urgency.Standard);
+        request.ApplyDecision(Outcome.Direct, LegalInstrument.CloudActAgreement, "sha256:test", Filed);
+        if (askedAfterAcknowledging)
+        {
+            request.Fire(RequestTrigger.Acknowledge, Filed.AddHours(1));
+        }
+
+        request.Fire(RequestTrigger.RequestClarification, Filed.AddHours(2));
+        request.AnswerClarification(askedAfterAcknowledging, Filed.AddHours(3));
+
+        Assert.Equal(expected, request.State);
+        Assert.Throws<ArgumentException>(() => RequestLifecycle.Fire(RequestState.ClarificationRequested, RequestTrigger.AnswerClarification));
+    }
+
     [Fact]
     public void Preservation_can_be_extended_only_once()
     {

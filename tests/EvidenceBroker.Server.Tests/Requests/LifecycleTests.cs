@@ -91,6 +91,27 @@ public sealed class LifecycleTests(BrokerFactory broker) : IClassFixture<BrokerF
     private static string[] AllowedActions(System.Text.Json.JsonElement problem) =>
         [.. problem.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()!)];
 
+    [Theory]
+    [InlineData(false, "routed-to-provider")]
+    [InlineData(true, "acknowledged")]
+    public async Task The_answer_to_a_question_returns_the_request_to_where_the_question_found_it(bool acknowledgedFirst, string expected)
+    {
+        var id = await broker.FileAsync(Officer, SampleRequests.MetToNorthwindSubscriber());
+        if (acknowledgedFirst)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync(Provider, id, "acknowledge")).Status);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync(Provider, id, "clarifications", new { text = "Which account?" })).Status);
+        var (status, answered) = await broker.ActAsync(Officer, id, "clarifications/answer", new { text = "The primary." });
+        var timeline = await broker.GetAsync(Officer, $"/api/v1/requests/{id}/timeline");
+        var answer = timeline.GetProperty("events").EnumerateArray().Last(e => e.GetProperty("action").GetString() == "request.answer-clarification");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(expected, answered.GetProperty("state").GetString());
+        Assert.Equal(expected, answer.GetProperty("stateAfter").GetString());
+    }
+
     [Fact]
     public async Task A_refusal_needs_grounds_and_records_them()
     {
