@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using EvidenceBroker.Domain.Requests;
 using YamlDotNet.RepresentationModel;
 
 namespace EvidenceBroker.Policies;
@@ -165,7 +166,7 @@ public static partial class PolicyPackLoader
 
     private static bool CheckCode(FileContext context, string code, YamlNode node, string field)
     {
-        if (code.Length == 2 && IsoCountries.IsValid(code))
+        if (CountryCode.IsAssigned(code))
         {
             return true;
         }

@@ -119,6 +119,80 @@ public sealed class DirectoryTests
         Assert.Equal("true", PortalHtml.Attribute(PortalHtml.Tag(page, "cl-id"), "aria-invalid"));
     }
 
+    /// <summary>Names the directory stores are printed in dossiers and MLAT drafts: a bell or a right-to-left override would print there too.</summary>
+    [Theory]
+    [InlineData("Agency", "agency", "Bad\u0007Name")]
+    [InlineData("Agency", "agency", "Bad\u202eevil")]
+    [InlineData("Provider", "provider", "Bad\u202eevil")]
+    [InlineData("User", "user", "Ana\u202eRuiz")]
+    [InlineData("Client", "client", "Met\u0007desk")]
+    public async Task A_name_with_control_or_direction_changing_characters_is_refused_at_its_field_and_nothing_is_registered(
+        string handler, string form, string name)
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var (status, _, page) = await admin.PostFormAsync($"/portal/admin?handler={handler}", new()
+        {
+            ["Id"] = "es-gc", ["Country"] = "ES", ["Name"] = name, ["Email"] = "ana.ruiz@met.example", ["Role"] = "officer",
+            ["TenantId"] = "gb-met", ["Kind"] = "Agency",
+        });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains("without control, invisible or direction-changing characters", WebUtility.HtmlDecode(PortalHtml.RawText(page, $"err-{form}.name")), StringComparison.Ordinal);
+        Assert.False(await broker.WithDbAsync(db => db.AuditEntries.AnyAsync(e => e.SubjectId == "es-gc" || e.PayloadJson.Contains("ana.ruiz@met.example"))));
+        Assert.False(await broker.WithDbAsync(db => db.Users.AnyAsync(u => u.Email == "ana.ruiz@met.example")));
+    }
+
+    [Theory]
+    [InlineData("Agency", "agency", "XX")]
+    [InlineData("Agency", "agency", "ZZ")]
+    [InlineData("Provider", "provider", "XX")]
+    [InlineData("Provider", "provider", "ZZ")]
+    public async Task A_country_nobody_assigned_is_refused_at_its_field_and_nothing_is_registered(string handler, string form, string country)
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var (status, _, page) = await admin.PostFormAsync(
+            $"/portal/admin?handler={handler}", new() { ["Id"] = "xx-police", ["Country"] = country, ["Name"] = "Nowhere Police" });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.StartsWith("Not a country", WebUtility.HtmlDecode(PortalHtml.RawText(page, $"err-{form}.country")), StringComparison.Ordinal);
+        Assert.False(await broker.WithDbAsync(db => db.AuditEntries.AnyAsync(e => e.SubjectId == "xx-police")));
+    }
+
+    /// <summary>An agency files for its country, which the pack must know; a provider may be established anywhere ISO names.</summary>
+    [Fact]
+    public async Task An_agency_of_a_country_outside_the_pack_is_refused_but_a_provider_there_is_registered()
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var agency = await admin.PostFormAsync("/portal/admin?handler=Agency", new() { ["Id"] = "ch-fedpol", ["Country"] = "CH", ["Name"] = "fedpol" });
+        var provider = await admin.PostFormAsync("/portal/admin?handler=Provider", new() { ["Id"] = "alpine-mail", ["Country"] = "CH", ["Name"] = "Alpine Mail AG" });
+
+        Assert.StartsWith("Not a country of the active policy pack", WebUtility.HtmlDecode(PortalHtml.RawText(agency.Body, "err-agency.country")), StringComparison.Ordinal);
+        Assert.True(await broker.WithDbAsync(db => db.Providers.AnyAsync(p => p.Id == "alpine-mail" && p.Jurisdiction == "CH")));
+    }
+
+    [Theory]
+    [InlineData("3")]
+    [InlineData("99")]
+    [InlineData("administration")]
+    public async Task A_tenant_kind_the_form_does_not_offer_is_refused_at_its_field_and_no_client_is_registered(string kind)
+    {
+        await using var broker = new BrokerFactory();
+        using var admin = await PortalBrowser.SignedInAsync(broker, "admin@broker.example");
+
+        var (status, _, page) = await admin.PostFormAsync("/portal/admin?handler=Client",
+            new() { ["Id"] = "odd-client", ["Kind"] = kind, ["Name"] = "Odd client", ["TenantId"] = "broker" });
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Choose the tenant kind.", WebUtility.HtmlDecode(PortalHtml.RawText(page, "err-client.kind")));
+        Assert.False(await broker.WithDbAsync(db => db.ApiClients.AnyAsync(c => c.ClientId == "odd-client")));
+    }
+
     private static string? Value(string page, string id) => PortalHtml.Attribute(PortalHtml.Tag(page, id), "value");
 
     private static Task<HttpResponseMessage> TokenAsync(HttpClient client, string secret) =>

@@ -5,6 +5,7 @@ using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.ReferenceData;
 using EvidenceBroker.Server.Requests;
+using EvidenceBroker.Server.Routing;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -19,7 +20,7 @@ namespace EvidenceBroker.Server.Portal.Pages.Admin;
 /// be disabled here, and enabled again, each switch audited too.
 /// </summary>
 public sealed class IndexModel(
-    BrokerDbContext db, Enrolment enrolment, IOpenIddictApplicationManager applications, AuditTrail audit) : PageModel
+    BrokerDbContext db, Enrolment enrolment, IOpenIddictApplicationManager applications, AuditTrail audit, IPolicyCatalogue catalogue) : PageModel
 {
     public List<Agency> Agencies { get; private set; } = [];
     public List<ReferenceData.Provider> Providers { get; private set; } = [];
@@ -57,7 +58,9 @@ public sealed class IndexModel(
         var country = Country?.Trim() ?? "";
         Check(RequestContentValidator.IsSlug(Id ?? ""), "agency.id", "Lower-case letters, digits and hyphens, at most 64.");
         Check(CountryCode.IsValid(country), "agency.country", CountryCode.Rule);
-        Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "agency.name", "Name the agency (at most 200 characters).");
+        Check(!CountryCode.IsValid(country) || await catalogue.KnowsCountryAsync(db, country, ct), "agency.country",
+            "Not a country of the active policy pack: its agencies could file nothing.");
+        CheckName("agency.name", "Name the agency");
         if (Errors.Count == 0 && !await RegisterAsync(
                 db.Agencies, new Agency { Id = Id!, Country = country, Name = Name!.Trim() },
                 new AuditRecord("agency.registered", "agency", Id!, new { country, name = Name.Trim() }), ct))
@@ -76,7 +79,8 @@ public sealed class IndexModel(
         var country = Country?.Trim() ?? "";
         Check(RequestContentValidator.IsSlug(Id ?? ""), "provider.id", "Lower-case letters, digits and hyphens, at most 64.");
         Check(CountryCode.IsValid(country), "provider.country", CountryCode.Rule);
-        Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "provider.name", "Name the provider (at most 200 characters).");
+        Check(!CountryCode.IsValid(country) || CountryCode.IsAssigned(country), "provider.country", "Not a country ISO 3166-1 assigns.");
+        CheckName("provider.name", "Name the provider");
         if (Errors.Count == 0 && !await RegisterAsync(
                 db.Providers, new ReferenceData.Provider { Id = Id!, Jurisdiction = country, Name = Name!.Trim() },
                 new AuditRecord("provider.registered", "provider", Id!, new { jurisdiction = country, name = Name.Trim() }), ct))
@@ -95,7 +99,7 @@ public sealed class IndexModel(
     {
         var tenant = await TenantAsync(Role is null ? null : PortalRoles.TenantKindFor(Role), "user", ct);
         Check(!string.IsNullOrWhiteSpace(Email) && Email.Contains('@', StringComparison.Ordinal) && Email.Length <= 256, "user.email", "An email address.");
-        Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "user.name", "The person's name (at most 200 characters).");
+        CheckName("user.name", "The person's name");
         if (Errors.Count > 0 || tenant is null) { return await RefusedFormAsync(UserForm, ct); }
 
         var password = AccountSecurity.OneTimePassword();
@@ -116,11 +120,12 @@ public sealed class IndexModel(
 
     public async Task<IActionResult> OnPostClientAsync(CancellationToken ct)
     {
-        TenantKind? kind = Enum.TryParse<TenantKind>(Kind, ignoreCase: true, out var k) ? k : null;
+        // Only the names the form offers: Enum.TryParse would also read "3" as a kind, and "99" as none of them.
+        TenantKind? kind = Enum.GetValues<TenantKind>().Select(k => (TenantKind?)k).FirstOrDefault(k => k.ToString() == Kind);
         Check(kind is not null, "client.kind", "Choose the tenant kind.");
         var tenant = await TenantAsync(kind, "client", ct);
         Check(RequestContentValidator.IsSlug(Id ?? ""), "client.id", "Lower-case letters, digits and hyphens, at most 64.");
-        Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= 200, "client.name", "Name the client (at most 200 characters).");
+        CheckName("client.name", "Name the client");
         var scopes = kind is not { } chosen ? null : Desk ? BrokerScopes.DeskFor(chosen) : BrokerScopes.DefaultFor(chosen);
         Check(kind is null || scopes is not null, "client.desk", "Only an agency (its supervisors) or the administration (the review desk) has a desk.");
         if (Errors.Count == 0 && (await db.ApiClients.AnyAsync(c => c.ClientId == Id, ct) || await applications.FindByClientIdAsync(Id!, ct) is not null))
@@ -263,6 +268,17 @@ public sealed class IndexModel(
     {
         if (!ok) { Errors.TryAdd(field, message); }
     }
+
+    /// <summary>
+    /// A name the directory stores is printed in dossiers and MLAT drafts ("Investigating agency") and shown in the
+    /// portal: the API's rules for free text (no control characters) and for identifiers (no invisible,
+    /// direction-changing or look-alike characters) hold for it too, or "Bad\u202Eevil" would print reversed.
+    /// </summary>
+    private void CheckName(string field, string ask) =>
+        Check(!string.IsNullOrWhiteSpace(Name) && Name.Length <= MaxNameLength && FreeText.IsValid(Name) && IdentifierText.IsPlain(Name), field,
+            $"{ask} (at most {MaxNameLength} characters, without control, invisible or direction-changing characters).");
+
+    private const int MaxNameLength = 200;
 
     private async Task LoadAsync(CancellationToken ct)
     {
