@@ -94,6 +94,41 @@ public sealed class RefusedFilterTests(RefusedFilterTests.ListedRequests listed)
         Assert.All(filed, reference => Assert.DoesNotContain(reference, page, StringComparison.Ordinal));
     }
 
+    /// <summary>As the API answers 400 "Give this value once": binding would read the first value and list it as the answer to both.</summary>
+    [Theory]
+    [InlineData("officer@met.example", "/portal/officer", "state=awaiting-supervisor&state=filed", "state")]
+    [InlineData("auditor@oversight.example", "/portal/oversight", "country=GB&country=DE", "country")]
+    [InlineData("auditor@oversight.example", "/portal/oversight", "provider=northwind-mail&provider=rheinhost", "provider")]
+    public async Task A_list_refuses_a_filter_given_twice_at_its_field_and_lists_nothing(string email, string path, string query, string field)
+    {
+        var filed = listed.References;
+        var user = await listed.SignedInAsync(email);
+
+        var (status, page) = await GetAsync(user, $"{path}?{query}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(QueryFilters.RepeatedRule, WebUtility.HtmlDecode(PortalHtml.RawText(page, $"err-{field}")));
+        Assert.StartsWith("Error: ", PortalHtml.Title(page), StringComparison.Ordinal);
+        Assert.All(filed, reference => Assert.DoesNotContain(reference, page, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("officer@met.example", "/portal/officer")]
+    [InlineData("legal@northwind.example", "/portal/provider")]
+    [InlineData("supervisor@met.example", "/portal/supervisor")]
+    public async Task A_list_refuses_a_page_number_given_twice_and_lists_nothing(string email, string path)
+    {
+        var filed = listed.References;
+        var user = await listed.SignedInAsync(email);
+
+        var (status, page) = await GetAsync(user, $"{path}?p=1&p=2");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains($"The page number in the address (p): {QueryFilters.RepeatedRule}", WebUtility.HtmlDecode(page), StringComparison.Ordinal);
+        Assert.StartsWith("Error: ", PortalHtml.Title(page), StringComparison.Ordinal);
+        Assert.All(filed, reference => Assert.DoesNotContain(reference, page, StringComparison.Ordinal));
+    }
+
     private static async Task<(HttpStatusCode Status, string Page)> GetAsync(PortalBrowser user, string path)
     {
         using var response = await user.Client.GetAsync(path);

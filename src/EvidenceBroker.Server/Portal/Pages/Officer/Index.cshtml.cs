@@ -32,7 +32,7 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
     {
         Now = clock.GetUtcNow();
         AskedState = state;
-        var filters = new QueryFilters(ModelState);
+        var filters = new QueryFilters(ModelState, Request.Query);
         State = filters.WireName<RequestState>(state, "state");
         PageNumber = filters.PageNumber(pageNumber);
         Errors = filters.Errors;

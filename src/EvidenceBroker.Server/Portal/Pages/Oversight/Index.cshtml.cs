@@ -38,7 +38,7 @@ public sealed class IndexModel(PortalRequests requests, BrokerDbContext db, IPol
         Now = clock.GetUtcNow();
         Providers = await db.Providers.AsNoTracking().OrderBy(p => p.Name).ToListAsync(ct);
         Countries = await catalogue.CountriesAsync(db, ct);
-        var filters = new QueryFilters(ModelState);
+        var filters = new QueryFilters(ModelState, Request.Query);
         var country = filters.Country(Country, "country");
         filters.Check(string.IsNullOrEmpty(Provider) || Providers.Exists(p => p.Id == Provider), "provider", "No provider with this id.");
         var outcome = filters.WireName<Outcome>(Outcome, "outcome");

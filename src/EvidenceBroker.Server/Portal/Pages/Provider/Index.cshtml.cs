@@ -30,7 +30,7 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
         Now = clock.GetUtcNow();
         var me = Caller.From(User)!;
         (Open, AtRisk, Overdue) = await requests.OpenCountsAsync(me, Now, ct);
-        (var asked, PageRefused) = QueryFilters.PageNumberAlone(ModelState, pageNumber);
+        (var asked, PageRefused) = QueryFilters.PageNumberAlone(ModelState, Request.Query, pageNumber);
         if (PageRefused is not null)
         {
             return;

@@ -25,7 +25,7 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
         Now = clock.GetUtcNow();
         var me = Caller.From(User)!;
         Waiting = await requests.CountInStateAsync(me, RequestState.AwaitingSupervisor, ct);
-        (var asked, PageRefused) = QueryFilters.PageNumberAlone(ModelState, pageNumber);
+        (var asked, PageRefused) = QueryFilters.PageNumberAlone(ModelState, Request.Query, pageNumber);
         if (PageRefused is not null)
         {
             return;
