@@ -129,6 +129,28 @@ public sealed class RefusedFilterTests(RefusedFilterTests.ListedRequests listed)
         Assert.All(filed, reference => Assert.DoesNotContain(reference, page, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A page past a list's last is readable but holds nothing: it says so, rather than "no requests yet" (there are
+    /// some) or the first page shown as if it were the page asked for.
+    /// </summary>
+    [Theory]
+    [InlineData("officer@met.example", "/portal/officer", 2)]
+    [InlineData("legal@northwind.example", "/portal/provider", 1000)]
+    [InlineData("supervisor@met.example", "/portal/supervisor", 3)]
+    public async Task A_page_past_the_end_of_a_list_says_nothing_is_on_it_and_links_to_the_first(string email, string path, int number)
+    {
+        var filed = listed.References;
+        var user = await listed.SignedInAsync(email);
+
+        var (status, page) = await GetAsync(user, $"{path}?p={number}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Contains($"There is nothing on page {number}: ", WebUtility.HtmlDecode(page), StringComparison.Ordinal);
+        Assert.Contains($"<a href=\"{path}\">Go to the first page</a>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("No requests yet", page, StringComparison.Ordinal);
+        Assert.All(filed, reference => Assert.DoesNotContain(reference, page, StringComparison.Ordinal));
+    }
+
     private static async Task<(HttpStatusCode Status, string Page)> GetAsync(PortalBrowser user, string path)
     {
         using var response = await user.Client.GetAsync(path);

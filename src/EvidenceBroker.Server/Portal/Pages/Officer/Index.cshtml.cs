@@ -28,6 +28,9 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
 
     public bool HasOlder { get; private set; }
 
+    /// <summary>A page after the last one asked for: nothing is on it, which is not "no requests yet".</summary>
+    public bool PastTheEnd => PageNumber > 1 && Rows.Count == 0;
+
     public async Task OnGetAsync(string? state, [FromQuery(Name = "p")] int? pageNumber, CancellationToken ct)
     {
         Now = clock.GetUtcNow();

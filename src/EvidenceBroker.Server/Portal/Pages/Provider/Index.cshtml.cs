@@ -37,6 +37,11 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
         }
 
         Paging = PortalPage.Of(asked, Open);
+        if (Paging.PastTheEnd)
+        {
+            return;
+        }
+
         var open = await requests.OpenByDeadlineAsync(me, Paging.Skip, PortalRequests.PageSize, ct);
         var finished = Paging.Number == 1 ? await requests.ListAsync(me, new PortalSearch(Finished: true), ct, take: FinishedShown) : [];
         Rows = [.. open, .. finished];

@@ -32,6 +32,11 @@ public sealed class IndexModel(PortalRequests requests, TimeProvider clock) : Pa
         }
 
         Paging = PortalPage.Of(asked, Waiting);
+        if (Paging.PastTheEnd)
+        {
+            return;
+        }
+
         Rows = await requests.ListAsync(me, new PortalSearch(State: RequestState.AwaitingSupervisor), ct, oldestFirst: true, skip: Paging.Skip);
     }
 }
