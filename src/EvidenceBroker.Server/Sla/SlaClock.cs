@@ -12,7 +12,8 @@ namespace EvidenceBroker.Server.Sla;
 /// Keeps a request's clocks in step with its state, inside the transaction that changes the state: start the
 /// provider's clock at release, pause it during a clarification, extend a preservation once, stop the clocks when
 /// the request is answered, withdrawn or closed (except, once the provider has had the order, an emergency's validation
-/// afterwards, the end of non-disclosure, and the enforcing state's time to object unless the order is withdrawn). Durations come from the stored decision (the pack).
+/// afterwards, the end of non-disclosure, and the enforcing state's time to object unless the order is withdrawn).
+/// Durations come from the stored decision (the pack).
 /// </summary>
 public sealed class SlaClock(BrokerDbContext db, DeadlineMarks marks, IOptions<SlaOptions> options)
 {
