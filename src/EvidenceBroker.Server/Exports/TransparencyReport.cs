@@ -228,9 +228,10 @@ public static class TransparencyReportDocument
                 Formatting.Count(r.NoData), Formatting.Count(r.Rejected),
             ]));
         pdf.Paragraph("Counted by filing date: the requests each provider received (released to it) and those sent to it by MLAT; " +
-                      "a request rejected, withdrawn or still awaiting a supervisor or a review before its release is not counted. Each request counts under one legal process: one that went by MLAT counts there " +
-                      "only, whatever its urgency. \"Some data\" is the share of requests the provider answered with a full or partial " +
-                      "production; content means the request sought content, non-content only subscriber, identification or traffic data.",
+                      "a request rejected, withdrawn or still awaiting a supervisor or a review before its release is not counted. " +
+                      "Each request counts under one legal process: one that went by MLAT counts there only, whatever its urgency. " +
+                      "\"Some data\" is the share of requests the provider answered with a full or partial production; " +
+                      "content means the request sought content, non-content only subscriber, identification or traffic data.",
             PdfStyle.Small);
         return pdf.Render(new PdfInfo($"Transparency report {period}", "Transparency report", "Evidence Broker", "transparency; statistics",
             $"Transparency report {period} · {scope} · generated {Formatting.Time(data.GeneratedAt)}", data.GeneratedAt));
