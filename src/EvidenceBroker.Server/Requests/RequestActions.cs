@@ -86,7 +86,7 @@ public sealed class RequestActions(
                 && await MlatDrafting.QueuedStateAsync(db, request, ct) is { } mlatState && MlatDraft.Forbids(trigger, mlatState) is { } waits)
             {
                 return new ActionResult.WaitsOnMlat(request.State, mlatState, waits,
-                    [.. AllowedTo(caller, request).Where(t => MlatDraft.Forbids(t, mlatState) is null)]);
+                    AllowedTo(caller, request, mlatState));
             }
 
             var now = clock.GetUtcNow();
@@ -360,12 +360,14 @@ public sealed class RequestActions(
 
     /// <summary>
     /// The actions <paramref name="caller"/> may take on <paramref name="request"/> in its state now: those of the
-    /// caller's role, never another role's nor the broker's own steps (a preservation's expiry).
+    /// caller's role, never another role's nor the broker's own steps (a preservation's expiry), and, for a request
+    /// queued for an MLAT request in <paramref name="mlatState"/>, none that state forbids (<see cref="MlatDraft.Forbids"/>).
     /// </summary>
-    public static IReadOnlyList<RequestTrigger> AllowedTo(Caller caller, EvidenceRequest request)
+    public static IReadOnlyList<RequestTrigger> AllowedTo(Caller caller, EvidenceRequest request, MlatDraftState? mlatState = null)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return [.. request.PermittedTriggers.Where(t => WhoMay(caller, request, t) is null)];
+        return [.. request.PermittedTriggers.Where(t => WhoMay(caller, request, t) is null
+            && (mlatState is not { } mlat || MlatDraft.Forbids(t, mlat) is null))];
     }
 
     /// <summary>The 409 for an action the request's state does not allow, offering what this caller may do instead.</summary>

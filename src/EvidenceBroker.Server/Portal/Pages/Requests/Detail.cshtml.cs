@@ -83,7 +83,7 @@ public sealed class DetailModel(
         Productions = await db.Productions.AsNoTracking().Where(p => p.RequestId == id).OrderBy(p => p.Id).ToListAsync(ct);
         // The actions the API would take: the MLAT request a request is queued for decides when it may be closed or withdrawn.
         var mlatState = await MlatDrafting.QueuedStateAsync(db, item.Request, ct);
-        Allowed = [.. RequestActions.AllowedTo(Me, item.Request).Where(t => mlatState is not { } mlat || MlatDraft.Forbids(t, mlat) is null)];
+        Allowed = [.. RequestActions.AllowedTo(Me, item.Request, mlatState)];
         MayRecordValidation = Me.Tenant.Kind == TenantKind.Agency && Me.Can(BrokerScopes.RequestsWrite)
             && await EmergencyValidation.PendingAsync(db, id, ct);
         ValidationRefused = Productions.Count > 0 && await EmergencyValidation.RefusedAsync(db, id, ct);
