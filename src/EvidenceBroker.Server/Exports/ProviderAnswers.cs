@@ -1,6 +1,7 @@
 using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Server.Errors;
 using EvidenceBroker.Server.Persistence;
+using EvidenceBroker.Server.Requests;
 using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Exports;
@@ -62,7 +63,7 @@ public static class ProviderAnswers
     public static async Task<HashSet<Guid>> ConvertedToProductionAsync(BrokerDbContext db, DateTimeOffset filedFrom, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var converted = "request." + Wire.Name(RequestTrigger.ConvertToProduction);
+        var converted = RequestActions.AuditActionOf(RequestTrigger.ConvertToProduction);
         return Ids(await db.AuditEntries.AsNoTracking()
             .Where(e => e.SubjectType == "request" && e.At >= filedFrom && e.Action == converted)
             .Select(e => e.SubjectId).ToListAsync(ct));

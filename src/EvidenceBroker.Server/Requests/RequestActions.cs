@@ -167,7 +167,7 @@ public sealed class RequestActions(
                 ? new { text = input.Text, grounds = input.Grounds, production = extra }
                 : new { text = input.Text, decision = revised.AuditRecordReplacing(decision) };
             await audit.AppendAsync(db, caller, new AuditRecord(
-                $"request.{Wire.Name(trigger)}", "request", request.Id.ToString(), payload, Wire.Name(before), Wire.Name(request.State),
+                AuditActionOf(trigger), "request", request.Id.ToString(), payload, Wire.Name(before), Wire.Name(request.State),
                 PolicyVersion: revised?.Decision.PolicyVersion), ct);
             Announce(request, trigger, before, now);
 
@@ -252,7 +252,7 @@ public sealed class RequestActions(
     /// </summary>
     private async Task<bool> AskedAfterAcknowledgingAsync(Guid requestId, CancellationToken ct)
     {
-        var asked = "request." + Wire.Name(RequestTrigger.RequestClarification);
+        var asked = AuditActionOf(RequestTrigger.RequestClarification);
         var subject = requestId.ToString();
         var before = await db.AuditEntries.AsNoTracking()
             .Where(e => e.SubjectType == "request" && e.SubjectId == subject && e.Action == asked)
@@ -369,6 +369,9 @@ public sealed class RequestActions(
         return [.. request.PermittedTriggers.Where(t => WhoMay(caller, request, t) is null
             && (mlatState is not { } mlat || MlatDraft.Forbids(t, mlat) is null))];
     }
+
+    /// <summary>The audit trail's name for an action taken on a request ("request.convert-to-production"), which readers of the trail look for.</summary>
+    public static string AuditActionOf(RequestTrigger trigger) => $"request.{Wire.Name(trigger)}";
 
     /// <summary>The 409 for an action the request's state does not allow, offering what this caller may do instead.</summary>
     internal static InvalidTransitionException NotNow(Caller caller, EvidenceRequest request, RequestTrigger trigger) =>
