@@ -8,13 +8,6 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 using EvidenceBroker.LoadTest;
 using EvidenceBroker.Server.Persistence;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace EvidenceBroker.Benchmarks;
 
@@ -29,17 +22,17 @@ namespace EvidenceBroker.Benchmarks;
 /// Three loads: 16, 32 and 64 in flight. Filings share disk flushes with those in flight beside them, so more in flight
 /// buys throughput with latency; the three show what each costs, and <see cref="IntakeGoals"/> judges issue 8's goals
 /// at the end of the run from the best rate within the latency goal.
-/// The CPU each measured request cost is printed at cleanup too (// cpu …): this process (broker and client together),
-/// PostgreSQL's processes, and what stayed idle, from /proc on Linux. A case cannot run faster than its CPU divided by
-/// the machine's cores, so the filing's CPU against the baseline's bounds the share of the baseline's rate it can reach.
+/// The broker runs in a process of its own (<see cref="IntakeBrokerProcess"/>), as deployed; this process is only its
+/// client, on the same two cores. The CPU each measured request cost is printed at cleanup too (// cpu …): the broker's
+/// process, this client, PostgreSQL's processes, and what stayed idle, from /proc on Linux. A case cannot run faster
+/// than its CPU divided by the machine's cores, so the filing's CPU against the baseline's bounds the share of the
+/// baseline's rate it can reach.
 /// PostgreSQL runs only when EB_TEST_POSTGRES names a server (tests/run.sh's throwaway one is fine).
-/// The run uses the server garbage collector, as the broker itself does (the Web SDK's default, which a benchmark
-/// project does not inherit). Before BenchmarkDotNet's own warm-up iterations, <see cref="WarmUpUntilJitSettles"/>
-/// sends both endpoints' requests until the JIT has finished its tiers, so that the measured iterations see the
-/// broker's steady state, not its compiler.
+/// Before BenchmarkDotNet's own warm-up iterations, <see cref="WarmUpUntilJitSettles"/> sends both endpoints' requests
+/// until the broker's JIT has finished its tiers, so that the measured iterations see the broker's steady state, not
+/// its compiler.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, warmupCount: Warmups, iterationCount: 10)]
-[GcServer(true)]
 public class IntakeThroughputBenchmarks
 {
     public const int Batch = 2000;
@@ -48,7 +41,7 @@ public class IntakeThroughputBenchmarks
     /// <summary>At most this many warm-up rounds (a batch of each endpoint) before measuring regardless.</summary>
     private const int MaxSettlingRounds = 40;
 
-    private Host host = null!;
+    private IntakeBrokerProcess broker = null!;
     private HttpClient http = null!;
     private string token = "";
     private int counter;
@@ -71,13 +64,8 @@ public class IntakeThroughputBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        host = new Host(Provider);
-        host.UseKestrel(0);
-        host.StartServer();
-        http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency }) { BaseAddress = host.ClientOptions.BaseAddress };
-        using var scope = host.Services.CreateScope();
-        scope.ServiceProvider.GetRequiredService<BrokerDbContext>().Database.ExecuteSqlRaw(
-            "CREATE TABLE IF NOT EXISTS bench_bare (id TEXT PRIMARY KEY, body TEXT NOT NULL)");
+        broker = IntakeBrokerProcess.Start(Provider);
+        http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Concurrency }) { BaseAddress = broker.BaseAddress };
         using var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials", ["client_id"] = "met-case-system", ["client_secret"] = "dev-met-secret",
@@ -89,7 +77,8 @@ public class IntakeThroughputBenchmarks
 
     /// <summary>
     /// Rounds of <see cref="Batch"/> bare inserts and <see cref="Batch"/> filings until the JIT spends less than
-    /// <see cref="JitSettling.SettledShare"/> of a round compiling, as eb-load's <c>--jit-rounds</c> waits for. The
+    /// <see cref="JitSettling.SettledShare"/> of a round compiling (its background compilation threads, read from /proc),
+    /// as eb-load's <c>--jit-rounds</c> waits for. The
     /// tiered JIT keeps recompiling hot methods long after a process starts: watching its thread in a broker under
     /// eb-load at 16 in flight (docs/throughput.md, nineteenth session), it used 0.3–0.8 s of CPU a second for the
     /// first 16 s, about 30,000 filings, and nothing after. The 16,000 requests of BenchmarkDotNet's warm-up iterations
@@ -97,19 +86,12 @@ public class IntakeThroughputBenchmarks
     /// </summary>
     private void WarmUpUntilJitSettles()
     {
-        var compiled = System.Runtime.JitInfo.GetCompilationTime();
-        TimeSpan CompilingSinceLast()
-        {
-            var (before, now) = (compiled, System.Runtime.JitInfo.GetCompilationTime());
-            compiled = now;
-            return now - before;
-        }
-
+        var jit = new JitThreads(broker.Pid);
         var (rounds, share) = JitSettling.UntilSettledAsync(MaxSettlingRounds, async _ =>
         {
             await SendBatchAsync("/bench/bare", authenticated: false);
             await SendBatchAsync("/api/v1/requests", authenticated: true);
-        }, CompilingSinceLast).GetAwaiter().GetResult();
+        }, jit.CompilingSinceLast).GetAwaiter().GetResult();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"// jit {Provider}, {Concurrency} in flight: {share:P1} of warm-up round {rounds} spent compiling"));
     }
@@ -120,7 +102,7 @@ public class IntakeThroughputBenchmarks
     {
         if (++iteration == Warmups + 1)
         {
-            cpu = new CpuBudget(brokerPid: null, databaseProcessName: Provider == DatabaseProvider.Postgres ? "postgres" : null);
+            cpu = new CpuBudget(brokerPid: broker.Pid, databaseProcessName: Provider == DatabaseProvider.Postgres ? "postgres" : null);
             cpu.Start();
         }
     }
@@ -140,11 +122,11 @@ public class IntakeThroughputBenchmarks
         if (cpu?.Measure(measuredRequests) is { } perRequest)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"// cpu {Provider}, {Concurrency} in flight, {measuredPath}: this process {perRequest.LoadGenerator:0.000} ms, postgres {perRequest.Database:0.000} ms, idle {perRequest.Idle:0.000} ms per request ({perRequest.Cores} cores)"));
+                $"// cpu {Provider}, {Concurrency} in flight, {measuredPath}: broker {perRequest.Broker:0.000} ms, client {perRequest.LoadGenerator:0.000} ms, postgres {perRequest.Database:0.000} ms, idle {perRequest.Idle:0.000} ms per request ({perRequest.Cores} cores)"));
         }
 
         http.Dispose();
-        host.Dispose();
+        broker.Dispose();
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Batch, Description = "bare endpoint: one INSERT of the same body")]
@@ -187,75 +169,4 @@ public class IntakeThroughputBenchmarks
     }
 
     private static string Body(int n) => LoadGenerator.Filing(n, "GB", "gb-met");
-
-    /// <summary>The real broker (Development demo clients), plus the bare baseline endpoint in front of its pipeline.</summary>
-    private sealed class Host(DatabaseProvider provider) : WebApplicationFactory<global::Program>
-    {
-        private readonly string directory = Directory.CreateTempSubdirectory("eb-bench-intake-").FullName;
-        private string? postgresDatabase;
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            string connection;
-            if (provider == DatabaseProvider.Postgres)
-            {
-                var server = Environment.GetEnvironmentVariable("EB_TEST_POSTGRES")!;
-                postgresDatabase = $"eb_bench_{Guid.NewGuid():N}";
-                using (var admin = new NpgsqlConnection(server))
-                {
-                    admin.Open();
-                    using var create = new NpgsqlCommand($"CREATE DATABASE {postgresDatabase}", admin);
-                    create.ExecuteNonQuery();
-                }
-
-                connection = new NpgsqlConnectionStringBuilder(server) { Database = postgresDatabase, MaxPoolSize = 64 }.ConnectionString;
-            }
-            else
-            {
-                connection = $"Data Source={Path.Combine(directory, "broker.db")}";
-            }
-
-            builder.UseEnvironment("Development");
-            builder.UseSetting("Database:Provider", provider.ToString());
-            builder.UseSetting("Database:ConnectionString", connection);
-            builder.UseSetting("Storage:Root", Path.Combine(directory, "files"));
-            builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
-            builder.UseSetting("Webhooks:RunWorker", "false");
-            builder.UseSetting("Jobs:RunServer", "false");
-            builder.UseSetting("RateLimits:IntakePerClientPerPeriod", "1000000");
-            builder.UseSetting("RateLimits:IntakeBurst", "1000000");
-            builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, BareEndpoint>());
-        }
-
-        protected override void Dispose(bool disposing)
-        {
-            base.Dispose(disposing);
-            if (disposing && postgresDatabase is not null)
-            {
-                NpgsqlConnection.ClearAllPools();
-                using var admin = new NpgsqlConnection(Environment.GetEnvironmentVariable("EB_TEST_POSTGRES"));
-                admin.Open();
-                using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {postgresDatabase} WITH (FORCE)", admin);
-                drop.ExecuteNonQuery();
-            }
-        }
-    }
-
-    /// <summary>POST /bench/bare: read the body, insert it with a new id, answer 204. No token, no validation, no audit.</summary>
-    private sealed class BareEndpoint : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Map("/bench/bare", branch => branch.Run(async http =>
-            {
-                using var reader = new StreamReader(http.Request.Body);
-                var body = await reader.ReadToEndAsync(http.RequestAborted);
-                var db = http.RequestServices.GetRequiredService<BrokerDbContext>();
-                var id = Guid.CreateVersion7().ToString();
-                await db.Database.ExecuteSqlAsync($"INSERT INTO bench_bare (id, body) VALUES ({id}, {body})", http.RequestAborted);
-                http.Response.StatusCode = StatusCodes.Status204NoContent;
-            }));
-            next(app);
-        };
-    }
 }

@@ -4,8 +4,16 @@ namespace EvidenceBroker.Benchmarks;
 
 public static class Program
 {
-    public static void Main(string[] args)
+    public static int Main(string[] args)
     {
+        if (args is [IntakeBrokerProcess.ServeCommand, ..])
+        {
+            return IntakeBrokerProcess.Serve(args);
+        }
+
+        // BenchmarkDotNet runs each case from a project of its own: the intake cases start their broker from this build.
+        Environment.SetEnvironmentVariable(IntakeBrokerProcess.AssemblyVariable, typeof(Program).Assembly.Location);
+
         // Each benchmark case runs in a process of its own; the intake cases leave their latencies here for the verdict.
         var latencies = Path.Combine(Path.GetTempPath(), $"eb-intake-latencies-{Environment.ProcessId}.tsv");
         Environment.SetEnvironmentVariable(IntakeGoals.LatencyFileVariable, latencies);
@@ -23,5 +31,7 @@ public static class Program
         {
             File.Delete(latencies);
         }
+
+        return 0;
     }
 }
