@@ -89,6 +89,12 @@ public sealed class RequestActions(
                     AllowedTo(caller, request, mlatState));
             }
 
+            if (!request.CanFire(trigger))
+            {
+                // What this caller may do instead, less what the request's MLAT request forbids now, as the MLAT 409 says.
+                throw NotNow(caller, request, trigger, await MlatDrafting.QueuedStateAsync(db, request, ct));
+            }
+
             var now = clock.GetUtcNow();
             var before = request.State;
             var decision = await db.Decisions.AsNoTracking().SingleAsync(d => d.RequestId == request.Id, ct);
@@ -373,9 +379,13 @@ public sealed class RequestActions(
     /// <summary>The audit trail's name for an action taken on a request ("request.convert-to-production"), which readers of the trail look for.</summary>
     public static string AuditActionOf(RequestTrigger trigger) => $"request.{Wire.Name(trigger)}";
 
-    /// <summary>The 409 for an action the request's state does not allow, offering what this caller may do instead.</summary>
-    internal static InvalidTransitionException NotNow(Caller caller, EvidenceRequest request, RequestTrigger trigger) =>
-        new(request.State, trigger, AllowedTo(caller, request));
+    /// <summary>
+    /// The 409 for an action the request's state does not allow, offering what this caller may do instead (and, for a
+    /// request queued for an MLAT request in <paramref name="mlatState"/>, what that state allows).
+    /// </summary>
+    internal static InvalidTransitionException NotNow(
+        Caller caller, EvidenceRequest request, RequestTrigger trigger, MlatDraftState? mlatState = null) =>
+        new(request.State, trigger, AllowedTo(caller, request, mlatState));
 
     /// <summary>The role that takes an action (the endpoints tell the OpenAPI document too); null for the broker's own steps.</summary>
     public static ActionRole? RoleOf(RequestTrigger trigger) => trigger switch

@@ -122,6 +122,18 @@ public sealed class MlatQueueTests(BrokerFactory broker) : IClassFixture<BrokerF
     }
 
     [Fact]
+    public async Task An_action_the_state_does_not_allow_offers_only_what_the_mlat_request_allows_too()
+    {
+        var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
+
+        var answered = await broker.ActAsync("mvd-case-system", id, "clarifications/answer", new { text = "No question was asked." });
+
+        Assert.Equal(HttpStatusCode.Conflict, answered.Status);
+        Assert.Equal(["withdraw"], answered.Body.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString())); // not close: the draft is unsent
+        Assert.Equal("queued-for-mlat", await broker.StateAsync("mvd-case-system", id));
+    }
+
+    [Fact]
     public async Task A_request_whose_mlat_request_was_executed_is_closed_not_withdrawn()
     {
         var id = await broker.FileAsync("mvd-case-system", SampleRequests.MvdToNorthwind());
