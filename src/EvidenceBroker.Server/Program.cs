@@ -68,6 +68,7 @@ app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>(
 // Request logging sits outside the exception handler, so it logs the status the caller got (a 400 for a body that
 // does not bind) instead of an exception passing through on its way to becoming that 400.
 app.UseBrokerTrustedProxies();
+app.UseHeadWithoutBody();
 app.UseCorrelationId();
 app.UseSerilogRequestLogging();
 app.UseExceptionHandler();
@@ -83,17 +84,20 @@ app.UseRateLimiter();
 app.UseMiddleware<RepeatedQueryValueMiddleware>();
 
 app.MapTokenEndpoint();
-app.MapRequestsApi();
-app.MapRequestLifecycleApi();
-app.MapMlatApi();
-app.MapReferenceDataApi();
-app.MapPolicyApi();
+// The API's GET endpoints answer HEAD alike (Razor Pages, the portal, does so for its pages by itself; the health
+// checks answer any method).
+var api = app.MapGroup("").AnswerHeadAsGet();
+api.MapRequestsApi();
+api.MapRequestLifecycleApi();
+api.MapMlatApi();
+api.MapReferenceDataApi();
+api.MapPolicyApi();
 app.MapBrokerPortal();
-app.MapAuditApi();
-app.MapExportsApi();
+api.MapAuditApi();
+api.MapExportsApi();
 app.MapJobsDashboard();
-app.MapWebhooksAdminApi();
-app.MapOpenApi();
+api.MapWebhooksAdminApi();
+api.MapOpenApi();
 app.MapScalarApiReference("/docs");
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });

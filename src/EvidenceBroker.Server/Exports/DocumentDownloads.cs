@@ -17,21 +17,32 @@ public sealed class DocumentDownloads(BrokerDbContext db, AuditTrail audit)
     public const string MlatDraft = "mlat-draft";
     public const string Export = "export";
 
-    /// <summary>A request's dossier, rendered and its download recorded: the API's and the portal's.</summary>
-    public async Task<(byte[] Pdf, string FileName)> DossierAsync(Caller caller, DossierData data, CancellationToken ct)
+    /// <summary>
+    /// A request's dossier, rendered and, if it is <paramref name="sent"/> (not only its headers, for a HEAD), its
+    /// download recorded: the API's and the portal's.
+    /// </summary>
+    public async Task<(byte[] Pdf, string FileName)> DossierAsync(Caller caller, DossierData data, bool sent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(data);
         var file = (DossierDocument.Render(data), $"dossier-{data.Request.Reference}.pdf");
-        await RecordAsync(caller, Dossier, data.Request.Id.ToString(), file.Item2, file.Item1, ct);
+        if (sent)
+        {
+            await RecordAsync(caller, Dossier, data.Request.Id.ToString(), file.Item2, file.Item1, ct);
+        }
+
         return file;
     }
 
-    /// <summary>A request's MLAT draft, rendered and its download recorded.</summary>
-    public async Task<(byte[] Pdf, string FileName)> MlatDraftAsync(Caller caller, DossierData data, CancellationToken ct)
+    /// <summary>A request's MLAT draft, rendered and, if it is <paramref name="sent"/>, its download recorded.</summary>
+    public async Task<(byte[] Pdf, string FileName)> MlatDraftAsync(Caller caller, DossierData data, bool sent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(data);
         var file = (MlatDraftDocument.Render(data), $"mlat-draft-{data.Request.Reference}.pdf");
-        await RecordAsync(caller, MlatDraft, data.Request.Id.ToString(), file.Item2, file.Item1, ct);
+        if (sent)
+        {
+            await RecordAsync(caller, MlatDraft, data.Request.Id.ToString(), file.Item2, file.Item1, ct);
+        }
+
         return file;
     }
 

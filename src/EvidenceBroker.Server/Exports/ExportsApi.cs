@@ -99,7 +99,8 @@ public static class ExportsApi
         .RequireAssertion(ctx => BrokerClaims.ReadTenant(ctx.User) is not null);
 
     private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> DossierAsync(
-        Guid id, ClaimsPrincipal user, BrokerDbContext db, AuditSigningKey key, DocumentDownloads downloads, TimeProvider clock, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, AuditSigningKey key, DocumentDownloads downloads, TimeProvider clock, HttpRequest request,
+        CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
@@ -112,12 +113,13 @@ public static class ExportsApi
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
 
-        var (pdf, name) = await downloads.DossierAsync(caller, data, ct);
+        var (pdf, name) = await downloads.DossierAsync(caller, data, sent: !HeadAsGet.IsHead(request), ct);
         return TypedResults.File(pdf, Pdf, name);
     }
 
     private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> MlatDraftAsync(
-        Guid id, ClaimsPrincipal user, BrokerDbContext db, AuditSigningKey key, DocumentDownloads downloads, TimeProvider clock, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, AuditSigningKey key, DocumentDownloads downloads, TimeProvider clock, HttpRequest request,
+        CancellationToken ct)
     {
         if (Caller.From(user) is not { } caller)
         {
@@ -130,7 +132,7 @@ public static class ExportsApi
             return new NotFoundProblem(RequestsApi.NotFoundProblem(id));
         }
 
-        var (pdf, name) = await downloads.MlatDraftAsync(caller, data, ct);
+        var (pdf, name) = await downloads.MlatDraftAsync(caller, data, sent: !HeadAsGet.IsHead(request), ct);
         return TypedResults.File(pdf, Pdf, name);
     }
 
@@ -411,7 +413,7 @@ public static class ExportsApi
     }
 
     private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> DownloadAsync(
-        Guid id, ClaimsPrincipal user, BrokerDbContext db, DocumentDownloads downloads, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, BrokerDbContext db, DocumentDownloads downloads, HttpRequest request, CancellationToken ct)
     {
         var status = await FindJobAsync(id, user, db, ct);
         if (status is null)
@@ -430,7 +432,11 @@ public static class ExportsApi
         }
 
         var file = await db.ExportJobs.AsNoTracking().Where(j => j.Id == id).Select(j => new { j.Content, j.ContentType, j.FileName }).SingleAsync(ct);
-        await downloads.RecordAsync(Caller.From(user)!, DocumentDownloads.Export, id.ToString(), file.FileName ?? "", file.Content!, ct);
+        if (!HeadAsGet.IsHead(request)) // a HEAD sends nothing, so downloads nothing
+        {
+            await downloads.RecordAsync(Caller.From(user)!, DocumentDownloads.Export, id.ToString(), file.FileName ?? "", file.Content!, ct);
+        }
+
         return TypedResults.File(file.Content!, file.ContentType, file.FileName);
     }
 

@@ -14,6 +14,9 @@ public static class OpenApiExtensions
             options.CreateSchemaReferenceId = type => type.Type == typeof(Sla.DeadlineKind)
                 ? "RequestDeadlineKind"
                 : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
+            // HEAD, which every GET answers alike (Hosting/HeadAsGet), is not listed: it would repeat each GET operation.
+            var ofThisDocument = options.ShouldInclude;
+            options.ShouldInclude = description => !HttpMethods.IsHead(description.HttpMethod ?? "") && ofThisDocument(description);
             options.AddSchemaTransformer<WireTypeSchemas>();
             options.AddSchemaTransformer<CheckedBodyValues>();
             options.AddDocumentTransformer<ClientCredentialsScheme>();

@@ -4,6 +4,7 @@ using EvidenceBroker.Domain.Lifecycle;
 using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Errors;
+using EvidenceBroker.Server.Hosting;
 using EvidenceBroker.Server.OpenApi;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.Sla;
@@ -186,7 +187,7 @@ public static class RequestLifecycleApi
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "The token carries no tenant.");
         }
 
-        var (result, production, content) = await productions.OpenProductionAsync(caller, id, productionId, ct);
+        var (result, production, content) = await productions.OpenProductionAsync(caller, id, productionId, sent: !HeadAsGet.IsHead(response.HttpContext.Request), ct);
         return result switch
         {
             ActionResult.Done => Untrusted(response, TypedResults.Stream(content!, production!.ServedContentType, production.FileName)),

@@ -104,10 +104,11 @@ public sealed class RequestProductions(BrokerDbContext db, RequestActions action
 
     /// <summary>
     /// Opens a production for the requesting agency only (oversight sees metadata, never content). The download
-    /// is audited before the first byte leaves.
+    /// is audited before the first byte leaves; one that is not <paramref name="sent"/> (a HEAD, its headers only) is
+    /// not, and takes no writers' turn.
     /// </summary>
     public async Task<(ActionResult Result, Production? Production, Stream? Content)> OpenProductionAsync(
-        Caller caller, Guid requestId, Guid productionId, CancellationToken ct)
+        Caller caller, Guid requestId, Guid productionId, bool sent, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         // Both before the writers' turn, which every node waits for: a guessed id, or a caller who sees the request but
@@ -122,7 +123,7 @@ public sealed class RequestProductions(BrokerDbContext db, RequestActions action
             return (new ActionResult.Forbidden(refused), null, null);
         }
 
-        await using var transaction = await db.BeginWriteAsync(ct);
+        await using var transaction = sent ? await db.BeginWriteAsync(ct) : null;
         var request = await db.RequestsVisibleTo(caller).AsNoTracking().SingleOrDefaultAsync(r => r.Id == requestId, ct);
         if (request is null)
         {
@@ -144,12 +145,17 @@ public sealed class RequestProductions(BrokerDbContext db, RequestActions action
 
         // Opened first: a package that cannot be read is not recorded as downloaded.
         var content = store.Open(production.StoredPath);
+        if (!sent)
+        {
+            return (new ActionResult.Done(RequestResource.From(request)), production, content);
+        }
+
         try
         {
             await audit.AppendAsync(db, caller, new AuditRecord("production.downloaded", "request", requestId.ToString(),
                 new { productionId, production.Sha256, production.SizeBytes }), ct);
             await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
+            await transaction!.CommitAsync(ct);
         }
         catch
         {

@@ -249,6 +249,39 @@ public sealed class AuthorizationMatrixTests(MatrixFixture fixture) : IClassFixt
         Assert.True(mismatches.Count == 0, $"{method} {template}: {string.Join("; ", mismatches)}");
     }
 
+    /// <summary>The matrix's GET rows: each answers HEAD alike (RFC 9110 §9.3.2).</summary>
+    public static TheoryData<string, int[]> GetRows()
+    {
+        var rows = new TheoryData<string, int[]>();
+        foreach (var row in Matrix.Where(row => (string)row[0] == "GET"))
+        {
+            rows.Add((string)row[1], (int[])row[2]);
+        }
+
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(GetRows))]
+    public async Task A_head_gets_the_status_its_get_gets_for_each_caller_and_no_body(string template, int[] expected)
+    {
+        var url = fixture.Url(template);
+        var mismatches = new List<string>();
+        for (var i = 0; i < Callers.Length; i++)
+        {
+            using var client = await fixture.Broker.ClientAsync(Callers[i]);
+            using var message = new HttpRequestMessage(HttpMethod.Head, url);
+            using var response = await client.SendAsync(message);
+            var body = await response.Content.ReadAsByteArrayAsync();
+            if ((int)response.StatusCode != expected[i] || body.Length != 0)
+            {
+                mismatches.Add($"{Callers[i] ?? "anonymous"}: expected {expected[i]}, got {(int)response.StatusCode} with {body.Length} bytes");
+            }
+        }
+
+        Assert.True(mismatches.Count == 0, $"HEAD {template}: {string.Join("; ", mismatches)}");
+    }
+
     [Fact]
     public async Task Listings_never_show_another_tenants_request()
     {

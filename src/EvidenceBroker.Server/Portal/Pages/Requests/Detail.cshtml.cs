@@ -167,7 +167,7 @@ public sealed class DetailModel(
             return head;
         }
 
-        var (result, production, content) = await productions.OpenProductionAsync(Me, id, productionId, ct);
+        var (result, production, content) = await productions.OpenProductionAsync(Me, id, productionId, sent: true, ct); // a HEAD was refused
         return result switch
         {
             ActionResult.Done when production is not null && content is not null => File(content, production.ServedContentType, production.FileName),
@@ -197,7 +197,7 @@ public sealed class DetailModel(
             return NotFound();
         }
 
-        var (pdf, name) = await downloads.DossierAsync(Me, data, ct);
+        var (pdf, name) = await downloads.DossierAsync(Me, data, sent: true, ct); // a HEAD was refused
         return File(pdf, "application/pdf", name);
     }
 
