@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using EvidenceBroker.Domain.Lifecycle;
@@ -37,7 +38,18 @@ public sealed record ProductionResource(Guid Id, string FileName, string Content
 public sealed record DeadlineResource(Guid Id, DeadlineKind Kind, DateTimeOffset StartsAt, DateTimeOffset DueAt, bool Paused,
     DateTimeOffset? Reminder50At, DateTimeOffset? Reminder80At, DateTimeOffset? BreachedAt, DateTimeOffset? CompletedAt, string Source);
 
-public sealed record TimelineEntry(long Sequence, DateTimeOffset At, string Action, string Actor, string ActorRole, string? StateBefore, string? StateAfter, string Hash);
+/// <summary>
+/// One audit event of a request's timeline. <paramref name="Sequence"/> is the entry's place in the broker-wide audit
+/// chain, given only to those who verify the chain (oversight, administrators): it counts every tenant's entries, so
+/// between two of a request's events it would tell an agency or a provider how many the broker recorded for others.
+/// </summary>
+public sealed record TimelineEntry(
+    [property: Description(TimelineEntry.SequenceDescription)] long? Sequence,
+    DateTimeOffset At, string Action, string Actor, string ActorRole, string? StateBefore, string? StateAfter, string Hash)
+{
+    public const string SequenceDescription = "The entry's place in the broker-wide audit chain (GET /api/v1/audit/verify), for oversight and " +
+        "administrators only; left out for everyone else, since it counts the entries of every tenant. Events are listed in the order recorded.";
+}
 
 public sealed record Timeline(IReadOnlyList<TimelineEntry> Events, IReadOnlyList<Clarification> Clarifications, IReadOnlyList<RequestNote> Notes,
     IReadOnlyList<DeadlineResource> Deadlines, IReadOnlyList<ProductionResource> Productions);
@@ -221,10 +233,11 @@ public static class RequestLifecycleApi
 
         var subject = id.ToString();
         var provider = ProviderView.IsFor(caller);
+        var verifiesChain = BrokerPolicies.ScopesOf(BrokerPolicies.OversightOrAdministration).Any(caller.Can); // as GET /api/v1/audit/verify
         var entries = await db.AuditEntries.AsNoTracking().Where(e => e.SubjectType == "request" && e.SubjectId == subject)
             .OrderBy(e => e.Sequence).ToListAsync(ct);
         var events = (provider ? ProviderView.Events(entries) : entries)
-            .Select(e => new TimelineEntry(e.Sequence, e.At, e.Action, provider ? ProviderView.ActorId(e, caller.Tenant.Id) : e.ActorId,
+            .Select(e => new TimelineEntry(verifiesChain ? e.Sequence : null, e.At, e.Action, provider ? ProviderView.ActorId(e, caller.Tenant.Id) : e.ActorId,
                 e.ActorRole, e.StateBefore, e.StateAfter, e.Hash))
             .ToList();
         var clarifications = await db.Clarifications.AsNoTracking().Where(c => c.RequestId == id).OrderBy(c => c.AskedAt).ToListAsync(ct);

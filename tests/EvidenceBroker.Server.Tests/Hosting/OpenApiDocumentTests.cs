@@ -190,6 +190,18 @@ public sealed partial class OpenApiDocumentTests(BrokerFactory broker) : IClassF
     }
 
     [Fact]
+    public async Task The_timeline_s_sequence_is_described_as_oversight_s_and_administrators_only()
+    {
+        var document = await DocumentAsync();
+
+        var entry = Schema(document, "TimelineEntry");
+        var sequence = entry.GetProperty("properties").GetProperty("sequence");
+
+        Assert.Contains("for oversight and administrators only", sequence.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.False(entry.TryGetProperty("required", out var required) && required.EnumerateArray().Any(r => r.GetString() == "sequence"));
+    }
+
+    [Fact]
     public async Task Every_api_operation_that_requires_authorization_says_so_and_lists_401_and_403()
     {
         var document = await DocumentAsync();
