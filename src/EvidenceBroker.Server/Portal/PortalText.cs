@@ -143,6 +143,16 @@ public static class PortalText
 
     public static string Deadline(Deadline deadline) => DeadlineText(deadline, Exports.Formatting.Length(deadline));
 
+    /// <summary>
+    /// A deadline for a line that goes on to show its source, as the request page's list does. A broker
+    /// default's source already opens with "Broker default", so the marker <see cref="Deadline"/> adds
+    /// for pages that show no source is left off rather than said twice on one line.
+    /// </summary>
+    public static string DeadlineBesideSource(Deadline deadline) =>
+        deadline.Source.StartsWith("Broker default", StringComparison.OrdinalIgnoreCase)
+            ? DeadlineText(deadline with { BrokerDefault = false }, Exports.Formatting.Length(deadline))
+            : Deadline(deadline);
+
     private static string DeadlineText(Deadline deadline, string duration) => deadline.Kind switch
     {
         DeadlineKind.Response => $"Provider answers within {duration}",

@@ -124,6 +124,21 @@ public sealed class RequestPageTests
     }
 
     [Fact]
+    public async Task The_request_page_says_broker_default_once_on_each_deadline_line_whose_source_already_says_it()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetEmergencyByPolice());
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+
+        var page = WebUtility.HtmlDecode(await officer.Client.GetStringAsync($"/portal/requests/detail/{id}"));
+        var list = Regex.Match(page, "data-testid=\"deadlines\">(?<items>.*?)</ul>", RegexOptions.Singleline).Groups["items"].Value;
+        var lines = Regex.Matches(list, "<li>(?<line>.*?)</li>", RegexOptions.Singleline).Select(m => Regex.Replace(m.Groups["line"].Value, "<[^>]+>", "")).ToList();
+
+        Assert.Contains(lines, line => line.Contains("— Broker default", StringComparison.Ordinal));
+        Assert.All(lines, line => Assert.Single(Regex.Matches(line, "broker default", RegexOptions.IgnoreCase)));
+    }
+
+    [Fact]
     public async Task The_provider_reads_the_agency_s_actors_by_role_and_tenant_not_by_id()
     {
         await using var broker = new BrokerFactory();
