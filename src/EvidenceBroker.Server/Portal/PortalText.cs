@@ -164,6 +164,19 @@ public static class PortalText
         _ => duration,
     } + (deadline.BrokerDefault ? " (broker default)" : "");
 
+    /// <summary>
+    /// The request's urgency as it stands. The content keeps the urgency it was filed with, so a preservation the
+    /// agency turned into a production order would still read "Preservation"; the conversion is in its timeline.
+    /// </summary>
+    public static string Urgency(Urgency filedAs, IEnumerable<Audit.AuditEntry> timeline)
+    {
+        ArgumentNullException.ThrowIfNull(timeline);
+        var conversion = RequestActions.AuditActionOf(RequestTrigger.ConvertToProduction);
+        return timeline.FirstOrDefault(e => e.Action == conversion) is { } converted
+            ? $"{filedAs}, converted to production on {When(converted.At)}"
+            : filedAs.ToString();
+    }
+
     /// <summary>"3 d 4 h left", "5 h left", "overdue by 2 d".</summary>
     public static string Countdown(DateTimeOffset due, DateTimeOffset now)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using EvidenceBroker.Server.Portal;
 using EvidenceBroker.Server.Tests.Exports;
 using EvidenceBroker.Server.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -139,6 +140,24 @@ public sealed class RequestPageTests
     }
 
     [Fact]
+    public async Task A_preservation_converted_to_production_reads_as_converted_on_its_page_not_as_a_preservation_still()
+    {
+        await using var broker = new BrokerFactory();
+        var id = await broker.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber().With("urgency", "preservation"));
+        using var officer = await PortalBrowser.SignedInAsync(broker, "officer@met.example");
+        var before = Urgency(await officer.Client.GetStringAsync($"/portal/requests/detail/{id}"));
+        broker.Clock.Advance(TimeSpan.FromHours(5));
+        var convertedAt = broker.Clock.GetUtcNow();
+        Assert.Equal(HttpStatusCode.OK, (await broker.ActAsync("met-case-system", id, "preservation/conversion")).Status);
+
+        using var later = await PortalBrowser.SignedInAsync(broker, "officer@met.example"); // a new session, after the clock moved on
+        var after = Urgency(await later.Client.GetStringAsync($"/portal/requests/detail/{id}"));
+
+        Assert.Equal("Preservation", before);
+        Assert.Equal($"Preservation, converted to production on {PortalText.When(convertedAt)}", after);
+    }
+
+    [Fact]
     public async Task The_provider_reads_the_agency_s_actors_by_role_and_tenant_not_by_id()
     {
         await using var broker = new BrokerFactory();
@@ -252,4 +271,7 @@ public sealed class RequestPageTests
         Assert.Contains("data-testid=\"productions-withheld\"", after, StringComparison.Ordinal);
         Assert.DoesNotContain("data-testid=\"download-production\"", after, StringComparison.Ordinal);
     }
+
+    private static string Urgency(string page) =>
+        WebUtility.HtmlDecode(Regex.Match(page, "data-testid=\"urgency\">(?<text>[^<]*)<").Groups["text"].Value);
 }
