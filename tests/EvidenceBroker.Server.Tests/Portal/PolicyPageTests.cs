@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using EvidenceBroker.Server.Routing;
 using EvidenceBroker.Server.Tests.Infrastructure;
 
@@ -57,5 +58,55 @@ public sealed class PolicyPageTests(BrokerFactory broker) : IClassFixture<Broker
         Assert.Equal("true", PortalHtml.Attribute(PortalHtml.Tag(page, "country"), "aria-invalid"));
         Assert.Contains("NL has been suspended since", page, StringComparison.Ordinal);
         Assert.DoesNotContain("class=\"flash\"", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_what_if_says_it_replayed_every_stored_decision_in_the_number_there_is_not_the_most_recent_few()
+    {
+        await using var own = new BrokerFactory();
+        await own.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+        files["pack.yaml"] = files["pack.yaml"].Replace("label: \"", "label: \"Candidate ", StringComparison.Ordinal);
+        using var api = await own.ClientAsync("broker-admin");
+        using var stored = await api.PostJsonAsync("/api/v1/policy/versions", new { files });
+        var version = (await stored.JsonAsync()).GetProperty("version").GetString();
+        using var admin = await PortalBrowser.SignedInAsync(own, "admin@broker.example");
+
+        var (_, _, one) = await admin.PostFormAsync($"/portal/admin/policy?handler=WhatIf&version={version}", []);
+        await own.FileAsync("met-case-system", SampleRequests.MetToNorthwindSubscriber());
+        var (_, _, two) = await admin.PostFormAsync($"/portal/admin/policy?handler=WhatIf&version={version}", []);
+
+        Assert.Equal("Replayed the one stored decision with this version: it would be decided the same way.", Said(one));
+        Assert.Equal("Replayed all 2 stored decisions with this version: 0 would be decided differently.", Said(two));
+    }
+
+    [Fact]
+    public async Task The_versions_are_listed_newest_first_as_the_api_lists_them_not_by_their_hash()
+    {
+        await using var own = new BrokerFactory();
+        using var api = await own.ClientAsync("broker-admin");
+        foreach (var label in new[] { "First", "Second", "Third" })
+        {
+            own.Clock.Advance(TimeSpan.FromMinutes(1));
+            var files = PolicyPackStore.ReadDirectory(PolicyPackFiles.Directory());
+            files["pack.yaml"] = files["pack.yaml"].Replace("label: \"", $"label: \"{label} ", StringComparison.Ordinal);
+            using var stored = await api.PostJsonAsync("/api/v1/policy/versions", new { files });
+            stored.EnsureSuccessStatusCode();
+        }
+
+        var listed = (await own.GetAsync("broker-admin", "/api/v1/policy/versions")).EnumerateArray().Select(v => v.GetProperty("version").GetString()!).ToList();
+        using var admin = await PortalBrowser.SignedInAsync(own, "admin@broker.example");
+        var page = await admin.Client.GetStringAsync("/portal/admin/policy");
+        var shown = Regex.Matches(page, "<td><code>(?<v>sha256:[^<]+)</code></td>").Select(m => m.Groups["v"].Value).ToList();
+
+        Assert.Equal(4, shown.Count); // the pack in force and the three stored after it
+        Assert.Equal(listed, shown);
+    }
+
+    /// <summary>The what-if summary's text, its tags dropped and its spaces collapsed.</summary>
+    private static string Said(string page)
+    {
+        var html = Regex.Match(page, "data-testid=\"what-if-summary\">(?<html>.*?)</p>", RegexOptions.Singleline).Groups["html"].Value;
+        return Regex.Replace(WebUtility.HtmlDecode(Regex.Replace(html, "<[^>]+>", "")), "\\s+", " ").Trim();
     }
 }

@@ -114,7 +114,8 @@ public sealed class PolicyModel(
 
     private async Task LoadAsync(CancellationToken ct)
     {
-        Versions = await db.PolicyPacks.AsNoTracking().OrderByDescending(p => p.Version).ToListAsync(ct);
+        // Newest first, as GET /api/v1/policy/versions lists them; the version is a content hash, whose order means nothing.
+        Versions = await db.PolicyPacks.AsNoTracking().OrderByDescending(p => p.StoredAt).ToListAsync(ct);
         Suspensions = await db.CountrySuspensions.AsNoTracking().OrderBy(s => s.Country).ToListAsync(ct);
         Countries = await registry.CountriesAsync(db, ct);
     }
