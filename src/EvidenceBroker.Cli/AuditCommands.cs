@@ -20,7 +20,7 @@ internal static class AuditCommands
             Description = "The head an earlier verification printed (N:HASH), kept outside the broker: the chain must still hold it. " +
                           "This detects a tail cut off together with the signed checkpoints over it.",
         };
-        var verify = new Command("verify", "Recompute every audit hash and check the latest signed checkpoint. Exit 0 intact, 1 broken, 2 bad input, 3 broker unavailable.")
+        var verify = new Command("verify", "Recompute every audit hash and check the latest signed checkpoint, if one is signed. Exit 0 intact, 1 broken, 2 bad input, 3 broker unavailable.")
         {
             json,
             knownHead,
@@ -56,13 +56,9 @@ internal static class AuditCommands
                 else
                 {
                     await output.WriteLineAsync((intact ? "INTACT  " : "BROKEN  ") + summary.GetString()).ConfigureAwait(false);
-                    if (root.TryGetProperty("keyId", out var keyId) && root.TryGetProperty("verifiedAt", out var verifiedAt))
+                    foreach (var line in Explained(root, intact, known))
                     {
-                        await output.WriteLineAsync($"Checkpoint key {keyId}; verified at {verifiedAt}.").ConfigureAwait(false);
-                    }
-                    if (root.TryGetProperty("head", out var head) && head.ValueKind == JsonValueKind.String)
-                    {
-                        await output.WriteLineAsync($"Head {head.GetString()}: keep it, and give it as --known-head next time.").ConfigureAwait(false);
+                        await output.WriteLineAsync(line).ConfigureAwait(false);
                     }
                 }
 
@@ -70,5 +66,53 @@ internal static class AuditCommands
             }
         });
         return new Command("audit", "Check the broker's tamper-evident audit trail.") { verify };
+    }
+
+    /// <summary>
+    /// What the verdict rests on, in plain words: what was checked, what was not, and what the exit code says. An intact
+    /// chain with no signed checkpoint is only consistent in itself (its tail could have been cut off unnoticed), and a
+    /// broken chain's head is the last entry that still holds, not a head to keep.
+    /// </summary>
+    private static IEnumerable<string> Explained(JsonElement report, bool intact, string? knownHead)
+    {
+        var head = report.TryGetProperty("head", out var h) && h.ValueKind == JsonValueKind.String ? h.GetString() : null;
+        var checkpoint = report.TryGetProperty("checkpoint", out var c) && c.ValueKind == JsonValueKind.Object ? c : (JsonElement?)null;
+        var verifiedAt = report.TryGetProperty("verifiedAt", out var at) && at.ValueKind == JsonValueKind.String ? at.GetString() : null;
+        if (!intact)
+        {
+            if (report.TryGetProperty("brokenAt", out var broken) && broken.ValueKind == JsonValueKind.Number)
+            {
+                yield return $"Checked: every entry's hash and link. The first break is at entry {broken.GetInt64()}: nothing from there on can be relied on.";
+            }
+
+            if (head is not null)
+            {
+                yield return $"Last entry that holds: {head} (not a head to keep: the chain after it is in question).";
+            }
+
+            yield return "Exit 1: the chain is broken. (Exit 3 would mean the broker could not be asked, not that the chain is broken.)";
+            yield break;
+        }
+
+        var knownHeld = knownHead is null ? "" : $", and that the chain still holds the known head {knownHead}";
+        if (checkpoint is { } signed && signed.TryGetProperty("sequence", out var sequence))
+        {
+            var key = signed.TryGetProperty("keyId", out var keyId) ? $" with key {keyId}" : "";
+            yield return $"Checked: every entry's hash and link, the checkpoint signed at entry {sequence}{key} (it still matches the chain){knownHeld}.";
+        }
+        else
+        {
+            yield return $"Checked: every entry's hash and link{knownHeld}.";
+            yield return knownHead is null
+                ? "Not checked: whether entries were cut off the end of the chain, since no checkpoint is signed yet; a head kept from an earlier run, given as --known-head, would show that."
+                : "Not checked: whether entries after the known head were cut off the end of the chain, since no checkpoint is signed yet.";
+        }
+
+        if (head is not null)
+        {
+            yield return $"Head {head}: keep it outside the broker, and give it as --known-head next time.";
+        }
+
+        yield return verifiedAt is null ? "Exit 0: the chain is intact." : $"Exit 0: the chain is intact (verified at {verifiedAt}).";
     }
 }
