@@ -13,6 +13,9 @@ public static class Program
     public const int Failure = 1;
     public const int BadInput = 2;
 
+    /// <summary>Built once: its rules compile expression trees.</summary>
+    private static readonly RequestContentValidator RequestShape = new();
+
     public static Task<int> Main(string[] args) => RunAsync(args, Console.Out, Console.Error);
 
     /// <summary>The testable entry point: everything the commands print goes to the writers given.</summary>
@@ -170,9 +173,21 @@ public static class Program
             return BadInput;
         }
 
-        if (!CountryCode.IsValid(request.RequestingCountry))
+        // The broker's own shape rules, relaxed as its dry run relaxes them: a decision on a request the API would
+        // refuse at filing (no identifiers, a nameless authority, a negative penalty) would mislead whoever drafts one.
+        var problems = RequestShape.Validate(request).Errors.ToProblemErrors()
+            .Where(field => !RequestContentValidator.DryRunRelaxed.Contains(field.Key))
+            .ToList();
+        if (problems.Count > 0)
         {
-            error.WriteLine($"{file}: request.requestingCountry: '{request.RequestingCountry}': {CountryCode.Rule}");
+            foreach (var (field, messages) in problems)
+            {
+                foreach (var message in messages)
+                {
+                    error.WriteLine($"{file}: {field}: {message}");
+                }
+            }
+
             return BadInput;
         }
 

@@ -160,6 +160,40 @@ public sealed class PolicyCommandTests
         Assert.Contains("request.dataCategories", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\"name\": \"Crown Court\"", "\"name\": \"\"", "issuingAuthority.name: 'Name' must not be empty.")]
+    [InlineData("\"maxPenaltyYears\": 10", "\"maxPenaltyYears\": -1", "offence.maxPenaltyYears: Between 0 and 100 years")]
+    [InlineData("[{ \"type\": \"email\", \"value\": \"suspect@example.com\" }]", "[]", "identifiers: Give at least one specific identifier.")]
+    [InlineData("\"value\": \"suspect@example.com\"", "\"value\": \"\"", "identifiers[0].value: The identifier's value is empty.")]
+    public async Task Policy_evaluate_refuses_what_the_api_refuses_at_filing_naming_the_field_as_the_api_does(string part, string replacement, string expected)
+    {
+        var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");
+        await File.WriteAllTextAsync(file, GbRequest(providerJurisdiction: "US").Replace(part, replacement, StringComparison.Ordinal));
+
+        var (code, output, error) = await Run("policy", "evaluate", file, "--pack", Policies);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Contains($"{file}: {expected}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Policy_evaluate_prints_one_line_per_problem_of_the_request()
+    {
+        var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");
+        await File.WriteAllTextAsync(file, GbRequest(providerJurisdiction: "US")
+            .Replace("\"name\": \"Crown Court\"", "\"name\": \"\"", StringComparison.Ordinal)
+            .Replace("\"maxPenaltyYears\": 10", "\"maxPenaltyYears\": -1", StringComparison.Ordinal));
+
+        var (code, output, error) = await Run("policy", "evaluate", file, "--pack", Policies);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Equal(
+            [$"{file}: offence.maxPenaltyYears: Between 0 and 100 years (use 100 for life).", $"{file}: issuingAuthority.name: 'Name' must not be empty."],
+            error.Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
+
     [Fact]
     public async Task Policy_evaluate_refuses_an_identifier_given_as_null_naming_it()
     {

@@ -1,5 +1,5 @@
+using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Server.Persistence;
-using EvidenceBroker.Server.Requests;
 using Microsoft.EntityFrameworkCore;
 
 namespace EvidenceBroker.Server.Notifications;

@@ -2,7 +2,6 @@ using EvidenceBroker.Domain.Requests;
 using EvidenceBroker.Policies;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.ReferenceData;
-using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Routing;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;

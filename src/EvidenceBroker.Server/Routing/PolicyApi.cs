@@ -24,9 +24,6 @@ public sealed record SuspensionRequest(string Country, string Reason);
 
 public static class PolicyApi
 {
-    /// <summary>Fields a dry run may leave out or fill differently from a filing.</summary>
-    private static readonly HashSet<string> DryRunRelaxed = new(StringComparer.Ordinal) { "agencyId", "providerId", "providerJurisdiction" };
-
     /// <summary>A whole pack (every country file) is far larger than a request.</summary>
     private const long MaxPackBytes = 4 * 1024 * 1024;
 
@@ -95,7 +92,7 @@ public static class PolicyApi
         ProviderJurisdictions providers, TimeProvider clock, CancellationToken ct)
     {
         var errors = (await validator.ValidateAsync(request, ct)).Errors.ToProblemErrors();
-        foreach (var relaxed in DryRunRelaxed)
+        foreach (var relaxed in RequestContentValidator.DryRunRelaxed)
         {
             errors.Remove(relaxed);
         }

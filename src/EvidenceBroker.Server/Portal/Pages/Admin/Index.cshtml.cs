@@ -4,7 +4,6 @@ using EvidenceBroker.Server.Audit;
 using EvidenceBroker.Server.Auth;
 using EvidenceBroker.Server.Persistence;
 using EvidenceBroker.Server.ReferenceData;
-using EvidenceBroker.Server.Requests;
 using EvidenceBroker.Server.Routing;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;

@@ -1,15 +1,14 @@
 using System.Globalization;
 using System.Text;
-using EvidenceBroker.Domain.Requests;
 
-namespace EvidenceBroker.Server.Requests;
+namespace EvidenceBroker.Domain.Requests;
 
 /// <summary>
 /// What an identifier's text may hold. R1 refuses bulk selectors by their written form (a wildcard, a range, a bare
 /// domain); a look-alike written otherwise (a full-width asterisk, an en dash, a zero-width space before the '@')
 /// would pass it, so such forms are refused before the engine, naming the field.
 /// </summary>
-internal static class IdentifierText
+public static class IdentifierText
 {
     /// <summary>
     /// Well-formed text without invisible (but for the zero-width joiner and non-joiner that Persian and Indic scripts

@@ -1,9 +1,9 @@
 using FluentValidation.Results;
 
-namespace EvidenceBroker.Server.Requests;
+namespace EvidenceBroker.Domain.Requests;
 
 /// <summary>FluentValidation names fields the .NET way ("Identifiers[0].Value"); clients see JSON names.</summary>
-internal static class ValidationFieldNames
+public static class ValidationFieldNames
 {
     public static Dictionary<string, string[]> ToProblemErrors(this IEnumerable<ValidationFailure> failures) =>
         failures

@@ -1,7 +1,7 @@
-using EvidenceBroker.Domain.Requests;
+using System.Collections.Frozen;
 using FluentValidation;
 
-namespace EvidenceBroker.Server.Requests;
+namespace EvidenceBroker.Domain.Requests;
 
 /// <summary>
 /// Shape checks on a filed request: every field that is malformed, too long or contradictory is reported at
@@ -14,6 +14,13 @@ public sealed class RequestContentValidator : AbstractValidator<RequestContent>
     public const int MaxNameLength = 200;
     public const int MaxTextLength = 10_000;
     public const int MaxEmergencyThreatLength = 4_000;
+
+    /// <summary>
+    /// The fields, by their JSON names, whose errors a dry run (the API's policy/evaluate, the CLI's policy evaluate)
+    /// does without: it files nothing, so it may name no agency, and the provider's jurisdiction instead of a provider.
+    /// </summary>
+    public static FrozenSet<string> DryRunRelaxed { get; } =
+        new[] { "agencyId", "providerId", "providerJurisdiction" }.ToFrozenSet(StringComparer.Ordinal);
 
     public RequestContentValidator()
     {
