@@ -139,7 +139,8 @@ public static class Program
         DateOnly? caseDate = null;
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllText(file));
+            // As the request itself is read: of two "request" members, the one evaluated would be a reader's choice.
+            using var document = JsonDocument.Parse(File.ReadAllText(file), new JsonDocumentOptions { AllowDuplicateProperties = false });
             var element = document.RootElement;
             if (element.ValueKind == JsonValueKind.Object && element.TryGetProperty("request", out var inner))
             {

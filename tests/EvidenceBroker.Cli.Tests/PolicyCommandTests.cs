@@ -230,6 +230,19 @@ public sealed class PolicyCommandTests
     }
 
     [Fact]
+    public async Task Policy_evaluate_refuses_a_case_file_with_two_requests()
+    {
+        var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");
+        await File.WriteAllTextAsync(file, $$"""{ "request": {{GbRequest(providerJurisdiction: "US")}}, "request": {{GbRequest(providerJurisdiction: "DE")}} }""");
+
+        var (code, output, error) = await Run("policy", "evaluate", file, "--pack", Policies);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Contains("Duplicate property 'request'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Policy_evaluate_malformed_json_exits_2()
     {
         var file = Path.Combine(Path.GetTempPath(), Guid.NewGuid() + ".json");
