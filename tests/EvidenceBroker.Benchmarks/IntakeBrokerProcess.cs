@@ -61,9 +61,18 @@ internal sealed class IntakeBrokerProcess : IDisposable
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, line) =>
         {
-            if (line.Data is { } text && text.StartsWith(ListeningPrefix, StringComparison.Ordinal))
+            if (line.Data is not { } text)
+            {
+                return;
+            }
+
+            if (text.StartsWith(ListeningPrefix, StringComparison.Ordinal))
             {
                 listening.TrySetResult(new Uri(text[ListeningPrefix.Length..]));
+            }
+            else
+            {
+                Console.WriteLine($"// broker: {text}"); // its warnings and errors, with the run's own output
             }
         };
         process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The intake broker ended before it listened."));
