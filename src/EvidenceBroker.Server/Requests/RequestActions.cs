@@ -82,17 +82,18 @@ public sealed class RequestActions(
                 return new ActionResult.Forbidden(refusal);
             }
 
-            if (trigger is RequestTrigger.Close or RequestTrigger.Withdraw && request.CanFire(trigger)
-                && await MlatDrafting.QueuedStateAsync(db, request, ct) is { } mlatState && MlatDraft.Forbids(trigger, mlatState) is { } waits)
-            {
-                return new ActionResult.WaitsOnMlat(request.State, mlatState, waits,
-                    AllowedTo(caller, request, mlatState));
-            }
-
+            // Checked once, here: nothing below changes the request's state before it moves.
             if (!request.CanFire(trigger))
             {
                 // What this caller may do instead, less what the request's MLAT request forbids now, as the MLAT 409 says.
                 throw NotNow(caller, request, trigger, await MlatDrafting.QueuedStateAsync(db, request, ct));
+            }
+
+            if (trigger is RequestTrigger.Close or RequestTrigger.Withdraw
+                && await MlatDrafting.QueuedStateAsync(db, request, ct) is { } mlatState && MlatDraft.Forbids(trigger, mlatState) is { } waits)
+            {
+                return new ActionResult.WaitsOnMlat(request.State, mlatState, waits,
+                    AllowedTo(caller, request, mlatState));
             }
 
             var now = clock.GetUtcNow();
@@ -101,7 +102,7 @@ public sealed class RequestActions(
             // Decided again in the turn, where no suspension can be switched on unseen (the pack is loaded by now).
             var confirmed = mayRedecide && trigger == RequestTrigger.ConfirmEmergency ? await decider.WithEmergencyConfirmedAsync(decision, ct) : null;
 
-            if (trigger == RequestTrigger.ApproveDirect && request.CanFire(trigger)
+            if (trigger == RequestTrigger.ApproveDirect
                 && await db.CountrySuspensions.AsNoTracking().SingleOrDefaultAsync(s => s.Country == request.Content.RequestingCountry, ct) is { } suspension)
             {
                 return SuspendedSinceFiling(suspension);
@@ -110,7 +111,7 @@ public sealed class RequestActions(
             // A confirmed emergency the engine then sent to MLAT (its country was suspended at the confirmation, say)
             // waits for a reviewer with an MLAT decision, which sets no response deadline. Released directly, it is
             // decided again as it stands now: it takes that decision's channel and clocks, or it cannot be released.
-            var approved = trigger == RequestTrigger.ApproveDirect && request.CanFire(trigger) && NeedsRedecisionToRelease(request)
+            var approved = trigger == RequestTrigger.ApproveDirect && NeedsRedecisionToRelease(request)
                 ? await RedecidedInTheTurnAsync(decision, mayRedecide, ct)
                 : null;
             if (approved is not null && approved.Decision.Outcome is not (Outcome.Direct or Outcome.HumanReview))
@@ -118,20 +119,20 @@ public sealed class RequestActions(
                 return NotReleasable(approved.Decision);
             }
 
-            if (trigger is RequestTrigger.ExtendPreservation or RequestTrigger.ConvertToProduction && request.CanFire(trigger)
+            if (trigger is RequestTrigger.ExtendPreservation or RequestTrigger.ConvertToProduction
                 && await sla.PreservationEndedAsync(request.Id, now, ct) is { } ended)
             {
                 return PreservationEnded(ended);
             }
 
-            if (trigger == RequestTrigger.ExtendPreservation && request.CanFire(trigger)
+            if (trigger == RequestTrigger.ExtendPreservation
                 && !DecisionJsonReader.Deadlines(decision.DecisionJson).Any(d => d.Kind == Policies.DeadlineKind.PreservationExtension))
             {
                 return NoExtension(decision.PolicyVersion);
             }
 
             var revised = confirmed ?? approved;
-            if (trigger == RequestTrigger.ConvertToProduction && request.CanFire(trigger))
+            if (trigger == RequestTrigger.ConvertToProduction)
             {
                 revised = await decider.AsProductionAsync(request, DateOnly.FromDateTime(now.UtcDateTime), ct);
                 if (revised.Decision.Outcome != Outcome.Direct)
@@ -147,8 +148,7 @@ public sealed class RequestActions(
                 }
             }
 
-            var askedAfterAcknowledging = trigger == RequestTrigger.AnswerClarification && request.CanFire(trigger)
-                && await AskedAfterAcknowledgingAsync(request.Id, ct);
+            var askedAfterAcknowledging = trigger == RequestTrigger.AnswerClarification && await AskedAfterAcknowledgingAsync(request.Id, ct);
             Move(caller, request, trigger, confirmed, askedAfterAcknowledging, now);
 
             if (revised is not null)
@@ -266,15 +266,13 @@ public sealed class RequestActions(
         return before != Wire.Name(RequestState.RoutedToProvider);
     }
 
-    /// <summary>Fires the trigger; a confirmed emergency goes where its decision with the confirmation sends it.</summary>
+    /// <summary>
+    /// Fires the trigger, which the caller has found the request can take; a confirmed emergency goes where its decision
+    /// with the confirmation sends it.
+    /// </summary>
     private static void Move(
         Caller caller, EvidenceRequest request, RequestTrigger trigger, RevisedDecision? confirmed, bool askedAfterAcknowledging, DateTimeOffset now)
     {
-        if (!request.CanFire(trigger))
-        {
-            throw NotNow(caller, request, trigger);
-        }
-
         if (trigger == RequestTrigger.AnswerClarification)
         {
             request.AnswerClarification(askedAfterAcknowledging, now);
